@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { getDb } from "../db";
+import { canonicalJson, recordAudit, verifyAuditChain } from "./audit-log";
+
+const actor = { id: null, label: "test" };
+
+async function appendMany(n: number) {
+  const db = getDb();
+  for (let i = 0; i < n; i++) {
+    await db.$transaction((tx) =>
+      recordAudit(tx, { actor, action: "thing.changed", subjectType: "thing", subjectId: `t${i}`, before: { n: i }, after: { n: i + 1, at: new Date(0) } }),
+    );
+  }
+}
+
+describe("audit chain", () => {
+  it("canonical JSON ignores key order", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+  });
+
+  it("verifies an intact chain, including concurrent appends", async () => {
+    await appendMany(3);
+    const db = getDb();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.$transaction((tx) => recordAudit(tx, { actor, action: "race", subjectType: "thing", subjectId: `r${i}` })),
+      ),
+    );
+    const result = await verifyAuditChain(db, 7);
+    expect(result).toMatchObject({ ok: true, checked: 23 });
+  });
+
+  it("detects a modified row", async () => {
+    const db = getDb();
+    const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    await db.$executeRaw`UPDATE "AuditEvent" SET after = '{"n": 999}' WHERE seq = ${rows[1].seq}`;
+    const result = await verifyAuditChain(db);
+    expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[1].seq, problem: "modified" });
+    await db.$executeRaw`DELETE FROM "AuditEvent"`;
+  });
+
+  it("detects a deleted row", async () => {
+    await appendMany(4);
+    const db = getDb();
+    const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    await db.auditEvent.delete({ where: { seq: rows[2].seq } });
+    const result = await verifyAuditChain(db);
+    expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[3].seq, problem: "missing-predecessor" });
+  });
+
+  it("rolls back with the transaction it belongs to", async () => {
+    const db = getDb();
+    const before = await db.auditEvent.count();
+    await expect(
+      db.$transaction(async (tx) => {
+        await recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "x" });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await db.auditEvent.count()).toBe(before);
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("runs the local demo with no configuration", () => {
+    const e = parseEnv({});
+    expect(e.DATABASE_URL).toBe("postgresql://postgres@127.0.0.1:5432/pier");
+    expect(e.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(e.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(Buffer.from(e.PIER_ENCRYPTION_KEY, "base64")).toHaveLength(32);
+    expect(e.demoLoginEnabled).toBe(true);
+    expect(e.githubEnabled).toBe(false);
+  });
+
+  it("names every bad variable in one error", () => {
+    try {
+      parseEnv({ DATABASE_URL: "mysql://x", REDIS_URL: "nope", OUTBOX_POLL_MS: "fast", PIER_DEMO_LOGIN: "maybe" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(EnvError);
+      const msg = (err as Error).message;
+      expect(msg).toContain("DATABASE_URL must be a URL starting with postgresql:// or postgres://");
+      expect(msg).toContain("REDIS_URL must be a URL");
+      expect(msg).toContain("OUTBOX_POLL_MS");
+      expect(msg).toContain("PIER_DEMO_LOGIN must be true or false");
+    }
+  });
+
+  it("insists on real secrets in production and turns demo sign-in off there", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET is required in production/);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/PIER_ENCRYPTION_KEY is required in production/);
+    const key = Buffer.alloc(32, 1).toString("base64");
+    const prod = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key });
+    expect(prod.demoLoginEnabled).toBe(false);
+    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key, PIER_DEMO_LOGIN: "true" }).demoLoginEnabled).toBe(true);
+  });
+
+  it("rejects a short key and half-configured providers", () => {
+    expect(() => parseEnv({ PIER_ENCRYPTION_KEY: "c2hvcnQ=" })).toThrow(/PIER_ENCRYPTION_KEY must be 32 bytes/);
+    expect(() => parseEnv({ PIER_ENCRYPTION_KEYS_OLD: "abc" })).toThrow(/PIER_ENCRYPTION_KEYS_OLD/);
+    expect(() =>
+      parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: Buffer.alloc(32).toString("base64"), AUTH_GITHUB_ID: "id" }),
+    ).toThrow(/AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together/);
+    const both = parseEnv({ AUTH_GITHUB_ID: "id", AUTH_GITHUB_SECRET: "s", OIDC_ISSUER: "https://id.example", OIDC_CLIENT_ID: "c", OIDC_CLIENT_SECRET: "s" });
+    expect(both.githubEnabled && both.oidcEnabled).toBe(true);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ REDIS_URL: "" }).REDIS_URL).toBe("redis://127.0.0.1:6379");
+  });
+});

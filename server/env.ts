@@ -1,0 +1,110 @@
+// Typed configuration: every variable validated once, with a message naming what is wrong.
+// Defaults run the local demo with no configuration; production insists on real secrets.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}`);
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    DATABASE_URL: url(["postgresql:", "postgres:"]).default("postgresql://postgres@127.0.0.1:5432/pier"),
+    REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
+    // Key prefix for every BullMQ queue: lets several Pier instances (or test runs) share one Redis.
+    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "may hold letters, digits, : _ -").default("pier"),
+    PIER_BASE_URL: url(["http:", "https:"]).default("http://localhost:3000"),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+    PIER_DEMO_LOGIN: bool.optional(),
+    AUTH_GITHUB_ID: z.string().min(1).optional(),
+    AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+    OIDC_ISSUER: url(["https:", "http:"]).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    // AES-256-GCM key for secrets at rest; older keys (comma-separated) still decrypt during a rotation.
+    PIER_ENCRYPTION_KEY: base64Key.optional(),
+    PIER_ENCRYPTION_KEYS_OLD: z
+      .string()
+      .optional()
+      .refine(
+        (v) => !v || v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32),
+        "must be comma-separated 32-byte base64 keys",
+      ),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    // How often the worker moves outbox rows into queues.
+    OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
+  })
+  .superRefine((v, ctx) => {
+    if (v.NODE_ENV !== "production") return;
+    if (!v.AUTH_SECRET)
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 32)" });
+    if (!v.PIER_ENCRYPTION_KEY)
+      ctx.addIssue({ code: "custom", path: ["PIER_ENCRYPTION_KEY"], message: "is required in production (openssl rand -base64 32)" });
+    if ((v.AUTH_GITHUB_ID === undefined) !== (v.AUTH_GITHUB_SECRET === undefined))
+      ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
+  });
+
+export type Env = z.output<typeof schema> & {
+  AUTH_SECRET: string;
+  PIER_ENCRYPTION_KEY: string;
+  demoLoginEnabled: boolean;
+  githubEnabled: boolean;
+  oidcEnabled: boolean;
+};
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+// Outside production a missing secret gets a per-process random one (sessions end when the process restarts).
+const devSecrets = { auth: randomBytes(32).toString("base64"), encryption: randomBytes(32).toString("base64") };
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset, as shells and .env files often leave them.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "(environment)"} ${i.message}`));
+  }
+  const v = result.data;
+  const demoLoginEnabled = v.PIER_DEMO_LOGIN ?? v.NODE_ENV !== "production";
+  return {
+    ...v,
+    AUTH_SECRET: v.AUTH_SECRET ?? devSecrets.auth,
+    PIER_ENCRYPTION_KEY: v.PIER_ENCRYPTION_KEY ?? devSecrets.encryption,
+    demoLoginEnabled,
+    githubEnabled: Boolean(v.AUTH_GITHUB_ID && v.AUTH_GITHUB_SECRET),
+    oidcEnabled: Boolean(v.OIDC_ISSUER && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET),
+  };
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process (parsed on first use; call at start-up to fail fast). */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests change process.env between cases. */
+export function resetEnvForTests() {
+  cached = undefined;
+}

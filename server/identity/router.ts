@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { recordAudit } from "../audit/audit-log";
+import { notFound } from "../errors";
+import { authedProcedure, publicProcedure, roleProcedure, router } from "../trpc";
+import { listDemoUsers, myTeams } from "./users";
+import { env } from "../env";
+
+export const identityRouter = router({
+  /** The signed-in user, or null. */
+  session: publicProcedure.query(({ ctx }) => ctx.user),
+
+  demoUsers: publicProcedure.query(({ ctx }) => (env().demoLoginEnabled ? listDemoUsers(ctx.db) : [])),
+
+  me: authedProcedure.query(async ({ ctx }) => ({ user: ctx.user, teams: await myTeams(ctx.db, ctx.user.id) })),
+
+  /** People directory (approvers pick reviewers, admins manage roles). */
+  listUsers: roleProcedure("approver").query(({ ctx }) =>
+    ctx.db.user.findMany({
+      orderBy: { name: "asc" },
+      select: { id: true, name: true, email: true, role: true, memberships: { select: { team: { select: { slug: true, name: true } } } } },
+    }),
+  ),
+
+  setRole: roleProcedure("admin")
+    .input(z.object({ userId: z.string().min(1), role: z.enum(["developer", "approver", "admin"]) }))
+    .mutation(({ ctx, input }) =>
+      ctx.db.$transaction(async (tx) => {
+        const before = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true, role: true } });
+        if (!before) throw notFound("User");
+        const after = await tx.user.update({ where: { id: input.userId }, data: { role: input.role }, select: { id: true, role: true } });
+        await recordAudit(tx, {
+          actor: { id: ctx.user.id, label: ctx.user.name },
+          action: "user.role_changed",
+          subjectType: "user",
+          subjectId: input.userId,
+          before,
+          after,
+        });
+        return after;
+      }),
+    ),
+});

@@ -1,0 +1,111 @@
+import { Worker } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "../db";
+import { resetEnvForTests } from "../env";
+import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
+import { PrivateRedis } from "../test-support/redis-server";
+import { consumeOnce, dispatchOutbox, markOutboxProcessed, startOutboxDispatcher, writeOutbox, type OutboxJobData } from "./outbox";
+
+let redis: PrivateRedis;
+
+beforeAll(async () => {
+  redis = await PrivateRedis.start();
+  process.env.REDIS_URL = redis.url;
+  resetEnvForTests();
+  await closeQueues();
+});
+
+afterAll(async () => {
+  await closeQueues();
+  await redis.down();
+});
+
+/** Consumes the events queue: counts effects per outbox id, made idempotent by consumeOnce. */
+function startConsumer(effects: Map<string, number>) {
+  const db = getDb();
+  const worker = new Worker<OutboxJobData>(
+    QUEUES.events,
+    async (job) => {
+      await consumeOnce(db, "test-consumer", job.data.outboxId, async () => {
+        effects.set(job.data.outboxId, (effects.get(job.data.outboxId) ?? 0) + 1);
+      });
+      await markOutboxProcessed(db, job.data.outboxId);
+    },
+    { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX, concurrency: 10 },
+  );
+  worker.on("error", () => undefined);
+  return worker;
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("transactional outbox", () => {
+  it("only writes the event when the caller's transaction commits", async () => {
+    const db = getDb();
+    await expect(
+      db.$transaction(async (tx) => {
+        await writeOutbox(tx, { type: "test.doomed", payload: {} });
+        throw new Error("rollback");
+      }),
+    ).rejects.toThrow("rollback");
+    expect(await db.outboxEvent.count({ where: { type: "test.doomed" } })).toBe(0);
+  });
+
+  it("delivers events written while Redis is down once it is back, exactly once per id", async () => {
+    const db = getDb();
+    await redis.down();
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const row = await db.$transaction((tx) => writeOutbox(tx, { type: "test.outage", payload: { i } }));
+      ids.push(row.id);
+    }
+    const whileDown = await dispatchOutbox(db);
+    expect(whileDown.dispatched).toBe(0);
+    expect(whileDown.error).toBeTruthy();
+    expect(await db.outboxEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(25);
+
+    await redis.up();
+    const effects = new Map<string, number>();
+    const worker = startConsumer(effects);
+    const dispatcher = startOutboxDispatcher(db, 20);
+    await waitFor(async () => (await db.outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })) === 0);
+    await dispatcher.stop();
+    await worker.close();
+    expect([...effects.keys()].sort()).toEqual([...ids].sort());
+    expect([...effects.values()].every((n) => n === 1)).toBe(true);
+    const jobs = await getQueue(QUEUES.events).getJobs(["completed"]);
+    expect(jobs.filter((j) => ids.includes(j.id!)).map((j) => j.id).sort()).toEqual([...ids].sort());
+  });
+
+  it("re-dispatches after Redis lost the jobs (flush) and the consumer still applies each event once", async () => {
+    const db = getDb();
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await db.$transaction((tx) => writeOutbox(tx, { type: "test.flush", payload: { i } }))).id);
+    // Dispatched, then Redis forgets everything before any worker ran.
+    expect((await dispatchOutbox(db)).dispatched).toBe(10);
+    const effects = new Map<string, number>();
+    // Half were consumed before the flush.
+    for (const id of ids.slice(0, 5)) {
+      await consumeOnce(db, "test-consumer", id, async () => void effects.set(id, 1));
+      await markOutboxProcessed(db, id);
+    }
+    const flusher = new (await import("ioredis")).default(redis.url);
+    await flusher.flushall();
+    flusher.disconnect();
+
+    expect((await dispatchOutbox(db, { redeliverAfterMs: 60_000 })).dispatched).toBe(0); // not yet due
+    const worker = startConsumer(effects);
+    expect((await dispatchOutbox(db, { redeliverAfterMs: 0 })).dispatched).toBe(5);
+    await waitFor(async () => (await db.outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })) === 0);
+    await worker.close();
+    expect(ids.map((id) => effects.get(id))).toEqual(Array(10).fill(1));
+    // A duplicate delivery of an already consumed event is skipped.
+    expect(await consumeOnce(db, "test-consumer", ids[0], async () => "again")).toEqual({ skipped: true });
+  });
+});

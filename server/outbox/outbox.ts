@@ -1,0 +1,133 @@
+// Transactional outbox (ARCHITECTURE rule 4): state changes write an OutboxEvent in their own transaction;
+// the dispatcher moves unsent rows into BullMQ with job id = outbox id. Rows dispatched but never processed
+// (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
+import type { Queue } from "bullmq";
+import type { Db, Tx } from "../db";
+import { Prisma } from "../db";
+import { logger } from "../logger";
+import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
+
+export type OutboxMessage = { type: string; payload: Record<string, unknown>; queue?: string };
+export type OutboxJobData = { outboxId: string; type: string; payload: Record<string, unknown> };
+
+/** Writes an outbox row. Call inside the caller's transaction. */
+export async function writeOutbox(tx: Tx, message: OutboxMessage) {
+  return tx.outboxEvent.create({
+    data: {
+      queue: message.queue ?? QUEUES.events,
+      type: message.type,
+      payload: message.payload as Prisma.InputJsonValue,
+    },
+    select: { id: true },
+  });
+}
+
+export type DispatchOptions = {
+  batchSize?: number;
+  /** A dispatched row not processed after this long is dispatched again. */
+  redeliverAfterMs?: number;
+  queueFor?: (name: string) => Promise<Queue>;
+};
+
+export type DispatchResult = { dispatched: number; failed: number; error?: string };
+
+/** Moves one batch of due outbox rows into their queues. Safe to run from several processes at once. */
+export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promise<DispatchResult> {
+  const batchSize = opts.batchSize ?? 200;
+  const redeliverBefore = new Date(Date.now() - (opts.redeliverAfterMs ?? 60_000));
+  const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
+  return db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string; queue: string; type: string; payload: Record<string, unknown> }[]>`
+        SELECT id, queue, type, payload FROM "OutboxEvent"
+        WHERE "processedAt" IS NULL AND ("dispatchedAt" IS NULL OR "dispatchedAt" < ${redeliverBefore})
+        ORDER BY "createdAt", id
+        LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return { dispatched: 0, failed: 0 };
+      const sent: string[] = [];
+      let error: string | undefined;
+      for (const row of rows) {
+        try {
+          const data: OutboxJobData = { outboxId: row.id, type: row.type, payload: row.payload };
+          await (await queueFor(row.queue)).add(row.type, data, { jobId: row.id });
+          sent.push(row.id);
+        } catch (err) {
+          error = err instanceof Error ? err.message : String(err);
+          break; // Redis is unreachable: leave the rest for the next round.
+        }
+      }
+      if (sent.length > 0) {
+        await tx.outboxEvent.updateMany({
+          where: { id: { in: sent } },
+          data: { dispatchedAt: new Date(), attempts: { increment: 1 } },
+        });
+      }
+      const failed = rows.length - sent.length;
+      if (error) {
+        await tx.outboxEvent.updateMany({
+          where: { id: { in: rows.slice(sent.length).map((r) => r.id) } },
+          data: { lastError: error.slice(0, 500) },
+        });
+        logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
+        // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
+        if (!opts.queueFor) await closeQueues();
+      }
+      return { dispatched: sent.length, failed, error };
+    },
+    { timeout: 30_000 },
+  );
+}
+
+/** Marks an outbox row processed (its consumer finished). */
+export async function markOutboxProcessed(db: Db | Tx, outboxId: string) {
+  await db.outboxEvent.updateMany({ where: { id: outboxId, processedAt: null }, data: { processedAt: new Date() } });
+}
+
+/**
+ * Runs `effect` at most once per (consumer, eventId): the marker row is written in the same transaction as the
+ * effect, so a retry after a crash either sees the marker (skip) or redoes the whole effect.
+ */
+export async function consumeOnce<T>(
+  db: Db,
+  consumer: string,
+  eventId: string,
+  effect: (tx: Tx) => Promise<T>,
+): Promise<{ skipped: true } | { skipped: false; result: T }> {
+  return db.$transaction(async (tx) => {
+    const inserted = await tx.$executeRaw`
+      INSERT INTO "ConsumedEvent" (consumer, "eventId") VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`;
+    if (inserted === 0) return { skipped: true as const };
+    return { skipped: false as const, result: await effect(tx) };
+  });
+}
+
+/** Polls the outbox until stopped; used by the worker process. */
+export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    running = (async () => {
+      try {
+        let result: DispatchResult;
+        do {
+          result = await dispatchOutbox(db, opts);
+        } while (!stopped && result.dispatched > 0 && !result.error);
+      } catch (err) {
+        logger.error({ err }, "outbox dispatcher failed");
+      }
+    })();
+    await running;
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  timer = setTimeout(tick, 0);
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

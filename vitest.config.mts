@@ -1,0 +1,22 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(__dirname) } },
+  test: {
+    include: ["server/**/*.test.ts", "workers/**/*.test.ts", "test/**/*.test.ts", "prisma/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup-file.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    coverage: {
+      provider: "v8",
+      include: ["server/**/*.ts", "workers/**/*.ts"],
+      exclude: ["**/*.test.ts", "**/test-support/**"],
+      reporter: ["text-summary", "text"],
+      thresholds: { lines: 80 },
+    },
+  },
+});

@@ -1,0 +1,65 @@
+// The worker process: every BullMQ worker plus the outbox dispatcher, in one process.
+// SIGTERM/SIGINT: stop taking jobs, let in-flight jobs finish (BullMQ close() waits), then exit.
+// Run with `npm run workers` (tsx, CommonJS here: no top-level await).
+process.env.PIER_PROCESS ??= "pier-workers";
+
+import { Worker } from "bullmq";
+import { getDb, disconnectDb } from "../server/db";
+import { env } from "../server/env";
+import { logger } from "../server/logger";
+import { startOutboxDispatcher } from "../server/outbox/outbox";
+import { closeQueues, workerConnection } from "../server/platform/queues";
+import { WORKER_DEFINITIONS } from "./definitions";
+
+export async function startWorkers() {
+  const e = env();
+  const db = getDb();
+  const workers: Worker[] = [];
+  for (const def of WORKER_DEFINITIONS) {
+    const worker = new Worker(def.queue, (job) => def.handle(db, job), {
+      connection: workerConnection(e.REDIS_URL),
+      prefix: e.REDIS_PREFIX,
+      concurrency: def.concurrency ?? 4,
+    });
+    worker.on("failed", (job, err) => logger.warn({ queue: def.queue, jobId: job?.id, err: err.message }, "job failed"));
+    worker.on("error", (err) => logger.error({ queue: def.queue, err: err.message }, "worker error"));
+    workers.push(worker);
+  }
+  const dispatcher = startOutboxDispatcher(db, e.OUTBOX_POLL_MS);
+  const stopHooks = await Promise.all(WORKER_DEFINITIONS.map((d) => d.start?.(db)));
+  logger.info({ queues: WORKER_DEFINITIONS.map((d) => d.queue) }, "workers started");
+
+  return async function stop() {
+    logger.info("workers stopping: draining in-flight jobs");
+    await dispatcher.stop();
+    await Promise.all(stopHooks.map((s) => s?.()));
+    await Promise.all(workers.map((w) => w.close()));
+    await closeQueues();
+    await disconnectDb();
+    logger.info("workers stopped");
+  };
+}
+
+if (require.main === module) {
+  startWorkers()
+    .then((stop) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "shutdown requested");
+        stop()
+          .then(() => process.exit(0))
+          .catch((err) => {
+            logger.error({ err }, "shutdown failed");
+            process.exit(1);
+          });
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+    })
+    .catch((err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}
