@@ -1,0 +1,87 @@
+// The signed-in shell: navigation for every area, user menu with sign-out, theme toggle.
+import Link from "next/link";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { signOut } from "@/server/auth";
+import { hasRole } from "@/server/identity/roles";
+import { currentUser } from "../_lib/server-caller";
+import { NavLinks, type NavItem } from "../_components/nav-links";
+import { ThemeToggle } from "../_components/theme-toggle";
+import { Badge } from "../_components/ui";
+
+export const dynamic = "force-dynamic";
+
+const NAV: NavItem[] = [
+  { href: "/", label: "Home" },
+  { href: "/catalog", label: "Catalog" },
+  { href: "/deployments", label: "Deployments" },
+  { href: "/approvals", label: "Approvals" },
+  { href: "/dora", label: "DORA" },
+  { href: "/incidents", label: "Incidents" },
+];
+
+export default async function PortalLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  if (!user) redirect("/signin");
+  const theme = (await cookies()).get("pier-theme")?.value === "dark" ? "dark" : "light";
+  const nav = hasRole(user, "admin") ? [...NAV, { href: "/admin", label: "Admin" }] : NAV;
+
+  async function doSignOut() {
+    "use server";
+    await signOut({ redirectTo: "/signin" });
+  }
+
+  return (
+    <div className="min-h-screen">
+      <header className="sticky top-0 z-20 border-b border-gray-200 bg-white/90 backdrop-blur dark:border-gray-800 dark:bg-gray-950/90">
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4">
+          <details className="relative md:hidden">
+            <summary className="list-none rounded-md p-2 hover:bg-gray-100 dark:hover:bg-gray-800" aria-label="Open navigation">
+              <svg viewBox="0 0 20 20" className="h-5 w-5" fill="currentColor" aria-hidden>
+                <path d="M2 4.75A.75.75 0 0 1 2.75 4h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 4.75Zm0 5A.75.75 0 0 1 2.75 9h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 9.75Zm0 5a.75.75 0 0 1 .75-.75h14.5a.75.75 0 0 1 0 1.5H2.75a.75.75 0 0 1-.75-.75Z" />
+              </svg>
+            </summary>
+            <nav aria-label="Main (mobile)" className="absolute left-0 top-11 w-56 rounded-lg border border-gray-200 bg-white p-2 shadow-lg dark:border-gray-800 dark:bg-gray-900">
+              <NavLinks items={nav} vertical />
+            </nav>
+          </details>
+          <Link href="/" className="flex items-center gap-2 font-semibold">
+            <img src="/favicon.svg" alt="" className="h-6 w-6" />
+            Pier
+          </Link>
+          <nav aria-label="Main" className="hidden items-center gap-1 md:flex">
+            <NavLinks items={nav} />
+          </nav>
+          <div className="ml-auto flex items-center gap-2">
+            <ThemeToggle initial={theme} />
+            <details className="relative" data-testid="user-menu">
+              <summary className="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-gray-100 dark:hover:bg-gray-800">
+                <span className="flex h-7 w-7 items-center justify-center rounded-full bg-brand-600 text-xs font-semibold text-white">
+                  {user.name.slice(0, 1).toUpperCase()}
+                </span>
+                <span className="hidden sm:inline">{user.name}</span>
+              </summary>
+              <div className="absolute right-0 top-11 w-56 rounded-lg border border-gray-200 bg-white p-3 text-sm shadow-lg dark:border-gray-800 dark:bg-gray-900">
+                <p className="font-medium">{user.name}</p>
+                <p className="truncate text-xs text-gray-500">{user.email}</p>
+                <p className="mt-2">
+                  <Badge color={user.role === "admin" ? "purple" : user.role === "approver" ? "blue" : "gray"}>{user.role}</Badge>
+                </p>
+                <Link href="/settings/notifications" className="mt-3 block rounded px-2 py-1 hover:bg-gray-100 dark:hover:bg-gray-800">
+                  Notification settings
+                </Link>
+                <form action={doSignOut}>
+                  <button type="submit" className="mt-1 w-full rounded px-2 py-1 text-left text-rose-600 hover:bg-gray-100 dark:hover:bg-gray-800">
+                    Sign out
+                  </button>
+                </form>
+              </div>
+            </details>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+    </div>
+  );
+}
