@@ -105,7 +105,7 @@ export async function queueDepths(): Promise<Record<string, Record<string, numbe
     const entries = await Promise.all(
       Object.values(QUEUES).map(async (name) => [
         name,
-        await getQueue(name).getJobCounts("waiting", "active", "delayed", "failed", "completed"),
+        await (await getReadyQueue(name, 1000)).getJobCounts("waiting", "active", "delayed", "failed", "completed"),
       ]),
     );
     return Object.fromEntries(entries);

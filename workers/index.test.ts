@@ -1,0 +1,56 @@
+// The worker process as a whole: outbox → events queue → subscribers, and a graceful stop that drains.
+import { afterAll, describe, expect, it } from "vitest";
+import { getDb } from "../server/db";
+import { registerSubscriber } from "../server/events/fanout";
+import { emitPierEvent } from "../server/events/pier-events";
+import { getReadyQueue } from "../server/platform/queues";
+import { WORKER_DEFINITIONS } from "./definitions";
+import { startWorkers } from "./index";
+
+const received: string[] = [];
+registerSubscriber({
+  name: "test-recorder",
+  wants: (type) => type === "test.event",
+  handle: async (_tx, event) => void received.push(event.id),
+});
+
+let finishedSlowJobs = 0;
+WORKER_DEFINITIONS.push({
+  queue: "test-slow",
+  concurrency: 1,
+  handle: async () => {
+    await new Promise((r) => setTimeout(r, 800));
+    finishedSlowJobs++;
+  },
+});
+
+afterAll(() => {
+  WORKER_DEFINITIONS.splice(WORKER_DEFINITIONS.findIndex((d) => d.queue === "test-slow"), 1);
+});
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("worker process", () => {
+  it("carries an event from the outbox to its subscriber once, then drains an in-flight job on stop", async () => {
+    const stop = await startWorkers();
+    const row = await getDb().$transaction((tx) =>
+      emitPierEvent(tx, { type: "test.event", severity: "info", subject: {}, data: { hello: "world" } }),
+    );
+    await waitFor(async () => (await getDb().outboxEvent.findUnique({ where: { id: row.id } }))?.processedAt != null);
+    expect(received).toEqual([row.id]);
+
+    const queue = await getReadyQueue("test-slow");
+    const job = await queue.add("slow", {});
+    await waitFor(async () => (await job.getState()) === "active");
+    await stop(); // SIGTERM path: must wait for the running job instead of abandoning it
+    expect(finishedSlowJobs).toBe(1);
+    const q2 = await getReadyQueue("test-slow");
+    expect(await (await q2.getJob(job.id!))?.getState()).toBe("completed");
+  });
+});
