@@ -8,7 +8,7 @@ import { hasRole } from "@/server/identity/roles";
 import { currentUser } from "../_lib/server-caller";
 import { NavLinks, type NavItem } from "../_components/nav-links";
 import { ThemeToggle } from "../_components/theme-toggle";
-import { Badge } from "../_components/ui";
+import { Badge, Logo } from "../_components/ui";
 
 export const dynamic = "force-dynamic";
 
@@ -47,7 +47,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
             </nav>
           </details>
           <Link href="/" className="flex items-center gap-2 font-semibold">
-            <img src="/favicon.svg" alt="" className="h-6 w-6" />
+            <Logo />
             Pier
           </Link>
           <nav aria-label="Main" className="hidden items-center gap-1 md:flex">

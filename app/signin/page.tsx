@@ -5,7 +5,7 @@ import { signIn, signInOptions } from "@/server/auth";
 import { getDb } from "@/server/db";
 import { listDemoUsers } from "@/server/identity/users";
 import { currentUser } from "../_lib/server-caller";
-import { Badge } from "../_components/ui";
+import { Badge, Logo } from "../_components/ui";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
@@ -44,7 +44,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="flex min-h-screen items-center justify-center p-4">
       <div className="w-full max-w-md rounded-xl border border-gray-200 bg-white p-6 shadow-sm dark:border-gray-800 dark:bg-gray-900">
         <div className="mb-6 flex items-center gap-2">
-          <img src="/favicon.svg" alt="" className="h-8 w-8" />
+          <Logo className="h-8 w-8" />
           <h1 className="text-xl font-semibold">Sign in to Pier</h1>
         </div>
         {params.error && (
