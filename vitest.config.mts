@@ -7,6 +7,8 @@ export default defineConfig({
     include: ["server/**/*.test.ts", "workers/**/*.test.ts", "test/**/*.test.ts", "prisma/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     setupFiles: ["test/setup-file.ts"],
+    // next-auth imports "next/server" without an extension; let Vite resolve it.
+    server: { deps: { inline: ["next-auth", "@auth/core"] } },
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -9,7 +9,36 @@ import { env } from "./env";
 import { upsertExternalUser } from "./identity/users";
 import { logger } from "./logger";
 
-function authConfig(): NextAuthConfig {
+/** Demo sign-in: only seeded demo accounts (provider "demo"), only while demo login is enabled. */
+export async function authorizeDemoUser(raw: unknown) {
+  if (!env().demoLoginEnabled) return null;
+  const parsed = z.object({ userId: z.string().min(1).max(64) }).safeParse(raw);
+  if (!parsed.success) return null;
+  return getDb().user.findFirst({ where: { id: parsed.data.userId, provider: "demo" }, select: { id: true, name: true, email: true } });
+}
+
+type JwtArgs = { token: Record<string, unknown>; user?: { id?: string; email?: string | null; name?: string | null; image?: string | null } | null; account?: { provider: string } | null };
+
+/** On sign-in, pins the Pier user id into the token (creating the account on a first GitHub/OIDC sign-in). */
+export async function jwtCallback({ token, user, account }: JwtArgs) {
+  if (user && account) {
+    if (account.provider === "demo") {
+      token.uid = user.id;
+    } else if (user.email) {
+      const saved = await upsertExternalUser(getDb(), {
+        email: user.email,
+        name: user.name ?? user.email,
+        image: user.image,
+        provider: account.provider,
+      });
+      token.uid = saved.id;
+    }
+    logger.info({ provider: account.provider, userId: token.uid }, "signed in");
+  }
+  return token;
+}
+
+export function authConfig(): NextAuthConfig {
   const e = env();
   const providers: NextAuthConfig["providers"] = [];
   if (e.demoLoginEnabled) {
@@ -18,15 +47,7 @@ function authConfig(): NextAuthConfig {
         id: "demo",
         name: "Demo account",
         credentials: { userId: { label: "User", type: "text" } },
-        async authorize(raw) {
-          const parsed = z.object({ userId: z.string().min(1).max(64) }).safeParse(raw);
-          if (!parsed.success) return null;
-          const user = await getDb().user.findFirst({
-            where: { id: parsed.data.userId, provider: "demo" },
-            select: { id: true, name: true, email: true },
-          });
-          return user ?? null;
-        },
+        authorize: authorizeDemoUser,
       }),
     );
   }
@@ -48,23 +69,7 @@ function authConfig(): NextAuthConfig {
     pages: { signIn: "/signin" },
     providers,
     callbacks: {
-      async jwt({ token, user, account }) {
-        if (user && account) {
-          if (account.provider === "demo") {
-            token.uid = user.id;
-          } else if (user.email) {
-            const saved = await upsertExternalUser(getDb(), {
-              email: user.email,
-              name: user.name ?? user.email,
-              image: user.image,
-              provider: account.provider,
-            });
-            token.uid = saved.id;
-          }
-          logger.info({ provider: account.provider, userId: token.uid }, "signed in");
-        }
-        return token;
-      },
+      jwt: (args) => jwtCallback(args as JwtArgs) as Promise<typeof args.token>,
       async session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
         return session;
