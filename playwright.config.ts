@@ -34,10 +34,10 @@ export default defineConfig({
     },
     {
       command: "node_modules/.bin/tsx workers/index.ts",
-      // The worker has no HTTP port; Playwright waits on the web server's health instead.
-      url: `${baseURL}/api/health`,
+      url: `http://127.0.0.1:${port + 1}/`,
+      env: { PIER_WORKER_HEALTH_PORT: String(port + 1), OUTBOX_POLL_MS: "100" },
       timeout: 60_000,
-      reuseExistingServer: true,
+      reuseExistingServer: false,
       stdout: "ignore",
       stderr: "pipe",
     },

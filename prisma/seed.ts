@@ -1,11 +1,19 @@
 // `npm run db:seed`: the demo organisation. Safe to run again: every step upserts by natural keys.
 import { disconnectDb, getDb } from "../server/db";
 import { seedIdentity } from "./seed/identity";
+import { seedCatalog } from "./seed/catalog";
+import { seedDeployments } from "./seed/deployments";
+import { seedNotifications } from "./seed/notifications";
+import { seedDora } from "./seed/dora";
 
 async function main() {
   const db = getDb();
   const started = Date.now();
-  await seedIdentity(db);
+  const { teamIds } = await seedIdentity(db);
+  await seedCatalog(db, teamIds);
+  await seedDeployments(db);
+  await seedNotifications(db);
+  console.log("dora history:", await seedDora(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

@@ -11,7 +11,7 @@ export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/pier}"
 name="${1:-}"
 [ -n "$name" ] || { echo "usage: npm run db:new-migration -- <name> | --squash-init" >&2; exit 2; }
 # prisma.config.ts connects the driver adapter even for a pure schema diff: the database must exist.
-node_modules/.bin/tsx -e 'import("./server/platform/migrations").then((m) => m.ensureDatabase(process.env.DATABASE_URL))'
+node_modules/.bin/tsx scripts/ensure-database.ts
 if [ "$name" = "--squash-init" ]; then
   init=$(ls -d prisma/migrations/*_init | head -n1)
   npx prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > "$init/migration.sql"

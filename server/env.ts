@@ -45,7 +45,12 @@ const schema = z
         (v) => !v || v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32),
         "must be comma-separated 32-byte base64 keys",
       ),
+    // Inbound webhook signing secrets for set-ups configured by environment (admins can also add them in the UI).
+    PIER_GITHUB_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    PIER_PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    // When set, the worker process answers GET http://127.0.0.1:<port>/ with its liveness.
+    PIER_WORKER_HEALTH_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
   })

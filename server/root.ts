@@ -1,9 +1,22 @@
 // appRouter: the merge of every domain's router.
+import { catalogRouter } from "./catalog/router";
 import { identityRouter } from "./identity/router";
+import { deploymentsRouter } from "./deployments/router";
+import { approvalsRouter } from "./approvals/router";
+import { notificationsRouter } from "./notifications/router";
+import { doraRouter, incidentsRouter } from "./dora/router";
+import { eventsRouter } from "./events/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   identity: identityRouter,
+  deployments: deploymentsRouter,
+  approvals: approvalsRouter,
+  catalog: catalogRouter,
+  notifications: notificationsRouter,
+  dora: doraRouter,
+  incidents: incidentsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,7 +5,7 @@
 //   assertTeamAccess(...)      inside a procedure: admins or members of the given team (else FORBIDDEN)
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError, z } from "zod";
+import { ZodError } from "zod";
 import type { Role } from "@/generated/prisma/enums";
 import type { Db } from "./db";
 import { DomainError, fromPrismaError } from "./errors";
@@ -14,6 +14,26 @@ import { logger } from "./logger";
 import { observeProcedure } from "./platform/metrics";
 
 export type Context = { db: Db; user: SessionUser | null };
+
+/**
+ * zod issues keyed for forms: by the dotted path ("changes.runbookUrl", "tags.0") and by the field's own name
+ * ("runbookUrl", "tags"), so a form can look its inputs up whether the input is flat or nested.
+ */
+export function zodFieldErrors(err: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (key: string, message: string) => {
+    if (!key) return;
+    const list = (out[key] ??= []);
+    if (!list.includes(message)) list.push(message);
+  };
+  for (const issue of err.issues) {
+    const path = issue.path.map(String);
+    add(path.join("."), issue.message);
+    const name = [...issue.path].reverse().find((p) => typeof p === "string");
+    if (typeof name === "string") add(name, issue.message);
+  }
+  return out;
+}
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -26,7 +46,7 @@ const t = initTRPC.context<Context>().create({
         // Field-level messages for forms: { fieldName: ["message", …] }.
         fieldErrors:
           cause instanceof ZodError
-            ? z.flattenError(cause).fieldErrors
+            ? zodFieldErrors(cause)
             : cause instanceof DomainError && cause.field
               ? { [cause.field]: [cause.message] }
               : null,

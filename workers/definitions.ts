@@ -6,6 +6,10 @@ import { processOutboxJob } from "../server/events/fanout";
 import type { OutboxJobData } from "../server/outbox/outbox";
 import { QUEUES } from "../server/platform/queues";
 import "../server/events/subscriptions";
+import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
+import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
+import { processInboundEvent, startIngestSweeper } from "../server/events/ingest-worker";
+import type { IngestJobData } from "../server/events/ingest";
 
 export type WorkerDefinition = {
   queue: string;
@@ -21,4 +25,20 @@ export const WORKER_DEFINITIONS: WorkerDefinition[] = [
     concurrency: 8,
     handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData),
   },
+  {
+    // Deployment runs (simulator runs hold a slot for their duration) + schedules/expiry/stalled-run reconciler.
+    queue: QUEUES.deployments,
+    concurrency: 4,
+    handle: (db, job) => handleDeploymentJob(db, job.data as OutboxJobData),
+    start: (db) => startDeploymentMaintenance(db),
+  },
+  {
+    // Inbound CDEvents/GitHub/PagerDuty events → canonical DORA rows; the sweeper re-enqueues lost jobs.
+    queue: QUEUES.ingest,
+    concurrency: 4,
+    handle: (db, job) => processInboundEvent(db, (job.data as IngestJobData).inboundEventId),
+    start: (db) => startIngestSweeper(db),
+  },
+  // Notification delivery: one queue per channel type (pier-notify-<type>) + the sweeper.
+  ...NOTIFICATION_WORKERS,
 ];

@@ -3,6 +3,7 @@
 // Run with `npm run workers` (tsx, CommonJS here: no top-level await).
 process.env.PIER_PROCESS ??= "pier-workers";
 
+import { createServer, type Server } from "node:http";
 import { Worker } from "bullmq";
 import { getDb, disconnectDb } from "../server/db";
 import { env } from "../server/env";
@@ -27,10 +28,12 @@ export async function startWorkers() {
   }
   const dispatcher = startOutboxDispatcher(db, e.OUTBOX_POLL_MS);
   const stopHooks = await Promise.all(WORKER_DEFINITIONS.map((d) => d.start?.(db)));
+  const health = e.PIER_WORKER_HEALTH_PORT ? serveHealth(e.PIER_WORKER_HEALTH_PORT, workers) : undefined;
   logger.info({ queues: WORKER_DEFINITIONS.map((d) => d.queue) }, "workers started");
 
   return async function stop() {
     logger.info("workers stopping: draining in-flight jobs");
+    health?.close();
     await dispatcher.stop();
     await Promise.all(stopHooks.map((s) => s?.()));
     await Promise.all(workers.map((w) => w.close()));
@@ -38,6 +41,17 @@ export async function startWorkers() {
     await disconnectDb();
     logger.info("workers stopped");
   };
+}
+
+/** Liveness for orchestrators (and Playwright): 200 while every worker runs, 503 once any has stopped. */
+function serveHealth(port: number, workers: Worker[]): Server {
+  const server = createServer((_req, res) => {
+    const running = workers.every((w) => w.isRunning());
+    res.writeHead(running ? 200 : 503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: running ? "ok" : "stopped", workers: workers.map((w) => ({ queue: w.name, running: w.isRunning() })) }));
+  });
+  server.listen(port, "127.0.0.1");
+  return server;
 }
 
 if (require.main === module) {

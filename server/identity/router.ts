@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { recordAudit } from "../audit/audit-log";
-import { notFound } from "../errors";
 import { authedProcedure, publicProcedure, roleProcedure, router } from "../trpc";
-import { listDemoUsers, myTeams } from "./users";
+import { changeRole, listDemoUsers, myTeams } from "./users";
 import { env } from "../env";
 
 export const identityRouter = router({
@@ -23,20 +21,5 @@ export const identityRouter = router({
 
   setRole: roleProcedure("admin")
     .input(z.object({ userId: z.string().min(1), role: z.enum(["developer", "approver", "admin"]) }))
-    .mutation(({ ctx, input }) =>
-      ctx.db.$transaction(async (tx) => {
-        const before = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true, role: true } });
-        if (!before) throw notFound("User");
-        const after = await tx.user.update({ where: { id: input.userId }, data: { role: input.role }, select: { id: true, role: true } });
-        await recordAudit(tx, {
-          actor: { id: ctx.user.id, label: ctx.user.name },
-          action: "user.role_changed",
-          subjectType: "user",
-          subjectId: input.userId,
-          before,
-          after,
-        });
-        return after;
-      }),
-    ),
+    .mutation(({ ctx, input }) => changeRole(ctx.db, ctx.user, input.userId, input.role)),
 });

@@ -1,5 +1,8 @@
 // Users as the rest of the server sees them, and sign-in bookkeeping.
+import type { Role } from "@/generated/prisma/enums";
+import { recordAudit } from "../audit/audit-log";
 import type { Db } from "../db";
+import { badRequest, notFound } from "../errors";
 import type { SessionUser } from "./roles";
 
 export async function loadSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
@@ -42,5 +45,17 @@ export async function myTeams(db: Db, userId: string) {
       onCallName: true,
       _count: { select: { members: true, services: true } },
     },
+  });
+}
+
+/** An admin changes someone's role (never their own: that is how the last admin locks everyone out). */
+export async function changeRole(db: Db, actor: SessionUser, userId: string, role: Role) {
+  if (actor.id === userId) throw badRequest("You cannot change your own role", "role");
+  return db.$transaction(async (tx) => {
+    const before = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true } });
+    if (!before) throw notFound("User");
+    const after = await tx.user.update({ where: { id: userId }, data: { role }, select: { id: true, role: true } });
+    await recordAudit(tx, { actor: { id: actor.id, label: actor.name }, action: "user.role_changed", subjectType: "user", subjectId: userId, before, after });
+    return after;
   });
 }

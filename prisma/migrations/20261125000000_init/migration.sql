@@ -74,6 +74,8 @@ CREATE TABLE "Service" (
     "tags" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "annotations" JSONB NOT NULL DEFAULT '{}',
     "system" TEXT,
+    "kind" TEXT NOT NULL DEFAULT 'Component',
+    "backstageSpec" JSONB NOT NULL DEFAULT '{}',
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -288,6 +290,8 @@ CREATE TABLE "Deployment" (
     "source" TEXT NOT NULL,
     "externalId" TEXT,
     "deploymentRequestId" TEXT,
+    "hasIncident" BOOLEAN NOT NULL DEFAULT false,
+    "rolledBackById" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Deployment_pkey" PRIMARY KEY ("id")
@@ -327,6 +331,19 @@ CREATE TABLE "Incident" (
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Incident_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "DeploymentChange" (
+    "deploymentId" TEXT NOT NULL,
+    "changeId" TEXT NOT NULL,
+    "serviceId" TEXT,
+    "environmentId" TEXT,
+    "environmentName" TEXT NOT NULL,
+    "deployedAt" TIMESTAMP(3) NOT NULL,
+    "leadTimeSeconds" DOUBLE PRECISION NOT NULL,
+
+    CONSTRAINT "DeploymentChange_pkey" PRIMARY KEY ("deploymentId","changeId")
 );
 
 -- CreateTable
@@ -406,6 +423,7 @@ CREATE TABLE "Delivery" (
     "lastError" TEXT,
     "payload" JSONB NOT NULL DEFAULT '{}',
     "groupKey" TEXT,
+    "throttleKey" TEXT,
     "nextAttemptAt" TIMESTAMP(3),
     "deliveredAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -505,6 +523,15 @@ CREATE INDEX "Service_type_idx" ON "Service"("type");
 CREATE INDEX "Service_name_idx" ON "Service"("name");
 
 -- CreateIndex
+CREATE INDEX "Service_kind_idx" ON "Service"("kind");
+
+-- CreateIndex
+CREATE INDEX "Service_updatedAt_idx" ON "Service"("updatedAt");
+
+-- CreateIndex
+CREATE INDEX "Service_tags_idx" ON "Service" USING GIN ("tags");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Environment_name_key" ON "Environment"("name");
 
 -- CreateIndex
@@ -556,10 +583,16 @@ CREATE UNIQUE INDEX "InboundEvent_source_externalId_key" ON "InboundEvent"("sour
 CREATE INDEX "RejectedEvent_receivedAt_idx" ON "RejectedEvent"("receivedAt");
 
 -- CreateIndex
+CREATE INDEX "RejectedEvent_reason_idx" ON "RejectedEvent"("reason");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Deployment_deploymentRequestId_key" ON "Deployment"("deploymentRequestId");
 
 -- CreateIndex
 CREATE INDEX "Deployment_environmentId_deployedAt_idx" ON "Deployment"("environmentId", "deployedAt");
+
+-- CreateIndex
+CREATE INDEX "Deployment_dora_covering_idx" ON "Deployment"("environmentId", "deployedAt", "serviceId", "status", "isRollback", "hasIncident");
 
 -- CreateIndex
 CREATE INDEX "Deployment_serviceId_deployedAt_idx" ON "Deployment"("serviceId", "deployedAt");
@@ -568,7 +601,13 @@ CREATE INDEX "Deployment_serviceId_deployedAt_idx" ON "Deployment"("serviceId", 
 CREATE INDEX "Deployment_deployedAt_idx" ON "Deployment"("deployedAt");
 
 -- CreateIndex
+CREATE INDEX "Deployment_serviceName_environmentName_deployedAt_idx" ON "Deployment"("serviceName", "environmentName", "deployedAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Deployment_source_externalId_key" ON "Deployment"("source", "externalId");
+
+-- CreateIndex
+CREATE INDEX "Change_serviceName_mergedAt_idx" ON "Change"("serviceName", "mergedAt");
 
 -- CreateIndex
 CREATE INDEX "Change_serviceId_mergedAt_idx" ON "Change"("serviceId", "mergedAt");
@@ -586,10 +625,19 @@ CREATE INDEX "Incident_serviceId_detectedAt_idx" ON "Incident"("serviceId", "det
 CREATE INDEX "Incident_detectedAt_idx" ON "Incident"("detectedAt");
 
 -- CreateIndex
+CREATE INDEX "Incident_detectedAt_serviceId_environmentId_resolvedAt_idx" ON "Incident"("detectedAt", "serviceId", "environmentId", "resolvedAt");
+
+-- CreateIndex
 CREATE INDEX "Incident_deploymentId_idx" ON "Incident"("deploymentId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Incident_source_externalId_key" ON "Incident"("source", "externalId");
+
+-- CreateIndex
+CREATE INDEX "DeploymentChange_dora_covering_idx" ON "DeploymentChange"("environmentId", "deployedAt", "serviceId", "leadTimeSeconds");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "DeploymentChange_changeId_environmentName_key" ON "DeploymentChange"("changeId", "environmentName");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "NotificationChannel_name_key" ON "NotificationChannel"("name");
@@ -607,10 +655,16 @@ CREATE UNIQUE INDEX "Delivery_idempotencyKey_key" ON "Delivery"("idempotencyKey"
 CREATE INDEX "Delivery_status_createdAt_idx" ON "Delivery"("status", "createdAt");
 
 -- CreateIndex
+CREATE INDEX "Delivery_status_nextAttemptAt_idx" ON "Delivery"("status", "nextAttemptAt");
+
+-- CreateIndex
 CREATE INDEX "Delivery_eventId_idx" ON "Delivery"("eventId");
 
 -- CreateIndex
 CREATE INDEX "Delivery_groupKey_idx" ON "Delivery"("groupKey");
+
+-- CreateIndex
+CREATE INDEX "Delivery_throttleKey_createdAt_idx" ON "Delivery"("throttleKey", "createdAt");
 
 -- CreateIndex
 CREATE INDEX "Delivery_createdAt_idx" ON "Delivery"("createdAt");
@@ -713,6 +767,12 @@ ALTER TABLE "Incident" ADD CONSTRAINT "Incident_environmentId_fkey" FOREIGN KEY 
 
 -- AddForeignKey
 ALTER TABLE "Incident" ADD CONSTRAINT "Incident_deploymentId_fkey" FOREIGN KEY ("deploymentId") REFERENCES "Deployment"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "DeploymentChange" ADD CONSTRAINT "DeploymentChange_deploymentId_fkey" FOREIGN KEY ("deploymentId") REFERENCES "Deployment"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "DeploymentChange" ADD CONSTRAINT "DeploymentChange_changeId_fkey" FOREIGN KEY ("changeId") REFERENCES "Change"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "Delivery" ADD CONSTRAINT "Delivery_channelId_fkey" FOREIGN KEY ("channelId") REFERENCES "NotificationChannel"("id") ON DELETE CASCADE ON UPDATE CASCADE;

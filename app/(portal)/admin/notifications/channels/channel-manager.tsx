@@ -1,0 +1,70 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Badge, Button, Card, EmptyState, ErrorMessage, Spinner, Table, Td } from "@/app/_components/ui";
+import { useTRPC } from "@/app/_lib/trpc";
+import type { ChannelView } from "../_components/types";
+import { ChannelForm } from "./channel-form";
+
+export function ChannelManager() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const list = useQuery(trpc.notifications.listChannels.queryOptions());
+  const refresh = () => qc.invalidateQueries({ queryKey: trpc.notifications.listChannels.queryKey() });
+  const update = useMutation(trpc.notifications.updateChannel.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.notifications.deleteChannel.mutationOptions({ onSuccess: refresh }));
+  const [adding, setAdding] = useState(false);
+
+  const toggle = (c: ChannelView) => update.mutate({ id: c.id, name: c.name, enabled: !c.enabled, secret: {}, settings: c.settings });
+
+  return (
+    <>
+      <Card title="Channels" actions={<Button onClick={() => setAdding((v) => !v)}>{adding ? "Close" : "Add channel"}</Button>}>
+        {adding && (
+          <div className="mb-4 border-b border-gray-200 pb-4 dark:border-gray-800">
+            <ChannelForm onCreated={() => (setAdding(false), refresh())} />
+          </div>
+        )}
+        {list.isPending ? (
+          <Spinner />
+        ) : list.error ? (
+          <ErrorMessage error={list.error} />
+        ) : list.data.length === 0 ? (
+          <EmptyState title="No channels yet">Add a Slack, Teams, email, webhook, Discord, Google Chat or PagerDuty channel.</EmptyState>
+        ) : (
+          <Table head={["Name", "Type", "Target", "Status", ""]} caption="Channels">
+            {list.data.map((c) => (
+              <tr key={c.id}>
+                <Td className="font-medium">{c.name}</Td>
+                <Td>
+                  <Badge>{c.type}</Badge>
+                </Td>
+                <Td className="font-mono text-xs">
+                  {Object.entries(c.secretMasked)
+                    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") || "—" : v || "—"}`)
+                    .join(" · ")}
+                </Td>
+                <Td>
+                  {c.enabled ? <Badge color="green">enabled</Badge> : <Badge color={c.disabledReason ? "red" : "gray"} title={c.disabledReason ?? undefined}>disabled</Badge>}
+                  {c.disabledReason && <span className="ml-2 text-xs text-rose-600">{c.disabledReason}</span>}
+                </Td>
+                <Td className="space-x-2 text-right">
+                  <Button variant="secondary" onClick={() => toggle(c)} disabled={update.isPending}>
+                    {c.enabled ? "Disable" : "Enable"}
+                  </Button>
+                  <Button variant="ghost" onClick={() => confirm(`Delete ${c.name}?`) && remove.mutate({ id: c.id })}>
+                    Delete
+                  </Button>
+                </Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+        <div className="mt-2 space-y-2">
+          <ErrorMessage error={update.error} />
+          <ErrorMessage error={remove.error} />
+        </div>
+      </Card>
+    </>
+  );
+}

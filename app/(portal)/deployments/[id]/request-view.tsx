@@ -1,0 +1,140 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { Badge, Button, Card, ErrorMessage, Field, LinkButton, PageHeader, Spinner, Textarea, formatDateTime } from "@/app/_components/ui";
+import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { RiskBadge, StatusBadge } from "../_components/status-badge";
+import { EvidenceButtons } from "./evidence-buttons";
+
+const ACTIVE = ["pending_approval", "approved", "queued", "deploying"];
+
+export function RequestView({ id, next }: { id: string; next: { id: string; name: string } | null }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const detail = useQuery({ ...trpc.deployments.get.queryOptions({ id }), refetchInterval: (q) => (q.state.data && ACTIVE.includes(q.state.data.status) ? 2000 : false) });
+  const running = detail.data?.status === "deploying" || detail.data?.status === "queued";
+  const logs = useQuery({ ...trpc.deployments.logs.queryOptions({ id }), refetchInterval: running ? 1500 : false });
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.deployments.get.queryKey({ id }) }), qc.invalidateQueries({ queryKey: trpc.deployments.logs.queryKey({ id }) })]);
+  const [comment, setComment] = useState("");
+  const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: () => { setComment(""); void refresh(); } }));
+  const cancel = useMutation(trpc.deployments.cancel.mutationOptions({ onSuccess: refresh }));
+  const rollback = useMutation(trpc.deployments.rollback.mutationOptions({ onSuccess: refresh }));
+  const review = useMutation(trpc.deployments.reviewBreakGlass.mutationOptions({ onSuccess: refresh }));
+
+  if (detail.isLoading) return <Spinner />;
+  if (detail.error || !detail.data) return <ErrorMessage error={detail.error ?? "Not found"} />;
+  const r = detail.data;
+  const decideErrors = fieldErrors(decide.error);
+
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={<span>{r.service.name} → {r.environment.name}</span>}
+        description={<span className="font-mono">{r.previousVersion ?? "nothing"} → {r.version}</span>}
+        actions={
+          <>
+            <StatusBadge status={r.status} />
+            <RiskBadge score={r.riskScore} />
+            {r.breakGlass && <Badge color="red">break-glass{r.reviewedAfterAt ? " · reviewed" : " · needs review"}</Badge>}
+          </>
+        }
+      />
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="space-y-4 lg:col-span-2">
+          <Card title="Change">
+            <dl className="grid grid-cols-1 gap-2 text-sm sm:grid-cols-2">
+              <div><dt className="text-gray-500">Requested by</dt><dd>{r.requester.name} · {formatDateTime(r.createdAt)}</dd></div>
+              <div><dt className="text-gray-500">Strategy</dt><dd>{r.strategy.replace("_", "-")}{r.canarySteps.length ? ` (${r.canarySteps.join("% → ")}%)` : ""}</dd></div>
+              <div className="sm:col-span-2"><dt className="text-gray-500">Summary</dt><dd>{r.summary || "—"}</dd></div>
+              {r.ticketKey && <div><dt className="text-gray-500">Ticket</dt><dd>{r.ticketKey}</dd></div>}
+              {r.breakGlassReason && <div className="sm:col-span-2"><dt className="text-gray-500">Break-glass reason</dt><dd>{r.breakGlassReason}</dd></div>}
+              {r.rollbackOf && <div><dt className="text-gray-500">Rolls back</dt><dd><Link className="underline" href={`/deployments/${r.rollbackOf.id}`}>{r.rollbackOf.version}</Link></dd></div>}
+              {r.notBefore && r.status === "approved" && <div><dt className="text-gray-500">Starts after</dt><dd>{formatDateTime(r.notBefore)}</dd></div>}
+              {r.expiresAt && r.status === "pending_approval" && <div><dt className="text-gray-500">Approval expires</dt><dd>{formatDateTime(r.expiresAt)}</dd></div>}
+            </dl>
+          </Card>
+
+          <Card title={`Progress${r.status === "deploying" ? ` · ${r.progress}%` : ""}`}>
+            {(r.status === "deploying" || r.status === "succeeded") && (
+              <div className="mb-3 h-2 w-full overflow-hidden rounded bg-gray-100 dark:bg-gray-800">
+                <div className="h-2 bg-brand-600 transition-all" style={{ width: `${r.progress}%` }} />
+              </div>
+            )}
+            <ol className="max-h-72 space-y-1 overflow-y-auto font-mono text-xs" aria-label="Deployment log">
+              {(logs.data?.logs ?? []).map((l) => (
+                <li key={l.id} className={l.level === "error" ? "text-rose-600" : l.level === "warn" ? "text-amber-600" : ""}>
+                  <span className="text-gray-400">{new Date(l.at).toISOString().slice(11, 19)}</span> {l.message}
+                </li>
+              ))}
+              {logs.data?.logs.length === 0 && <li className="text-gray-500">No log lines yet.</li>}
+            </ol>
+          </Card>
+
+          <Card title="Timeline">
+            <ol className="space-y-2 text-sm" data-testid="timeline">
+              {r.timeline.map((t, i) => (
+                <li key={i} className="flex flex-col sm:flex-row sm:gap-3">
+                  <span className="w-48 shrink-0 text-gray-500">{formatDateTime(t.at)}</span>
+                  <span><strong>{t.label}</strong> · {t.actor}{t.detail ? ` — ${t.detail}` : ""}</span>
+                </li>
+              ))}
+            </ol>
+          </Card>
+        </div>
+
+        <div className="space-y-4">
+          <Card title="Approvals">
+            <p className="text-sm" data-testid="approval-progress">{r.approvedCount} of {r.approvalsRequired} approvals</p>
+            <p className="mt-1 text-xs text-gray-500">Policy “{r.policy.name}”: {r.approversDescription} may approve; requesters never approve their own.</p>
+            <ul className="mt-2 space-y-1 text-sm">
+              {r.approvals.map((a) => (
+                <li key={a.id}>
+                  <Badge color={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> {a.approver.name}
+                  {a.comment && <span className="text-gray-500"> — {a.comment}</span>}
+                </li>
+              ))}
+            </ul>
+            {r.can.decide ? (
+              <div className="mt-3 space-y-2">
+                <Field label="Comment" htmlFor="comment" error={decideErrors.comment}>
+                  <Textarea id="comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
+                </Field>
+                {decide.error && !decideErrors.comment && <ErrorMessage error={decide.error} />}
+                <div className="flex gap-2">
+                  <Button disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "approve", comment })}>Approve</Button>
+                  <Button variant="danger" disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "reject", comment })}>Reject</Button>
+                </div>
+              </div>
+            ) : (
+              r.status === "pending_approval" && r.can.decideReason && <p className="mt-2 text-xs text-gray-500">{r.can.decideReason}</p>
+            )}
+          </Card>
+
+          <Card title="Risk">
+            <ul className="space-y-1 text-sm">
+              {r.riskReasons.map((x) => (
+                <li key={x.factor}>+{x.points} {x.detail}</li>
+              ))}
+              {r.riskReasons.length === 0 && <li className="text-gray-500">No risk factors.</li>}
+            </ul>
+          </Card>
+
+          <Card title="Actions">
+            <div className="flex flex-wrap gap-2">
+              {r.can.cancel && <Button variant="secondary" disabled={cancel.isPending} onClick={() => cancel.mutate({ id })}>Cancel request</Button>}
+              {r.can.rollback && <Button variant="danger" disabled={rollback.isPending} onClick={() => rollback.mutate({ id, reason: "one-click rollback" })}>Roll back to {r.previousVersion}</Button>}
+              {r.status === "succeeded" && next && <LinkButton variant="primary" href={`/deployments/new?serviceId=${r.serviceId}&environmentId=${next.id}&version=${encodeURIComponent(r.version)}`}>Promote to {next.name}</LinkButton>}
+              {r.can.review && <Button variant="secondary" onClick={() => review.mutate({ id, note: "Reviewed after the emergency" })}>Mark break-glass reviewed</Button>}
+              {r.rollbacks.map((rb) => (
+                <Link key={rb.id} className="text-sm underline" href={`/deployments/${rb.id}`}>Rollback to {rb.version} ({rb.status})</Link>
+              ))}
+            </div>
+            <ErrorMessage error={cancel.error ?? rollback.error ?? review.error} />
+            <EvidenceButtons requestId={id} />
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+// The rows behind a dashboard number (server component): same filter, same SQL predicates as the number.
+import Link from "next/link";
+import { serverCaller } from "@/app/_lib/server-caller";
+import { Badge, Card, EmptyState, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { formatDuration } from "./_format";
+
+export type DrillKind = "deployments" | "failures" | "changes" | "incidents";
+type Filter = { from: Date; to: Date; teamId?: string; serviceId?: string; environment?: string };
+
+const TITLES: Record<DrillKind, string> = {
+  deployments: "Deployments counted by deployment frequency",
+  failures: "Deployments counted as change failures",
+  changes: "Changes behind the lead time (slowest first)",
+  incidents: "Incidents behind time to restore",
+};
+
+export async function Drilldown({ kind, filter, week, closeHref }: { kind: DrillKind; filter: Filter; week?: string; closeHref: string }) {
+  const trpc = await serverCaller();
+  const input = { ...filter, week: week ?? null };
+  const close = (
+    <Link href={closeHref} className="text-xs text-gray-500 underline">
+      Close
+    </Link>
+  );
+  const title = `${TITLES[kind]}${week ? ` · week of ${week}` : ""}`;
+  if (kind === "deployments" || kind === "failures") {
+    const { rows, total } = await trpc.dora.deployments({ ...input, onlyFailures: kind === "failures" });
+    return (
+      <Card id="drilldown" title={`${title} (${total})`} actions={close}>
+        {rows.length === 0 ? (
+          <EmptyState title="No deployments in this selection" />
+        ) : (
+          <Table head={["Service", "Version", "Deployed", "Status", "Changes", "Incidents", "Source"]} caption="Deployments">
+            {rows.map((d) => (
+              <tr key={d.id} data-testid="drill-deployment">
+                <Td>{d.serviceName}</Td>
+                <Td className="font-mono text-xs">{d.version || "—"}</Td>
+                <Td>{formatDateTime(d.deployedAt)}</Td>
+                <Td>{d.isFailure ? <Badge color="red">{d.status === "rolled_back" ? "rolled back" : "incident"}</Badge> : <Badge color="green">ok</Badge>}</Td>
+                <Td>{d.changes}</Td>
+                <Td>{d.incidents}</Td>
+                <Td>{d.deploymentRequestId ? <Link className="underline" href={`/deployments/${d.deploymentRequestId}`}>Pier</Link> : d.source}</Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    );
+  }
+  if (kind === "changes") {
+    const { rows, total } = await trpc.dora.changes(input);
+    return (
+      <Card id="drilldown" title={`${title} (${total})`} actions={close}>
+        {rows.length === 0 ? (
+          <EmptyState title="No changes shipped in this selection" />
+        ) : (
+          <Table head={["Service", "Change", "Committed", "Deployed", "Version", "Lead time"]} caption="Changes">
+            {rows.map((c) => (
+              <tr key={`${c.changeId}-${c.deploymentId}`}>
+                <Td>{c.serviceName}</Td>
+                <Td className="max-w-xs truncate">{c.title || c.externalId.slice(0, 12)}</Td>
+                <Td>{formatDateTime(c.authoredAt)}</Td>
+                <Td>{formatDateTime(c.deployedAt)}</Td>
+                <Td className="font-mono text-xs">{c.version || "—"}</Td>
+                <Td>{formatDuration(c.leadTimeSeconds)}</Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    );
+  }
+  const { rows, total } = await trpc.dora.incidents(input);
+  return (
+    <Card id="drilldown" title={`${title} (${total})`} actions={close}>
+      {rows.length === 0 ? (
+        <EmptyState title="No incidents in this selection" />
+      ) : (
+        <Table head={["Incident", "Service", "Severity", "Detected", "Restored in", "Caused by"]} caption="Incidents">
+          {rows.map((i) => (
+            <tr key={i.id}>
+              <Td className="max-w-xs truncate">{i.title}</Td>
+              <Td>{i.serviceName || "—"}</Td>
+              <Td><Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge></Td>
+              <Td>{formatDateTime(i.detectedAt)}</Td>
+              <Td>{i.resolvedAt ? formatDuration(i.restoreSeconds) : <Badge color="red">open</Badge>}</Td>
+              <Td className="font-mono text-xs">{i.deploymentVersion ?? "—"}</Td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,179 @@
+// The service page: overview, ownership and on-call, environments, dependencies both ways, impact, and the
+// sections other areas fill (deployments, DORA, incidents).
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { TRPCError } from "@trpc/server";
+import { serverCaller } from "@/app/_lib/server-caller";
+import { Badge, Card, EmptyState, formatDateTime, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
+import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
+import { DeploymentsSection } from "./deployments-section";
+import { DoraSection } from "./dora-section";
+import { EditService } from "./edit-service";
+import { IncidentsSection } from "./incidents-section";
+
+export default async function ServicePage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const api = await serverCaller();
+  const [service, impact] = await Promise.all([api.catalog.service({ slug }), api.catalog.impact({ slug, limit: 200 })]).catch((err) => {
+    if (err instanceof TRPCError && err.code === "NOT_FOUND") notFound();
+    throw err;
+  });
+
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={service.name}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <code className="text-xs">{service.slug}</code>
+            <TierBadge tier={service.tier} />
+            <LifecycleBadge lifecycle={service.lifecycle} />
+            <Badge>{service.kind === "Component" ? service.type : `${service.kind} · ${service.type}`}</Badge>
+            {service.language && <Badge>{service.language}</Badge>}
+          </span>
+        }
+        actions={<LinkButton href={`/api/catalog/export?service=${encodeURIComponent(service.slug)}`}>catalog-info.yaml</LinkButton>}
+      />
+
+      <div className="grid gap-4 lg:grid-cols-3">
+        <Card title="Overview" className="lg:col-span-2">
+          <p data-testid="service-description" className="whitespace-pre-line text-sm">
+            {service.description || <span className="text-gray-500">No description yet.</span>}
+          </p>
+          {service.tags.length > 0 && (
+            <div className="mt-3 flex flex-wrap gap-1">
+              {service.tags.map((t) => (
+                <Link key={t} href={`/catalog?tag=${encodeURIComponent(t)}`}>
+                  <Badge>{t}</Badge>
+                </Link>
+              ))}
+            </div>
+          )}
+          <ul className="mt-3 space-y-1 text-sm">
+            {service.repositoryUrl && <ExternalLink href={service.repositoryUrl} label="Repository" />}
+            {service.runbookUrl && <ExternalLink href={service.runbookUrl} label="Runbook" />}
+            {service.links.map((l) => (
+              <ExternalLink key={l.url} href={l.url} label={l.title} />
+            ))}
+            {service.system && <li className="text-gray-500">System: {service.system}</li>}
+          </ul>
+        </Card>
+
+        <Card title="Ownership">
+          <p className="text-sm">
+            Owned by{" "}
+            <Link href={`/teams/${service.team.slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
+              {service.team.name}
+            </Link>
+          </p>
+          <p className="mt-2 text-sm">
+            On-call:{" "}
+            {service.team.onCallName || service.team.onCallUrl ? (
+              service.team.onCallUrl ? (
+                <a href={service.team.onCallUrl} className="text-brand-700 hover:underline dark:text-brand-300" rel="noreferrer" target="_blank">
+                  {service.team.onCallName ?? service.team.onCallUrl}
+                </a>
+              ) : (
+                service.team.onCallName
+              )
+            ) : (
+              <Badge color="yellow">no on-call contact</Badge>
+            )}
+          </p>
+          <ul className="mt-2 space-y-0.5 text-sm text-gray-600 dark:text-gray-400">
+            {service.team.members.map((m) => (
+              <li key={m.user.id}>
+                {m.user.name} {m.role === "lead" && <Badge>lead</Badge>}
+              </li>
+            ))}
+            {service.team.members.length === 0 && <li><Badge color="yellow">the team has no members</Badge></li>}
+          </ul>
+        </Card>
+      </div>
+
+      <EditService service={service} />
+
+      <Card title="Environments">
+        {service.environments.length === 0 ? (
+          <EmptyState title="Not running anywhere yet" />
+        ) : (
+          <Table head={["Environment", "Version", "Deployed", "By"]}>
+            {service.environments.map((e) => (
+              <tr key={e.id}>
+                <Td>
+                  {e.name} {e.isProduction && <Badge color="red">production</Badge>}
+                </Td>
+                <Td>
+                  <code>{e.currentVersion ?? "—"}</code>
+                </Td>
+                <Td>{formatDateTime(e.lastDeployedAt)}</Td>
+                <Td>{e.lastDeployedBy ?? "—"}</Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+
+      <div className="grid gap-4 md:grid-cols-2">
+        <Card title={`Depends on (${service.upstream.length})`}>
+          <DependencyList items={service.upstream} empty="Depends on nothing in the catalog." />
+        </Card>
+        <Card title={`Used by (${service.downstream.length})`}>
+          <DependencyList items={service.downstream} empty="Nothing in the catalog depends on it." />
+        </Card>
+      </div>
+
+      <Card id="impact" title={`Impact: ${impact.total} ${impact.total === 1 ? "service depends" : "services depend"} on it, directly or transitively`}>
+        {impact.total === 0 ? (
+          <EmptyState title="No dependents">A change or outage here affects no other catalogued service.</EmptyState>
+        ) : (
+          <ul className="grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3">
+            {impact.items.map((s) => (
+              <li key={s.id} className="flex flex-wrap items-center gap-2">
+                <ServiceLink slug={s.slug} name={s.name} />
+                <TierBadge tier={s.tier} />
+                {s.direct ? <Badge color="blue">direct</Badge> : <Badge>transitive</Badge>}
+              </li>
+            ))}
+            {impact.total > impact.items.length && <li className="text-gray-500">…and {impact.total - impact.items.length} more</li>}
+          </ul>
+        )}
+      </Card>
+
+      <DeploymentsSection serviceId={service.id} serviceName={service.name} />
+      <DoraSection serviceId={service.id} serviceName={service.name} />
+      <IncidentsSection serviceId={service.id} serviceName={service.name} />
+    </div>
+  );
+}
+
+function ExternalLink({ href, label }: { href: string; label: string }) {
+  return (
+    <li>
+      <a href={href} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
+        {label}
+      </a>
+    </li>
+  );
+}
+
+function DependencyList({
+  items,
+  empty,
+}: {
+  items: { id: string; slug: string; name: string; tier: number; lifecycle: string; dependencyKind: string }[];
+  empty: string;
+}) {
+  if (!items.length) return <p className="text-sm text-gray-500">{empty}</p>;
+  return (
+    <ul className="space-y-1 text-sm">
+      {items.map((d) => (
+        <li key={d.id} className="flex flex-wrap items-center gap-2">
+          <ServiceLink slug={d.slug} name={d.name} />
+          <Badge>{d.dependencyKind}</Badge>
+          {d.lifecycle === "deprecated" && <LifecycleBadge lifecycle="deprecated" />}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,77 @@
+// A team: its members, on-call contact and the services it owns.
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { TRPCError } from "@trpc/server";
+import { serverCaller } from "@/app/_lib/server-caller";
+import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
+import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
+
+export default async function TeamPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const api = await serverCaller();
+  const team = await api.catalog.team({ slug }).catch((err) => {
+    if (err instanceof TRPCError && err.code === "NOT_FOUND") notFound();
+    throw err;
+  });
+  return (
+    <div className="space-y-4">
+      <PageHeader title={team.name} description={team.description || undefined} />
+      <div className="grid gap-4 md:grid-cols-2">
+        <Card title="On-call">
+          {team.onCallName || team.onCallUrl ? (
+            <p className="text-sm">
+              {team.onCallUrl ? (
+                <a href={team.onCallUrl} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
+                  {team.onCallName ?? team.onCallUrl}
+                </a>
+              ) : (
+                team.onCallName
+              )}
+            </p>
+          ) : (
+            <EmptyState title="No on-call contact">Services of this team show up in the ownership health report until one is set.</EmptyState>
+          )}
+        </Card>
+        <Card title={`Members (${team.members.length})`}>
+          {team.members.length === 0 ? (
+            <EmptyState title="No members" />
+          ) : (
+            <ul className="space-y-1 text-sm">
+              {team.members.map((m) => (
+                <li key={m.user.id} className="flex flex-wrap items-center gap-2">
+                  {m.user.name} <span className="text-gray-500">{m.user.email}</span>
+                  {m.role === "lead" && <Badge color="blue">lead</Badge>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+      <Card title={`Services (${team.services.length})`}>
+        {team.services.length === 0 ? (
+          <EmptyState title="Owns no services yet">
+            <Link href="/catalog/new">Add one</Link>
+          </EmptyState>
+        ) : (
+          <Table head={["Service", "Tier", "Lifecycle", "Type"]}>
+            {team.services.map((s) => (
+              <tr key={s.id}>
+                <Td className="whitespace-normal">
+                  <ServiceLink slug={s.slug} name={s.name} />
+                  <p className="line-clamp-1 text-xs text-gray-500">{s.description}</p>
+                </Td>
+                <Td>
+                  <TierBadge tier={s.tier} />
+                </Td>
+                <Td>
+                  <LifecycleBadge lifecycle={s.lifecycle} />
+                </Td>
+                <Td>{s.kind === "Component" ? s.type : `${s.kind} · ${s.type}`}</Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,7 @@
+// POST /api/events/cdevents: CDEvents (spec v0.4/v0.5, one event or an array) from CI/CD and incident tools.
+import { handleCdeventsPost } from "@/server/events/ingest-http";
+import { withHttpMetrics } from "@/server/platform/metrics";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withHttpMetrics("/api/events/cdevents", (req: Request) => handleCdeventsPost(req));

@@ -1,0 +1,61 @@
+import { expect, test } from "@playwright/test";
+import { signInAs } from "./helpers";
+
+// Seeded demo data (prisma/seed/catalog.ts): "ledger" belongs to Payments; Dana is in Payments, Lee in Data.
+
+test("Dana searches the catalog, opens a payments service and edits its description", async ({ page }) => {
+  await signInAs(page, "Dana", "/catalog");
+  await expect(page.getByRole("heading", { name: "Service catalog" })).toBeVisible();
+
+  // Search and filter; the state lives in the URL so the view can be shared.
+  await page.getByRole("searchbox", { name: "Search services" }).fill("bookkeeping");
+  await page.getByLabel("Team").selectOption({ label: "Payments" });
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/q=bookkeeping/);
+  await expect(page).toHaveURL(/team=payments/);
+  const results = page.getByRole("table", { name: "Services" });
+  await expect(results.getByRole("link", { name: "Ledger" })).toBeVisible();
+  await expect(results.getByRole("link", { name: "Checkout API" })).toHaveCount(0);
+
+  // The shared URL reproduces the same view.
+  const shared = page.url();
+  await page.goto(shared);
+  await expect(page.getByRole("searchbox", { name: "Search services" })).toHaveValue("bookkeeping");
+
+  await results.getByRole("link", { name: "Ledger" }).click();
+  await expect(page).toHaveURL(/\/services\/ledger$/);
+  await expect(page.getByRole("heading", { name: "Ledger", level: 1 })).toBeVisible();
+  for (const id of ["deployments", "dora", "incidents", "impact"]) await expect(page.locator(`section#${id}`)).toBeVisible();
+  await expect(page.locator("section#impact")).toContainText("Checkout API");
+
+  const description = `Double-entry bookkeeping, edited by Dana at ${Date.now()}`;
+  await page.getByRole("button", { name: "Edit service" }).click();
+  await page.getByLabel("Description").fill(description);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("service-description")).toHaveText(description);
+  await page.reload();
+  await expect(page.getByTestId("service-description")).toHaveText(description);
+
+  // A bad URL is reported next to its field, not as a broken page.
+  await page.getByRole("button", { name: "Edit service" }).click();
+  await page.getByLabel("Runbook URL").fill("not a url");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Must be an http(s) URL" })).toBeVisible();
+});
+
+test("Lee (data team) cannot edit a payments service, in the UI or through the API", async ({ page }) => {
+  await signInAs(page, "Lee", "/services/ledger");
+  await expect(page.getByRole("heading", { name: "Ledger", level: 1 })).toBeVisible();
+  await expect(page.getByRole("note")).toHaveText("Read-only: only admins and members of Payments can edit this service.");
+  await expect(page.getByRole("button", { name: "Edit service" })).toHaveCount(0);
+
+  // The server refuses too: the same mutation the form sends, with Lee's session.
+  const res = await page.request.post("/api/trpc/catalog.update", {
+    data: { json: { slug: "ledger", changes: { description: "Lee was here" } } },
+  });
+  expect(res.status()).toBe(403);
+  const body = await res.json();
+  expect(body.error.json.message).toContain("Only admins and members of Payments");
+  await page.reload();
+  await expect(page.getByTestId("service-description")).not.toHaveText("Lee was here");
+});

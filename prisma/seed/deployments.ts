@@ -1,0 +1,90 @@
+// Demo approval policies (dev: none, staging: 1 approver, prod: 2 approvers), a weekend freeze on prod, short
+// simulator runs for the demo services, and a few historical requests so history, inbox and evidence have content.
+// Idempotent: policies upsert by name, history by fixed ids.
+import type { Db, Prisma } from "../../server/db";
+import { defaultPolicy, type PolicySnapshot } from "../../server/approvals/policy";
+
+const POLICIES = [
+  { name: "Development: no approval", env: "dev", requiredApprovals: 0, expiryMinutes: null, autoRollback: false },
+  { name: "Staging: one approver", env: "staging", requiredApprovals: 1, expiryMinutes: 3 * 24 * 60, autoRollback: false },
+  { name: "Production: two approvers", env: "prod", requiredApprovals: 2, expiryMinutes: 24 * 60, autoRollback: true },
+] as const;
+
+// Short, reliable simulator runs for the services the demo walks through (the e2e journey uses checkout-api).
+const FAST_SIMULATOR = { durationMs: 3000, failureRate: 0 };
+const DEMO_SIMULATOR = { durationMs: 8000, failureRate: 0.1 };
+
+type History = { id: string; service: string; env: string; version: string; previousVersion: string; status: "succeeded" | "failed" | "rolled_back" | "rejected" | "pending_approval"; daysAgo: number; requester: string; approvers: string[]; summary: string; ticketKey?: string };
+
+const HISTORY: History[] = [
+  { id: "seed-dr-checkout-1", service: "checkout-api", env: "staging", version: "1.9.0", previousVersion: "1.8.4", status: "succeeded", daysAgo: 12, requester: "demo-dana", approvers: ["demo-alex"], summary: "Apple Pay button", ticketKey: "PAY-101" },
+  { id: "seed-dr-checkout-2", service: "checkout-api", env: "prod", version: "1.9.0", previousVersion: "1.8.4", status: "succeeded", daysAgo: 11, requester: "demo-dana", approvers: ["demo-alex", "demo-priya"], summary: "Apple Pay button", ticketKey: "PAY-101" },
+  { id: "seed-dr-gateway-1", service: "payment-gateway", env: "prod", version: "2.3.0", previousVersion: "2.2.7", status: "rolled_back", daysAgo: 6, requester: "demo-dana", approvers: ["demo-alex", "demo-priya"], summary: "New 3-D Secure flow", ticketKey: "PAY-88" },
+  { id: "seed-dr-storefront-1", service: "web-storefront", env: "staging", version: "4.2.0", previousVersion: "4.1.3", status: "failed", daysAgo: 4, requester: "demo-dana", approvers: ["demo-alex"], summary: "Checkout redesign behind a flag" },
+  { id: "seed-dr-signup-1", service: "signup-service", env: "prod", version: "1.4.0", previousVersion: "1.3.2", status: "rejected", daysAgo: 2, requester: "demo-dana", approvers: [], summary: "Passwordless sign-up" },
+];
+
+export async function seedDeployments(db: Db) {
+  const envs = await db.environment.findMany();
+  const envId = (name: string) => envs.find((e) => e.name === name)?.id;
+  for (const p of POLICIES) {
+    const environmentId = envId(p.env);
+    if (!environmentId) continue;
+    const data = { name: p.name, environmentId, requiredApprovals: p.requiredApprovals, approverRole: "approver" as const, expiryMinutes: p.expiryMinutes, autoRollback: p.autoRollback };
+    const existing = await db.approvalPolicy.findFirst({ where: { environmentId, serviceId: null, tier: null } });
+    if (!existing) await db.approvalPolicy.create({ data });
+  }
+  const prod = envId("prod");
+  if (prod && !(await db.freezeWindow.findFirst({ where: { environmentId: prod, kind: "weekly" } }))) {
+    await db.freezeWindow.create({ data: { environmentId: prod, kind: "weekly", daysOfWeek: [6], startTime: "02:00", endTime: "05:00", timeZone: "Europe/Berlin", reason: "Saturday database maintenance" } });
+  }
+
+  const services = await db.service.findMany({ select: { id: true, slug: true, tier: true } });
+  const sid = (slug: string) => services.find((s) => s.slug === slug)?.id;
+  for (const slug of ["checkout-api", "payment-gateway", "web-storefront", "signup-service"]) {
+    const serviceId = sid(slug);
+    if (!serviceId) continue;
+    await db.serviceEnvironment.updateMany({ where: { serviceId }, data: { executorConfig: slug === "checkout-api" ? FAST_SIMULATOR : DEMO_SIMULATOR } });
+  }
+
+  const day = 86400_000;
+  for (const h of HISTORY) {
+    const serviceId = sid(h.service);
+    const environmentId = envId(h.env);
+    if (!serviceId || !environmentId || (await db.deploymentRequest.findUnique({ where: { id: h.id } }))) continue;
+    const at = new Date(Date.now() - h.daysAgo * day);
+    const required = POLICIES.find((p) => p.env === h.env)?.requiredApprovals ?? 0;
+    const snapshot: PolicySnapshot = { ...defaultPolicy(h.env === "prod"), name: POLICIES.find((p) => p.env === h.env)?.name ?? "Default", requiredApprovals: required, scope: "environment" };
+    const finished = ["succeeded", "failed", "rolled_back", "rejected"].includes(h.status);
+    await db.deploymentRequest.create({
+      data: {
+        id: h.id,
+        serviceId,
+        environmentId,
+        version: h.version,
+        previousVersion: h.previousVersion,
+        summary: h.summary,
+        ticketKey: h.ticketKey ?? null,
+        status: h.status,
+        requesterId: h.requester,
+        approvalsRequired: required,
+        policySnapshot: snapshot as unknown as Prisma.InputJsonObject,
+        riskScore: h.env === "prod" ? 55 : 20,
+        riskReasons: [{ factor: "environment", points: h.env === "prod" ? 30 : 10, detail: `${h.env} environment` }],
+        createdAt: at,
+        queuedAt: h.status === "rejected" ? null : new Date(at.getTime() + 3600_000),
+        startedAt: h.status === "rejected" ? null : new Date(at.getTime() + 3600_000),
+        finishedAt: finished ? new Date(at.getTime() + 3700_000) : null,
+        attempt: h.status === "rejected" ? 0 : 1,
+        progress: h.status === "succeeded" || h.status === "rolled_back" ? 100 : 60,
+        approvals: {
+          create: [
+            ...h.approvers.map((approverId, i) => ({ approverId, decision: "approve", comment: i === 0 ? "Looks good" : "", createdAt: new Date(at.getTime() + (i + 1) * 600_000) })),
+            ...(h.status === "rejected" ? [{ approverId: "demo-alex", decision: "reject", comment: "Needs a load test first", createdAt: new Date(at.getTime() + 600_000) }] : []),
+          ],
+        },
+        logs: h.status === "rejected" ? undefined : { create: [{ message: `Simulator: deploying ${h.version}`, at: new Date(at.getTime() + 3600_000) }, { message: h.status === "failed" ? "Health checks failed" : "Health checks passed", level: h.status === "failed" ? "error" : "info", at: new Date(at.getTime() + 3700_000) }] },
+      },
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// 90 days of delivery history for the demo org so the DORA dashboard is alive on first start: deployments to
+// dev → staging → prod, the commits they shipped, incidents (some caused by deployments, some not), rollbacks, a
+// few events from a service the catalog does not know, and a couple of rejected events for the data-quality page.
+// Team profiles differ on purpose (payments ships often, data rarely) so filters show different levels.
+// Idempotent: skipped when seed history already exists. Rows are bulk-inserted; links are made in SQL.
+import type { Db, Prisma } from "../../server/db";
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** Deployments to prod per week, lead time range (hours), change failure odds, restore range (minutes). */
+const PROFILES: Record<string, { perWeek: number; lead: [number, number]; failure: number; restore: [number, number] }> = {
+  payments: { perWeek: 9, lead: [2, 30], failure: 0.08, restore: [20, 180] },
+  platform: { perWeek: 5, lead: [6, 96], failure: 0.14, restore: [30, 600] },
+  growth: { perWeek: 3, lead: [24, 240], failure: 0.22, restore: [60, 1440] },
+  data: { perWeek: 1, lead: [72, 600], failure: 0.3, restore: [240, 4320] },
+};
+
+/** Deterministic PRNG (mulberry32): the same demo every time. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function seedDora(db: Db, now = new Date()) {
+  if ((await db.deployment.count({ where: { source: "seed" } })) > 0) return { skipped: "already seeded" };
+  const services = await db.service.findMany({ where: { team: { slug: { in: Object.keys(PROFILES) } } }, select: { id: true, slug: true, team: { select: { slug: true } } } });
+  const envs = await db.environment.findMany({ where: { name: { in: ["dev", "staging", "prod"] } }, select: { id: true, name: true } });
+  const envId = Object.fromEntries(envs.map((e) => [e.name, e.id]));
+  if (services.length === 0 || !envId.prod) return { skipped: "no catalog services or prod environment yet" };
+
+  const random = rng(20260105);
+  const between = (lo: number, hi: number) => lo + random() * (hi - lo);
+  const start = now.getTime() - 90 * DAY;
+  const deployments: Prisma.DeploymentCreateManyInput[] = [];
+  const changes: Prisma.ChangeCreateManyInput[] = [];
+  const incidents: Prisma.IncidentCreateManyInput[] = [];
+  let seq = 0;
+  const id = (p: string) => `seed-${p}-${(seq++).toString(36)}`;
+
+  for (const svc of services) {
+    const profile = PROFILES[svc.team.slug];
+    // Fewer deployments for tier-3-ish services: a per-service factor keeps the numbers varied.
+    const rate = (profile.perWeek * between(0.6, 1.3)) / (7 * DAY);
+    let t = start + between(0, 2 * DAY);
+    let version = 1;
+    while (t < now.getTime() - HOUR) {
+      const deployedAt = new Date(t);
+      const v = `1.${version++}.0`;
+      // The commits this release ships: authored within the lead-time range before prod.
+      const commitCount = 1 + Math.floor(random() * 4);
+      const merged = new Date(t - between(1, 3) * HOUR);
+      for (let c = 0; c < commitCount; c++) {
+        const authored = new Date(t - between(profile.lead[0], profile.lead[1]) * HOUR);
+        changes.push({ id: id("c"), source: "seed", externalId: `${svc.slug}-${v}-${c}`, serviceId: svc.id, serviceName: svc.slug, repository: `acme/${svc.slug}`, title: `Change ${c + 1} for ${v}`, authoredAt: authored < merged ? authored : new Date(merged.getTime() - HOUR), mergedAt: merged });
+      }
+      for (const [env, offset] of [["dev", -2 * HOUR], ["staging", -HOUR]] as const) {
+        if (envId[env]) deployments.push({ id: id("d"), source: "seed", externalId: `${svc.slug}-${env}-${v}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId[env], environmentName: env, version: v, status: "succeeded", deployedAt: new Date(t + offset) });
+      }
+      const prodId = id("d");
+      const roll = random();
+      const failed = roll < 0.03;
+      const rolledBack = !failed && roll < 0.03 + profile.failure * 0.4;
+      const causesIncident = !failed && !rolledBack && roll < 0.03 + profile.failure;
+      deployments.push({ id: prodId, source: "seed", externalId: `${svc.slug}-prod-${v}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, environmentName: "prod", version: v, status: failed ? "failed" : rolledBack ? "rolled_back" : "succeeded", deployedAt, rolledBackAt: rolledBack ? new Date(t + 40 * 60_000) : null, hasIncident: causesIncident });
+      if (rolledBack) {
+        deployments.push({ id: id("d"), source: "seed", externalId: `${svc.slug}-prod-${v}-rollback`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, environmentName: "prod", version: `1.${version - 2}.0`, status: "succeeded", isRollback: true, deployedAt: new Date(t + 40 * 60_000) });
+      }
+      if (causesIncident) {
+        const detected = new Date(t + between(10, 240) * 60_000);
+        const resolved = new Date(detected.getTime() + between(profile.restore[0], profile.restore[1]) * 60_000);
+        incidents.push({ id: id("i"), source: "seed", externalId: `${svc.slug}-${v}-incident`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, title: `Errors after ${svc.slug} ${v}`, severity: random() < 0.3 ? "critical" : "high", detectedAt: detected, resolvedAt: resolved.getTime() < now.getTime() ? resolved : null, deploymentId: prodId });
+      }
+      t += -Math.log(1 - random()) / rate; // exponential gaps: bursty, like real teams
+    }
+    // Incidents no deployment caused (a dependency, traffic…): they count for restore time only.
+    for (let k = 0; k < 2; k++) {
+      const detected = new Date(start + between(0, 88) * DAY);
+      incidents.push({ id: id("i"), source: "seed", externalId: `${svc.slug}-ext-${k}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, title: `Upstream degradation affecting ${svc.slug}`, severity: "medium", detectedAt: detected, resolvedAt: new Date(detected.getTime() + between(profile.restore[0], profile.restore[1]) * 60_000) });
+    }
+  }
+  // A feed from a service the catalog does not know, and an incident with no service: data-quality examples.
+  deployments.push({ id: id("d"), source: "seed", externalId: "shadow-it-prod-1", serviceName: "shadow-reporting", environmentName: "prod", environmentId: envId.prod, version: "0.1.0", status: "succeeded", deployedAt: new Date(now.getTime() - 3 * DAY) });
+  incidents.push({ id: id("i"), source: "seed", externalId: "no-service-1", title: "Office VPN outage", severity: "low", detectedAt: new Date(now.getTime() - 5 * DAY), resolvedAt: new Date(now.getTime() - 5 * DAY + 2 * HOUR) });
+
+  await db.$transaction(
+    async (tx) => {
+      for (let i = 0; i < deployments.length; i += 2000) await tx.deployment.createMany({ data: deployments.slice(i, i + 2000) });
+      for (let i = 0; i < changes.length; i += 2000) await tx.change.createMany({ data: changes.slice(i, i + 2000) });
+      for (let i = 0; i < incidents.length; i += 2000) await tx.incident.createMany({ data: incidents.slice(i, i + 2000) });
+      // Same rule as server/dora/canonical.ts, in bulk: a change ships with the first successful deployment per
+      // environment after its merge (merged after the previous deployment there, at or before this one).
+      await tx.$executeRaw`
+        WITH d AS (
+          SELECT id, "serviceId", "serviceName", "environmentId", "environmentName", "deployedAt",
+                 lag("deployedAt") OVER (PARTITION BY "serviceName", "environmentName" ORDER BY "deployedAt") AS prev
+          FROM "Deployment" WHERE source = 'seed' AND status <> 'failed' AND NOT "isRollback"
+        )
+        INSERT INTO "DeploymentChange" ("deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds")
+        SELECT d.id, c.id, d."serviceId", d."environmentId", d."environmentName", d."deployedAt", GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))
+        FROM d JOIN "Change" c ON c."serviceName" = d."serviceName" AND c."mergedAt" <= d."deployedAt" AND (d.prev IS NULL OR c."mergedAt" > d.prev)
+        WHERE c.source = 'seed'
+        ON CONFLICT DO NOTHING`;
+      await tx.$executeRaw`
+        UPDATE "Change" c SET "deploymentId" = dc."deploymentId"
+        FROM "DeploymentChange" dc WHERE dc."changeId" = c.id AND dc."environmentName" = 'prod' AND c.source = 'seed'`;
+      await tx.rejectedEvent.createMany({
+        data: [
+          { source: "cdevents", reason: "invalid_cdevent: dev.cdevents.service.deployed.0.3.0: subject.content.environment is required", field: "subject.content.environment", receivedAt: new Date(now.getTime() - 2 * DAY), bodyExcerpt: '{"context":{"id":"jenkins-4411"' },
+          { source: "github", reason: "bad_signature: X-Hub-Signature-256 does not match the body", field: "X-Hub-Signature-256", receivedAt: new Date(now.getTime() - DAY) },
+        ],
+      });
+    },
+    { timeout: 120_000 },
+  );
+  return { deployments: deployments.length, changes: changes.length, incidents: incidents.length };
+}

@@ -1,0 +1,121 @@
+// `npm run bench:approvals`: 50 concurrent approvers reading their inbox and approving/rejecting through the tRPC
+// caller (same code path as HTTP, minus the network), against a scratch database (created, migrated, dropped).
+// 800 pending prod requests (2 approvals each) and 5,000 finished ones for the failure counts. Prints p50/p95 per
+// call. Goal: p95 < 100 ms on a 2-core machine. Lost races (CONFLICT) are expected and counted, not errors.
+import path from "node:path";
+import { Client } from "pg";
+import { TRPCError } from "@trpc/server";
+import { createDb } from "../server/db";
+import { createCaller } from "../server/root";
+import { defaultPolicy } from "../server/approvals/policy";
+import { ensureDatabase, migrate } from "../server/platform/migrations";
+
+const USERS = Number(process.env.BENCH_USERS ?? 50);
+const ROUNDS = 20;
+const PENDING = 800;
+const FINISHED = 5000;
+const SERVICES = 60;
+
+const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
+const scratch = new URL(base);
+scratch.pathname = `/pier_bench_approvals_${process.pid}`;
+const scratchUrl = scratch.toString();
+
+async function generate(c: Client) {
+  await c.query(`INSERT INTO "Environment" (id, name, rank, "isProduction") VALUES ('env-dev','dev',10,false),('env-staging','staging',20,false),('env-prod','prod',30,true)`);
+  await c.query(`INSERT INTO "Team" (id, slug, name, "updatedAt") SELECT 'team-' || i, 'team-' || i, 'Team ' || i, now() FROM generate_series(1, 6) i`);
+  await c.query(`INSERT INTO "Service" (id, slug, name, "teamId", tier, "updatedAt") SELECT 'svc-' || i, 'svc-' || i, 'Service ' || i, 'team-' || (1 + i % 6), 1 + i % 3, now() FROM generate_series(1, ${SERVICES}) i`);
+  await c.query(`INSERT INTO "ServiceEnvironment" ("serviceId", "environmentId", "currentVersion") SELECT s.id, e.id, '1.0.' || (random() * 9)::int FROM "Service" s CROSS JOIN "Environment" e`);
+  await c.query(`INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'dev-' || i, 'dev' || i || '@bench', 'Dev ' || i, 'developer', now() FROM generate_series(1, 10) i`);
+  await c.query(`INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'approver-' || i, 'a' || i || '@bench', 'Approver ' || i, 'approver', now() FROM generate_series(1, ${USERS}) i`);
+  await c.query(`INSERT INTO "ApprovalPolicy" (id, name, "environmentId", "requiredApprovals", "approverRole", "updatedAt") VALUES ('pol-prod', 'Prod', 'env-prod', 2, 'approver', now())`);
+  const snapshot = JSON.stringify({ ...defaultPolicy(true), policyId: "pol-prod", name: "Prod", scope: "environment", requiredApprovals: 2 });
+  await c.query(
+    `INSERT INTO "DeploymentRequest" (id, "serviceId", "environmentId", version, "previousVersion", status, "requesterId", "approvalsRequired", "policySnapshot", "riskScore", "riskReasons", summary, "createdAt", "updatedAt")
+     SELECT 'req-' || i, 'svc-' || (1 + i % ${SERVICES}), 'env-prod', '1.1.' || i, '1.0.0', 'pending_approval', 'dev-' || (1 + i % 10), 2, $1::jsonb, 40,
+            '[{"factor":"environment","points":30,"detail":"prod is a production environment"}]'::jsonb, 'Change ' || i, now() - (i || ' seconds')::interval, now()
+     FROM generate_series(1, ${PENDING}) i`,
+    [snapshot],
+  );
+  await c.query(
+    `INSERT INTO "DeploymentRequest" (id, "serviceId", "environmentId", version, status, "requesterId", "approvalsRequired", "createdAt", "finishedAt", "updatedAt")
+     SELECT 'old-' || i, 'svc-' || (1 + i % ${SERVICES}), 'env-' || (ARRAY['dev','staging','prod'])[1 + i % 3], '0.9.' || i,
+            (ARRAY['succeeded','succeeded','succeeded','failed','rolled_back'])[1 + i % 5]::"DeploymentStatus", 'dev-' || (1 + i % 10), 1,
+            now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval, now()
+     FROM generate_series(1, ${FINISHED}) i`,
+  );
+  await c.query("ANALYZE");
+}
+
+function pct(values: number[], p: number) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+async function main() {
+  await ensureDatabase(scratchUrl);
+  await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  const c = new Client({ connectionString: scratchUrl });
+  await c.connect();
+  const db = createDb(scratchUrl, 10);
+  try {
+    await generate(c);
+    const timings: Record<string, number[]> = { "approvals.inbox": [], "approvals.decide": [] };
+    const outcomes = { approved: 0, rejected: 0, conflicts: 0, errors: 0 };
+    const timed = async <T>(name: string, fn: () => Promise<T>) => {
+      const t = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timings[name].push(performance.now() - t);
+      }
+    };
+    const users = Array.from({ length: USERS }, (_, i) => ({ id: `approver-${i + 1}`, email: `a${i + 1}@bench`, name: `Approver ${i + 1}`, role: "approver" as const, teamIds: [] }));
+    const started = performance.now();
+    await Promise.all(
+      users.map(async (user) => {
+        const caller = createCaller({ db, user });
+        for (let round = 0; round < ROUNDS; round++) {
+          const inbox = await timed("approvals.inbox", () => caller.approvals.inbox());
+          // Pick among the 20 oldest: approvers often collide on the same request, as on a busy morning.
+          const pick = inbox.mine[Math.floor(Math.random() * Math.min(20, inbox.mine.length))];
+          if (!pick) continue;
+          const decision = Math.random() < 0.15 ? "reject" : "approve";
+          try {
+            await timed("approvals.decide", () => caller.approvals.decide({ requestId: pick.id, decision, comment: decision === "reject" ? "not now" : "" }));
+            outcomes[decision === "reject" ? "rejected" : "approved"]++;
+          } catch (err) {
+            if (err instanceof TRPCError && err.code === "CONFLICT") outcomes.conflicts++;
+            else {
+              outcomes.errors++;
+              console.error(err);
+            }
+          }
+        }
+      }),
+    );
+    const wall = performance.now() - started;
+    console.log(`${USERS} concurrent approvers × ${ROUNDS} rounds, ${PENDING} pending + ${FINISHED} finished requests, pool of 10 connections`);
+    for (const [name, v] of Object.entries(timings)) {
+      console.log(`${name.padEnd(18)} n=${String(v.length).padStart(5)}  p50=${pct(v, 50).toFixed(1)} ms  p95=${pct(v, 95).toFixed(1)} ms  max=${Math.max(...v).toFixed(1)} ms`);
+    }
+    console.log(`decisions: ${outcomes.approved} approvals, ${outcomes.rejected} rejections, ${outcomes.conflicts} lost races (CONFLICT), ${outcomes.errors} errors; wall ${(wall / 1000).toFixed(1)} s`);
+    const { rows } = await c.query(`SELECT status, count(*)::int AS n FROM "DeploymentRequest" WHERE id LIKE 'req-%' GROUP BY status ORDER BY status`);
+    console.log("pending pool afterwards:", rows.map((r) => `${r.status}=${r.n}`).join(", "));
+    if (outcomes.errors > 0) process.exitCode = 1;
+  } finally {
+    await c.end();
+    await db.$disconnect();
+    const admin = new URL(scratchUrl);
+    admin.pathname = "/postgres";
+    const a = new Client({ connectionString: admin.toString() });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
+    await a.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

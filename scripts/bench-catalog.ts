@@ -1,0 +1,133 @@
+// `npm run bench:catalog`: catalog search and the service page's server queries against 5,000 services and
+// 15,000 dependencies in a scratch database (created, migrated, then dropped). Prints p50/p95 per scenario.
+// Goal: p95 < 150 ms on a 2-core machine.
+import path from "node:path";
+import { Client } from "pg";
+import { createDb } from "../server/db";
+import { searchCatalog, type CatalogSearchInput } from "../server/catalog/catalog-search";
+import { impactOf } from "../server/catalog/impact";
+import { serviceDetail } from "../server/catalog/service-pages";
+import { ensureDatabase, migrate } from "../server/platform/migrations";
+
+const SERVICES = 5000;
+const DEPENDENCIES = 15000;
+const TEAMS = 40;
+const REQUESTS = 300;
+
+const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
+const scratch = new URL(base);
+scratch.pathname = `/pier_bench_catalog_${process.pid}`;
+const scratchUrl = scratch.toString();
+
+const WORDS = ["payments", "ledger", "checkout", "search", "identity", "billing", "events", "reports", "catalog", "pricing", "orders", "email", "cache", "gateway", "fraud"];
+const TAGS = ["java", "go", "python", "typescript", "pci", "ml", "etl", "edge", "kafka", "postgres", "legacy", "react"];
+
+async function generate(c: Client) {
+  await c.query(`INSERT INTO "Team" (id, slug, name, "onCallName", "updatedAt")
+    SELECT 'team-' || i, 'team-' || i, 'Team ' || i, CASE WHEN i % 5 = 0 THEN NULL ELSE 'rota ' || i END, now()
+    FROM generate_series(1, ${TEAMS}) i`);
+  await c.query(
+    `INSERT INTO "Service" (id, slug, name, description, "teamId", tier, lifecycle, type, tags, "updatedAt")
+     SELECT 'svc-' || i,
+            w1 || '-' || w2 || '-' || i,
+            initcap(w1) || ' ' || w2 || ' ' || i,
+            'Handles ' || w2 || ' for the ' || w1 || ' domain, service number ' || i,
+            'team-' || (1 + i % ${TEAMS}),
+            1 + i % 3,
+            (ARRAY['experimental','production','production','deprecated'])[1 + i % 4]::"Lifecycle",
+            (ARRAY['service','service','website','library','job'])[1 + i % 5],
+            ARRAY[($2::text[])[1 + i % 12], ($2::text[])[1 + (i * 7 + 3) % 12]],
+            now() - (i || ' minutes')::interval
+     FROM generate_series(1, ${SERVICES}) i,
+          LATERAL (SELECT ($1::text[])[1 + i % 15] AS w1, ($1::text[])[1 + (i / 15) % 15] AS w2) w`,
+    [WORDS, TAGS],
+  );
+  // Random edges, duplicates and self-loops skipped, until there are exactly DEPENDENCIES (cycles allowed).
+  for (let n = 0; n < DEPENDENCIES; ) {
+    await c.query(
+      `INSERT INTO "ServiceDependency" ("fromServiceId", "toServiceId", kind)
+       SELECT 'svc-' || a, 'svc-' || b, (ARRAY['runtime','runtime','data','build'])[1 + (a + b) % 4]::"DependencyKind"
+       FROM (SELECT 1 + floor(random() * ${SERVICES})::int a, 1 + floor(random() * ${SERVICES})::int b
+             FROM generate_series(1, $1)) x
+       WHERE a <> b ON CONFLICT DO NOTHING`,
+      [DEPENDENCIES - n],
+    );
+    n = Number((await c.query(`SELECT count(*) n FROM "ServiceDependency"`)).rows[0].n);
+  }
+  await c.query(`INSERT INTO "Environment" (id, name, rank, "isProduction") VALUES ('e1','dev',10,false),('e2','staging',20,false),('e3','prod',30,true)`);
+  await c.query(`INSERT INTO "ServiceEnvironment" ("serviceId", "environmentId", "currentVersion", "lastDeployedAt")
+    SELECT s.id, e.id, '1.' || (random() * 20)::int || '.0', now() - random() * interval '30 days' FROM "Service" s, "Environment" e`);
+  await c.query("ANALYZE");
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(name: string, n: number, run: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < 10; i++) await run(i); // warm-up: connection pool, query plans
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await run(i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const row = { scenario: name, requests: n, p50_ms: +percentile(times, 50).toFixed(1), p95_ms: +percentile(times, 95).toFixed(1), max_ms: +times[times.length - 1].toFixed(1) };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function main() {
+  await ensureDatabase(scratchUrl);
+  const admin = new Client({ connectionString: scratchUrl });
+  const db = createDb(scratchUrl, 4);
+  try {
+    await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
+    await admin.connect();
+    const t0 = performance.now();
+    await generate(admin);
+    const counts = (await admin.query(`SELECT (SELECT count(*) FROM "Service") s, (SELECT count(*) FROM "ServiceDependency") d`)).rows[0];
+    console.log(`generated ${counts.s} services and ${counts.d} dependencies in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const viewer = { role: "developer" as const, teamIds: ["team-1"] };
+    const searches: CatalogSearchInput[] = [
+      { q: "" },
+      { q: "ledger" },
+      { q: "payments gateway" },
+      { q: "orders", team: "team-3" },
+      { tag: "pci", sort: "name" },
+      { lifecycle: "production", tier: 1, sort: "updated", page: 5 },
+      { q: "domain number 42", sort: "relevance" },
+      { type: "job", page: 20 },
+    ];
+    const results = [];
+    results.push(await measure("catalog search (mixed queries, filters, pages)", REQUESTS, (i) => searchCatalog(db, searches[i % searches.length])));
+    results.push(await measure("catalog search, free text only", REQUESTS, (i) => searchCatalog(db, { q: WORDS[i % WORDS.length] })));
+    const slugs = (await admin.query<{ slug: string; id: string }>(`SELECT slug, id FROM "Service" ORDER BY random() LIMIT ${REQUESTS}`)).rows;
+    results.push(await measure("service page: detail query", REQUESTS, (i) => serviceDetail(db, slugs[i % slugs.length].slug, viewer)));
+    results.push(await measure("service page: impact (recursive CTE)", REQUESTS, (i) => impactOf(db, slugs[i % slugs.length].id, 200)));
+    results.push(
+      await measure("service page: detail + impact together", REQUESTS, (i) =>
+        Promise.all([serviceDetail(db, slugs[i % slugs.length].slug, viewer), impactOf(db, slugs[i % slugs.length].id, 200)]),
+      ),
+    );
+    const worst = Math.max(...results.map((r) => r.p95_ms));
+    console.log(`worst p95: ${worst} ms (goal < 150 ms) ${worst < 150 ? "OK" : "OVER GOAL"}`);
+  } finally {
+    await db.$disconnect();
+    await admin.end().catch(() => undefined);
+    const root = new URL(scratchUrl);
+    root.pathname = "/postgres";
+    const c = new Client({ connectionString: root.toString() });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
+    await c.end();
+    console.log("dropped the scratch database");
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+// npm run bench:dora — the DORA summary query on 1,000,000 deployments, 100,000 incidents, 1,000,000 changes and
+// 2,000 services over 365 days (generated with generate_series in a scratch database), for a 90-day range:
+// all services, one team, one service; p50/p95 of the real code path (server/dora/metrics.ts keyFigures) against a
+// straightforward baseline over unindexed copies without the denormalised columns. Goal: p95 < 100 ms.
+//   BENCH_DB_KEEP=1 keeps the scratch database for a re-run (skips generation).
+import { Client } from "pg";
+import { createDb } from "../server/db";
+import { keyFigures, resolveFilter } from "../server/dora/metrics";
+import { migrate } from "../server/platform/migrations";
+import path from "node:path";
+
+const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const DB_NAME = process.env.BENCH_DB ?? "pier_bench_dora";
+const dbUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
+const N_DEPLOY = Number(process.env.BENCH_DEPLOYMENTS ?? 1_000_000);
+const N_INCIDENT = Number(process.env.BENCH_INCIDENTS ?? 100_000);
+const N_SERVICE = 2000;
+const N_TEAM = 20;
+
+async function sql(url: string, text: string) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function generate() {
+  const exists = await sql(ADMIN_URL, `SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`);
+  if (exists.rowCount && process.env.BENCH_DB_KEEP) return console.log(`reusing ${DB_NAME}`);
+  await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  await sql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
+  await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  const t0 = Date.now();
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  await c.query("SET synchronous_commit = off");
+  await c.query("SELECT setseed(0.42)");
+  await c.query(`INSERT INTO "Team"(id, slug, name, "updatedAt") SELECT 'bt' || g, 'bench-team-' || g, 'Bench team ' || g, now() FROM generate_series(1, ${N_TEAM}) g`);
+  await c.query(`INSERT INTO "Service"(id, slug, name, "teamId", "updatedAt") SELECT 'bs' || g, 'bench-svc-' || g, 'bench-svc-' || g, 'bt' || (g % ${N_TEAM} + 1), now() FROM generate_series(1, ${N_SERVICE}) g`);
+  await c.query(`INSERT INTO "Environment"(id, name, rank, "isProduction") VALUES ('env-dev', 'dev', 10, false), ('env-staging', 'staging', 20, false), ('env-prod', 'prod', 30, true)`);
+  // 40 % prod, 30 % staging, 30 % dev; 3 % failed rollouts, 5 % rolled back, 1 % rollback deployments.
+  await c.query(`
+    INSERT INTO "Deployment"(id, "serviceId", "serviceName", "environmentId", "environmentName", version, status, "isRollback", "deployedAt", source, "externalId")
+    SELECT 'bd' || g, 'bs' || s, 'bench-svc-' || s, e, replace(e, 'env-', ''), '1.' || g,
+           CASE WHEN r < 0.03 THEN 'failed' WHEN r < 0.08 THEN 'rolled_back' ELSE 'succeeded' END, r > 0.99,
+           now() - random() * interval '365 days', 'bench', 'bd' || g
+    FROM (SELECT g, s, r, CASE WHEN e < 0.4 THEN 'env-prod' WHEN e < 0.7 THEN 'env-staging' ELSE 'env-dev' END AS e
+          FROM (SELECT g, 1 + floor(random() * ${N_SERVICE})::int AS s, random() AS r, random() AS e FROM generate_series(1, ${N_DEPLOY}) g) y) x`);
+  console.log(`deployments: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // One change per deployment, authored 1 h – 10 days before it, shipped by it (failed rollouts ship nothing).
+  await c.query(`
+    INSERT INTO "Change"(id, "serviceId", "serviceName", "externalId", "authoredAt", "mergedAt", "deploymentId", source)
+    SELECT 'bc' || substr(d.id, 3), d."serviceId", d."serviceName", 'bc' || d.id, d."deployedAt" - lt, d."deployedAt" - lt / 2, d.id, 'bench'
+    FROM (SELECT *, interval '1 hour' + random() * interval '10 days' AS lt FROM "Deployment") d WHERE d.status <> 'failed' AND NOT d."isRollback"`);
+  await c.query(`
+    INSERT INTO "DeploymentChange"("deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds")
+    SELECT d.id, c.id, d."serviceId", d."environmentId", d."environmentName", d."deployedAt", EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt")
+    FROM "Change" c JOIN "Deployment" d ON d.id = c."deploymentId"`);
+  console.log(`changes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // Incidents: 60 % caused by a deployment (linked), restored in 5 min – 2 days.
+  await c.query(`
+    INSERT INTO "Incident"(id, "serviceId", "serviceName", "environmentId", title, "detectedAt", "resolvedAt", "deploymentId", source, "externalId")
+    SELECT 'bi' || g, 'bs' || s, 'bench-svc-' || s, CASE WHEN g % 5 = 0 THEN NULL ELSE 'env-prod' END, 'Incident ' || g, at,
+           at + interval '5 minutes' + random() * interval '2 days',
+           CASE WHEN random() < 0.6 THEN 'bd' || (1 + floor(random() * ${N_DEPLOY}))::int END, 'bench', 'bi' || g
+    FROM (SELECT g, 1 + floor(random() * ${N_SERVICE})::int AS s, now() - random() * interval '365 days' AS at FROM generate_series(1, ${N_INCIDENT}) g) x`);
+  await c.query(`UPDATE "Deployment" d SET "hasIncident" = true WHERE EXISTS (SELECT 1 FROM "Incident" i WHERE i."deploymentId" = d.id)`);
+  // The baseline's tables: the same facts, no indexes, no denormalised columns.
+  await c.query(`CREATE TABLE naive_deployment AS SELECT id, "serviceId", "environmentId", status, "isRollback", "deployedAt" FROM "Deployment"`);
+  await c.query(`CREATE TABLE naive_change AS SELECT id, "serviceId", "authoredAt", "deploymentId" FROM "Change"`);
+  await c.query(`CREATE TABLE naive_incident AS SELECT id, "serviceId", "environmentId", "detectedAt", "resolvedAt", "deploymentId" FROM "Incident"`);
+  await c.query("VACUUM ANALYZE");
+  await c.end();
+  console.log(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** The straightforward version: join and EXISTS at query time over unindexed tables. */
+function naiveQuery(scope: string) {
+  return `
+    WITH d AS (
+      SELECT d.* FROM naive_deployment d JOIN "Service" s ON s.id = d."serviceId"
+      WHERE d."environmentId" = 'env-prod' AND d."deployedAt" >= now() - interval '90 days' AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback" ${scope}
+    )
+    SELECT (SELECT count(*) FROM d) AS deployments,
+           (SELECT count(*) FROM d WHERE d.status = 'rolled_back' OR EXISTS (SELECT 1 FROM naive_incident i WHERE i."deploymentId" = d.id)) AS failures,
+           (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt")) FROM naive_change c JOIN d ON d.id = c."deploymentId") AS lead,
+           (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt"))
+              FROM naive_incident i JOIN "Service" s ON s.id = i."serviceId"
+              WHERE i."detectedAt" >= now() - interval '90 days' AND (i."environmentId" = 'env-prod' OR i."environmentId" IS NULL) AND i."resolvedAt" IS NOT NULL ${scope.replaceAll("d.", "i.")}) AS restore`;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+};
+
+async function time(runs: number, fn: () => Promise<unknown>) {
+  await fn(); // warm-up
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return { p50: pct(out, 0.5), p95: pct(out, 0.95) };
+}
+
+async function main() {
+  await generate();
+  const db = createDb(dbUrl, 4);
+  const to = new Date();
+  const from = new Date(to.getTime() - 90 * 86_400_000);
+  const scopes = [
+    { name: "all services", filter: {}, naive: "" },
+    { name: "one team (100 services)", filter: { teamId: "bt1" }, naive: `AND s."teamId" = 'bt1'` },
+    { name: "one service", filter: { serviceId: "bs7" }, naive: `AND d."serviceId" = 'bs7'` },
+  ];
+  const pg = new Client({ connectionString: dbUrl });
+  await pg.connect();
+  console.log(`\n${N_DEPLOY.toLocaleString()} deployments, ${N_INCIDENT.toLocaleString()} incidents, ${N_SERVICE} services, 365 days; summary for 90 days (prod)\n`);
+  console.log("scope                      | Pier p50 / p95 (ms) | baseline p50 / p95 (ms) | ratio (p50) | sample");
+  for (const s of scopes) {
+    const f = await resolveFilter(db, { from, to, ...s.filter });
+    const sample = await keyFigures(db, f);
+    const ours = await time(Number(process.env.BENCH_RUNS ?? 30), () => keyFigures(db, f));
+    const base = await time(Number(process.env.BENCH_BASELINE_RUNS ?? 5), () => pg.query(naiveQuery(s.naive)));
+    console.log(
+      `${s.name.padEnd(26)} | ${ours.p50.toFixed(1).padStart(7)} / ${ours.p95.toFixed(1).padEnd(9)} | ${base.p50.toFixed(1).padStart(9)} / ${base.p95.toFixed(1).padEnd(11)} | ${(base.p50 / ours.p50).toFixed(1).padStart(6)}×     | ${sample.deployments} deploys, CFR ${((sample.changeFailureRate ?? 0) * 100).toFixed(1)} %, lead p50 ${((sample.leadTimeP50 ?? 0) / 3600).toFixed(1)} h`,
+    );
+  }
+  await pg.end();
+  await db.$disconnect();
+  if (!process.env.BENCH_DB_KEEP) await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

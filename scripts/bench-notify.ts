@@ -1,0 +1,197 @@
+// `npm run bench:notify`: events at a steady rate (default 100/s for 60 s) through the real notification path —
+// outbox → events queue → routing → per-channel delivery queue → HTTP — to a local webhook sink, then a burst to
+// find the peak delivery rate. Scratch database (created, migrated, dropped) and a private redis-server. The workers
+// run in BENCH_WORKERS child processes (this same file with BENCH_ROLE=worker), as they would in production; this
+// process only emits events (like the app) and runs the sink. Prints p50/p95/p99 event→delivered latency and peak
+// deliveries/s. Goals: p95 < 500 ms, ≥ 1,000 deliveries/s peak.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
+import path from "node:path";
+import { Worker } from "bullmq";
+import { Client } from "pg";
+
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const FANOUT = Number(process.env.BENCH_FANOUT ?? 3); // routes (with continue) each event matches
+const BURST = Number(process.env.BENCH_BURST_EVENTS ?? 2000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const ROLE = process.env.BENCH_ROLE ?? "main";
+
+const base = process.env.BENCH_ADMIN_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
+const scratch = new URL(ROLE === "worker" ? process.env.DATABASE_URL! : base);
+if (ROLE === "main") scratch.pathname = `/pier_bench_notify_${process.pid}`;
+process.env.DATABASE_URL = scratch.toString();
+process.env.REDIS_PREFIX ??= `pier-bench-${process.pid}`;
+process.env.LOG_LEVEL = "warn";
+
+/** A worker process: the events consumer (routing) and the webhook delivery worker; #0 also dispatches and sweeps. */
+async function worker() {
+  const { createDb } = await import("../server/db");
+  const { processOutboxJob } = await import("../server/events/fanout");
+  const { startOutboxDispatcher } = await import("../server/outbox/outbox");
+  const { closeQueues, QUEUES, workerConnection } = await import("../server/platform/queues");
+  await import("../server/notifications/subscriber");
+  const { processDelivery } = await import("../server/notifications/delivery");
+  const { notifyQueueName } = await import("../server/notifications/delivery-queue");
+  const { startNotificationSweeper } = await import("../server/notifications/sweeper");
+  const db = createDb(process.env.DATABASE_URL!, 16);
+  const connection = workerConnection(process.env.REDIS_URL);
+  const opts = { connection, prefix: process.env.REDIS_PREFIX };
+  const workers = [
+    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: 8 }),
+    new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 32 }),
+  ];
+  const first = process.env.BENCH_WORKER_INDEX === "0";
+  const dispatcher = first ? startOutboxDispatcher(db, 10) : null;
+  const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
+  console.log("ready");
+  process.on("SIGTERM", async () => {
+    await stopSweeper?.();
+    await dispatcher?.stop();
+    await Promise.all(workers.map((w) => w.close()));
+    connection.disconnect();
+    await closeQueues();
+    await db.$disconnect();
+    process.exit(0);
+  });
+}
+
+function startWorker(index: number, redisUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", __filename], {
+    env: { ...process.env, BENCH_ROLE: "worker", BENCH_WORKER_INDEX: String(index), REDIS_URL: redisUrl },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => (d.toString().includes("ready") ? resolve(child) : process.stdout.write(d)));
+    child.once("exit", (code) => reject(new Error(`worker ${index} exited with ${code}`)));
+  });
+}
+
+function pct(values: number[], p: number) {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function main() {
+  const { PrivateRedis } = await import("../server/test-support/redis-server");
+  const redis = await PrivateRedis.start();
+  process.env.REDIS_URL = redis.url;
+  const { resetEnvForTests } = await import("../server/env");
+  resetEnvForTests();
+  const { ensureDatabase, migrate } = await import("../server/platform/migrations");
+  await ensureDatabase(scratch.toString());
+  await migrate(scratch.toString(), path.join(__dirname, "..", "prisma", "migrations"));
+
+  const { createDb } = await import("../server/db");
+  const { emitPierEvent } = await import("../server/events/pier-events");
+  const { encryptJson } = await import("../server/platform/secrets");
+
+  // The sink: records when each delivery arrived and for which event.
+  const arrivals: { at: number; eventId: string; deliveryId: string }[] = [];
+  const sink = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      arrivals.push({ at: Date.now(), eventId: (JSON.parse(body) as { event: { id: string } }).event.id, deliveryId: String(req.headers["x-pier-delivery"]) });
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", () => r()));
+  const port = (sink.address() as { port: number }).port;
+
+  const db = createDb(scratch.toString(), 30);
+  const team = await db.team.create({ data: { slug: "bench", name: "Bench", onCallName: "Bench on-call" } });
+  const service = await db.service.create({ data: { slug: "bench-api", name: "Bench API", teamId: team.id, tier: 1 } });
+  const env = await db.environment.create({ data: { name: "prod", rank: 30, isProduction: true } });
+  await db.outboundAllowEntry.create({ data: { pattern: `127.0.0.1:${port}`, reason: "bench sink" } });
+  const channel = await db.notificationChannel.create({
+    data: { name: "sink", type: "webhook", secretEncrypted: encryptJson({ url: `http://127.0.0.1:${port}/sink`, signingSecret: "bench-signing-secret", headers: {} }) },
+  });
+  for (let i = 0; i < FANOUT; i++) {
+    await db.notificationRoute.create({ data: { name: `route ${i}`, position: i, continue: true, channelIds: [channel.id], matchers: [{ label: "service", op: "=", value: "bench-api" }] } });
+  }
+  await db.$disconnect();
+
+  const children = await Promise.all(Array.from({ length: WORKERS }, (_, i) => startWorker(i, redis.url)));
+  const appDb = createDb(scratch.toString(), 8);
+
+  const emittedAt = new Map<string, number>();
+  const emitOne = async (i: number) => {
+    const { id } = await appDb.$transaction((tx) =>
+      emitPierEvent(tx, {
+        type: "deployment.succeeded",
+        severity: "info",
+        subject: {
+          service: { id: service.id, slug: service.slug, name: service.name, tier: 1, teamId: team.id, teamSlug: team.slug },
+          environment: { id: env.id, name: env.name, isProduction: true },
+        },
+        actor: { id: null, label: "bench" },
+        data: { version: `1.0.${i}` },
+      }),
+      { maxWait: 30_000 },
+    );
+    emittedAt.set(id, Date.now());
+  };
+
+  const waitFor = async (count: number, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (arrivals.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  // Phase 1: steady rate.
+  console.log(`steady: ${RATE} events/s for ${SECONDS} s, ${FANOUT} deliveries per event…`);
+  const total = RATE * SECONDS;
+  const started = Date.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(emitOne(i));
+  }
+  await Promise.all(inflight);
+  const emitSeconds = (Date.now() - started) / 1000;
+  await waitFor(total * FANOUT, 120_000);
+  const steady = arrivals.slice(0, total * FANOUT);
+  const latencies = steady.map((a) => a.at - (emittedAt.get(a.eventId) ?? a.at));
+
+  // Phase 2: a burst, to find the peak delivery rate.
+  console.log(`burst: ${BURST} events at once (${BURST * FANOUT} deliveries)…`);
+  const before = arrivals.length;
+  const burstStart = Date.now();
+  for (let i = 0; i < BURST; i += 100) await Promise.all(Array.from({ length: Math.min(100, BURST - i) }, (_, j) => emitOne(total + i + j)));
+  await waitFor(before + BURST * FANOUT, 180_000);
+  const burstSeconds = (Date.now() - burstStart) / 1000;
+  const perSecond = new Map<number, number>();
+  for (const a of arrivals) perSecond.set(Math.floor(a.at / 1000), (perSecond.get(Math.floor(a.at / 1000)) ?? 0) + 1);
+  const peak = Math.max(...perSecond.values());
+
+  await new Promise((r) => setTimeout(r, 500)); // the last rows are marked delivered just after the sink answered
+  const dead = await appDb.delivery.count({ where: { status: { not: "delivered" } } });
+  console.log("");
+  console.log(`events emitted (steady)    ${total} in ${emitSeconds.toFixed(1)} s (${(total / emitSeconds).toFixed(0)}/s)`);
+  console.log(`deliveries (steady)        ${steady.length} of ${total * FANOUT}`);
+  console.log(`event → delivered p50      ${pct(latencies, 50)} ms`);
+  console.log(`event → delivered p95      ${pct(latencies, 95)} ms   (goal < 500 ms)`);
+  console.log(`event → delivered p99      ${pct(latencies, 99)} ms`);
+  console.log(`burst deliveries           ${arrivals.length - before} in ${burstSeconds.toFixed(1)} s (${((arrivals.length - before) / burstSeconds).toFixed(0)}/s average)`);
+  console.log(`peak deliveries/s          ${peak}   (goal ≥ 1,000)`);
+  console.log(`deliveries not delivered   ${dead}`);
+  console.log(`duplicate deliveries       ${arrivals.length - new Set(arrivals.map((a) => a.deliveryId)).size}`);
+  console.log(`worker processes           ${WORKERS}`);
+
+  await Promise.all(children.map((c) => new Promise((r) => (c.removeAllListeners("exit"), c.once("exit", r), c.kill("SIGTERM")))));
+  await appDb.$disconnect();
+  sink.close();
+  await redis.down();
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
+  await admin.end();
+}
+
+(ROLE === "worker" ? worker() : main().then(() => process.exit(0))).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+// Approval policies: which one applies to a request (service > tier > environment-wide), who may approve under it,
+// and the snapshot stored on the request so later policy edits do not change a request in flight.
+import type { ApprovalPolicy, Role } from "@/generated/prisma/client";
+import type { Db, Tx } from "../db";
+import { hasRole, type SessionUser } from "../identity/roles";
+
+export type PolicySnapshot = {
+  policyId: string | null;
+  name: string;
+  scope: "service" | "tier" | "environment" | "default";
+  requiredApprovals: number;
+  approverRole: Role | null;
+  allowOwningTeam: boolean;
+  approverTeamId: string | null;
+  approverTeamName: string | null;
+  expiryMinutes: number | null;
+  waitTimerMinutes: number;
+  allowSkipPromotion: boolean;
+  autoRollback: boolean;
+  allowBreakGlass: boolean;
+};
+
+/** What applies when an environment has no policy: production needs one approver, other environments none. */
+export function defaultPolicy(isProduction: boolean): PolicySnapshot {
+  return {
+    policyId: null,
+    name: isProduction ? "Default production policy" : "Default policy",
+    scope: "default",
+    requiredApprovals: isProduction ? 1 : 0,
+    approverRole: "approver",
+    allowOwningTeam: false,
+    approverTeamId: null,
+    approverTeamName: null,
+    expiryMinutes: isProduction ? 24 * 60 : null,
+    waitTimerMinutes: 0,
+    allowSkipPromotion: false,
+    autoRollback: false,
+    allowBreakGlass: true,
+  };
+}
+
+/** The most specific policy among `policies` for a service: its own, then its tier's, then environment-wide. */
+export function pickPolicy<T extends Pick<ApprovalPolicy, "serviceId" | "tier">>(policies: T[], service: { id: string; tier: number }): T | null {
+  return (
+    policies.find((p) => p.serviceId === service.id) ??
+    policies.find((p) => p.serviceId === null && p.tier === service.tier) ??
+    policies.find((p) => p.serviceId === null && p.tier === null) ??
+    null
+  );
+}
+
+export async function resolvePolicy(
+  db: Db | Tx,
+  service: { id: string; tier: number },
+  environment: { id: string; isProduction: boolean },
+): Promise<PolicySnapshot> {
+  const policies = await db.approvalPolicy.findMany({ where: { environmentId: environment.id }, orderBy: { createdAt: "asc" } });
+  const p = pickPolicy(policies, service);
+  if (!p) return defaultPolicy(environment.isProduction);
+  const team = p.approverTeamId ? await db.team.findUnique({ where: { id: p.approverTeamId }, select: { name: true } }) : null;
+  return {
+    policyId: p.id,
+    name: p.name,
+    scope: p.serviceId ? "service" : p.tier !== null ? "tier" : "environment",
+    requiredApprovals: p.requiredApprovals,
+    approverRole: p.approverRole,
+    allowOwningTeam: p.allowOwningTeam,
+    approverTeamId: p.approverTeamId,
+    approverTeamName: team?.name ?? null,
+    expiryMinutes: p.expiryMinutes,
+    waitTimerMinutes: p.waitTimerMinutes,
+    allowSkipPromotion: p.allowSkipPromotion,
+    autoRollback: p.autoRollback,
+    allowBreakGlass: p.allowBreakGlass,
+  };
+}
+
+export type Eligibility = { ok: true } | { ok: false; reason: string };
+
+/** May `user` approve a request of `requesterId` for a service owned by `owningTeamId` under `policy`? */
+export function approverEligibility(
+  user: Pick<SessionUser, "id" | "role" | "teamIds">,
+  policy: PolicySnapshot,
+  request: { requesterId: string; owningTeamId: string },
+): Eligibility {
+  if (user.id === request.requesterId) return { ok: false, reason: "You requested this deployment, so you cannot approve it" };
+  if (policy.approverRole && hasRole(user, policy.approverRole)) return { ok: true };
+  if (policy.allowOwningTeam && user.teamIds.includes(request.owningTeamId)) return { ok: true };
+  if (policy.approverTeamId && user.teamIds.includes(policy.approverTeamId)) return { ok: true };
+  return { ok: false, reason: `The policy "${policy.name}" lets ${describeApprovers(policy)} approve` };
+}
+
+export function describeApprovers(policy: PolicySnapshot): string {
+  const who: string[] = [];
+  if (policy.approverRole) who.push(policy.approverRole === "admin" ? "admins" : "approvers and admins");
+  if (policy.allowOwningTeam) who.push("members of the owning team");
+  if (policy.approverTeamId) who.push(`members of ${policy.approverTeamName ?? "the named team"}`);
+  return who.length ? who.join(", ") : "nobody";
+}
+
+/** Everyone who may approve (for notifications): matched in SQL by role or team, requester excluded. */
+export async function eligibleApproverIds(db: Db | Tx, policy: PolicySnapshot, request: { requesterId: string; owningTeamId: string }) {
+  const roles: Role[] = policy.approverRole === "developer" ? ["developer", "approver", "admin"] : policy.approverRole === "approver" ? ["approver", "admin"] : policy.approverRole === "admin" ? ["admin"] : [];
+  const teamIds = [policy.allowOwningTeam ? request.owningTeamId : null, policy.approverTeamId].filter((t): t is string => !!t);
+  const or = [
+    ...(roles.length ? [{ role: { in: roles } }] : []),
+    ...(teamIds.length ? [{ memberships: { some: { teamId: { in: teamIds } } } }] : []),
+  ];
+  if (or.length === 0) return [];
+  const users = await db.user.findMany({ where: { OR: or, id: { not: request.requesterId } }, select: { id: true }, orderBy: { id: "asc" } });
+  return users.map((u) => u.id);
+}

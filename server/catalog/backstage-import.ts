@@ -1,0 +1,280 @@
+// Backstage catalog-info.yaml import: every document is validated against Backstage's schemas, mapped onto teams
+// and services, and applied in ONE transaction. If any entity has an error, nothing is applied and the report
+// says which entity and why; otherwise each entity is reported created, updated or skipped (with the reason).
+import YAML from "yaml";
+import type { Db, Tx } from "../db";
+import { Prisma } from "../db";
+import { canonicalJson, recordAudit } from "../audit/audit-log";
+import { badRequest } from "../errors";
+import { hasRole, type SessionUser } from "../identity/roles";
+import { entityProblems, envelopeProblems, isSupportedKind, type SupportedKind } from "./backstage-schema";
+import {
+  ANNOTATION,
+  MAPPED_SPEC_KEYS,
+  parseEntityRef,
+  repositoryFromSourceLocation,
+  slugFromName,
+  type BackstageEntity,
+} from "./backstage-mapping";
+import { canEditTeamServices, recordServiceChange } from "./service-editing";
+import { LIFECYCLES, SLUG_RE, tagSchema } from "./service-input";
+import { serviceSummarySelect } from "./service-summary";
+
+export type ImportStatus = "created" | "updated" | "skipped" | "error";
+export type ImportEntityResult = {
+  index: number;
+  kind: string;
+  name: string;
+  status: ImportStatus;
+  reason?: string;
+  warnings?: string[];
+};
+export type ImportReport = {
+  applied: boolean;
+  dryRun: boolean;
+  counts: Record<ImportStatus, number>;
+  entities: ImportEntityResult[];
+};
+
+export const MAX_IMPORT_BYTES = 2_000_000;
+
+class Rollback extends Error {
+  constructor() {
+    super("rollback");
+  }
+}
+
+/** Splits a multi-document YAML text into plain objects; YAML syntax errors name the document and line. */
+export function parseCatalogYaml(text: string): unknown[] {
+  if (text.length > MAX_IMPORT_BYTES) throw badRequest(`The file is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB`, "yaml");
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+  const out: unknown[] = [];
+  docs.forEach((doc, i) => {
+    if (doc.errors.length) throw badRequest(`Document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`, "yaml");
+    const value = doc.toJS({ maxAliasCount: 100 });
+    if (value !== null && value !== undefined) out.push(value);
+  });
+  if (!out.length) throw badRequest("No entities found: paste one or more catalog-info.yaml documents", "yaml");
+  return out;
+}
+
+type Prepared = { index: number; kind: SupportedKind; entity: BackstageEntity; slug: string };
+
+const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+export async function importCatalogYaml(db: Db, user: SessionUser, text: string, opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
+  const values = parseCatalogYaml(text);
+  const results: ImportEntityResult[] = [];
+  const prepared: Prepared[] = [];
+
+  values.forEach((value, index) => {
+    const meta = (value as { metadata?: { name?: unknown } })?.metadata;
+    const kind = String((value as { kind?: unknown })?.kind ?? "?");
+    const name = typeof meta?.name === "string" ? meta.name : "?";
+    const envelope = envelopeProblems(value);
+    if (envelope.length) return results.push({ index, kind, name, status: "error", reason: envelope.join("; ") });
+    if (!isSupportedKind(kind)) {
+      return results.push({ index, kind, name, status: "skipped", reason: `Pier does not import ${kind} entities (only Component, API, Resource, System and Group)` });
+    }
+    const problems = entityProblems(kind, value);
+    if (problems.length) return results.push({ index, kind, name, status: "error", reason: problems.join("; ") });
+    const slug = slugFromName(name);
+    if (!SLUG_RE.test(slug) || slug.length > 63) {
+      return results.push({ index, kind, name, status: "error", reason: `metadata.name "${name}" cannot become a Pier slug (letters, digits and dashes)` });
+    }
+    const dup = prepared.find((p) => p.slug === slug && (p.kind === "Group") === (kind === "Group"));
+    if (dup) return results.push({ index, kind, name, status: "error", reason: `Entity ${dup.index + 1} already uses the name "${slug}"` });
+    prepared.push({ index, kind, entity: value as BackstageEntity, slug });
+    results.push({ index, kind, name, status: "skipped", reason: "pending" });
+  });
+
+  const setResult = (index: number, r: Omit<ImportEntityResult, "index" | "kind" | "name">) => {
+    const target = results.find((x) => x.index === index)!;
+    Object.assign(target, r);
+  };
+
+  let applied = false;
+  try {
+    await db.$transaction(
+      async (tx) => {
+        for (const p of prepared.filter((p) => p.kind === "Group")) setResult(p.index, await applyGroup(tx, user, p));
+        const services = prepared.filter((p) => p.kind !== "Group");
+        const ids = new Map<string, string>();
+        for (const p of services) {
+          const r = await applyService(tx, user, p);
+          setResult(p.index, r.result);
+          if (r.id) ids.set(p.slug, r.id);
+        }
+        // Dependencies last, so entities later in the file can be depended on by earlier ones.
+        for (const p of services) {
+          const id = ids.get(p.slug);
+          if (!id) continue;
+          const { warnings, changed } = await syncDependencies(tx, user, id, p);
+          const r = results.find((x) => x.index === p.index)!;
+          if (warnings.length) r.warnings = [...(r.warnings ?? []), ...warnings];
+          if (changed && r.status === "skipped") Object.assign(r, { status: "updated", reason: "dependencies changed" });
+        }
+        if (results.some((r) => r.status === "error") || opts.dryRun) throw new Rollback();
+      },
+      { timeout: 60_000, maxWait: 10_000 },
+    );
+    applied = true;
+  } catch (err) {
+    if (!(err instanceof Rollback)) throw err;
+  }
+  const counts: Record<ImportStatus, number> = { created: 0, updated: 0, skipped: 0, error: 0 };
+  for (const r of results) counts[r.status]++;
+  return { applied, dryRun: !!opts.dryRun, counts, entities: results };
+}
+
+type Applied = Omit<ImportEntityResult, "index" | "kind" | "name">;
+
+async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Applied> {
+  const { metadata, spec = {} } = p.entity;
+  const profile = (spec.profile ?? {}) as { displayName?: string };
+  const data = {
+    name: profile.displayName ?? metadata.title ?? metadata.name,
+    description: metadata.description ?? "",
+    onCallName: metadata.annotations?.[ANNOTATION.onCallName] ?? null,
+    onCallUrl: metadata.annotations?.[ANNOTATION.onCallUrl] ?? null,
+  };
+  const teamSelect = { id: true, slug: true, name: true, description: true, onCallName: true, onCallUrl: true } as const;
+  const before = await tx.team.findUnique({ where: { slug: p.slug }, select: teamSelect });
+  if (before) {
+    // Keep on-call contacts set in Pier when the file says nothing about them.
+    if (!metadata.annotations?.[ANNOTATION.onCallName]) data.onCallName = before.onCallName;
+    if (!metadata.annotations?.[ANNOTATION.onCallUrl]) data.onCallUrl = before.onCallUrl;
+    if (sameFields(before, data)) return { status: "skipped", reason: "no changes" };
+  }
+  if (!hasRole(user, "admin")) return { status: "error", reason: "Only admins may create or change teams" };
+  const after = before
+    ? await tx.team.update({ where: { id: before.id }, data, select: teamSelect })
+    : await tx.team.create({ data: { ...data, slug: p.slug }, select: teamSelect });
+  await recordAudit(tx, {
+    actor: { id: user.id, label: user.name },
+    action: before ? "team.updated" : "team.created",
+    subjectType: "team",
+    subjectId: after.id,
+    before: before ?? null,
+    after,
+  });
+  return { status: before ? "updated" : "created", reason: before ? "team details changed" : "new team" };
+}
+
+const sameFields = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  // canonicalJson: jsonb hands keys back in its own order, which is not a change.
+  Object.keys(b).every((k) => canonicalJson(a[k] ?? null) === canonicalJson(b[k] ?? null));
+
+async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ result: Applied; id?: string }> {
+  const { metadata, spec = {} } = p.entity;
+  const ownerRef = parseEntityRef(String(spec.owner));
+  if (ownerRef.kind && ownerRef.kind !== "group") {
+    return { result: { status: "error", reason: `spec.owner "${spec.owner}": Pier services are owned by teams (groups), not ${ownerRef.kind}s` } };
+  }
+  const team = await tx.team.findUnique({ where: { slug: slugFromName(ownerRef.name) }, select: { id: true, slug: true, name: true } });
+  if (!team) return { result: { status: "error", reason: `Unknown owner "${spec.owner}": no team with that name (import its Group too)` } };
+
+  const lifecycle = spec.lifecycle === undefined ? undefined : String(spec.lifecycle);
+  if (lifecycle !== undefined && !(LIFECYCLES as readonly string[]).includes(lifecycle)) {
+    return { result: { status: "error", reason: `spec.lifecycle "${lifecycle}" must be one of ${LIFECYCLES.join(", ")}` } };
+  }
+  const tags: string[] = [];
+  for (const t of metadata.tags ?? []) {
+    const parsed = tagSchema.safeParse(t);
+    if (!parsed.success) return { result: { status: "error", reason: `Tag "${t}": ${parsed.error.issues[0].message}` } };
+    tags.push(parsed.data);
+  }
+  const annotations = { ...(metadata.annotations ?? {}) };
+  const tier = Number(annotations[ANNOTATION.tier] ?? 2);
+  if (![1, 2, 3].includes(tier)) return { result: { status: "error", reason: `Annotation ${ANNOTATION.tier} must be 1, 2 or 3` } };
+  const language = annotations[ANNOTATION.language] ?? null;
+  const repositoryUrl = repositoryFromSourceLocation(annotations[ANNOTATION.sourceLocation]);
+  delete annotations[ANNOTATION.tier];
+  delete annotations[ANNOTATION.language];
+  if (repositoryUrl) delete annotations[ANNOTATION.sourceLocation];
+  const links = (metadata.links ?? []).filter((l) => l.type !== "runbook").map((l) => ({ title: l.title ?? l.url, url: l.url }));
+  const runbookUrl = (metadata.links ?? []).find((l) => l.type === "runbook")?.url ?? null;
+  const backstageSpec = Object.fromEntries(Object.entries(spec).filter(([k]) => !(MAPPED_SPEC_KEYS as readonly string[]).includes(k)));
+  const defaultType = { Component: "service", API: "api", Resource: "resource", System: "system", Group: "team" }[p.kind];
+
+  const existing = await tx.service.findUnique({ where: { slug: p.slug }, select: { ...serviceSummarySelect, ...importedSelect } });
+  if (existing && existing.kind !== p.kind) {
+    return { result: { status: "error", reason: `A ${existing.kind} named "${p.slug}" already exists; names are unique across kinds in Pier` } };
+  }
+  if (!canEditTeamServices(user, team.id) || (existing && !canEditTeamServices(user, existing.teamId))) {
+    return { result: { status: "error", reason: `Only admins and members of ${existing && !canEditTeamServices(user, existing.teamId) ? existing.team.name : team.name} may change this entity` } };
+  }
+  const data = {
+    name: metadata.title ?? metadata.name,
+    description: metadata.description ?? "",
+    kind: p.kind,
+    type: String(spec.type ?? defaultType).toLowerCase(),
+    // Resources and Systems carry no lifecycle in Backstage: keep Pier's, or call them production.
+    lifecycle: (lifecycle ?? existing?.lifecycle ?? "production") as (typeof LIFECYCLES)[number],
+    system: typeof spec.system === "string" ? parseEntityRef(spec.system).name : null,
+    tier,
+    language,
+    repositoryUrl: repositoryUrl ?? (existing ? existing.repositoryUrl : null),
+    runbookUrl,
+    tags,
+    links: links as Prisma.InputJsonValue,
+    annotations: annotations as Prisma.InputJsonValue,
+    backstageSpec: backstageSpec as Prisma.InputJsonValue,
+    teamId: team.id,
+  };
+  if (existing) {
+    const { id: _id, slug: _slug, team: _team, ...comparable } = existing;
+    if (sameFields(comparable as Record<string, unknown>, data)) return { result: { status: "skipped", reason: "no changes" }, id: existing.id };
+  }
+  const after = existing
+    ? await tx.service.update({ where: { id: existing.id }, data, select: { ...serviceSummarySelect, ...importedSelect } })
+    : await tx.service.create({ data: { ...data, slug: p.slug }, select: { ...serviceSummarySelect, ...importedSelect } });
+  await recordServiceChange(tx, user, after, existing ? "imported" : "created", existing ?? null, after, { source: "backstage" });
+  return { result: { status: existing ? "updated" : "created", reason: existing ? "fields changed" : `new ${p.kind}` }, id: after.id };
+}
+
+const importedSelect = {
+  language: true,
+  repositoryUrl: true,
+  runbookUrl: true,
+  links: true,
+  tags: true,
+  system: true,
+  annotations: true,
+  backstageSpec: true,
+} satisfies Prisma.ServiceSelect;
+
+/** Makes the service's dependencies exactly what the entity declares (the file is the source of truth). */
+async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p: Prepared) {
+  const spec = p.entity.spec ?? {};
+  const refs = [...strings(spec.dependsOn), ...strings(spec.consumesApis).map((r) => (r.includes(":") ? r : `api:${r}`))];
+  const warnings: string[] = [];
+  const wanted = new Map<string, "runtime" | "data">();
+  for (const raw of refs) {
+    const ref = parseEntityRef(raw);
+    const target = await tx.service.findUnique({ where: { slug: slugFromName(ref.name) }, select: { id: true, kind: true } });
+    if (!target || (ref.kind && target.kind.toLowerCase() !== ref.kind)) {
+      warnings.push(`Dependency "${raw}" is not in the catalog; ignored`);
+      continue;
+    }
+    if (target.id === serviceId) continue;
+    wanted.set(target.id, target.kind === "Resource" ? "data" : "runtime");
+  }
+  const current = await tx.serviceDependency.findMany({ where: { fromServiceId: serviceId }, select: { toServiceId: true, kind: true } });
+  const toRemove = current.filter((c) => !wanted.has(c.toServiceId));
+  const toAdd = [...wanted].filter(([id]) => !current.some((c) => c.toServiceId === id));
+  if (!toRemove.length && !toAdd.length) return { warnings, changed: false };
+  await tx.serviceDependency.deleteMany({ where: { fromServiceId: serviceId, toServiceId: { in: toRemove.map((r) => r.toServiceId) } } });
+  await tx.serviceDependency.createMany({ data: toAdd.map(([toServiceId, kind]) => ({ fromServiceId: serviceId, toServiceId, kind })) });
+  const service = await tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: serviceSummarySelect });
+  await recordServiceChange(
+    tx,
+    user,
+    service,
+    "imported",
+    { dependsOn: current.map((c) => c.toServiceId) },
+    { dependsOn: [...wanted.keys()] },
+    { source: "backstage", dependenciesAdded: toAdd.length, dependenciesRemoved: toRemove.length },
+  );
+  return { warnings, changed: true };
+}

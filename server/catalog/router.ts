@@ -1,0 +1,46 @@
+// The catalog's tRPC router: validates input and calls server/catalog logic. Reading needs a signed-in user;
+// editing is checked per service (admins and members of the owning team); environments are admin-only.
+import { z } from "zod";
+import { authedProcedure, roleProcedure, router } from "../trpc";
+import { importCatalogYaml } from "./backstage-import";
+import { exportCatalogYaml, exportServiceYaml } from "./backstage-export";
+import { catalogFacets, catalogSearchInput, searchCatalog } from "./catalog-search";
+import { createEnvironment, createEnvironmentInput, listEnvironments } from "./environments";
+import { impactOfSlug } from "./impact";
+import { ownershipHealth } from "./ownership-health";
+import { addDependency, createService, deprecateService, removeDependency, updateService } from "./service-editing";
+import { createServiceInput, dependencyInput, updateServiceInput } from "./service-input";
+import { serviceDetail, servicePicker, teamPage } from "./service-pages";
+
+const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
+
+export const catalogRouter = router({
+  search: authedProcedure.input(catalogSearchInput).query(({ ctx, input }) => searchCatalog(ctx.db, input)),
+  facets: authedProcedure.query(({ ctx }) => catalogFacets(ctx.db)),
+  picker: authedProcedure.input(z.object({ q: z.string().trim().max(100).default("") })).query(({ ctx, input }) => servicePicker(ctx.db, input.q)),
+
+  service: authedProcedure.input(slugInput).query(({ ctx, input }) => serviceDetail(ctx.db, input.slug, ctx.user)),
+  impact: authedProcedure
+    .input(slugInput.extend({ limit: z.number().int().min(1).max(5000).default(1000) }))
+    .query(({ ctx, input }) => impactOfSlug(ctx.db, input.slug, input.limit)),
+  team: authedProcedure.input(slugInput).query(({ ctx, input }) => teamPage(ctx.db, input.slug)),
+  ownershipHealth: authedProcedure.query(({ ctx }) => ownershipHealth(ctx.db)),
+
+  create: authedProcedure.input(createServiceInput).mutation(({ ctx, input }) => createService(ctx.db, ctx.user, input)),
+  update: authedProcedure.input(updateServiceInput).mutation(({ ctx, input }) => updateService(ctx.db, ctx.user, input)),
+  deprecate: authedProcedure.input(slugInput).mutation(({ ctx, input }) => deprecateService(ctx.db, ctx.user, input.slug)),
+  addDependency: authedProcedure.input(dependencyInput).mutation(({ ctx, input }) => addDependency(ctx.db, ctx.user, input)),
+  removeDependency: authedProcedure
+    .input(z.object({ fromSlug: z.string().min(1), toSlug: z.string().min(1) }))
+    .mutation(({ ctx, input }) => removeDependency(ctx.db, ctx.user, input)),
+
+  environments: authedProcedure.query(({ ctx }) => listEnvironments(ctx.db)),
+  createEnvironment: roleProcedure("admin").input(createEnvironmentInput).mutation(({ ctx, input }) => createEnvironment(ctx.db, ctx.user, input)),
+
+  importYaml: authedProcedure
+    .input(z.object({ yaml: z.string().min(1, "Paste or upload a catalog-info.yaml"), dryRun: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => importCatalogYaml(ctx.db, ctx.user, input.yaml, { dryRun: input.dryRun })),
+  exportYaml: authedProcedure
+    .input(z.object({ slug: z.string().trim().min(1).optional() }))
+    .query(async ({ ctx, input }) => ({ yaml: input.slug ? await exportServiceYaml(ctx.db, input.slug) : await exportCatalogYaml(ctx.db) })),
+});

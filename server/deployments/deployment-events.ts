@@ -1,0 +1,78 @@
+// The Pier event every deployment transition announces (server/events/pier-events.ts is the contract):
+// subject filled from the request's service/environment, data with the fields notifications and DORA read.
+import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { Tx } from "../db";
+import { env } from "../env";
+import type { Actor } from "../audit/audit-log";
+import { emitPierEvent, type PierEvent, type PierEventType } from "../events/pier-events";
+
+export const EVENT_FOR_STATUS: Record<DeploymentStatus, PierEventType | null> = {
+  draft: null,
+  pending_approval: "deployment.requested",
+  approved: "deployment.approved",
+  rejected: "deployment.rejected",
+  expired: "deployment.expired",
+  cancelled: "deployment.cancelled",
+  queued: "deployment.queued",
+  deploying: "deployment.started",
+  succeeded: "deployment.succeeded",
+  failed: "deployment.failed",
+  rolled_back: "deployment.rolled_back",
+};
+
+const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
+  "deployment.failed": "high",
+  "deployment.rolled_back": "high",
+  "deployment.break_glass": "high",
+  "deployment.rejected": "low",
+  "deployment.expired": "low",
+};
+
+export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;
+
+/** Loads what an event about the request needs (inside the transaction that changes it). */
+export async function loadEventSubject(tx: Tx, requestId: string) {
+  return tx.deploymentRequest.findUniqueOrThrow({
+    where: { id: requestId },
+    include: {
+      service: { select: { id: true, slug: true, name: true, tier: true, teamId: true, team: { select: { slug: true } } } },
+      environment: { select: { id: true, name: true, isProduction: true } },
+    },
+  });
+}
+
+export async function emitDeploymentEvent(
+  tx: Tx,
+  type: PierEventType,
+  requestId: string,
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+) {
+  const r = await loadEventSubject(tx, requestId);
+  const severity = SEVERITY[type] ?? (r.environment.isProduction ? "medium" : "info");
+  return emitPierEvent(tx, {
+    type,
+    severity,
+    actor,
+    subject: {
+      service: { id: r.service.id, slug: r.service.slug, name: r.service.name, tier: r.service.tier, teamId: r.service.teamId, teamSlug: r.service.team.slug },
+      environment: r.environment,
+      deploymentRequestId: r.id,
+    },
+    data: {
+      requestId: r.id,
+      version: r.version,
+      previousVersion: r.previousVersion,
+      requesterId: r.requesterId,
+      strategy: r.strategy,
+      breakGlass: r.breakGlass,
+      breakGlassReason: r.breakGlassReason,
+      isRollback: r.rollbackOfId !== null,
+      rollbackOfId: r.rollbackOfId,
+      status: r.status,
+      url: requestUrl(r.id),
+      ...extra,
+    },
+    labels: { strategy: r.strategy, breakGlass: String(r.breakGlass) },
+  });
+}

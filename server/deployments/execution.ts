@@ -1,0 +1,134 @@
+// Running a queued request: queued → deploying, hand it to its executor, then record the outcome. Outcomes that
+// arrive later (webhook callbacks, GitHub webhooks) and the reconciler end runs through finishRun() too.
+import type { Db, Tx } from "../db";
+import { systemActor, type Actor } from "../audit/audit-log";
+import { DomainError } from "../errors";
+import { logger } from "../logger";
+import { EXECUTORS } from "./executors/registry";
+import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./executors/executor";
+import { createRollbackRequest } from "./rollback";
+import { lockRequest, transition } from "./state-machine";
+import { TX_OPTIONS } from "./requests";
+
+const workerActor = systemActor("deployment-worker");
+
+export async function appendLog(db: Db | Tx, requestId: string, message: string, level: "info" | "warn" | "error" = "info") {
+  await db.deploymentLog.create({ data: { requestId, message: message.slice(0, 2000), level } });
+}
+
+/** Ends a deploying run (idempotent: a run already finished, or a different attempt, is left alone). */
+export async function finishRunInTx(
+  tx: Tx,
+  requestId: string,
+  result: { outcome: "succeeded" | "failed"; message: string; attempt?: number },
+  actor: Actor = workerActor,
+) {
+  const locked = await lockRequest(tx, requestId);
+  if (locked.status !== "deploying") return null;
+  const r = await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId } });
+  if (result.attempt !== undefined && result.attempt !== r.attempt) return null;
+  const now = new Date();
+  await appendLog(tx, requestId, result.message, result.outcome === "failed" ? "error" : "info");
+  const updated = await transition(tx, requestId, ["deploying"], result.outcome, {
+    actor,
+    data: { finishedAt: now, heartbeatAt: now, ...(result.outcome === "succeeded" ? { progress: 100 } : {}) },
+    eventData: { message: result.message, attempt: r.attempt },
+  });
+  if (result.outcome === "succeeded") {
+    await tx.serviceEnvironment.update({
+      where: { serviceId_environmentId: { serviceId: r.serviceId, environmentId: r.environmentId } },
+      data: { currentVersion: r.version, lastDeployedAt: now, lastDeployedById: r.requesterId },
+    });
+    if (r.rollbackOfId) {
+      const original = await lockRequest(tx, r.rollbackOfId);
+      if (original.status === "succeeded" || original.status === "failed") {
+        await transition(tx, r.rollbackOfId, ["succeeded", "failed"], "rolled_back", {
+          actor,
+          data: { finishedAt: now },
+          eventData: { rollbackRequestId: r.id, restoredVersion: r.version },
+        });
+      }
+    }
+  } else if (r.autoRollback && r.previousVersion && !r.rollbackOfId) {
+    const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${result.message}`);
+    await appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
+  }
+  return updated;
+}
+
+export async function finishRun(db: Db, requestId: string, result: { outcome: "succeeded" | "failed"; message: string; attempt?: number }, actor?: Actor) {
+  return db.$transaction((tx) => finishRunInTx(tx, requestId, result, actor), TX_OPTIONS);
+}
+
+export type RunOptions = { sleep?: (ms: number) => Promise<void> };
+
+function contextFor(db: Db, r: Awaited<ReturnType<typeof startRun>> & object, config: Record<string, unknown>, opts: RunOptions): ExecutionContext {
+  return {
+    db,
+    request: {
+      id: r.id,
+      version: r.version,
+      previousVersion: r.previousVersion,
+      strategy: r.strategy,
+      canarySteps: r.canarySteps,
+      attempt: r.attempt,
+      service: r.service,
+      environment: r.environment,
+    },
+    config,
+    log: (message, level) => appendLog(db, r.id, message, level),
+    async heartbeat(progress) {
+      const { count } = await db.deploymentRequest.updateMany({
+        where: { id: r.id, status: "deploying", attempt: r.attempt },
+        data: { heartbeatAt: new Date(), ...(progress !== undefined ? { progress } : {}) },
+      });
+      return count === 1;
+    },
+    fetch: (url, init) => guardedFetch(db, url, init),
+    sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+/** queued → deploying (attempt + 1); null when the request is no longer queued (cancelled, already running). */
+async function startRun(db: Db, requestId: string) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const now = new Date();
+      await transition(tx, requestId, ["queued"], "deploying", { actor: workerActor, data: { startedAt: now, heartbeatAt: now, progress: 0, attempt: { increment: 1 } } });
+      return tx.deploymentRequest.findUniqueOrThrow({
+        where: { id: requestId },
+        include: { service: { select: { slug: true, name: true } }, environment: { select: { name: true } } },
+      });
+    }, TX_OPTIONS);
+  } catch (err) {
+    if (err instanceof DomainError && (err.code === "CONFLICT" || err.code === "NOT_FOUND")) return null;
+    throw err;
+  }
+}
+
+/** The deployments-queue job: runs one request through its executor. Safe to call twice for the same request. */
+export async function runDeployment(db: Db, requestId: string, opts: RunOptions = {}): Promise<ExecutionResult | { outcome: "skipped" }> {
+  const run = await startRun(db, requestId);
+  if (!run) return { outcome: "skipped" };
+  const placement = await db.serviceEnvironment.findUnique({ where: { serviceId_environmentId: { serviceId: run.serviceId, environmentId: run.environmentId } } });
+  const config = (placement?.executorConfig ?? {}) as Record<string, unknown>;
+  const executor = EXECUTORS[run.executor];
+  let result: ExecutionResult;
+  if (!executor) {
+    result = { outcome: "failed", message: `Unknown executor "${run.executor}"` };
+  } else {
+    try {
+      result = await executor.start(contextFor(db, run, config, opts));
+    } catch (err) {
+      logger.warn({ err, requestId }, "executor failed");
+      result = { outcome: "failed", message: `${executor.kind} executor error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+  if (result.outcome === "pending") {
+    await db.deploymentRequest.updateMany({ where: { id: requestId, attempt: run.attempt }, data: { externalRunId: result.externalRunId, heartbeatAt: new Date() } });
+    await appendLog(db, requestId, result.message);
+  } else if (result.outcome === "succeeded" || result.outcome === "failed") {
+    await finishRun(db, requestId, { outcome: result.outcome, message: result.message, attempt: run.attempt });
+  }
+  return result;
+}

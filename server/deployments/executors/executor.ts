@@ -1,0 +1,71 @@
+// The executor interface: how a deployment is carried out. The worker builds an ExecutionContext for a run and
+// calls start(); the executor either finishes (simulator, Argo CD: polled here) or hands off to an outside system
+// that reports back later (webhook callback, GitHub workflow_run / deployment_status webhooks).
+import type { DeploymentStrategy } from "@/generated/prisma/enums";
+import type { Db } from "../../db";
+import { badRequest } from "../../errors";
+import { decryptJson } from "../../platform/secrets";
+import { checkOutboundUrl, loadAllowList } from "../../platform/outbound-url";
+
+export type ExecutionTarget = {
+  id: string;
+  version: string;
+  previousVersion: string | null;
+  strategy: DeploymentStrategy;
+  canarySteps: number[];
+  attempt: number;
+  service: { slug: string; name: string };
+  environment: { name: string };
+};
+
+export type ExecutionContext = {
+  db: Db;
+  request: ExecutionTarget;
+  /** ServiceEnvironment.executorConfig for this service/environment. */
+  config: Record<string, unknown>;
+  log(message: string, level?: "info" | "warn" | "error"): Promise<void>;
+  /** Records progress and refreshes the heartbeat; false when this run is no longer ours (cancelled, retried). */
+  heartbeat(progress?: number): Promise<boolean>;
+  /** fetch through the outbound URL guard. */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+  sleep(ms: number): Promise<void>;
+};
+
+export type ExecutionResult =
+  | { outcome: "succeeded" | "failed"; message: string }
+  | { outcome: "pending"; externalRunId: string | null; message: string }
+  | { outcome: "abandoned"; message: string };
+
+export interface Executor {
+  readonly kind: string;
+  /** Executors whose progress the worker itself drives (a stale heartbeat means the worker died). */
+  readonly workerDriven: boolean;
+  start(ctx: ExecutionContext): Promise<ExecutionResult>;
+}
+
+export type LoadedIntegration<S, K> = { name: string; settings: S; secret: K };
+
+/** The named Integration of the expected kind, with its secret decrypted. */
+export async function loadIntegration<S = Record<string, unknown>, K = Record<string, unknown>>(db: Db, name: unknown, kind: string): Promise<LoadedIntegration<S, K>> {
+  if (typeof name !== "string" || !name) throw badRequest(`executorConfig.integration must name a ${kind} integration`);
+  const row = await db.integration.findUnique({ where: { name } });
+  if (!row) throw badRequest(`Integration "${name}" does not exist`);
+  if (row.kind !== kind) throw badRequest(`Integration "${name}" is a ${row.kind} integration, not ${kind}`);
+  return { name, settings: row.settings as S, secret: decryptJson<K>(row.secretEncrypted) };
+}
+
+/** fetch that refuses URLs the outbound guard refuses (SSRF), with a timeout. */
+export async function guardedFetch(db: Db, url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Response> {
+  const check = await checkOutboundUrl(url, await loadAllowList(db));
+  if (!check.ok) throw new Error(`Refusing to call ${url}: URL ${check.reason}`);
+  return fetch(check.url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+}
+
+/** A short description of a failed HTTP answer for the deployment log. */
+export async function describeHttpFailure(res: Response): Promise<string> {
+  const body = (await res.text().catch(() => "")).slice(0, 300);
+  return `HTTP ${res.status}${body ? `: ${body}` : ""}`;
+}
+
+export const num = (v: unknown, fallback: number) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
+export const str = (v: unknown, fallback = "") => (typeof v === "string" && v ? v : fallback);

@@ -1,0 +1,41 @@
+// Promotion rule: a version reaches an environment only after it succeeded in the previous one (by rank, among
+// the environments this service runs in), unless the policy allows skipping. The answer explains itself for the form.
+import type { Db, Tx } from "../db";
+
+export type PromotionCheck =
+  | { ok: true; reason: string; previousEnvironment: { id: string; name: string } | null }
+  | { ok: false; reason: string; previousEnvironment: { id: string; name: string } };
+
+export async function checkPromotion(
+  db: Db | Tx,
+  input: { serviceId: string; environment: { id: string; name: string; rank: number }; version: string; allowSkip: boolean },
+): Promise<PromotionCheck> {
+  // The previous stage: the highest-ranked environment below this one that the service is set up in.
+  const previous = await db.environment.findFirst({
+    where: { rank: { lt: input.environment.rank }, services: { some: { serviceId: input.serviceId } } },
+    orderBy: { rank: "desc" },
+    select: { id: true, name: true },
+  });
+  if (!previous) return { ok: true, reason: `${input.environment.name} is the first stage for this service`, previousEnvironment: null };
+  const [succeeded, running] = await Promise.all([
+    db.deploymentRequest.findFirst({
+      where: { serviceId: input.serviceId, environmentId: previous.id, version: input.version, status: "succeeded" },
+      select: { id: true, finishedAt: true },
+    }),
+    db.serviceEnvironment.findFirst({
+      where: { serviceId: input.serviceId, environmentId: previous.id, currentVersion: input.version },
+      select: { serviceId: true },
+    }),
+  ]);
+  if (succeeded || running) {
+    return { ok: true, reason: `${input.version} succeeded in ${previous.name}`, previousEnvironment: previous };
+  }
+  if (input.allowSkip) {
+    return { ok: true, reason: `${input.version} has not run in ${previous.name}, but the policy allows skipping stages`, previousEnvironment: previous };
+  }
+  return {
+    ok: false,
+    reason: `${input.version} has not succeeded in ${previous.name} yet. Deploy it to ${previous.name} first, then promote it to ${input.environment.name}.`,
+    previousEnvironment: previous,
+  };
+}

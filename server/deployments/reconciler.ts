@@ -1,0 +1,63 @@
+// Stalled-run reconciler: a request stuck in `deploying` because its worker died (no heartbeat) is retried up to
+// maxAttempts, then failed; runs handed to an outside system that never reported back are failed after a timeout.
+import type { Db } from "../db";
+import { systemActor } from "../audit/audit-log";
+import { logger } from "../logger";
+import { EXECUTORS } from "./executors/registry";
+import { appendLog, finishRunInTx } from "./execution";
+import { TX_OPTIONS } from "./requests";
+import { enqueueExecution } from "./scheduling";
+import { lockRequest, transition } from "./state-machine";
+
+export type ReconcileOptions = { now?: Date; staleAfterMs?: number; externalTimeoutMs?: number; maxAttempts?: number };
+export type ReconcileResult = { retried: string[]; failed: string[] };
+
+const actor = systemActor("reconciler");
+
+export async function reconcileStalledRuns(db: Db, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const now = opts.now ?? new Date();
+  const staleBefore = new Date(now.getTime() - (opts.staleAfterMs ?? 90_000));
+  const externalBefore = new Date(now.getTime() - (opts.externalTimeoutMs ?? 60 * 60_000));
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const workerDriven = Object.values(EXECUTORS).filter((e) => e.workerDriven).map((e) => e.kind);
+  const candidates = await db.deploymentRequest.findMany({
+    where: {
+      status: "deploying",
+      OR: [
+        { executor: { in: workerDriven }, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+        { executor: { notIn: workerDriven }, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: externalBefore } }] },
+      ],
+    },
+    select: { id: true },
+    take: 200,
+  });
+  const result: ReconcileResult = { retried: [], failed: [] };
+  for (const { id } of candidates) {
+    try {
+      const outcome = await db.$transaction(async (tx) => {
+        await lockRequest(tx, id);
+        // Re-read under the lock: the worker may have finished or beaten in the meantime.
+        const r = await tx.deploymentRequest.findUniqueOrThrow({ where: { id } });
+        const external = !workerDriven.includes(r.executor);
+        const limit = external ? externalBefore : staleBefore;
+        if (r.status !== "deploying" || (r.heartbeatAt && r.heartbeatAt >= limit)) return null;
+        if (external) {
+          await finishRunInTx(tx, id, { outcome: "failed", message: `No status from ${r.executor} since ${r.heartbeatAt?.toISOString() ?? "the start"}; giving up` }, actor);
+          return "failed" as const;
+        }
+        if (r.attempt < maxAttempts) {
+          await appendLog(tx, id, `Worker stopped responding during attempt ${r.attempt}; retrying`, "warn");
+          await transition(tx, id, ["deploying"], "queued", { actor, data: { queuedAt: now, heartbeatAt: null }, eventData: { reason: "stalled run retried", attempt: r.attempt } });
+          await enqueueExecution(tx, id, r.attempt);
+          return "retried" as const;
+        }
+        await finishRunInTx(tx, id, { outcome: "failed", message: `Worker stopped responding; gave up after ${r.attempt} attempts` }, actor);
+        return "failed" as const;
+      }, TX_OPTIONS);
+      if (outcome) result[outcome].push(id);
+    } catch (err) {
+      logger.warn({ err, requestId: id }, "reconciler skipped a request");
+    }
+  }
+  return result;
+}

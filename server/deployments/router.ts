@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { authedProcedure, roleProcedure, router } from "../trpc";
+import { DEPLOYMENT_STATUSES } from "./state-machine";
+import { exportEvidence, listAuditEvents } from "./evidence";
+import { getRequest, listRequests, requestFormOptions, requestLogs } from "./queries";
+import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } from "./requests";
+import { requestRollback } from "./rollback";
+
+const id = z.string().min(1).max(64);
+const optionalDate = z.coerce.date().optional().nullable();
+
+const requestInput = z.object({
+  serviceId: id,
+  environmentId: id,
+  version: z.string().trim().min(1, "Enter the version to deploy").max(200),
+  strategy: z.enum(["rolling", "canary", "blue_green"]).default("rolling"),
+  canarySteps: z.array(z.number().int()).max(10).optional(),
+  summary: z.string().trim().min(3, "Describe the change in a few words").max(2000),
+  ticketKey: z.string().trim().max(20).optional().nullable(),
+  scheduledFrom: optionalDate,
+  scheduledUntil: optionalDate,
+});
+
+export const deploymentsRouter = router({
+  formOptions: authedProcedure.query(({ ctx }) => requestFormOptions(ctx.db, ctx.user)),
+
+  /** The form's live explanation: promotion verdict, freeze, policy, risk. */
+  preview: authedProcedure
+    .input(z.object({ serviceId: id, environmentId: id, version: z.string().trim().min(1).max(200) }))
+    .query(({ ctx, input }) => previewRequest(ctx.db, input)),
+
+  create: authedProcedure.input(requestInput).mutation(async ({ ctx, input }) => ({ id: await createRequest(ctx.db, ctx.user, input) })),
+
+  /** Emergency deployment without approval (approvers and admins), flagged for review. */
+  breakGlass: roleProcedure("approver")
+    .input(requestInput.extend({ reason: z.string().trim().min(10, "Explain the emergency in at least 10 characters").max(2000) }))
+    .mutation(async ({ ctx, input }) => {
+      const { reason, ...rest } = input;
+      return { id: await createRequest(ctx.db, ctx.user, { ...rest, breakGlassReason: reason }) };
+    }),
+
+  list: authedProcedure
+    .input(
+      z.object({
+        serviceId: id.optional(),
+        environmentId: id.optional(),
+        status: z.enum(DEPLOYMENT_STATUSES as [string, ...string[]]).optional(),
+        requesterId: id.optional(),
+        from: z.coerce.date().optional(),
+        to: z.coerce.date().optional(),
+        cursor: id.optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listRequests(ctx.db, { ...input, status: input.status as (typeof DEPLOYMENT_STATUSES)[number] | undefined })),
+
+  get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
+
+  logs: authedProcedure.input(z.object({ id, afterId: z.string().regex(/^\d+$/).optional() })).query(({ ctx, input }) => requestLogs(ctx.db, input.id, input.afterId)),
+
+  cancel: authedProcedure.input(z.object({ id, reason: z.string().max(500).optional() })).mutation(async ({ ctx, input }) => {
+    const r = await cancelRequest(ctx.db, ctx.user, input.id, input.reason);
+    return { id: r.id, status: r.status };
+  }),
+
+  rollback: authedProcedure.input(z.object({ id, reason: z.string().max(500).default("") })).mutation(async ({ ctx, input }) => ({
+    id: await requestRollback(ctx.db, ctx.user, input.id, input.reason),
+  })),
+
+  reviewBreakGlass: roleProcedure("admin").input(z.object({ id, note: z.string().trim().min(3).max(2000) })).mutation(async ({ ctx, input }) => {
+    const r = await markBreakGlassReviewed(ctx.db, ctx.user, input.id, input.note);
+    return { id: r.id, reviewedAfterAt: r.reviewedAfterAt };
+  }),
+
+  exportEvidence: roleProcedure("approver")
+    .input(
+      z.union([
+        z.object({ requestId: id, format: z.enum(["json", "csv"]) }),
+        z.object({ from: z.coerce.date(), to: z.coerce.date(), format: z.enum(["json", "csv"]) }),
+      ]),
+    )
+    .mutation(({ ctx, input }) => exportEvidence(ctx.db, "requestId" in input ? { requestId: input.requestId } : { from: input.from, to: input.to }, input.format)),
+
+  auditEvents: roleProcedure("approver")
+    .input(
+      z.object({
+        action: z.string().max(100).optional(),
+        subjectType: z.string().max(100).optional(),
+        subjectId: z.string().max(100).optional(),
+        actor: z.string().max(100).optional(),
+        from: z.coerce.date().optional(),
+        to: z.coerce.date().optional(),
+        cursor: z.string().regex(/^\d+$/).optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listAuditEvents(ctx.db, input)),
+});

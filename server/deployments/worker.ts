@@ -1,0 +1,38 @@
+// The deployments queue's job handler and the maintenance loop (schedules, expiry, stalled-run reconciler),
+// wired into workers/definitions.ts.
+import type { Db } from "../db";
+import { logger } from "../logger";
+import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
+import { runDeployment } from "./execution";
+import { reconcileStalledRuns } from "./reconciler";
+import { EXECUTE_JOB, sweepSchedules } from "./scheduling";
+
+export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
+  if (job.type === EXECUTE_JOB && typeof job.payload.requestId === "string") await runDeployment(db, job.payload.requestId);
+  await markOutboxProcessed(db, job.outboxId);
+}
+
+/** One pass of the periodic work; exported for tests and for a manual run. */
+export async function deploymentMaintenanceTick(db: Db, now = new Date()) {
+  const schedules = await sweepSchedules(db, now);
+  const stalled = await reconcileStalledRuns(db, { now });
+  return { ...schedules, retried: stalled.retried.length, failed: stalled.failed.length };
+}
+
+export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    running = deploymentMaintenanceTick(db).catch((err) => logger.error({ err }, "deployment maintenance failed"));
+    await running;
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  timer = setTimeout(tick, 0);
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await running;
+  };
+}

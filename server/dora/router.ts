@@ -1,0 +1,51 @@
+// doraRouter (as `dora`) and incidentsRouter (as `incidents`): input validation, then server/dora logic.
+// Metrics are readable by every signed-in user (DORA is an org-wide mirror, not a secret).
+import { z } from "zod";
+import { authedProcedure, router } from "../trpc";
+import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
+import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
+import { LEVEL_SOURCES, LEVEL_THRESHOLDS } from "./levels";
+import { doraSummary, weeklyTrend } from "./metrics";
+
+const filterInput = z.object({
+  from: z.coerce.date({ error: "from must be a date" }),
+  to: z.coerce.date({ error: "to must be a date" }),
+  environment: z.string().trim().min(1).max(60).optional(),
+  teamId: z.string().min(1).nullish(),
+  serviceId: z.string().min(1).nullish(),
+  timeZone: z.string().min(1).max(64).optional(),
+});
+const drillInput = filterInput.extend({ week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "week is a YYYY-MM-DD date").nullish() });
+
+export const doraRouter = router({
+  summary: authedProcedure.input(filterInput).query(({ ctx, input }) => doraSummary(ctx.db, input)),
+  trend: authedProcedure.input(filterInput).query(({ ctx, input }) => weeklyTrend(ctx.db, input)),
+  deployments: authedProcedure
+    .input(drillInput.extend({ onlyFailures: z.boolean().optional() }))
+    .query(({ ctx, input }) => deploymentsBehind(ctx.db, input)),
+  changes: authedProcedure
+    .input(drillInput.extend({ deploymentId: z.string().nullish() }))
+    .query(({ ctx, input }) => changesBehind(ctx.db, input)),
+  incidents: authedProcedure.input(drillInput).query(({ ctx, input }) => incidentsBehind(ctx.db, input)),
+  timeline: authedProcedure
+    .input(z.object({ serviceId: z.string().min(1), from: z.coerce.date(), to: z.coerce.date() }))
+    .query(({ ctx, input }) => serviceTimeline(ctx.db, input.serviceId, input.from, input.to)),
+  /** Filter choices for the dashboard. */
+  filters: authedProcedure.query(async ({ ctx }) => {
+    const [teams, services, environments] = await Promise.all([
+      ctx.db.team.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, slug: true } }),
+      ctx.db.service.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, slug: true, teamId: true } }),
+      ctx.db.environment.findMany({ orderBy: { rank: "asc" }, select: { id: true, name: true, isProduction: true } }),
+    ]);
+    return { teams, services, environments };
+  }),
+  definitions: authedProcedure.query(() => ({ thresholds: LEVEL_THRESHOLDS, sources: LEVEL_SOURCES })),
+});
+
+export const incidentsRouter = router({
+  list: authedProcedure.input(listIncidentsInput).query(({ ctx, input }) => listIncidents(ctx.db, input)),
+  declare: authedProcedure.input(declareIncidentInput).mutation(({ ctx, input }) => declareIncident(ctx.db, ctx.user, input)),
+  resolve: authedProcedure
+    .input(z.object({ incidentId: z.string().min(1), resolvedAt: z.coerce.date().optional() }))
+    .mutation(({ ctx, input }) => resolveIncident(ctx.db, ctx.user, input)),
+});

@@ -1,0 +1,157 @@
+// Worker side of ingestion: InboundEvent → canonical deployments/changes/incidents. One transaction per event
+// with the row locked, so a duplicate job cannot apply it twice. Failures are retried (BullMQ backoff); after
+// MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
+import { recordAudit, type Actor } from "../audit/audit-log";
+import type { Db, Tx } from "../db";
+import { notFound } from "../errors";
+import { lockServiceHistory as lockService, markPreviousRolledBack, recordChange, recordDeployment, recordIncident } from "../dora/canonical";
+import { logger } from "../logger";
+import { DEFAULT_JOB_OPTIONS } from "../platform/queues";
+import { type CanonicalFact } from "./canonical-facts";
+import type { CdEvent } from "./cdevents";
+import { translateCdevent } from "./cdevents-translate";
+import { translateGithub } from "./github-webhooks";
+import { enqueueInbound } from "./ingest";
+import { translatePagerDuty } from "./pagerduty-webhooks";
+
+export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
+
+type Inbound = { id: string; source: string; type: string; payload: unknown; status: string; attempts: number };
+
+export function translateInbound(e: Pick<Inbound, "source" | "type" | "payload">): CanonicalFact[] {
+  const payload = e.payload as Record<string, unknown>;
+  switch (e.source) {
+    case "cdevents":
+      return [translateCdevent(payload as unknown as CdEvent)];
+    case "github":
+      return translateGithub(e.type, payload);
+    case "pagerduty":
+      return [translatePagerDuty(payload)];
+    default:
+      return [{ kind: "ignored", reason: `no translator for source ${e.source}` }];
+  }
+}
+
+export async function applyFact(tx: Tx, fact: CanonicalFact) {
+  switch (fact.kind) {
+    case "deployment": {
+      await lockService(tx, fact.deployment.serviceName);
+      const d = await recordDeployment(tx, fact.deployment);
+      if (d.isRollback) await markPreviousRolledBack(tx, d, fact.rolledBackVersion);
+      return;
+    }
+    case "change":
+      await lockService(tx, fact.change.serviceName);
+      await recordChange(tx, fact.change);
+      return;
+    case "incident":
+      if (fact.incident.serviceName) await lockService(tx, fact.incident.serviceName);
+      await recordIncident(tx, fact.incident);
+      return;
+    case "ignored":
+      return;
+  }
+}
+
+export type ProcessResult = "processed" | "ignored" | "skipped" | "dead";
+
+/** The ingest job: apply one inbound event. Throws (so BullMQ retries) while attempts remain. */
+export async function processInboundEvent(db: Db, inboundEventId: string): Promise<ProcessResult> {
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<Inbound[]>`
+          SELECT id, source, type, payload, status, attempts FROM "InboundEvent" WHERE id = ${inboundEventId} FOR UPDATE`;
+        if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
+        const facts = translateInbound(row);
+        for (const fact of facts) await applyFact(tx, fact);
+        const ignored = facts.every((f) => f.kind === "ignored");
+        await tx.inboundEvent.update({
+          where: { id: row.id },
+          data: {
+            status: ignored ? "ignored" : "processed",
+            error: ignored ? facts.map((f) => (f.kind === "ignored" ? f.reason : "")).join("; ").slice(0, 500) : null,
+            attempts: { increment: 1 },
+            processedAt: new Date(),
+          },
+        });
+        return ignored ? ("ignored" as const) : ("processed" as const);
+      },
+      { timeout: 20_000 },
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const updated = await db.inboundEvent.update({
+      where: { id: inboundEventId },
+      data: { attempts: { increment: 1 }, error: message.slice(0, 1000) },
+      select: { attempts: true },
+    });
+    const dead = updated.attempts >= MAX_INGEST_ATTEMPTS;
+    await db.inboundEvent.update({ where: { id: inboundEventId }, data: { status: dead ? "dead" : "failed" } });
+    if (dead) {
+      logger.warn({ inboundEventId, err: message }, "inbound event is dead after its last attempt");
+      return "dead";
+    }
+    throw err;
+  }
+}
+
+/** Admin action: a dead (or failed) event gets a fresh set of attempts. */
+export async function retryInboundEvent(db: Db, actor: Actor, id: string) {
+  const row = await db.$transaction(async (tx) => {
+    const before = await tx.inboundEvent.findUnique({ where: { id }, select: { id: true, status: true, attempts: true, error: true } });
+    if (!before) throw notFound("Event");
+    const after = await tx.inboundEvent.update({ where: { id }, data: { status: "pending", attempts: 0, error: null }, select: { id: true, status: true } });
+    await recordAudit(tx, { actor, action: "inbound_event.retried", subjectType: "inbound_event", subjectId: id, before, after });
+    return after;
+  });
+  await enqueueInbound([id], `:retry:${Date.now()}`);
+  return row;
+}
+
+export async function listDeadEvents(db: Db, opts: { status?: "dead" | "failed"; take?: number } = {}) {
+  return db.inboundEvent.findMany({
+    where: { status: opts.status ?? "dead" },
+    orderBy: { receivedAt: "desc" },
+    take: opts.take ?? 100,
+    select: { id: true, source: true, type: true, externalId: true, receivedAt: true, attempts: true, error: true, status: true },
+  });
+}
+
+/**
+ * Re-enqueues events whose job was lost (Redis flushed or down at intake): pending ones older than `olderThanMs`,
+ * and failed ones whose retries should have happened long ago. Job ids include the attempt count so BullMQ's
+ * de-duplication of finished jobs does not swallow them.
+ */
+export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500) {
+  const cutoff = new Date(Date.now() - olderThanMs);
+  const failedCutoff = new Date(Date.now() - 10 * olderThanMs);
+  const rows = await db.inboundEvent.findMany({
+    where: {
+      OR: [
+        { status: "pending", receivedAt: { lt: cutoff } },
+        { status: "failed", receivedAt: { lt: failedCutoff } },
+      ],
+    },
+    orderBy: { receivedAt: "asc" },
+    take,
+    select: { id: true, attempts: true },
+  });
+  for (const r of rows) await enqueueInbound([r.id], r.attempts === 0 ? "" : `:sweep:${r.attempts}`);
+  return rows.length;
+}
+
+/** The ingest worker's background loop (see workers/definitions.ts). */
+export function startIngestSweeper(db: Db, everyMs = 30_000) {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (stopped) return;
+    running = sweepStuckEvents(db).catch((err) => logger.warn({ err: err instanceof Error ? err.message : err }, "ingest sweep failed"));
+  }, everyMs);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,40 @@
+// eventsRouter (as `events`): admin-only management of ingestion — integration tokens, webhook signing secrets,
+// the dead-letter list with retry, and the data-quality report.
+import { z } from "zod";
+import { dataQualityReport } from "../dora/data-quality";
+import { roleProcedure, router } from "../trpc";
+import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
+import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
+import { WEBHOOK_KINDS, createWebhookSecret, deleteWebhookSecret, listWebhookSecrets } from "./webhook-secrets";
+
+const admin = roleProcedure("admin");
+const actor = (u: { id: string; name: string }) => ({ id: u.id, label: u.name });
+
+export const eventsRouter = router({
+  tokens: admin.query(({ ctx }) => listIngestTokens(ctx.db)),
+  createToken: admin
+    .input(z.object({ name: z.string().trim().min(2, "At least 2 characters").max(80, "At most 80 characters") }))
+    .mutation(({ ctx, input }) => createIngestToken(ctx.db, actor(ctx.user), input.name)),
+  revokeToken: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => revokeIngestToken(ctx.db, actor(ctx.user), input.id)),
+
+  webhookSecrets: admin.query(({ ctx }) => listWebhookSecrets(ctx.db)),
+  createWebhookSecret: admin
+    .input(
+      z.object({
+        kind: z.enum(WEBHOOK_KINDS),
+        name: z.string().trim().min(2, "At least 2 characters").max(80),
+        secret: z.string().min(16, "At least 16 characters").max(500),
+      }),
+    )
+    .mutation(({ ctx, input }) => createWebhookSecret(ctx.db, actor(ctx.user), input)),
+  deleteWebhookSecret: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => deleteWebhookSecret(ctx.db, actor(ctx.user), input.id)),
+
+  deadLetters: admin
+    .input(z.object({ status: z.enum(["dead", "failed"]).default("dead") }).default({ status: "dead" }))
+    .query(({ ctx, input }) => listDeadEvents(ctx.db, { status: input.status })),
+  retry: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => retryInboundEvent(ctx.db, actor(ctx.user), input.id)),
+
+  dataQuality: admin
+    .input(z.object({ days: z.number().int().min(1).max(365).default(30) }).default({ days: 30 }))
+    .query(({ ctx, input }) => dataQualityReport(ctx.db, new Date(Date.now() - input.days * 86_400_000))),
+});

@@ -1,0 +1,69 @@
+// Signing secrets for inbound webhooks: Integration rows (kind github_webhook / pagerduty_webhook, the secret
+// AES-GCM encrypted) managed by admins; several rows of a kind are all accepted, which is how secrets rotate.
+// PIER_GITHUB_WEBHOOK_SECRET / PIER_PAGERDUTY_WEBHOOK_SECRET are accepted too, for set-ups configured by env.
+import { recordAudit, type Actor } from "../audit/audit-log";
+import type { Db, Tx } from "../db";
+import { badRequest, notFound } from "../errors";
+import { env } from "../env";
+import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
+
+export const WEBHOOK_KINDS = ["github_webhook", "pagerduty_webhook"] as const;
+export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+
+const ENV_FALLBACK: Record<WebhookKind, "PIER_GITHUB_WEBHOOK_SECRET" | "PIER_PAGERDUTY_WEBHOOK_SECRET"> = {
+  github_webhook: "PIER_GITHUB_WEBHOOK_SECRET",
+  pagerduty_webhook: "PIER_PAGERDUTY_WEBHOOK_SECRET",
+};
+
+const CACHE_MS = 15_000;
+const cache = new Map<WebhookKind, { until: number; secrets: string[] }>();
+
+export async function webhookSecrets(db: Db | Tx, kind: WebhookKind): Promise<string[]> {
+  const hit = cache.get(kind);
+  if (hit && hit.until > Date.now()) return hit.secrets;
+  const rows = await db.integration.findMany({ where: { kind }, select: { secretEncrypted: true } });
+  const secrets = rows.map((r) => decryptJson<{ secret: string }>(r.secretEncrypted).secret).filter(Boolean);
+  const fromEnv = env()[ENV_FALLBACK[kind]];
+  if (fromEnv) secrets.push(fromEnv);
+  cache.set(kind, { until: Date.now() + CACHE_MS, secrets });
+  return secrets;
+}
+
+export function clearWebhookSecretCache() {
+  cache.clear();
+}
+
+export async function createWebhookSecret(db: Db, actor: Actor, input: { kind: WebhookKind; name: string; secret: string }) {
+  const name = input.name.trim();
+  if (name.length < 2) throw badRequest("Name the integration (at least 2 characters)", "name");
+  if (input.secret.length < 16) throw badRequest("Use a signing secret of at least 16 characters", "secret");
+  const row = await db.$transaction(async (tx) => {
+    const created = await tx.integration.create({
+      data: { name, kind: input.kind, settings: { hint: maskSecret(input.secret) }, secretEncrypted: encryptJson({ secret: input.secret }) },
+      select: { id: true, name: true, kind: true, createdAt: true },
+    });
+    await recordAudit(tx, { actor, action: "webhook_secret.created", subjectType: "integration", subjectId: created.id, after: { name, kind: input.kind } });
+    return created;
+  });
+  cache.delete(input.kind);
+  return row;
+}
+
+export async function listWebhookSecrets(db: Db | Tx) {
+  const rows = await db.integration.findMany({
+    where: { kind: { in: [...WEBHOOK_KINDS] } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, name: true, kind: true, settings: true, createdAt: true },
+  });
+  return rows.map((r) => ({ ...r, hint: String((r.settings as { hint?: string }).hint ?? "••••") }));
+}
+
+export async function deleteWebhookSecret(db: Db, actor: Actor, id: string) {
+  await db.$transaction(async (tx) => {
+    const row = await tx.integration.findFirst({ where: { id, kind: { in: [...WEBHOOK_KINDS] } }, select: { id: true, name: true, kind: true } });
+    if (!row) throw notFound("Webhook integration");
+    await tx.integration.delete({ where: { id } });
+    await recordAudit(tx, { actor, action: "webhook_secret.deleted", subjectType: "integration", subjectId: id, before: row });
+  });
+  cache.clear();
+}

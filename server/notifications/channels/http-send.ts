@@ -1,0 +1,49 @@
+// One outbound HTTP call with the SSRF guard, a timeout, and the generic status classification adapters refine.
+import { checkOutboundUrl } from "../../platform/outbound-url";
+import type { SendOutcome } from "./channel-types";
+
+export type HttpRequest = { url: string; method: "POST"; headers: Record<string, string>; body: string };
+export type HttpResponse = { status: number; headers: Headers; body: string };
+
+export type HttpDeps = {
+  allowList: string[];
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  resolve?: (host: string) => Promise<string[]>;
+};
+
+export class BlockedUrlError extends Error {}
+
+export async function sendHttp(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  const check = await checkOutboundUrl(req.url, deps.allowList, deps.resolve);
+  if (!check.ok) throw new BlockedUrlError(`Outbound URL refused: ${check.reason}`);
+  const res = await (deps.fetch ?? fetch)(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    redirect: "manual", // a redirect could point at an address the guard would refuse
+    signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+  });
+  const body = (await res.text()).slice(0, 2000);
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** Retry timeouts, 408/425/429 and 5xx; other 4xx are the request's fault and will not get better. */
+export function classifyStatus(res: HttpResponse): SendOutcome {
+  const statusCode = res.status;
+  if (statusCode >= 200 && statusCode < 300) return { kind: "delivered", statusCode };
+  const error = `HTTP ${statusCode}${res.body ? `: ${res.body.slice(0, 300)}` : ""}`;
+  if (statusCode === 429 || statusCode === 408 || statusCode === 425 || statusCode >= 500) {
+    return { kind: "retry", statusCode, error, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")) ?? undefined };
+  }
+  return { kind: "permanent", statusCode, error };
+}

@@ -1,0 +1,26 @@
+// Short-lived in-process caches for configuration read on every event/delivery (routes, channels, templates,
+// the allow-list). At 100+ events/s re-reading them per message costs more than the messages; an admin's change
+// reaches the workers within CONFIG_CACHE_MS instead of instantly.
+export const CONFIG_CACHE_MS = 1000;
+
+const entries = new Map<string, { until: number; value: Promise<unknown> }>();
+
+export function cached<T>(key: string, load: () => Promise<T>, ttlMs = CONFIG_CACHE_MS): Promise<T> {
+  if (ttlMs <= 0) return load();
+  const now = Date.now();
+  const hit = entries.get(key);
+  if (hit && hit.until > now) return hit.value as Promise<T>;
+  const value = load();
+  entries.set(key, { until: now + ttlMs, value });
+  // A failed load must not be served from the cache.
+  value.catch(() => entries.delete(key));
+  return value;
+}
+
+export function forget(key: string) {
+  entries.delete(key);
+}
+
+export function clearConfigCache() {
+  entries.clear();
+}

@@ -1,0 +1,41 @@
+// A user's own notification preferences: mute non-critical notifications per service, and an email digest mode.
+// Pages (critical severity, PagerDuty) ignore them — see recipients.ts.
+import { z } from "zod";
+import { recordAudit, type Actor } from "../audit/audit-log";
+import type { Db } from "../db";
+import { badRequest } from "../errors";
+
+export const preferencesInputSchema = z.object({
+  emailDigest: z.enum(["immediate", "daily"]),
+  muteNonCriticalEverywhere: z.boolean().default(false),
+  mutedServiceIds: z.array(z.string().min(1)).max(500).default([]),
+});
+
+export async function getPreferences(db: Db, userId: string) {
+  const rows = await db.notificationPreference.findMany({ where: { userId } });
+  const global = rows.find((r) => r.serviceId === null);
+  return {
+    emailDigest: (global?.emailDigest ?? "immediate") as "immediate" | "daily",
+    muteNonCriticalEverywhere: global?.muteNonCritical ?? false,
+    mutedServiceIds: rows.filter((r) => r.serviceId !== null && r.muteNonCritical).map((r) => r.serviceId!),
+  };
+}
+
+export async function setPreferences(db: Db, actor: Actor & { id: string }, input: z.input<typeof preferencesInputSchema>) {
+  const data = preferencesInputSchema.parse(input);
+  const known = await db.service.count({ where: { id: { in: data.mutedServiceIds } } });
+  if (known !== new Set(data.mutedServiceIds).size) throw badRequest("Pick services that exist", "mutedServiceIds");
+  return db.$transaction(async (tx) => {
+    const before = await tx.notificationPreference.findMany({ where: { userId: actor.id } });
+    // Replace wholesale: the form always sends the full picture (and NULL serviceId rows are not upsertable).
+    await tx.notificationPreference.deleteMany({ where: { userId: actor.id } });
+    await tx.notificationPreference.createMany({
+      data: [
+        { userId: actor.id, serviceId: null, emailDigest: data.emailDigest, muteNonCritical: data.muteNonCriticalEverywhere },
+        ...[...new Set(data.mutedServiceIds)].map((serviceId) => ({ userId: actor.id, serviceId, muteNonCritical: true })),
+      ],
+    });
+    await recordAudit(tx, { actor, action: "notification.preferences_changed", subjectType: "user", subjectId: actor.id, before, after: data });
+    return data;
+  });
+}

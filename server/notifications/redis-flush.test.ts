@@ -1,0 +1,106 @@
+// End to end through the real path — outbox → events queue → routing → delivery queue → HTTP — with Redis flushed
+// in the middle: every expected delivery is made, and none twice.
+import { Worker } from "bullmq";
+import IORedis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "../db";
+import { resetEnvForTests } from "../env";
+import { processOutboxJob } from "../events/fanout";
+import { emitPierEvent } from "../events/pier-events";
+import { startOutboxDispatcher, type OutboxJobData } from "../outbox/outbox";
+import { closeQueues, QUEUES, workerConnection } from "../platform/queues";
+import { PrivateRedis } from "../test-support/redis-server";
+import { processDelivery } from "./delivery";
+import { notifyQueueName, type DeliveryJobData } from "./delivery-queue";
+import "./subscriber";
+import { startNotificationSweeper } from "./sweeper";
+import { FakeVendor } from "./test-support/fake-http";
+import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
+
+let redis: PrivateRedis;
+let sink: FakeVendor;
+
+beforeAll(async () => {
+  redis = await PrivateRedis.start();
+  process.env.REDIS_URL = redis.url;
+  resetEnvForTests();
+  await closeQueues();
+  sink = await FakeVendor.start();
+  sink.fallback = { status: 200, body: "ok" };
+  await allow(sink.hostPort);
+});
+
+afterAll(async () => {
+  await closeQueues();
+  await sink.close();
+  await redis.down();
+});
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("Redis flushed mid-stream", () => {
+  it("1,000 events in: every expected delivery made exactly once", { timeout: 240_000 }, async () => {
+    const db = getDb();
+    const tier1 = await makeService({ tier: 1 });
+    const tier2 = await makeService({ tier: 2 });
+    const hook = () => makeChannel("webhook", { url: sink.url("/sink"), signingSecret: "signing-secret-123456", headers: {} });
+    const [all, release] = [await hook(), await hook()];
+    await makeRoute({ name: "tier-1 releases", matchers: [{ label: "tier", op: "=", value: "1" }], channelIds: [release.id], continue: true });
+    await makeRoute({ name: "everything", channelIds: [all.id] });
+
+    const opts = { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX };
+    const workers = [
+      new Worker<OutboxJobData>(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: 8 }),
+      new Worker<DeliveryJobData>(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 16 }),
+    ];
+    workers.forEach((w) => w.on("error", () => undefined));
+    const dispatcher = startOutboxDispatcher(db, 20, { redeliverAfterMs: 3000 });
+    const stopSweeper = startNotificationSweeper(db, 250, { lostAfterMs: 2000 });
+
+    const emit = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 50) {
+        await db.$transaction(async (tx) => {
+          for (let j = i; j < Math.min(i + 50, to); j++) {
+            const e = eventFor(j % 2 === 0 ? tier1 : tier2, "deployment.succeeded", { data: { version: `v${j}` } });
+            await emitPierEvent(tx, { type: e.type, severity: e.severity, subject: e.subject, actor: e.actor, data: e.data });
+          }
+        });
+      }
+    };
+
+    try {
+      await emit(0, 500);
+      await waitFor(() => sink.requests.length >= 300, 120_000);
+      const flusher = new IORedis(redis.url);
+      await flusher.flushall();
+      flusher.disconnect();
+      const atFlush = sink.requests.length;
+      await emit(500, 1000);
+
+      // 1,000 events to "everything" + 500 tier-1 events to the release channel.
+      await waitFor(async () => (await db.delivery.count({ where: { status: "delivered" } })) === 1500, 200_000);
+      await new Promise((r) => setTimeout(r, 1000)); // any straggling duplicate would arrive now
+      expect(atFlush).toBeLessThan(1500);
+    } finally {
+      await dispatcher.stop();
+      await stopSweeper();
+      await Promise.all(workers.map((w) => w.close()));
+    }
+
+    const rows = await db.delivery.findMany({ select: { id: true, status: true, channelId: true, attempts: true } });
+    expect(rows).toHaveLength(1500);
+    expect(rows.filter((r) => r.channelId === release.id)).toHaveLength(500);
+    expect(rows.every((r) => r.status === "delivered" && r.attempts === 1)).toBe(true);
+    const sent = sink.requests.map((r) => r.headers["x-pier-delivery"] as string);
+    expect(sent).toHaveLength(1500);
+    expect(new Set(sent).size).toBe(1500);
+    expect(new Set(sent)).toEqual(new Set(rows.map((r) => r.id)));
+    expect(await db.outboxEvent.count({ where: { processedAt: null } })).toBe(0);
+  });
+});

@@ -1,0 +1,181 @@
+// From an event to Delivery rows: evaluate the routes, then decide per (route, channel) whether the notification
+// goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
+// quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
+import type { ChannelType } from "@/generated/prisma/enums";
+import type { Db, Prisma, Tx } from "../db";
+import type { PierEvent } from "../events/pier-events";
+import { cached } from "./config-cache";
+import { enqueueDeliveries } from "./delivery-queue";
+import { toRouteConfig, toSilenceConfig, type RoleRecipient, type RouteConfig, type SilenceConfig } from "./route-config";
+import { evaluateRoutes, groupKeyFor, throttleKeyFor, type Evaluation } from "./route-evaluation";
+
+export type ChannelRef = { id: string; name: string; type: ChannelType; enabled: boolean };
+export type RoutingConfig = { routes: RouteConfig[]; silences: SilenceConfig[]; channels: Map<string, ChannelRef> };
+
+export type DeliveryPayload = {
+  event: PierEvent;
+  routeName: string;
+  roleRecipients: RoleRecipient[];
+  kind: "notify" | "escalation" | "digest";
+  /** Digest leaders: the events merged into this one message. */
+  digest?: { eventId: string; type: string; title: string }[];
+  /** Daily-digest deliveries go to these users only. */
+  onlyUserIds?: string[];
+};
+
+export type PlannedDelivery = {
+  idempotencyKey: string;
+  eventId: string;
+  eventType: string;
+  routeId: string;
+  routeName: string;
+  channelId: string;
+  channelName: string;
+  channelType: ChannelType;
+  recipient: string;
+  status: "pending" | "grouped" | "held" | "scheduled" | "suppressed";
+  lastError: string | null;
+  groupKey: string | null;
+  throttleKey: string | null;
+  nextAttemptAt: Date | null;
+  payload: DeliveryPayload;
+};
+
+export async function loadRoutingConfig(db: Db | Tx, now: Date): Promise<RoutingConfig> {
+  const [routes, silences, channels] = await Promise.all([
+    db.notificationRoute.findMany({ where: { enabled: true }, orderBy: [{ position: "asc" }, { createdAt: "asc" }] }),
+    db.silence.findMany({ where: { startsAt: { lte: now }, endsAt: { gt: now } } }),
+    db.notificationChannel.findMany({ select: { id: true, name: true, type: true, enabled: true } }),
+  ]);
+  return { routes: routes.map(toRouteConfig), silences: silences.map(toSilenceConfig), channels: new Map(channels.map((c) => [c.id, c])) };
+}
+
+/** When a new member of `groupKey` should be flushed: with the open group, or group_wait / group_interval. */
+async function groupFlushTime(db: Db | Tx, route: RouteConfig, groupKey: string, now: Date): Promise<Date> {
+  const open = await db.delivery.findFirst({ where: { groupKey, status: "grouped" }, select: { nextAttemptAt: true }, orderBy: { nextAttemptAt: "asc" } });
+  if (open?.nextAttemptAt) return open.nextAttemptAt;
+  const last = await db.delivery.findFirst({
+    // Flushed members keep their flush time in nextAttemptAt (see sweeper.flushGroups).
+    where: { groupKey, status: { notIn: ["grouped", "suppressed", "held"] }, nextAttemptAt: { not: null } },
+    select: { nextAttemptAt: true },
+    orderBy: { nextAttemptAt: "desc" },
+  });
+  const nextAfterLast = last?.nextAttemptAt ? last.nextAttemptAt.getTime() + route.groupIntervalSec * 1000 : 0;
+  return new Date(Math.max(now.getTime() + route.groupWaitSec * 1000, nextAfterLast));
+}
+
+async function throttled(db: Db | Tx, route: RouteConfig, throttleKey: string, now: Date) {
+  if (route.repeatIntervalSec <= 0) return false;
+  const since = new Date(now.getTime() - route.repeatIntervalSec * 1000);
+  const recent = await db.delivery.findFirst({
+    where: { throttleKey, createdAt: { gte: since }, status: { notIn: ["suppressed"] } },
+    select: { id: true },
+  });
+  return recent !== null;
+}
+
+export async function planDeliveries(
+  db: Db | Tx,
+  event: PierEvent & { id: string },
+  config: RoutingConfig,
+  now: Date,
+): Promise<{ evaluation: Evaluation; plan: PlannedDelivery[] }> {
+  const evaluation = evaluateRoutes(config.routes, config.silences, event, now);
+  const plan: PlannedDelivery[] = [];
+  for (const { route, silencedBy, quiet } of evaluation.decisions) {
+    const payload: DeliveryPayload = { event, routeName: route.name, roleRecipients: route.roleRecipients, kind: "notify" };
+    for (const channelId of route.channelIds) {
+      const channel = config.channels.get(channelId);
+      if (!channel) continue; // deleted since the route was saved
+      const groupKey = groupKeyFor(route, channelId, event.labels);
+      const throttleKey = throttleKeyFor(route, channelId, event.labels);
+      const row: PlannedDelivery = {
+        idempotencyKey: `${event.id}:${route.id}:${channelId}`,
+        eventId: event.id,
+        eventType: event.type,
+        routeId: route.id,
+        routeName: route.name,
+        channelId,
+        channelName: channel.name,
+        channelType: channel.type,
+        recipient: `channel:${channel.name}`,
+        status: "pending",
+        lastError: null,
+        groupKey,
+        throttleKey,
+        nextAttemptAt: null,
+        payload,
+      };
+      if (silencedBy) Object.assign(row, { status: "suppressed", lastError: `silenced: ${silencedBy.reason}` });
+      else if (!channel.enabled) Object.assign(row, { status: "suppressed", lastError: "channel is disabled" });
+      else if (quiet?.action === "drop") Object.assign(row, { status: "suppressed", lastError: "quiet hours: dropped" });
+      else if (await throttled(db, route, throttleKey, now)) Object.assign(row, { status: "suppressed", lastError: "repeat interval: sent recently" });
+      else if (quiet?.action === "hold") Object.assign(row, { status: "held", nextAttemptAt: quiet.endsAt });
+      else if (groupKey) Object.assign(row, { status: "grouped", nextAttemptAt: await groupFlushTime(db, route, groupKey, now) });
+      plan.push(row);
+    }
+    // Escalation: if the approval is still pending after N minutes, the next recipients hear about it.
+    if (route.escalation && event.subject.deploymentRequestId && !silencedBy) {
+      const esc = route.escalation;
+      const due = new Date(new Date(event.occurredAt).getTime() + esc.afterMinutes * 60_000);
+      for (const channelId of esc.channelIds) {
+        const channel = config.channels.get(channelId);
+        if (!channel) continue;
+        plan.push({
+          idempotencyKey: `${event.id}:${route.id}:escalation:${channelId}`,
+          eventId: event.id,
+          eventType: event.type,
+          routeId: route.id,
+          routeName: route.name,
+          channelId,
+          channelName: channel.name,
+          channelType: channel.type,
+          recipient: `escalation:${channel.name}`,
+          status: "scheduled",
+          lastError: null,
+          groupKey: null,
+          throttleKey: null,
+          nextAttemptAt: due,
+          payload: { ...payload, roleRecipients: esc.roleRecipients, kind: "escalation" },
+        });
+      }
+    }
+  }
+  return { evaluation, plan };
+}
+
+/** Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. */
+export async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
+  if (plan.length === 0) return [];
+  const created = await tx.delivery.createManyAndReturn({
+    data: plan.map((p) => ({
+      idempotencyKey: p.idempotencyKey,
+      eventId: p.eventId,
+      eventType: p.eventType,
+      routeId: p.routeId,
+      channelId: p.channelId,
+      recipient: p.recipient,
+      status: p.status,
+      lastError: p.lastError,
+      groupKey: p.groupKey,
+      throttleKey: p.throttleKey,
+      nextAttemptAt: p.nextAttemptAt,
+      payload: p.payload as unknown as Prisma.InputJsonObject,
+    })),
+    skipDuplicates: true,
+    select: { id: true, status: true, channelId: true },
+  });
+  const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
+  return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
+}
+
+/** The outbox subscriber's work, inside its transaction: route the event, write the deliveries, queue them. */
+export async function routeEvent(tx: Tx, event: PierEvent & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
+  // Silences are filtered by time when loaded, so the cached copy is keyed to the cache window's start.
+  const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
+  if (config.routes.length === 0) return [];
+  const { plan } = await planDeliveries(tx, event, config, now);
+  const created = await insertDeliveries(tx, plan);
+  await enqueueDeliveries(created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 })));
+  return created;
+}
