@@ -5,6 +5,7 @@
 // process only emits events (like the app) and runs the sink. Prints p50/p95/p99 event→delivered latency and peak
 // deliveries/s. Goals: p95 < 500 ms, ≥ 1,000 deliveries/s peak.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import path from "node:path";
 import { Worker } from "bullmq";
@@ -23,6 +24,8 @@ if (ROLE === "main") scratch.pathname = `/pier_bench_notify_${process.pid}`;
 process.env.DATABASE_URL = scratch.toString();
 process.env.REDIS_PREFIX ??= `pier-bench-${process.pid}`;
 process.env.LOG_LEVEL = "warn";
+// Worker processes must decrypt what this process encrypted: one key for all of them.
+process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 
 /** A worker process: the events consumer (routing) and the webhook delivery worker; #0 also dispatches and sweeps. */
 async function worker() {
@@ -42,7 +45,7 @@ async function worker() {
     new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 32 }),
   ];
   const first = process.env.BENCH_WORKER_INDEX === "0";
-  const dispatcher = first ? startOutboxDispatcher(db, 10) : null;
+  const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   console.log("ready");
   process.on("SIGTERM", async () => {
@@ -57,7 +60,8 @@ async function worker() {
 }
 
 function startWorker(index: number, redisUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", __filename], {
+  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", __filename], {
     env: { ...process.env, BENCH_ROLE: "worker", BENCH_WORKER_INDEX: String(index), REDIS_URL: redisUrl },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -6,7 +6,7 @@ import { recordAudit, type Actor } from "../audit/audit-log";
 import type { Db, Prisma, Tx } from "../db";
 import { badRequest, notFound } from "../errors";
 import { assertOutboundUrl } from "../platform/outbound-url";
-import { decryptJson, encryptJson } from "../platform/secrets";
+import { decryptJson, encryptJson, needsReEncryption, reEncrypt } from "../platform/secrets";
 import { CHANNEL_CONFIG, CHANNEL_TYPES } from "./channels/channel-types";
 import { maskChannelSecret } from "./channels/masking";
 
@@ -118,5 +118,22 @@ export async function deleteChannel(db: Db, actor: Actor, id: string) {
     await tx.notificationChannel.delete({ where: { id } });
     await recordAudit(tx, { actor, action: "notification.channel_deleted", subjectType: "notification_channel", subjectId: id, before: toChannelView(current) });
     return { id };
+  });
+}
+
+/**
+ * Key rotation: after PIER_ENCRYPTION_KEY is replaced (old key moved to PIER_ENCRYPTION_KEYS_OLD), re-seals every
+ * channel secret with the new key so the old one can then be removed. Safe to run repeatedly.
+ */
+export async function reEncryptChannelSecrets(db: Db, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    const stale = (await tx.notificationChannel.findMany({ select: { id: true, secretEncrypted: true } })).filter((c) => needsReEncryption(c.secretEncrypted));
+    for (const c of stale) {
+      await tx.notificationChannel.update({ where: { id: c.id }, data: { secretEncrypted: reEncrypt(c.secretEncrypted) } });
+    }
+    if (stale.length > 0) {
+      await recordAudit(tx, { actor, action: "notification.secrets_reencrypted", subjectType: "notification_channel", subjectId: "*", after: { channels: stale.map((c) => c.id) } });
+    }
+    return { reEncrypted: stale.length };
   });
 }

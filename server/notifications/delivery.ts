@@ -1,6 +1,7 @@
 // Sends one Delivery. The row in Postgres is the source of truth: a job only says "look at this delivery".
 // Claiming flips pending|retrying → sending in one conditional UPDATE, so duplicate jobs (re-enqueued by the
 // sweeper after a Redis flush, or a stale retry) find nothing to claim and never send twice.
+import type { Delivery } from "@/generated/prisma/client";
 import type { ChannelType } from "@/generated/prisma/enums";
 import { recordAudit, systemActor } from "../audit/audit-log";
 import type { Db, Prisma } from "../db";
@@ -51,9 +52,9 @@ const nextDigestTime = (now: Date) => {
 async function loadDelivery(db: Db, id: string, waitMs: number) {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const row = await db.delivery.findUnique({ where: { id } });
-    if (row || Date.now() >= deadline) return row;
-    await new Promise((r) => setTimeout(r, 50));
+    const [row] = await db.$queryRaw<Delivery[]>`SELECT * FROM "Delivery" WHERE id = ${id}`;
+    if (row || Date.now() >= deadline) return row ?? null;
+    await new Promise((r) => setTimeout(r, 15));
   }
 }
 

@@ -20,7 +20,8 @@ function redis() {
   const url = env().REDIS_URL;
   if (!shared || shared.url !== url) {
     shared?.client.disconnect();
-    const client = producerConnection(url);
+    // Offline queue on: the first command may be sent while the connection is still being set up.
+    const client = producerConnection(url, { enableOfflineQueue: true });
     client.on("error", () => undefined);
     shared = { url, client };
   }

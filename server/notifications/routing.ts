@@ -2,7 +2,8 @@
 // goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
 // quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { Db, Prisma, Tx } from "../db";
+import { randomUUID } from "node:crypto";
+import { Prisma, type Db, type Tx } from "../db";
 import type { PierEvent } from "../events/pier-events";
 import { cached } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
@@ -144,27 +145,23 @@ export async function planDeliveries(
   return { evaluation, plan };
 }
 
-/** Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. */
+/**
+ * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One raw
+ * multi-row INSERT: this runs for every event, and Prisma's createManyAndReturn costs several times the CPU.
+ */
 export async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
   if (plan.length === 0) return [];
-  const created = await tx.delivery.createManyAndReturn({
-    data: plan.map((p) => ({
-      idempotencyKey: p.idempotencyKey,
-      eventId: p.eventId,
-      eventType: p.eventType,
-      routeId: p.routeId,
-      channelId: p.channelId,
-      recipient: p.recipient,
-      status: p.status,
-      lastError: p.lastError,
-      groupKey: p.groupKey,
-      throttleKey: p.throttleKey,
-      nextAttemptAt: p.nextAttemptAt,
-      payload: p.payload as unknown as Prisma.InputJsonObject,
-    })),
-    skipDuplicates: true,
-    select: { id: true, status: true, channelId: true },
-  });
+  const at = new Date();
+  const values = plan.map(
+    (p) => Prisma.sql`(${randomUUID()}, ${p.idempotencyKey}, ${p.eventId}, ${p.eventType}, ${p.routeId}, ${p.channelId}, ${p.recipient},
+      ${p.status}, ${p.lastError}, ${p.groupKey}, ${p.throttleKey}, ${p.nextAttemptAt}::timestamp, ${JSON.stringify(p.payload)}::jsonb, ${at}, ${at})`,
+  );
+  const created = await tx.$queryRaw<{ id: string; status: string; channelId: string }[]>`
+    INSERT INTO "Delivery" (id, "idempotencyKey", "eventId", "eventType", "routeId", "channelId", recipient, status, "lastError",
+      "groupKey", "throttleKey", "nextAttemptAt", payload, "createdAt", "updatedAt")
+    VALUES ${Prisma.join(values)}
+    ON CONFLICT ("idempotencyKey") DO NOTHING
+    RETURNING id, status, "channelId"`;
   const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
   return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
 }

@@ -38,7 +38,7 @@ export function workerConnection(url = env().REDIS_URL): IORedis {
   return new IORedis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
 }
 
-type QueueRegistry = { prefix: string; url: string; connection: IORedis; queues: Map<string, Queue> };
+type QueueRegistry = { prefix: string; url: string; connection: IORedis; queues: Map<string, Queue>; ready?: Promise<void> };
 const globalForQueues = globalThis as unknown as { pierQueues?: QueueRegistry };
 
 function registry(): QueueRegistry {
@@ -75,19 +75,24 @@ export function getQueue(name: QueueName | string): Queue {
  * and call closeQueues() after a failure.
  */
 export async function getReadyQueue(name: QueueName | string, timeoutMs = 2000): Promise<Queue> {
-  const { connection } = registry();
+  const reg = registry();
+  const { connection } = reg;
   if (connection.status !== "ready") {
-    await new Promise<void>((resolve, reject) => {
+    // One wait shared by every caller, so a burst of producers adds one listener, not one each.
+    reg.ready ??= new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         connection.off("ready", onReady);
+        reg.ready = undefined;
         reject(new Error(`Redis is not reachable (${connection.status})`));
       }, timeoutMs);
       const onReady = () => {
         clearTimeout(timer);
+        reg.ready = undefined;
         resolve();
       };
       connection.once("ready", onReady);
     });
+    await reg.ready;
   }
   return getQueue(name);
 }
