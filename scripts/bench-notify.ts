@@ -27,7 +27,7 @@ process.env.LOG_LEVEL = "warn";
 // Worker processes must decrypt what this process encrypted: one key for all of them.
 process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 
-/** A worker process: the events consumer (routing) and the webhook delivery worker; #0 also dispatches and sweeps. */
+/** A worker process: the events consumer (routing) and the webhook delivery worker; #0 dispatches and sweeps. */
 async function worker() {
   const { createDb } = await import("../server/db");
   const { processOutboxJob } = await import("../server/events/fanout");
@@ -40,11 +40,16 @@ async function worker() {
   const db = createDb(process.env.DATABASE_URL!, 16);
   const connection = workerConnection(process.env.REDIS_URL);
   const opts = { connection, prefix: process.env.REDIS_PREFIX };
-  const workers = [
-    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: 8 }),
-    new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 32 }),
-  ];
+  // With several processes, #0 only moves the outbox into Redis (and sweeps): the foundation's dispatcher adds jobs
+  // one await at a time, so it must not share an event loop with busy consumers.
   const first = process.env.BENCH_WORKER_INDEX === "0";
+  const consume = !first || WORKERS === 1;
+  const workers = consume
+    ? [
+        new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 8) }),
+        new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 32 }),
+      ]
+    : [];
   const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   console.log("ready");
@@ -143,6 +148,17 @@ async function main() {
     while (arrivals.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   };
 
+  // Where a backlog builds up (printed with BENCH_TRACE=1): outbox not yet dispatched / not processed, deliveries waiting.
+  const trace = process.env.BENCH_TRACE
+    ? setInterval(async () => {
+        const [o] = await appDb.$queryRaw<{ undispatched: bigint; unprocessed: bigint; waiting: bigint }[]>`
+          SELECT (SELECT count(*) FROM "OutboxEvent" WHERE "dispatchedAt" IS NULL) AS undispatched,
+                 (SELECT count(*) FROM "OutboxEvent" WHERE "processedAt" IS NULL) AS unprocessed,
+                 (SELECT count(*) FROM "Delivery" WHERE status IN ('pending', 'retrying', 'sending')) AS waiting`;
+        console.log(`  outbox undispatched ${o.undispatched}, unprocessed ${o.unprocessed}; deliveries waiting ${o.waiting}; delivered ${arrivals.length}`);
+      }, 1000)
+    : undefined;
+
   // Phase 1: steady rate.
   console.log(`steady: ${RATE} events/s for ${SECONDS} s, ${FANOUT} deliveries per event…`);
   const total = RATE * SECONDS;
@@ -171,6 +187,7 @@ async function main() {
   for (const a of arrivals) perSecond.set(Math.floor(a.at / 1000), (perSecond.get(Math.floor(a.at / 1000)) ?? 0) + 1);
   const peak = Math.max(...perSecond.values());
 
+  clearInterval(trace);
   await new Promise((r) => setTimeout(r, 500)); // the last rows are marked delivered just after the sink answered
   const dead = await appDb.delivery.count({ where: { status: { not: "delivered" } } });
   console.log("");

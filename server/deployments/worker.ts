@@ -1,7 +1,7 @@
 // The deployments queue's job handler and the maintenance loop (schedules, expiry, stalled-run reconciler),
 // wired into workers/definitions.ts.
 import type { Db } from "../db";
-import { logger } from "../logger";
+import { startPeriodic } from "../platform/periodic";
 import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
 import { runDeployment } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
@@ -20,19 +20,5 @@ export async function deploymentMaintenanceTick(db: Db, now = new Date()) {
 }
 
 export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
-    if (stopped) return;
-    running = deploymentMaintenanceTick(db).catch((err) => logger.error({ err }, "deployment maintenance failed"));
-    await running;
-    if (!stopped) timer = setTimeout(tick, intervalMs);
-  };
-  timer = setTimeout(tick, 0);
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
-  };
+  return startPeriodic("deployment maintenance", intervalMs, () => deploymentMaintenanceTick(db));
 }

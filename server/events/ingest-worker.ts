@@ -2,6 +2,7 @@
 // with the row locked, so a duplicate job cannot apply it twice. Failures are retried (BullMQ backoff); after
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
+import { startPeriodic } from "../platform/periodic";
 import type { Db, Tx } from "../db";
 import { notFound } from "../errors";
 import { lockServiceHistory as lockService, markPreviousRolledBack, recordChange, recordDeployment, recordIncident } from "../dora/canonical";
@@ -143,15 +144,5 @@ export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500)
 
 /** The ingest worker's background loop (see workers/definitions.ts). */
 export function startIngestSweeper(db: Db, everyMs = 30_000) {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = sweepStuckEvents(db).catch((err) => logger.warn({ err: err instanceof Error ? err.message : err }, "ingest sweep failed"));
-  }, everyMs);
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic("ingest sweep", everyMs, () => sweepStuckEvents(db));
 }

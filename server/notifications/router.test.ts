@@ -100,6 +100,7 @@ describe("notifications router", () => {
     // Updating with an empty secret keeps the stored one.
     await call("updateChannel", N.updateChannel({ id: hook.id, name: "hook", enabled: true, secret: { signingSecret: "" }, settings: { ratePerMinute: 600 } }));
     await call("listChannels", N.listChannels());
+    expect(await call("reEncryptSecrets", N.reEncryptSecrets())).toEqual({ reEncrypted: 0 });
     const r = await call("createRoute", N.createRoute({ name: "everything", channelIds: [slack.id, hook.id, pd.id, mail.id], continue: true }));
     await call("updateRoute", N.updateRoute({ ...r, id: r.id, name: "everything!" }));
     const r2 = await call("createRoute", N.createRoute({ name: "second", channelIds: [hook.id] }));

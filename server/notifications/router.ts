@@ -4,7 +4,7 @@ import { z } from "zod";
 import { PIER_EVENT_TYPES } from "../events/pier-events";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { addAllowEntry, allowEntrySchema, listAllowEntries, removeAllowEntry } from "./allow-list";
-import { channelInputSchema, createChannel, deleteChannel, listChannels, updateChannel } from "./channel-admin";
+import { channelInputSchema, createChannel, deleteChannel, listChannels, reEncryptChannelSecrets, updateChannel } from "./channel-admin";
 import { CHANNEL_CONFIG, CHANNEL_TYPES } from "./channels/channel-types";
 import { previewForChannel } from "./channels/send";
 import { systemClock } from "./clock";
@@ -60,6 +60,8 @@ export const notificationsRouter = router({
     .input(channelInputSchema.omit({ type: true }).extend({ id: z.string().min(1) }))
     .mutation(({ ctx, input: { id, ...rest } }) => updateChannel(ctx.db, actorOf(ctx.user), id, rest)),
   deleteChannel: admin.input(id).mutation(({ ctx, input }) => deleteChannel(ctx.db, actorOf(ctx.user), input.id)),
+  /** After an encryption key rotation: re-seal every channel secret with the current key. */
+  reEncryptSecrets: admin.mutation(({ ctx }) => reEncryptChannelSecrets(ctx.db, actorOf(ctx.user))),
 
   listRoutes: admin.query(({ ctx }) => listRoutes(ctx.db)),
   createRoute: admin.input(routeInputSchema).mutation(({ ctx, input }) => createRoute(ctx.db, actorOf(ctx.user), input)),

@@ -4,9 +4,9 @@
 //   approval is still pending; deliveries stuck in "sending" (worker died) → retried; pending/retrying rows whose
 //   job vanished (Redis flushed or down) → enqueued again (same job id, so a job still queued is not doubled).
 import type { ChannelType } from "@/generated/prisma/enums";
+import { startPeriodic } from "../platform/periodic";
 import type { Db, Prisma } from "../db";
 import type { PierEvent } from "../events/pier-events";
-import { logger } from "../logger";
 import { systemClock, type Clock } from "./clock";
 import { enqueueDeliveries, type DeliveryJobRef } from "./delivery-queue";
 import { digestTitle } from "./message";
@@ -122,19 +122,5 @@ async function flushGroups(db: Db, now: Date): Promise<Ref[]> {
 
 /** Runs the sweep every `intervalMs` until stopped (the worker process's background loop). */
 export function startNotificationSweeper(db: Db, intervalMs = 1000, opts: SweepOptions = {}) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
-    if (stopped) return;
-    running = sweepNotifications(db, opts).catch((err) => logger.error({ err }, "notification sweep failed"));
-    await running;
-    if (!stopped) timer = setTimeout(tick, intervalMs);
-  };
-  timer = setTimeout(tick, 0);
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
-  };
+  return startPeriodic("notification sweep", intervalMs, () => sweepNotifications(db, opts));
 }

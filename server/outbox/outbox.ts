@@ -5,6 +5,7 @@ import type { Queue } from "bullmq";
 import type { Db, Tx } from "../db";
 import { Prisma } from "../db";
 import { logger } from "../logger";
+import { startPeriodic } from "../platform/periodic";
 import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
 
 export type OutboxMessage = { type: string; payload: Record<string, unknown>; queue?: string };
@@ -45,13 +46,22 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
         LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return { dispatched: 0, failed: 0 };
+      // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op.
       const sent: string[] = [];
       let error: string | undefined;
-      for (const row of rows) {
+      const byQueue = new Map<string, typeof rows>();
+      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      for (const [queueName, group] of byQueue) {
         try {
-          const data: OutboxJobData = { outboxId: row.id, type: row.type, payload: row.payload };
-          await (await queueFor(row.queue)).add(row.type, data, { jobId: row.id });
-          sent.push(row.id);
+          const queue = await queueFor(queueName);
+          await queue.addBulk(
+            group.map((row) => ({
+              name: row.type,
+              data: { outboxId: row.id, type: row.type, payload: row.payload } satisfies OutboxJobData,
+              opts: { jobId: row.id },
+            })),
+          );
+          sent.push(...group.map((r) => r.id));
         } catch (err) {
           error = err instanceof Error ? err.message : String(err);
           break; // Redis is unreachable: leave the rest for the next round.
@@ -66,7 +76,7 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
       const failed = rows.length - sent.length;
       if (error) {
         await tx.outboxEvent.updateMany({
-          where: { id: { in: rows.slice(sent.length).map((r) => r.id) } },
+          where: { id: { in: rows.filter((r) => !sent.includes(r.id)).map((r) => r.id) } },
           data: { lastError: error.slice(0, 500) },
         });
         logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
@@ -102,32 +112,19 @@ export async function consumeOnce<T>(
   });
 }
 
-/** Polls the outbox until stopped; used by the worker process. */
+/** Polls the outbox until stopped (draining it in batches on each tick); used by the worker process. */
 export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
-    if (stopped) return;
-    running = (async () => {
-      try {
-        let result: DispatchResult;
-        do {
-          result = await dispatchOutbox(db, opts);
-        } while (!stopped && result.dispatched > 0 && !result.error);
-      } catch (err) {
-        logger.error({ err }, "outbox dispatcher failed");
-      }
-    })();
-    await running;
-    if (!stopped) timer = setTimeout(tick, intervalMs);
-  };
-  timer = setTimeout(tick, 0);
+  let stopping = false;
+  const stop = startPeriodic("outbox dispatcher", intervalMs, async () => {
+    let result: DispatchResult;
+    do {
+      result = await dispatchOutbox(db, opts);
+    } while (!stopping && result.dispatched > 0 && !result.error);
+  });
   return {
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      stopping = true;
+      await stop();
     },
   };
 }

@@ -13,6 +13,7 @@ export function ChannelManager() {
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.notifications.listChannels.queryKey() });
   const update = useMutation(trpc.notifications.updateChannel.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.notifications.deleteChannel.mutationOptions({ onSuccess: refresh }));
+  const reseal = useMutation(trpc.notifications.reEncryptSecrets.mutationOptions({ onSuccess: refresh }));
   const [adding, setAdding] = useState(false);
 
   const toggle = (c: ChannelView) => update.mutate({ id: c.id, name: c.name, enabled: !c.enabled, secret: {}, settings: c.settings });
@@ -63,7 +64,15 @@ export function ChannelManager() {
         <div className="mt-2 space-y-2">
           <ErrorMessage error={update.error} />
           <ErrorMessage error={remove.error} />
+          <ErrorMessage error={reseal.error} />
         </div>
+        <p className="mt-3 text-xs text-gray-500">
+          Rotating the encryption key? Set the new PIER_ENCRYPTION_KEY, keep the old one in PIER_ENCRYPTION_KEYS_OLD, then{" "}
+          <button type="button" className="text-brand-600 underline" onClick={() => reseal.mutate()} disabled={reseal.isPending}>
+            re-encrypt all channel secrets
+          </button>
+          {reseal.data && ` — ${reseal.data.reEncrypted} re-encrypted.`} After that the old key can be removed.
+        </p>
       </Card>
     </>
   );
