@@ -11,7 +11,7 @@ import { runDeployment } from "../execution";
 import { applyGithubRunUpdate, applyWebhookCallback } from "../external-status";
 import { signBody, verifyBodySignature } from "./webhook-signature";
 
-const FIXTURES = "/work/shared/fixtures";
+const FIXTURES = path.join(__dirname, "..", "..", "..", "..", "shared", "fixtures");
 type Seen = { method: string; url: string; headers: IncomingMessage["headers"]; body: string };
 type Handler = (req: Seen, res: ServerResponse) => void;
 
