@@ -31,22 +31,40 @@ url_port() { local p; p=$(sed -nE 's#^[a-z]+://([^@/]*@)?[^:/?]+:([0-9]+).*#\2#p
 # ── Postgres ──
 db_url="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/pier}"
 db_host=$(url_host "$db_url"); db_port=$(url_port "$db_url" 5432)
+pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n1; }
+# Local TCP connections without a password, as the default DATABASE_URL expects (only for a local cluster we manage).
+allow_local_trust() {
+  local hba="/etc/postgresql/$(pg_version)/main/pg_hba.conf"
+  [ -f "$hba" ] || return 0
+  grep -q "^host all all 127.0.0.1/32 trust" "$hba" && return 0
+  say "letting local TCP connections into Postgres without a password ($hba)"
+  sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main reload 2>/dev/null || true
+}
+# Can we log in with the URL's credentials? (Needs node_modules; skipped before the first install.)
+pg_login_ok() {
+  [ -d node_modules/pg ] || return 0
+  local admin_url="${db_url%/*}/postgres"
+  node -e 'const {Client}=require("pg");const c=new Client({connectionString:process.argv[1]});c.connect().then(()=>c.end()).then(()=>process.exit(0),(e)=>{console.error("[pier] Postgres: "+e.message);process.exit(1)})' "$admin_url"
+}
+is_local_db() { [ -z "${DATABASE_URL:-}" ] || [ "$db_host" = "127.0.0.1" ] || [ "$db_host" = "localhost" ]; }
+
 if ! port_open "$db_host" "$db_port"; then
-  if [ -n "${DATABASE_URL:-}" ] && [ "$db_host" != "127.0.0.1" ] && [ "$db_host" != "localhost" ]; then
-    say "Postgres at $db_host:$db_port (DATABASE_URL) does not answer"; exit 1
-  fi
-  fresh=false
-  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fresh=true; fi
-  version=$(ls /etc/postgresql | sort -V | tail -n1)
-  if [ "$fresh" = true ]; then
-    # A fresh local cluster for the demo: let local TCP connections in without a password, as the default URL expects.
-    hba="/etc/postgresql/$version/main/pg_hba.conf"
-    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
-  fi
-  is_root || { say "Postgres is not running. Start it with: sudo pg_ctlcluster $version main start"; exit 1; }
-  say "starting Postgres $version"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  is_local_db || { say "Postgres at $db_host:$db_port (DATABASE_URL) does not answer"; exit 1; }
+  if [ -z "$(pg_version)" ]; then apt_install postgresql; is_root && allow_local_trust; fi
+  is_root || { say "Postgres is not running. Start it with: sudo pg_ctlcluster $(pg_version) main start"; exit 1; }
+  say "starting Postgres $(pg_version)"
+  pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main start || true
   wait_port "$db_host" "$db_port" || { say "Postgres did not start on $db_host:$db_port"; exit 1; }
+fi
+if ! pg_login_ok; then
+  if [ -z "${DATABASE_URL:-}" ] && is_root && [ -n "$(pg_version)" ]; then
+    allow_local_trust
+    pg_login_ok || { say "cannot log in to Postgres at $db_host:$db_port; set DATABASE_URL with credentials"; exit 1; }
+  else
+    say "cannot log in to Postgres at $db_host:$db_port; set DATABASE_URL with credentials (e.g. postgresql://user:password@host:5432/pier)"
+    exit 1
+  fi
 fi
 
 # ── Redis ──
