@@ -52,59 +52,35 @@ function Frame({ height, children }: { height: number; children: React.ReactElem
 
 const tooltipStyle = { contentStyle: { borderRadius: 8, fontSize: 12, background: "rgba(17,24,39,0.92)", border: "none", color: "#f9fafb" } };
 
-export function AreaChart<T extends Record<string, unknown>>(p: ChartProps<T>) {
+type Kind = "area" | "bar" | "line";
+
+/** The one cartesian chart behind AreaChart, BarChart and LineChart: same axes, grid, tooltip and legend. */
+function CartesianChart<T extends Record<string, unknown>>({ kind, stack, ...p }: ChartProps<T> & { kind: Kind; stack?: boolean }) {
   const colors = p.colors ?? ["blue", "emerald", "amber", "rose"];
+  const Chart = kind === "area" ? RAreaChart : kind === "bar" ? RBarChart : RLineChart;
+  const format = (v: unknown) => (p.valueFormatter ? p.valueFormatter(Number(v)) : String(v));
   return (
     <Frame height={p.height ?? 240}>
-      <RAreaChart data={p.data} onClick={(s) => clickPoint(s, p)}>
+      <Chart data={p.data} onClick={(state: unknown) => clickPoint(state, p)}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} strokeOpacity={0.2} />
         <XAxis dataKey={p.index as string} {...axisProps} />
         <YAxis {...axisProps} width={48} tickFormatter={p.valueFormatter} />
-        <Tooltip {...tooltipStyle} formatter={(v) => (p.valueFormatter ? p.valueFormatter(Number(v)) : String(v))} />
+        <Tooltip {...tooltipStyle} formatter={format} />
         {p.showLegend !== false && p.categories.length > 1 && <Legend />}
-        {p.categories.map((c, i) => (
-          <Area key={c} type="monotone" dataKey={c as string} stroke={PALETTE[colors[i % colors.length]]} fill={PALETTE[colors[i % colors.length]]} fillOpacity={0.15} strokeWidth={2} />
-        ))}
-      </RAreaChart>
+        {p.categories.map((c, i) => {
+          const color = PALETTE[colors[i % colors.length]];
+          if (kind === "area") return <Area key={c} type="monotone" dataKey={c as string} stroke={color} fill={color} fillOpacity={0.15} strokeWidth={2} />;
+          if (kind === "bar") return <Bar key={c} dataKey={c as string} stackId={stack ? "s" : undefined} fill={color} radius={[3, 3, 0, 0]} />;
+          return <Line key={c} type="monotone" dataKey={c as string} stroke={color} strokeWidth={2} dot={false} />;
+        })}
+      </Chart>
     </Frame>
   );
 }
 
-export function BarChart<T extends Record<string, unknown>>(p: ChartProps<T> & { stack?: boolean }) {
-  const colors = p.colors ?? ["blue", "emerald", "amber", "rose"];
-  return (
-    <Frame height={p.height ?? 240}>
-      <RBarChart data={p.data} onClick={(s) => clickPoint(s, p)}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} strokeOpacity={0.2} />
-        <XAxis dataKey={p.index as string} {...axisProps} />
-        <YAxis {...axisProps} width={48} tickFormatter={p.valueFormatter} />
-        <Tooltip {...tooltipStyle} formatter={(v) => (p.valueFormatter ? p.valueFormatter(Number(v)) : String(v))} />
-        {p.showLegend !== false && p.categories.length > 1 && <Legend />}
-        {p.categories.map((c, i) => (
-          <Bar key={c} dataKey={c as string} stackId={p.stack ? "s" : undefined} fill={PALETTE[colors[i % colors.length]]} radius={[3, 3, 0, 0]} />
-        ))}
-      </RBarChart>
-    </Frame>
-  );
-}
-
-export function LineChart<T extends Record<string, unknown>>(p: ChartProps<T>) {
-  const colors = p.colors ?? ["blue", "emerald", "amber", "rose"];
-  return (
-    <Frame height={p.height ?? 240}>
-      <RLineChart data={p.data} onClick={(s) => clickPoint(s, p)}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} strokeOpacity={0.2} />
-        <XAxis dataKey={p.index as string} {...axisProps} />
-        <YAxis {...axisProps} width={48} tickFormatter={p.valueFormatter} />
-        <Tooltip {...tooltipStyle} formatter={(v) => (p.valueFormatter ? p.valueFormatter(Number(v)) : String(v))} />
-        {p.showLegend !== false && p.categories.length > 1 && <Legend />}
-        {p.categories.map((c, i) => (
-          <Line key={c} type="monotone" dataKey={c as string} stroke={PALETTE[colors[i % colors.length]]} strokeWidth={2} dot={false} />
-        ))}
-      </RLineChart>
-    </Frame>
-  );
-}
+export const AreaChart = <T extends Record<string, unknown>>(p: ChartProps<T>) => <CartesianChart kind="area" {...p} />;
+export const BarChart = <T extends Record<string, unknown>>(p: ChartProps<T> & { stack?: boolean }) => <CartesianChart kind="bar" {...p} />;
+export const LineChart = <T extends Record<string, unknown>>(p: ChartProps<T>) => <CartesianChart kind="line" {...p} />;
 
 function clickPoint<T extends Record<string, unknown>>(state: unknown, p: ChartProps<T>) {
   const idx = (state as { activeTooltipIndex?: number | string | null } | null)?.activeTooltipIndex;
