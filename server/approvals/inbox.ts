@@ -1,6 +1,8 @@
 // The approver's inbox: every request waiting for approval, split into "yours to decide" and "waiting on others",
 // each with what changes (live version → requested), policy progress, recent failures and the risk score.
-// One SQL round trip (the page is polled by every approver, so it must stay cheap under load).
+// One SQL round trip (the page is polled by every approver, so it must stay cheap under load). Indexes on
+// DeploymentRequest serve it: (status, createdAt, id) for the page, (serviceId, status, finishedAt) so each
+// per-service failure count is a short index range instead of a bitmap AND over all failed requests.
 import type { Db } from "../db";
 import type { SessionUser } from "../identity/roles";
 import type { RiskReason } from "../deployments/risk-score";
@@ -52,7 +54,7 @@ export async function approvalInbox(db: Db, user: SessionUser, now = new Date(),
       JOIN "User" u ON u.id = r."requesterId"
       LEFT JOIN "ServiceEnvironment" se ON se."serviceId" = r."serviceId" AND se."environmentId" = r."environmentId"
      WHERE r.status = 'pending_approval'
-     ORDER BY r."createdAt" ASC
+     ORDER BY r."createdAt" ASC, r.id ASC
      LIMIT ${limit}`;
 
   const items = rows.map((p) => {

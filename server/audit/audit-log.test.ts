@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { canonicalJson, recordAudit, verifyAuditChain } from "./audit-log";
+import { canonicalJson, DeferredAudit, recordAudit, verifyAuditChain } from "./audit-log";
 
 const actor = { id: null, label: "test" };
 
@@ -28,6 +28,34 @@ describe("audit chain", () => {
     );
     const result = await verifyAuditChain(db, 7);
     expect(result).toMatchObject({ ok: true, checked: 23 });
+  });
+
+  it("a deferred batch appends in order, chained to concurrent single appends, and the chain verifies", async () => {
+    const db = getDb();
+    const before = await db.auditEvent.count();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        db.$transaction(async (tx) => {
+          const audit = new DeferredAudit();
+          audit.add({ actor, action: "batch.first", subjectType: "batch", subjectId: `b${i}`, after: { step: 1, at: new Date(0) } });
+          audit.add({ actor, action: "batch.second", subjectType: "batch", subjectId: `b${i}`, before: { step: 1 }, after: { step: 2 } });
+          await recordAudit(tx, { actor, action: "single", subjectType: "batch", subjectId: `s${i}` });
+          await audit.flush(tx);
+          await audit.flush(tx); // already flushed: writes nothing more
+        }),
+      ),
+    );
+    const rows = await db.auditEvent.findMany({ where: { subjectType: "batch" }, orderBy: { seq: "asc" } });
+    expect(rows).toHaveLength(24);
+    expect(await db.auditEvent.count()).toBe(before + 24);
+    for (let i = 0; i < 8; i++) {
+      const mine = rows.filter((r) => r.subjectId === `b${i}`);
+      expect(mine.map((r) => r.action)).toEqual(["batch.first", "batch.second"]);
+      expect(mine[1].prevHash).toBe(mine[0].hash);
+      expect(mine[0].after).toEqual({ step: 1, at: new Date(0).toISOString() });
+      expect(mine[0].before).toBeNull();
+    }
+    expect(await verifyAuditChain(db, 5)).toMatchObject({ ok: true });
   });
 
   it("detects a modified row", async () => {

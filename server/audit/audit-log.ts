@@ -1,7 +1,7 @@
 // Tamper-evident audit log: each record carries the hash of the previous one (a hash chain).
 // Appends are serialised with a transaction-scoped advisory lock so concurrent writers cannot fork the chain.
 import { createHash } from "node:crypto";
-import type { Db, Tx } from "../db";
+import { Prisma, type Db, type Tx } from "../db";
 
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
 const AUDIT_LOCK_KEY = 0x41554454; // "AUDT"
@@ -82,6 +82,56 @@ export async function recordAudit(tx: Tx, entry: AuditEntry) {
       hash: auditHash(prevHash, fields),
     },
   });
+}
+
+/**
+ * Appends several audit records in one go (in the given order), taking the chain lock once. Transactions that
+ * change several things collect their entries in a DeferredAudit and flush it as their last statement: the global
+ * chain lock is then held only for the lock, the head read and one insert before the commit, not for the whole
+ * transaction, which is what serialises concurrent writers.
+ */
+export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]) {
+  if (entries.length === 0) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+  // Raw SQL on this path: it runs in every state change, and Prisma's per-query compile dominates these tiny statements.
+  const last = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM "AuditEvent" ORDER BY seq DESC LIMIT 1`;
+  let prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
+  const createdAt = new Date();
+  const rows = entries.map((entry) => {
+    const fields: HashedFields = {
+      actorId: entry.actor.id,
+      actorLabel: entry.actor.label,
+      action: entry.action,
+      subjectType: entry.subjectType,
+      subjectId: entry.subjectId,
+      before: toJson(entry.before),
+      after: toJson(entry.after),
+      createdAt,
+    };
+    const hash = auditHash(prevHash, fields);
+    const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+    // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
+    const row = Prisma.sql`(${fields.actorId}, ${fields.actorLabel}, ${fields.action}, ${fields.subjectType}, ${fields.subjectId},
+      ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb, (${createdAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'), ${prevHash}, ${hash})`;
+    prevHash = hash;
+    return row;
+  });
+  // One multi-row INSERT: rows get their seq in list order, so the chain order is the order of `entries`.
+  await tx.$executeRaw`
+    INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
+    VALUES ${Prisma.join(rows)}`;
+}
+
+/** Audit entries collected during a transaction, appended together by flush() at its end (see recordAudits). */
+export class DeferredAudit {
+  private readonly entries: AuditEntry[] = [];
+  add(entry: AuditEntry) {
+    this.entries.push(entry);
+  }
+  async flush(tx: Tx) {
+    const entries = this.entries.splice(0);
+    await recordAudits(tx, entries);
+  }
 }
 
 export type AuditVerification =

@@ -1,6 +1,7 @@
 // The Pier event every deployment transition announces (server/events/pier-events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { DeploymentRequest } from "@/generated/prisma/client";
 import type { Tx } from "../db";
 import { env } from "../env";
 import type { Actor } from "../audit/audit-log";
@@ -41,14 +42,31 @@ export async function loadEventSubject(tx: Tx, requestId: string) {
   });
 }
 
+/** The service/environment an event's subject names: callers that already loaded them pass them in. */
+export type EventContext = {
+  service: { id: string; slug: string; name: string; tier: number; teamId: string; team: { slug: string } };
+  environment: { id: string; name: string; isProduction: boolean };
+};
+
+/** The request columns the event reads (the row as it is after the change). */
+type EventRequest = Pick<
+  DeploymentRequest,
+  "id" | "version" | "previousVersion" | "requesterId" | "strategy" | "breakGlass" | "breakGlassReason" | "rollbackOfId" | "status"
+>;
+
+/**
+ * Emits the event for the request. `loaded` (the request row as changed in this transaction plus its context)
+ * saves reloading it; without it the request is read back inside the transaction.
+ */
 export async function emitDeploymentEvent(
   tx: Tx,
   type: PierEventType,
   requestId: string,
   actor: Actor,
   extra: Record<string, unknown> = {},
+  loaded?: EventRequest & EventContext,
 ) {
-  const r = await loadEventSubject(tx, requestId);
+  const r = loaded ?? (await loadEventSubject(tx, requestId));
   const severity = SEVERITY[type] ?? (r.environment.isProduction ? "medium" : "info");
   return emitPierEvent(tx, {
     type,
@@ -56,7 +74,7 @@ export async function emitDeploymentEvent(
     actor,
     subject: {
       service: { id: r.service.id, slug: r.service.slug, name: r.service.name, tier: r.service.tier, teamId: r.service.teamId, teamSlug: r.service.team.slug },
-      environment: r.environment,
+      environment: { id: r.environment.id, name: r.environment.name, isProduction: r.environment.isProduction },
       deploymentRequestId: r.id,
     },
     data: {

@@ -1,12 +1,14 @@
 // From approval to the queue: wait timers, scheduled windows and freezes decide when an approved request is queued.
 // Queueing writes an outbox row for the deployments queue in the same transaction, so a job is never lost.
 import type { Db, Tx } from "../db";
-import type { Actor } from "../audit/audit-log";
+import type { DeploymentRequest, FreezeWindow } from "@/generated/prisma/client";
+import type { Actor, DeferredAudit } from "../audit/audit-log";
 import { systemActor } from "../audit/audit-log";
 import { activeFreeze, describeFreezeWindow } from "../approvals/freeze-windows";
 import { writeOutbox } from "../outbox/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
+import type { EventContext } from "./deployment-events";
 import { transition } from "./state-machine";
 import type { PolicySnapshot } from "../approvals/policy";
 
@@ -17,29 +19,59 @@ export async function enqueueExecution(tx: Tx, requestId: string, attempt: numbe
   return writeOutbox(tx, { queue: QUEUES.deployments, type: EXECUTE_JOB, payload: { requestId, attempt } });
 }
 
+/**
+ * What a caller that already locked and loaded the request in this transaction passes to skip reloading it:
+ * the row (as locked, or as its own update returned it), the event context, and where to collect audit records.
+ */
+export type Preloaded<R> = { request: R; context: EventContext; audit?: DeferredAudit };
+
+type ApprovalRow = Pick<DeploymentRequest, "status" | "revision" | "policySnapshot" | "scheduledFrom" | "breakGlass" | "rollbackOfId">;
+type QueueRow = Pick<DeploymentRequest, "status" | "revision" | "notBefore" | "breakGlass" | "rollbackOfId" | "environmentId" | "attempt">;
+
 /** pending_approval|draft → approved, with the earliest start from the wait timer and the scheduled window. */
-export async function markApproved(tx: Tx, requestId: string, actor: Actor, eventData: Record<string, unknown> = {}, now = new Date()) {
-  const r = await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId }, select: { policySnapshot: true, scheduledFrom: true, breakGlass: true, rollbackOfId: true } });
+export async function markApproved(
+  tx: Tx,
+  requestId: string,
+  actor: Actor,
+  eventData: Record<string, unknown> = {},
+  now = new Date(),
+  pre?: Preloaded<ApprovalRow>,
+) {
+  const r =
+    pre?.request ??
+    (await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId }, select: { policySnapshot: true, scheduledFrom: true, breakGlass: true, rollbackOfId: true } }));
   const policy = r.policySnapshot as unknown as PolicySnapshot;
   // Break-glass and rollbacks are urgent by definition: no wait timer.
   const waitMs = r.breakGlass || r.rollbackOfId ? 0 : (policy.waitTimerMinutes ?? 0) * 60_000;
   const notBefore = new Date(Math.max(now.getTime() + waitMs, r.scheduledFrom?.getTime() ?? 0));
-  await transition(tx, requestId, ["draft", "pending_approval"], "approved", { actor, data: { notBefore }, eventData: { ...eventData, notBefore: notBefore.toISOString() } });
-  return queueIfDue(tx, requestId, actor, now);
+  const updated = await transition(tx, requestId, ["draft", "pending_approval"], "approved", {
+    actor,
+    data: { notBefore },
+    eventData: { ...eventData, notBefore: notBefore.toISOString() },
+    locked: pre && { status: pre.request.status, revision: pre.request.revision },
+    context: pre?.context,
+    audit: pre?.audit,
+  });
+  // The row our own update returned is current: this transaction holds its lock.
+  return queueIfDue(tx, requestId, actor, now, pre && { ...pre, request: updated });
 }
 
 export type QueueDecision = "queued" | "waiting" | "frozen" | "not_approved";
 
 /** approved → queued when its time has come and no freeze is on (break-glass and rollbacks ignore freezes). */
-export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date()): Promise<QueueDecision> {
-  const r = await tx.deploymentRequest.findUniqueOrThrow({
-    where: { id: requestId },
-    select: { status: true, notBefore: true, breakGlass: true, rollbackOfId: true, environmentId: true, attempt: true },
-  });
+export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded<QueueRow>): Promise<QueueDecision> {
+  const r =
+    pre?.request ??
+    (await tx.deploymentRequest.findUniqueOrThrow({
+      where: { id: requestId },
+      select: { status: true, notBefore: true, breakGlass: true, rollbackOfId: true, environmentId: true, attempt: true },
+    }));
   if (r.status !== "approved") return "not_approved";
   if (r.notBefore && r.notBefore > now) return "waiting";
   if (!r.breakGlass && !r.rollbackOfId) {
-    const freeze = activeFreeze(await tx.freezeWindow.findMany({ where: { environmentId: r.environmentId } }), now);
+    // Raw SQL: this runs on every approval that completes a policy, and the rows map 1:1 onto the model.
+    const windows = await tx.$queryRaw<FreezeWindow[]>`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`;
+    const freeze = activeFreeze(windows, now);
     if (freeze) {
       const message = `Held by freeze window ${describeFreezeWindow(freeze)}`;
       // The sweep re-checks every few seconds: log the hold once, not on every pass.
@@ -48,7 +80,13 @@ export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = 
       return "frozen";
     }
   }
-  await transition(tx, requestId, ["approved"], "queued", { actor, data: { queuedAt: now } });
+  await transition(tx, requestId, ["approved"], "queued", {
+    actor,
+    data: { queuedAt: now },
+    locked: pre && { status: pre.request.status, revision: pre.request.revision },
+    context: pre?.context,
+    audit: pre?.audit,
+  });
   await enqueueExecution(tx, requestId, r.attempt);
   return "queued";
 }

@@ -3,9 +3,9 @@
 // of legal moves, bumps `revision`, and writes the audit record and the Pier event in the same transaction.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import type { Prisma, Tx } from "../db";
-import { recordAudit, type Actor } from "../audit/audit-log";
+import { recordAudit, type Actor, type DeferredAudit } from "../audit/audit-log";
 import { conflict, notFound } from "../errors";
-import { emitDeploymentEvent, EVENT_FOR_STATUS } from "./deployment-events";
+import { emitDeploymentEvent, EVENT_FOR_STATUS, type EventContext } from "./deployment-events";
 
 export const DEPLOYMENT_STATUSES: DeploymentStatus[] = [
   "draft",
@@ -63,6 +63,15 @@ export type TransitionOptions = {
   eventData?: Record<string, unknown>;
   /** Skip the event (e.g. draft → pending_approval inside a break-glass flow announces its own). */
   silent?: boolean;
+  /**
+   * The row as the caller already locked it in this transaction (SELECT … FOR UPDATE, or the row its own update
+   * returned): skips locking and reading it again. Only pass what this transaction holds the lock on.
+   */
+  locked?: { status: DeploymentStatus; revision: number };
+  /** The request's service/environment, already loaded: the event is built without reloading the request. */
+  context?: EventContext;
+  /** Collects the audit record for a flush at the end of the transaction instead of writing it now. */
+  audit?: DeferredAudit;
 };
 
 /** Locks the request row for the rest of the transaction and returns its status and revision. */
@@ -74,7 +83,7 @@ export async function lockRequest(tx: Tx, requestId: string) {
 }
 
 export async function transition(tx: Tx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
-  const current = await lockRequest(tx, requestId);
+  const current = opts.locked ?? (await lockRequest(tx, requestId));
   if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision) {
     throw conflict("This request changed while you were looking at it; reload and try again");
   }
@@ -85,15 +94,19 @@ export async function transition(tx: Tx, requestId: string, from: readonly Deplo
     where: { id: requestId },
     data: { ...opts.data, status: to, revision: { increment: 1 } },
   });
-  await recordAudit(tx, {
+  const entry = {
     actor: opts.actor,
     action: `deployment.${to}`,
     subjectType: "deployment_request",
     subjectId: requestId,
     before: { status: current.status, revision: current.revision },
     after: { status: to, revision: updated.revision, ...opts.eventData },
-  });
+  };
+  if (opts.audit) opts.audit.add(entry);
+  else await recordAudit(tx, entry);
   const type = EVENT_FOR_STATUS[to];
-  if (type && !opts.silent) await emitDeploymentEvent(tx, type, requestId, opts.actor, opts.eventData);
+  if (type && !opts.silent) {
+    await emitDeploymentEvent(tx, type, requestId, opts.actor, opts.eventData, opts.context && { ...updated, ...opts.context });
+  }
   return updated;
 }

@@ -547,6 +547,12 @@ CREATE INDEX "ServiceDependency_toServiceId_idx" ON "ServiceDependency"("toServi
 CREATE INDEX "DeploymentRequest_status_idx" ON "DeploymentRequest"("status");
 
 -- CreateIndex
+CREATE INDEX "DeploymentRequest_status_createdAt_id_idx" ON "DeploymentRequest"("status", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "DeploymentRequest_serviceId_status_finishedAt_idx" ON "DeploymentRequest"("serviceId", "status", "finishedAt");
+
+-- CreateIndex
 CREATE INDEX "DeploymentRequest_serviceId_environmentId_createdAt_idx" ON "DeploymentRequest"("serviceId", "environmentId", "createdAt");
 
 -- CreateIndex
