@@ -40,16 +40,15 @@ async function worker() {
   const db = createDb(process.env.DATABASE_URL!, 16);
   const connection = workerConnection(process.env.REDIS_URL);
   const opts = { connection, prefix: process.env.REDIS_PREFIX };
-  // With several processes, #0 only moves the outbox into Redis (and sweeps): the foundation's dispatcher adds jobs
-  // one await at a time, so it must not share an event loop with busy consumers.
+  // Every process consumes; #0 also dispatches the outbox and sweeps (the dispatcher adds each batch with one
+  // addBulk per queue, so it no longer needs an event loop of its own).
   const first = process.env.BENCH_WORKER_INDEX === "0";
-  const consume = !first || WORKERS === 1;
-  const workers = consume
-    ? [
-        new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 8) }),
-        new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 32 }),
-      ]
-    : [];
+  const workers = [
+    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32) }),
+    new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 128 }),
+  ];
+  // Open the connection pool before the load starts, as a long-running worker has.
+  await Promise.all(Array.from({ length: 16 }, () => db.$queryRaw`SELECT 1`));
   const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   console.log("ready");

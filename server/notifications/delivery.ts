@@ -15,6 +15,7 @@ import { cached, CONFIG_CACHE_MS, forget } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { composeMessage, templateFor } from "./message";
 import type { RateLimiter } from "./rate-limit";
+import { microBatcher, perKey } from "../events/micro-batch";
 import { resolveRecipients } from "./recipients";
 import { retryDelayMs } from "./retry-policy";
 import type { DeliveryPayload } from "./routing";
@@ -49,14 +50,40 @@ const nextDigestTime = (now: Date) => {
   return d;
 };
 
+// Rows for the jobs in flight in this process, read with one statement per tick.
+const selectDeliveries = perKey((db: Db) =>
+  microBatcher(async (ids: string[]) => {
+    const rows = await db.$queryRaw<Delivery[]>`SELECT * FROM "Delivery" WHERE id = ANY(${[...new Set(ids)]})`;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    // Each caller gets its own copy: they go on to use it independently.
+    return ids.map((id) => (byId.has(id) ? { ...byId.get(id)! } : null));
+  }),
+);
+
 async function loadDelivery(db: Db, id: string, waitMs: number) {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const [row] = await db.$queryRaw<Delivery[]>`SELECT * FROM "Delivery" WHERE id = ${id}`;
+    const row = await selectDeliveries(db)(id);
     if (row || Date.now() >= deadline) return row ?? null;
     await new Promise((r) => setTimeout(r, 15));
   }
 }
+
+/**
+ * Claims (pending|retrying → sending, one more attempt) the deliveries of one tick in one conditional UPDATE. Only
+ * the row's first claimer in the batch gets it, so duplicate jobs in the same tick still cannot both send.
+ */
+const claimDeliveries = perKey((db: Db) =>
+  microBatcher(async (ids: string[]) => {
+    // Raw SQL on the hot path: Prisma's updateMany costs ~3× the CPU of the same statement sent raw.
+    const claimed = await db.$queryRaw<{ id: string }[]>`
+      UPDATE "Delivery" SET status = 'sending', attempts = attempts + 1, "updatedAt" = ${new Date()}
+      WHERE id = ANY(${[...new Set(ids)]}) AND status IN ('pending', 'retrying')
+      RETURNING id`;
+    const open = new Set(claimed.map((c) => c.id));
+    return ids.map((id) => open.delete(id));
+  }),
+);
 
 export async function processDelivery(db: Db, deliveryId: string, deps: DeliveryDeps = {}): Promise<DeliveryResult> {
   const clock = deps.clock ?? systemClock;
@@ -86,11 +113,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     }
   }
 
-  // Raw SQL on the hot path: Prisma's updateMany costs ~3× the CPU of the same statement sent raw.
-  const claimed = await db.$executeRaw`
-    UPDATE "Delivery" SET status = 'sending', attempts = attempts + 1, "updatedAt" = ${new Date()}
-    WHERE id = ${row.id} AND status IN ('pending', 'retrying')`;
-  if (claimed === 0) return "skipped";
+  if (!(await claimDeliveries(db)(row.id))) return "skipped";
   const attempt = row.attempts + 1;
 
   let outcome: SendOutcome;
@@ -166,14 +189,28 @@ async function applyOutcome(
 
 type Finish = { status: string; lastError?: string | null; lastStatusCode?: number | null; deliveredAt?: Date; nextAttemptAt?: Date };
 
+type FinishRow = Finish & { id: string; unclaimed: boolean };
+
+// The results of one tick's attempts, written with one UPDATE … FROM unnest(…).
+const finishDeliveries = perKey((db: Db) =>
+  microBatcher(async (rows: FinishRow[]) => {
+    const iso = (d?: Date) => (d ? d.toISOString() : null);
+    await db.$executeRaw`
+      UPDATE "Delivery" d SET status = v.status, "lastError" = v.err, "lastStatusCode" = v.code,
+        "deliveredAt" = COALESCE(v.delivered::timestamp, d."deliveredAt"),
+        "nextAttemptAt" = COALESCE(v.next::timestamp, d."nextAttemptAt"), "updatedAt" = ${new Date()}
+      FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.lastError ?? null)}::text[],
+        ${rows.map((r) => r.lastStatusCode ?? null)}::int[], ${rows.map((r) => iso(r.deliveredAt))}::text[],
+        ${rows.map((r) => iso(r.nextAttemptAt))}::text[], ${rows.map((r) => r.unclaimed)}::boolean[])
+        AS v(id, status, err, code, delivered, next, unclaimed)
+      WHERE d.id = v.id AND (d.status = 'sending' OR (v.unclaimed AND d.status IN ('pending', 'retrying')))`;
+    return rows.map(() => undefined);
+  }),
+);
+
 /** Writes the result of an attempt, only if the row is still the one this worker claimed (or not yet claimed). */
 async function finish(db: Db, id: string, f: Finish, unclaimed = false) {
-  const from = unclaimed ? ["pending", "retrying", "sending"] : ["sending"];
-  await db.$executeRaw`
-    UPDATE "Delivery" SET status = ${f.status}, "lastError" = ${f.lastError ?? null}, "lastStatusCode" = ${f.lastStatusCode ?? null},
-      "deliveredAt" = COALESCE(${f.deliveredAt ?? null}::timestamp, "deliveredAt"),
-      "nextAttemptAt" = COALESCE(${f.nextAttemptAt ?? null}::timestamp, "nextAttemptAt"), "updatedAt" = ${new Date()}
-    WHERE id = ${id} AND status = ANY(${from})`;
+  await finishDeliveries(db)({ ...f, id, unclaimed });
 }
 
 /** Users on a daily email digest get their own grouped row, flushed once a day by the sweeper. */

@@ -176,3 +176,28 @@ export async function routeEvent(tx: Tx, event: PierEvent & { id: string }, now:
   await enqueueDeliveries(created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 })));
   return created;
 }
+
+/**
+ * Several events in the subscriber's transaction: one plan per event, one INSERT for all of them. The jobs are
+ * queued by the returned function once the transaction has committed, so a worker never looks for a row it cannot
+ * see yet (if they are lost, the sweeper queues the pending rows).
+ */
+export async function routeEvents(tx: Tx, events: (PierEvent & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
+  const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
+  if (config.routes.length === 0) return { created: [], enqueue: async () => true };
+  // Grouping and the repeat interval read the rows earlier events wrote: then each event's rows go in before the
+  // next event is planned, exactly as when events are routed one by one.
+  const dependent = config.routes.some((r) => r.groupBy.length > 0 || r.repeatIntervalSec > 0);
+  const created: Awaited<ReturnType<typeof insertDeliveries>> = [];
+  let plan: PlannedDelivery[] = [];
+  for (const event of events) {
+    plan.push(...(await planDeliveries(tx, event, config, now)).plan);
+    if (dependent) {
+      created.push(...(await insertDeliveries(tx, plan)));
+      plan = [];
+    }
+  }
+  created.push(...(await insertDeliveries(tx, plan)));
+  const pending = created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 }));
+  return { created, enqueue: () => enqueueDeliveries(pending) };
+}

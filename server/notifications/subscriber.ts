@@ -3,7 +3,7 @@
 import { registerSubscriber } from "../events/fanout";
 import { systemClock } from "./clock";
 import { CONFIG_CACHE_MS } from "./config-cache";
-import { routeEvent } from "./routing";
+import { routeEvent, routeEvents } from "./routing";
 
 export const NOTIFICATION_SUBSCRIBER = "notifications";
 
@@ -13,4 +13,5 @@ registerSubscriber({
   handle: async (tx, event) => {
     await routeEvent(tx, event, systemClock.now(), { cacheMs: CONFIG_CACHE_MS });
   },
+  handleMany: async (tx, events) => (await routeEvents(tx, events, systemClock.now(), { cacheMs: CONFIG_CACHE_MS })).enqueue,
 });

@@ -68,10 +68,9 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
         }
       }
       if (sent.length > 0) {
-        await tx.outboxEvent.updateMany({
-          where: { id: { in: sent } },
-          data: { dispatchedAt: new Date(), attempts: { increment: 1 } },
-        });
+        // Raw: this runs every few milliseconds under load, and Prisma's updateMany costs several times the CPU.
+        await tx.$executeRaw`
+          UPDATE "OutboxEvent" SET "dispatchedAt" = ${new Date()}, attempts = attempts + 1 WHERE id = ANY(${sent})`;
       }
       const failed = rows.length - sent.length;
       if (error) {

@@ -1,4 +1,6 @@
 // One outbound HTTP call with the SSRF guard, a timeout, and the generic status classification adapters refine.
+import http from "node:http";
+import https from "node:https";
 import { checkOutboundUrl } from "../../platform/outbound-url";
 import type { SendOutcome } from "./channel-types";
 
@@ -17,7 +19,8 @@ export class BlockedUrlError extends Error {}
 export async function sendHttp(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const check = await checkOutboundUrl(req.url, deps.allowList, deps.resolve);
   if (!check.ok) throw new BlockedUrlError(`Outbound URL refused: ${check.reason}`);
-  const res = await (deps.fetch ?? fetch)(req.url, {
+  if (!deps.fetch) return post(req, deps.timeoutMs ?? 10_000);
+  const res = await deps.fetch(req.url, {
     method: req.method,
     headers: req.headers,
     body: req.body,
@@ -26,6 +29,53 @@ export async function sendHttp(req: HttpRequest, deps: HttpDeps): Promise<HttpRe
   });
   const body = (await res.text()).slice(0, 2000);
   return { status: res.status, headers: res.headers, body };
+}
+
+// Kept-alive connections per vendor host. node:http rather than fetch: per request, undici's fetch (streams, abort
+// signals) cost more CPU than everything else a delivery does.
+const agents = { "http:": new http.Agent({ keepAlive: true, timeout: 4000 }), "https:": new https.Agent({ keepAlive: true, timeout: 4000 }) };
+
+/** One POST; never follows a redirect (it could point at an address the guard would refuse). Errors look like fetch's. */
+function post(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const fail = (err: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(err);
+    };
+    const request = client.request(
+      url,
+      { method: req.method, headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) }, agent: agents[url.protocol as "http:" | "https:"] },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (body.length < 2000) body += chunk;
+        });
+        res.on("error", (err) => fail(new Error("fetch failed", { cause: err })));
+        res.on("end", () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+          resolve({ status: res.statusCode ?? 0, headers, body: body.slice(0, 2000) });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      const err = new Error("The operation was aborted due to timeout");
+      err.name = "TimeoutError";
+      fail(err);
+      request.destroy();
+    }, timeoutMs);
+    request.on("error", (err) => fail(new Error("fetch failed", { cause: err })));
+    request.end(req.body);
+  });
 }
 
 /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
