@@ -22,7 +22,9 @@ export type WorkerDefinition = {
 export const WORKER_DEFINITIONS: WorkerDefinition[] = [
   {
     queue: QUEUES.events,
-    concurrency: 8,
+    // High on purpose: fan-out gathers concurrent jobs into micro-batches (server/events/fanout.ts), one
+    // transaction per subscriber per batch; bench:notify runs with the same setting.
+    concurrency: 32,
     handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData),
   },
   {
