@@ -52,7 +52,7 @@ test("Dana promotes a version from dev to prod under the approval policies", asy
   const alexContext = await browser.newContext();
   const alex = await alexContext.newPage();
   await signInAs(alex, "Alex", "/approvals");
-  const card = alex.getByRole("region", { name: "Waiting for you" }).locator("section, div").filter({ hasText: version }).first();
+  const card = alex.getByRole("region", { name: "Waiting for you" }).getByTestId("inbox-item").filter({ hasText: version });
   await expect(card).toContainText("0 of 1 approvals");
   await card.getByRole("button", { name: "Approve" }).click();
   await expect(alex.getByRole("region", { name: "Waiting for you" })).not.toContainText(version);

@@ -2,7 +2,7 @@
 import { disconnectDb, getDb } from "../server/db";
 import { seedIdentity } from "./seed/identity";
 import { seedCatalog } from "./seed/catalog";
-import { seedDeployments } from "./seed/deployments";
+import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 
@@ -14,6 +14,7 @@ async function main() {
   await seedDeployments(db);
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));
+  await seedPendingRequests(db);
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

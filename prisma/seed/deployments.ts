@@ -3,6 +3,8 @@
 // Idempotent: policies upsert by name, history by fixed ids.
 import type { Db, Prisma } from "../../server/db";
 import { defaultPolicy, type PolicySnapshot } from "../../server/approvals/policy";
+import { createRequest } from "../../server/deployments/requests";
+import { loadSessionUser } from "../../server/identity/users";
 
 const POLICIES = [
   { name: "Development: no approval", env: "dev", requiredApprovals: 0, expiryMinutes: null, autoRollback: false },
@@ -88,3 +90,34 @@ export async function seedDeployments(db: Db) {
     });
   }
 }
+
+/**
+ * Requests waiting for approval, so approvers find something in their inbox on first start. Made through the real
+ * request path (promotion rule, policy, audit, outbox), each promoting the version live one stage below; skipped
+ * when one is already pending or the rules refuse it right now (e.g. during the weekly prod freeze).
+ */
+export async function seedPendingRequests(db: Db) {
+  const dana = await loadSessionUser(db, "demo-dana");
+  if (!dana) return;
+  const wanted = [
+    { slug: "invoicing", from: "dev", to: "staging", summary: "PDF rendering on the new template engine", ticketKey: "PAY-142" },
+    { slug: "ledger", from: "staging", to: "prod", summary: "Faster month-end close", ticketKey: "PAY-131" },
+  ];
+  for (const w of wanted) {
+    const placements = await db.serviceEnvironment.findMany({
+      where: { service: { slug: w.slug }, environment: { name: { in: [w.from, w.to] } } },
+      select: { serviceId: true, environmentId: true, currentVersion: true, environment: { select: { name: true } } },
+    });
+    const from = placements.find((p) => p.environment.name === w.from);
+    const to = placements.find((p) => p.environment.name === w.to);
+    if (!from?.currentVersion || !to || from.currentVersion === to.currentVersion) continue;
+    const pending = await db.deploymentRequest.count({ where: { serviceId: to.serviceId, environmentId: to.environmentId, status: "pending_approval" } });
+    if (pending > 0) continue;
+    try {
+      await createRequest(db, dana, { serviceId: to.serviceId, environmentId: to.environmentId, version: from.currentVersion, strategy: "rolling", summary: w.summary, ticketKey: w.ticketKey });
+    } catch (err) {
+      console.log(`pending request for ${w.slug} → ${w.to} not seeded: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+}
+

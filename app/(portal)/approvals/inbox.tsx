@@ -16,6 +16,7 @@ function InboxCard({ item }: { item: Item }) {
   const [comment, setComment] = useState("");
   const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() }) }));
   return (
+    <div data-testid="inbox-item">
     <Card>
       <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
         <div>
@@ -53,6 +54,7 @@ function InboxCard({ item }: { item: Item }) {
       )}
       <div className="mt-2"><ErrorMessage error={decide.error} /></div>
     </Card>
+    </div>
   );
 }
 
