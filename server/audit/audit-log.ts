@@ -60,28 +60,7 @@ const toJson = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringi
 
 /** Appends an audit record. Call inside the transaction that makes the change. */
 export async function recordAudit(tx: Tx, entry: AuditEntry) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-  const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
-  const fields: HashedFields = {
-    actorId: entry.actor.id,
-    actorLabel: entry.actor.label,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    before: toJson(entry.before),
-    after: toJson(entry.after),
-    createdAt: new Date(),
-  };
-  return tx.auditEvent.create({
-    data: {
-      ...fields,
-      before: fields.before ?? undefined,
-      after: fields.after ?? undefined,
-      prevHash,
-      hash: auditHash(prevHash, fields),
-    },
-  });
+  await recordAudits(tx, [entry]);
 }
 
 /**
