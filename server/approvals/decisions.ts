@@ -4,8 +4,7 @@ import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/en
 import type { Db, Prisma, Tx } from "../db";
 import { DeferredAudit } from "../audit/audit-log";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
-import { emitPierEvent } from "../events/pier-events";
-import { requestUrl, type EventContext } from "../deployments/deployment-events";
+import { emitDeploymentEvent, type EventContext } from "../deployments/deployment-events";
 import { actorOf, TX_OPTIONS } from "../deployments/requests";
 import { markApproved } from "../deployments/scheduling";
 import { STATUS_LABEL, transition } from "../deployments/state-machine";
@@ -93,29 +92,7 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
       subjectId: r.id,
       after: { decision: input.decision, comment, ...progress },
     });
-    await emitPierEvent(tx, {
-      type: "approval.recorded",
-      severity: "info",
-      actor: actorOf(user),
-      subject: {
-        service: { id: r.serviceId, slug: r.serviceSlug, name: r.serviceName, tier: r.serviceTier, teamId: r.teamId, teamSlug: r.teamSlug },
-        environment: context.environment,
-        deploymentRequestId: r.id,
-      },
-      data: {
-        requestId: r.id,
-        version: r.version,
-        previousVersion: r.previousVersion,
-        requesterId: r.requesterId,
-        strategy: r.strategy,
-        breakGlass: r.breakGlass,
-        decision: input.decision,
-        comment,
-        approverId: user.id,
-        url: requestUrl(r.id),
-        ...progress,
-      },
-    });
+    await emitDeploymentEvent(tx, "approval.recorded", r.id, actorOf(user), { decision: input.decision, comment, approverId: user.id, ...progress }, { ...r, ...context });
 
     // The row is locked by this transaction since lockForDecision: the state machine reuses it instead of re-locking.
     const locked = { status: r.status, revision: r.revision };

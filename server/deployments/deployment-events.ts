@@ -27,6 +27,7 @@ const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
   "deployment.break_glass": "high",
   "deployment.rejected": "low",
   "deployment.expired": "low",
+  "approval.recorded": "info",
 };
 
 export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;

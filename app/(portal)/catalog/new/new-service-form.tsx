@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import type { FormEvent } from "react";
 import { Button, EmptyState, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { serviceFieldsFromForm } from "../_components/service-form-data";
 
 export function NewServiceForm({ teams }: { teams: { slug: string; name: string }[] }) {
   const trpc = useTRPC();
@@ -16,19 +17,8 @@ export function NewServiceForm({ teams }: { teams: { slug: string; name: string 
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => String(f.get(k) ?? "");
-    create.mutate({
-      slug: text("slug"),
-      name: text("name"),
-      description: text("description"),
-      teamSlug: text("teamSlug"),
-      tier: Number(text("tier")),
-      lifecycle: text("lifecycle") as "experimental",
-      type: text("type") || "service",
-      language: text("language").trim() || null,
-      repositoryUrl: text("repositoryUrl"),
-      runbookUrl: text("runbookUrl"),
-      tags: text("tags").split(",").map((t) => t.trim()).filter(Boolean),
-    });
+    const fields = serviceFieldsFromForm(f);
+    create.mutate({ ...fields, type: fields.type || "service", slug: text("slug"), teamSlug: text("teamSlug") });
   }
   const tagErrors = Object.entries(errors).find(([k]) => k.startsWith("tags"))?.[1];
   return (

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button, Card, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { serviceFieldsFromForm } from "@/app/(portal)/catalog/_components/service-form-data";
 import type { ServiceDetail } from "@/server/catalog/service-pages";
 
 export function EditService({ service }: { service: ServiceDetail }) {
@@ -41,21 +42,7 @@ function EditForm({ service, onDone }: { service: ServiceDetail; onDone: () => v
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    const text = (k: string) => String(f.get(k) ?? "");
-    update.mutate({
-      slug: service.slug,
-      changes: {
-        name: text("name"),
-        description: text("description"),
-        tier: Number(text("tier")),
-        lifecycle: text("lifecycle") as "experimental" | "production" | "deprecated",
-        type: text("type"),
-        language: text("language").trim() || null,
-        repositoryUrl: text("repositoryUrl"),
-        runbookUrl: text("runbookUrl"),
-        tags: text("tags").split(",").map((t) => t.trim()).filter(Boolean),
-      },
-    });
+    update.mutate({ slug: service.slug, changes: serviceFieldsFromForm(f) });
   }
 
   const tagErrors = Object.entries(errors).find(([k]) => k.startsWith("tags"))?.[1];
