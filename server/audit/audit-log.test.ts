@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { canonicalJson, DeferredAudit, recordAudit, verifyAuditChain } from "./audit-log";
+import { sql, sqlTransaction } from "../sql";
+import { canonicalJson, recordAudit, recordAudits, verifyAuditChain } from "./audit-log";
 
 const actor = { id: null, label: "test" };
 
@@ -30,32 +33,51 @@ describe("audit chain", () => {
     expect(result).toMatchObject({ ok: true, checked: 23 });
   });
 
-  it("a deferred batch appends in order, chained to concurrent single appends, and the chain verifies", async () => {
+  it("a plain-SQL transaction's records go in one append at its end, in order, chained to concurrent appends", async () => {
     const db = getDb();
     const before = await db.auditEvent.count();
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        db.$transaction(async (tx) => {
-          const audit = new DeferredAudit();
-          audit.add({ actor, action: "batch.first", subjectType: "batch", subjectId: `b${i}`, after: { step: 1, at: new Date(0) } });
-          audit.add({ actor, action: "batch.second", subjectType: "batch", subjectId: `b${i}`, before: { step: 1 }, after: { step: 2 } });
-          await recordAudit(tx, { actor, action: "single", subjectType: "batch", subjectId: `s${i}` });
-          await audit.flush(tx);
-          await audit.flush(tx); // already flushed: writes nothing more
-        }),
+        Promise.all([
+          sqlTransaction(db, async (tx) => {
+            await recordAudit(tx, { actor, action: "batch.first", subjectType: "batch", subjectId: `b${i}`, after: { step: 1, at: new Date(0) } });
+            await recordAudits(tx, [
+              { actor, action: "batch.second", subjectType: "batch", subjectId: `b${i}`, before: { step: 1 }, after: { step: 2 } },
+              { actor, action: "batch.third", subjectType: "batch", subjectId: `b${i}` },
+            ]);
+            // Deferred: not in the table until the transaction's last statement.
+            expect(await tx.rows(sql`SELECT 1 FROM "AuditEvent" WHERE "subjectId" = ${`b${i}`}`)).toHaveLength(0);
+          }),
+          db.$transaction((tx) => recordAudit(tx, { actor, action: "single", subjectType: "batch", subjectId: `s${i}` })),
+        ]),
       ),
     );
     const rows = await db.auditEvent.findMany({ where: { subjectType: "batch" }, orderBy: { seq: "asc" } });
-    expect(rows).toHaveLength(24);
-    expect(await db.auditEvent.count()).toBe(before + 24);
+    expect(rows).toHaveLength(32);
+    expect(await db.auditEvent.count()).toBe(before + 32);
     for (let i = 0; i < 8; i++) {
       const mine = rows.filter((r) => r.subjectId === `b${i}`);
-      expect(mine.map((r) => r.action)).toEqual(["batch.first", "batch.second"]);
+      expect(mine.map((r) => r.action)).toEqual(["batch.first", "batch.second", "batch.third"]);
+      // One append: consecutive in the chain.
+      expect(mine[1].seq).toBe(mine[0].seq + 1n);
+      expect(mine[2].seq).toBe(mine[1].seq + 1n);
       expect(mine[1].prevHash).toBe(mine[0].hash);
       expect(mine[0].after).toEqual({ step: 1, at: new Date(0).toISOString() });
       expect(mine[0].before).toBeNull();
     }
     expect(await verifyAuditChain(db, 5)).toMatchObject({ ok: true });
+  });
+
+  it("a plain-SQL transaction that fails writes no audit record", async () => {
+    const db = getDb();
+    const before = await db.auditEvent.count();
+    await expect(
+      sqlTransaction(db, async (tx) => {
+        await recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "y" });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await db.auditEvent.count()).toBe(before);
   });
 
   it("detects a modified row", async () => {
@@ -64,7 +86,9 @@ describe("audit chain", () => {
     await db.$executeRaw`UPDATE "AuditEvent" SET after = '{"n": 999}' WHERE seq = ${rows[1].seq}`;
     const result = await verifyAuditChain(db);
     expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[1].seq, problem: "modified" });
+    // Start the next test from an empty log: wiping the records means wiping the head too.
     await db.$executeRaw`DELETE FROM "AuditEvent"`;
+    await db.$executeRaw`DELETE FROM "AuditHead"`;
   });
 
   it("detects a deleted row", async () => {
@@ -74,6 +98,32 @@ describe("audit chain", () => {
     await db.auditEvent.delete({ where: { seq: rows[2].seq } });
     const result = await verifyAuditChain(db);
     expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[3].seq, problem: "missing-predecessor" });
+  });
+
+  it("detects records cut off the end of the chain", async () => {
+    const db = getDb();
+    await db.$executeRaw`DELETE FROM "AuditEvent"`;
+    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await appendMany(3);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 3 });
+    const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    await db.auditEvent.delete({ where: { seq: rows[2].seq } });
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 2, brokenAtSeq: rows[1].seq + 1n, problem: "truncated" });
+    await db.$executeRaw`DELETE FROM "AuditEvent"`;
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 0, problem: "truncated" });
+  });
+
+  it("a chain begun before the head existed continues from its newest record", async () => {
+    const db = getDb();
+    await db.$executeRaw`DELETE FROM "AuditEvent"`;
+    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await appendMany(2);
+    // As the migration that introduced the head found an existing log: records, no head row. Run its own SQL.
+    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    const migration = readFileSync(path.join(__dirname, "../../prisma/migrations/20261201131012_audit_head/migration.sql"), "utf8");
+    await db.$executeRawUnsafe(migration.slice(migration.indexOf("INSERT INTO")));
+    await appendMany(2);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 4 });
   });
 
   it("rolls back with the transaction it belongs to", async () => {

@@ -1,10 +1,10 @@
 // Tamper-evident audit log: each record carries the hash of the previous one (a hash chain).
-// Appends are serialised with a transaction-scoped advisory lock so concurrent writers cannot fork the chain.
+// Appends are serialised on the chain's head row (see recordAudits) so concurrent writers cannot fork the chain.
 import { createHash } from "node:crypto";
-import { Prisma, type Db, type Tx } from "../db";
+import type { Db, Tx } from "../db";
+import { join, raw, sql, sqlOf, type AnyTx, type DeferredWrite, type Sql } from "../sql";
 
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
-const AUDIT_LOCK_KEY = 0x41554454; // "AUDT"
 
 export type Actor = { id: string | null; label: string };
 export const systemActor = (name: string): Actor => ({ id: null, label: `system:${name}` });
@@ -41,8 +41,9 @@ export function canonicalJson(value: unknown): string {
     .join(",")}}`;
 }
 
-export function auditHash(prevHash: string, f: HashedFields): string {
-  const body = canonicalJson({
+/** The canonical text of a record's hashed fields. */
+function hashedBody(f: HashedFields): string {
+  return canonicalJson({
     actorId: f.actorId,
     actorLabel: f.actorLabel,
     action: f.action,
@@ -52,74 +53,95 @@ export function auditHash(prevHash: string, f: HashedFields): string {
     after: f.after,
     createdAt: f.createdAt.toISOString(),
   });
-  return createHash("sha256").update(prevHash).update("\n").update(body).digest("hex");
+}
+
+export function auditHash(prevHash: string, f: HashedFields): string {
+  return createHash("sha256").update(prevHash).update("\n").update(hashedBody(f)).digest("hex");
 }
 
 /** Plain JSON (dates as ISO strings, undefined dropped): what Postgres will hand back. */
 const toJson = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
 /** Appends an audit record. Call inside the transaction that makes the change. */
-export async function recordAudit(tx: Tx, entry: AuditEntry) {
+export async function recordAudit(tx: AnyTx, entry: AuditEntry) {
   await recordAudits(tx, [entry]);
 }
 
 /**
- * Appends several audit records in one go (in the given order), taking the chain lock once. Transactions that
- * change several things collect their entries in a DeferredAudit and flush it as their last statement: the global
- * chain lock is then held only for the lock, the head read and one insert before the commit, not for the whole
- * transaction, which is what serialises concurrent writers.
+ * Appends several audit records (in the given order). The chain's head is one row ("AuditHead"), updated by the
+ * same statement that inserts the records: that statement waits for the previous appender's row lock, then works
+ * on the head as that appender committed it (an upsert always sees the newest version), computes the hashes in
+ * SQL and inserts the records. Appends are thus serialised by the head row's lock, held from that statement to
+ * the commit. In a sqlTransaction the append is a deferred write, sent with the transaction's last statement
+ * (the lock is held for the shortest possible time, and all of the transaction's records go in one append);
+ * in a Prisma transaction it runs at once. Either way the records are not readable until the commit.
  */
-export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]) {
-  if (entries.length === 0) return;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
-  // Raw SQL on this path: it runs in every state change, and Prisma's per-query compile dominates these tiny statements.
-  const last = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM "AuditEvent" ORDER BY seq DESC LIMIT 1`;
-  let prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
-  const createdAt = new Date();
-  const rows = entries.map((entry) => {
-    const fields: HashedFields = {
-      actorId: entry.actor.id,
-      actorLabel: entry.actor.label,
-      action: entry.action,
-      subjectType: entry.subjectType,
-      subjectId: entry.subjectId,
-      before: toJson(entry.before),
-      after: toJson(entry.after),
-      createdAt,
-    };
-    const hash = auditHash(prevHash, fields);
-    const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
-    // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
-    const row = Prisma.sql`(${fields.actorId}, ${fields.actorLabel}, ${fields.action}, ${fields.subjectType}, ${fields.subjectId},
-      ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb, (${createdAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'), ${prevHash}, ${hash})`;
-    prevHash = hash;
-    return row;
-  });
-  // One multi-row INSERT: rows get their seq in list order, so the chain order is the order of `entries`.
-  await tx.$executeRaw`
-    INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
-    VALUES ${Prisma.join(rows)}`;
+export async function recordAudits(tx: AnyTx, entries: readonly AuditEntry[]) {
+  if (entries.length > 0) await sqlOf(tx).defer(AUDIT_APPEND, entries);
 }
 
-/** Audit entries collected during a transaction, appended together by flush() at its end (see recordAudits). */
-export class DeferredAudit {
-  private readonly entries: AuditEntry[] = [];
-  add(entry: AuditEntry) {
-    this.entries.push(entry);
-  }
-  async flush(tx: Tx) {
-    const entries = this.entries.splice(0);
-    await recordAudits(tx, entries);
-  }
-}
+/** sha256(prev || "\n" || body) as hex, in SQL: the same bytes auditHash() hashes. */
+const chained = (prev: Sql, body: Sql) => sql`encode(sha256(convert_to(${prev} || chr(10) || ${body}, 'UTF8')), 'hex')`;
+
+const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
+  name: "audit",
+  ctes(batches, p) {
+    const entries = batches.flat();
+    const createdAt = new Date();
+    const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+    const rows = entries.map((entry, i) => {
+      const fields: HashedFields = {
+        actorId: entry.actor.id,
+        actorLabel: entry.actor.label,
+        action: entry.action,
+        subjectType: entry.subjectType,
+        subjectId: entry.subjectId,
+        before: toJson(entry.before),
+        after: toJson(entry.after),
+        createdAt,
+      };
+      return sql`(${i + 1}::int, ${hashedBody(fields)}::text, ${fields.actorId}::text, ${fields.actorLabel}::text, ${fields.action}::text,
+        ${fields.subjectType}::text, ${fields.subjectId}::text, ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb)`;
+    });
+    const [input, head, chain, insert] = ["input", "head", "chain", "insert"].map((n) => raw(`${p}${n}`));
+    // The hash after every record, starting from `start` (a correlated value: the head's hash before this append).
+    const finalHash = (start: Sql) => sql`(WITH RECURSIVE c (n, hash) AS (
+        SELECT 0, ${start} UNION ALL SELECT c.n + 1, ${chained(sql`c.hash`, sql`i.body`)} FROM c JOIN ${input} i ON i.n = c.n + 1)
+      SELECT hash FROM c ORDER BY n DESC LIMIT 1)`;
+    // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
+    return [
+      sql`${input} (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after) AS (VALUES ${join(rows)})`,
+      sql`${head} AS (
+        INSERT INTO "AuditHead" (id, "prevHash", hash, "updatedAt") VALUES (1, ${AUDIT_GENESIS_HASH}::text, ${finalHash(sql`${AUDIT_GENESIS_HASH}::text`)}, now())
+        ON CONFLICT (id) DO UPDATE SET "prevHash" = "AuditHead".hash, hash = ${finalHash(sql`"AuditHead".hash`)}, "updatedAt" = now()
+        RETURNING "prevHash" AS h0)`,
+      sql`${chain} (n, prev, hash) AS (
+        SELECT 0, NULL::text, h0 FROM ${head}
+        UNION ALL
+        SELECT c.n + 1, c.hash, ${chained(sql`c.hash`, sql`i.body`)} FROM ${chain} c JOIN ${input} i ON i.n = c.n + 1)`,
+      sql`${insert} AS (
+        INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
+        SELECT i.actor_id, i.actor_label, i.action, i.subject_type, i.subject_id, i.before, i.after,
+               (${createdAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash
+          FROM ${input} i JOIN ${chain} c ON c.n = i.n
+         ORDER BY i.n)`,
+    ];
+  },
+};
 
 export type AuditVerification =
   | { ok: true; checked: number; headHash: string }
-  | { ok: false; checked: number; brokenAtSeq: bigint; problem: "modified" | "missing-predecessor" };
+  | { ok: false; checked: number; brokenAtSeq: bigint; problem: "modified" | "missing-predecessor" | "truncated" };
 
-/** Walks the whole chain in order: a modified row breaks its own hash, a deleted row breaks the next link. */
+/**
+ * Walks the whole chain in order: a modified row breaks its own hash, a deleted row breaks the next link, and
+ * records cut off the end leave the head pointing at a hash the walk never reaches ("truncated", reported at the
+ * seq after the last record found). The head is read first: records appended during the walk come after it.
+ */
 export async function verifyAuditChain(db: Db | Tx, batchSize = 2000): Promise<AuditVerification> {
+  const head = await db.auditHead.findUnique({ where: { id: 1 }, select: { hash: true } });
   let prevHash = AUDIT_GENESIS_HASH;
+  let reachedHead = !head || head.hash === AUDIT_GENESIS_HASH;
   let checked = 0;
   let after: bigint | undefined;
   for (;;) {
@@ -142,9 +164,14 @@ export async function verifyAuditChain(db: Db | Tx, batchSize = 2000): Promise<A
       });
       if (expected !== row.hash) return { ok: false, checked, brokenAtSeq: row.seq, problem: "modified" };
       prevHash = row.hash;
+      reachedHead ||= row.hash === head?.hash;
       checked++;
     }
-    if (rows.length < batchSize) return { ok: true, checked, headHash: prevHash };
-    after = rows[rows.length - 1].seq;
+    if (rows.length === batchSize) {
+      after = rows[rows.length - 1].seq;
+      continue;
+    }
+    if (!reachedHead) return { ok: false, checked, brokenAtSeq: (rows.at(-1)?.seq ?? after ?? 0n) + 1n, problem: "truncated" };
+    return { ok: true, checked, headHash: prevHash };
   }
 }

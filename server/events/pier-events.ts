@@ -2,7 +2,7 @@
 // Consumers (DORA projection, notification routing, …) subscribe in server/events/fanout.ts.
 // Where a CDEvents type exists, `cdeventType` names it so DORA and external sinks speak the canonical model.
 import type { Prisma } from "@/generated/prisma/client";
-import type { Tx } from "../db";
+import type { AnyTx } from "../sql";
 import { writeOutbox } from "../outbox/outbox";
 import { QUEUES } from "../platform/queues";
 
@@ -70,7 +70,7 @@ export function labelsFor(e: Pick<PierEvent, "type" | "severity" | "subject">, e
 }
 
 /** Writes the event to the outbox inside the caller's transaction (same commit as the state change). */
-export async function emitPierEvent(tx: Tx, event: Omit<PierEvent, "id" | "labels" | "occurredAt" | "cdeventType"> & {
+export async function emitPierEvent(tx: AnyTx, event: Omit<PierEvent, "id" | "labels" | "occurredAt" | "cdeventType"> & {
   labels?: Record<string, string>;
   occurredAt?: string;
 }) {

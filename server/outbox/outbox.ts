@@ -3,7 +3,7 @@
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
 import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+import { join, newId, raw, sql, sqlOf, type AnyTx, type DeferredWrite } from "../sql";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
@@ -11,16 +11,23 @@ import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
 export type OutboxMessage = { type: string; payload: Record<string, unknown>; queue?: string };
 export type OutboxJobData = { outboxId: string; type: string; payload: Record<string, unknown> };
 
-/** Writes an outbox row. Call inside the caller's transaction. */
-export async function writeOutbox(tx: Tx, message: OutboxMessage) {
-  return tx.outboxEvent.create({
-    data: {
-      queue: message.queue ?? QUEUES.events,
-      type: message.type,
-      payload: message.payload as Prisma.InputJsonValue,
-    },
-    select: { id: true },
-  });
+const OUTBOX_INSERT: DeferredWrite<OutboxMessage & { id: string }> = {
+  name: "outbox",
+  ctes: (rows, prefix) => [
+    sql`${raw(`${prefix}insert`)} AS (INSERT INTO "OutboxEvent" (id, queue, type, payload) VALUES ${join(
+      rows.map((m) => sql`(${m.id}::text, ${m.queue ?? QUEUES.events}::text, ${m.type}::text, ${JSON.stringify(m.payload)}::jsonb)`),
+    )})`,
+  ],
+};
+
+/**
+ * Writes an outbox row inside the caller's transaction; its id comes back at once. Every state change writes one
+ * or more, so it is a deferred write: in a sqlTransaction all of them go in one statement before COMMIT.
+ */
+export async function writeOutbox(tx: AnyTx, message: OutboxMessage): Promise<{ id: string }> {
+  const id = newId();
+  await sqlOf(tx).defer(OUTBOX_INSERT, { ...message, id });
+  return { id };
 }
 
 export type DispatchOptions = {
