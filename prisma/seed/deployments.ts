@@ -70,6 +70,7 @@ export async function seedDeployments(db: Db) {
         status: h.status,
         requesterId: h.requester,
         approvalsRequired: required,
+        approvedBy: h.approvers,
         policySnapshot: snapshot as unknown as Prisma.InputJsonObject,
         riskScore: h.env === "prod" ? 55 : 20,
         riskReasons: [{ factor: "environment", points: h.env === "prod" ? 30 : 10, detail: `${h.env} environment` }],

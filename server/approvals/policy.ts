@@ -2,7 +2,7 @@
 // and the snapshot stored on the request so later policy edits do not change a request in flight.
 import type { ApprovalPolicy, Role } from "@/generated/prisma/client";
 import type { Db, Tx } from "../db";
-import { hasRole, type SessionUser } from "../identity/roles";
+import { ROLE_RANK, type SessionUser } from "../identity/roles";
 
 export type PolicySnapshot = {
   policyId: string | null;
@@ -76,6 +76,32 @@ export async function resolvePolicy(
 }
 
 export type Eligibility = { ok: true } | { ok: false; reason: string };
+const ELIGIBLE: Eligibility = Object.freeze({ ok: true });
+
+/**
+ * Who may approve one request under its policy, in the form a check needs: the requester (never), the lowest role
+ * that may, and the teams whose members may. Built once per request; `mayApprove` is the check itself.
+ */
+export type ApproverRule = { requesterId: string; minRank: number; teamIds: string[]; policy: PolicySnapshot };
+
+export function approverRule(policy: PolicySnapshot, request: { requesterId: string; owningTeamId: string }): ApproverRule {
+  const teamIds = [policy.allowOwningTeam ? request.owningTeamId : null, policy.approverTeamId].filter((t): t is string => !!t);
+  return { requesterId: request.requesterId, minRank: policy.approverRole ? ROLE_RANK[policy.approverRole] : Infinity, teamIds, policy };
+}
+
+/** The check itself (allocation-free: the inbox runs it for every pending request and every caller). */
+export function mayApprove(user: Pick<SessionUser, "id" | "role" | "teamIds">, rule: ApproverRule): boolean {
+  if (user.id === rule.requesterId) return false;
+  if (ROLE_RANK[user.role] >= rule.minRank) return true;
+  for (const t of rule.teamIds) if (user.teamIds.includes(t)) return true;
+  return false;
+}
+
+/** Why `user` may not approve (for a user mayApprove refuses). */
+export function whyNotApprover(user: Pick<SessionUser, "id">, rule: ApproverRule): string {
+  if (user.id === rule.requesterId) return "You requested this deployment, so you cannot approve it";
+  return `The policy "${rule.policy.name}" lets ${describeApprovers(rule.policy)} approve`;
+}
 
 /** May `user` approve a request of `requesterId` for a service owned by `owningTeamId` under `policy`? */
 export function approverEligibility(
@@ -83,11 +109,8 @@ export function approverEligibility(
   policy: PolicySnapshot,
   request: { requesterId: string; owningTeamId: string },
 ): Eligibility {
-  if (user.id === request.requesterId) return { ok: false, reason: "You requested this deployment, so you cannot approve it" };
-  if (policy.approverRole && hasRole(user, policy.approverRole)) return { ok: true };
-  if (policy.allowOwningTeam && user.teamIds.includes(request.owningTeamId)) return { ok: true };
-  if (policy.approverTeamId && user.teamIds.includes(policy.approverTeamId)) return { ok: true };
-  return { ok: false, reason: `The policy "${policy.name}" lets ${describeApprovers(policy)} approve` };
+  const rule = approverRule(policy, request);
+  return mayApprove(user, rule) ? ELIGIBLE : { ok: false, reason: whyNotApprover(user, rule) };
 }
 
 export function describeApprovers(policy: PolicySnapshot): string {

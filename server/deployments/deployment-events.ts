@@ -1,9 +1,9 @@
 // The Pier event every deployment transition announces (server/events/pier-events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
-import type { DeploymentStatus } from "@/generated/prisma/enums";
-import type { DeploymentRequest } from "@/generated/prisma/client";
-import type { Tx } from "../db";
+import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
 import { env } from "../env";
+import { notFound } from "../errors";
+import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
 import { emitPierEvent, type PierEvent, type PierEventType } from "../events/pier-events";
 
@@ -33,14 +33,19 @@ const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
 export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;
 
 /** Loads what an event about the request needs (inside the transaction that changes it). */
-export async function loadEventSubject(tx: Tx, requestId: string) {
-  return tx.deploymentRequest.findUniqueOrThrow({
-    where: { id: requestId },
-    include: {
-      service: { select: { id: true, slug: true, name: true, tier: true, teamId: true, team: { select: { slug: true } } } },
-      environment: { select: { id: true, name: true, isProduction: true } },
-    },
-  });
+export async function loadEventSubject(tx: AnyTx, requestId: string): Promise<EventRequest & EventContext> {
+  const [r] = await sqlOf(tx).rows<EventRequest & { service: EventContext["service"]; environment: EventContext["environment"] }>(sql`
+    SELECT r.id, r.version, r."previousVersion", r."requesterId", r.strategy::text AS strategy, r."breakGlass", r."breakGlassReason",
+           r."rollbackOfId", r.status::text AS status,
+           json_build_object('id', s.id, 'slug', s.slug, 'name', s.name, 'tier', s.tier, 'teamId', s."teamId", 'team', json_build_object('slug', t.slug)) AS service,
+           json_build_object('id', e.id, 'name', e.name, 'isProduction', e."isProduction") AS environment
+      FROM "DeploymentRequest" r
+      JOIN "Service" s ON s.id = r."serviceId"
+      JOIN "Team" t ON t.id = s."teamId"
+      JOIN "Environment" e ON e.id = r."environmentId"
+     WHERE r.id = ${requestId}`);
+  if (!r) throw notFound("Deployment request");
+  return r;
 }
 
 /** The service/environment an event's subject names: callers that already loaded them pass them in. */
@@ -50,17 +55,24 @@ export type EventContext = {
 };
 
 /** The request columns the event reads (the row as it is after the change). */
-type EventRequest = Pick<
-  DeploymentRequest,
-  "id" | "version" | "previousVersion" | "requesterId" | "strategy" | "breakGlass" | "breakGlassReason" | "rollbackOfId" | "status"
->;
+type EventRequest = {
+  id: string;
+  version: string;
+  previousVersion: string | null;
+  requesterId: string;
+  strategy: DeploymentStrategy;
+  breakGlass: boolean;
+  breakGlassReason: string | null;
+  rollbackOfId: string | null;
+  status: DeploymentStatus;
+};
 
 /**
  * Emits the event for the request. `loaded` (the request row as changed in this transaction plus its context)
  * saves reloading it; without it the request is read back inside the transaction.
  */
 export async function emitDeploymentEvent(
-  tx: Tx,
+  tx: AnyTx,
   type: PierEventType,
   requestId: string,
   actor: Actor,

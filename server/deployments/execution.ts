@@ -94,7 +94,7 @@ async function startRun(db: Db, requestId: string) {
   try {
     return await db.$transaction(async (tx) => {
       const now = new Date();
-      await transition(tx, requestId, ["queued"], "deploying", { actor: workerActor, data: { startedAt: now, heartbeatAt: now, progress: 0, attempt: { increment: 1 } } });
+      await transition(tx, requestId, ["queued"], "deploying", { actor: workerActor, data: { startedAt: now, heartbeatAt: now, progress: 0, incrementAttempt: true } });
       return tx.deploymentRequest.findUniqueOrThrow({
         where: { id: requestId },
         include: { service: { select: { slug: true, name: true } }, environment: { select: { name: true } } },

@@ -1,45 +1,52 @@
 // From approval to the queue: wait timers, scheduled windows and freezes decide when an approved request is queued.
 // Queueing writes an outbox row for the deployments queue in the same transaction, so a job is never lost.
-import type { Db, Tx } from "../db";
-import type { DeploymentRequest, FreezeWindow } from "@/generated/prisma/client";
-import type { Actor, DeferredAudit } from "../audit/audit-log";
+import type { Db } from "../db";
+import type { FreezeWindow } from "@/generated/prisma/client";
+import { notFound } from "../errors";
+import { sql, sqlOf, type AnyTx } from "../sql";
+import type { Actor } from "../audit/audit-log";
 import { systemActor } from "../audit/audit-log";
 import { activeFreeze, describeFreezeWindow } from "../approvals/freeze-windows";
 import { writeOutbox } from "../outbox/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
 import type { EventContext } from "./deployment-events";
-import { transition } from "./state-machine";
+import { transition, TRANSITIONED_COLUMNS, type TransitionedRequest } from "./state-machine";
 import type { PolicySnapshot } from "../approvals/policy";
 
 export const EXECUTE_JOB = "deployment.execute";
 
 /** The job that makes a worker run the request (delivered through the outbox to QUEUES.deployments). */
-export async function enqueueExecution(tx: Tx, requestId: string, attempt: number) {
+export async function enqueueExecution(tx: AnyTx, requestId: string, attempt: number) {
   return writeOutbox(tx, { queue: QUEUES.deployments, type: EXECUTE_JOB, payload: { requestId, attempt } });
 }
 
 /**
  * What a caller that already locked and loaded the request in this transaction passes to skip reloading it:
- * the row (as locked, or as its own update returned it), the event context, and where to collect audit records.
+ * the row (as locked, or as its own update returned it) and the event context.
  */
-export type Preloaded<R> = { request: R; context: EventContext; audit?: DeferredAudit };
+export type Preloaded<R> = { request: R; context: EventContext };
 
-type ApprovalRow = Pick<DeploymentRequest, "status" | "revision" | "policySnapshot" | "scheduledFrom" | "breakGlass" | "rollbackOfId">;
-type QueueRow = Pick<DeploymentRequest, "status" | "revision" | "notBefore" | "breakGlass" | "rollbackOfId" | "environmentId" | "attempt">;
+type ApprovalRow = Pick<TransitionedRequest, "status" | "revision" | "policySnapshot" | "scheduledFrom" | "breakGlass" | "rollbackOfId">;
+type QueueRow = Pick<TransitionedRequest, "status" | "revision" | "notBefore" | "breakGlass" | "rollbackOfId" | "environmentId" | "attempt">;
+
+/** The request as the scheduling steps need it, when the caller did not load it. */
+async function loadRequest(tx: AnyTx, requestId: string) {
+  const [r] = await sqlOf(tx).rows<TransitionedRequest>(sql`SELECT ${TRANSITIONED_COLUMNS} FROM "DeploymentRequest" WHERE id = ${requestId}`);
+  if (!r) throw notFound("Deployment request");
+  return r;
+}
 
 /** pending_approval|draft → approved, with the earliest start from the wait timer and the scheduled window. */
 export async function markApproved(
-  tx: Tx,
+  tx: AnyTx,
   requestId: string,
   actor: Actor,
   eventData: Record<string, unknown> = {},
   now = new Date(),
   pre?: Preloaded<ApprovalRow>,
 ) {
-  const r =
-    pre?.request ??
-    (await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId }, select: { policySnapshot: true, scheduledFrom: true, breakGlass: true, rollbackOfId: true } }));
+  const r = pre?.request ?? (await loadRequest(tx, requestId));
   const policy = r.policySnapshot as unknown as PolicySnapshot;
   // Break-glass and rollbacks are urgent by definition: no wait timer.
   const waitMs = r.breakGlass || r.rollbackOfId ? 0 : (policy.waitTimerMinutes ?? 0) * 60_000;
@@ -50,7 +57,6 @@ export async function markApproved(
     eventData: { ...eventData, notBefore: notBefore.toISOString() },
     locked: pre && { status: pre.request.status, revision: pre.request.revision },
     context: pre?.context,
-    audit: pre?.audit,
   });
   // The row our own update returned is current: this transaction holds its lock.
   return queueIfDue(tx, requestId, actor, now, pre && { ...pre, request: updated });
@@ -59,24 +65,21 @@ export async function markApproved(
 export type QueueDecision = "queued" | "waiting" | "frozen" | "not_approved";
 
 /** approved → queued when its time has come and no freeze is on (break-glass and rollbacks ignore freezes). */
-export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded<QueueRow>): Promise<QueueDecision> {
-  const r =
-    pre?.request ??
-    (await tx.deploymentRequest.findUniqueOrThrow({
-      where: { id: requestId },
-      select: { status: true, notBefore: true, breakGlass: true, rollbackOfId: true, environmentId: true, attempt: true },
-    }));
+export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded<QueueRow>): Promise<QueueDecision> {
+  const run = sqlOf(tx);
+  const r = pre?.request ?? (await loadRequest(tx, requestId));
   if (r.status !== "approved") return "not_approved";
   if (r.notBefore && r.notBefore > now) return "waiting";
   if (!r.breakGlass && !r.rollbackOfId) {
-    // Raw SQL: this runs on every approval that completes a policy, and the rows map 1:1 onto the model.
-    const windows = await tx.$queryRaw<FreezeWindow[]>`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`;
+    const windows = await run.rows<FreezeWindow>(sql`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`);
     const freeze = activeFreeze(windows, now);
     if (freeze) {
       const message = `Held by freeze window ${describeFreezeWindow(freeze)}`;
       // The sweep re-checks every few seconds: log the hold once, not on every pass.
-      const last = await tx.deploymentLog.findFirst({ where: { requestId }, orderBy: { id: "desc" }, select: { message: true } });
-      if (last?.message !== message) await tx.deploymentLog.create({ data: { requestId, level: "warn", message } });
+      await run.run(sql`
+        INSERT INTO "DeploymentLog" ("requestId", level, message)
+        SELECT ${requestId}, 'warn', ${message}
+         WHERE (SELECT message FROM "DeploymentLog" WHERE "requestId" = ${requestId} ORDER BY id DESC LIMIT 1) IS DISTINCT FROM ${message}`);
       return "frozen";
     }
   }
@@ -85,7 +88,6 @@ export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = 
     data: { queuedAt: now },
     locked: pre && { status: pre.request.status, revision: pre.request.revision },
     context: pre?.context,
-    audit: pre?.audit,
   });
   await enqueueExecution(tx, requestId, r.attempt);
   return "queued";

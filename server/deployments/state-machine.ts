@@ -1,9 +1,10 @@
 // The deployment request state machine (ARCHITECTURE rule 2). Every status change goes through transition():
 // it locks the row (SELECT … FOR UPDATE), checks the current state against the caller's expectation and the table
 // of legal moves, bumps `revision`, and writes the audit record and the Pier event in the same transaction.
-import type { DeploymentStatus } from "@/generated/prisma/enums";
-import type { Prisma, Tx } from "../db";
-import { recordAudit, type Actor, type DeferredAudit } from "../audit/audit-log";
+import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
+import type { Prisma } from "../db";
+import { join, raw, sql, sqlOf, type AnyTx } from "../sql";
+import { recordAudit, type Actor } from "../audit/audit-log";
 import { conflict, notFound } from "../errors";
 import { emitDeploymentEvent, EVENT_FOR_STATUS, type EventContext } from "./deployment-events";
 
@@ -53,10 +54,52 @@ export const STATUS_LABEL: Record<DeploymentStatus, string> = {
 
 export const isLegalTransition = (from: DeploymentStatus, to: DeploymentStatus) => TRANSITIONS[from].includes(to);
 
+/** Columns a transition may change besides status and revision. */
+export type TransitionData = {
+  finishedAt?: Date | null;
+  notBefore?: Date | null;
+  queuedAt?: Date | null;
+  startedAt?: Date | null;
+  heartbeatAt?: Date | null;
+  progress?: number;
+  /** attempt = attempt + 1 (a run starts). */
+  incrementAttempt?: boolean;
+};
+
+const DATA_COLUMNS = ["finishedAt", "notBefore", "queuedAt", "startedAt", "heartbeatAt", "progress"] as const;
+
+/** The request columns a transition hands back (the row as it is after the change). */
+export type TransitionedRequest = {
+  id: string;
+  status: DeploymentStatus;
+  revision: number;
+  serviceId: string;
+  environmentId: string;
+  version: string;
+  previousVersion: string | null;
+  requesterId: string;
+  strategy: DeploymentStrategy;
+  breakGlass: boolean;
+  breakGlassReason: string | null;
+  rollbackOfId: string | null;
+  autoRollback: boolean;
+  policySnapshot: Prisma.JsonValue;
+  scheduledFrom: Date | null;
+  notBefore: Date | null;
+  attempt: number;
+  executor: string;
+  finishedAt: Date | null;
+};
+
+/** The SELECT/RETURNING list for TransitionedRequest (enums as text: Prisma cannot read them raw). */
+export const TRANSITIONED_COLUMNS = raw(`id, status::text AS status, revision, "serviceId", "environmentId", version, "previousVersion",
+  "requesterId", strategy::text AS strategy, "breakGlass", "breakGlassReason", "rollbackOfId", "autoRollback", "policySnapshot",
+  "scheduledFrom", "notBefore", attempt, executor, "finishedAt"`);
+
 export type TransitionOptions = {
   actor: Actor;
   /** Other columns to change with the status (timestamps, progress, …). */
-  data?: Omit<Prisma.DeploymentRequestUncheckedUpdateInput, "status" | "revision">;
+  data?: TransitionData;
   /** When set, the row must still be at this revision (optimistic check for callers that read earlier). */
   expectedRevision?: number;
   /** Extra facts for the event's data (eligibleApproverIds, reason, …) and the audit record. */
@@ -70,19 +113,23 @@ export type TransitionOptions = {
   locked?: { status: DeploymentStatus; revision: number };
   /** The request's service/environment, already loaded: the event is built without reloading the request. */
   context?: EventContext;
-  /** Collects the audit record for a flush at the end of the transaction instead of writing it now. */
-  audit?: DeferredAudit;
 };
 
 /** Locks the request row for the rest of the transaction and returns its status and revision. */
-export async function lockRequest(tx: Tx, requestId: string) {
-  const rows = await tx.$queryRaw<{ status: DeploymentStatus; revision: number }[]>`
-    SELECT status::text AS status, revision FROM "DeploymentRequest" WHERE id = ${requestId} FOR UPDATE`;
+export async function lockRequest(tx: AnyTx, requestId: string) {
+  const rows = await sqlOf(tx).rows<{ status: DeploymentStatus; revision: number }>(sql`
+    SELECT status::text AS status, revision FROM "DeploymentRequest" WHERE id = ${requestId} FOR UPDATE`);
   if (rows.length === 0) throw notFound("Deployment request");
   return rows[0];
 }
 
-export async function transition(tx: Tx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
+function setClauses(data: TransitionData = {}) {
+  const sets = DATA_COLUMNS.filter((c) => data[c] !== undefined).map((c) => sql`${raw(`"${c}"`)} = ${data[c]}`);
+  if (data.incrementAttempt) sets.push(sql`attempt = attempt + 1`);
+  return sets;
+}
+
+export async function transition(tx: AnyTx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
   const current = opts.locked ?? (await lockRequest(tx, requestId));
   if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision) {
     throw conflict("This request changed while you were looking at it; reload and try again");
@@ -90,20 +137,19 @@ export async function transition(tx: Tx, requestId: string, from: readonly Deplo
   if (!from.includes(current.status) || !isLegalTransition(current.status, to)) {
     throw conflict(`This request is ${STATUS_LABEL[current.status]} and cannot become ${STATUS_LABEL[to]}`);
   }
-  const updated = await tx.deploymentRequest.update({
-    where: { id: requestId },
-    data: { ...opts.data, status: to, revision: { increment: 1 } },
-  });
-  const entry = {
+  const [updated] = await sqlOf(tx).rows<TransitionedRequest>(sql`
+    UPDATE "DeploymentRequest"
+       SET ${join([sql`status = ${to}::"DeploymentStatus"`, sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`, ...setClauses(opts.data)])}
+     WHERE id = ${requestId}
+    RETURNING ${TRANSITIONED_COLUMNS}`);
+  await recordAudit(tx, {
     actor: opts.actor,
     action: `deployment.${to}`,
     subjectType: "deployment_request",
     subjectId: requestId,
     before: { status: current.status, revision: current.revision },
     after: { status: to, revision: updated.revision, ...opts.eventData },
-  };
-  if (opts.audit) opts.audit.add(entry);
-  else await recordAudit(tx, entry);
+  });
   const type = EVENT_FOR_STATUS[to];
   if (type && !opts.silent) {
     await emitDeploymentEvent(tx, type, requestId, opts.actor, opts.eventData, opts.context && { ...updated, ...opts.context });

@@ -58,6 +58,8 @@ function InboxCard({ item }: { item: Item }) {
   );
 }
 
+const shownOf = (shown: number, total: number) => (shown < total ? ` · the oldest ${shown} shown` : "");
+
 export function Inbox() {
   const trpc = useTRPC();
   const inbox = useQuery({ ...trpc.approvals.inbox.queryOptions(), refetchInterval: 10_000 });
@@ -66,11 +68,11 @@ export function Inbox() {
   return (
     <div className="space-y-6">
       <section className="space-y-3" aria-label="Waiting for you">
-        <h2 className="text-sm font-semibold">Waiting for you ({inbox.data.mine.length})</h2>
+        <h2 className="text-sm font-semibold">Waiting for you ({inbox.data.counts.mine}){shownOf(inbox.data.mine.length, inbox.data.counts.mine)}</h2>
         {inbox.data.mine.length === 0 ? <EmptyState title="Nothing to approve right now" /> : inbox.data.mine.map((i) => <InboxCard key={i.id} item={i} />)}
       </section>
       <section className="space-y-3" aria-label="Waiting on others">
-        <h2 className="text-sm font-semibold">Waiting on others ({inbox.data.others.length})</h2>
+        <h2 className="text-sm font-semibold">Waiting on others ({inbox.data.counts.others}){shownOf(inbox.data.others.length, inbox.data.counts.others)}</h2>
         {inbox.data.others.map((i) => <InboxCard key={i.id} item={i} />)}
       </section>
     </div>
