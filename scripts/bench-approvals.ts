@@ -9,10 +9,12 @@ import { createDb } from "../server/db";
 import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/approvals/policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
+import { cpuMeter } from "./bench-cpu";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50);
-const ROUNDS = 20;
-const PENDING = 800;
+const WARMUP_ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
+const PENDING = 1500;
 const FINISHED = 5000;
 const SERVICES = 60;
 
@@ -57,25 +59,27 @@ async function main() {
   await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
   const c = new Client({ connectionString: scratchUrl });
   await c.connect();
-  const db = createDb(scratchUrl, 10);
+  const db = createDb(scratchUrl, Number(process.env.BENCH_POOL ?? 10));
   try {
     await generate(c);
     const timings: Record<string, number[]> = { "approvals.inbox": [], "approvals.decide": [] };
     const outcomes = { approved: 0, rejected: 0, conflicts: 0, errors: 0 };
+    let recording = false;
     const timed = async <T>(name: string, fn: () => Promise<T>) => {
       const t = performance.now();
       try {
         return await fn();
       } finally {
-        timings[name].push(performance.now() - t);
+        if (recording) timings[name].push(performance.now() - t);
       }
     };
     const users = Array.from({ length: USERS }, (_, i) => ({ id: `approver-${i + 1}`, email: `a${i + 1}@bench`, name: `Approver ${i + 1}`, role: "approver" as const, teamIds: [] }));
-    const started = performance.now();
-    await Promise.all(
-      users.map(async (user) => {
-        const caller = createCaller({ db, user });
-        for (let round = 0; round < ROUNDS; round++) {
+    // Warm-up (connections opened, code compiled, the inbox's view loaded), then the measured rounds.
+    const run = (rounds: number) =>
+      Promise.all(
+        users.map(async (user) => {
+          const caller = createCaller({ db, user });
+          for (let round = 0; round < rounds; round++) {
           const inbox = await timed("approvals.inbox", () => caller.approvals.inbox());
           // Pick among the 20 oldest: approvers often collide on the same request, as on a busy morning.
           const pick = inbox.mine[Math.floor(Math.random() * Math.min(20, inbox.mine.length))];
@@ -83,10 +87,11 @@ async function main() {
           const decision = Math.random() < 0.15 ? "reject" : "approve";
           try {
             await timed("approvals.decide", () => caller.approvals.decide({ requestId: pick.id, decision, comment: decision === "reject" ? "not now" : "" }));
-            outcomes[decision === "reject" ? "rejected" : "approved"]++;
+            if (recording) outcomes[decision === "reject" ? "rejected" : "approved"]++;
           } catch (err) {
-            if (err instanceof TRPCError && err.code === "CONFLICT") outcomes.conflicts++;
-            else {
+            if (err instanceof TRPCError && err.code === "CONFLICT") {
+              if (recording) outcomes.conflicts++;
+            } else {
               outcomes.errors++;
               console.error(err);
             }
@@ -94,12 +99,20 @@ async function main() {
         }
       }),
     );
+    await run(WARMUP_ROUNDS);
+    recording = true;
+    const cpu = cpuMeter();
+    const started = performance.now();
+    await run(ROUNDS);
     const wall = performance.now() - started;
-    console.log(`${USERS} concurrent approvers × ${ROUNDS} rounds, ${PENDING} pending + ${FINISHED} finished requests, pool of 10 connections`);
+    const used = cpu.stop();
+    console.log(`${USERS} concurrent approvers × ${ROUNDS} rounds (after ${WARMUP_ROUNDS} warm-up rounds), ${PENDING} pending + ${FINISHED} finished requests, pool of 10 connections`);
     for (const [name, v] of Object.entries(timings)) {
       console.log(`${name.padEnd(18)} n=${String(v.length).padStart(5)}  p50=${pct(v, 50).toFixed(1)} ms  p95=${pct(v, 95).toFixed(1)} ms  max=${Math.max(...v).toFixed(1)} ms`);
     }
-    console.log(`decisions: ${outcomes.approved} approvals, ${outcomes.rejected} rejections, ${outcomes.conflicts} lost races (CONFLICT), ${outcomes.errors} errors; wall ${(wall / 1000).toFixed(1)} s`);
+    const calls = Object.values(timings).reduce((n, v) => n + v.length, 0);
+    console.log(`decisions: ${outcomes.approved} approvals, ${outcomes.rejected} rejections, ${outcomes.conflicts} lost races (CONFLICT), ${outcomes.errors} errors`);
+    console.log(`throughput: ${calls} calls in ${(wall / 1000).toFixed(1)} s = ${((calls * 1000) / wall).toFixed(0)} calls/s; ${used.describe(calls, "call")}`);
     const { rows } = await c.query(`SELECT status, count(*)::int AS n FROM "DeploymentRequest" WHERE id LIKE 'req-%' GROUP BY status ORDER BY status`);
     console.log("pending pool afterwards:", rows.map((r) => `${r.status}=${r.n}`).join(", "));
     if (outcomes.errors > 0) process.exitCode = 1;
