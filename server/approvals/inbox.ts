@@ -82,7 +82,7 @@ function pendingView(db: Db) {
     const since = new Date(now - FAILURE_WINDOW_MS);
     const rows = await sqlRead<{ id: string; revision: number; details: Row | null }>(db, sql`
       SELECT p.id, p.revision,
-             CASE WHEN (${knownRevisions}::jsonb ->> p.id)::int IS DISTINCT FROM p.revision THEN (
+             CASE WHEN (k.revisions ->> p.id)::int IS DISTINCT FROM p.revision THEN (
                SELECT json_build_object(
                         'id', r.id, 'version', r.version, 'previousVersion', r."previousVersion", 'strategy', r.strategy, 'summary', r.summary,
                         'ticketKey', r."ticketKey", 'createdAt', r."createdAt", 'expiresAt', r."expiresAt", 'requesterId', r."requesterId",
@@ -102,6 +102,8 @@ function pendingView(db: Db) {
                  LEFT JOIN "ServiceEnvironment" se ON se."serviceId" = r."serviceId" AND se."environmentId" = r."environmentId"
                 WHERE r.id = p.id) END AS details
         FROM "DeploymentRequest" p
+        -- Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
+        CROSS JOIN (WITH k AS MATERIALIZED (SELECT ${knownRevisions}::jsonb AS revisions) SELECT revisions FROM k) k
        WHERE p.status = 'pending_approval'
        ORDER BY p."createdAt", p.id
        LIMIT ${INBOX_PENDING_CAP}`);
