@@ -1,5 +1,6 @@
-// Running a queued request: queued → deploying, hand it to its executor, then record the outcome. Outcomes that
-// arrive later (webhook callbacks, GitHub webhooks) and the reconciler end runs through finishRun() too.
+// Running a queued request: queued → deploying (when its target is free: target-queue.ts), hand it to its executor,
+// then record the outcome. Outcomes that arrive later (webhook callbacks, GitHub webhooks) and the reconciler end
+// runs through finishRun() too.
 import type { Db, Tx } from "../db";
 import { systemActor, type Actor } from "../audit/audit-log";
 import { DomainError } from "../errors";
@@ -9,6 +10,7 @@ import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./exe
 import { createRollbackRequest } from "./rollback";
 import { lockRequest, transition } from "./state-machine";
 import { TX_OPTIONS } from "./requests";
+import { claimTarget, isTargetSlotTaken, lockTarget, makeNextDue, type TargetBlocker } from "./target-queue";
 
 const workerActor = systemActor("deployment-worker");
 
@@ -16,7 +18,11 @@ export async function appendLog(db: Db | Tx, requestId: string, message: string,
   await db.deploymentLog.create({ data: { requestId, message: message.slice(0, 2000), level } });
 }
 
-/** Ends a deploying run (idempotent: a run already finished, or a different attempt, is left alone). */
+/**
+ * Ends a deploying run (idempotent: a run already finished, or a different attempt, is left alone) and makes the
+ * next queued request of its target due. Locks the request, then the target, before any audit record: the order
+ * the start transaction takes them in (target-queue.ts).
+ */
 export async function finishRunInTx(
   tx: Tx,
   requestId: string,
@@ -27,6 +33,7 @@ export async function finishRunInTx(
   if (locked.status !== "deploying") return null;
   const r = await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId } });
   if (result.attempt !== undefined && result.attempt !== r.attempt) return null;
+  await lockTarget(tx, r);
   const now = new Date();
   await appendLog(tx, requestId, result.message, result.outcome === "failed" ? "error" : "info");
   const updated = await transition(tx, requestId, ["deploying"], result.outcome, {
@@ -52,7 +59,10 @@ export async function finishRunInTx(
   } else if (r.autoRollback && r.previousVersion && !r.rollbackOfId) {
     const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${result.message}`);
     await appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
+    // Queueing the rollback wrote its job, and rollbacks go first: nothing else to make due.
+    return updated;
   }
+  await makeNextDue(tx, r, { evenIfPending: true });
   return updated;
 }
 
@@ -62,7 +72,9 @@ export async function finishRun(db: Db, requestId: string, result: { outcome: "s
 
 export type RunOptions = { sleep?: (ms: number) => Promise<void> };
 
-function contextFor(db: Db, r: Awaited<ReturnType<typeof startRun>> & object, config: Record<string, unknown>, opts: RunOptions): ExecutionContext {
+type StartedRun = Extract<Awaited<ReturnType<typeof startRun>>, { kind: "started" }>["run"];
+
+function contextFor(db: Db, r: StartedRun, config: Record<string, unknown>, opts: RunOptions): ExecutionContext {
   return {
     db,
     request: {
@@ -89,27 +101,45 @@ function contextFor(db: Db, r: Awaited<ReturnType<typeof startRun>> & object, co
   };
 }
 
-/** queued → deploying (attempt + 1); null when the request is no longer queued (cancelled, already running). */
+/**
+ * queued → deploying (attempt + 1) when its target is free and it is first in the target's queue; "waiting" when
+ * not (it stays queued, and starts when the target frees up); null when it is no longer queued (cancelled,
+ * already running).
+ */
 async function startRun(db: Db, requestId: string) {
   try {
     return await db.$transaction(async (tx) => {
+      const claim = await claimTarget(tx, requestId);
+      if (claim.kind === "not_queued") return null;
+      if (claim.kind === "waiting") return claim;
       const now = new Date();
-      await transition(tx, requestId, ["queued"], "deploying", { actor: workerActor, data: { startedAt: now, heartbeatAt: now, progress: 0, incrementAttempt: true } });
-      return tx.deploymentRequest.findUniqueOrThrow({
+      await transition(tx, requestId, ["queued"], "deploying", {
+        actor: workerActor,
+        data: { startedAt: now, heartbeatAt: now, progress: 0, incrementAttempt: true },
+        locked: claim.locked,
+      });
+      const run = await tx.deploymentRequest.findUniqueOrThrow({
         where: { id: requestId },
         include: { service: { select: { slug: true, name: true } }, environment: { select: { name: true } } },
       });
+      return { kind: "started" as const, run };
     }, TX_OPTIONS);
   } catch (err) {
     if (err instanceof DomainError && (err.code === "CONFLICT" || err.code === "NOT_FOUND")) return null;
+    // Another run of the target got the slot without the lock: stay queued, the target's release will bring us back.
+    if (isTargetSlotTaken(err)) return null;
     throw err;
   }
 }
 
+export type RunOutcome = ExecutionResult | { outcome: "skipped" } | { outcome: "waiting"; blocker: TargetBlocker };
+
 /** The deployments-queue job: runs one request through its executor. Safe to call twice for the same request. */
-export async function runDeployment(db: Db, requestId: string, opts: RunOptions = {}): Promise<ExecutionResult | { outcome: "skipped" }> {
-  const run = await startRun(db, requestId);
-  if (!run) return { outcome: "skipped" };
+export async function runDeployment(db: Db, requestId: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  const started = await startRun(db, requestId);
+  if (!started) return { outcome: "skipped" };
+  if (started.kind === "waiting") return { outcome: "waiting", blocker: started.blocker };
+  const { run } = started;
   const placement = await db.serviceEnvironment.findUnique({ where: { serviceId_environmentId: { serviceId: run.serviceId, environmentId: run.environmentId } } });
   const config = (placement?.executorConfig ?? {}) as Record<string, unknown>;
   const executor = EXECUTORS[run.executor];

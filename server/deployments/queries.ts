@@ -7,6 +7,7 @@ import type { SessionUser } from "../identity/roles";
 import { hasRole } from "../identity/roles";
 import { approverEligibility, describeApprovers, type PolicySnapshot } from "../approvals/policy";
 import type { RiskReason } from "./risk-score";
+import { findBlocker } from "./target-queue";
 
 export type HistoryFilter = {
   serviceId?: string;
@@ -69,7 +70,11 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
     },
   });
   if (!r) throw notFound("Deployment request");
-  const audit = await db.auditEvent.findMany({ where: { subjectType: "deployment_request", subjectId: id }, orderBy: { seq: "asc" } });
+  const [audit, waitingFor] = await Promise.all([
+    db.auditEvent.findMany({ where: { subjectType: "deployment_request", subjectId: id }, orderBy: { seq: "asc" } }),
+    // A queued request waits for its target: the run in progress there, or the request ahead of it.
+    r.status === "queued" ? findBlocker(db, r.id, r) : null,
+  ]);
   const timeline: TimelineEntry[] = audit.map((a) => {
     const after = (a.after ?? {}) as Record<string, unknown>;
     const detail = [after.comment, after.reason, after.message, after.note].find((x) => typeof x === "string" && x) as string | undefined;
@@ -87,6 +92,7 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
     riskReasons: r.riskReasons as unknown as RiskReason[],
     approvedCount: r.approvals.filter((a) => a.decision === "approve").length,
     timeline,
+    waitingFor,
     can: {
       decide: r.status === "pending_approval" && eligibility.ok && !decided,
       decideReason: eligibility.ok ? (decided ? "You already decided" : null) : eligibility.reason,

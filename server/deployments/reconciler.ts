@@ -1,5 +1,7 @@
 // Stalled-run reconciler: a request stuck in `deploying` because its worker died (no heartbeat) is retried up to
 // maxAttempts, then failed; runs handed to an outside system that never reported back are failed after a timeout.
+// A retried run keeps its target's turn (target-queue.ts starts re-queued runs before ones that never started); a
+// failed one frees the target for the next queued request in the same transaction (finishRunInTx).
 import type { Db } from "../db";
 import { systemActor } from "../audit/audit-log";
 import { logger } from "../logger";

@@ -11,7 +11,8 @@ import { eligibleApproverIds, resolvePolicy, type PolicySnapshot } from "../appr
 import { checkPromotion, type PromotionCheck } from "./promotion";
 import { assessRisk, recentChangeFailureRate, type RiskAssessment } from "./risk-score";
 import { markApproved } from "./scheduling";
-import { transition } from "./state-machine";
+import { lockRequest, transition } from "./state-machine";
+import { makeNextDue } from "./target-queue";
 import { parseVersion, VERSION_HINT } from "./version";
 
 export type NewRequestInput = {
@@ -153,7 +154,10 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
   }, TX_OPTIONS);
 }
 
-/** Requester, owning team or admins may cancel while nothing has started yet. */
+/**
+ * Requester, owning team or admins may cancel while nothing has started yet. A queued request simply leaves its
+ * target's queue; if it was the next to start, the one after it is made due.
+ */
 export async function cancelRequest(db: Db, user: SessionUser, requestId: string, reason = "") {
   return db.$transaction(async (tx) => {
     const r = await tx.deploymentRequest.findUnique({ where: { id: requestId }, select: { requesterId: true, service: { select: { teamId: true } } } });
@@ -161,11 +165,15 @@ export async function cancelRequest(db: Db, user: SessionUser, requestId: string
     if (r.requesterId !== user.id && !hasRole(user, "admin") && !user.teamIds.includes(r.service.teamId)) {
       throw forbidden("Only the requester, the owning team or admins may cancel this request");
     }
-    return transition(tx, requestId, ["draft", "pending_approval", "approved", "queued"], "cancelled", {
+    const locked = await lockRequest(tx, requestId);
+    const cancelled = await transition(tx, requestId, ["draft", "pending_approval", "approved", "queued"], "cancelled", {
       actor: actorOf(user),
       data: { finishedAt: new Date() },
       eventData: { reason: reason.trim() || undefined },
+      locked,
     });
+    if (locked.status === "queued") await makeNextDue(tx, cancelled, { evenIfPending: true });
+    return cancelled;
   }, TX_OPTIONS);
 }
 

@@ -123,9 +123,13 @@ export async function lockRequest(tx: AnyTx, requestId: string) {
   return rows[0];
 }
 
-function setClauses(data: TransitionData = {}) {
+function setClauses(from: DeploymentStatus, to: DeploymentStatus, data: TransitionData = {}) {
   const sets = DATA_COLUMNS.filter((c) => data[c] !== undefined).map((c) => sql`${raw(`"${c}"`)} = ${data[c]}`);
   if (data.incrementAttempt) sets.push(sql`attempt = attempt + 1`);
+  // The target's deploying slot (unique per service+environment): taken on the way in, released on the way out.
+  // A second run of the same target reaching deploying fails here even if a caller skipped the target lock.
+  if (to === "deploying") sets.push(sql`"deployingSlot" = true`);
+  else if (from === "deploying") sets.push(sql`"deployingSlot" = NULL`);
   return sets;
 }
 
@@ -139,7 +143,7 @@ export async function transition(tx: AnyTx, requestId: string, from: readonly De
   }
   const [updated] = await sqlOf(tx).rows<TransitionedRequest>(sql`
     UPDATE "DeploymentRequest"
-       SET ${join([sql`status = ${to}::"DeploymentStatus"`, sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`, ...setClauses(opts.data)])}
+       SET ${join([sql`status = ${to}::"DeploymentStatus"`, sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`, ...setClauses(current.status, to, opts.data)])}
      WHERE id = ${requestId}
     RETURNING ${TRANSITIONED_COLUMNS}`);
   await recordAudit(tx, {

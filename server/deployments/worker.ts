@@ -1,11 +1,12 @@
-// The deployments queue's job handler and the maintenance loop (schedules, expiry, stalled-run reconciler),
-// wired into workers/definitions.ts.
+// The deployments queue's job handler and the maintenance loop (schedules, expiry, stalled-run reconciler, target
+// queues), wired into workers/definitions.ts.
 import type { Db } from "../db";
 import { startPeriodic } from "../platform/periodic";
 import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
 import { runDeployment } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
 import { EXECUTE_JOB, sweepSchedules } from "./scheduling";
+import { sweepTargetQueues } from "./target-queue";
 
 export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
   if (job.type === EXECUTE_JOB && typeof job.payload.requestId === "string") await runDeployment(db, job.payload.requestId);
@@ -16,7 +17,9 @@ export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
 export async function deploymentMaintenanceTick(db: Db, now = new Date()) {
   const schedules = await sweepSchedules(db, now);
   const stalled = await reconcileStalledRuns(db, { now });
-  return { ...schedules, retried: stalled.retried.length, failed: stalled.failed.length };
+  // Last: a run the reconciler just failed frees its target for the next queued request.
+  const resumed = await sweepTargetQueues(db);
+  return { ...schedules, retried: stalled.retried.length, failed: stalled.failed.length, resumed };
 }
 
 export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {

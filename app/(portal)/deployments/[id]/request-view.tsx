@@ -50,6 +50,15 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               {r.ticketKey && <div><dt className="text-gray-500">Ticket</dt><dd>{r.ticketKey}</dd></div>}
               {r.breakGlassReason && <div className="sm:col-span-2"><dt className="text-gray-500">Break-glass reason</dt><dd>{r.breakGlassReason}</dd></div>}
               {r.rollbackOf && <div><dt className="text-gray-500">Rolls back</dt><dd><Link className="underline" href={`/deployments/${r.rollbackOf.id}`}>{r.rollbackOf.version}</Link></dd></div>}
+              {r.waitingFor && (
+                <div className="sm:col-span-2" data-testid="waiting-for">
+                  <dt className="text-gray-500">Queued — waiting for</dt>
+                  <dd>
+                    <Link className="underline" href={`/deployments/${r.waitingFor.id}`}>{r.waitingFor.rollback ? "rollback to " : ""}{r.waitingFor.version}</Link>
+                    {r.waitingFor.status === "deploying" ? ` to finish deploying to ${r.waitingFor.environment}` : `, ahead in the queue for ${r.waitingFor.environment}`}
+                  </dd>
+                </div>
+              )}
               {r.notBefore && r.status === "approved" && <div><dt className="text-gray-500">Starts after</dt><dd>{formatDateTime(r.notBefore)}</dd></div>}
               {r.expiresAt && r.status === "pending_approval" && <div><dt className="text-gray-500">Approval expires</dt><dd>{formatDateTime(r.expiresAt)}</dd></div>}
             </dl>
