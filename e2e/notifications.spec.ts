@@ -29,9 +29,11 @@ test.afterAll(async () => {
 
 test("Sam creates a webhook channel and a route, tests the route, sends a test event and sees it delivered", async ({ page }) => {
   const stamp = Date.now().toString(36);
-  const channel = `E2E hook ${stamp}`;
+  const created = `E2E hook ${stamp}`;
+  const channel = `${created} edited`;
   const route = `E2E test events ${stamp}`;
-  const signingSecret = `e2e-signing-secret-${stamp}`;
+  const firstSigningSecret = `e2e-signing-secret-${stamp}`;
+  const signingSecret = `e2e-rotated-secret-${stamp}-v2`;
 
   await signInAs(page, "Sam", "/admin/notifications/channels");
   await expect(page.getByRole("heading", { name: "Channels", level: 1 })).toBeVisible();
@@ -43,15 +45,33 @@ test("Sam creates a webhook channel and a route, tests the route, sends a test e
   await expect(page.getByText(`127.0.0.1:${port}`, { exact: true })).toBeVisible();
 
   await page.getByRole("button", { name: "Add channel" }).click();
-  await page.getByLabel("Name", { exact: true }).fill(channel);
+  await page.getByLabel("Name", { exact: true }).fill(created);
   await page.getByLabel("Type").selectOption("webhook");
   await page.getByLabel("Webhook URL").fill(`http://127.0.0.1:${port}/hook`);
-  await page.getByLabel("Signing secret").fill(signingSecret);
+  await page.getByLabel("Signing secret").fill(firstSigningSecret);
   await page.getByRole("button", { name: "Create channel" }).click();
+  const createdRow = page.getByRole("row").filter({ hasText: created });
+  await expect(createdRow).toContainText("••••hook");
+  await expect(createdRow).toContainText("enabled");
+  // The secret never comes back to the browser.
+  await expect(page.getByText(firstSigningSecret)).toHaveCount(0);
+
+  // Edit in place (before the worker ever reads the channel, so no cache window is involved): secrets are not
+  // prefilled, an unsafe URL is refused next to the field, an empty secret field keeps the stored value.
+  await createdRow.getByRole("button", { name: `Edit ${created}` }).click();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue(created);
+  await expect(page.getByLabel("Signing secret")).toHaveValue("");
+  await expect(page.getByLabel("Signing secret")).toHaveAttribute("placeholder", `••••${firstSigningSecret.slice(-4)}`);
+  await page.getByLabel("Webhook URL").fill("https://169.254.169.254/latest");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "cloud metadata" })).toBeVisible();
+  await page.getByLabel("Webhook URL").fill("");
+  await page.getByLabel("Name", { exact: true }).fill(channel);
+  await page.getByLabel("Signing secret").fill(signingSecret);
+  await page.getByRole("button", { name: "Save changes" }).click();
   const row = page.getByRole("row").filter({ hasText: channel });
   await expect(row).toContainText("••••hook");
-  await expect(row).toContainText("enabled");
-  // The secret never comes back to the browser.
+  await expect(row).toContainText(`••••${signingSecret.slice(-4)}`);
   await expect(page.getByText(signingSecret)).toHaveCount(0);
 
   await page.getByRole("link", { name: "Routes", exact: true }).click();

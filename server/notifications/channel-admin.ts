@@ -4,17 +4,18 @@ import type { ChannelType } from "@/generated/prisma/enums";
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
 import type { Db, Prisma, Tx } from "../db";
-import { badRequest, notFound } from "../errors";
+import { badRequest, conflict, notFound } from "../errors";
 import { assertOutboundUrl } from "../platform/outbound-url";
 import { decryptJson, encryptJson, needsReEncryption, reEncrypt } from "../platform/secrets";
 import { CHANNEL_CONFIG, CHANNEL_TYPES } from "./channels/channel-types";
 import { maskChannelSecret } from "./channels/masking";
+import { applySecretEdit, changedSecretFields, editsSecret } from "./channels/secret-edit";
+import { forgetChannel } from "./config-cache";
 
 export const channelInputSchema = z.object({
   name: z.string().trim().min(1, "name is required").max(100),
   type: z.enum(CHANNEL_TYPES),
   enabled: z.boolean().default(true),
-  /** Secret fields; on update, omitted or empty fields keep their stored value. */
   secret: z.record(z.string(), z.unknown()).default({}),
   settings: z.record(z.string(), z.unknown()).default({}),
 });
@@ -53,16 +54,35 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: string): 
   throw badRequest(`${field.split(".").slice(1).join(".") || prefix}: ${issue.message}`, field);
 }
 
-const dropEmpty = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== "" && v !== undefined && v !== null));
-
-async function validated(tx: Tx, type: ChannelType, secretIn: Record<string, unknown>, settingsIn: Record<string, unknown>) {
+// SSRF guard at save time too, so an admin learns now rather than at the first failed delivery (which checks
+// again). `unchanged`: stored values that need no new check — given when an edit leaves the channel disabled, so
+// that an admin can always disable a channel whose host has since left the allow-list.
+async function validSecret(tx: Tx, type: ChannelType, secretIn: Record<string, unknown>, unchanged?: Record<string, unknown> | null) {
   const secret = parseOrThrow(CHANNEL_CONFIG[type].secret as z.ZodType<Record<string, unknown>>, secretIn, "secret");
+  if (typeof secret.url === "string" && secret.url !== unchanged?.url) await assertOutboundUrl(tx, secret.url, "secret.url");
+  return secret;
+}
+
+async function validSettings(tx: Tx, type: ChannelType, settingsIn: unknown, unchanged?: Record<string, unknown>) {
   const settings = parseOrThrow(CHANNEL_CONFIG[type].settings as z.ZodType<Record<string, unknown>>, settingsIn, "settings");
-  // SSRF guard at save time too, so an admin learns now rather than at the first failed delivery.
-  if (typeof secret.url === "string") await assertOutboundUrl(tx, secret.url, "secret.url");
-  if (type === "pagerduty") await assertOutboundUrl(tx, String(settings.baseUrl), "settings.baseUrl");
-  if (type === "email") await assertOutboundUrl(tx, `https://${String(settings.host)}:${String(settings.port)}/`, "settings.host");
-  return { secret, settings };
+  const same = (...keys: string[]) => !!unchanged && keys.every((k) => settings[k] === unchanged[k]);
+  if (type === "pagerduty" && !same("baseUrl")) await assertOutboundUrl(tx, String(settings.baseUrl), "settings.baseUrl");
+  if (type === "email" && !same("host", "port")) await assertOutboundUrl(tx, `https://${String(settings.host)}:${String(settings.port)}/`, "settings.host");
+  return settings;
+}
+
+/** The unique index would refuse it too, but without saying which field: the form needs "name". */
+async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
+  const taken = await tx.notificationChannel.findFirst({ where: { name, ...(exceptId ? { NOT: { id: exceptId } } : {}) }, select: { id: true } });
+  if (taken) throw conflict(`A channel named "${name}" already exists`, "name");
+}
+
+function storedSecret(sealed: string): Record<string, unknown> | null {
+  try {
+    return decryptJson<Record<string, unknown>>(sealed);
+  } catch {
+    return null; // sealed with a key that is no longer configured
+  }
 }
 
 export async function listChannels(db: Db | Tx): Promise<ChannelView[]> {
@@ -71,8 +91,10 @@ export async function listChannels(db: Db | Tx): Promise<ChannelView[]> {
 
 export async function createChannel(db: Db, actor: Actor, input: ChannelInput): Promise<ChannelView> {
   const data = channelInputSchema.parse(input);
-  return db.$transaction(async (tx) => {
-    const { secret, settings } = await validated(tx, data.type, data.secret, data.settings);
+  const view = await db.$transaction(async (tx) => {
+    await assertNameFree(tx, data.name);
+    const secret = await validSecret(tx, data.type, data.secret);
+    const settings = await validSettings(tx, data.type, data.settings);
     const row = await tx.notificationChannel.create({
       data: { name: data.name, type: data.type, enabled: data.enabled, secretEncrypted: encryptJson(secret), settings: settings as Prisma.InputJsonObject },
     });
@@ -80,34 +102,78 @@ export async function createChannel(db: Db, actor: Actor, input: ChannelInput): 
     await recordAudit(tx, { actor, action: "notification.channel_created", subjectType: "notification_channel", subjectId: row.id, after: view });
     return view;
   });
+  forgetChannel(view.id); // routing's cached channel list
+  return view;
 }
 
-export async function updateChannel(db: Db, actor: Actor, id: string, input: Omit<ChannelInput, "type">): Promise<ChannelView> {
-  return db.$transaction(async (tx) => {
+export const channelUpdateSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(100).optional(),
+  /** Accepted only to be refused when it differs: a channel's type is fixed when it is created. */
+  type: z.enum(CHANNEL_TYPES).optional(),
+  enabled: z.boolean().optional(),
+  /** Secret fields to change; omitted, empty or still-masked fields keep their stored value. */
+  secret: z.record(z.string(), z.unknown()).default({}),
+  /** Optional secret fields to remove (the SMTP password). */
+  clearSecrets: z.array(z.string()).max(10).default([]),
+  /** The complete new settings; omitted keeps the stored ones. */
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+export type ChannelUpdate = z.input<typeof channelUpdateSchema>;
+
+/**
+ * Edits a channel in one transaction: validated exactly like a new one (SSRF guard included), audited without
+ * secret values (masked views plus the names of the secret fields that changed). Re-enabling clears the vendor's
+ * "gone" verdict: the admin says the endpoint is back.
+ */
+export async function updateChannel(db: Db, actor: Actor, id: string, input: ChannelUpdate): Promise<ChannelView> {
+  const data = channelUpdateSchema.parse(input);
+  const view = await db.$transaction(async (tx) => {
+    // Row lock: concurrent edits (and the worker disabling a gone endpoint) apply one after the other, so an edit
+    // never merges into a secret that another one has just replaced.
+    await tx.$queryRaw`SELECT id FROM "NotificationChannel" WHERE id = ${id} FOR UPDATE`;
     const current = await tx.notificationChannel.findUnique({ where: { id } });
     if (!current) throw notFound("Channel");
-    const data = channelInputSchema.omit({ type: true }).parse(input);
-    const stored = decryptJson<Record<string, unknown>>(current.secretEncrypted);
-    const { secret, settings } = await validated(tx, current.type, { ...stored, ...dropEmpty(data.secret) }, data.settings);
+    if (data.type && data.type !== current.type) {
+      throw badRequest(`The type of a channel cannot change (this one is ${current.type}); create a new channel instead`, "type");
+    }
+    const name = data.name ?? current.name;
+    if (name !== current.name) await assertNameFree(tx, name, id);
+
+    const enabled = data.enabled ?? current.enabled;
+    const stored = storedSecret(current.secretEncrypted);
+    const currentSettings = current.settings as Record<string, unknown>;
+    let secretEncrypted = current.secretEncrypted;
+    let secretsChanged: string[] = [];
+    // An undecryptable secret stays as it is unless the admin enters it again (then in full, validated as new).
+    if (stored || editsSecret(data.secret, data.clearSecrets)) {
+      const edited = applySecretEdit(current.type, stored ?? {}, data.secret, data.clearSecrets);
+      const secret = await validSecret(tx, current.type, edited, enabled ? null : stored);
+      secretEncrypted = encryptJson(secret);
+      secretsChanged = stored ? changedSecretFields(stored, secret) : Object.keys(secret).sort();
+    }
+    const settings = await validSettings(tx, current.type, data.settings ?? currentSettings, enabled ? undefined : currentSettings);
     const row = await tx.notificationChannel.update({
       where: { id },
-      data: {
-        name: data.name,
-        enabled: data.enabled,
-        // Re-enabling clears the vendor's "gone" verdict: the admin says the endpoint is back.
-        disabledReason: data.enabled ? null : current.disabledReason,
-        secretEncrypted: encryptJson(secret),
-        settings: settings as Prisma.InputJsonObject,
-      },
+      data: { name, enabled, disabledReason: enabled ? null : current.disabledReason, secretEncrypted, settings: settings as Prisma.InputJsonObject },
     });
     const view = toChannelView(row);
-    await recordAudit(tx, { actor, action: "notification.channel_updated", subjectType: "notification_channel", subjectId: id, before: toChannelView(current), after: view });
+    await recordAudit(tx, {
+      actor,
+      action: "notification.channel_updated",
+      subjectType: "notification_channel",
+      subjectId: id,
+      before: toChannelView(current),
+      after: { ...view, secretsChanged },
+    });
     return view;
   });
+  // This process sees the change at once; the workers' copies expire within CONFIG_CACHE_MS.
+  forgetChannel(id);
+  return view;
 }
 
 export async function deleteChannel(db: Db, actor: Actor, id: string) {
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     const current = await tx.notificationChannel.findUnique({ where: { id } });
     if (!current) throw notFound("Channel");
     const usedBy = await tx.notificationRoute.findMany({
@@ -119,6 +185,8 @@ export async function deleteChannel(db: Db, actor: Actor, id: string) {
     await recordAudit(tx, { actor, action: "notification.channel_deleted", subjectType: "notification_channel", subjectId: id, before: toChannelView(current) });
     return { id };
   });
+  forgetChannel(id);
+  return result;
 }
 
 /**

@@ -24,3 +24,12 @@ export function forget(key: string) {
 export function clearConfigCache() {
   entries.clear();
 }
+
+/**
+ * After an admin changes a channel: drops this process's cached copies (the delivery's `channel:<id>` and the
+ * routing config's channel list). Other processes (the workers) see the change when theirs expire.
+ */
+export function forgetChannel(id: string) {
+  forget(`channel:${id}`);
+  forget("routing-config");
+}

@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { callerFor, callerWithRole } from "../test-support/factories";
 import { notificationsRouter } from "./router";
 import { FakeVendor } from "./test-support/fake-http";
-import { allow, makeService } from "./test-support/fixtures";
+import { allow, makeChannel, makeService } from "./test-support/fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {
@@ -28,6 +28,11 @@ const SECRETS = {
   webhookHeader: "Bearer HEADER-SECRET-5a4b3c",
   pdKey: "PDKEYsecret0123456789abcdefghijk",
   smtpPass: "smtp-PASSWORD-secret-77",
+  // Entered by later edits.
+  webhookSigningNew: "webhook-signing-NEWSECRET-1a2b3c",
+  webhookHeaderNew: "Bearer HEADER-NEWSECRET-6d5e4f",
+  pdKeyNew: "PDKEYnewsecret456789abcdefghijkl",
+  smtpPassNew: "smtp-PASSWORD-newsecret-88",
 };
 
 describe("notifications router", () => {
@@ -35,8 +40,10 @@ describe("notifications router", () => {
     const anon = await callerFor(null);
     const dev = (await callerWithRole("developer")).caller;
     const approver = (await callerWithRole("approver")).caller;
+    const channel = await makeChannel("slack", { url: fake.url("/services/T/B/tok") });
     const calls = (c: Caller) => ({
       listChannels: c.notifications.listChannels(),
+      updateChannel: c.notifications.updateChannel({ id: channel.id, name: "taken over", enabled: false, secret: { url: fake.url("/attacker") } }),
       createRoute: c.notifications.createRoute({ name: "x", channelIds: ["nope"] }),
       routeTest: c.notifications.routeTest({ spec: { type: "test.event" } }),
       emitTestEvent: c.notifications.emitTestEvent({ type: "test.event" }),
@@ -45,8 +52,9 @@ describe("notifications router", () => {
     });
     for (const [who, c, code] of [["anonymous", anon, "UNAUTHORIZED"], ["developer", dev, "FORBIDDEN"], ["approver", approver, "FORBIDDEN"]] as const) {
       const got = Object.fromEntries(await Promise.all(Object.entries(calls(c)).map(async ([k, p]) => [k, await outcome(p)])));
-      expect(Object.values(got), who).toEqual(Array(6).fill(code));
+      expect(Object.values(got), who).toEqual(Array(7).fill(code));
     }
+    expect(await getDb().notificationChannel.findUniqueOrThrow({ where: { id: channel.id } })).toEqual(channel);
     expect(await outcome(anon.notifications.myPreferences())).toBe("UNAUTHORIZED");
     expect(await outcome(dev.notifications.myPreferences())).toBe("OK");
     expect(await outcome(dev.notifications.setMyPreferences({ emailDigest: "daily" }))).toBe("OK");
@@ -66,6 +74,14 @@ describe("notifications router", () => {
       code: "BAD_REQUEST",
       cause: expect.objectContaining({ field: "secret.routingKey" }),
     });
+    const slack = await caller.notifications.createChannel({ name: "edit me", type: "slack", secret: { url: fake.url("/services/T/B/x") } });
+    await expect(caller.notifications.updateChannel({ id: slack.id, secret: { url: "https://169.254.169.254/latest" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      cause: expect.objectContaining({ field: "secret.url" }),
+    });
+    await expect(caller.notifications.updateChannel({ id: slack.id, type: "discord" })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: expect.objectContaining({ field: "type" }) });
+    await expect(caller.notifications.updateChannel({ id: slack.id, name: " " })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await caller.notifications.listChannels()).find((c) => c.id === slack.id)).toEqual(slack);
     await expect(caller.notifications.createRoute({ name: "no channels", channelIds: [] })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: expect.objectContaining({ field: "channelIds" }) });
     await expect(caller.notifications.saveTemplate({ eventType: "test.event", channelType: "slack", title: "{{nope}}", body: "x" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
@@ -97,8 +113,20 @@ describe("notifications router", () => {
       N.createChannel({ name: "mail", type: "email", secret: { password: SECRETS.smtpPass }, settings: { host: "127.0.0.1", port: fake.port, username: "u", from: "pier@example.com", to: ["a@example.com"] } }),
     );
     expect(hook.secretMasked).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/••••hook$/), signingSecret: "••••7d".replace("7d", SECRETS.webhookSigning.slice(-4)), headers: ["Authorization"] });
-    // Updating with an empty secret keeps the stored one.
+    // Updating with an empty secret keeps the stored one; new secrets are stored, and come back masked only.
     await call("updateChannel", N.updateChannel({ id: hook.id, name: "hook", enabled: true, secret: { signingSecret: "" }, settings: { ratePerMinute: 600 } }));
+    const edited = [
+      await call("updateChannel", N.updateChannel({ id: hook.id, secret: { signingSecret: SECRETS.webhookSigningNew, headers: { Authorization: SECRETS.webhookHeaderNew } } })),
+      await call("updateChannel", N.updateChannel({ id: pd.id, name: "pd", secret: { routingKey: SECRETS.pdKeyNew } })),
+      await call("updateChannel", N.updateChannel({ id: mail.id, secret: { password: SECRETS.smtpPassNew }, settings: { ...mail.settings, to: ["b@example.com"] } })),
+      await call("updateChannel", N.updateChannel({ id: slack.id, secret: { url: fake.url("/services/T000/B000/SLACKTOKENnew0002") } })),
+    ];
+    expect(edited.map((c) => c.secretMasked)).toEqual([
+      { url: hook.secretMasked.url, signingSecret: `••••${SECRETS.webhookSigningNew.slice(-4)}`, headers: ["Authorization"] },
+      { routingKey: `••••${SECRETS.pdKeyNew.slice(-4)}` },
+      { password: "••••" },
+      { url: expect.stringMatching(/••••0002$/) },
+    ]);
     await call("listChannels", N.listChannels());
     expect(await call("reEncryptSecrets", N.reEncryptSecrets())).toEqual({ reEncrypted: 0 });
     const r = await call("createRoute", N.createRoute({ name: "everything", channelIds: [slack.id, hook.id, pd.id, mail.id], continue: true }));
@@ -138,7 +166,7 @@ describe("notifications router", () => {
     // Every procedure of the router was exercised.
     expect([...called].sort()).toEqual(Object.keys(n).sort());
     const everything = JSON.stringify(outputs) + JSON.stringify(await getDb().auditEvent.findMany({ where: { actorId: user.id } }), (_, v) => (typeof v === "bigint" ? String(v) : v));
-    for (const secret of [...Object.values(SECRETS), "SLACKTOKENabcdef1"]) expect(everything).not.toContain(secret);
+    for (const secret of [...Object.values(SECRETS), "SLACKTOKENabcdef1", "SLACKTOKENnew0002"]) expect(everything).not.toContain(secret);
     const stored = JSON.stringify(await getDb().notificationChannel.findMany());
     for (const secret of Object.values(SECRETS)) expect(stored).not.toContain(secret);
   });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { PIER_EVENT_TYPES } from "../events/pier-events";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { addAllowEntry, allowEntrySchema, listAllowEntries, removeAllowEntry } from "./allow-list";
-import { channelInputSchema, createChannel, deleteChannel, listChannels, reEncryptChannelSecrets, updateChannel } from "./channel-admin";
+import { channelInputSchema, channelUpdateSchema, createChannel, deleteChannel, listChannels, reEncryptChannelSecrets, updateChannel } from "./channel-admin";
 import { CHANNEL_CONFIG, CHANNEL_TYPES } from "./channels/channel-types";
 import { previewForChannel } from "./channels/send";
 import { systemClock } from "./clock";
@@ -56,8 +56,9 @@ export const notificationsRouter = router({
 
   listChannels: admin.query(({ ctx }) => listChannels(ctx.db)),
   createChannel: admin.input(channelInputSchema).mutation(({ ctx, input }) => createChannel(ctx.db, actorOf(ctx.user), input)),
+  /** Edit in place; secret fields left empty keep their stored value (the browser only ever has them masked). */
   updateChannel: admin
-    .input(channelInputSchema.omit({ type: true }).extend({ id: z.string().min(1) }))
+    .input(channelUpdateSchema.extend({ id: z.string().min(1) }))
     .mutation(({ ctx, input: { id, ...rest } }) => updateChannel(ctx.db, actorOf(ctx.user), id, rest)),
   deleteChannel: admin.input(id).mutation(({ ctx, input }) => deleteChannel(ctx.db, actorOf(ctx.user), input.id)),
   /** After an encryption key rotation: re-seal every channel secret with the current key. */

@@ -14,16 +14,25 @@ export function ChannelManager() {
   const update = useMutation(trpc.notifications.updateChannel.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.notifications.deleteChannel.mutationOptions({ onSuccess: refresh }));
   const reseal = useMutation(trpc.notifications.reEncryptSecrets.mutationOptions({ onSuccess: refresh }));
-  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ChannelView | "new" | null>(null);
+  const saved = () => (setEditing(null), refresh());
 
-  const toggle = (c: ChannelView) => update.mutate({ id: c.id, name: c.name, enabled: !c.enabled, secret: {}, settings: c.settings });
+  const toggle = (c: ChannelView) => update.mutate({ id: c.id, enabled: !c.enabled });
 
   return (
     <>
-      <Card title="Channels" actions={<Button onClick={() => setAdding((v) => !v)}>{adding ? "Close" : "Add channel"}</Button>}>
-        {adding && (
+      <Card title="Channels" actions={<Button onClick={() => setEditing(editing === "new" ? null : "new")}>{editing === "new" ? "Close" : "Add channel"}</Button>}>
+        {editing && (
           <div className="mb-4 border-b border-gray-200 pb-4 dark:border-gray-800">
-            <ChannelForm onCreated={() => (setAdding(false), refresh())} />
+            {editing !== "new" && (
+              <div className="mb-3 flex items-center justify-between gap-2">
+                <h3 className="text-sm font-semibold text-gray-700 dark:text-gray-200">Edit {editing.name}</h3>
+                <Button variant="ghost" onClick={() => setEditing(null)}>
+                  Cancel
+                </Button>
+              </div>
+            )}
+            <ChannelForm key={editing === "new" ? "new" : editing.id} channel={editing === "new" ? null : editing} onSaved={saved} />
           </div>
         )}
         {list.isPending ? (
@@ -50,6 +59,9 @@ export function ChannelManager() {
                   {c.disabledReason && <span className="ml-2 text-xs text-rose-600">{c.disabledReason}</span>}
                 </Td>
                 <Td className="space-x-2 text-right">
+                  <Button variant="secondary" aria-label={`Edit ${c.name}`} onClick={() => setEditing(c)}>
+                    Edit
+                  </Button>
                   <Button variant="secondary" onClick={() => toggle(c)} disabled={update.isPending}>
                     {c.enabled ? "Disable" : "Enable"}
                   </Button>
