@@ -33,19 +33,21 @@ async function worker() {
   const { processOutboxJob } = await import("../server/events/fanout");
   const { startOutboxDispatcher } = await import("../server/outbox/outbox");
   const { closeQueues, QUEUES, workerConnection } = await import("../server/platform/queues");
-  await import("../server/notifications/subscriber");
-  const { processDelivery } = await import("../server/notifications/delivery");
+  // Every subscriber the worker process registers (notifications routing and the DORA projection).
+  await import("../server/events/subscriptions");
+  const { NOTIFICATION_WORKERS } = await import("../server/notifications/worker");
   const { notifyQueueName } = await import("../server/notifications/delivery-queue");
   const { startNotificationSweeper } = await import("../server/notifications/sweeper");
   const db = createDb(process.env.DATABASE_URL!, 16);
   const connection = workerConnection(process.env.REDIS_URL);
   const opts = { connection, prefix: process.env.REDIS_PREFIX };
-  // Every process consumes; #0 also dispatches the outbox and sweeps (the dispatcher adds each batch with one
-  // addBulk per queue, so it no longer needs an event loop of its own).
+  // The production handlers (workers/definitions.ts): every process consumes; #0 also dispatches the outbox and
+  // sweeps (the dispatcher adds each batch with one addBulk per queue, so it needs no event loop of its own).
   const first = process.env.BENCH_WORKER_INDEX === "0";
+  const webhook = NOTIFICATION_WORKERS.find((w) => w.queue === notifyQueueName("webhook"))!;
   const workers = [
     new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32) }),
-    new Worker(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 128 }),
+    new Worker(webhook.queue, (job) => webhook.handle(db, job), { ...opts, concurrency: webhook.concurrency }),
   ];
   // Open the connection pool before the load starts, as a long-running worker has.
   await Promise.all(Array.from({ length: 16 }, () => db.$queryRaw`SELECT 1`));
@@ -205,7 +207,9 @@ async function main() {
   await appDb.$disconnect();
   sink.close();
   await redis.down();
-  const admin = new Client({ connectionString: base });
+  const adminUrl = new URL(base);
+  adminUrl.pathname = "/postgres";
+  const admin = new Client({ connectionString: adminUrl.toString() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
   await admin.end();

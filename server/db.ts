@@ -32,6 +32,8 @@ function poolsOf(db: PrismaClient) {
   return found;
 }
 
+export const hasPool = (db: PrismaClient) => pools.has(db);
+
 /** The pg.Pool under a client made by createDb (Prisma's own connections). */
 export const poolOf = (db: PrismaClient): pg.Pool => poolsOf(db).main;
 

@@ -5,7 +5,7 @@
 // so one implementation serves both kinds of caller. Both share one pg.Pool per database client (see db.ts).
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
-import { Prisma, poolOf, readerPoolOf, type Db, type Tx } from "./db";
+import { hasPool, Prisma, poolOf, readerPoolOf, type Db, type Tx } from "./db";
 import { DomainError } from "./errors";
 
 export type Sql = Prisma.Sql;
@@ -179,9 +179,16 @@ class PrismaSqlTx implements SqlTx {
   }
 }
 
-/** The SQL interface of any transaction or client. */
+const isClient = (tx: Tx | Db): tx is Db => typeof (tx as Db).$transaction === "function";
+
+/**
+ * The SQL interface of any transaction or client: a plain-SQL transaction as it is, a client made by createDb as
+ * its pool (one statement at a time, no Prisma in between), a Prisma transaction through Prisma.
+ */
 export function sqlOf(tx: AnyTx): SqlTx {
-  return isSqlTx(tx) ? tx : new PrismaSqlTx(tx);
+  if (isSqlTx(tx)) return tx;
+  if (isClient(tx) && hasPool(tx)) return new PgSqlTx(poolOf(tx));
+  return new PrismaSqlTx(tx);
 }
 
 /** One statement outside a transaction, on the client's pool. */

@@ -1,25 +1,33 @@
 // Delivers each outbox event to every subscriber, each at most once (a ConsumedEvent marker keyed by outbox id,
 // written in the same transaction as the subscriber's effect). A domain subscribes by adding an entry to SUBSCRIBERS.
 import type { Db, Tx } from "../db";
-import { consumeOnce, markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
+import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
+import { sql, sqlOf, sqlTransaction, type AnyTx, type SqlTx } from "../sql";
 import { microBatcher, perKey } from "./micro-batch";
 import type { PierEvent } from "./pier-events";
 
 type Event = PierEvent & { id: string };
 
-export type Subscriber = {
-  /** Stable name: part of the idempotency key. */
-  name: string;
-  wants: (type: string) => boolean;
+type Handlers<T> = {
   /** Runs inside a transaction together with the consumed-marker. */
-  handle: (tx: Tx, event: Event, db: Db) => Promise<void>;
+  handle: (tx: T, event: Event, db: Db) => Promise<void>;
   /**
    * Optional: several events in one transaction (with their markers). May return work to run once that
    * transaction has committed (e.g. queueing jobs for the rows it wrote); if that work is lost, the domain's
    * sweeper must be able to redo it.
    */
-  handleMany?: (tx: Tx, events: Event[], db: Db) => Promise<(() => Promise<unknown>) | void>;
+  handleMany?: (tx: T, events: Event[], db: Db) => Promise<(() => Promise<unknown>) | void>;
 };
+
+export type Subscriber = {
+  /** Stable name: part of the idempotency key. */
+  name: string;
+  wants: (type: string) => boolean;
+} & (
+  | ({ sql?: false } & Handlers<Tx>)
+  /** Handlers written in plain SQL (server/sql.ts) get a plain-SQL transaction: no Prisma on the hot path. */
+  | ({ sql: true } & Handlers<SqlTx>)
+);
 
 const SUBSCRIBERS: Subscriber[] = [];
 
@@ -33,13 +41,32 @@ export function subscribers(): readonly Subscriber[] {
 
 const toEvent = (job: OutboxJobData): Event => ({ ...(job.payload as unknown as PierEvent), id: job.outboxId });
 
+const MARK_CONSUMED = (consumer: string, ids: string[]) => sql`
+  INSERT INTO "ConsumedEvent" (consumer, "eventId") SELECT ${consumer}, unnest(${ids}::text[])
+  ON CONFLICT DO NOTHING RETURNING "eventId"`;
+
+/**
+ * Runs the subscriber on the events it has not consumed yet, in one transaction with their consumed-markers (a
+ * retry after a crash either finds the markers and skips, or redoes everything), then the after-commit work.
+ */
+async function consume(db: Db, s: Subscriber, events: Event[]) {
+  const run = async <T extends AnyTx>(tx: T, h: Handlers<T>) => {
+    const fresh = await sqlOf(tx).rows<{ eventId: string }>(MARK_CONSUMED(s.name, events.map((e) => e.id)));
+    const ids = new Set(fresh.map((f) => f.eventId));
+    const todo = events.filter((e) => ids.has(e.id));
+    if (todo.length === 0) return undefined;
+    if (h.handleMany) return h.handleMany(tx, todo, db);
+    for (const e of todo) await h.handle(tx, e, db);
+    return undefined;
+  };
+  const after = s.sql ? await sqlTransaction(db, (tx) => run(tx, s)) : await db.$transaction((tx) => run(tx, s));
+  if (after) await after();
+}
+
 /** One job on its own: every interested subscriber in its own transaction, then the outbox row is marked processed. */
 async function processOne(db: Db, job: OutboxJobData, list: readonly Subscriber[]) {
   const event = toEvent(job);
-  for (const s of list) {
-    if (!s.wants(event.type)) continue;
-    await consumeOnce(db, s.name, job.outboxId, (tx) => s.handle(tx, event, db));
-  }
+  for (const s of list) if (s.wants(event.type)) await consume(db, s, [event]);
   await markOutboxProcessed(db, job.outboxId);
 }
 
@@ -48,22 +75,9 @@ async function processMany(db: Db, jobs: OutboxJobData[], list: readonly Subscri
   const events = [...new Map(jobs.map((j) => [j.outboxId, toEvent(j)])).values()];
   for (const s of list) {
     const wanted = events.filter((e) => s.wants(e.type));
-    if (wanted.length === 0) continue;
-    const after = await db.$transaction(async (tx) => {
-      const fresh = await tx.$queryRaw<{ eventId: string }[]>`
-        INSERT INTO "ConsumedEvent" (consumer, "eventId") SELECT ${s.name}, unnest(${wanted.map((e) => e.id)}::text[])
-        ON CONFLICT DO NOTHING RETURNING "eventId"`;
-      const ids = new Set(fresh.map((f) => f.eventId));
-      const todo = wanted.filter((e) => ids.has(e.id));
-      if (todo.length === 0) return undefined;
-      if (s.handleMany) return s.handleMany(tx, todo, db);
-      for (const e of todo) await s.handle(tx, e, db);
-      return undefined;
-    });
-    if (after) await after();
+    if (wanted.length > 0) await consume(db, s, wanted);
   }
-  await db.$executeRaw`
-    UPDATE "OutboxEvent" SET "processedAt" = ${new Date()} WHERE id = ANY(${events.map((e) => e.id)}) AND "processedAt" IS NULL`;
+  await markOutboxProcessed(db, ...events.map((e) => e.id));
 }
 
 // Concurrent jobs of one process are handled together. If the batch fails (one bad event, a conflict), each job

@@ -10,8 +10,8 @@ import { emitPierEvent } from "../events/pier-events";
 import { startOutboxDispatcher, type OutboxJobData } from "../outbox/outbox";
 import { closeQueues, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../test-support/redis-server";
-import { processDelivery } from "./delivery";
-import { notifyQueueName, type DeliveryJobData } from "./delivery-queue";
+import { processDeliveries } from "./delivery";
+import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
 import "./subscriber";
 import { startNotificationSweeper } from "./sweeper";
 import { FakeVendor } from "./test-support/fake-http";
@@ -57,7 +57,7 @@ describe("Redis flushed mid-stream", () => {
     const opts = { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX };
     const workers = [
       new Worker<OutboxJobData>(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: 8 }),
-      new Worker<DeliveryJobData>(notifyQueueName("webhook"), (job) => processDelivery(db, job.data.deliveryId), { ...opts, concurrency: 16 }),
+      new Worker<DeliveryJobData>(notifyQueueName("webhook"), (job) => processDeliveries(db, deliveryIdsOf(job.data)), { ...opts, concurrency: 16 }),
     ];
     workers.forEach((w) => w.on("error", () => undefined));
     const dispatcher = startOutboxDispatcher(db, 20, { redeliverAfterMs: 3000 });

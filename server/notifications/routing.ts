@@ -2,8 +2,8 @@
 // goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
 // quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
 import type { ChannelType } from "@/generated/prisma/enums";
-import { randomUUID } from "node:crypto";
-import { Prisma, type Db, type Tx } from "../db";
+import type { NotificationRoute, Silence } from "@/generated/prisma/client";
+import { join, newId, sql, sqlOf, type AnyTx } from "../sql";
 import type { PierEvent } from "../events/pier-events";
 import { cached } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
@@ -42,41 +42,38 @@ export type PlannedDelivery = {
   payload: DeliveryPayload;
 };
 
-export async function loadRoutingConfig(db: Db | Tx, now: Date): Promise<RoutingConfig> {
+export async function loadRoutingConfig(tx: AnyTx, now: Date): Promise<RoutingConfig> {
+  const run = sqlOf(tx);
   const [routes, silences, channels] = await Promise.all([
-    db.notificationRoute.findMany({ where: { enabled: true }, orderBy: [{ position: "asc" }, { createdAt: "asc" }] }),
-    db.silence.findMany({ where: { startsAt: { lte: now }, endsAt: { gt: now } } }),
-    db.notificationChannel.findMany({ select: { id: true, name: true, type: true, enabled: true } }),
+    run.rows<NotificationRoute>(sql`SELECT * FROM "NotificationRoute" WHERE enabled ORDER BY position, "createdAt"`),
+    run.rows<Silence>(sql`SELECT * FROM "Silence" WHERE "startsAt" <= ${now} AND "endsAt" > ${now}`),
+    run.rows<ChannelRef>(sql`SELECT id, name, type::text AS type, enabled FROM "NotificationChannel"`),
   ]);
   return { routes: routes.map(toRouteConfig), silences: silences.map(toSilenceConfig), channels: new Map(channels.map((c) => [c.id, c])) };
 }
 
 /** When a new member of `groupKey` should be flushed: with the open group, or group_wait / group_interval. */
-async function groupFlushTime(db: Db | Tx, route: RouteConfig, groupKey: string, now: Date): Promise<Date> {
-  const open = await db.delivery.findFirst({ where: { groupKey, status: "grouped" }, select: { nextAttemptAt: true }, orderBy: { nextAttemptAt: "asc" } });
-  if (open?.nextAttemptAt) return open.nextAttemptAt;
-  const last = await db.delivery.findFirst({
-    // Flushed members keep their flush time in nextAttemptAt (see sweeper.flushGroups).
-    where: { groupKey, status: { notIn: ["grouped", "suppressed", "held"] }, nextAttemptAt: { not: null } },
-    select: { nextAttemptAt: true },
-    orderBy: { nextAttemptAt: "desc" },
-  });
-  const nextAfterLast = last?.nextAttemptAt ? last.nextAttemptAt.getTime() + route.groupIntervalSec * 1000 : 0;
+async function groupFlushTime(tx: AnyTx, route: RouteConfig, groupKey: string, now: Date): Promise<Date> {
+  // Flushed members keep their flush time in nextAttemptAt (see sweeper.flushGroups).
+  const [row] = await sqlOf(tx).rows<{ open: Date | null; last: Date | null }>(sql`
+    SELECT (SELECT min("nextAttemptAt") FROM "Delivery" WHERE "groupKey" = ${groupKey} AND status = 'grouped') AS open,
+           (SELECT max("nextAttemptAt") FROM "Delivery"
+             WHERE "groupKey" = ${groupKey} AND status NOT IN ('grouped', 'suppressed', 'held') AND "nextAttemptAt" IS NOT NULL) AS last`);
+  if (row.open) return row.open;
+  const nextAfterLast = row.last ? row.last.getTime() + route.groupIntervalSec * 1000 : 0;
   return new Date(Math.max(now.getTime() + route.groupWaitSec * 1000, nextAfterLast));
 }
 
-async function throttled(db: Db | Tx, route: RouteConfig, throttleKey: string, now: Date) {
+async function throttled(tx: AnyTx, route: RouteConfig, throttleKey: string, now: Date) {
   if (route.repeatIntervalSec <= 0) return false;
   const since = new Date(now.getTime() - route.repeatIntervalSec * 1000);
-  const recent = await db.delivery.findFirst({
-    where: { throttleKey, createdAt: { gte: since }, status: { notIn: ["suppressed"] } },
-    select: { id: true },
-  });
-  return recent !== null;
+  const recent = await sqlOf(tx).rows(sql`
+    SELECT 1 FROM "Delivery" WHERE "throttleKey" = ${throttleKey} AND "createdAt" >= ${since} AND status <> 'suppressed' LIMIT 1`);
+  return recent.length > 0;
 }
 
 export async function planDeliveries(
-  db: Db | Tx,
+  db: AnyTx,
   event: PierEvent & { id: string },
   config: RoutingConfig,
   now: Date,
@@ -149,25 +146,25 @@ export async function planDeliveries(
  * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One raw
  * multi-row INSERT: this runs for every event, and Prisma's createManyAndReturn costs several times the CPU.
  */
-export async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
+export async function insertDeliveries(tx: AnyTx, plan: PlannedDelivery[]) {
   if (plan.length === 0) return [];
   const at = new Date();
   const values = plan.map(
-    (p) => Prisma.sql`(${randomUUID()}, ${p.idempotencyKey}, ${p.eventId}, ${p.eventType}, ${p.routeId}, ${p.channelId}, ${p.recipient},
-      ${p.status}, ${p.lastError}, ${p.groupKey}, ${p.throttleKey}, ${p.nextAttemptAt}::timestamp, ${JSON.stringify(p.payload)}::jsonb, ${at}, ${at})`,
+    (p) => sql`(${newId()}, ${p.idempotencyKey}, ${p.eventId}, ${p.eventType}, ${p.routeId}, ${p.channelId}, ${p.recipient},
+      ${p.status}, ${p.lastError}, ${p.groupKey}, ${p.throttleKey}, ${p.nextAttemptAt}::timestamp, ${JSON.stringify(p.payload)}::jsonb, ${at}::timestamp, ${at}::timestamp)`,
   );
-  const created = await tx.$queryRaw<{ id: string; status: string; channelId: string }[]>`
+  const created = await sqlOf(tx).rows<{ id: string; status: string; channelId: string }>(sql`
     INSERT INTO "Delivery" (id, "idempotencyKey", "eventId", "eventType", "routeId", "channelId", recipient, status, "lastError",
       "groupKey", "throttleKey", "nextAttemptAt", payload, "createdAt", "updatedAt")
-    VALUES ${Prisma.join(values)}
+    VALUES ${join(values)}
     ON CONFLICT ("idempotencyKey") DO NOTHING
-    RETURNING id, status, "channelId"`;
+    RETURNING id, status, "channelId"`);
   const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
   return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
 }
 
 /** The outbox subscriber's work, inside its transaction: route the event, write the deliveries, queue them. */
-export async function routeEvent(tx: Tx, event: PierEvent & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
+export async function routeEvent(tx: AnyTx, event: PierEvent & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
   // Silences are filtered by time when loaded, so the cached copy is keyed to the cache window's start.
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
   if (config.routes.length === 0) return [];
@@ -182,7 +179,7 @@ export async function routeEvent(tx: Tx, event: PierEvent & { id: string }, now:
  * queued by the returned function once the transaction has committed, so a worker never looks for a row it cannot
  * see yet (if they are lost, the sweeper queues the pending rows).
  */
-export async function routeEvents(tx: Tx, events: (PierEvent & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
+export async function routeEvents(tx: AnyTx, events: (PierEvent & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
   if (config.routes.length === 0) return { created: [], enqueue: async () => true };
   // Grouping and the repeat interval read the rows earlier events wrote: then each event's rows go in before the

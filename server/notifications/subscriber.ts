@@ -10,6 +10,7 @@ export const NOTIFICATION_SUBSCRIBER = "notifications";
 registerSubscriber({
   name: NOTIFICATION_SUBSCRIBER,
   wants: () => true,
+  sql: true,
   handle: async (tx, event) => {
     await routeEvent(tx, event, systemClock.now(), { cacheMs: CONFIG_CACHE_MS });
   },

@@ -2,17 +2,18 @@
 import type { Job } from "bullmq";
 import type { Db } from "../db";
 import { CHANNEL_TYPES } from "./channels/channel-types";
-import { processDelivery } from "./delivery";
-import { notifyQueueName, type DeliveryJobData } from "./delivery-queue";
+import { processDeliveries } from "./delivery";
+import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
 import { closeRateLimiter, redisRateLimiter } from "./rate-limit";
 import { startNotificationSweeper } from "./sweeper";
 
 export const NOTIFICATION_WORKERS = CHANNEL_TYPES.map((type, i) => ({
   queue: notifyQueueName(type),
-  // Deliveries mostly wait on the network: many in flight per process is cheap, and the jobs in flight are claimed
-  // and finished in batches (see delivery.ts), so more of them means fewer statements per delivery.
-  concurrency: type === "webhook" ? 128 : 8,
-  handle: (db: Db, job: Job) => processDelivery(db, (job.data as DeliveryJobData).deliveryId, { rateLimiter: redisRateLimiter }),
+  // Deliveries mostly wait on the network: many in flight per process is cheap, and the deliveries in flight are
+  // claimed and finished in batches (see delivery.ts), so more of them means fewer statements per delivery. A job
+  // may carry a batch of deliveries (delivery-queue.ts).
+  concurrency: type === "webhook" ? 32 : 8,
+  handle: (db: Db, job: Job) => processDeliveries(db, deliveryIdsOf(job.data as DeliveryJobData), { rateLimiter: redisRateLimiter }),
   start:
     i === 0
       ? (db: Db) => {

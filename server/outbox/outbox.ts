@@ -3,7 +3,7 @@
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
 import type { Db, Tx } from "../db";
-import { join, newId, raw, sql, sqlOf, type AnyTx, type DeferredWrite } from "../sql";
+import { join, newId, raw, sql, sqlOf, sqlTransaction, type AnyTx, type DeferredWrite } from "../sql";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
@@ -44,60 +44,54 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const batchSize = opts.batchSize ?? 200;
   const redeliverBefore = new Date(Date.now() - (opts.redeliverAfterMs ?? 60_000));
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
-  return db.$transaction(
-    async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string; queue: string; type: string; payload: Record<string, unknown> }[]>`
-        SELECT id, queue, type, payload FROM "OutboxEvent"
-        WHERE "processedAt" IS NULL AND ("dispatchedAt" IS NULL OR "dispatchedAt" < ${redeliverBefore})
-        ORDER BY "createdAt", id
-        LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return { dispatched: 0, failed: 0 };
-      // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op.
-      const sent: string[] = [];
-      let error: string | undefined;
-      const byQueue = new Map<string, typeof rows>();
-      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-      for (const [queueName, group] of byQueue) {
-        try {
-          const queue = await queueFor(queueName);
-          await queue.addBulk(
-            group.map((row) => ({
-              name: row.type,
-              data: { outboxId: row.id, type: row.type, payload: row.payload } satisfies OutboxJobData,
-              opts: { jobId: row.id },
-            })),
-          );
-          sent.push(...group.map((r) => r.id));
-        } catch (err) {
-          error = err instanceof Error ? err.message : String(err);
-          break; // Redis is unreachable: leave the rest for the next round.
-        }
+  // Plain SQL: under load this runs every few milliseconds.
+  return sqlTransaction(db, async (tx) => {
+    const rows = await tx.rows<{ id: string; queue: string; type: string; payload: Record<string, unknown> }>(sql`
+      SELECT id, queue, type, payload FROM "OutboxEvent"
+      WHERE "processedAt" IS NULL AND ("dispatchedAt" IS NULL OR "dispatchedAt" < ${redeliverBefore})
+      ORDER BY "createdAt", id
+      LIMIT ${batchSize}
+      FOR UPDATE SKIP LOCKED`);
+    if (rows.length === 0) return { dispatched: 0, failed: 0 };
+    // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op.
+    const sent: string[] = [];
+    let error: string | undefined;
+    const byQueue = new Map<string, typeof rows>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    for (const [queueName, group] of byQueue) {
+      try {
+        const queue = await queueFor(queueName);
+        await queue.addBulk(
+          group.map((row) => ({
+            name: row.type,
+            data: { outboxId: row.id, type: row.type, payload: row.payload } satisfies OutboxJobData,
+            opts: { jobId: row.id },
+          })),
+        );
+        sent.push(...group.map((r) => r.id));
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+        break; // Redis is unreachable: leave the rest for the next round.
       }
-      if (sent.length > 0) {
-        // Raw: this runs every few milliseconds under load, and Prisma's updateMany costs several times the CPU.
-        await tx.$executeRaw`
-          UPDATE "OutboxEvent" SET "dispatchedAt" = ${new Date()}, attempts = attempts + 1 WHERE id = ANY(${sent})`;
-      }
-      const failed = rows.length - sent.length;
-      if (error) {
-        await tx.outboxEvent.updateMany({
-          where: { id: { in: rows.filter((r) => !sent.includes(r.id)).map((r) => r.id) } },
-          data: { lastError: error.slice(0, 500) },
-        });
-        logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
-        // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
-        if (!opts.queueFor) await closeQueues();
-      }
-      return { dispatched: sent.length, failed, error };
-    },
-    { timeout: 30_000 },
-  );
+    }
+    if (sent.length > 0) {
+      await tx.run(sql`UPDATE "OutboxEvent" SET "dispatchedAt" = ${new Date()}, attempts = attempts + 1 WHERE id = ANY(${sent}::text[])`);
+    }
+    const failed = rows.length - sent.length;
+    if (error) {
+      const unsent = rows.filter((r) => !sent.includes(r.id)).map((r) => r.id);
+      await tx.run(sql`UPDATE "OutboxEvent" SET "lastError" = ${error.slice(0, 500)} WHERE id = ANY(${unsent}::text[])`);
+      logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
+      // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
+      if (!opts.queueFor) await closeQueues();
+    }
+    return { dispatched: sent.length, failed, error };
+  });
 }
 
-/** Marks an outbox row processed (its consumer finished). */
-export async function markOutboxProcessed(db: Db | Tx, outboxId: string) {
-  await db.outboxEvent.updateMany({ where: { id: outboxId, processedAt: null }, data: { processedAt: new Date() } });
+/** Marks outbox rows processed (their consumers finished). */
+export async function markOutboxProcessed(tx: AnyTx, ...outboxIds: string[]) {
+  await sqlOf(tx).run(sql`UPDATE "OutboxEvent" SET "processedAt" = ${new Date()} WHERE id = ANY(${outboxIds}::text[]) AND "processedAt" IS NULL`);
 }
 
 /**
