@@ -1,7 +1,7 @@
 // `npm run bench:notify`: events at a steady rate (default 100/s for 60 s) through the real notification path —
 // outbox → events queue → routing → per-channel delivery queue → HTTP — to a local webhook sink, then a burst to
 // find the peak delivery rate. Scratch database (created, migrated, dropped) and a private redis-server. The workers
-// run in BENCH_WORKERS child processes (this same file with BENCH_ROLE=worker), as they would in production; this
+// run in BENCH_WORKERS child processes (this same file with BENCH_ROLE=worker, default one), as in production; this
 // process only emits events (like the app) and runs the sink. Prints p50/p95/p99 event→delivered latency and peak
 // deliveries/s. Goals: p95 < 500 ms, ≥ 1,000 deliveries/s peak.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -10,12 +10,15 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { Client } from "pg";
+import { cpuMeter } from "./bench-cpu";
 
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 3); // routes (with continue) each event matches
 const BURST = Number(process.env.BENCH_BURST_EVENTS ?? 2000);
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+// One worker process, as `npm run workers` runs them; BENCH_WORKERS=2 shows how a second process on the same two
+// cores fares (it competes with Postgres, Redis and this process for them).
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const ROLE = process.env.BENCH_ROLE ?? "main";
 
 const base = process.env.BENCH_ADMIN_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
@@ -95,6 +98,7 @@ async function main() {
 
   const { createDb } = await import("../server/db");
   const { emitPierEvent } = await import("../server/events/pier-events");
+  const { sqlTransaction } = await import("../server/sql");
   const { encryptJson } = await import("../server/platform/secrets");
 
   // The sink: records when each delivery arrived and for which event.
@@ -128,7 +132,8 @@ async function main() {
 
   const emittedAt = new Map<string, number>();
   const emitOne = async (i: number) => {
-    const { id } = await appDb.$transaction((tx) =>
+    // As the app's busiest writers do (server/approvals/decisions.ts): a plain-SQL transaction.
+    const { id } = await sqlTransaction(appDb, (tx) =>
       emitPierEvent(tx, {
         type: "deployment.succeeded",
         severity: "info",
@@ -139,7 +144,6 @@ async function main() {
         actor: { id: null, label: "bench" },
         data: { version: `1.0.${i}` },
       }),
-      { maxWait: 30_000 },
     );
     emittedAt.set(id, Date.now());
   };
@@ -163,6 +167,7 @@ async function main() {
   // Phase 1: steady rate.
   console.log(`steady: ${RATE} events/s for ${SECONDS} s, ${FANOUT} deliveries per event…`);
   const total = RATE * SECONDS;
+  const steadyCpu = cpuMeter();
   const started = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -174,16 +179,19 @@ async function main() {
   await Promise.all(inflight);
   const emitSeconds = (Date.now() - started) / 1000;
   await waitFor(total * FANOUT, 120_000);
+  const steadyUsed = steadyCpu.stop();
   const steady = arrivals.slice(0, total * FANOUT);
   const latencies = steady.map((a) => a.at - (emittedAt.get(a.eventId) ?? a.at));
 
   // Phase 2: a burst, to find the peak delivery rate.
   console.log(`burst: ${BURST} events at once (${BURST * FANOUT} deliveries)…`);
   const before = arrivals.length;
+  const burstCpu = cpuMeter();
   const burstStart = Date.now();
   for (let i = 0; i < BURST; i += 100) await Promise.all(Array.from({ length: Math.min(100, BURST - i) }, (_, j) => emitOne(total + i + j)));
   await waitFor(before + BURST * FANOUT, 180_000);
   const burstSeconds = (Date.now() - burstStart) / 1000;
+  const burstUsed = burstCpu.stop();
   const perSecond = new Map<number, number>();
   for (const a of arrivals) perSecond.set(Math.floor(a.at / 1000), (perSecond.get(Math.floor(a.at / 1000)) ?? 0) + 1);
   const peak = Math.max(...perSecond.values());
@@ -202,6 +210,8 @@ async function main() {
   console.log(`deliveries not delivered   ${dead}`);
   console.log(`duplicate deliveries       ${arrivals.length - new Set(arrivals.map((a) => a.deliveryId)).size}`);
   console.log(`worker processes           ${WORKERS}`);
+  console.log(`CPU, steady phase          ${steadyUsed.describe(total * FANOUT, "delivery")}`);
+  console.log(`CPU, burst                 ${burstUsed.describe(BURST * FANOUT, "delivery")}`);
 
   await Promise.all(children.map((c) => new Promise((r) => (c.removeAllListeners("exit"), c.once("exit", r), c.kill("SIGTERM")))));
   await appDb.$disconnect();

@@ -47,7 +47,8 @@ export async function recordPierDeployment(tx: Tx, event: PierEvent) {
 
 registerSubscriber({
   name: "dora.pier-deployments",
-  wants: (type) => type in STATUS,
+  // Pier's own deployments only: events without a request are not deployments it can record.
+  wants: (type, event) => type in STATUS && Boolean(event.data.requestId ?? event.subject.deploymentRequestId),
   handle: async (tx, event) => {
     await recordPierDeployment(tx, event);
   },

@@ -1,7 +1,7 @@
 // Delivers each outbox event to every subscriber, each at most once (a ConsumedEvent marker keyed by outbox id,
 // written in the same transaction as the subscriber's effect). A domain subscribes by adding an entry to SUBSCRIBERS.
 import type { Db, Tx } from "../db";
-import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
+import { markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "../outbox/outbox";
 import { sql, sqlOf, sqlTransaction, type AnyTx, type SqlTx } from "../sql";
 import { microBatcher, perKey } from "./micro-batch";
 import type { PierEvent } from "./pier-events";
@@ -22,7 +22,8 @@ type Handlers<T> = {
 export type Subscriber = {
   /** Stable name: part of the idempotency key. */
   name: string;
-  wants: (type: string) => boolean;
+  /** Whether it handles this event (an event it does not want costs it no transaction). */
+  wants: (type: string, event: PierEvent) => boolean;
 } & (
   | ({ sql?: false } & Handlers<Tx>)
   /** Handlers written in plain SQL (server/sql.ts) get a plain-SQL transaction: no Prisma on the hot path. */
@@ -66,7 +67,7 @@ async function consume(db: Db, s: Subscriber, events: Event[]) {
 /** One job on its own: every interested subscriber in its own transaction, then the outbox row is marked processed. */
 async function processOne(db: Db, job: OutboxJobData, list: readonly Subscriber[]) {
   const event = toEvent(job);
-  for (const s of list) if (s.wants(event.type)) await consume(db, s, [event]);
+  for (const s of list) if (s.wants(event.type, event)) await consume(db, s, [event]);
   await markOutboxProcessed(db, job.outboxId);
 }
 
@@ -74,37 +75,49 @@ async function processOne(db: Db, job: OutboxJobData, list: readonly Subscriber[
 async function processMany(db: Db, jobs: OutboxJobData[], list: readonly Subscriber[]) {
   const events = [...new Map(jobs.map((j) => [j.outboxId, toEvent(j)])).values()];
   for (const s of list) {
-    const wanted = events.filter((e) => s.wants(e.type));
+    const wanted = events.filter((e) => s.wants(e.type, e));
     if (wanted.length > 0) await consume(db, s, wanted);
   }
   await markOutboxProcessed(db, ...events.map((e) => e.id));
 }
 
-// Concurrent jobs of one process are handled together. If the batch fails (one bad event, a conflict), each job
-// is redone on its own, so one failing event fails only its own job.
-const batchFor = perKey((db: Db) =>
-  microBatcher(async (jobs: OutboxJobData[]) => {
-    if (jobs.length > 1) {
-      try {
-        await processMany(db, jobs, SUBSCRIBERS);
-        return jobs.map(() => null);
-      } catch {
-        // fall through: one at a time
-      }
+/** Several events together; if that fails (one bad event, a conflict), each on its own: errors per event. */
+async function processTogether(db: Db, jobs: OutboxJobData[]): Promise<(unknown | null)[]> {
+  if (jobs.length > 1) {
+    try {
+      await processMany(db, jobs, SUBSCRIBERS);
+      return jobs.map(() => null);
+    } catch {
+      // fall through: one at a time
     }
-    return Promise.all(
-      jobs.map((j) =>
-        processOne(db, j, SUBSCRIBERS).then(
-          () => null,
-          (err: unknown) => err ?? new Error("outbox job failed"),
-        ),
+  }
+  return Promise.all(
+    jobs.map((j) =>
+      processOne(db, j, SUBSCRIBERS).then(
+        () => null,
+        (err: unknown) => err ?? new Error("outbox job failed"),
       ),
-    );
-  }, 100),
-);
+    ),
+  );
+}
 
-/** The events-queue job handler. */
-export async function processOutboxJob(db: Db, job: OutboxJobData, list: readonly Subscriber[] = SUBSCRIBERS) {
+// Concurrent single-event jobs of one process are handled together (a micro-batch).
+const batchFor = perKey((db: Db) => microBatcher((jobs: OutboxJobData[]) => processTogether(db, jobs), 100));
+
+/**
+ * The events-queue job handler: one event, or a batch the dispatcher put in one job. A batch job fails (and is
+ * retried) if any of its events failed; the events that went through are skipped on the retry (their markers).
+ */
+export async function processOutboxJob(db: Db, job: OutboxJobData | OutboxBatchJobData, list: readonly Subscriber[] = SUBSCRIBERS) {
+  if ("batch" in job) {
+    if (list !== SUBSCRIBERS) {
+      for (const j of job.batch) await processOne(db, j, list);
+      return;
+    }
+    const errors = (await processTogether(db, job.batch)).filter((e) => e !== null);
+    if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(`${errors.length} of ${job.batch.length} events failed`);
+    return;
+  }
   if (list !== SUBSCRIBERS) return processOne(db, job, list);
   const err = await batchFor(db)(job);
   if (err) throw err;

@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { resetEnvForTests } from "../env";
 import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../test-support/redis-server";
-import { consumeOnce, dispatchOutbox, markOutboxProcessed, startOutboxDispatcher, writeOutbox, type OutboxJobData } from "./outbox";
+import { consumeOnce, dispatchOutbox, markOutboxProcessed, startOutboxDispatcher, writeOutbox, type OutboxBatchJobData, type OutboxJobData } from "./outbox";
 
 let redis: PrivateRedis;
 
@@ -20,16 +20,21 @@ afterAll(async () => {
   await redis.down();
 });
 
+/** The outbox rows a job carries: one, or a batch (the events queue batches, see OUTBOX_BATCH_QUEUES). */
+const rowsOf = (data: OutboxJobData | OutboxBatchJobData) => ("batch" in data ? data.batch : [data]);
+
 /** Consumes the events queue: counts effects per outbox id, made idempotent by consumeOnce. */
 function startConsumer(effects: Map<string, number>) {
   const db = getDb();
-  const worker = new Worker<OutboxJobData>(
+  const worker = new Worker<OutboxJobData | OutboxBatchJobData>(
     QUEUES.events,
     async (job) => {
-      await consumeOnce(db, "test-consumer", job.data.outboxId, async () => {
-        effects.set(job.data.outboxId, (effects.get(job.data.outboxId) ?? 0) + 1);
-      });
-      await markOutboxProcessed(db, job.data.outboxId);
+      for (const { outboxId } of rowsOf(job.data)) {
+        await consumeOnce(db, "test-consumer", outboxId, async () => {
+          effects.set(outboxId, (effects.get(outboxId) ?? 0) + 1);
+        });
+        await markOutboxProcessed(db, outboxId);
+      }
     },
     { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX, concurrency: 10 },
   );
@@ -79,8 +84,23 @@ describe("transactional outbox", () => {
     await worker.close();
     expect([...effects.keys()].sort()).toEqual([...ids].sort());
     expect([...effects.values()].every((n) => n === 1)).toBe(true);
+    // The 25 rows went out in one dispatch: as one batch job.
     const jobs = await getQueue(QUEUES.events).getJobs(["completed"]);
-    expect(jobs.filter((j) => ids.includes(j.id!)).map((j) => j.id).sort()).toEqual([...ids].sort());
+    const carried = jobs.flatMap((j) => rowsOf(j.data).map((r) => r.outboxId)).filter((id) => ids.includes(id));
+    expect(carried.sort()).toEqual([...ids].sort());
+    expect(jobs.filter((j) => rowsOf(j.data).some((r) => ids.includes(r.outboxId)))).toHaveLength(1);
+  });
+
+  it("queues that do not batch get one job per row, job id = outbox id", async () => {
+    const db = getDb();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await writeOutbox(db, { queue: QUEUES.deployments, type: "test.single", payload: { i } })).id);
+    expect((await dispatchOutbox(db)).dispatched).toBe(3);
+    const jobs = await getQueue(QUEUES.deployments).getJobs(["wait"]);
+    expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
+    expect(jobs.map((j) => (j.data as OutboxJobData).outboxId).sort()).toEqual([...ids].sort());
+    await getQueue(QUEUES.deployments).obliterate({ force: true });
+    await markOutboxProcessed(db, ...ids);
   });
 
   it("re-dispatches after Redis lost the jobs (flush) and the consumer still applies each event once", async () => {
@@ -96,6 +116,7 @@ describe("transactional outbox", () => {
       await markOutboxProcessed(db, id);
     }
     const flusher = new (await import("ioredis")).default(redis.url);
+    expect(await getQueue(QUEUES.events).getJobCounts("wait")).toMatchObject({ wait: 1 }); // 10 rows, one batch job
     await flusher.flushall();
     flusher.disconnect();
 

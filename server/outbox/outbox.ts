@@ -10,6 +10,29 @@ import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
 
 export type OutboxMessage = { type: string; payload: Record<string, unknown>; queue?: string };
 export type OutboxJobData = { outboxId: string; type: string; payload: Record<string, unknown> };
+/** Several outbox rows in one job (queues listed in OUTBOX_BATCH_QUEUES). */
+export type OutboxBatchJobData = { batch: OutboxJobData[] };
+
+/**
+ * Queues whose consumer takes outbox rows in batches: the dispatcher puts up to OUTBOX_ROWS_PER_JOB rows of one
+ * dispatch in a job, so a burst of events costs a few BullMQ jobs rather than one each. Consumers must be
+ * idempotent per row (they are: consumed-markers), since a re-dispatch may batch rows differently.
+ */
+export const OUTBOX_BATCH_QUEUES: ReadonlySet<string> = new Set([QUEUES.events]);
+export const OUTBOX_ROWS_PER_JOB = 50;
+
+type OutboxRow = { id: string; queue: string; type: string; payload: Record<string, unknown> };
+
+function jobsFor(queueName: string, rows: OutboxRow[]) {
+  const data = (row: OutboxRow): OutboxJobData => ({ outboxId: row.id, type: row.type, payload: row.payload });
+  if (!OUTBOX_BATCH_QUEUES.has(queueName) || rows.length === 1) return rows.map((row) => ({ name: row.type, data: data(row) as OutboxJobData | OutboxBatchJobData, opts: { jobId: row.id } }));
+  const jobs: { name: string; data: OutboxJobData | OutboxBatchJobData; opts: { jobId: string } }[] = [];
+  for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_JOB) {
+    const part = rows.slice(i, i + OUTBOX_ROWS_PER_JOB);
+    jobs.push({ name: "batch", data: { batch: part.map(data) }, opts: { jobId: `b-${part[0].id}-${part.length}` } });
+  }
+  return jobs;
+}
 
 const OUTBOX_INSERT: DeferredWrite<OutboxMessage & { id: string }> = {
   name: "outbox",
@@ -46,14 +69,15 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
   // Plain SQL: under load this runs every few milliseconds.
   return sqlTransaction(db, async (tx) => {
-    const rows = await tx.rows<{ id: string; queue: string; type: string; payload: Record<string, unknown> }>(sql`
+    const rows = await tx.rows<OutboxRow>(sql`
       SELECT id, queue, type, payload FROM "OutboxEvent"
       WHERE "processedAt" IS NULL AND ("dispatchedAt" IS NULL OR "dispatchedAt" < ${redeliverBefore})
       ORDER BY "createdAt", id
       LIMIT ${batchSize}
       FOR UPDATE SKIP LOCKED`);
     if (rows.length === 0) return { dispatched: 0, failed: 0 };
-    // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op.
+    // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
+    // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
     const sent: string[] = [];
     let error: string | undefined;
     const byQueue = new Map<string, typeof rows>();
@@ -61,13 +85,7 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
     for (const [queueName, group] of byQueue) {
       try {
         const queue = await queueFor(queueName);
-        await queue.addBulk(
-          group.map((row) => ({
-            name: row.type,
-            data: { outboxId: row.id, type: row.type, payload: row.payload } satisfies OutboxJobData,
-            opts: { jobId: row.id },
-          })),
-        );
+        await queue.addBulk(jobsFor(queueName, group));
         sent.push(...group.map((r) => r.id));
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
