@@ -1,44 +1,32 @@
 // Approve / reject. The request row is locked first, so racing approvers are serialised: the first decision that
 // completes the policy (or any rejection) moves the request, and everyone after gets a clear CONFLICT.
-import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
-import type { Db, Prisma } from "../db";
+import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { Db } from "../db";
 import { newId, sql, sqlTransaction, STATEMENT, type SqlTx } from "../sql";
 import { recordAudit } from "../audit/audit-log";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { emitDeploymentEvent, type EventContext } from "../deployments/deployment-events";
 import { actorOf } from "../deployments/requests";
 import { markApproved } from "../deployments/scheduling";
-import { STATUS_LABEL, transition } from "../deployments/state-machine";
+import { deferRequestUpdate, STATUS_LABEL, transition, TRANSITIONED_COLUMNS_OF_R, type TransitionedRequest } from "../deployments/state-machine";
+import { freezeWindowFromJson } from "./freeze-windows";
 import type { SessionUser } from "../identity/roles";
 import { approverEligibility, type PolicySnapshot } from "./policy";
 
 export type Decision = "approve" | "reject";
 
-type LockedRequest = {
-  id: string;
-  status: DeploymentStatus;
-  revision: number;
-  version: string;
-  previousVersion: string | null;
-  requesterId: string;
-  strategy: DeploymentStrategy;
-  breakGlass: boolean;
-  breakGlassReason: string | null;
-  rollbackOfId: string | null;
+type LockedRequest = TransitionedRequest & {
   approvalsRequired: number;
   approvedBy: string[];
-  policySnapshot: Prisma.JsonValue;
   expiresAt: Date | null;
-  scheduledFrom: Date | null;
-  serviceId: string;
   serviceSlug: string;
   serviceName: string;
   serviceTier: number;
   teamId: string;
   teamSlug: string;
-  environmentId: string;
   environmentName: string;
   isProduction: boolean;
+  freezeWindows: Parameters<typeof freezeWindowFromJson>[0][];
 };
 
 /**
@@ -49,10 +37,11 @@ type LockedRequest = {
  */
 async function lockForDecision(tx: SqlTx, requestId: string) {
   const rows = await tx.rows<LockedRequest>(sql`
-    SELECT r.id, r.status::text AS status, r.revision, r.version, r."previousVersion", r."requesterId", r.strategy::text AS strategy,
-           r."breakGlass", r."breakGlassReason", r."rollbackOfId", r."approvalsRequired", r."approvedBy", r."policySnapshot", r."expiresAt", r."scheduledFrom",
-           s.id AS "serviceId", s.slug AS "serviceSlug", s.name AS "serviceName", s.tier AS "serviceTier", s."teamId", t.slug AS "teamSlug",
-           e.id AS "environmentId", e.name AS "environmentName", e."isProduction"
+    SELECT ${TRANSITIONED_COLUMNS_OF_R}, r."approvalsRequired", r."approvedBy", r."expiresAt",
+           s.slug AS "serviceSlug", s.name AS "serviceName", s.tier AS "serviceTier", s."teamId", t.slug AS "teamSlug",
+           e.name AS "environmentName", e."isProduction",
+           -- Configuration, not state: read here so an approval that completes the policy needs no other statement.
+           (SELECT COALESCE(json_agg(row_to_json(fw)), '[]'::json) FROM "FreezeWindow" fw WHERE fw."environmentId" = r."environmentId") AS "freezeWindows"
       FROM "DeploymentRequest" r
       JOIN "Service" s ON s.id = r."serviceId"
       JOIN "Team" t ON t.id = s."teamId"
@@ -97,23 +86,21 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
     });
     await emitDeploymentEvent(tx, "approval.recorded", r.id, actorOf(user), { decision: input.decision, comment, approverId: user.id, ...progress }, { ...r, ...context });
 
-    // The row is locked by this transaction since lockForDecision: the state machine reuses it instead of re-locking.
-    const locked = { status: r.status, revision: r.revision };
+    // The row is locked by this transaction since lockForDecision: the state machine works from it (no re-lock, no
+    // re-read) and its updates, with the approver's, go as one UPDATE with COMMIT.
     let status: DeploymentStatus = r.status;
     if (input.decision === "reject") {
       status = (
-        await transition(tx, r.id, ["pending_approval"], "rejected", { actor: actorOf(user), data: { finishedAt: now }, eventData: { comment }, locked, context })
+        await transition(tx, r.id, ["pending_approval"], "rejected", { actor: actorOf(user), data: { finishedAt: now }, eventData: { comment }, row: r, context })
       ).status;
     } else if (approvedCount >= r.approvalsRequired) {
-      const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, { request: r, context });
+      const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, { request: r, context, freezeWindows: r.freezeWindows.map(freezeWindowFromJson) });
       status = queued === "queued" ? "queued" : "approved";
     }
     // Record the approver on the row; a decision that moved nothing still changed the request, so it bumps revision
     // (which readers like the inbox and optimistic writers compare). A transition has bumped it already.
     if (input.decision === "approve") {
-      await tx.defer(STATEMENT, sql`
-        UPDATE "DeploymentRequest" SET "approvedBy" = array_append("approvedBy", ${user.id}::text),
-          revision = revision + ${status === r.status ? 1 : 0}::int, "updatedAt" = ${new Date()} WHERE id = ${r.id}`);
+      await deferRequestUpdate(tx, r.id, { approvedBy: sql`array_append("approvedBy", ${user.id}::text)` }, { bumpRevision: status === r.status });
     }
     return { approvalId: approval.id, status, ...progress };
   });

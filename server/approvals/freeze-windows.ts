@@ -3,6 +3,15 @@
 import type { FreezeWindow } from "@/generated/prisma/client";
 import { badRequest } from "../errors";
 
+/**
+ * A FreezeWindow as Postgres' row_to_json gives it (timestamps as ISO text without a zone, holding UTC): for
+ * loading an environment's windows inside another statement.
+ */
+export function freezeWindowFromJson(w: Omit<FreezeWindow, "startsAt" | "endsAt" | "createdAt"> & { startsAt: string | null; endsAt: string | null; createdAt: string }): FreezeWindow {
+  const utc = (v: string | null) => (v === null ? null : new Date(`${v}Z`));
+  return { ...w, startsAt: utc(w.startsAt), endsAt: utc(w.endsAt), createdAt: utc(w.createdAt)! };
+}
+
 type WindowLike = Pick<FreezeWindow, "kind" | "startsAt" | "endsAt" | "daysOfWeek" | "startTime" | "endTime" | "timeZone" | "reason">;
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

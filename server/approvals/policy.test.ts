@@ -121,6 +121,23 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
     await getDb().approvalPolicy.updateMany({ where: { serviceId: w.service.id }, data: { allowBreakGlass: false } });
     await expect((await as(w.admin)).deployments.breakGlass(input)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/does not allow break-glass/) });
   });
+  it("an approval that completes the policy during a freeze holds the request as approved until the freeze ends", async () => {
+    const w = await makeWorld({ policies: { staging: { requiredApprovals: 1, allowSkipPromotion: true } } });
+    const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "staging", "1.4.0"));
+    // The freeze begins after the request was made, before it is approved.
+    const freeze = await getDb().freezeWindow.create({
+      data: { environmentId: w.envs.staging.id, kind: "range", startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000), reason: "Quarter close" },
+    });
+    expect(await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).toMatchObject({ status: "approved", approvals: 1 });
+    const held = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id }, include: { logs: true } });
+    expect(held).toMatchObject({ status: "approved", approvedBy: [w.approver1.id], revision: 2 });
+    expect(held.logs.map((l) => l.message)).toEqual([expect.stringMatching(/Held by freeze window.*Quarter close/)]);
+    await sweepSchedules(getDb()); // still frozen: no second log line, still approved
+    expect(await getDb().deploymentLog.count({ where: { requestId: id } })).toBe(1);
+    await getDb().freezeWindow.delete({ where: { id: freeze.id } });
+    expect((await sweepSchedules(getDb())).queued).toBeGreaterThanOrEqual(1);
+    expect((await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } })).status).toBe("queued");
+  });
 });
 
 describe("freeze windows across time zones", () => {

@@ -22,13 +22,11 @@ export async function enqueueExecution(tx: AnyTx, requestId: string, attempt: nu
 }
 
 /**
- * What a caller that already locked and loaded the request in this transaction passes to skip reloading it:
- * the row (as locked, or as its own update returned it) and the event context.
+ * What a caller that already locked and loaded the request in this transaction passes to skip reloading it: the
+ * whole row as locked (the transitions then go as one deferred UPDATE, see transition's `row`), the event context,
+ * and optionally the environment's freeze windows, read in the same statement.
  */
-export type Preloaded<R> = { request: R; context: EventContext };
-
-type ApprovalRow = Pick<TransitionedRequest, "status" | "revision" | "policySnapshot" | "scheduledFrom" | "breakGlass" | "rollbackOfId">;
-type QueueRow = Pick<TransitionedRequest, "status" | "revision" | "notBefore" | "breakGlass" | "rollbackOfId" | "environmentId" | "attempt">;
+export type Preloaded = { request: TransitionedRequest; context: EventContext; freezeWindows?: FreezeWindow[] };
 
 /** The request as the scheduling steps need it, when the caller did not load it. */
 async function loadRequest(tx: AnyTx, requestId: string) {
@@ -44,7 +42,7 @@ export async function markApproved(
   actor: Actor,
   eventData: Record<string, unknown> = {},
   now = new Date(),
-  pre?: Preloaded<ApprovalRow>,
+  pre?: Preloaded,
 ) {
   const r = pre?.request ?? (await loadRequest(tx, requestId));
   const policy = r.policySnapshot as unknown as PolicySnapshot;
@@ -55,23 +53,23 @@ export async function markApproved(
     actor,
     data: { notBefore },
     eventData: { ...eventData, notBefore: notBefore.toISOString() },
-    locked: pre && { status: pre.request.status, revision: pre.request.revision },
+    row: pre?.request,
     context: pre?.context,
   });
-  // The row our own update returned is current: this transaction holds its lock.
+  // The row as changed is current: this transaction holds its lock.
   return queueIfDue(tx, requestId, actor, now, pre && { ...pre, request: updated });
 }
 
 export type QueueDecision = "queued" | "waiting" | "frozen" | "not_approved";
 
 /** approved → queued when its time has come and no freeze is on (break-glass and rollbacks ignore freezes). */
-export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded<QueueRow>): Promise<QueueDecision> {
+export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded): Promise<QueueDecision> {
   const run = sqlOf(tx);
   const r = pre?.request ?? (await loadRequest(tx, requestId));
   if (r.status !== "approved") return "not_approved";
   if (r.notBefore && r.notBefore > now) return "waiting";
   if (!r.breakGlass && !r.rollbackOfId) {
-    const windows = await run.rows<FreezeWindow>(sql`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`);
+    const windows = pre?.freezeWindows ?? (await run.rows<FreezeWindow>(sql`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`));
     const freeze = activeFreeze(windows, now);
     if (freeze) {
       const message = `Held by freeze window ${describeFreezeWindow(freeze)}`;
@@ -86,7 +84,7 @@ export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now
   await transition(tx, requestId, ["approved"], "queued", {
     actor,
     data: { queuedAt: now },
-    locked: pre && { status: pre.request.status, revision: pre.request.revision },
+    row: pre?.request,
     context: pre?.context,
   });
   await enqueueExecution(tx, requestId, r.attempt);

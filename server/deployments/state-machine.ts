@@ -3,7 +3,7 @@
 // of legal moves, bumps `revision`, and writes the audit record and the Pier event in the same transaction.
 import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
 import type { Prisma } from "../db";
-import { join, raw, sql, sqlOf, type AnyTx } from "../sql";
+import { join, raw, sql, sqlOf, type AnyTx, type DeferredWrite, type Sql, type SqlTx } from "../sql";
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { conflict, notFound } from "../errors";
 import { emitDeploymentEvent, EVENT_FOR_STATUS, type EventContext } from "./deployment-events";
@@ -91,10 +91,15 @@ export type TransitionedRequest = {
   finishedAt: Date | null;
 };
 
+const transitionedColumns = (t: string) =>
+  raw(`${t}id, ${t}status::text AS status, ${t}revision, ${t}"serviceId", ${t}"environmentId", ${t}version, ${t}"previousVersion",
+  ${t}"requesterId", ${t}strategy::text AS strategy, ${t}"breakGlass", ${t}"breakGlassReason", ${t}"rollbackOfId", ${t}"autoRollback",
+  ${t}"policySnapshot", ${t}"scheduledFrom", ${t}"notBefore", ${t}attempt, ${t}executor, ${t}"finishedAt"`);
+
 /** The SELECT/RETURNING list for TransitionedRequest (enums as text: Prisma cannot read them raw). */
-export const TRANSITIONED_COLUMNS = raw(`id, status::text AS status, revision, "serviceId", "environmentId", version, "previousVersion",
-  "requesterId", strategy::text AS strategy, "breakGlass", "breakGlassReason", "rollbackOfId", "autoRollback", "policySnapshot",
-  "scheduledFrom", "notBefore", attempt, executor, "finishedAt"`);
+export const TRANSITIONED_COLUMNS = transitionedColumns("");
+/** The same, for a query where the request table is aliased `r`. */
+export const TRANSITIONED_COLUMNS_OF_R = transitionedColumns("r.");
 
 export type TransitionOptions = {
   actor: Actor;
@@ -111,6 +116,13 @@ export type TransitionOptions = {
    * returned): skips locking and reading it again. Only pass what this transaction holds the lock on.
    */
   locked?: { status: DeploymentStatus; revision: number };
+  /**
+   * The whole row as this plain-SQL transaction locked it (or as an earlier deferred transition left it): the
+   * UPDATE then becomes a deferred write, coalesced with the transaction's other updates of this row into one
+   * statement sent with COMMIT, and the row returned is computed from it. Nothing later in the transaction may read
+   * the row back from the database. Implies `locked`.
+   */
+  row?: TransitionedRequest;
   /** The request's service/environment, already loaded: the event is built without reloading the request. */
   context?: EventContext;
 };
@@ -123,29 +135,73 @@ export async function lockRequest(tx: AnyTx, requestId: string) {
   return rows[0];
 }
 
-function setClauses(from: DeploymentStatus, to: DeploymentStatus, data: TransitionData = {}) {
-  const sets = DATA_COLUMNS.filter((c) => data[c] !== undefined).map((c) => sql`${raw(`"${c}"`)} = ${data[c]}`);
-  if (data.incrementAttempt) sets.push(sql`attempt = attempt + 1`);
+/** Column → new value of a transition, besides status/revision/updatedAt (attempt is a separate increment). */
+function changedColumns(from: DeploymentStatus, to: DeploymentStatus, data: TransitionData = {}): Record<string, Sql> {
+  const sets: Record<string, Sql> = {};
+  for (const c of DATA_COLUMNS) if (data[c] !== undefined) sets[c] = sql`${data[c]}`;
   // The target's deploying slot (unique per service+environment): taken on the way in, released on the way out.
   // A second run of the same target reaching deploying fails here even if a caller skipped the target lock.
-  if (to === "deploying") sets.push(sql`"deployingSlot" = true`);
-  else if (from === "deploying") sets.push(sql`"deployingSlot" = NULL`);
+  if (to === "deploying") sets.deployingSlot = sql`true`;
+  else if (from === "deploying") sets.deployingSlot = sql`NULL`;
   return sets;
 }
 
+type RequestUpdate = { id: string; sets: Record<string, Sql>; revision: number; attempt: number };
+
+/** Deferred updates of request rows: all of one transaction's updates of a row become one UPDATE. */
+const REQUEST_UPDATES: DeferredWrite<RequestUpdate> = {
+  name: "request",
+  ctes(updates, prefix) {
+    const byId = new Map<string, RequestUpdate>();
+    for (const u of updates) {
+      const seen = byId.get(u.id);
+      byId.set(u.id, seen ? { id: u.id, sets: { ...seen.sets, ...u.sets }, revision: seen.revision + u.revision, attempt: seen.attempt + u.attempt } : u);
+    }
+    return [...byId.values()].map((u, i) => {
+      const sets = [...Object.entries(u.sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + ${u.revision}::int`, sql`"updatedAt" = ${new Date()}`];
+      if (u.attempt) sets.push(sql`attempt = attempt + ${u.attempt}::int`);
+      return sql`${raw(`${prefix}${i}`)} AS (UPDATE "DeploymentRequest" SET ${join(sets)} WHERE id = ${u.id})`;
+    });
+  },
+};
+
+/** Changes columns of a request this transaction holds the lock on, with its deferred transitions (one UPDATE). */
+export async function deferRequestUpdate(tx: SqlTx, id: string, sets: Record<string, Sql>, opts: { bumpRevision: boolean }) {
+  await tx.defer(REQUEST_UPDATES, { id, sets, revision: opts.bumpRevision ? 1 : 0, attempt: 0 });
+}
+
+/** The row after a transition, computed from the row before it (what a deferred UPDATE will write). */
+function rowAfter(row: TransitionedRequest, to: DeploymentStatus, data: TransitionData = {}): TransitionedRequest {
+  return {
+    ...row,
+    status: to,
+    revision: row.revision + 1,
+    attempt: row.attempt + (data.incrementAttempt ? 1 : 0),
+    ...(data.finishedAt !== undefined ? { finishedAt: data.finishedAt } : {}),
+    ...(data.notBefore !== undefined ? { notBefore: data.notBefore } : {}),
+  };
+}
+
 export async function transition(tx: AnyTx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
-  const current = opts.locked ?? (await lockRequest(tx, requestId));
+  const current = opts.row ?? opts.locked ?? (await lockRequest(tx, requestId));
   if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision) {
     throw conflict("This request changed while you were looking at it; reload and try again");
   }
   if (!from.includes(current.status) || !isLegalTransition(current.status, to)) {
     throw conflict(`This request is ${STATUS_LABEL[current.status]} and cannot become ${STATUS_LABEL[to]}`);
   }
-  const [updated] = await sqlOf(tx).rows<TransitionedRequest>(sql`
-    UPDATE "DeploymentRequest"
-       SET ${join([sql`status = ${to}::"DeploymentStatus"`, sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`, ...setClauses(current.status, to, opts.data)])}
-     WHERE id = ${requestId}
-    RETURNING ${TRANSITIONED_COLUMNS}`);
+  const sets = { status: sql`${to}::"DeploymentStatus"`, ...changedColumns(current.status, to, opts.data) };
+  let updated: TransitionedRequest;
+  const run = sqlOf(tx);
+  if (opts.row) {
+    await run.defer(REQUEST_UPDATES, { id: requestId, sets, revision: 1, attempt: opts.data?.incrementAttempt ? 1 : 0 });
+    updated = rowAfter(opts.row, to, opts.data);
+  } else {
+    const assignments = [...Object.entries(sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`];
+    if (opts.data?.incrementAttempt) assignments.push(sql`attempt = attempt + 1`);
+    [updated] = await run.rows<TransitionedRequest>(sql`
+      UPDATE "DeploymentRequest" SET ${join(assignments)} WHERE id = ${requestId} RETURNING ${TRANSITIONED_COLUMNS}`);
+  }
   await recordAudit(tx, {
     actor: opts.actor,
     action: `deployment.${to}`,
