@@ -156,9 +156,22 @@ class PgSqlTx implements SqlTx {
     return (await this.exec(query)).rowCount ?? 0;
   }
   private async exec(query: Sql) {
+    // Named, so each connection parses and plans a statement once (Postgres switches to a generic plan).
+    const config = { name: statementName(query.text), text: query.text, values: query.values.map(toParam), types: PG_TYPES };
     try {
-      // Named, so each connection parses and plans a statement once (Postgres switches to a generic plan).
-      return await this.client.query({ name: statementName(query.text), text: query.text, values: query.values.map(toParam), types: PG_TYPES });
+      if (!(this.client instanceof pg.Pool)) return await this.client.query(config);
+      // Not pool.query(): it discards the connection after any failed statement, and a refused write (a unique
+      // violation, say) is no reason to start a new backend and prepare every statement again.
+      const client = await this.client.connect();
+      let broken: Error | undefined;
+      try {
+        return await client.query(config);
+      } catch (err) {
+        if (!(err instanceof pg.DatabaseError)) broken = err as Error; // the connection itself failed
+        throw err;
+      } finally {
+        client.release(broken);
+      }
     } catch (err) {
       throw fromPgError(err) ?? err;
     }
