@@ -8,7 +8,7 @@
 // (id, revision) of the pending requests (every decision and transition bumps revision) and loads the details of
 // the requests that are new or changed since the last refresh; the joined facts that change without touching the
 // request (the live version in that environment, the service's recent failures, names) are reloaded when a
-// cached row is older than DETAIL_TTL_MS.
+// cached row is older than about DETAIL_TTL_MS.
 import type { Db } from "../db";
 import type { SessionUser } from "../identity/roles";
 import type { RiskReason } from "../deployments/risk-score";
@@ -59,7 +59,8 @@ type Cached = {
   rule: ApproverRule;
   approverIds: string[];
   revision: number;
-  loadedAt: number;
+  /** When the details are reloaded: DETAIL_TTL_MS after loading, ± a quarter, so reloads do not all fall due together. */
+  staleAt: number;
   item: SharedItem;
   /** The item as listed, per `whyNot` (null: the caller may decide): the same for every caller with that answer. */
   listed: Map<string | null, InboxItem>;
@@ -67,7 +68,7 @@ type Cached = {
 
 /**
  * The pending requests, oldest first, as of a refresh that started after the caller asked. One statement per
- * refresh: it gets the cached (id, revision) pairs still within DETAIL_TTL_MS and returns, for every pending
+ * refresh: it gets the cached (id, revision) pairs not yet stale and returns, for every pending
  * request, its id and revision, plus its details when the cached copy is missing, changed or too old (so the
  * details come from the same snapshot as the list).
  */
@@ -77,7 +78,7 @@ function pendingView(db: Db) {
     const now = Date.now();
     // The cached revisions go in as one jsonb object (id → revision): one key lookup per pending request.
     let knownRevisions = "{";
-    for (const [id, c] of cache) if (now - c.loadedAt <= DETAIL_TTL_MS) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${c.revision}`;
+    for (const [id, c] of cache) if (now < c.staleAt) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${c.revision}`;
     knownRevisions += "}";
     const since = new Date(now - FAILURE_WINDOW_MS);
     const rows = await sqlRead<{ id: string; revision: number; details: Row | null }>(db, sql`
@@ -110,7 +111,7 @@ function pendingView(db: Db) {
     const next = new Map<string, Cached>();
     const list: Cached[] = [];
     for (const { id, revision, details } of rows) {
-      const entry = details ? { ...fromDetails(details), revision, loadedAt: now } : cache.get(id);
+      const entry = details ? { ...fromDetails(details), revision, staleAt: now + DETAIL_TTL_MS * (0.75 + Math.random() / 2) } : cache.get(id);
       if (!entry) continue; // cannot happen: only cached ids come back without details
       next.set(id, entry);
       list.push(entry);
