@@ -156,6 +156,22 @@ describe("delivery", () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it("a 404 to a channel an admin changed meanwhile does not disable it: the delivery retries with the new settings", async () => {
+    const { deps, enqueued } = harness();
+    const { id, channel } = await routedDelivery("discord");
+    // The admin saves the channel while the attempt (with the version it loaded) is on the wire.
+    const fetch = (async () => {
+      await getDb().notificationChannel.update({ where: { id: channel.id }, data: { name: `${channel.name} (fixed)` } });
+      return new Response(JSON.stringify({ message: "Unknown Webhook", code: 10015 }), { status: 404, headers: { "content-type": "application/json" } });
+    }) as typeof globalThis.fetch;
+    expect(await processDelivery(getDb(), id, { ...deps, fetch })).toBe("retrying");
+    const ch = await getDb().notificationChannel.findUniqueOrThrow({ where: { id: channel.id } });
+    expect(ch).toMatchObject({ enabled: true, disabledReason: null });
+    expect(await getDb().auditEvent.count({ where: { action: "notification.channel_disabled", subjectId: channel.id } })).toBe(0);
+    expect(await getDb().delivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "retrying", lastStatusCode: 404 });
+    expect(enqueued).toEqual([expect.objectContaining({ id, attempts: 1 })]);
+  });
+
   it("respects a per-channel rate limit without spending attempts", async () => {
     const { deps } = harness();
     const limiter = memoryRateLimiter();

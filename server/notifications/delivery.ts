@@ -12,7 +12,7 @@ import { decryptJson } from "../platform/secrets";
 import { DEFAULT_RATE_PER_MINUTE, type SendOutcome } from "./channels/channel-types";
 import { sendToChannel } from "./channels/send";
 import { systemClock, type Clock } from "./clock";
-import { cached, CONFIG_CACHE_MS, forget } from "./config-cache";
+import { cached, CONFIG_CACHE_MS, forgetChannel } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { composeMessage, templateFor } from "./message";
 import type { RateLimiter } from "./rate-limit";
@@ -152,7 +152,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     logger.error({ err, deliveryId: row.id }, "delivery could not be prepared");
     outcome = { kind: "permanent", error: `could not prepare: ${err instanceof Error ? err.message : String(err)}` };
   }
-  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType }, attempt, outcome, { ...deps, clock, enqueue });
+  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType, channelUpdatedAt: channel.updatedAt }, attempt, outcome, { ...deps, clock, enqueue });
 }
 
 /** A batch job: its deliveries side by side (their loads, claims and results still go in shared statements). */
@@ -163,7 +163,8 @@ export async function processDeliveries(db: Db, deliveryIds: string[], deps: Del
 
 async function applyOutcome(
   db: Db,
-  d: { id: string; channelId: string; channelType: ChannelType },
+  /** channelUpdatedAt: the channel's version the attempt used. */
+  d: { id: string; channelId: string; channelType: ChannelType; channelUpdatedAt: Date },
   attempt: number,
   outcome: SendOutcome,
   deps: DeliveryDeps & { clock: Clock; enqueue: typeof enqueueDeliveries },
@@ -175,18 +176,27 @@ async function applyOutcome(
     return "delivered";
   }
   if (outcome.kind === "gone") {
-    forget(`channel:${d.channelId}`);
-    await db.$transaction(async (tx) => {
+    // Disable the channel only if it is still the version this attempt used: an admin who just fixed its URL (the
+    // attempt may have used a cached copy) must not see it disabled by the old URL's 404. Then retry instead.
+    const disabled = await db.$transaction(async (tx) => {
       const before = await tx.notificationChannel.findUnique({ where: { id: d.channelId }, select: { enabled: true, disabledReason: true } });
-      const after = await tx.notificationChannel.update({
-        where: { id: d.channelId },
+      const { count } = await tx.notificationChannel.updateMany({
+        where: { id: d.channelId, updatedAt: d.channelUpdatedAt },
         data: { enabled: false, disabledReason: outcome.error ?? "endpoint gone" },
-        select: { enabled: true, disabledReason: true },
       });
+      if (count === 0) return false;
+      const after = { enabled: false, disabledReason: outcome.error ?? "endpoint gone" };
       await recordAudit(tx, { actor: systemActor("notifications"), action: "notification.channel_disabled", subjectType: "notification_channel", subjectId: d.channelId, before, after });
       await tx.delivery.updateMany({ where: { id: d.id, status: "sending" }, data: { ...base, status: "dead" } });
+      return true;
     });
-    return "dead";
+    // After the commit, so no delivery in this process reloads the channel as it was.
+    forgetChannel(d.channelId);
+    if (disabled) return "dead";
+    const retryAt = new Date(now.getTime() + 1000);
+    await finish(db, d.id, { ...base, status: "retrying", nextAttemptAt: retryAt });
+    await deps.enqueue([{ id: d.id, channelType: d.channelType, attempts: attempt, delayMs: 1000 }]);
+    return "retrying";
   }
   const delay = outcome.kind === "retry" ? retryDelayMs(attempt, outcome.retryAfterMs, deps.random) : null;
   if (delay === null) {
