@@ -1,6 +1,7 @@
 // The Pier event every deployment transition announces (server/events/pier-events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
-import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
+import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { TransitionedRequest } from "./state-machine";
 import { env } from "../env";
 import { notFound } from "../errors";
 import { sql, sqlOf, type AnyTx } from "../sql";
@@ -55,17 +56,10 @@ export type EventContext = {
 };
 
 /** The request columns the event reads (the row as it is after the change). */
-type EventRequest = {
-  id: string;
-  version: string;
-  previousVersion: string | null;
-  requesterId: string;
-  strategy: DeploymentStrategy;
-  breakGlass: boolean;
-  breakGlassReason: string | null;
-  rollbackOfId: string | null;
-  status: DeploymentStatus;
-};
+type EventRequest = Pick<
+  TransitionedRequest,
+  "id" | "version" | "previousVersion" | "requesterId" | "strategy" | "breakGlass" | "breakGlassReason" | "rollbackOfId" | "status"
+>;
 
 /**
  * Emits the event for the request. `loaded` (the request row as changed in this transaction plus its context)
