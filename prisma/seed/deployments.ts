@@ -1,10 +1,12 @@
 // Demo approval policies (dev: none, staging: 1 approver, prod: 2 approvers), a weekend freeze on prod, short
 // simulator runs for the demo services, and a few historical requests so history, inbox and evidence have content.
-// Idempotent: policies upsert by name, history by fixed ids.
+// Idempotent: policies upsert by name, history by fixed ids, its audit trails are appended once per request.
 import type { Db, Prisma } from "../../server/db";
-import { defaultPolicy, type PolicySnapshot } from "../../server/approvals/policy";
-import { createRequest } from "../../server/deployments/requests";
+import { recordAudits } from "../../server/audit/audit-log";
+import { defaultPolicy, eligibleApproverIds, type PolicySnapshot } from "../../server/approvals/policy";
+import { createRequest, TX_OPTIONS } from "../../server/deployments/requests";
 import { loadSessionUser } from "../../server/identity/users";
+import { historicalAuditTrail, TRAIL_INCLUDE } from "./deployment-audit-trail";
 
 const POLICIES = [
   { name: "Development: no approval", env: "dev", requiredApprovals: 0, expiryMinutes: null, autoRollback: false },
@@ -50,14 +52,17 @@ export async function seedDeployments(db: Db) {
   }
 
   const day = 86400_000;
+  const ids = HISTORY.map((h) => h.id);
+  const existing = new Set((await db.deploymentRequest.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((r) => r.id));
   for (const h of HISTORY) {
     const serviceId = sid(h.service);
     const environmentId = envId(h.env);
-    if (!serviceId || !environmentId || (await db.deploymentRequest.findUnique({ where: { id: h.id } }))) continue;
+    if (!serviceId || !environmentId || existing.has(h.id)) continue;
     const at = new Date(Date.now() - h.daysAgo * day);
     const required = POLICIES.find((p) => p.env === h.env)?.requiredApprovals ?? 0;
     const snapshot: PolicySnapshot = { ...defaultPolicy(h.env === "prod"), name: POLICIES.find((p) => p.env === h.env)?.name ?? "Default", requiredApprovals: required, scope: "environment" };
     const finished = ["succeeded", "failed", "rolled_back", "rejected"].includes(h.status);
+    const rejectedAt = new Date(at.getTime() + 600_000);
     await db.deploymentRequest.create({
       data: {
         id: h.id,
@@ -77,19 +82,47 @@ export async function seedDeployments(db: Db) {
         createdAt: at,
         queuedAt: h.status === "rejected" ? null : new Date(at.getTime() + 3600_000),
         startedAt: h.status === "rejected" ? null : new Date(at.getTime() + 3600_000),
-        finishedAt: finished ? new Date(at.getTime() + 3700_000) : null,
+        // A rejection ends the request when it is recorded.
+        finishedAt: h.status === "rejected" ? rejectedAt : finished ? new Date(at.getTime() + 3700_000) : null,
         attempt: h.status === "rejected" ? 0 : 1,
         progress: h.status === "succeeded" || h.status === "rolled_back" ? 100 : 60,
         approvals: {
           create: [
             ...h.approvers.map((approverId, i) => ({ approverId, decision: "approve", comment: i === 0 ? "Looks good" : "", createdAt: new Date(at.getTime() + (i + 1) * 600_000) })),
-            ...(h.status === "rejected" ? [{ approverId: "demo-alex", decision: "reject", comment: "Needs a load test first", createdAt: new Date(at.getTime() + 600_000) }] : []),
+            ...(h.status === "rejected" ? [{ approverId: "demo-alex", decision: "reject", comment: "Needs a load test first", createdAt: rejectedAt }] : []),
           ],
         },
         logs: h.status === "rejected" ? undefined : { create: [{ message: `Simulator: deploying ${h.version}`, at: new Date(at.getTime() + 3600_000) }, { message: h.status === "failed" ? "Health checks failed" : "Health checks passed", level: h.status === "failed" ? "error" : "info", at: new Date(at.getTime() + 3700_000) }] },
       },
     });
   }
+  await recordHistoryTrails(db, ids);
+}
+
+/**
+ * Appends the audit trail of every seeded historical request that has none yet (new ones, and those seeded before
+ * the seed wrote trails), at the times it happened: one append, oldest first, so the chain runs in time order.
+ * A request with any audit record already has its trail: running the seed again appends nothing. (A run that
+ * stops before the append leaves requests without one, which the next run fills in.)
+ */
+async function recordHistoryTrails(db: Db, ids: string[]) {
+  const audited = await db.auditEvent.findMany({ where: { subjectType: "deployment_request", subjectId: { in: ids } }, distinct: ["subjectId"], select: { subjectId: true } });
+  // Read outside the transaction: Prisma loads included relations concurrently, which one transaction's connection cannot.
+  const requests = await db.deploymentRequest.findMany({ where: { id: { in: ids, notIn: audited.map((a) => a.subjectId) } }, include: TRAIL_INCLUDE });
+  if (requests.length === 0) return;
+  const trails = await Promise.all(
+    requests.map(async (r) => {
+      const policy = r.policySnapshot as unknown as PolicySnapshot;
+      return { id: r.id, ...historicalAuditTrail(r, await eligibleApproverIds(db, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId })) };
+    }),
+  );
+  // Stable sort: a request's own entries are in time order already and keep their order on ties.
+  const entries = trails.flatMap((t) => t.entries).sort((a, b) => a.at!.getTime() - b.at!.getTime());
+  await db.$transaction(async (tx) => {
+    // Each row's revision as the transitions in its trail leave it.
+    for (const t of trails) await tx.deploymentRequest.update({ where: { id: t.id }, data: { revision: t.revision }, select: { id: true } });
+    await recordAudits(tx, entries);
+  }, TX_OPTIONS);
 }
 
 /**

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { sql, sqlTransaction } from "../sql";
-import { canonicalJson, recordAudit, recordAudits, verifyAuditChain } from "./audit-log";
+import { sql, sqlTransaction, type AnyTx } from "../sql";
+import { auditHash, canonicalJson, recordAudit, recordAudits, verifyAuditChain } from "./audit-log";
 
 const actor = { id: null, label: "test" };
 
@@ -66,6 +66,36 @@ describe("audit chain", () => {
       expect(mine[0].before).toBeNull();
     }
     expect(await verifyAuditChain(db, 5)).toMatchObject({ ok: true });
+  });
+
+  it("records history at the time it happened (createdAt and hash), in the order appended", async () => {
+    const db = getDb();
+    const earlier = new Date("2026-01-02T03:04:05.678Z");
+    const later = new Date("2026-01-02T04:00:00.001Z");
+    const started = Date.now();
+    // Through both kinds of transaction: a deferred append (values inlined) and one that runs at once.
+    const runners = [(f: (tx: AnyTx) => Promise<void>) => sqlTransaction(db, f), (f: (tx: AnyTx) => Promise<void>) => db.$transaction(f)];
+    for (const run of runners) {
+      await run((tx) =>
+        recordAudits(tx, [
+          { actor, action: "history.later", subjectType: "history", subjectId: "h", at: later },
+          { actor, action: "history.now", subjectType: "history", subjectId: "h", after: { n: 1 } },
+          { actor, action: "history.earlier", subjectType: "history", subjectId: "h", before: { n: 0 }, at: earlier },
+        ]),
+      );
+    }
+    const rows = await db.auditEvent.findMany({ where: { subjectType: "history" }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.action)).toEqual(["history.later", "history.now", "history.earlier", "history.later", "history.now", "history.earlier"]);
+    const expectedAt = [later, null, earlier];
+    rows.forEach((r, i) => {
+      // Without `at`: the time of the append.
+      const createdAt = expectedAt[i % 3] ?? r.createdAt;
+      if (expectedAt[i % 3] === null) expect(r.createdAt.getTime()).toBeGreaterThanOrEqual(started - 1);
+      expect(r.createdAt).toEqual(createdAt);
+      const fields = { actorId: r.actorId, actorLabel: r.actorLabel, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, before: r.before ?? null, after: r.after ?? null };
+      expect(r.hash).toBe(auditHash(r.prevHash, { ...fields, createdAt }));
+    });
+    expect(await verifyAuditChain(db, 4)).toMatchObject({ ok: true });
   });
 
   it("a plain-SQL transaction that fails writes no audit record", async () => {

@@ -16,6 +16,8 @@ export type AuditEntry = {
   subjectId: string;
   before?: unknown;
   after?: unknown;
+  /** When it happened, if earlier than now: only for recording history (seed/import); the chain order is still the order of appending. */
+  at?: Date;
 };
 
 type HashedFields = {
@@ -87,7 +89,7 @@ const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
   name: "audit",
   ctes(batches, p) {
     const entries = batches.flat();
-    const createdAt = new Date();
+    const appendedAt = new Date();
     const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
     const rows = entries.map((entry, i) => {
       const fields: HashedFields = {
@@ -98,10 +100,10 @@ const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
         subjectId: entry.subjectId,
         before: toJson(entry.before),
         after: toJson(entry.after),
-        createdAt,
+        createdAt: entry.at ?? appendedAt,
       };
       return sql`(${i + 1}::int, ${hashedBody(fields)}::text, ${fields.actorId}::text, ${fields.actorLabel}::text, ${fields.action}::text,
-        ${fields.subjectType}::text, ${fields.subjectId}::text, ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb)`;
+        ${fields.subjectType}::text, ${fields.subjectId}::text, ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb, ${fields.createdAt.toISOString()}::text)`;
     });
     const [input, head, chain, insert] = ["input", "head", "chain", "insert"].map((n) => raw(`${p}${n}`));
     // The hash after every record, starting from `start` (a correlated value: the head's hash before this append).
@@ -110,7 +112,7 @@ const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
       SELECT hash FROM c ORDER BY n DESC LIMIT 1)`;
     // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
     return [
-      sql`${input} (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after) AS (VALUES ${join(rows)})`,
+      sql`${input} (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after, created_at) AS (VALUES ${join(rows)})`,
       sql`${head} AS (
         INSERT INTO "AuditHead" (id, "prevHash", hash, "updatedAt") VALUES (1, ${AUDIT_GENESIS_HASH}::text, ${finalHash(sql`${AUDIT_GENESIS_HASH}::text`)}, now())
         ON CONFLICT (id) DO UPDATE SET "prevHash" = "AuditHead".hash, hash = ${finalHash(sql`"AuditHead".hash`)}, "updatedAt" = now()
@@ -122,7 +124,7 @@ const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
       sql`${insert} AS (
         INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
         SELECT i.actor_id, i.actor_label, i.action, i.subject_type, i.subject_id, i.before, i.after,
-               (${createdAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash
+               (i.created_at::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash
           FROM ${input} i JOIN ${chain} c ON c.n = i.n
          ORDER BY i.n)`,
     ];
