@@ -43,12 +43,11 @@ export type PlannedDelivery = {
 };
 
 export async function loadRoutingConfig(tx: AnyTx, now: Date): Promise<RoutingConfig> {
+  // One after another: a transaction's connection runs one statement at a time anyway (and pg warns otherwise).
   const run = sqlOf(tx);
-  const [routes, silences, channels] = await Promise.all([
-    run.rows<NotificationRoute>(sql`SELECT * FROM "NotificationRoute" WHERE enabled ORDER BY position, "createdAt"`),
-    run.rows<Silence>(sql`SELECT * FROM "Silence" WHERE "startsAt" <= ${now} AND "endsAt" > ${now}`),
-    run.rows<ChannelRef>(sql`SELECT id, name, type::text AS type, enabled FROM "NotificationChannel"`),
-  ]);
+  const routes = await run.rows<NotificationRoute>(sql`SELECT * FROM "NotificationRoute" WHERE enabled ORDER BY position, "createdAt"`);
+  const silences = await run.rows<Silence>(sql`SELECT * FROM "Silence" WHERE "startsAt" <= ${now} AND "endsAt" > ${now}`);
+  const channels = await run.rows<ChannelRef>(sql`SELECT id, name, type::text AS type, enabled FROM "NotificationChannel"`);
   return { routes: routes.map(toRouteConfig), silences: silences.map(toSilenceConfig), channels: new Map(channels.map((c) => [c.id, c])) };
 }
 
