@@ -1,8 +1,8 @@
 // Delivers each outbox event to every subscriber, each at most once (a ConsumedEvent marker keyed by outbox id,
 // written in the same transaction as the subscriber's effect). A domain subscribes by adding an entry to SUBSCRIBERS.
 import type { Db, Tx } from "../db";
-import { markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "../outbox/outbox";
-import { sql, sqlOf, sqlTransaction, type AnyTx, type SqlTx } from "../sql";
+import { markConsumed, markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "../outbox/outbox";
+import { sqlTransaction, type AnyTx, type SqlTx } from "../sql";
 import { microBatcher, perKey } from "./micro-batch";
 import type { PierEvent } from "./pier-events";
 
@@ -42,19 +42,14 @@ export function subscribers(): readonly Subscriber[] {
 
 const toEvent = (job: OutboxJobData): Event => ({ ...(job.payload as unknown as PierEvent), id: job.outboxId });
 
-const MARK_CONSUMED = (consumer: string, ids: string[]) => sql`
-  INSERT INTO "ConsumedEvent" (consumer, "eventId") SELECT ${consumer}, unnest(${ids}::text[])
-  ON CONFLICT DO NOTHING RETURNING "eventId"`;
-
 /**
  * Runs the subscriber on the events it has not consumed yet, in one transaction with their consumed-markers (a
  * retry after a crash either finds the markers and skips, or redoes everything), then the after-commit work.
  */
 async function consume(db: Db, s: Subscriber, events: Event[]) {
   const run = async <T extends AnyTx>(tx: T, h: Handlers<T>) => {
-    const fresh = await sqlOf(tx).rows<{ eventId: string }>(MARK_CONSUMED(s.name, events.map((e) => e.id)));
-    const ids = new Set(fresh.map((f) => f.eventId));
-    const todo = events.filter((e) => ids.has(e.id));
+    const fresh = await markConsumed(tx, s.name, events.map((e) => e.id));
+    const todo = events.filter((e) => fresh.has(e.id));
     if (todo.length === 0) return undefined;
     if (h.handleMany) return h.handleMany(tx, todo, db);
     for (const e of todo) await h.handle(tx, e, db);

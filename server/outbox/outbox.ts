@@ -113,9 +113,18 @@ export async function markOutboxProcessed(tx: AnyTx, ...outboxIds: string[]) {
 }
 
 /**
- * Runs `effect` at most once per (consumer, eventId): the marker row is written in the same transaction as the
- * effect, so a retry after a crash either sees the marker (skip) or redoes the whole effect.
+ * Records that `consumer` consumed these events, in the caller's transaction (with the effect), and returns the
+ * ids it had not consumed before: only those need the effect. A retry after a crash either finds the markers
+ * (skip) or redoes everything.
  */
+export async function markConsumed(tx: AnyTx, consumer: string, eventIds: string[]): Promise<Set<string>> {
+  const fresh = await sqlOf(tx).rows<{ eventId: string }>(sql`
+    INSERT INTO "ConsumedEvent" (consumer, "eventId") SELECT ${consumer}, unnest(${eventIds}::text[])
+    ON CONFLICT DO NOTHING RETURNING "eventId"`);
+  return new Set(fresh.map((f) => f.eventId));
+}
+
+/** Runs `effect` at most once per (consumer, eventId): the marker is written in the effect's transaction. */
 export async function consumeOnce<T>(
   db: Db,
   consumer: string,
@@ -123,9 +132,7 @@ export async function consumeOnce<T>(
   effect: (tx: Tx) => Promise<T>,
 ): Promise<{ skipped: true } | { skipped: false; result: T }> {
   return db.$transaction(async (tx) => {
-    const inserted = await tx.$executeRaw`
-      INSERT INTO "ConsumedEvent" (consumer, "eventId") VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`;
-    if (inserted === 0) return { skipped: true as const };
+    if ((await markConsumed(tx, consumer, [eventId])).size === 0) return { skipped: true as const };
     return { skipped: false as const, result: await effect(tx) };
   });
 }
