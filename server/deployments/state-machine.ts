@@ -157,13 +157,16 @@ const REQUEST_UPDATES: DeferredWrite<RequestUpdate> = {
       const seen = byId.get(u.id);
       byId.set(u.id, seen ? { id: u.id, sets: { ...seen.sets, ...u.sets }, revision: seen.revision + u.revision, attempt: seen.attempt + u.attempt } : u);
     }
-    return [...byId.values()].map((u, i) => {
-      const sets = [...Object.entries(u.sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + ${u.revision}::int`, sql`"updatedAt" = ${new Date()}`];
-      if (u.attempt) sets.push(sql`attempt = attempt + ${u.attempt}::int`);
-      return sql`${raw(`${prefix}${i}`)} AS (UPDATE "DeploymentRequest" SET ${join(sets)} WHERE id = ${u.id})`;
-    });
+    return [...byId.values()].map((u, i) => sql`${raw(`${prefix}${i}`)} AS (UPDATE "DeploymentRequest" SET ${assignments(u)} WHERE id = ${u.id})`);
   },
 };
+
+/** The SET list of an update: its columns, the revision and attempt increments, updatedAt. */
+function assignments(u: Omit<RequestUpdate, "id">) {
+  const sets = [...Object.entries(u.sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + ${u.revision}::int`, sql`"updatedAt" = ${new Date()}`];
+  if (u.attempt) sets.push(sql`attempt = attempt + ${u.attempt}::int`);
+  return join(sets);
+}
 
 /** Changes columns of a request this transaction holds the lock on, with its deferred transitions (one UPDATE). */
 export async function deferRequestUpdate(tx: SqlTx, id: string, sets: Record<string, Sql>, opts: { bumpRevision: boolean }) {
@@ -190,17 +193,15 @@ export async function transition(tx: AnyTx, requestId: string, from: readonly De
   if (!from.includes(current.status) || !isLegalTransition(current.status, to)) {
     throw conflict(`This request is ${STATUS_LABEL[current.status]} and cannot become ${STATUS_LABEL[to]}`);
   }
-  const sets = { status: sql`${to}::"DeploymentStatus"`, ...changedColumns(current.status, to, opts.data) };
+  const update = { sets: { status: sql`${to}::"DeploymentStatus"`, ...changedColumns(current.status, to, opts.data) }, revision: 1, attempt: opts.data?.incrementAttempt ? 1 : 0 };
   let updated: TransitionedRequest;
   const run = sqlOf(tx);
   if (opts.row) {
-    await run.defer(REQUEST_UPDATES, { id: requestId, sets, revision: 1, attempt: opts.data?.incrementAttempt ? 1 : 0 });
+    await run.defer(REQUEST_UPDATES, { id: requestId, ...update });
     updated = rowAfter(opts.row, to, opts.data);
   } else {
-    const assignments = [...Object.entries(sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + 1`, sql`"updatedAt" = ${new Date()}`];
-    if (opts.data?.incrementAttempt) assignments.push(sql`attempt = attempt + 1`);
     [updated] = await run.rows<TransitionedRequest>(sql`
-      UPDATE "DeploymentRequest" SET ${join(assignments)} WHERE id = ${requestId} RETURNING ${TRANSITIONED_COLUMNS}`);
+      UPDATE "DeploymentRequest" SET ${assignments(update)} WHERE id = ${requestId} RETURNING ${TRANSITIONED_COLUMNS}`);
   }
   await recordAudit(tx, {
     actor: opts.actor,
