@@ -11,6 +11,7 @@ import { writeOutbox } from "../outbox/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
 import type { EventContext } from "./deployment-events";
+import { appendLogOnce } from "./deployment-log";
 import { transition, TRANSITIONED_COLUMNS, type TransitionedRequest } from "./state-machine";
 import type { PolicySnapshot } from "../approvals/policy";
 
@@ -72,12 +73,7 @@ export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now
     const windows = pre?.freezeWindows ?? (await run.rows<FreezeWindow>(sql`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`));
     const freeze = activeFreeze(windows, now);
     if (freeze) {
-      const message = `Held by freeze window ${describeFreezeWindow(freeze)}`;
-      // The sweep re-checks every few seconds: log the hold once, not on every pass.
-      await run.run(sql`
-        INSERT INTO "DeploymentLog" ("requestId", level, message)
-        SELECT ${requestId}, 'warn', ${message}
-         WHERE (SELECT message FROM "DeploymentLog" WHERE "requestId" = ${requestId} ORDER BY id DESC LIMIT 1) IS DISTINCT FROM ${message}`);
+      await appendLogOnce(tx, requestId, "warn", `Held by freeze window ${describeFreezeWindow(freeze)}`);
       return "frozen";
     }
   }

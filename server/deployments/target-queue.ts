@@ -16,6 +16,7 @@ import type { Db } from "../db";
 import { logger } from "../logger";
 import { QUEUES } from "../platform/queues";
 import { raw, sql, sqlOf, type AnyTx } from "../sql";
+import { appendLogOnce } from "./deployment-log";
 import { enqueueExecution, EXECUTE_JOB } from "./scheduling";
 
 export type Target = { serviceId: string; environmentId: string };
@@ -75,15 +76,6 @@ export function waitingMessage(b: TargetBlocker) {
     : `Waiting for ${what}, ahead in the queue for ${b.environment}, to deploy first`;
 }
 
-/** Appends the waiting line unless it is already the request's last line (every retry of the job would repeat it). */
-async function logWaiting(tx: AnyTx, requestId: string, blocker: TargetBlocker) {
-  const message = waitingMessage(blocker);
-  await sqlOf(tx).run(sql`
-    INSERT INTO "DeploymentLog" ("requestId", level, message)
-    SELECT ${requestId}, 'info', ${message}
-     WHERE (SELECT message FROM "DeploymentLog" WHERE "requestId" = ${requestId} ORDER BY id DESC LIMIT 1) IS DISTINCT FROM ${message}`);
-}
-
 /** An execution job for the request that no worker has finished yet (the outbox re-dispatches lost ones). */
 async function hasPendingJob(tx: AnyTx, requestId: string) {
   const rows = await sqlOf(tx).rows(sql`
@@ -124,7 +116,7 @@ export async function claimTarget(tx: AnyTx, requestId: string): Promise<StartCl
   await lockTarget(tx, r);
   const blocker = await findBlocker(tx, requestId, r);
   if (!blocker) return { kind: "start", locked: { status: r.status, revision: r.revision } };
-  await logWaiting(tx, requestId, blocker);
+  await appendLogOnce(tx, requestId, "info", waitingMessage(blocker));
   if (blocker.status === "queued" && !(await hasPendingJob(tx, blocker.id))) {
     await enqueueExecution(tx, blocker.id, blocker.attempt);
   }
