@@ -53,7 +53,11 @@ const isSqlTx = (tx: AnyTx): tx is SqlTx => (tx as SqlTx).isSqlTx === true;
 
 // Prisma stores DateTime as `timestamp(3)` holding UTC; read it back as UTC whatever the process time zone.
 const TIMESTAMP = 1114;
-const parseUtcTimestamp = (value: string) => new Date(`${value.replace(" ", "T")}Z`);
+/**
+ * A `timestamp` column's text as a Date, read as UTC: as Postgres sends it ("2026-01-02 03:04:05.678") or as its
+ * JSON functions write it ("2026-01-02T03:04:05.678").
+ */
+export const parseUtcTimestamp = (value: string) => new Date(`${value.replace(" ", "T")}Z`);
 export const PG_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === TIMESTAMP ? parseUtcTimestamp : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,

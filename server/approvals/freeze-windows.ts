@@ -2,13 +2,14 @@
 // A weekly window whose end is earlier than its start runs past midnight; its days are the days it starts on.
 import type { FreezeWindow } from "@/generated/prisma/client";
 import { badRequest } from "../errors";
+import { parseUtcTimestamp } from "../sql";
 
 /**
  * A FreezeWindow as Postgres' row_to_json gives it (timestamps as ISO text without a zone, holding UTC): for
  * loading an environment's windows inside another statement.
  */
 export function freezeWindowFromJson(w: Omit<FreezeWindow, "startsAt" | "endsAt" | "createdAt"> & { startsAt: string | null; endsAt: string | null; createdAt: string }): FreezeWindow {
-  const utc = (v: string | null) => (v === null ? null : new Date(`${v}Z`));
+  const utc = (v: string | null) => (v === null ? null : parseUtcTimestamp(v));
   return { ...w, startsAt: utc(w.startsAt), endsAt: utc(w.endsAt), createdAt: utc(w.createdAt)! };
 }
 

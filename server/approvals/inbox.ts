@@ -13,7 +13,7 @@ import type { Db } from "../db";
 import type { SessionUser } from "../identity/roles";
 import type { RiskReason } from "../deployments/risk-score";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
-import { sql, sqlRead } from "../sql";
+import { parseUtcTimestamp, sql, sqlRead } from "../sql";
 import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "./policy";
 
 /** The oldest pending requests the inbox considers; an organisation with more has bigger problems than paging. */
@@ -122,7 +122,7 @@ function pendingView(db: Db) {
 }
 
 // json_build_object gives timestamps as ISO text without a zone (they are UTC).
-const utc = (v: Date | string | null) => (typeof v === "string" ? new Date(`${v}Z`) : v);
+const utc = (v: Date | string | null) => (typeof v === "string" ? parseUtcTimestamp(v) : v);
 
 function fromDetails(d: Row) {
   const row = { ...d, createdAt: utc(d.createdAt)!, expiresAt: utc(d.expiresAt) };
