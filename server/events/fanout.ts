@@ -59,14 +59,7 @@ async function consume(db: Db, s: Subscriber, events: Event[]) {
   if (after) await after();
 }
 
-/** One job on its own: every interested subscriber in its own transaction, then the outbox row is marked processed. */
-async function processOne(db: Db, job: OutboxJobData, list: readonly Subscriber[]) {
-  const event = toEvent(job);
-  for (const s of list) if (s.wants(event.type, event)) await consume(db, s, [event]);
-  await markOutboxProcessed(db, job.outboxId);
-}
-
-/** The jobs of one tick: one transaction per subscriber for all of them, one UPDATE marking them processed. */
+/** Events together: one transaction per interested subscriber for all of them, one UPDATE marking them processed. */
 async function processMany(db: Db, jobs: OutboxJobData[], list: readonly Subscriber[]) {
   const events = [...new Map(jobs.map((j) => [j.outboxId, toEvent(j)])).values()];
   for (const s of list) {
@@ -77,10 +70,10 @@ async function processMany(db: Db, jobs: OutboxJobData[], list: readonly Subscri
 }
 
 /** Several events together; if that fails (one bad event, a conflict), each on its own: errors per event. */
-async function processTogether(db: Db, jobs: OutboxJobData[]): Promise<(unknown | null)[]> {
+async function processTogether(db: Db, jobs: OutboxJobData[], list: readonly Subscriber[]): Promise<(unknown | null)[]> {
   if (jobs.length > 1) {
     try {
-      await processMany(db, jobs, SUBSCRIBERS);
+      await processMany(db, jobs, list);
       return jobs.map(() => null);
     } catch {
       // fall through: one at a time
@@ -88,7 +81,7 @@ async function processTogether(db: Db, jobs: OutboxJobData[]): Promise<(unknown 
   }
   return Promise.all(
     jobs.map((j) =>
-      processOne(db, j, SUBSCRIBERS).then(
+      processMany(db, [j], list).then(
         () => null,
         (err: unknown) => err ?? new Error("outbox job failed"),
       ),
@@ -97,23 +90,15 @@ async function processTogether(db: Db, jobs: OutboxJobData[]): Promise<(unknown 
 }
 
 // Concurrent single-event jobs of one process are handled together (a micro-batch).
-const batchFor = perKey((db: Db) => microBatcher((jobs: OutboxJobData[]) => processTogether(db, jobs), 100));
+const batchFor = perKey((db: Db) => microBatcher((jobs: OutboxJobData[]) => processTogether(db, jobs, SUBSCRIBERS), 100));
 
 /**
  * The events-queue job handler: one event, or a batch the dispatcher put in one job. A batch job fails (and is
  * retried) if any of its events failed; the events that went through are skipped on the retry (their markers).
  */
 export async function processOutboxJob(db: Db, job: OutboxJobData | OutboxBatchJobData, list: readonly Subscriber[] = SUBSCRIBERS) {
-  if ("batch" in job) {
-    if (list !== SUBSCRIBERS) {
-      for (const j of job.batch) await processOne(db, j, list);
-      return;
-    }
-    const errors = (await processTogether(db, job.batch)).filter((e) => e !== null);
-    if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(`${errors.length} of ${job.batch.length} events failed`);
-    return;
-  }
-  if (list !== SUBSCRIBERS) return processOne(db, job, list);
-  const err = await batchFor(db)(job);
-  if (err) throw err;
+  const errors =
+    "batch" in job || list !== SUBSCRIBERS ? await processTogether(db, "batch" in job ? job.batch : [job], list) : [await batchFor(db)(job)];
+  const failed = errors.filter((e) => e !== null);
+  if (failed.length > 0) throw failed[0] instanceof Error ? failed[0] : new Error(`${failed.length} of ${errors.length} events failed`);
 }
