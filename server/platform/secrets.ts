@@ -46,7 +46,10 @@ export function reEncrypt(sealed: string): string {
   return encryptSecret(decryptSecret(sealed));
 }
 
+/** What stands for a hidden secret (or its hidden part) wherever one is shown. */
+export const SECRET_MASK = "••••";
+
 /** For showing that a secret is set without revealing it: "••••abcd". */
 export function maskSecret(plain: string, visible = 4): string {
-  return plain.length <= visible ? "••••" : `••••${plain.slice(-visible)}`;
+  return plain.length <= visible ? SECRET_MASK : `${SECRET_MASK}${plain.slice(-visible)}`;
 }

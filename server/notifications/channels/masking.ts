@@ -1,6 +1,6 @@
 // Secrets never leave the server in clear: the browser sees enough to recognise a value, never enough to use it.
 import type { ChannelType } from "@/generated/prisma/enums";
-import { maskSecret } from "../../platform/secrets";
+import { maskSecret, SECRET_MASK } from "../../platform/secrets";
 
 /** "https://hooks.slack.com/••••Xy12": scheme and host stay readable, the token-bearing path does not. */
 export function maskUrl(raw: string): string {
@@ -21,6 +21,6 @@ export function maskChannelSecret(type: ChannelType, secret: Record<string, unkn
     out.headers = Object.keys((secret.headers as Record<string, string>) ?? {});
   }
   if (type === "pagerduty") out.routingKey = maskSecret(String(secret.routingKey ?? ""));
-  if (type === "email") out.password = secret.password ? "••••" : "";
+  if (type === "email") out.password = secret.password ? SECRET_MASK : "";
   return out;
 }

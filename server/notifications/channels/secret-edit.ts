@@ -3,12 +3,12 @@
 // a new value replaces it, and only optional fields can be removed.
 import type { ChannelType } from "@/generated/prisma/enums";
 import { badRequest } from "../../errors";
+import { SECRET_MASK as MASK } from "../../platform/secrets";
 import { maskChannelSecret } from "./masking";
 
 /** Secret fields that may be removed outright (the others are required by the channel type). */
 const CLEARABLE: Partial<Record<ChannelType, readonly string[]>> = { email: ["password"] };
 
-const MASK = "••••";
 const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
 
 function assertNotMasked(value: unknown, field: string) {
