@@ -1,8 +1,8 @@
 // Tamper-evident audit log: each record carries the hash of the previous one (a hash chain).
 // Appends are serialised on the chain's head row (see recordAudits) so concurrent writers cannot fork the chain.
 import { createHash } from "node:crypto";
-import type { Db, Tx } from "../db";
-import { join, raw, sql, sqlOf, type AnyTx, type DeferredWrite, type Sql } from "../sql";
+import type { RawBuilder } from "kysely";
+import { deferredStatement, sql, type Coalesced, type Db, type Tx } from "../db";
 
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
 
@@ -64,31 +64,33 @@ export function auditHash(prevHash: string, f: HashedFields): string {
 /** Plain JSON (dates as ISO strings, undefined dropped): what Postgres will hand back. */
 const toJson = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
-/** Appends an audit record. Call inside the transaction that makes the change. */
-export async function recordAudit(tx: AnyTx, entry: AuditEntry) {
-  await recordAudits(tx, [entry]);
+/** Appends an audit record, with the transaction's commit (a deferred write: see recordAudits). */
+export function recordAudit(tx: Tx, entry: AuditEntry) {
+  recordAudits(tx, [entry]);
 }
 
 /**
- * Appends several audit records (in the given order). The chain's head is one row ("AuditHead"), updated by the
- * same statement that inserts the records: that statement waits for the previous appender's row lock, then works
- * on the head as that appender committed it (an upsert always sees the newest version), computes the hashes in
- * SQL and inserts the records. Appends are thus serialised by the head row's lock, held from that statement to
- * the commit. In a sqlTransaction the append is a deferred write, sent with the transaction's last statement
- * (the lock is held for the shortest possible time, and all of the transaction's records go in one append);
- * in a Prisma transaction it runs at once. Either way the records are not readable until the commit.
+ * Appends several audit records (in the given order) with the transaction's commit. The chain's head is one row
+ * ("AuditHead"), updated by the same statement that inserts the records: that statement waits for the previous
+ * appender's row lock, then works on the head as that appender committed it (an upsert always sees the newest
+ * version), computes the hashes in SQL and inserts the records. Appends are thus serialised by the head row's
+ * lock, which, as a deferred write sent with COMMIT, is held only while Postgres runs that final message. All of a
+ * transaction's records go in one append; none is readable before the commit.
  */
-export async function recordAudits(tx: AnyTx, entries: readonly AuditEntry[]) {
-  if (entries.length > 0) await sqlOf(tx).defer(AUDIT_APPEND, entries);
+export function recordAudits(tx: Tx, entries: readonly AuditEntry[]) {
+  if (entries.length > 0) tx.deferred.coalesce(AUDIT_APPEND, "chain", [...entries]);
 }
 
 /** sha256(prev || "\n" || body) as hex, in SQL: the same bytes auditHash() hashes. */
-const chained = (prev: Sql, body: Sql) => sql`encode(sha256(convert_to(${prev} || chr(10) || ${body}, 'UTF8')), 'hex')`;
+const chained = (prev: RawBuilder<unknown>, body: RawBuilder<unknown>) => sql`encode(sha256(convert_to(${prev} || chr(10) || ${body}, 'UTF8')), 'hex')`;
 
-const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
-  name: "audit",
-  ctes(batches, p) {
-    const entries = batches.flat();
+/**
+ * The append statement. Written with the `sql` tag: a data-modifying WITH RECURSIVE whose upsert computes the
+ * head from a correlated recursive subquery is beyond Kysely's builder. It returns no rows.
+ */
+const AUDIT_APPEND: Coalesced<AuditEntry[]> = {
+  merge: (earlier, later) => [...earlier, ...later],
+  write(entries) {
     const appendedAt = new Date();
     const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
     const rows = entries.map((entry, i) => {
@@ -105,29 +107,26 @@ const AUDIT_APPEND: DeferredWrite<readonly AuditEntry[]> = {
       return sql`(${i + 1}::int, ${hashedBody(fields)}::text, ${fields.actorId}::text, ${fields.actorLabel}::text, ${fields.action}::text,
         ${fields.subjectType}::text, ${fields.subjectId}::text, ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb, ${fields.createdAt.toISOString()}::text)`;
     });
-    const [input, head, chain, insert] = ["input", "head", "chain", "insert"].map((n) => raw(`${p}${n}`));
     // The hash after every record, starting from `start` (a correlated value: the head's hash before this append).
-    const finalHash = (start: Sql) => sql`(WITH RECURSIVE c (n, hash) AS (
-        SELECT 0, ${start} UNION ALL SELECT c.n + 1, ${chained(sql`c.hash`, sql`i.body`)} FROM c JOIN ${input} i ON i.n = c.n + 1)
+    const finalHash = (start: RawBuilder<unknown>) => sql`(WITH RECURSIVE c (n, hash) AS (
+        SELECT 0, ${start} UNION ALL SELECT c.n + 1, ${chained(sql`c.hash`, sql`i.body`)} FROM c JOIN audit_input i ON i.n = c.n + 1)
       SELECT hash FROM c ORDER BY n DESC LIMIT 1)`;
     // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
-    return [
-      sql`${input} (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after, created_at) AS (VALUES ${join(rows)})`,
-      sql`${head} AS (
+    return deferredStatement(sql`WITH RECURSIVE
+      audit_input (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after, created_at) AS (VALUES ${sql.join(rows)}),
+      audit_head AS (
         INSERT INTO "AuditHead" (id, "prevHash", hash, "updatedAt") VALUES (1, ${AUDIT_GENESIS_HASH}::text, ${finalHash(sql`${AUDIT_GENESIS_HASH}::text`)}, now())
         ON CONFLICT (id) DO UPDATE SET "prevHash" = "AuditHead".hash, hash = ${finalHash(sql`"AuditHead".hash`)}, "updatedAt" = now()
-        RETURNING "prevHash" AS h0)`,
-      sql`${chain} (n, prev, hash) AS (
-        SELECT 0, NULL::text, h0 FROM ${head}
+        RETURNING "prevHash" AS h0),
+      audit_chain (n, prev, hash) AS (
+        SELECT 0, NULL::text, h0 FROM audit_head
         UNION ALL
-        SELECT c.n + 1, c.hash, ${chained(sql`c.hash`, sql`i.body`)} FROM ${chain} c JOIN ${input} i ON i.n = c.n + 1)`,
-      sql`${insert} AS (
-        INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
-        SELECT i.actor_id, i.actor_label, i.action, i.subject_type, i.subject_id, i.before, i.after,
-               (i.created_at::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash
-          FROM ${input} i JOIN ${chain} c ON c.n = i.n
-         ORDER BY i.n)`,
-    ];
+        SELECT c.n + 1, c.hash, ${chained(sql`c.hash`, sql`i.body`)} FROM audit_chain c JOIN audit_input i ON i.n = c.n + 1)
+      INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
+      SELECT i.actor_id, i.actor_label, i.action, i.subject_type, i.subject_id, i.before, i.after,
+             (i.created_at::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash
+        FROM audit_input i JOIN audit_chain c ON c.n = i.n
+       ORDER BY i.n`);
   },
 };
 
@@ -140,20 +139,19 @@ export type AuditVerification =
  * records cut off the end leave the head pointing at a hash the walk never reaches ("truncated", reported at the
  * seq after the last record found). The head is read first: records appended during the walk come after it.
  */
-export async function verifyAuditChain(db: Db | Tx, batchSize = 2000): Promise<AuditVerification> {
-  const head = await db.auditHead.findUnique({ where: { id: 1 }, select: { hash: true } });
+export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<AuditVerification> {
+  const head = await db.kysely.selectFrom("AuditHead").select("hash").where("id", "=", 1).executeTakeFirst();
   let prevHash = AUDIT_GENESIS_HASH;
   let reachedHead = !head || head.hash === AUDIT_GENESIS_HASH;
   let checked = 0;
   let after: bigint | undefined;
   for (;;) {
-    const rows = await db.auditEvent.findMany({
-      where: after === undefined ? {} : { seq: { gt: after } },
-      orderBy: { seq: "asc" },
-      take: batchSize,
-    });
+    let query = db.kysely.selectFrom("AuditEvent").selectAll().orderBy("seq").limit(batchSize);
+    if (after !== undefined) query = query.where("seq", ">", after.toString());
+    const rows = await query.execute();
     for (const row of rows) {
-      if (row.prevHash !== prevHash) return { ok: false, checked, brokenAtSeq: row.seq, problem: "missing-predecessor" };
+      const seq = BigInt(row.seq);
+      if (row.prevHash !== prevHash) return { ok: false, checked, brokenAtSeq: seq, problem: "missing-predecessor" };
       const expected = auditHash(prevHash, {
         actorId: row.actorId,
         actorLabel: row.actorLabel,
@@ -164,16 +162,17 @@ export async function verifyAuditChain(db: Db | Tx, batchSize = 2000): Promise<A
         after: row.after ?? null,
         createdAt: row.createdAt,
       });
-      if (expected !== row.hash) return { ok: false, checked, brokenAtSeq: row.seq, problem: "modified" };
+      if (expected !== row.hash) return { ok: false, checked, brokenAtSeq: seq, problem: "modified" };
       prevHash = row.hash;
       reachedHead ||= row.hash === head?.hash;
       checked++;
     }
-    if (rows.length === batchSize) {
-      after = rows[rows.length - 1].seq;
+    const last = rows.at(-1);
+    if (rows.length === batchSize && last) {
+      after = BigInt(last.seq);
       continue;
     }
-    if (!reachedHead) return { ok: false, checked, brokenAtSeq: (rows.at(-1)?.seq ?? after ?? 0n) + 1n, problem: "truncated" };
+    if (!reachedHead) return { ok: false, checked, brokenAtSeq: (last ? BigInt(last.seq) : (after ?? 0n)) + 1n, problem: "truncated" };
     return { ok: true, checked, headHash: prevHash };
   }
 }

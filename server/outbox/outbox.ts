@@ -2,8 +2,7 @@
 // the dispatcher moves unsent rows into BullMQ with job id = outbox id. Rows dispatched but never processed
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
-import type { Db, Tx } from "../db";
-import { join, newId, raw, sql, sqlOf, sqlTransaction, type AnyTx, type DeferredWrite } from "../sql";
+import { anyOf, newId, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
@@ -34,22 +33,22 @@ function jobsFor(queueName: string, rows: OutboxRow[]) {
   return jobs;
 }
 
-const OUTBOX_INSERT: DeferredWrite<OutboxMessage & { id: string }> = {
-  name: "outbox",
-  ctes: (rows, prefix) => [
-    sql`${raw(`${prefix}insert`)} AS (INSERT INTO "OutboxEvent" (id, queue, type, payload) VALUES ${join(
-      rows.map((m) => sql`(${m.id}::text, ${m.queue ?? QUEUES.events}::text, ${m.type}::text, ${JSON.stringify(m.payload)}::jsonb)`),
-    )})`,
-  ],
+type OutboxInsert = OutboxMessage & { id: string };
+
+/** A transaction's outbox rows, inserted by one statement at commit. */
+const OUTBOX_INSERT: Coalesced<OutboxInsert[]> = {
+  merge: (earlier, later) => [...earlier, ...later],
+  write: (rows, db) =>
+    db.insertInto("OutboxEvent").values(rows.map((m) => ({ id: m.id, queue: m.queue ?? QUEUES.events, type: m.type, payload: JSON.stringify(m.payload) }))),
 };
 
 /**
- * Writes an outbox row inside the caller's transaction; its id comes back at once. Every state change writes one
- * or more, so it is a deferred write: in a sqlTransaction all of them go in one statement before COMMIT.
+ * Writes an outbox row with the caller's transaction (a deferred write: all of a transaction's rows go in one
+ * INSERT sent with its COMMIT); its id comes back at once.
  */
-export async function writeOutbox(tx: AnyTx, message: OutboxMessage): Promise<{ id: string }> {
+export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
   const id = newId();
-  await sqlOf(tx).defer(OUTBOX_INSERT, { ...message, id });
+  tx.deferred.coalesce(OUTBOX_INSERT, "outbox", [{ ...message, id }]);
   return { id };
 }
 
@@ -67,14 +66,18 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const batchSize = opts.batchSize ?? 200;
   const redeliverBefore = new Date(Date.now() - (opts.redeliverAfterMs ?? 60_000));
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
-  // Plain SQL: under load this runs every few milliseconds.
-  return sqlTransaction(db, async (tx) => {
-    const rows = await tx.rows<OutboxRow>(sql`
-      SELECT id, queue, type, payload FROM "OutboxEvent"
-      WHERE "processedAt" IS NULL AND ("dispatchedAt" IS NULL OR "dispatchedAt" < ${redeliverBefore})
-      ORDER BY "createdAt", id
-      LIMIT ${batchSize}
-      FOR UPDATE SKIP LOCKED`);
+  return transaction(db, async (tx) => {
+    const rows = (await tx
+      .selectFrom("OutboxEvent")
+      .select(["id", "queue", "type", "payload"])
+      .where("processedAt", "is", null)
+      .where((eb) => eb.or([eb("dispatchedAt", "is", null), eb("dispatchedAt", "<", redeliverBefore)]))
+      .orderBy("createdAt")
+      .orderBy("id")
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked()
+      .execute()) as OutboxRow[];
     if (rows.length === 0) return { dispatched: 0, failed: 0 };
     // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
     // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
@@ -93,23 +96,23 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
       }
     }
     if (sent.length > 0) {
-      await tx.run(sql`UPDATE "OutboxEvent" SET "dispatchedAt" = ${new Date()}, attempts = attempts + 1 WHERE id = ANY(${sent}::text[])`);
+      tx.deferred.write(tx.updateTable("OutboxEvent").set({ dispatchedAt: new Date(), attempts: sql`attempts + 1` }).where("id", "=", anyOf(sent)));
     }
     const failed = rows.length - sent.length;
     if (error) {
       const unsent = rows.filter((r) => !sent.includes(r.id)).map((r) => r.id);
-      await tx.run(sql`UPDATE "OutboxEvent" SET "lastError" = ${error.slice(0, 500)} WHERE id = ANY(${unsent}::text[])`);
+      tx.deferred.write(tx.updateTable("OutboxEvent").set({ lastError: error.slice(0, 500) }).where("id", "=", anyOf(unsent)));
       logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
       // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
-      if (!opts.queueFor) await closeQueues();
+      if (!opts.queueFor) tx.afterCommit(() => closeQueues());
     }
     return { dispatched: sent.length, failed, error };
   });
 }
 
 /** Marks outbox rows processed (their consumers finished). */
-export async function markOutboxProcessed(tx: AnyTx, ...outboxIds: string[]) {
-  await sqlOf(tx).run(sql`UPDATE "OutboxEvent" SET "processedAt" = ${new Date()} WHERE id = ANY(${outboxIds}::text[]) AND "processedAt" IS NULL`);
+export async function markOutboxProcessed(db: Kysely<DB>, outboxIds: string[]) {
+  await db.updateTable("OutboxEvent").set({ processedAt: new Date() }).where("id", "=", anyOf(outboxIds)).where("processedAt", "is", null).execute();
 }
 
 /**
@@ -117,10 +120,14 @@ export async function markOutboxProcessed(tx: AnyTx, ...outboxIds: string[]) {
  * ids it had not consumed before: only those need the effect. A retry after a crash either finds the markers
  * (skip) or redoes everything.
  */
-export async function markConsumed(tx: AnyTx, consumer: string, eventIds: string[]): Promise<Set<string>> {
-  const fresh = await sqlOf(tx).rows<{ eventId: string }>(sql`
-    INSERT INTO "ConsumedEvent" (consumer, "eventId") SELECT ${consumer}, unnest(${eventIds}::text[])
-    ON CONFLICT DO NOTHING RETURNING "eventId"`);
+export async function markConsumed(tx: Tx, consumer: string, eventIds: string[]): Promise<Set<string>> {
+  const fresh = await tx
+    .insertInto("ConsumedEvent")
+    .columns(["consumer", "eventId"])
+    .expression(sql<{ consumer: string; eventId: string }>`SELECT ${consumer}, unnest(${eventIds}::text[])`)
+    .onConflict((oc) => oc.doNothing())
+    .returning("eventId")
+    .execute();
   return new Set(fresh.map((f) => f.eventId));
 }
 
@@ -131,7 +138,7 @@ export async function consumeOnce<T>(
   eventId: string,
   effect: (tx: Tx) => Promise<T>,
 ): Promise<{ skipped: true } | { skipped: false; result: T }> {
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     if ((await markConsumed(tx, consumer, [eventId])).size === 0) return { skipped: true as const };
     return { skipped: false as const, result: await effect(tx) };
   });

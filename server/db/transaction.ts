@@ -1,0 +1,105 @@
+// Transactions on Kysely, with the writes nothing reads back sent at commit. A transaction is one Kysely
+// connection (BEGIN … COMMIT); `tx` is a Kysely bound to it plus two explicit after-commit APIs:
+//  - tx.deferred: writes (outbox rows, audit records, a row's coalesced updates) collected and sent with COMMIT in
+//    one message, so a transaction that writes many pays one round trip and the locks they take (the audit chain's
+//    head) are held only while Postgres runs that message. They are only ever sent with COMMIT, never if the
+//    transaction rolls back, and mean the same for every caller. The types enforce "nothing reads it back": a
+//    deferred write is an INSERT/UPDATE/DELETE without RETURNING, and deferring returns nothing.
+//  - tx.afterCommit: work to run once the transaction has committed (queueing jobs, dropping caches).
+import {
+  CompiledQuery,
+  type DeleteQueryBuilder,
+  type DeleteResult,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type Kysely,
+  type RawBuilder,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from "kysely";
+import type { DB } from "@/generated/kysely/types";
+import { inlineQuery } from "./inline";
+
+/** A statement written with Kysely's `sql` tag that returns no rows (what the query builder cannot express). */
+export type DeferredStatement = { readonly deferredStatement: RawBuilder<never> };
+/** Marks a `sql` statement as a deferred write: it must return no rows (no RETURNING, no final SELECT). */
+export const deferredStatement = (statement: RawBuilder<unknown>): DeferredStatement => ({ deferredStatement: statement as RawBuilder<never> });
+
+/** What may be deferred: a write whose result nobody sees. */
+export type DeferredWrite =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | InsertQueryBuilder<DB, any, InsertResult>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | UpdateQueryBuilder<DB, any, any, UpdateResult>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | DeleteQueryBuilder<DB, any, DeleteResult>
+  | DeferredStatement;
+
+/**
+ * Several deferred changes of one thing (a row) folded into one write: `merge` combines a later item into the
+ * earlier one, `write` makes the statement at commit. Declare one per kind, as a module constant.
+ */
+export type Coalesced<T> = { merge: (earlier: T, later: T) => T; write: (item: T, db: Kysely<DB>) => DeferredWrite };
+
+export interface Deferred {
+  /** Sends `write` with this transaction's COMMIT (in the order deferred). */
+  write(write: DeferredWrite): void;
+  /** Like write(), but items deferred under the same key of the same kind become one write (at the first's place). */
+  coalesce<T>(kind: Coalesced<T>, key: string, item: T): void;
+}
+
+/** A transaction: Kysely on the transaction's connection, its deferred writes, its after-commit work. */
+export type Tx = Kysely<DB> & { readonly deferred: Deferred; afterCommit(work: () => unknown): void };
+
+type Pending = { write: DeferredWrite } | { kind: Coalesced<unknown>; item: unknown };
+
+class PendingWrites implements Deferred {
+  constructor(private readonly db: Kysely<DB>) {}
+  private readonly list: Pending[] = [];
+  private readonly byKey = new Map<Coalesced<unknown>, Map<string, { kind: Coalesced<unknown>; item: unknown }>>();
+  write(write: DeferredWrite) {
+    this.list.push({ write });
+  }
+  coalesce<T>(kind: Coalesced<T>, key: string, item: T) {
+    const k = kind as Coalesced<unknown>;
+    let keys = this.byKey.get(k);
+    if (!keys) this.byKey.set(k, (keys = new Map()));
+    const seen = keys.get(key);
+    if (seen) {
+      seen.item = k.merge(seen.item, item);
+      return;
+    }
+    const entry = { kind: k, item: item as unknown };
+    keys.set(key, entry);
+    this.list.push(entry);
+  }
+  /** The writes as one text of statements (values inlined), "" when there are none. */
+  text(): string {
+    const compile = (w: DeferredWrite): CompiledQuery => ("deferredStatement" in w ? w.deferredStatement.compile(this.db) : w.compile());
+    return this.list.map((p) => `${inlineQuery(compile("write" in p ? p.write : p.kind.write(p.item, this.db)))};\n`).join("");
+  }
+}
+
+/**
+ * Runs `fn` in a transaction (READ COMMITTED, like Prisma's): committed with the deferred writes when it resolves,
+ * rolled back (deferred writes never sent, after-commit work never run) when it throws.
+ */
+export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const afterCommit: (() => unknown)[] = [];
+  const result = await kysely.connection().execute(async (conn) => {
+    const pending = new PendingWrites(conn);
+    await conn.executeQuery(CompiledQuery.raw("BEGIN"));
+    const tx = Object.assign(conn, { deferred: pending as Deferred, afterCommit: (work: () => unknown) => void afterCommit.push(work) }) as Tx;
+    try {
+      const value = await fn(tx);
+      await conn.executeQuery(CompiledQuery.raw(`${pending.text()}COMMIT`));
+      return value;
+    } catch (err) {
+      // A failed ROLLBACK means the connection is gone; the pool wrapper has marked it for discarding.
+      await conn.executeQuery(CompiledQuery.raw("ROLLBACK")).catch(() => undefined);
+      throw err;
+    }
+  });
+  for (const work of afterCommit) await work();
+  return result;
+}
