@@ -26,8 +26,8 @@ async function serve() {
   const { migrate } = await import("../server/platform/migrations");
   await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
   const { getDb } = await import("../server/db");
-  const { handleCdeventsPost } = await import("../server/events/ingest-http");
-  const { createIngestToken } = await import("../server/events/ingest-tokens");
+  const { handleCdeventsPost } = await import("../server/ingest/ingest-http");
+  const { createIngestToken } = await import("../server/ingest/ingest-tokens");
   const { withHttpMetrics } = await import("../server/platform/metrics");
   const { token } = await createIngestToken(getDb(), { id: null, label: "bench" }, "bench");
   const POST = withHttpMetrics("/api/events/cdevents", (req: Request) => handleCdeventsPost(req));

@@ -33,11 +33,11 @@ process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 /** A worker process: the events consumer (routing) and the webhook delivery worker; #0 dispatches and sweeps. */
 async function worker() {
   const { createDb } = await import("../server/db");
-  const { processOutboxJob } = await import("../server/events/fanout");
-  const { startOutboxDispatcher } = await import("../server/outbox/outbox");
+  const { processOutboxJob } = await import("../server/bus/fanout");
+  const { startOutboxDispatcher } = await import("../server/bus/outbox");
   const { closeQueues, QUEUES, workerConnection } = await import("../server/platform/queues");
   // Every subscriber the worker process registers (notifications routing and the DORA projection).
-  await import("../server/events/subscriptions");
+  await import("../server/bus/subscriptions");
   const { NOTIFICATION_WORKERS } = await import("../server/notifications/worker");
   const { notifyQueueName } = await import("../server/notifications/delivery-queue");
   const { startNotificationSweeper } = await import("../server/notifications/sweeper");
@@ -97,7 +97,7 @@ async function main() {
   await migrate(scratch.toString(), path.join(__dirname, "..", "prisma", "migrations"));
 
   const { createDb } = await import("../server/db");
-  const { emitPierEvent } = await import("../server/events/pier-events");
+  const { emitPierEvent } = await import("../server/bus/events");
   const { sqlTransaction } = await import("../server/sql");
   const { encryptJson } = await import("../server/platform/secrets");
 

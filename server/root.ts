@@ -5,7 +5,7 @@ import { deploymentsRouter } from "./deployments/router";
 import { approvalsRouter } from "./approvals/router";
 import { notificationsRouter } from "./notifications/router";
 import { doraRouter, incidentsRouter } from "./dora/router";
-import { eventsRouter } from "./events/router";
+import { eventsRouter } from "./ingest/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getDb, poolOf } from "./db";
 import { DomainError } from "./errors";
-import { writeOutbox } from "./outbox/outbox";
+import { writeOutbox } from "./bus/outbox";
 import { fromPgError, inlineSql, newId, sql, sqlOf, sqlQuery, sqlRead, sqlTransaction, STATEMENT } from "./sql";
 
 describe("plain SQL", () => {

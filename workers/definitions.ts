@@ -1,15 +1,15 @@
 // Which queues the worker process consumes and what it runs for each. Handlers stay thin: they call
-// server/<domain> logic. A domain adds its queue here (and, for outbox events, a subscriber in server/events).
+// server/<domain> logic. A domain adds its queue here (and, for outbox events, a subscriber in server/bus/subscriptions.ts).
 import type { Job } from "bullmq";
 import type { Db } from "../server/db";
-import { processOutboxJob } from "../server/events/fanout";
-import type { OutboxJobData } from "../server/outbox/outbox";
+import { processOutboxJob } from "../server/bus/fanout";
+import type { OutboxJobData } from "../server/bus/outbox";
 import { QUEUES } from "../server/platform/queues";
-import "../server/events/subscriptions";
+import "../server/bus/subscriptions";
 import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
 import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
-import { processInboundEvent, startIngestSweeper } from "../server/events/ingest-worker";
-import type { IngestJobData } from "../server/events/ingest";
+import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";
+import type { IngestJobData } from "../server/ingest/ingest";
 
 export type WorkerDefinition = {
   queue: string;
@@ -22,7 +22,7 @@ export type WorkerDefinition = {
 export const WORKER_DEFINITIONS: WorkerDefinition[] = [
   {
     queue: QUEUES.events,
-    // High on purpose: fan-out gathers concurrent jobs into micro-batches (server/events/fanout.ts), one
+    // High on purpose: fan-out gathers concurrent jobs into micro-batches (server/bus/fanout.ts), one
     // transaction per subscriber per batch; bench:notify runs with the same setting.
     concurrency: 32,
     handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData),

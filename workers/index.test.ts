@@ -1,8 +1,8 @@
 // The worker process as a whole: outbox → events queue → subscribers, and a graceful stop that drains.
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "../server/db";
-import { registerSubscriber } from "../server/events/fanout";
-import { emitPierEvent } from "../server/events/pier-events";
+import { registerSubscriber } from "../server/bus/fanout";
+import { emitPierEvent } from "../server/bus/events";
 import { getReadyQueue } from "../server/platform/queues";
 import { WORKER_DEFINITIONS } from "./definitions";
 import { startWorkers } from "./index";

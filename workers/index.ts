@@ -8,7 +8,7 @@ import { Worker } from "bullmq";
 import { getDb, disconnectDb } from "../server/db";
 import { env } from "../server/env";
 import { logger } from "../server/logger";
-import { startOutboxDispatcher } from "../server/outbox/outbox";
+import { startOutboxDispatcher } from "../server/bus/outbox";
 import { closeQueues, workerConnection } from "../server/platform/queues";
 import { WORKER_DEFINITIONS } from "./definitions";
 

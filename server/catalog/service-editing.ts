@@ -4,7 +4,7 @@
 import type { Db, Tx } from "../db";
 import { Prisma } from "../db";
 import { recordAudit } from "../audit/audit-log";
-import { emitPierEvent } from "../events/pier-events";
+import { emitPierEvent } from "../bus/events";
 import { badRequest, DomainError, forbidden, notFound } from "../errors";
 import { hasRole, isTeamMember, type SessionUser } from "../identity/roles";
 import {

@@ -23,7 +23,7 @@ export async function getServiceBySlug(db: Db | Tx, slug: string): Promise<Servi
   return db.service.findUnique({ where: { slug }, select: serviceSummarySelect });
 }
 
-/** The `subject.service` part of a Pier event (see server/events/pier-events.ts). */
+/** The `subject.service` part of a Pier event (see server/bus/events.ts). */
 export function eventSubjectOf(s: Pick<ServiceSummary, "id" | "slug" | "name" | "tier" | "teamId" | "team">) {
   return { id: s.id, slug: s.slug, name: s.name, tier: s.tier, teamId: s.teamId, teamSlug: s.team.slug };
 }

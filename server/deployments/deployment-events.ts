@@ -1,4 +1,4 @@
-// The Pier event every deployment transition announces (server/events/pier-events.ts is the contract):
+// The Pier event every deployment transition announces (server/bus/events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import type { TransitionedRequest } from "./state-machine";
@@ -6,7 +6,7 @@ import { env } from "../env";
 import { notFound } from "../errors";
 import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
-import { emitPierEvent, type PierEvent, type PierEventType } from "../events/pier-events";
+import { emitPierEvent, type PierEvent, type PierEventType } from "../bus/events";
 
 export const EVENT_FOR_STATUS: Record<DeploymentStatus, PierEventType | null> = {
   draft: null,

@@ -2,7 +2,7 @@ import { Worker } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { env } from "../env";
-import { dispatchOutbox, type OutboxJobData } from "../outbox/outbox";
+import { dispatchOutbox, type OutboxJobData } from "../bus/outbox";
 import { QUEUES, workerConnection } from "../platform/queues";
 import { as, makeWorld, requestInput, type World } from "./test-support/world";
 import { runDeployment } from "./execution";

@@ -7,7 +7,7 @@ import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
 import { systemActor } from "../audit/audit-log";
 import { activeFreeze, describeFreezeWindow } from "../approvals/freeze-windows";
-import { writeOutbox } from "../outbox/outbox";
+import { writeOutbox } from "../bus/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
 import type { EventContext } from "./deployment-events";

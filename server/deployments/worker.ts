@@ -2,7 +2,7 @@
 // queues), wired into workers/definitions.ts.
 import type { Db } from "../db";
 import { startPeriodic } from "../platform/periodic";
-import { markOutboxProcessed, type OutboxJobData } from "../outbox/outbox";
+import { markOutboxProcessed, type OutboxJobData } from "../bus/outbox";
 import { runDeployment } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
 import { EXECUTE_JOB, sweepSchedules } from "./scheduling";

@@ -1,7 +1,7 @@
 // Linking rules of the canonical store when events arrive out of order.
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { applyFact, sweepStuckEvents } from "../events/ingest-worker";
+import { applyFact, sweepStuckEvents } from "../ingest/ingest-worker";
 import { QUEUES, getQueue } from "../platform/queues";
 import { recordChange, recordDeployment, recordIncident } from "./canonical";
 import { normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/audit-log";
 import type { Db, Tx } from "../db";
 import { badRequest, notFound } from "../errors";
-import { emitPierEvent } from "../events/pier-events";
+import { emitPierEvent } from "../bus/events";
 import { hasRole, isTeamMember, type SessionUser } from "../identity/roles";
 import { lockServiceHistory, recordIncident } from "./canonical";
 

@@ -2,9 +2,9 @@
 // Pier's own deployments through the outbox subscriber, dead letters with retry, and the data-quality report.
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { processOutboxJob, subscribers } from "../events/fanout";
-import { emitPierEvent } from "../events/pier-events";
-import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../events/ingest-worker";
+import { processOutboxJob, subscribers } from "../bus/fanout";
+import { emitPierEvent } from "../bus/events";
+import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../ingest/ingest-worker";
 import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
 import { recordChange } from "./canonical";
 import "./subscriber";

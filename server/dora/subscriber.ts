@@ -1,9 +1,9 @@
 // Pier's own deployments count automatically: this outbox subscriber turns deployment.succeeded / failed /
 // rolled_back events into canonical Deployment rows (source "pier", keyed by the request id) and links changes.
-// Registered by the import in server/events/subscriptions.ts.
+// Registered by the import in server/bus/subscriptions.ts.
 import type { Tx } from "../db";
-import { registerSubscriber } from "../events/fanout";
-import type { PierEvent } from "../events/pier-events";
+import { registerSubscriber } from "../bus/fanout";
+import type { PierEvent } from "../bus/events";
 import { lockServiceHistory, markPreviousRolledBack, recordDeployment } from "./canonical";
 
 const STATUS = {

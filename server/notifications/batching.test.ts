@@ -3,11 +3,11 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { processOutboxJob } from "../events/fanout";
+import { processOutboxJob } from "../bus/fanout";
 import { sendHttp } from "./channels/http-send";
 import { sendToChannel } from "./channels/send";
 import { processDelivery } from "./delivery";
-import { microBatcher } from "../events/micro-batch";
+import { microBatcher } from "../bus/micro-batch";
 import "./subscriber";
 import { FakeVendor } from "./test-support/fake-http";
 import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";

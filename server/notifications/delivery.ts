@@ -16,7 +16,7 @@ import { cached, CONFIG_CACHE_MS, forgetChannel } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { composeMessage, templateFor } from "./message";
 import type { RateLimiter } from "./rate-limit";
-import { microBatcher, perKey } from "../events/micro-batch";
+import { microBatcher, perKey } from "../bus/micro-batch";
 import { resolveRecipients } from "./recipients";
 import { retryDelayMs } from "./retry-policy";
 import type { DeliveryPayload } from "./routing";

@@ -2,7 +2,7 @@
 // rendered over the event and the recipients resolved at send time.
 import type { ChannelType } from "@/generated/prisma/enums";
 import type { Db, Tx } from "../db";
-import type { PierEvent } from "../events/pier-events";
+import type { PierEvent } from "../bus/events";
 import type { OutgoingMessage, Recipients } from "./channels/channel-types";
 import type { DeliveryPayload } from "./routing";
 import { defaultTemplate, linkFor, renderTemplate, templateVariables, type TemplateText } from "./templates";

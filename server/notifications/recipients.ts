@@ -3,7 +3,7 @@
 // PagerDuty), which always go out.
 import type { ChannelType } from "@/generated/prisma/enums";
 import type { Db, Tx } from "../db";
-import type { PierEvent } from "../events/pier-events";
+import type { PierEvent } from "../bus/events";
 import type { Recipients } from "./channels/channel-types";
 import type { RoleRecipient } from "./route-config";
 

@@ -1,7 +1,7 @@
 // Which routes an event takes, as in Alertmanager's routing tree flattened to an ordered list: routes are tried
 // by position; the first match stops the walk unless it has `continue`. Pure: routing, route test and the
 // matching-table tests all use this one function.
-import type { PierEvent } from "../events/pier-events";
+import type { PierEvent } from "../bus/events";
 import { matchAll } from "./matchers";
 import { quietWindow } from "./quiet-hours";
 import type { RouteConfig, SilenceConfig } from "./route-config";

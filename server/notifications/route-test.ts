@@ -2,7 +2,7 @@
 // messages each channel would get — computed by the same code as the real path, without writing or sending.
 import { z } from "zod";
 import type { Db } from "../db";
-import { PIER_EVENT_TYPES, type PierEvent } from "../events/pier-events";
+import { PIER_EVENT_TYPES, type PierEvent } from "../bus/events";
 import { CHANNEL_CONFIG } from "./channels/channel-types";
 import { previewForChannel } from "./channels/send";
 import { decryptJson } from "../platform/secrets";

@@ -1,7 +1,7 @@
 // Notifications API. Configuration, route test, test events and the delivery log are admin-only; a user's own
 // preferences need only a session. Inputs are validated here; the rules live in the modules it calls.
 import { z } from "zod";
-import { PIER_EVENT_TYPES } from "../events/pier-events";
+import { PIER_EVENT_TYPES } from "../bus/events";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { addAllowEntry, allowEntrySchema, listAllowEntries, removeAllowEntry } from "./allow-list";
 import { channelInputSchema, channelUpdateSchema, createChannel, deleteChannel, listChannels, reEncryptChannelSecrets, updateChannel } from "./channel-admin";

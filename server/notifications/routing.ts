@@ -4,7 +4,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import type { NotificationRoute, Silence } from "@/generated/prisma/client";
 import { join, newId, sql, sqlOf, type AnyTx } from "../sql";
-import type { PierEvent } from "../events/pier-events";
+import type { PierEvent } from "../bus/events";
 import { cached } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { toRouteConfig, toSilenceConfig, type RoleRecipient, type RouteConfig, type SilenceConfig } from "./route-config";

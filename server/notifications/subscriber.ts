@@ -1,6 +1,6 @@
 // Notification routing consumes every Pier event from the transactional outbox (so a Redis flush loses nothing:
 // the outbox re-dispatches, and consumeOnce keeps the routing itself exactly-once per event).
-import { registerSubscriber } from "../events/fanout";
+import { registerSubscriber } from "../bus/fanout";
 import { systemClock } from "./clock";
 import { CONFIG_CACHE_MS } from "./config-cache";
 import { routeEvent, routeEvents } from "./routing";

@@ -6,7 +6,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import { startPeriodic } from "../platform/periodic";
 import type { Db, Prisma } from "../db";
-import type { PierEvent } from "../events/pier-events";
+import type { PierEvent } from "../bus/events";
 import { systemClock, type Clock } from "./clock";
 import { enqueueDeliveries, type DeliveryJobRef } from "./delivery-queue";
 import { digestTitle } from "./message";

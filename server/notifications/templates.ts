@@ -3,7 +3,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import { env } from "../env";
 import { badRequest } from "../errors";
-import { PIER_EVENT_TYPES, labelsFor, type PierEvent, type PierEventType } from "../events/pier-events";
+import { PIER_EVENT_TYPES, labelsFor, type PierEvent, type PierEventType } from "../bus/events";
 import type { Recipients } from "./channels/channel-types";
 
 export const TEMPLATE_VARIABLES = [

@@ -5,7 +5,7 @@ import { recordAudit, type Actor } from "../audit/audit-log";
 import type { Db, Tx } from "../db";
 import { env } from "../env";
 import { badRequest } from "../errors";
-import { emitPierEvent, labelsFor, PIER_EVENT_TYPES, type PierEvent } from "../events/pier-events";
+import { emitPierEvent, labelsFor, PIER_EVENT_TYPES, type PierEvent } from "../bus/events";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 

@@ -1,5 +1,5 @@
 // GET /api/openapi.json: the ingestion API's OpenAPI document.
-import { OPENAPI_DOCUMENT } from "@/server/events/openapi";
+import { OPENAPI_DOCUMENT } from "@/server/ingest/openapi";
 
 export const dynamic = "force-static";
 

@@ -2,7 +2,7 @@
 // classification that drives retries (delivered / retry later / permanent failure / endpoint gone for good).
 import { z } from "zod";
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { PierEvent } from "../../events/pier-events";
+import type { PierEvent } from "../../bus/events";
 
 export const CHANNEL_TYPES = ["slack", "teams", "email", "webhook", "discord", "google_chat", "pagerduty"] as const satisfies readonly ChannelType[];
 

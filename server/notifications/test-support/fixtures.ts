@@ -1,8 +1,8 @@
 // Builders for notification tests: a team with on-call, a service, an environment, channels pointing at fakes.
 import type { ChannelType } from "@/generated/prisma/enums";
 import { getDb } from "../../db";
-import type { PierEvent, PierEventType } from "../../events/pier-events";
-import { labelsFor } from "../../events/pier-events";
+import type { PierEvent, PierEventType } from "../../bus/events";
+import { labelsFor } from "../../bus/events";
 import { encryptJson } from "../../platform/secrets";
 import { uid } from "../../test-support/factories";
 import { createRoute } from "../route-admin";

@@ -1,5 +1,5 @@
 // POST /api/events/cdevents: CDEvents (spec v0.4/v0.5, one event or an array) from CI/CD and incident tools.
-import { handleCdeventsPost } from "@/server/events/ingest-http";
+import { handleCdeventsPost } from "@/server/ingest/ingest-http";
 import { withHttpMetrics } from "@/server/platform/metrics";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 // POST /api/webhooks/pagerduty: PagerDuty v3 webhook subscriptions (incident.triggered / incident.resolved).
-import { handlePagerDutyPost } from "@/server/events/ingest-http";
+import { handlePagerDutyPost } from "@/server/ingest/ingest-http";
 import { withHttpMetrics } from "@/server/platform/metrics";
 
 export const dynamic = "force-dynamic";

@@ -1,10 +1,10 @@
 // Delivers each outbox event to every subscriber, each at most once (a ConsumedEvent marker keyed by outbox id,
 // written in the same transaction as the subscriber's effect). A domain subscribes by adding an entry to SUBSCRIBERS.
 import type { Db, Tx } from "../db";
-import { markConsumed, markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "../outbox/outbox";
+import { markConsumed, markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "./outbox";
 import { sqlTransaction, type AnyTx, type SqlTx } from "../sql";
 import { microBatcher, perKey } from "./micro-batch";
-import type { PierEvent } from "./pier-events";
+import type { PierEvent } from "./events";
 
 type Event = PierEvent & { id: string };
 

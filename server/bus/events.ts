@@ -1,9 +1,9 @@
 // Pier's internal event model: what state changes announce through the transactional outbox.
-// Consumers (DORA projection, notification routing, …) subscribe in server/events/fanout.ts.
+// Consumers (DORA projection, notification routing, …) subscribe in server/bus/fanout.ts.
 // Where a CDEvents type exists, `cdeventType` names it so DORA and external sinks speak the canonical model.
 import type { Prisma } from "@/generated/prisma/client";
 import type { AnyTx } from "../sql";
-import { writeOutbox } from "../outbox/outbox";
+import { writeOutbox } from "./outbox";
 import { QUEUES } from "../platform/queues";
 
 export const PIER_EVENT_TYPES = [

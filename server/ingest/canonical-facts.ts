@@ -1,5 +1,5 @@
 // What a translated inbound event means for the canonical DORA store. Translators (CDEvents, GitHub, PagerDuty)
-// produce these; server/events/ingest-worker.ts applies them through server/dora/canonical.ts.
+// produce these; server/ingest/ingest-worker.ts applies them through server/dora/canonical.ts.
 import type { ChangeInput, DeploymentInput, IncidentInput } from "../dora/canonical";
 
 export type CanonicalFact =
