@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "../errors";
+import { writeOutbox } from "../bus/outbox";
+import { anyOf, getDb, newId, sql, transaction } from ".";
+import { inlineQuery, literal } from "./inline";
+import { fromPgError } from "./pg-pool";
+
+describe("the data layer", () => {
+  it("inlines values as literals that survive quotes, backslashes and placeholders in quoted text", async () => {
+    const tricky = `it's a \\ "test"; DROP TABLE x; -- $1`;
+    const at = new Date("2026-01-02T03:04:05.678Z");
+    const compiled = sql<{ s: string }>`SELECT ${tricky}::text AS s, ${42}::int AS n, ${-3}::int AS neg, 5 -${-2} AS minus, ${null}::text AS z,
+      ${true}::boolean AS b, ${at}::timestamp AS t, ${["a", "it's"]}::text[] AS arr, ${JSON.stringify({ k: "v" })}::jsonb AS j, '$1' AS q`.compile(getDb().kysely);
+    const text = inlineQuery(compiled);
+    expect(text).toContain("'$1' AS q");
+    const { rows } = await getDb().pool.query(text);
+    expect(rows[0]).toMatchObject({ s: tricky, n: 42, neg: -3, minus: 7, z: null, b: true, arr: ["a", "it's"], j: { k: "v" }, q: "$1" });
+    expect(() => literal(Number.NaN)).toThrow(/finite/);
+    expect(() => inlineQuery({ sql: "SELECT $2", parameters: [1] })).toThrow(/no parameter/);
+  });
+
+  it("reads timestamps as UTC and writes Dates as UTC", async () => {
+    const at = new Date("2026-06-30T22:15:00.123Z");
+    const { rows } = await sql<{ t: Date; echo: Date }>`SELECT '2026-01-02 03:04:05.678'::timestamp AS t, ${at}::timestamp AS echo`.execute(getDb().kysely);
+    expect(rows[0].t.toISOString()).toBe("2026-01-02T03:04:05.678Z");
+    expect(rows[0].echo.toISOString()).toBe(at.toISOString());
+  });
+
+  it("makes ids that sort in creation order", () => {
+    const ids = Array.from({ length: 500 }, () => newId());
+    expect(new Set(ids).size).toBe(500);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it("maps the caller's mistakes to domain errors and leaves the rest alone", async () => {
+    const { kysely } = getDb();
+    const id = newId();
+    const team = (slug: string) => ({ id, slug, name: "T", updatedAt: new Date() });
+    await kysely.insertInto("Team").values(team(`t-${id}`)).execute();
+    const duplicate = await kysely
+      .insertInto("Team")
+      .values(team(`t2-${id}`))
+      .execute()
+      .catch((e: unknown) => e);
+    expect(duplicate).toBeInstanceOf(DomainError);
+    expect(duplicate).toMatchObject({ code: "CONFLICT" });
+    const dangling = await kysely
+      .insertInto("Service")
+      .values({ id: newId(), slug: `s-${id}`, name: "S", teamId: "no-such-team", updatedAt: new Date() })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(dangling).toMatchObject({ code: "BAD_REQUEST" });
+    expect(fromPgError(new Error("boom"))).toBeUndefined();
+    await expect(sql`SELECT 1/0`.execute(kysely)).rejects.toThrow(/division by zero/);
+  });
+
+  it("keeps the pool's connection when Postgres refuses a statement", async () => {
+    const db = getDb();
+    const pid = async () => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db.kysely)).rows[0].pid;
+    // One connection in use at a time: the same backend serves each statement unless one is discarded.
+    const before = await pid();
+    for (let i = 0; i < 3; i++) await expect(sql`SELECT 1/0`.execute(db.kysely)).rejects.toThrow();
+    expect(await pid()).toBe(before);
+    expect(db.pool.totalCount).toBeGreaterThan(0);
+  });
+
+  it("sends a transaction's deferred writes with COMMIT, in order, and runs after-commit work after it", async () => {
+    const db = getDb();
+    const type = `test.db.${newId()}`;
+    const teamId = newId();
+    const seen: string[] = [];
+    await transaction(db, async (tx) => {
+      writeOutbox(tx, { type, payload: { n: 1 } });
+      tx.deferred.write(tx.insertInto("Team").values({ id: teamId, slug: `d-${teamId}`, name: "it's deferred", updatedAt: new Date() }));
+      writeOutbox(tx, { type, payload: { n: 2 } });
+      tx.afterCommit(async () => {
+        seen.push(`after: ${await db.outboxEvent.count({ where: { type } })}`);
+      });
+      // Not written yet: deferred to the transaction's last message.
+      expect(await tx.selectFrom("OutboxEvent").select("id").where("type", "=", type).execute()).toHaveLength(0);
+      seen.push("body");
+    });
+    expect(seen).toEqual(["body", "after: 2"]);
+    const rows = await db.outboxEvent.findMany({ where: { type }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    expect(rows.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect((await db.team.findUniqueOrThrow({ where: { id: teamId } })).name).toBe("it's deferred");
+  });
+
+  it("never sends the deferred writes of a transaction that rolls back, nor runs its after-commit work", async () => {
+    const db = getDb();
+    const type = `test.db.doomed.${newId()}`;
+    const teamId = newId();
+    await db.team.create({ data: { id: teamId, slug: `r-${teamId}`, name: "kept" } });
+    // Watch every statement the connection is sent: the deferred INSERT must never reach Postgres.
+    const sent: string[] = [];
+    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        sent.push(typeof first === "string" ? first : first.text);
+        return query(...args);
+      };
+    };
+    db.pool.on("acquire", onAcquire as never);
+    let ran = false;
+    try {
+      await expect(
+        transaction(db, async (tx) => {
+          writeOutbox(tx, { type, payload: {} });
+          tx.afterCommit(() => (ran = true));
+          await tx.updateTable("Team").set({ name: "changed" }).where("id", "=", teamId).execute();
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+    } finally {
+      db.pool.off("acquire", onAcquire as never);
+    }
+    expect(sent.some((s) => s.includes("OutboxEvent"))).toBe(false);
+    expect(sent.at(-1)).toBe("ROLLBACK");
+    expect(ran).toBe(false);
+    expect(await db.outboxEvent.count({ where: { type } })).toBe(0);
+    expect((await db.team.findUniqueOrThrow({ where: { id: teamId } })).name).toBe("kept");
+  });
+
+  it("fails the whole transaction when Postgres refuses a deferred write at COMMIT, and keeps the connection usable", async () => {
+    const db = getDb();
+    const teamId = newId();
+    await db.team.create({ data: { id: teamId, slug: `c-${teamId}`, name: "kept" } });
+    const refused = await transaction(db, async (tx) => {
+      await tx.updateTable("Team").set({ name: "changed" }).where("id", "=", teamId).execute();
+      tx.deferred.write(tx.insertInto("Team").values({ id: teamId, slug: "dup", name: "dup", updatedAt: new Date() }));
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "CONFLICT" });
+    expect((await db.team.findUniqueOrThrow({ where: { id: teamId } })).name).toBe("kept");
+    expect(await transaction(db, (tx) => tx.selectNoFrom(sql<number>`1`.as("one")).execute())).toEqual([{ one: 1 }]);
+  });
+
+  it("coalesces changes of one thing into one write at its first place", async () => {
+    const db = getDb();
+    const ids = [newId(), newId()];
+    for (const id of ids) await db.team.create({ data: { id, slug: `k-${id}`, name: "n" } });
+    const RENAME = {
+      merge: (a: { id: string; parts: string[] }, b: { id: string; parts: string[] }) => ({ id: a.id, parts: [...a.parts, ...b.parts] }),
+      write: (item: { id: string; parts: string[] }, k: typeof db.kysely) => k.updateTable("Team").set({ name: item.parts.join("+") }).where("id", "=", item.id),
+    };
+    await transaction(db, async (tx) => {
+      tx.deferred.coalesce(RENAME, ids[0], { id: ids[0], parts: ["a"] });
+      tx.deferred.coalesce(RENAME, ids[1], { id: ids[1], parts: ["x"] });
+      tx.deferred.coalesce(RENAME, ids[0], { id: ids[0], parts: ["b"] });
+    });
+    const names = await db.kysely.selectFrom("Team").select(["id", "name"]).where("id", "=", anyOf(ids)).orderBy("id").execute();
+    expect(names.map((n) => n.name)).toEqual(["a+b", "x"]);
+  });
+
+  it("shared reads run on the reader connections", async () => {
+    const { rows } = await sql<{ name: string }>`SELECT current_database() AS name`.execute(getDb().reader);
+    expect(rows[0].name).toMatch(/^pier_t_/);
+  });
+});
