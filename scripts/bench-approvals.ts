@@ -9,7 +9,7 @@ import { Client } from "pg";
 import { TRPCError } from "@trpc/server";
 import { createDb } from "../server/db";
 import { createCaller } from "../server/root";
-import { defaultPolicy } from "../server/approvals/policy";
+import { defaultPolicy } from "../server/deployments/approval-policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { cpuMeter } from "./bench-cpu";
 

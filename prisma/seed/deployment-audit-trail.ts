@@ -4,7 +4,7 @@
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import type { Prisma } from "../../server/db";
 import { systemActor, type Actor, type AuditEntry } from "../../server/audit/audit-log";
-import type { PolicySnapshot } from "../../server/approvals/policy";
+import type { PolicySnapshot } from "../../server/deployments/approval-policy";
 
 /** What historicalAuditTrail() reads of a request. */
 export const TRAIL_INCLUDE = {

@@ -3,7 +3,7 @@
 // Idempotent: policies upsert by name, history by fixed ids, its audit trails are appended once per request.
 import type { Db, Prisma } from "../../server/db";
 import { recordAudits } from "../../server/audit/audit-log";
-import { defaultPolicy, eligibleApproverIds, type PolicySnapshot } from "../../server/approvals/policy";
+import { defaultPolicy, eligibleApproverIds, type PolicySnapshot } from "../../server/deployments/approval-policy";
 import { createRequest, TX_OPTIONS } from "../../server/deployments/requests";
 import { loadSessionUser } from "../../server/identity/users";
 import { historicalAuditTrail, TRAIL_INCLUDE } from "./deployment-audit-trail";

@@ -9,9 +9,9 @@ import { emitDeploymentEvent, type EventContext } from "../deployments/deploymen
 import { actorOf } from "../deployments/requests";
 import { markApproved } from "../deployments/scheduling";
 import { deferRequestUpdate, STATUS_LABEL, transition, TRANSITIONED_COLUMNS_OF_R, type TransitionedRequest } from "../deployments/state-machine";
-import { freezeWindowFromJson } from "./freeze-windows";
+import { freezeWindowFromJson } from "../deployments/freeze-windows";
 import type { SessionUser } from "../identity/roles";
-import { approverEligibility, type PolicySnapshot } from "./policy";
+import { approverEligibility, type PolicySnapshot } from "../deployments/approval-policy";
 
 export type Decision = "approve" | "reject";
 

@@ -14,7 +14,7 @@ import type { SessionUser } from "../identity/roles";
 import type { RiskReason } from "../deployments/risk-score";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
 import { parseUtcTimestamp, sql, sqlRead } from "../sql";
-import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "./policy";
+import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 
 /** The oldest pending requests the inbox considers; an organisation with more has bigger problems than paging. */
 export const INBOX_PENDING_CAP = 1000;

@@ -4,7 +4,7 @@ import type { Db } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import { badRequest, notFound } from "../errors";
 import type { SessionUser } from "../identity/roles";
-import { validateFreezeWindow, type FreezeWindowInput } from "./freeze-windows";
+import { validateFreezeWindow, type FreezeWindowInput } from "../deployments/freeze-windows";
 
 export type PolicyInput = {
   id?: string;

@@ -3,7 +3,7 @@
 import type { Db, Prisma } from "../db";
 import { badRequest, notFound } from "../errors";
 import { verifyAuditChain, type AuditVerification } from "../audit/audit-log";
-import type { PolicySnapshot } from "../approvals/policy";
+import type { PolicySnapshot } from "./approval-policy";
 
 export type EvidenceScope = { requestId: string } | { from: Date; to: Date };
 

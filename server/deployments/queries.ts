@@ -5,7 +5,7 @@ import type { Db, Prisma } from "../db";
 import { notFound } from "../errors";
 import type { SessionUser } from "../identity/roles";
 import { hasRole } from "../identity/roles";
-import { approverEligibility, describeApprovers, type PolicySnapshot } from "../approvals/policy";
+import { approverEligibility, describeApprovers, type PolicySnapshot } from "./approval-policy";
 import type { RiskReason } from "./risk-score";
 import { findBlocker } from "./target-queue";
 

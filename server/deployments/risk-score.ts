@@ -1,7 +1,7 @@
 // Change-risk score (0–100) with the reasons an approver reads: environment, tier, size of the version jump,
 // the service's recent change failure rate (from Pier's own request history), and timing (off-hours, freezes).
 import type { Db, Tx } from "../db";
-import { freezeStartsSoon, localClock } from "../approvals/freeze-windows";
+import { freezeStartsSoon, localClock } from "./freeze-windows";
 import { versionJump } from "./version";
 
 export type RiskReason = { factor: string; points: number; detail: string };

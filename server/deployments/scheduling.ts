@@ -6,14 +6,14 @@ import { notFound } from "../errors";
 import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
 import { systemActor } from "../audit/audit-log";
-import { activeFreeze, describeFreezeWindow } from "../approvals/freeze-windows";
+import { activeFreeze, describeFreezeWindow } from "./freeze-windows";
 import { writeOutbox } from "../bus/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
 import type { EventContext } from "./deployment-events";
 import { appendLogOnce } from "./deployment-log";
 import { transition, TRANSITIONED_COLUMNS, type TransitionedRequest } from "./state-machine";
-import type { PolicySnapshot } from "../approvals/policy";
+import type { PolicySnapshot } from "./approval-policy";
 
 export const EXECUTE_JOB = "deployment.execute";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { makeTeam, makeUser, sessionUser } from "../test-support/factories";
-import { as, makeWorld, requestInput } from "../deployments/test-support/world";
-import { sweepSchedules } from "../deployments/scheduling";
+import { as, makeWorld, requestInput } from "./test-support/world";
+import { sweepSchedules } from "./scheduling";
 import { activeFreeze, freezeStartsSoon, isInFreezeWindow, localClock, validateFreezeWindow } from "./freeze-windows";
-import { approverEligibility, defaultPolicy, eligibleApproverIds, pickPolicy, type PolicySnapshot } from "./policy";
+import { approverEligibility, defaultPolicy, eligibleApproverIds, pickPolicy, type PolicySnapshot } from "./approval-policy";
 
 const policy = (p: Partial<PolicySnapshot>): PolicySnapshot => ({ ...defaultPolicy(true), ...p });
 
