@@ -41,8 +41,8 @@ describe("outbound URL guard", () => {
 
   it("reads the admin allow-list from the database", async () => {
     const db = getDb();
-    await expect(assertOutboundUrl(db, "http://127.0.0.1:4555/x", "webhookUrl")).rejects.toMatchObject({ code: "BAD_REQUEST", field: "webhookUrl" });
+    await expect(assertOutboundUrl(db.kysely, "http://127.0.0.1:4555/x", "webhookUrl")).rejects.toMatchObject({ code: "BAD_REQUEST", field: "webhookUrl" });
     await db.outboundAllowEntry.create({ data: { pattern: "127.0.0.1:4555", reason: "local fake" } });
-    expect((await assertOutboundUrl(db, "http://127.0.0.1:4555/x")).port).toBe("4555");
+    expect((await assertOutboundUrl(db.kysely, "http://127.0.0.1:4555/x")).port).toBe("4555");
   });
 });

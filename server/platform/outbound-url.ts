@@ -2,7 +2,7 @@
 // host (OutboundAllowEntry, e.g. "127.0.0.1:8080" for a local fake or an internal Argo CD).
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import type { Db, Tx } from "../db";
+import type { DB, Kysely } from "../db";
 import { DomainError } from "../errors";
 
 export type OutboundCheck = { ok: true; url: URL } | { ok: false; reason: string };
@@ -63,8 +63,8 @@ export function matchesAllowList(url: URL, patterns: string[]) {
   });
 }
 
-export async function loadAllowList(db: Db | Tx): Promise<string[]> {
-  return (await db.outboundAllowEntry.findMany({ select: { pattern: true } })).map((e) => e.pattern);
+export async function loadAllowList(db: Kysely<DB>): Promise<string[]> {
+  return (await db.selectFrom("OutboundAllowEntry").select("pattern").execute()).map((e) => e.pattern);
 }
 
 /**
@@ -101,7 +101,7 @@ export async function checkOutboundUrl(
 }
 
 /** checkOutboundUrl that throws a field-tagged BAD_REQUEST, for validating user input. */
-export async function assertOutboundUrl(db: Db | Tx, raw: string, field = "url"): Promise<URL> {
+export async function assertOutboundUrl(db: Kysely<DB>, raw: string, field = "url"): Promise<URL> {
   const result = await checkOutboundUrl(raw, await loadAllowList(db));
   if (!result.ok) throw new DomainError("BAD_REQUEST", `URL ${result.reason}`, field);
   return result.url;

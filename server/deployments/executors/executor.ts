@@ -56,7 +56,7 @@ export async function loadIntegration<S = Record<string, unknown>, K = Record<st
 
 /** fetch that refuses URLs the outbound guard refuses (SSRF), with a timeout. */
 export async function guardedFetch(db: Db, url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Response> {
-  const check = await checkOutboundUrl(url, await loadAllowList(db));
+  const check = await checkOutboundUrl(url, await loadAllowList(db.kysely));
   if (!check.ok) throw new Error(`Refusing to call ${url}: URL ${check.reason}`);
   return fetch(check.url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
 }
