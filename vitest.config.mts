@@ -16,7 +16,8 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["server/**/*.ts", "workers/**/*.ts"],
-      exclude: ["**/*.test.ts", "**/test-support/**"],
+      // Test support never counts toward coverage: shared helpers in test/support/**, domain-local ones in **/test-support/**, and fixture modules.
+      exclude: ["**/*.test.ts", "test/support/**", "**/test-support/**", "**/test-fixtures.ts", "**/*-fixtures.ts"],
       reporter: ["text-summary", "text"],
       thresholds: { lines: 80 },
     },

@@ -25,7 +25,14 @@ fi
 [ -d generated/prisma ] || node_modules/.bin/prisma generate --no-hints || exit 1
 
 step "type-check"; node_modules/.bin/tsc --noEmit -p . || fail_check "type-check"
-step "lint"; node_modules/.bin/eslint --max-warnings=0 . || fail_check "lint"
+step "lint"
+node_modules/.bin/eslint --max-warnings=0 . || fail_check "lint"
+# Module boundaries (.dependency-cruiser.cjs): no domain cycles, no test support in production, app/workers use public modules.
+npm run --silent lint:deps || fail_check "lint:deps"
+# Formatting (.prettierrc.json); `npm run format` fixes it.
+node_modules/.bin/prettier --check --log-level warn . || fail_check "format"
+# Dead exports, unused files and dependencies (knip.json).
+npm run --silent lint:dead || fail_check "lint:dead"
 
 step "vitest (coverage of server/ and workers/, lines ≥ 80%)"
 if ! node_modules/.bin/vitest run --coverage --reporter=default --reporter=json --outputFile.json=test-results/vitest.json; then
