@@ -1,7 +1,7 @@
 // The admin allow-list of outbound hosts the SSRF guard would otherwise refuse (local fakes, internal endpoints).
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { notFound } from "../errors";
 
 export const allowEntrySchema = z.object({
@@ -17,19 +17,23 @@ export const listAllowEntries = (db: Db) => db.outboundAllowEntry.findMany({ ord
 
 export async function addAllowEntry(db: Db, actor: Actor, input: z.input<typeof allowEntrySchema>) {
   const data = allowEntrySchema.parse(input);
-  return db.$transaction(async (tx) => {
-    const row = await tx.outboundAllowEntry.create({ data: { pattern: data.pattern.replace(/^\[|\]$/g, ""), reason: data.reason } });
-    await recordAudit(tx, { actor, action: "outbound.allow_added", subjectType: "outbound_allow_entry", subjectId: row.id, after: row });
+  return transaction(db, async (tx) => {
+    const row = await tx
+      .insertInto("OutboundAllowEntry")
+      .values({ id: newId(), pattern: data.pattern.replace(/^\[|\]$/g, ""), reason: data.reason })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor, action: "outbound.allow_added", subjectType: "outbound_allow_entry", subjectId: row.id, after: row });
     return row;
   });
 }
 
 export async function removeAllowEntry(db: Db, actor: Actor, id: string) {
-  return db.$transaction(async (tx) => {
-    const before = await tx.outboundAllowEntry.findUnique({ where: { id } });
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("OutboundAllowEntry").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Allow-list entry");
-    await tx.outboundAllowEntry.delete({ where: { id } });
-    await recordAudit(tx, { actor, action: "outbound.allow_removed", subjectType: "outbound_allow_entry", subjectId: id, before });
+    tx.deferred.write(tx.deleteFrom("OutboundAllowEntry").where("id", "=", id));
+    recordAudit(tx, { actor, action: "outbound.allow_removed", subjectType: "outbound_allow_entry", subjectId: id, before });
     return { id };
   });
 }

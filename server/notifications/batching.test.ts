@@ -8,7 +8,8 @@ import { sendHttp } from "./channels/http-send";
 import { sendToChannel } from "./channels/send";
 import { processDelivery } from "./delivery";
 import { microBatcher } from "../bus/micro-batch";
-import "./subscriber";
+import { SUBSCRIBERS } from "../bus/subscriptions";
+import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
 import { FakeVendor } from "./test-support/fake-http";
 import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
 
@@ -19,6 +20,9 @@ beforeAll(async () => {
   await allow(fake.hostPort);
 });
 afterAll(() => fake.close());
+
+// Notification routing only, as in production's registry (server/bus/subscriptions.ts).
+const notificationsOnly = SUBSCRIBERS.filter((s) => s.name === NOTIFICATION_SUBSCRIBER);
 
 describe("micro-batching", () => {
   it("gathers concurrent calls into one run, answers each in order, and rejects them all when the run fails", async () => {
@@ -39,7 +43,7 @@ describe("micro-batching", () => {
     const events = [0, 1, 2].map((i) => eventFor(svc, "deployment.succeeded", { data: { version: `v${i}` } }));
     const outbox = await Promise.all(events.map((e) => db.outboxEvent.create({ data: { queue: "pier-events", type: e.type, payload: e as object } })));
     const jobs = outbox.map((o, i) => ({ outboxId: o.id, type: events[i].type, payload: events[i] as unknown as Record<string, unknown> }));
-    await Promise.all([...jobs, jobs[0]].map((j) => processOutboxJob(db, j)));
+    await Promise.all([...jobs, jobs[0]].map((j) => processOutboxJob(db, j, notificationsOnly)));
 
     const rows = await db.delivery.findMany({ where: { channelId: channel.id } });
     expect(rows.map((r) => r.eventId).sort()).toEqual(outbox.map((o) => o.id).sort());

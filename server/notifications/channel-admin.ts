@@ -3,7 +3,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db, Prisma, Tx } from "../db";
+import { newId, sql, transaction, type Db, type DB, type Selectable, type Tx } from "../db";
 import { badRequest, conflict, notFound } from "../errors";
 import { assertOutboundUrl } from "../platform/outbound-url";
 import { decryptJson, encryptJson, needsReEncryption, reEncrypt } from "../platform/secrets";
@@ -33,7 +33,7 @@ export type ChannelView = {
   updatedAt: Date;
 };
 
-type ChannelRow = { id: string; name: string; type: ChannelType; enabled: boolean; disabledReason: string | null; settings: unknown; secretEncrypted: string; updatedAt: Date };
+type ChannelRow = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled" | "disabledReason" | "settings" | "secretEncrypted" | "updatedAt">;
 
 export function toChannelView(c: ChannelRow): ChannelView {
   let secretMasked: Record<string, string | string[]>;
@@ -73,7 +73,12 @@ async function validSettings(tx: Tx, type: ChannelType, settingsIn: unknown, unc
 
 /** The unique index would refuse it too, but without saying which field: the form needs "name". */
 async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
-  const taken = await tx.notificationChannel.findFirst({ where: { name, ...(exceptId ? { NOT: { id: exceptId } } : {}) }, select: { id: true } });
+  const taken = await tx
+    .selectFrom("NotificationChannel")
+    .select("id")
+    .where("name", "=", name)
+    .$if(exceptId !== undefined, (q) => q.where("id", "<>", exceptId!))
+    .executeTakeFirst();
   if (taken) throw conflict(`A channel named "${name}" already exists`, "name");
 }
 
@@ -85,21 +90,23 @@ function storedSecret(sealed: string): Record<string, unknown> | null {
   }
 }
 
-export async function listChannels(db: Db | Tx): Promise<ChannelView[]> {
+export async function listChannels(db: Db): Promise<ChannelView[]> {
   return (await db.notificationChannel.findMany({ orderBy: { name: "asc" } })).map(toChannelView);
 }
 
 export async function createChannel(db: Db, actor: Actor, input: ChannelInput): Promise<ChannelView> {
   const data = channelInputSchema.parse(input);
-  const view = await db.$transaction(async (tx) => {
+  const view = await transaction(db, async (tx) => {
     await assertNameFree(tx, data.name);
     const secret = await validSecret(tx, data.type, data.secret);
     const settings = await validSettings(tx, data.type, data.settings);
-    const row = await tx.notificationChannel.create({
-      data: { name: data.name, type: data.type, enabled: data.enabled, secretEncrypted: encryptJson(secret), settings: settings as Prisma.InputJsonObject },
-    });
+    const row = await tx
+      .insertInto("NotificationChannel")
+      .values({ id: newId(), name: data.name, type: data.type, enabled: data.enabled, secretEncrypted: encryptJson(secret), settings: JSON.stringify(settings), updatedAt: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const view = toChannelView(row);
-    await recordAudit(tx, { actor, action: "notification.channel_created", subjectType: "notification_channel", subjectId: row.id, after: view });
+    recordAudit(tx, { actor, action: "notification.channel_created", subjectType: "notification_channel", subjectId: row.id, after: view });
     return view;
   });
   forgetChannel(view.id); // routing's cached channel list
@@ -127,11 +134,10 @@ export type ChannelUpdate = z.input<typeof channelUpdateSchema>;
  */
 export async function updateChannel(db: Db, actor: Actor, id: string, input: ChannelUpdate): Promise<ChannelView> {
   const data = channelUpdateSchema.parse(input);
-  const view = await db.$transaction(async (tx) => {
+  const view = await transaction(db, async (tx) => {
     // Row lock: concurrent edits (and the worker disabling a gone endpoint) apply one after the other, so an edit
     // never merges into a secret that another one has just replaced.
-    await tx.$queryRaw`SELECT id FROM "NotificationChannel" WHERE id = ${id} FOR UPDATE`;
-    const current = await tx.notificationChannel.findUnique({ where: { id } });
+    const current = await tx.selectFrom("NotificationChannel").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
     if (!current) throw notFound("Channel");
     if (data.type && data.type !== current.type) {
       throw badRequest(`The type of a channel cannot change (this one is ${current.type}); create a new channel instead`, "type");
@@ -152,12 +158,14 @@ export async function updateChannel(db: Db, actor: Actor, id: string, input: Cha
       secretsChanged = stored ? changedSecretFields(stored, secret) : Object.keys(secret).sort();
     }
     const settings = await validSettings(tx, current.type, data.settings ?? currentSettings, enabled ? undefined : currentSettings);
-    const row = await tx.notificationChannel.update({
-      where: { id },
-      data: { name, enabled, disabledReason: enabled ? null : current.disabledReason, secretEncrypted, settings: settings as Prisma.InputJsonObject },
-    });
+    const row = await tx
+      .updateTable("NotificationChannel")
+      .set({ name, enabled, disabledReason: enabled ? null : current.disabledReason, secretEncrypted, settings: JSON.stringify(settings), updatedAt: new Date() })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const view = toChannelView(row);
-    await recordAudit(tx, {
+    recordAudit(tx, {
       actor,
       action: "notification.channel_updated",
       subjectType: "notification_channel",
@@ -173,16 +181,19 @@ export async function updateChannel(db: Db, actor: Actor, id: string, input: Cha
 }
 
 export async function deleteChannel(db: Db, actor: Actor, id: string) {
-  const result = await db.$transaction(async (tx) => {
-    const current = await tx.notificationChannel.findUnique({ where: { id } });
+  const result = await transaction(db, async (tx) => {
+    const current = await tx.selectFrom("NotificationChannel").selectAll().where("id", "=", id).executeTakeFirst();
     if (!current) throw notFound("Channel");
-    const usedBy = await tx.notificationRoute.findMany({
-      where: { OR: [{ channelIds: { has: id } }, { escalation: { path: ["channelIds"], array_contains: [id] } }] },
-      select: { name: true },
-    });
+    const usedBy = await tx
+      .selectFrom("NotificationRoute")
+      .select("name")
+      .where((eb) =>
+        eb.or([eb(eb.val(id), "=", eb.fn.any("channelIds")), sql<boolean>`${eb.ref("escalation")} -> 'channelIds' @> ${JSON.stringify([id])}::jsonb`]),
+      )
+      .execute();
     if (usedBy.length > 0) throw badRequest(`Still used by route(s): ${usedBy.map((r) => r.name).join(", ")}`, "id");
-    await tx.notificationChannel.delete({ where: { id } });
-    await recordAudit(tx, { actor, action: "notification.channel_deleted", subjectType: "notification_channel", subjectId: id, before: toChannelView(current) });
+    tx.deferred.write(tx.deleteFrom("NotificationChannel").where("id", "=", id));
+    recordAudit(tx, { actor, action: "notification.channel_deleted", subjectType: "notification_channel", subjectId: id, before: toChannelView(current) });
     return { id };
   });
   forgetChannel(id);
@@ -194,13 +205,15 @@ export async function deleteChannel(db: Db, actor: Actor, id: string) {
  * channel secret with the new key so the old one can then be removed. Safe to run repeatedly.
  */
 export async function reEncryptChannelSecrets(db: Db, actor: Actor) {
-  return db.$transaction(async (tx) => {
-    const stale = (await tx.notificationChannel.findMany({ select: { id: true, secretEncrypted: true } })).filter((c) => needsReEncryption(c.secretEncrypted));
+  return transaction(db, async (tx) => {
+    const all = await tx.selectFrom("NotificationChannel").select(["id", "secretEncrypted"]).execute();
+    const stale = all.filter((c) => needsReEncryption(c.secretEncrypted));
+    const at = new Date();
     for (const c of stale) {
-      await tx.notificationChannel.update({ where: { id: c.id }, data: { secretEncrypted: reEncrypt(c.secretEncrypted) } });
+      tx.deferred.write(tx.updateTable("NotificationChannel").set({ secretEncrypted: reEncrypt(c.secretEncrypted), updatedAt: at }).where("id", "=", c.id));
     }
     if (stale.length > 0) {
-      await recordAudit(tx, { actor, action: "notification.secrets_reencrypted", subjectType: "notification_channel", subjectId: "*", after: { channels: stale.map((c) => c.id) } });
+      recordAudit(tx, { actor, action: "notification.secrets_reencrypted", subjectType: "notification_channel", subjectId: "*", after: { channels: stale.map((c) => c.id) } });
     }
     return { reEncrypted: stale.length };
   });

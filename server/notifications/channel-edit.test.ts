@@ -2,7 +2,7 @@
 // create, one transaction, an audit record without secret values, and deliveries that follow the edit at once.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { decryptJson } from "../platform/secrets";
 import { createChannel, updateChannel } from "./channel-admin";
 import { processDelivery, type DeliveryDeps } from "./delivery";
@@ -39,7 +39,7 @@ async function webhookChannel() {
 async function deliverOnce(channelId: string) {
   const svc = await makeService();
   await makeRoute({ name: `r-${channelId}-${++n}`, matchers: [{ label: "service", op: "=", value: svc.service.slug }], channelIds: [channelId] });
-  const [created] = await getDb().$transaction((tx) => routeEvent(tx, eventFor(svc, "deployment.failed"), new Date()));
+  const [created] = await transaction(getDb(), (tx) => routeEvent(tx, eventFor(svc, "deployment.failed"), new Date()));
   const result = await processDelivery(getDb(), created.id, deps);
   return { result, request: fake.requests.at(-1) };
 }

@@ -1,7 +1,7 @@
 // The delivery log: every notification with its status, attempts and last answer, and a manual retry.
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db } from "../db";
+import { transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 import { enqueueDeliveries } from "./delivery-queue";
 
@@ -56,26 +56,33 @@ export async function deliveryCounts(db: Db) {
  * receivers that deduplicate on it can still tell it is the same notification.
  */
 export async function retryDelivery(db: Db, actor: Actor, id: string) {
-  const row = await db.$transaction(async (tx) => {
-    const before = await tx.delivery.findUnique({ where: { id }, include: { channel: { select: { type: true, enabled: true } } } });
+  const row = await transaction(db, async (tx) => {
+    const before = await tx
+      .selectFrom("Delivery as d")
+      .innerJoin("NotificationChannel as c", "c.id", "d.channelId")
+      .select(["d.status", "d.attempts", "d.lastError", "c.type as channelType", "c.enabled as channelEnabled"])
+      .where("d.id", "=", id)
+      .executeTakeFirst();
     if (!before) throw notFound("Delivery");
     if (before.status !== "dead" && before.status !== "suppressed") {
       throw badRequest(`Only dead or suppressed deliveries can be retried (this one is ${before.status})`, "id");
     }
-    if (!before.channel.enabled) throw badRequest("The channel is disabled: enable it first", "id");
-    const after = await tx.delivery.update({
-      where: { id },
-      data: { status: "pending", attempts: 0, nextAttemptAt: null, lastError: `manual retry by ${actor.label}` },
-    });
-    await recordAudit(tx, {
+    if (!before.channelEnabled) throw badRequest("The channel is disabled: enable it first", "id");
+    tx.deferred.write(
+      tx
+        .updateTable("Delivery")
+        .set({ status: "pending", attempts: 0, nextAttemptAt: null, lastError: `manual retry by ${actor.label}`, updatedAt: new Date() })
+        .where("id", "=", id),
+    );
+    recordAudit(tx, {
       actor,
       action: "notification.delivery_retried",
       subjectType: "delivery",
       subjectId: id,
       before: { status: before.status, attempts: before.attempts, lastError: before.lastError },
-      after: { status: after.status },
+      after: { status: "pending" },
     });
-    return { id, channelType: before.channel.type };
+    return { id, channelType: before.channelType };
   });
   // A unique job id per manual retry: the delivery's earlier jobs may still be in Redis's failed set.
   await enqueueDeliveries([{ id: row.id, channelType: row.channelType, attempts: 0, suffix: `m${Date.now()}` }]);

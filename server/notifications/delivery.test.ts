@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { verifyAuditChain } from "../audit/audit-log";
 import { fakeClock } from "./clock";
 import { processDelivery, type DeliveryDeps } from "./delivery";
@@ -39,7 +39,7 @@ async function routedDelivery(channelType: "webhook" | "discord" = "webhook", se
       : await makeChannel("discord", { url: fake.url("/api/webhooks/1/t") }, settings);
   await makeRoute({ name: `r-${channel.name}`, matchers: [{ label: "service", op: "=", value: svc.service.slug }], channelIds: [channel.id] });
   const event = eventFor(svc, "deployment.failed");
-  const created = await getDb().$transaction((tx) => routeEvent(tx, event, new Date()));
+  const created = await transaction(getDb(), (tx) => routeEvent(tx, event, new Date()));
   expect(created).toHaveLength(1);
   return { id: created[0].id, channel, event };
 }
@@ -151,7 +151,7 @@ describe("delivery", () => {
     expect(ch.disabledReason).toMatch(/no longer exists/);
     expect(await getDb().auditEvent.count({ where: { action: "notification.channel_disabled", subjectId: channel.id } })).toBe(1);
     // New events to the disabled channel are recorded as suppressed, never sent.
-    const again = await getDb().$transaction((tx) => routeEvent(tx, { ...event, id: `${event.id}-2` }, new Date()));
+    const again = await transaction(getDb(), (tx) => routeEvent(tx, { ...event, id: `${event.id}-2` }, new Date()));
     expect(again[0].status).toBe("suppressed");
     expect(fake.requests).toHaveLength(1);
   });
@@ -177,7 +177,7 @@ describe("delivery", () => {
     const limiter = memoryRateLimiter();
     const first = await routedDelivery("webhook", { ratePerMinute: 6 });
     const svcEvent = { ...first.event, id: `${first.event.id}-b` };
-    const [second] = await getDb().$transaction((tx) => routeEvent(tx, svcEvent, new Date()));
+    const [second] = await transaction(getDb(), (tx) => routeEvent(tx, svcEvent, new Date()));
     fake.fallback = { status: 200, body: "ok" };
     expect(await processDelivery(getDb(), first.id, { ...deps, rateLimiter: limiter })).toBe("delivered");
     expect(await processDelivery(getDb(), second.id, { ...deps, rateLimiter: limiter })).toBe("rate_limited");

@@ -1,11 +1,9 @@
 // Sends one Delivery. The row in Postgres is the source of truth: a job only says "look at this delivery".
 // Claiming flips pending|retrying → sending in one conditional UPDATE, so duplicate jobs (re-enqueued by the
 // sweeper after a Redis flush, or a stale retry) find nothing to claim and never send twice.
-import type { Delivery } from "@/generated/prisma/client";
 import type { ChannelType } from "@/generated/prisma/enums";
 import { recordAudit, systemActor } from "../audit/audit-log";
-import type { Db, Prisma } from "../db";
-import { sql, sqlOf } from "../sql";
+import { anyOf, newId, sql, transaction, type Db } from "../db";
 import { logger } from "../logger";
 import { loadAllowList } from "../platform/outbound-url";
 import { decryptJson } from "../platform/secrets";
@@ -54,7 +52,7 @@ const nextDigestTime = (now: Date) => {
 // Rows for the jobs in flight in this process, read with one statement per tick.
 const selectDeliveries = perKey((db: Db) =>
   microBatcher(async (ids: string[]) => {
-    const rows = await sqlOf(db).rows<Delivery>(sql`SELECT * FROM "Delivery" WHERE id = ANY(${[...new Set(ids)]}::text[])`);
+    const rows = await db.kysely.selectFrom("Delivery").selectAll().where("id", "=", anyOf([...new Set(ids)])).execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Each caller gets its own copy: they go on to use it independently.
     return ids.map((id) => (byId.has(id) ? { ...byId.get(id)! } : null));
@@ -76,10 +74,13 @@ async function loadDelivery(db: Db, id: string, waitMs: number) {
  */
 const claimDeliveries = perKey((db: Db) =>
   microBatcher(async (ids: string[]) => {
-    const claimed = await sqlOf(db).rows<{ id: string }>(sql`
-      UPDATE "Delivery" SET status = 'sending', attempts = attempts + 1, "updatedAt" = ${new Date()}
-      WHERE id = ANY(${[...new Set(ids)]}::text[]) AND status IN ('pending', 'retrying')
-      RETURNING id`);
+    const claimed = await db.kysely
+      .updateTable("Delivery")
+      .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updatedAt: new Date() }))
+      .where("id", "=", anyOf([...new Set(ids)]))
+      .where("status", "in", ["pending", "retrying"])
+      .returning("id")
+      .execute();
     const open = new Set(claimed.map((c) => c.id));
     return ids.map((id) => open.delete(id));
   }),
@@ -87,7 +88,7 @@ const claimDeliveries = perKey((db: Db) =>
 
 /** The channel with its secret decrypted on first use (cached with it: not once per delivery). */
 async function loadChannel(db: Db, id: string) {
-  const channel = await db.notificationChannel.findUniqueOrThrow({ where: { id } });
+  const channel = await db.kysely.selectFrom("NotificationChannel").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   let plain: Record<string, unknown> | undefined;
   return { channel, secret: () => (plain ??= decryptJson<Record<string, unknown>>(channel.secretEncrypted)) };
 }
@@ -114,7 +115,12 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     const waitMs = await deps.rateLimiter.take(channel.id, perMinute, now.getTime());
     if (waitMs > 0) {
       // Not an attempt: the request never left. Come back when the channel's window opens.
-      await db.delivery.updateMany({ where: { id: row.id, status: row.status }, data: { nextAttemptAt: new Date(now.getTime() + waitMs) } });
+      await db.kysely
+        .updateTable("Delivery")
+        .set({ nextAttemptAt: new Date(now.getTime() + waitMs), updatedAt: new Date() })
+        .where("id", "=", row.id)
+        .where("status", "=", row.status)
+        .execute();
       await enqueue([{ id: row.id, channelType, attempts: row.attempts, delayMs: waitMs, suffix: `w${now.getTime() + waitMs}` }]);
       return "rate_limited";
     }
@@ -126,7 +132,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
   let outcome: SendOutcome;
   try {
     const payload = row.payload as unknown as DeliveryPayload;
-    const resolved = await resolveRecipients(db, payload.event, payload.roleRecipients ?? [], channelType, payload.onlyUserIds);
+    const resolved = await resolveRecipients(db.kysely, payload.event, payload.roleRecipients ?? [], channelType, payload.onlyUserIds);
     if (resolved.dailyDigest.length > 0) await deferToDailyDigest(db, row, payload, resolved.dailyDigest, now);
     const emailTo = resolved.recipients.users.map((u) => u.email);
     if (channelType === "email" && emailTo.length === 0 && ((settings.to as string[] | undefined) ?? []).length === 0) {
@@ -135,7 +141,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
       return "suppressed";
     }
     const message = composeMessage(
-      await cached(`template:${row.eventType}:${channelType}`, () => templateFor(db, row.eventType, channelType), cacheMs),
+      await cached(`template:${row.eventType}:${channelType}`, () => templateFor(db.kysely, row.eventType, channelType), cacheMs),
       channelType,
       payload.event,
       resolved.recipients,
@@ -143,7 +149,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
       payload,
     );
     outcome = await sendToChannel({ id: channel.id, type: channelType, secret: secret(), settings }, message, emailTo, {
-      allowList: await cached("allow-list", () => loadAllowList(db), cacheMs),
+      allowList: await cached("allow-list", () => loadAllowList(db.kysely), cacheMs),
       fetch: deps.fetch,
       timeoutMs: deps.timeoutMs,
     });
@@ -178,16 +184,25 @@ async function applyOutcome(
   if (outcome.kind === "gone") {
     // Disable the channel only if it is still the version this attempt used: an admin who just fixed its URL (the
     // attempt may have used a cached copy) must not see it disabled by the old URL's 404. Then retry instead.
-    const disabled = await db.$transaction(async (tx) => {
-      const before = await tx.notificationChannel.findUnique({ where: { id: d.channelId }, select: { enabled: true, disabledReason: true } });
-      const { count } = await tx.notificationChannel.updateMany({
-        where: { id: d.channelId, updatedAt: d.channelUpdatedAt },
-        data: { enabled: false, disabledReason: outcome.error ?? "endpoint gone" },
+    const disabledReason = outcome.error ?? "endpoint gone";
+    const disabled = await transaction(db, async (tx) => {
+      const before = await tx.selectFrom("NotificationChannel").select(["enabled", "disabledReason"]).where("id", "=", d.channelId).executeTakeFirst();
+      const { numUpdatedRows } = await tx
+        .updateTable("NotificationChannel")
+        .set({ enabled: false, disabledReason, updatedAt: new Date() })
+        .where("id", "=", d.channelId)
+        .where("updatedAt", "=", d.channelUpdatedAt)
+        .executeTakeFirst();
+      if (numUpdatedRows === 0n) return false;
+      recordAudit(tx, {
+        actor: systemActor("notifications"),
+        action: "notification.channel_disabled",
+        subjectType: "notification_channel",
+        subjectId: d.channelId,
+        before: before ?? null,
+        after: { enabled: false, disabledReason },
       });
-      if (count === 0) return false;
-      const after = { enabled: false, disabledReason: outcome.error ?? "endpoint gone" };
-      await recordAudit(tx, { actor: systemActor("notifications"), action: "notification.channel_disabled", subjectType: "notification_channel", subjectId: d.channelId, before, after });
-      await tx.delivery.updateMany({ where: { id: d.id, status: "sending" }, data: { ...base, status: "dead" } });
+      tx.deferred.write(tx.updateTable("Delivery").set({ ...base, status: "dead", updatedAt: new Date() }).where("id", "=", d.id).where("status", "=", "sending"));
       return true;
     });
     // After the commit, so no delivery in this process reloads the channel as it was.
@@ -217,15 +232,27 @@ type FinishRow = Finish & { id: string; unclaimed: boolean };
 const finishDeliveries = perKey((db: Db) =>
   microBatcher(async (rows: FinishRow[]) => {
     const iso = (d?: Date) => (d ? d.toISOString() : null);
-    await sqlOf(db).run(sql`
-      UPDATE "Delivery" d SET status = v.status, "lastError" = v.err, "lastStatusCode" = v.code,
-        "deliveredAt" = COALESCE(v.delivered::timestamp, d."deliveredAt"),
-        "nextAttemptAt" = COALESCE(v.next::timestamp, d."nextAttemptAt"), "updatedAt" = ${new Date()}
-      FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.lastError ?? null)}::text[],
-        ${rows.map((r) => r.lastStatusCode ?? null)}::int[], ${rows.map((r) => iso(r.deliveredAt))}::text[],
-        ${rows.map((r) => iso(r.nextAttemptAt))}::text[], ${rows.map((r) => r.unclaimed)}::boolean[])
-        AS v(id, status, err, code, delivered, next, unclaimed)
-      WHERE d.id = v.id AND (d.status = 'sending' OR (v.unclaimed AND d.status IN ('pending', 'retrying')))`);
+    // One row per attempt, as parallel arrays: the statement's text is the same whatever the batch's size.
+    const results = sql<{ id: string; status: string; err: string | null; code: number | null; delivered: string | null; next: string | null; unclaimed: boolean }>`unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.lastError ?? null)}::text[],
+      ${rows.map((r) => r.lastStatusCode ?? null)}::int[], ${rows.map((r) => iso(r.deliveredAt))}::text[],
+      ${rows.map((r) => iso(r.nextAttemptAt))}::text[], ${rows.map((r) => r.unclaimed)}::boolean[])`.as<"v">(
+      sql`v(id, status, err, code, delivered, next, unclaimed)`,
+    );
+    await db.kysely
+      .updateTable("Delivery as d")
+      .from(results)
+      .set((eb) => ({
+        status: eb.ref("v.status"),
+        lastError: eb.ref("v.err"),
+        lastStatusCode: eb.ref("v.code"),
+        deliveredAt: eb.fn.coalesce(eb.cast<Date>("v.delivered", "timestamp"), "d.deliveredAt"),
+        nextAttemptAt: eb.fn.coalesce(eb.cast<Date>("v.next", "timestamp"), "d.nextAttemptAt"),
+        updatedAt: new Date(),
+      }))
+      .whereRef("d.id", "=", "v.id")
+      .where((eb) => eb.or([eb("d.status", "=", "sending"), eb.and([eb.ref("v.unclaimed"), eb("d.status", "in", ["pending", "retrying"])])]))
+      .execute();
     return rows.map(() => undefined);
   }),
 );
@@ -244,20 +271,26 @@ async function deferToDailyDigest(
   now: Date,
 ) {
   const day = now.toISOString().slice(0, 10);
-  await db.delivery.createMany({
-    data: users.map((u) => ({
-      idempotencyKey: `${row.idempotencyKey}:digest:${u.id}`,
-      eventId: row.eventId,
-      eventType: row.eventType,
-      routeId: row.routeId,
-      channelId: row.channelId,
-      recipient: `user:${u.email}`,
-      status: "grouped",
-      groupKey: `digest:${row.channelId}:${u.id}:${day}`,
-      nextAttemptAt: nextDigestTime(now),
-      payload: { ...payload, onlyUserIds: [u.id] } as unknown as Prisma.InputJsonObject,
-    })),
-    skipDuplicates: true,
-  });
+  const at = new Date();
+  await db.kysely
+    .insertInto("Delivery")
+    .values(
+      users.map((u) => ({
+        id: newId(),
+        idempotencyKey: `${row.idempotencyKey}:digest:${u.id}`,
+        eventId: row.eventId,
+        eventType: row.eventType,
+        routeId: row.routeId,
+        channelId: row.channelId,
+        recipient: `user:${u.email}`,
+        status: "grouped",
+        groupKey: `digest:${row.channelId}:${u.id}:${day}`,
+        nextAttemptAt: nextDigestTime(now),
+        payload: JSON.stringify({ ...payload, onlyUserIds: [u.id] }),
+        updatedAt: at,
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 

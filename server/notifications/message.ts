@@ -1,21 +1,26 @@
 // Builds the message a delivery sends: the template for (event type, channel type) — or the built-in default —
 // rendered over the event and the recipients resolved at send time.
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { Db, Tx } from "../db";
-import type { PierEvent } from "../bus/events";
+import type { DB, Kysely } from "../db";
+import type { PierEventShape } from "../bus/events";
 import type { OutgoingMessage, Recipients } from "./channels/channel-types";
 import type { DeliveryPayload } from "./routing";
 import { defaultTemplate, linkFor, renderTemplate, templateVariables, type TemplateText } from "./templates";
 
-export async function templateFor(db: Db | Tx, eventType: string, channelType: ChannelType): Promise<TemplateText> {
-  const t = await db.notificationTemplate.findUnique({ where: { eventType_channelType: { eventType, channelType } } });
+export async function templateFor(db: Kysely<DB>, eventType: string, channelType: ChannelType): Promise<TemplateText> {
+  const t = await db
+    .selectFrom("NotificationTemplate")
+    .select(["title", "body"])
+    .where("eventType", "=", eventType)
+    .where("channelType", "=", channelType)
+    .executeTakeFirst();
   return t ? { title: t.title, body: t.body } : defaultTemplate(eventType);
 }
 
 export function composeMessage(
   template: TemplateText,
   channelType: ChannelType,
-  event: PierEvent,
+  event: PierEventShape,
   recipients: Recipients,
   ids: { deliveryId: string; idempotencyKey: string; threadKey: string },
   extra: Pick<DeliveryPayload, "kind" | "digest"> = { kind: "notify" },
@@ -35,6 +40,6 @@ export function composeMessage(
 }
 
 /** The one-line title of an event, as listed in a digest. */
-export function digestTitle(event: PierEvent) {
+export function digestTitle(event: PierEventShape) {
   return renderTemplate(defaultTemplate(event.type), templateVariables(event, { oncall: null, users: [] }), "webhook").title;
 }

@@ -2,7 +2,7 @@
 // Pages (critical severity, PagerDuty) ignore them — see recipients.ts.
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { badRequest } from "../errors";
 
 export const preferencesInputSchema = z.object({
@@ -21,21 +21,31 @@ export async function getPreferences(db: Db, userId: string) {
   };
 }
 
+/** The preferences form: the user's choices and the services they may mute. */
+export async function preferencesForm(db: Db, userId: string) {
+  return {
+    ...(await getPreferences(db, userId)),
+    services: await db.service.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
+  };
+}
+
 export async function setPreferences(db: Db, actor: Actor & { id: string }, input: z.input<typeof preferencesInputSchema>) {
   const data = preferencesInputSchema.parse(input);
   const known = await db.service.count({ where: { id: { in: data.mutedServiceIds } } });
   if (known !== new Set(data.mutedServiceIds).size) throw badRequest("Pick services that exist", "mutedServiceIds");
-  return db.$transaction(async (tx) => {
-    const before = await tx.notificationPreference.findMany({ where: { userId: actor.id } });
-    // Replace wholesale: the form always sends the full picture (and NULL serviceId rows are not upsertable).
-    await tx.notificationPreference.deleteMany({ where: { userId: actor.id } });
-    await tx.notificationPreference.createMany({
-      data: [
-        { userId: actor.id, serviceId: null, emailDigest: data.emailDigest, muteNonCritical: data.muteNonCriticalEverywhere },
-        ...[...new Set(data.mutedServiceIds)].map((serviceId) => ({ userId: actor.id, serviceId, muteNonCritical: true })),
-      ],
-    });
-    await recordAudit(tx, { actor, action: "notification.preferences_changed", subjectType: "user", subjectId: actor.id, before, after: data });
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("NotificationPreference").selectAll().where("userId", "=", actor.id).execute();
+    // Replace wholesale: the form always sends the full picture (and NULL serviceId rows are not upsertable). Both
+    // writes go with COMMIT: nothing here reads them back.
+    const at = new Date();
+    tx.deferred.write(tx.deleteFrom("NotificationPreference").where("userId", "=", actor.id));
+    tx.deferred.write(
+      tx.insertInto("NotificationPreference").values([
+        { id: newId(), userId: actor.id, serviceId: null, emailDigest: data.emailDigest, muteNonCritical: data.muteNonCriticalEverywhere, updatedAt: at },
+        ...[...new Set(data.mutedServiceIds)].map((serviceId) => ({ id: newId(), userId: actor.id, serviceId, muteNonCritical: true, updatedAt: at })),
+      ]),
+    );
+    recordAudit(tx, { actor, action: "notification.preferences_changed", subjectType: "user", subjectId: actor.id, before, after: data });
     return data;
   });
 }

@@ -2,8 +2,8 @@
 // on-call or approver list is honoured. Users' own preferences apply here, except for pages (critical severity or
 // PagerDuty), which always go out.
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { Db, Tx } from "../db";
-import type { PierEvent } from "../bus/events";
+import { anyOf, type DB, type Kysely } from "../db";
+import type { PierEventShape } from "../bus/events";
 import type { Recipients } from "./channels/channel-types";
 import type { RoleRecipient } from "./route-config";
 
@@ -17,13 +17,13 @@ export type ResolvedRecipients = {
 
 const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-export function isPage(event: Pick<PierEvent, "severity">, channelType: ChannelType) {
+export function isPage(event: Pick<PierEventShape, "severity">, channelType: ChannelType) {
   return event.severity === "critical" || channelType === "pagerduty";
 }
 
 export async function resolveRecipients(
-  db: Db | Tx,
-  event: PierEvent,
+  db: Kysely<DB>,
+  event: PierEventShape,
   roles: readonly RoleRecipient[],
   channelType: ChannelType,
   onlyUserIds?: string[],
@@ -32,7 +32,7 @@ export async function resolveRecipients(
   const result: ResolvedRecipients = { recipients, muted: [], dailyDigest: [] };
   const teamId = event.subject.service?.teamId;
   if (roles.includes("owning_team_oncall") && teamId) {
-    const team = await db.team.findUnique({ where: { id: teamId }, select: { onCallName: true, onCallUrl: true } });
+    const team = await db.selectFrom("Team").select(["onCallName", "onCallUrl"]).where("id", "=", teamId).executeTakeFirst();
     if (team?.onCallName) recipients.oncall = { name: team.onCallName, url: team.onCallUrl };
   }
   const wanted = new Map<string, string[]>();
@@ -42,13 +42,16 @@ export async function resolveRecipients(
   if (onlyUserIds) for (const id of [...wanted.keys()]) if (!onlyUserIds.includes(id)) wanted.delete(id);
   if (wanted.size === 0) return result;
 
-  const users = await db.user.findMany({ where: { id: { in: [...wanted.keys()] } }, select: { id: true, name: true, email: true }, orderBy: { name: "asc" } });
+  const users = await db.selectFrom("User").select(["id", "name", "email"]).where("id", "=", anyOf([...wanted.keys()])).orderBy("name").execute();
   const serviceId = event.subject.service?.id;
   const prefs = isPage(event, channelType)
     ? []
-    : await db.notificationPreference.findMany({
-        where: { userId: { in: users.map((u) => u.id) }, OR: [{ serviceId: null }, ...(serviceId ? [{ serviceId }] : [])] },
-      });
+    : await db
+        .selectFrom("NotificationPreference")
+        .select(["userId", "serviceId", "muteNonCritical", "emailDigest"])
+        .where("userId", "=", anyOf(users.map((u) => u.id)))
+        .where((eb) => eb.or([eb("serviceId", "is", null), ...(serviceId ? [eb("serviceId", "=", serviceId)] : [])]))
+        .execute();
   for (const u of users) {
     const mine = prefs.filter((p) => p.userId === u.id);
     const forService = mine.find((p) => p.serviceId !== null);

@@ -3,16 +3,17 @@
 import { Worker } from "bullmq";
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { resetEnvForTests } from "../env";
 import { processOutboxJob } from "../bus/fanout";
-import { emitPierEvent } from "../bus/events";
+import { emitTestEvent } from "../bus/events";
+import { SUBSCRIBERS } from "../bus/subscriptions";
 import { startOutboxDispatcher, type OutboxJobData } from "../bus/outbox";
 import { closeQueues, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../test-support/redis-server";
 import { processDeliveries } from "./delivery";
 import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
-import "./subscriber";
+import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
 import { startNotificationSweeper } from "./sweeper";
 import { FakeVendor } from "./test-support/fake-http";
 import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
@@ -56,7 +57,7 @@ describe("Redis flushed mid-stream", () => {
 
     const opts = { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX };
     const workers = [
-      new Worker<OutboxJobData>(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: 8 }),
+      new Worker<OutboxJobData>(QUEUES.events, (job) => processOutboxJob(db, job.data, SUBSCRIBERS.filter((s) => s.name === NOTIFICATION_SUBSCRIBER)), { ...opts, concurrency: 8 }),
       new Worker<DeliveryJobData>(notifyQueueName("webhook"), (job) => processDeliveries(db, deliveryIdsOf(job.data)), { ...opts, concurrency: 16 }),
     ];
     workers.forEach((w) => w.on("error", () => undefined));
@@ -65,10 +66,10 @@ describe("Redis flushed mid-stream", () => {
 
     const emit = async (from: number, to: number) => {
       for (let i = from; i < to; i += 50) {
-        await db.$transaction(async (tx) => {
+        await transaction(db, async (tx) => {
           for (let j = i; j < Math.min(i + 50, to); j++) {
             const e = eventFor(j % 2 === 0 ? tier1 : tier2, "deployment.succeeded", { data: { version: `v${j}` } });
-            await emitPierEvent(tx, { type: e.type, severity: e.severity, subject: e.subject, actor: e.actor, data: e.data });
+            emitTestEvent(tx, { type: e.type, severity: e.severity, subject: e.subject, actor: e.actor, data: e.data });
           }
         });
       }

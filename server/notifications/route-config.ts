@@ -1,6 +1,6 @@
 // Validated shapes of the JSON columns on NotificationRoute/Silence, shared by the admin forms and the router.
 import { z } from "zod";
-import type { NotificationRoute, Silence } from "@/generated/prisma/client";
+import type { DB, Selectable } from "../db";
 import { matchersSchema, parseMatchers, type Matcher } from "./matchers";
 import { quietHoursSchema, type QuietHours } from "./quiet-hours";
 
@@ -50,7 +50,8 @@ export type RouteConfig = {
   escalation: Escalation | null;
 };
 
-export function toRouteConfig(r: NotificationRoute): RouteConfig {
+/** Takes a stored row (from Kysely or Prisma: both have these columns). */
+export function toRouteConfig(r: Selectable<DB["NotificationRoute"]>): RouteConfig {
   const qh = r.quietHours ? quietHoursSchema.safeParse(r.quietHours) : null;
   const esc = r.escalation ? escalationSchema.safeParse(r.escalation) : null;
   return {
@@ -73,7 +74,7 @@ export function toRouteConfig(r: NotificationRoute): RouteConfig {
 
 export type SilenceConfig = { id: string; matchers: Matcher[]; startsAt: Date; endsAt: Date; reason: string };
 
-export const toSilenceConfig = (s: Silence): SilenceConfig => ({
+export const toSilenceConfig = (s: Selectable<DB["Silence"]>): SilenceConfig => ({
   id: s.id,
   matchers: parseMatchers(s.matchers),
   startsAt: s.startsAt,

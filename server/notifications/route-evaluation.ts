@@ -1,7 +1,7 @@
 // Which routes an event takes, as in Alertmanager's routing tree flattened to an ordered list: routes are tried
 // by position; the first match stops the walk unless it has `continue`. Pure: routing, route test and the
 // matching-table tests all use this one function.
-import type { PierEvent } from "../bus/events";
+import type { PierEventShape } from "../bus/events";
 import { matchAll } from "./matchers";
 import { quietWindow } from "./quiet-hours";
 import type { RouteConfig, SilenceConfig } from "./route-config";
@@ -24,7 +24,7 @@ export function activeSilence(silences: readonly SilenceConfig[], labels: Record
 export function evaluateRoutes(
   routes: readonly RouteConfig[],
   silences: readonly SilenceConfig[],
-  event: Pick<PierEvent, "labels" | "severity">,
+  event: Pick<PierEventShape, "labels" | "severity">,
   now: Date,
 ): Evaluation {
   const decisions: RouteDecision[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { makeUser } from "../test-support/factories";
 import { fakeClock } from "./clock";
 import { processDelivery } from "./delivery";
@@ -26,7 +26,7 @@ beforeEach(async () => {
 
 const webhook = () => makeChannel("webhook", { url: fake.url("/hook"), signingSecret: "signing-secret-123456", headers: {} });
 const route = (tx: Parameters<typeof routeEvent>[0], e: Parameters<typeof routeEvent>[1], at: Date) => routeEvent(tx, e, at);
-const routeAt = (e: Parameters<typeof routeEvent>[1], at: Date) => getDb().$transaction((tx) => route(tx, e, at));
+const routeAt = (e: Parameters<typeof routeEvent>[1], at: Date) => transaction(getDb(), (tx) => route(tx, e, at));
 
 function sweeper(clock: ReturnType<typeof fakeClock>) {
   const enqueued: DeliveryJobRef[] = [];

@@ -2,19 +2,18 @@
 // goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
 // quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { NotificationRoute, Silence } from "@/generated/prisma/client";
-import { join, newId, sql, sqlOf, type AnyTx } from "../sql";
-import type { PierEvent } from "../bus/events";
+import { newId, type DB, type Kysely, type Selectable, type Tx } from "../db";
+import type { PierEventShape } from "../bus/events";
 import { cached } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { toRouteConfig, toSilenceConfig, type RoleRecipient, type RouteConfig, type SilenceConfig } from "./route-config";
 import { evaluateRoutes, groupKeyFor, throttleKeyFor, type Evaluation } from "./route-evaluation";
 
-export type ChannelRef = { id: string; name: string; type: ChannelType; enabled: boolean };
+export type ChannelRef = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled">;
 export type RoutingConfig = { routes: RouteConfig[]; silences: SilenceConfig[]; channels: Map<string, ChannelRef> };
 
 export type DeliveryPayload = {
-  event: PierEvent;
+  event: PierEventShape;
   routeName: string;
   roleRecipients: RoleRecipient[];
   kind: "notify" | "escalation" | "digest";
@@ -42,38 +41,57 @@ export type PlannedDelivery = {
   payload: DeliveryPayload;
 };
 
-export async function loadRoutingConfig(tx: AnyTx, now: Date): Promise<RoutingConfig> {
+/** Enabled routes (in evaluation order), the silences active at `now`, every channel. Read inside or outside a transaction. */
+export async function loadRoutingConfig(db: Kysely<DB>, now: Date): Promise<RoutingConfig> {
   // One after another: a transaction's connection runs one statement at a time anyway (and pg warns otherwise).
-  const run = sqlOf(tx);
-  const routes = await run.rows<NotificationRoute>(sql`SELECT * FROM "NotificationRoute" WHERE enabled ORDER BY position, "createdAt"`);
-  const silences = await run.rows<Silence>(sql`SELECT * FROM "Silence" WHERE "startsAt" <= ${now} AND "endsAt" > ${now}`);
-  const channels = await run.rows<ChannelRef>(sql`SELECT id, name, type::text AS type, enabled FROM "NotificationChannel"`);
+  const routes = await db.selectFrom("NotificationRoute").selectAll().where("enabled", "=", true).orderBy("position").orderBy("createdAt").execute();
+  const silences = await db.selectFrom("Silence").selectAll().where("startsAt", "<=", now).where("endsAt", ">", now).execute();
+  const channels = await db.selectFrom("NotificationChannel").select(["id", "name", "type", "enabled"]).execute();
   return { routes: routes.map(toRouteConfig), silences: silences.map(toSilenceConfig), channels: new Map(channels.map((c) => [c.id, c])) };
 }
 
 /** When a new member of `groupKey` should be flushed: with the open group, or group_wait / group_interval. */
-async function groupFlushTime(tx: AnyTx, route: RouteConfig, groupKey: string, now: Date): Promise<Date> {
-  // Flushed members keep their flush time in nextAttemptAt (see sweeper.flushGroups).
-  const [row] = await sqlOf(tx).rows<{ open: Date | null; last: Date | null }>(sql`
-    SELECT (SELECT min("nextAttemptAt") FROM "Delivery" WHERE "groupKey" = ${groupKey} AND status = 'grouped') AS open,
-           (SELECT max("nextAttemptAt") FROM "Delivery"
-             WHERE "groupKey" = ${groupKey} AND status NOT IN ('grouped', 'suppressed', 'held') AND "nextAttemptAt" IS NOT NULL) AS last`);
+async function groupFlushTime(db: Kysely<DB>, route: RouteConfig, groupKey: string, now: Date): Promise<Date> {
+  // Flushed members keep their flush time in nextAttemptAt (see sweeper.flushGroups). Both in one statement.
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("Delivery")
+        .select((d) => d.fn.min("nextAttemptAt").as("at"))
+        .where("groupKey", "=", groupKey)
+        .where("status", "=", "grouped")
+        .as("open"),
+      eb
+        .selectFrom("Delivery")
+        .select((d) => d.fn.max("nextAttemptAt").as("at"))
+        .where("groupKey", "=", groupKey)
+        .where("status", "not in", ["grouped", "suppressed", "held"])
+        .where("nextAttemptAt", "is not", null)
+        .as("last"),
+    ])
+    .executeTakeFirstOrThrow();
   if (row.open) return row.open;
   const nextAfterLast = row.last ? row.last.getTime() + route.groupIntervalSec * 1000 : 0;
   return new Date(Math.max(now.getTime() + route.groupWaitSec * 1000, nextAfterLast));
 }
 
-async function throttled(tx: AnyTx, route: RouteConfig, throttleKey: string, now: Date) {
+async function throttled(db: Kysely<DB>, route: RouteConfig, throttleKey: string, now: Date) {
   if (route.repeatIntervalSec <= 0) return false;
   const since = new Date(now.getTime() - route.repeatIntervalSec * 1000);
-  const recent = await sqlOf(tx).rows(sql`
-    SELECT 1 FROM "Delivery" WHERE "throttleKey" = ${throttleKey} AND "createdAt" >= ${since} AND status <> 'suppressed' LIMIT 1`);
-  return recent.length > 0;
+  const recent = await db
+    .selectFrom("Delivery")
+    .select((eb) => eb.lit(1).as("one"))
+    .where("throttleKey", "=", throttleKey)
+    .where("createdAt", ">=", since)
+    .where("status", "<>", "suppressed")
+    .limit(1)
+    .executeTakeFirst();
+  return recent !== undefined;
 }
 
 export async function planDeliveries(
-  db: AnyTx,
-  event: PierEvent & { id: string },
+  db: Kysely<DB>,
+  event: PierEventShape & { id: string },
   config: RoutingConfig,
   now: Date,
 ): Promise<{ evaluation: Evaluation; plan: PlannedDelivery[] }> {
@@ -142,49 +160,70 @@ export async function planDeliveries(
 }
 
 /**
- * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One raw
- * multi-row INSERT: this runs for every event, and Prisma's createManyAndReturn costs several times the CPU.
+ * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One multi-row
+ * INSERT: this runs for every event.
  */
-export async function insertDeliveries(tx: AnyTx, plan: PlannedDelivery[]) {
+export async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
   if (plan.length === 0) return [];
   const at = new Date();
-  const values = plan.map(
-    (p) => sql`(${newId()}, ${p.idempotencyKey}, ${p.eventId}, ${p.eventType}, ${p.routeId}, ${p.channelId}, ${p.recipient},
-      ${p.status}, ${p.lastError}, ${p.groupKey}, ${p.throttleKey}, ${p.nextAttemptAt}::timestamp, ${JSON.stringify(p.payload)}::jsonb, ${at}::timestamp, ${at}::timestamp)`,
-  );
-  const created = await sqlOf(tx).rows<{ id: string; status: string; channelId: string }>(sql`
-    INSERT INTO "Delivery" (id, "idempotencyKey", "eventId", "eventType", "routeId", "channelId", recipient, status, "lastError",
-      "groupKey", "throttleKey", "nextAttemptAt", payload, "createdAt", "updatedAt")
-    VALUES ${join(values)}
-    ON CONFLICT ("idempotencyKey") DO NOTHING
-    RETURNING id, status, "channelId"`);
+  const created = await tx
+    .insertInto("Delivery")
+    .values(
+      plan.map((p) => ({
+        id: newId(),
+        idempotencyKey: p.idempotencyKey,
+        eventId: p.eventId,
+        eventType: p.eventType,
+        routeId: p.routeId,
+        channelId: p.channelId,
+        recipient: p.recipient,
+        status: p.status,
+        lastError: p.lastError,
+        groupKey: p.groupKey,
+        throttleKey: p.throttleKey,
+        nextAttemptAt: p.nextAttemptAt,
+        payload: JSON.stringify(p.payload),
+        createdAt: at,
+        updatedAt: at,
+      })),
+    )
+    .onConflict((oc) => oc.column("idempotencyKey").doNothing())
+    .returning(["id", "status", "channelId"])
+    .execute();
   const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
   return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
 }
 
-/** The outbox subscriber's work, inside its transaction: route the event, write the deliveries, queue them. */
-export async function routeEvent(tx: AnyTx, event: PierEvent & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
+type Created = Awaited<ReturnType<typeof insertDeliveries>>;
+
+/**
+ * Queues the first attempts of the pending rows once the transaction has committed, so a worker never looks for a
+ * row it cannot see yet (if the jobs are lost, the sweeper queues the pending rows).
+ */
+function enqueueAfterCommit(tx: Tx, created: Created) {
+  const pending = created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 }));
+  if (pending.length > 0) tx.afterCommit(() => enqueueDeliveries(pending));
+}
+
+/** The outbox subscriber's work for one event, inside its transaction: route it, write the deliveries, queue them. */
+export async function routeEvent(tx: Tx, event: PierEventShape & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
   // Silences are filtered by time when loaded, so the cached copy is keyed to the cache window's start.
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
   if (config.routes.length === 0) return [];
   const { plan } = await planDeliveries(tx, event, config, now);
   const created = await insertDeliveries(tx, plan);
-  await enqueueDeliveries(created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 })));
+  enqueueAfterCommit(tx, created);
   return created;
 }
 
-/**
- * Several events in the subscriber's transaction: one plan per event, one INSERT for all of them. The jobs are
- * queued by the returned function once the transaction has committed, so a worker never looks for a row it cannot
- * see yet (if they are lost, the sweeper queues the pending rows).
- */
-export async function routeEvents(tx: AnyTx, events: (PierEvent & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
+/** Several events in the subscriber's transaction: one plan per event, one INSERT for all of them. */
+export async function routeEvents(tx: Tx, events: (PierEventShape & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
-  if (config.routes.length === 0) return { created: [], enqueue: async () => true };
+  if (config.routes.length === 0) return [];
   // Grouping and the repeat interval read the rows earlier events wrote: then each event's rows go in before the
   // next event is planned, exactly as when events are routed one by one.
   const dependent = config.routes.some((r) => r.groupBy.length > 0 || r.repeatIntervalSec > 0);
-  const created: Awaited<ReturnType<typeof insertDeliveries>> = [];
+  const created: Created = [];
   let plan: PlannedDelivery[] = [];
   for (const event of events) {
     plan.push(...(await planDeliveries(tx, event, config, now)).plan);
@@ -194,6 +233,6 @@ export async function routeEvents(tx: AnyTx, events: (PierEvent & { id: string }
     }
   }
   created.push(...(await insertDeliveries(tx, plan)));
-  const pending = created.filter((c) => c.status === "pending").map((c) => ({ id: c.id, channelType: c.channelType, attempts: 0 }));
-  return { created, enqueue: () => enqueueDeliveries(pending) };
+  enqueueAfterCommit(tx, created);
+  return created;
 }

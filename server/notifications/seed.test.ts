@@ -18,7 +18,7 @@ describe("notification demo seed", () => {
       const parsed = routeInputSchema.safeParse({ ...r, quietHours: r.quietHours ?? null, escalation: r.escalation ?? null });
       expect(parsed.success, `${r.name}: ${parsed.error?.message}`).toBe(true);
     }
-    const routes = await listRoutes(db);
+    const routes = await listRoutes(db.kysely);
     expect(routes.find((r) => r.name.startsWith("Pending approvals"))?.escalation).toMatchObject({ afterMinutes: 30, channelIds: [expect.any(String)] });
     expect(routes.find((r) => r.name.startsWith("Everything else"))?.quietHours).toMatchObject({ timeZone: "Europe/Paris", action: "drop" });
   });

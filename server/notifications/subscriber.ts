@@ -1,18 +1,16 @@
 // Notification routing consumes every Pier event from the transactional outbox (so a Redis flush loses nothing:
-// the outbox re-dispatches, and consumeOnce keeps the routing itself exactly-once per event).
-import { registerSubscriber } from "../bus/fanout";
+// the outbox re-dispatches, and the consumed-markers keep the routing itself exactly-once per event). The
+// subscription itself is listed in server/bus/subscriptions.ts. Delivery jobs are queued once the transaction has
+// committed (tx.afterCommit, see routing.ts).
+import type { Db, Tx } from "../db";
+import type { DeliveredEvent } from "../bus/fanout";
 import { systemClock } from "./clock";
 import { CONFIG_CACHE_MS } from "./config-cache";
-import { routeEvent, routeEvents } from "./routing";
+import { routeEvents } from "./routing";
 
 export const NOTIFICATION_SUBSCRIBER = "notifications";
 
-registerSubscriber({
-  name: NOTIFICATION_SUBSCRIBER,
-  wants: () => true,
-  sql: true,
-  handle: async (tx, event) => {
-    await routeEvent(tx, event, systemClock.now(), { cacheMs: CONFIG_CACHE_MS });
-  },
-  handleMany: async (tx, events) => (await routeEvents(tx, events, systemClock.now(), { cacheMs: CONFIG_CACHE_MS })).enqueue,
-});
+/** A batch of events in the subscriber's transaction (a single event is a batch of one): their rows written together. */
+export async function routeNotifications(tx: Tx, events: DeliveredEvent[], _db: Db): Promise<void> {
+  await routeEvents(tx, events, systemClock.now(), { cacheMs: CONFIG_CACHE_MS });
+}

@@ -5,8 +5,8 @@
 //   job vanished (Redis flushed or down) → enqueued again (same job id, so a job still queued is not doubled).
 import type { ChannelType } from "@/generated/prisma/enums";
 import { startPeriodic } from "../platform/periodic";
-import type { Db, Prisma } from "../db";
-import type { PierEvent } from "../bus/events";
+import { anyOf, transaction, type Db, type DB, type Kysely } from "../db";
+import type { PierEventShape } from "../bus/events";
 import { systemClock, type Clock } from "./clock";
 import { enqueueDeliveries, type DeliveryJobRef } from "./delivery-queue";
 import { digestTitle } from "./message";
@@ -31,57 +31,75 @@ export async function sweepNotifications(db: Db, opts: SweepOptions = {}): Promi
   const enqueue = opts.enqueue ?? enqueueDeliveries;
   const batch = opts.batchSize ?? 500;
 
-  const released = await db.$queryRaw<Ref[]>`
-    UPDATE "Delivery" d SET status = 'pending', "nextAttemptAt" = NULL, "updatedAt" = ${now}
-    FROM "NotificationChannel" c
-    WHERE d."channelId" = c.id AND d.id IN (
-      SELECT id FROM "Delivery" WHERE status = 'held' AND "nextAttemptAt" <= ${now}
-      ORDER BY "nextAttemptAt" LIMIT ${batch} FOR UPDATE SKIP LOCKED)
-    RETURNING d.id, c.type::text AS "channelType", d.attempts`;
+  const released = await db.kysely
+    .updateTable("Delivery as d")
+    .from("NotificationChannel as c")
+    .set({ status: "pending", nextAttemptAt: null, updatedAt: now })
+    .whereRef("d.channelId", "=", "c.id")
+    .where("d.id", "in", (eb) =>
+      eb.selectFrom("Delivery").select("id").where("status", "=", "held").where("nextAttemptAt", "<=", now).orderBy("nextAttemptAt").limit(batch).forUpdate().skipLocked(),
+    )
+    .returning(["d.id", "c.type as channelType", "d.attempts"])
+    .execute();
 
   const escalated = await releaseEscalations(db, now, batch);
   const flushed = await flushGroups(db, now);
 
-  const reclaimed = await db.$executeRaw`
-    UPDATE "Delivery" SET status = 'retrying', "nextAttemptAt" = ${now}, "updatedAt" = ${now},
-      "lastError" = 'worker stopped while sending; retrying'
-    WHERE status = 'sending' AND "updatedAt" < ${new Date(now.getTime() - (opts.stuckAfterMs ?? 5 * 60_000))}`;
+  const { numUpdatedRows: reclaimed } = await db.kysely
+    .updateTable("Delivery")
+    .set({ status: "retrying", nextAttemptAt: now, updatedAt: now, lastError: "worker stopped while sending; retrying" })
+    .where("status", "=", "sending")
+    .where("updatedAt", "<", new Date(now.getTime() - (opts.stuckAfterMs ?? 5 * 60_000)))
+    .executeTakeFirst();
 
   const lostBefore = new Date(now.getTime() - (opts.lostAfterMs ?? 10_000));
-  const lost = await db.$queryRaw<Ref[]>`
-    SELECT d.id, c.type::text AS "channelType", d.attempts FROM "Delivery" d
-    JOIN "NotificationChannel" c ON c.id = d."channelId"
-    WHERE d.status IN ('pending', 'retrying') AND COALESCE(d."nextAttemptAt", d."updatedAt") <= ${lostBefore}
-    ORDER BY COALESCE(d."nextAttemptAt", d."updatedAt") LIMIT ${batch}`;
+  const lost = await db.kysely
+    .selectFrom("Delivery as d")
+    .innerJoin("NotificationChannel as c", "c.id", "d.channelId")
+    .select(["d.id", "c.type as channelType", "d.attempts"])
+    .where("d.status", "in", ["pending", "retrying"])
+    .where((eb) => eb(eb.fn.coalesce("d.nextAttemptAt", "d.updatedAt"), "<=", lostBefore))
+    .orderBy((eb) => eb.fn.coalesce("d.nextAttemptAt", "d.updatedAt"))
+    .limit(batch)
+    .execute();
 
   const refs: DeliveryJobRef[] = [...released, ...escalated, ...flushed, ...lost];
   if (refs.length > 0) await enqueue(refs);
-  return { released: released.length, escalated: escalated.length, groupsFlushed: flushed.length, reclaimed, requeued: lost.length };
+  return { released: released.length, escalated: escalated.length, groupsFlushed: flushed.length, reclaimed: Number(reclaimed), requeued: lost.length };
 }
+
+/** Deliveries due in a state the sweeper moves on, with their channel's type; locked (FOR UPDATE OF d SKIP LOCKED). */
+const dueDeliveries = (db: Kysely<DB>, status: "scheduled" | "grouped", now: Date) =>
+  db
+    .selectFrom("Delivery as d")
+    .innerJoin("NotificationChannel as c", "c.id", "d.channelId")
+    .select(["d.id", "c.type as channelType", "d.attempts", "d.payload"])
+    .where("d.status", "=", status)
+    .where("d.nextAttemptAt", "<=", now)
+    .forUpdate(["d"])
+    .skipLocked();
+
+const payloadOf = (row: { payload: unknown }) => row.payload as DeliveryPayload;
 
 /** Escalations whose time has come: sent only if the approval they are about is still pending. */
 async function releaseEscalations(db: Db, now: Date, batch: number): Promise<Ref[]> {
-  return db.$transaction(async (tx) => {
-    const due = await tx.$queryRaw<(Ref & { payload: DeliveryPayload })[]>`
-      SELECT d.id, c.type::text AS "channelType", d.attempts, d.payload FROM "Delivery" d
-      JOIN "NotificationChannel" c ON c.id = d."channelId"
-      WHERE d.status = 'scheduled' AND d."nextAttemptAt" <= ${now}
-      ORDER BY d."nextAttemptAt" LIMIT ${batch} FOR UPDATE OF d SKIP LOCKED`;
+  return transaction(db, async (tx) => {
+    const due = await dueDeliveries(tx, "scheduled", now).orderBy("d.nextAttemptAt").limit(batch).execute();
     if (due.length === 0) return [];
-    const requestIds = [...new Set(due.map((d) => d.payload.event.subject.deploymentRequestId).filter((x): x is string => !!x))];
-    const requests = await tx.deploymentRequest.findMany({ where: { id: { in: requestIds } }, select: { id: true, status: true } });
+    const requestIds = [...new Set(due.map((d) => payloadOf(d).event.subject.deploymentRequestId).filter((x): x is string => !!x))];
+    const requests = await tx.selectFrom("DeploymentRequest").select(["id", "status"]).where("id", "=", anyOf(requestIds)).execute();
     const status = new Map(requests.map((r) => [r.id, r.status]));
     const send: Ref[] = [];
+    const at = new Date();
+    // The decisions go with COMMIT: nothing in this transaction reads them back.
     for (const d of due) {
-      const s = status.get(d.payload.event.subject.deploymentRequestId ?? "");
+      const s = status.get(payloadOf(d).event.subject.deploymentRequestId ?? "");
       if (s === "pending_approval") {
-        await tx.delivery.update({ where: { id: d.id }, data: { status: "pending", nextAttemptAt: null } });
+        tx.deferred.write(tx.updateTable("Delivery").set({ status: "pending", nextAttemptAt: null, updatedAt: at }).where("id", "=", d.id));
         send.push({ id: d.id, channelType: d.channelType, attempts: d.attempts });
       } else {
-        await tx.delivery.update({
-          where: { id: d.id },
-          data: { status: "suppressed", lastError: s ? `no escalation needed: request is ${s}` : "no escalation needed: request not found" },
-        });
+        const lastError = s ? `no escalation needed: request is ${s}` : "no escalation needed: request not found";
+        tx.deferred.write(tx.updateTable("Delivery").set({ status: "suppressed", lastError, updatedAt: at }).where("id", "=", d.id));
       }
     }
     return send;
@@ -90,28 +108,35 @@ async function releaseEscalations(db: Db, now: Date, batch: number): Promise<Ref
 
 /** Each due group becomes one message: the oldest member carries the digest, the others are marked merged. */
 async function flushGroups(db: Db, now: Date): Promise<Ref[]> {
-  const keys = await db.$queryRaw<{ groupKey: string }[]>`
-    SELECT DISTINCT "groupKey" FROM "Delivery" WHERE status = 'grouped' AND "nextAttemptAt" <= ${now} LIMIT 100`;
+  const keys = await db.kysely
+    .selectFrom("Delivery")
+    .select("groupKey")
+    .distinct()
+    .where("status", "=", "grouped")
+    .where("nextAttemptAt", "<=", now)
+    .limit(100)
+    .execute();
   const leaders: Ref[] = [];
   for (const { groupKey } of keys) {
-    const leader = await db.$transaction(async (tx) => {
-      const members = await tx.$queryRaw<(Ref & { payload: DeliveryPayload })[]>`
-        SELECT d.id, c.type::text AS "channelType", d.attempts, d.payload FROM "Delivery" d
-        JOIN "NotificationChannel" c ON c.id = d."channelId"
-        WHERE d."groupKey" = ${groupKey} AND d.status = 'grouped' AND d."nextAttemptAt" <= ${now}
-        ORDER BY d."createdAt", d.id FOR UPDATE OF d SKIP LOCKED`;
+    if (groupKey === null) continue;
+    const leader = await transaction(db, async (tx) => {
+      const members = await dueDeliveries(tx, "grouped", now).where("d.groupKey", "=", groupKey).orderBy("d.createdAt").orderBy("d.id").execute();
       if (members.length === 0) return null;
       const [first, ...rest] = members;
-      const digest = members.map((m) => ({ eventId: m.payload.event.id ?? "", type: m.payload.event.type, title: digestTitle(m.payload.event as PierEvent) }));
-      await tx.delivery.update({
-        where: { id: first.id },
-        data: { status: "pending", nextAttemptAt: now, payload: { ...first.payload, kind: "digest", digest } as unknown as Prisma.InputJsonObject },
+      const digest = members.map((m) => {
+        const event = payloadOf(m).event;
+        return { eventId: event.id ?? "", type: event.type, title: digestTitle(event as PierEventShape) };
       });
+      const at = new Date();
+      const payload: DeliveryPayload = { ...payloadOf(first), kind: "digest", digest };
+      tx.deferred.write(tx.updateTable("Delivery").set({ status: "pending", nextAttemptAt: now, payload: JSON.stringify(payload), updatedAt: at }).where("id", "=", first.id));
       if (rest.length > 0) {
-        await tx.delivery.updateMany({
-          where: { id: { in: rest.map((m) => m.id) } },
-          data: { status: "merged", nextAttemptAt: now, lastError: `sent in digest ${first.id}` },
-        });
+        tx.deferred.write(
+          tx
+            .updateTable("Delivery")
+            .set({ status: "merged", nextAttemptAt: now, lastError: `sent in digest ${first.id}`, updatedAt: at })
+            .where("id", "=", anyOf(rest.map((m) => m.id))),
+        );
       }
       return { id: first.id, channelType: first.channelType, attempts: first.attempts };
     });

@@ -3,7 +3,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import { env } from "../env";
 import { badRequest } from "../errors";
-import { PIER_EVENT_TYPES, labelsFor, type PierEvent, type PierEventType } from "../bus/events";
+import { PIER_EVENT_TYPES, labelsFor, type PierEventShape, type PierEventType } from "../bus/events";
 import type { Recipients } from "./channels/channel-types";
 
 export const TEMPLATE_VARIABLES = [
@@ -68,7 +68,7 @@ const ESCAPE: Partial<Record<ChannelType, (s: string) => string>> = {
 
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-export function templateVariables(event: PierEvent, recipients: Recipients): Record<TemplateVariable, string> {
+export function templateVariables(event: PierEventShape, recipients: Recipients): Record<TemplateVariable, string> {
   const d = event.data;
   const withRole = (role: string) => recipients.users.filter((u) => u.roles.includes(role)).map((u) => u.name).join(", ");
   return {
@@ -91,7 +91,7 @@ export function templateVariables(event: PierEvent, recipients: Recipients): Rec
 }
 
 /** Links only ever point back to Pier itself: a URL in event data is used as a path on PIER_BASE_URL. */
-export function linkFor(event: PierEvent): string {
+export function linkFor(event: PierEventShape): string {
   const base = env().PIER_BASE_URL.replace(/\/+$/, "");
   const raw = typeof event.data.url === "string" ? event.data.url : "";
   if (raw) {
@@ -119,10 +119,10 @@ export function renderTemplate(t: TemplateText, vars: Record<string, string>, ch
 }
 
 /** A realistic event of the given type, for template previews and route tests. */
-export function sampleEvent(type: string, overrides: Partial<PierEvent> = {}): PierEvent {
+export function sampleEvent(type: string, overrides: Partial<PierEventShape> = {}): PierEventShape {
   const t = ((PIER_EVENT_TYPES as readonly string[]).includes(type) ? type : "test.event") as PierEventType;
   const severity = t === "deployment.failed" || t === "incident.detected" ? "high" : t === "deployment.break_glass" ? "critical" : "info";
-  const base: PierEvent = {
+  const base: PierEventShape = {
     id: "sample-event",
     type: t,
     occurredAt: new Date().toISOString(),

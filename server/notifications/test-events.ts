@@ -1,11 +1,11 @@
-// Test events: built from a real service/environment, emitted through emitPierEvent so they take exactly the path
+// Test events: built from a real service/environment, emitted through the outbox so they take exactly the path
 // real events take (outbox → events queue → routing → delivery queues). Also builds events for the route test.
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db, Tx } from "../db";
+import { transaction, type Db, type DB, type Kysely } from "../db";
 import { env } from "../env";
 import { badRequest } from "../errors";
-import { emitPierEvent, labelsFor, PIER_EVENT_TYPES, type PierEvent } from "../bus/events";
+import { emitTestEvent as emitToOutbox, labelsFor, PIER_EVENT_TYPES, type PierEventShape } from "../bus/events";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 
@@ -20,17 +20,22 @@ export const eventSpecSchema = z.object({
 });
 export type EventSpec = z.input<typeof eventSpecSchema>;
 
-/** Turns a spec into a PierEvent with real subject ids (so on-call and approvers resolve like a real event). */
-export async function buildEvent(db: Db | Tx, spec: EventSpec, actor: Actor): Promise<Omit<PierEvent, "id">> {
+/** Turns a spec into an event with real subject ids (so on-call and approvers resolve like a real event). */
+export async function buildEvent(db: Kysely<DB>, spec: EventSpec, actor: Actor): Promise<Omit<PierEventShape, "id">> {
   const s = eventSpecSchema.parse(spec);
-  const subject: PierEvent["subject"] = {};
+  const subject: PierEventShape["subject"] = {};
   if (s.serviceSlug) {
-    const svc = await db.service.findUnique({ where: { slug: s.serviceSlug }, include: { team: { select: { slug: true } } } });
+    const svc = await db
+      .selectFrom("Service as s")
+      .innerJoin("Team as t", "t.id", "s.teamId")
+      .select(["s.id", "s.slug", "s.name", "s.tier", "s.teamId", "t.slug as teamSlug"])
+      .where("s.slug", "=", s.serviceSlug)
+      .executeTakeFirst();
     if (!svc) throw badRequest(`No service with slug "${s.serviceSlug}"`, "serviceSlug");
-    subject.service = { id: svc.id, slug: svc.slug, name: svc.name, tier: svc.tier, teamId: svc.teamId, teamSlug: svc.team.slug };
+    subject.service = svc;
   }
   if (s.environment) {
-    const e = await db.environment.findUnique({ where: { name: s.environment } });
+    const e = await db.selectFrom("Environment").select(["id", "name", "isProduction"]).where("name", "=", s.environment).executeTakeFirst();
     if (!e) throw badRequest(`No environment named "${s.environment}"`, "environment");
     subject.environment = { id: e.id, name: e.name, isProduction: e.isProduction };
   }
@@ -47,10 +52,11 @@ export async function buildEvent(db: Db | Tx, spec: EventSpec, actor: Actor): Pr
 }
 
 export async function emitTestEvent(db: Db, actor: Actor, spec: EventSpec) {
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const event = await buildEvent(tx, spec, actor);
-    const { id } = await emitPierEvent(tx, { ...event, data: { ...event.data, test: true } });
-    await recordAudit(tx, { actor, action: "notification.test_event_emitted", subjectType: "outbox_event", subjectId: id, after: { type: event.type, labels: event.labels } });
+    // Marked data.test: subscribers that project state skip it.
+    const { id } = emitToOutbox(tx, event);
+    recordAudit(tx, { actor, action: "notification.test_event_emitted", subjectType: "outbox_event", subjectId: id, after: { type: event.type, labels: event.labels } });
     return { eventId: id, labels: event.labels };
   });
 }

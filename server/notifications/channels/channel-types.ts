@@ -2,7 +2,7 @@
 // classification that drives retries (delivered / retry later / permanent failure / endpoint gone for good).
 import { z } from "zod";
 import type { ChannelType } from "@/generated/prisma/enums";
-import type { PierEvent } from "../../bus/events";
+import type { PierEventShape } from "../../bus/events";
 
 export const CHANNEL_TYPES = ["slack", "teams", "email", "webhook", "discord", "google_chat", "pagerduty"] as const satisfies readonly ChannelType[];
 
@@ -17,7 +17,7 @@ export type OutgoingMessage = {
   title: string;
   text: string;
   url: string | null;
-  event: PierEvent;
+  event: PierEventShape;
   recipients: Recipients;
   /** Set for a digest: the events it summarises. */
   digest: { eventId: string; type: string; title: string }[] | null;

@@ -1,7 +1,7 @@
 // Builders for notification tests: a team with on-call, a service, an environment, channels pointing at fakes.
 import type { ChannelType } from "@/generated/prisma/enums";
 import { getDb } from "../../db";
-import type { PierEvent, PierEventType } from "../../bus/events";
+import type { PierEventShape, PierEventType } from "../../bus/events";
 import { labelsFor } from "../../bus/events";
 import { encryptJson } from "../../platform/secrets";
 import { uid } from "../../test-support/factories";
@@ -37,7 +37,7 @@ export async function makeRoute(input: RouteInput) {
 
 type Svc = Awaited<ReturnType<typeof makeService>>;
 
-export function eventFor(svc: Svc, type: PierEventType, over: Partial<PierEvent> & { id?: string } = {}): PierEvent & { id: string } {
+export function eventFor(svc: Svc, type: PierEventType, over: Partial<PierEventShape> & { id?: string } = {}): PierEventShape & { id: string } {
   const base = {
     type,
     severity: "high" as const,
