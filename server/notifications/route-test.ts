@@ -1,15 +1,16 @@
 // Route test (like `amtool config routes test`): which routes an event would take, the recipients and the exact
 // messages each channel would get — computed by the same code as the real path, without writing or sending.
 import { z } from "zod";
-import type { Db } from "../db";
-import { PIER_EVENT_TYPES, type PierEvent } from "../bus/events";
+import type { Actor } from "../audit/audit-log";
+import { anyOf, type Db } from "../db";
+import { PIER_EVENT_TYPES, type PierEventShape } from "../bus/events";
 import { CHANNEL_CONFIG } from "./channels/channel-types";
 import { previewForChannel } from "./channels/send";
 import { decryptJson } from "../platform/secrets";
 import { composeMessage, templateFor } from "./message";
 import { resolveRecipients } from "./recipients";
 import { loadRoutingConfig, planDeliveries } from "./routing";
-import { SEVERITIES } from "./test-events";
+import { buildEvent, eventSpecSchema, SEVERITIES } from "./test-events";
 
 /** A pasted event: the PierEvent shape, with only what routing needs required. */
 export const pastedEventSchema = z.object({
@@ -25,18 +26,18 @@ export const pastedEventSchema = z.object({
 
 export async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema>, now: Date) {
   const parsed = pastedEventSchema.parse(input);
-  const event = { ...parsed, id: parsed.id ?? "route-test", occurredAt: parsed.occurredAt ?? now.toISOString() } as PierEvent & { id: string };
-  const config = await loadRoutingConfig(db, now);
-  const { evaluation, plan } = await planDeliveries(db, event, config, now);
+  const event = { ...parsed, id: parsed.id ?? "route-test", occurredAt: parsed.occurredAt ?? now.toISOString() } as PierEventShape & { id: string };
+  const config = await loadRoutingConfig(db.kysely, now);
+  const { evaluation, plan } = await planDeliveries(db.kysely, event, config, now);
   const channels = new Map(
-    (await db.notificationChannel.findMany({ where: { id: { in: plan.map((p) => p.channelId) } } })).map((c) => [c.id, c]),
+    (await db.kysely.selectFrom("NotificationChannel").selectAll().where("id", "=", anyOf(plan.map((p) => p.channelId))).execute()).map((c) => [c.id, c]),
   );
   const deliveries = [];
   for (const p of plan) {
     const ch = channels.get(p.channelId)!;
-    const resolved = await resolveRecipients(db, event, p.payload.roleRecipients, ch.type);
+    const resolved = await resolveRecipients(db.kysely, event, p.payload.roleRecipients, ch.type);
     const message = composeMessage(
-      await templateFor(db, event.type, ch.type),
+      await templateFor(db.kysely, event.type, ch.type),
       ch.type,
       event,
       resolved.recipients,
@@ -73,4 +74,12 @@ export async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema
     });
   }
   return { event, trace: evaluation.trace, deliveries };
+}
+
+/** The route test's input: an event built from a spec (as a test event would be), or a pasted event. */
+export const routeTestInputSchema = z.union([z.object({ spec: eventSpecSchema }), z.object({ event: pastedEventSchema })]);
+
+export async function testRoutesFor(db: Db, actor: Actor, input: z.output<typeof routeTestInputSchema>, now: Date) {
+  const event = "spec" in input ? await buildEvent(db.kysely, input.spec, actor) : input.event;
+  return testRoutes(db, event, now);
 }
