@@ -32,12 +32,12 @@ process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 
 /** A worker process: the events consumer (routing) and the webhook delivery worker; #0 dispatches and sweeps. */
 async function worker() {
-  const { createDb } = await import("../server/db");
+  const { createDb, sql } = await import("../server/db");
   const { processOutboxJob } = await import("../server/bus/fanout");
   const { startOutboxDispatcher } = await import("../server/bus/outbox");
   const { closeQueues, QUEUES, workerConnection } = await import("../server/platform/queues");
-  // Every subscriber the worker process registers (notifications routing and the DORA projection).
-  await import("../server/bus/subscriptions");
+  // Every subscriber the worker process has (notifications routing and the DORA projection).
+  const { SUBSCRIBERS } = await import("../server/bus/subscriptions");
   const { NOTIFICATION_WORKERS } = await import("../server/notifications/worker");
   const { notifyQueueName } = await import("../server/notifications/delivery-queue");
   const { startNotificationSweeper } = await import("../server/notifications/sweeper");
@@ -49,11 +49,11 @@ async function worker() {
   const first = process.env.BENCH_WORKER_INDEX === "0";
   const webhook = NOTIFICATION_WORKERS.find((w) => w.queue === notifyQueueName("webhook"))!;
   const workers = [
-    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32) }),
+    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data, SUBSCRIBERS), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32) }),
     new Worker(webhook.queue, (job) => webhook.handle(db, job), { ...opts, concurrency: webhook.concurrency }),
   ];
   // Open the connection pool before the load starts, as a long-running worker has.
-  await Promise.all(Array.from({ length: 16 }, () => db.$queryRaw`SELECT 1`));
+  await Promise.all(Array.from({ length: 16 }, () => sql`SELECT 1`.execute(db.kysely)));
   const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   console.log("ready");
@@ -96,9 +96,10 @@ async function main() {
   await ensureDatabase(scratch.toString());
   await migrate(scratch.toString(), path.join(__dirname, "..", "prisma", "migrations"));
 
-  const { createDb } = await import("../server/db");
-  const { emitPierEvent } = await import("../server/bus/events");
-  const { sqlTransaction } = await import("../server/sql");
+  const { createDb, transaction } = await import("../server/db");
+  // A test event: no deployment request behind it, which the DORA projection skips (as it skipped these events
+  // before they had to name one); notification routing treats it like any other.
+  const { emitTestEvent } = await import("../server/bus/events");
   const { encryptJson } = await import("../server/platform/secrets");
 
   // The sink: records when each delivery arrived and for which event.
@@ -132,9 +133,9 @@ async function main() {
 
   const emittedAt = new Map<string, number>();
   const emitOne = async (i: number) => {
-    // As the app's busiest writers do (server/approvals/decisions.ts): a plain-SQL transaction.
-    const { id } = await sqlTransaction(appDb, (tx) =>
-      emitPierEvent(tx, {
+    // As the app's busiest writers do (server/approvals/decisions.ts): a Kysely transaction, the outbox row sent with COMMIT.
+    const { id } = await transaction(appDb, async (tx) =>
+      emitTestEvent(tx, {
         type: "deployment.succeeded",
         severity: "info",
         subject: {
@@ -156,10 +157,13 @@ async function main() {
   // Where a backlog builds up (printed with BENCH_TRACE=1): outbox not yet dispatched / not processed, deliveries waiting.
   const trace = process.env.BENCH_TRACE
     ? setInterval(async () => {
-        const [o] = await appDb.$queryRaw<{ undispatched: bigint; unprocessed: bigint; waiting: bigint }[]>`
-          SELECT (SELECT count(*) FROM "OutboxEvent" WHERE "dispatchedAt" IS NULL) AS undispatched,
-                 (SELECT count(*) FROM "OutboxEvent" WHERE "processedAt" IS NULL) AS unprocessed,
-                 (SELECT count(*) FROM "Delivery" WHERE status IN ('pending', 'retrying', 'sending')) AS waiting`;
+        const o = await appDb.kysely
+          .selectNoFrom((eb) => [
+            eb.selectFrom("OutboxEvent").select(eb.fn.countAll().as("n")).where("dispatchedAt", "is", null).as("undispatched"),
+            eb.selectFrom("OutboxEvent").select(eb.fn.countAll().as("n")).where("processedAt", "is", null).as("unprocessed"),
+            eb.selectFrom("Delivery").select(eb.fn.countAll().as("n")).where("status", "in", ["pending", "retrying", "sending"]).as("waiting"),
+          ])
+          .executeTakeFirstOrThrow();
         console.log(`  outbox undispatched ${o.undispatched}, unprocessed ${o.unprocessed}; deliveries waiting ${o.waiting}; delivered ${arrivals.length}`);
       }, 1000)
     : undefined;
