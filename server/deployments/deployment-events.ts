@@ -1,14 +1,15 @@
 // The Pier event every deployment transition announces (server/bus/events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import type { TransitionedRequest } from "./state-machine";
+import { jsonBuildObject } from "kysely/helpers/postgres";
+import type { DB, Kysely, Tx } from "../db";
+import type { TransitionedRequest } from "./request-store";
 import { env } from "../env";
 import { notFound } from "../errors";
-import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
-import { emitPierEvent, type PierEvent, type PierEventType } from "../bus/events";
+import { emitPierEvent, type DeploymentEventType, type PierEvent, type PierEventType } from "../bus/events";
 
-export const EVENT_FOR_STATUS: Record<DeploymentStatus, PierEventType | null> = {
+export const EVENT_FOR_STATUS: Record<DeploymentStatus, DeploymentEventType | null> = {
   draft: null,
   pending_approval: "deployment.requested",
   approved: "deployment.approved",
@@ -34,17 +35,34 @@ const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
 export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;
 
 /** Loads what an event about the request needs (inside the transaction that changes it). */
-export async function loadEventSubject(tx: AnyTx, requestId: string): Promise<EventRequest & EventContext> {
-  const [r] = await sqlOf(tx).rows<EventRequest & { service: EventContext["service"]; environment: EventContext["environment"] }>(sql`
-    SELECT r.id, r.version, r."previousVersion", r."requesterId", r.strategy::text AS strategy, r."breakGlass", r."breakGlassReason",
-           r."rollbackOfId", r.status::text AS status,
-           json_build_object('id', s.id, 'slug', s.slug, 'name', s.name, 'tier', s.tier, 'teamId', s."teamId", 'team', json_build_object('slug', t.slug)) AS service,
-           json_build_object('id', e.id, 'name', e.name, 'isProduction', e."isProduction") AS environment
-      FROM "DeploymentRequest" r
-      JOIN "Service" s ON s.id = r."serviceId"
-      JOIN "Team" t ON t.id = s."teamId"
-      JOIN "Environment" e ON e.id = r."environmentId"
-     WHERE r.id = ${requestId}`);
+export async function loadEventSubject(db: Kysely<DB>, requestId: string): Promise<EventRequest & EventContext> {
+  const r = await db
+    .selectFrom("DeploymentRequest as r")
+    .innerJoin("Service as s", "s.id", "r.serviceId")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .innerJoin("Environment as e", "e.id", "r.environmentId")
+    .select((eb) => [
+      "r.id",
+      "r.version",
+      "r.previousVersion",
+      "r.requesterId",
+      "r.strategy",
+      "r.breakGlass",
+      "r.breakGlassReason",
+      "r.rollbackOfId",
+      "r.status",
+      jsonBuildObject({
+        id: eb.ref("s.id"),
+        slug: eb.ref("s.slug"),
+        name: eb.ref("s.name"),
+        tier: eb.ref("s.tier"),
+        teamId: eb.ref("s.teamId"),
+        team: jsonBuildObject({ slug: eb.ref("t.slug") }),
+      }).as("service"),
+      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
+    ])
+    .where("r.id", "=", requestId)
+    .executeTakeFirst();
   if (!r) throw notFound("Deployment request");
   return r;
 }
@@ -66,8 +84,8 @@ type EventRequest = Pick<
  * saves reloading it; without it the request is read back inside the transaction.
  */
 export async function emitDeploymentEvent(
-  tx: AnyTx,
-  type: PierEventType,
+  tx: Tx,
+  type: DeploymentEventType,
   requestId: string,
   actor: Actor,
   extra: Record<string, unknown> = {},

@@ -1,13 +1,36 @@
-// A request's log lines (shown on its page while it runs and after).
-import { sql, sqlOf, type AnyTx } from "../sql";
+// A request's log lines (shown on its page while it runs and after). The one module that writes DeploymentLog.
+import { sql, type DB, type Db, type Kysely, type Tx } from "../db";
+
+export type LogLevel = "info" | "warn" | "error";
+
+const insertLine = (db: Kysely<DB>, requestId: string, message: string, level: LogLevel) =>
+  db.insertInto("DeploymentLog").values({ requestId, message: message.slice(0, 2000), level });
+
+/** Appends a line with the transaction's commit (nothing in a transaction reads its log lines back). */
+export function appendLog(tx: Tx, requestId: string, message: string, level: LogLevel = "info") {
+  tx.deferred.write(insertLine(tx, requestId, message, level));
+}
+
+/** Appends a line at once, outside a transaction (a run's progress as its executor reports it). */
+export async function writeLog(db: Db, requestId: string, message: string, level: LogLevel = "info") {
+  await insertLine(db.kysely, requestId, message, level).execute();
+}
 
 /**
  * Appends the line unless it is already the request's last one: for states re-checked by sweeps and job retries
- * (held by a freeze, waiting for its target), which would otherwise repeat the same line on every pass.
+ * (held by a freeze, waiting for its target), which would otherwise repeat the same line on every pass. Sent with
+ * the transaction's commit, after the lines appended before it.
  */
-export async function appendLogOnce(tx: AnyTx, requestId: string, level: "info" | "warn", message: string) {
-  await sqlOf(tx).run(sql`
-    INSERT INTO "DeploymentLog" ("requestId", level, message)
-    SELECT ${requestId}, ${level}, ${message}
-     WHERE (SELECT message FROM "DeploymentLog" WHERE "requestId" = ${requestId} ORDER BY id DESC LIMIT 1) IS DISTINCT FROM ${message}`);
+export function appendLogOnce(tx: Tx, requestId: string, level: "info" | "warn", message: string) {
+  const lastMessage = tx.selectFrom("DeploymentLog").select("message").where("requestId", "=", requestId).orderBy("id", "desc").limit(1);
+  tx.deferred.write(
+    tx
+      .insertInto("DeploymentLog")
+      .columns(["requestId", "level", "message"])
+      .expression(
+        tx
+          .selectNoFrom([sql<string>`${requestId}`.as("requestId"), sql<string>`${level}`.as("level"), sql<string>`${message}`.as("message")])
+          .where((eb) => eb(lastMessage, "is distinct from", message)),
+      ),
+  );
 }

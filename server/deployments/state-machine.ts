@@ -1,12 +1,12 @@
 // The deployment request state machine (ARCHITECTURE rule 2). Every status change goes through transition():
 // it locks the row (SELECT … FOR UPDATE), checks the current state against the caller's expectation and the table
 // of legal moves, bumps `revision`, and writes the audit record and the Pier event in the same transaction.
-import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
-import type { Prisma } from "../db";
-import { join, raw, sql, sqlOf, type AnyTx, type DeferredWrite, type Sql, type SqlTx } from "../sql";
+import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { Tx } from "../db";
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { conflict, notFound } from "../errors";
 import { emitDeploymentEvent, EVENT_FOR_STATUS, type EventContext } from "./deployment-events";
+import { changeRequest, deferRequestChange, type RequestChange, type RequestSet, type TransitionedRequest } from "./request-store";
 
 export const DEPLOYMENT_STATUSES: DeploymentStatus[] = [
   "draft",
@@ -52,54 +52,20 @@ export const STATUS_LABEL: Record<DeploymentStatus, string> = {
   rolled_back: "rolled back",
 };
 
+/** Requests still under way: not yet decided, waiting to run, or running. */
+export const ACTIVE_STATUSES = ["draft", "pending_approval", "approved", "queued", "deploying"] as const satisfies readonly DeploymentStatus[];
+/** Requests that may be cancelled: nothing has started yet. */
+export const CANCELLABLE_STATUSES = ["draft", "pending_approval", "approved", "queued"] as const satisfies readonly DeploymentStatus[];
+/** Runs that ended (and may be rolled back). */
+export const FINISHED_RUN_STATUSES = ["succeeded", "failed"] as const satisfies readonly DeploymentStatus[];
+
 export const isLegalTransition = (from: DeploymentStatus, to: DeploymentStatus) => TRANSITIONS[from].includes(to);
 
 /** Columns a transition may change besides status and revision. */
-export type TransitionData = {
-  finishedAt?: Date | null;
-  notBefore?: Date | null;
-  queuedAt?: Date | null;
-  startedAt?: Date | null;
-  heartbeatAt?: Date | null;
-  progress?: number;
+export type TransitionData = Pick<RequestSet, "finishedAt" | "notBefore" | "queuedAt" | "startedAt" | "heartbeatAt" | "progress"> & {
   /** attempt = attempt + 1 (a run starts). */
   incrementAttempt?: boolean;
 };
-
-const DATA_COLUMNS = ["finishedAt", "notBefore", "queuedAt", "startedAt", "heartbeatAt", "progress"] as const;
-
-/** The request columns a transition hands back (the row as it is after the change). */
-export type TransitionedRequest = {
-  id: string;
-  status: DeploymentStatus;
-  revision: number;
-  serviceId: string;
-  environmentId: string;
-  version: string;
-  previousVersion: string | null;
-  requesterId: string;
-  strategy: DeploymentStrategy;
-  breakGlass: boolean;
-  breakGlassReason: string | null;
-  rollbackOfId: string | null;
-  autoRollback: boolean;
-  policySnapshot: Prisma.JsonValue;
-  scheduledFrom: Date | null;
-  notBefore: Date | null;
-  attempt: number;
-  executor: string;
-  finishedAt: Date | null;
-};
-
-const transitionedColumns = (t: string) =>
-  raw(`${t}id, ${t}status::text AS status, ${t}revision, ${t}"serviceId", ${t}"environmentId", ${t}version, ${t}"previousVersion",
-  ${t}"requesterId", ${t}strategy::text AS strategy, ${t}"breakGlass", ${t}"breakGlassReason", ${t}"rollbackOfId", ${t}"autoRollback",
-  ${t}"policySnapshot", ${t}"scheduledFrom", ${t}"notBefore", ${t}attempt, ${t}executor, ${t}"finishedAt"`);
-
-/** The SELECT/RETURNING list for TransitionedRequest (enums as text: Prisma cannot read them raw). */
-export const TRANSITIONED_COLUMNS = transitionedColumns("");
-/** The same, for a query where the request table is aliased `r`. */
-export const TRANSITIONED_COLUMNS_OF_R = transitionedColumns("r.");
 
 export type TransitionOptions = {
   actor: Actor;
@@ -117,7 +83,7 @@ export type TransitionOptions = {
    */
   locked?: { status: DeploymentStatus; revision: number };
   /**
-   * The whole row as this plain-SQL transaction locked it (or as an earlier deferred transition left it): the
+   * The whole row as this transaction locked it (or as an earlier deferred transition left it): the
    * UPDATE then becomes a deferred write, coalesced with the transaction's other updates of this row into one
    * statement sent with COMMIT, and the row returned is computed from it. Nothing later in the transaction may read
    * the row back from the database. Implies `locked`.
@@ -128,64 +94,25 @@ export type TransitionOptions = {
 };
 
 /** Locks the request row for the rest of the transaction and returns its status and revision. */
-export async function lockRequest(tx: AnyTx, requestId: string) {
-  const rows = await sqlOf(tx).rows<{ status: DeploymentStatus; revision: number }>(sql`
-    SELECT status::text AS status, revision FROM "DeploymentRequest" WHERE id = ${requestId} FOR UPDATE`);
-  if (rows.length === 0) throw notFound("Deployment request");
-  return rows[0];
+export async function lockRequest(tx: Tx, requestId: string) {
+  const row = await tx.selectFrom("DeploymentRequest").select(["status", "revision"]).where("id", "=", requestId).forUpdate().executeTakeFirst();
+  if (!row) throw notFound("Deployment request");
+  return row;
 }
 
-/** Column → new value of a transition, besides status/revision/updatedAt (attempt is a separate increment). */
-function changedColumns(from: DeploymentStatus, to: DeploymentStatus, data: TransitionData = {}): Record<string, Sql> {
-  const sets: Record<string, Sql> = {};
-  for (const c of DATA_COLUMNS) if (data[c] !== undefined) sets[c] = sql`${data[c]}`;
+/** The change a transition makes: status, its other columns, revision + 1 (attempt + 1 when a run starts). */
+function changeOf(from: DeploymentStatus, to: DeploymentStatus, data: TransitionData = {}): RequestChange {
+  const { incrementAttempt, ...columns } = data;
+  const set: RequestSet = { status: to };
+  for (const [c, v] of Object.entries(columns)) if (v !== undefined) Object.assign(set, { [c]: v });
   // The target's deploying slot (unique per service+environment): taken on the way in, released on the way out.
   // A second run of the same target reaching deploying fails here even if a caller skipped the target lock.
-  if (to === "deploying") sets.deployingSlot = sql`true`;
-  else if (from === "deploying") sets.deployingSlot = sql`NULL`;
-  return sets;
+  if (to === "deploying") set.deployingSlot = true;
+  else if (from === "deploying") set.deployingSlot = null;
+  return { set, revision: 1, attempt: incrementAttempt ? 1 : 0, approvers: [] };
 }
 
-type RequestUpdate = { id: string; sets: Record<string, Sql>; revision: number; attempt: number };
-
-/** Deferred updates of request rows: all of one transaction's updates of a row become one UPDATE. */
-const REQUEST_UPDATES: DeferredWrite<RequestUpdate> = {
-  name: "request",
-  ctes(updates, prefix) {
-    const byId = new Map<string, RequestUpdate>();
-    for (const u of updates) {
-      const seen = byId.get(u.id);
-      byId.set(u.id, seen ? { id: u.id, sets: { ...seen.sets, ...u.sets }, revision: seen.revision + u.revision, attempt: seen.attempt + u.attempt } : u);
-    }
-    return [...byId.values()].map((u, i) => sql`${raw(`${prefix}${i}`)} AS (UPDATE "DeploymentRequest" SET ${assignments(u)} WHERE id = ${u.id})`);
-  },
-};
-
-/** The SET list of an update: its columns, the revision and attempt increments, updatedAt. */
-function assignments(u: Omit<RequestUpdate, "id">) {
-  const sets = [...Object.entries(u.sets).map(([c, v]) => sql`${raw(`"${c}"`)} = ${v}`), sql`revision = revision + ${u.revision}::int`, sql`"updatedAt" = ${new Date()}`];
-  if (u.attempt) sets.push(sql`attempt = attempt + ${u.attempt}::int`);
-  return join(sets);
-}
-
-/** Changes columns of a request this transaction holds the lock on, with its deferred transitions (one UPDATE). */
-export async function deferRequestUpdate(tx: SqlTx, id: string, sets: Record<string, Sql>, opts: { bumpRevision: boolean }) {
-  await tx.defer(REQUEST_UPDATES, { id, sets, revision: opts.bumpRevision ? 1 : 0, attempt: 0 });
-}
-
-/** The row after a transition, computed from the row before it (what a deferred UPDATE will write). */
-function rowAfter(row: TransitionedRequest, to: DeploymentStatus, data: TransitionData = {}): TransitionedRequest {
-  return {
-    ...row,
-    status: to,
-    revision: row.revision + 1,
-    attempt: row.attempt + (data.incrementAttempt ? 1 : 0),
-    ...(data.finishedAt !== undefined ? { finishedAt: data.finishedAt } : {}),
-    ...(data.notBefore !== undefined ? { notBefore: data.notBefore } : {}),
-  };
-}
-
-export async function transition(tx: AnyTx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
+export async function transition(tx: Tx, requestId: string, from: readonly DeploymentStatus[], to: DeploymentStatus, opts: TransitionOptions) {
   const current = opts.row ?? opts.locked ?? (await lockRequest(tx, requestId));
   if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision) {
     throw conflict("This request changed while you were looking at it; reload and try again");
@@ -193,17 +120,9 @@ export async function transition(tx: AnyTx, requestId: string, from: readonly De
   if (!from.includes(current.status) || !isLegalTransition(current.status, to)) {
     throw conflict(`This request is ${STATUS_LABEL[current.status]} and cannot become ${STATUS_LABEL[to]}`);
   }
-  const update = { sets: { status: sql`${to}::"DeploymentStatus"`, ...changedColumns(current.status, to, opts.data) }, revision: 1, attempt: opts.data?.incrementAttempt ? 1 : 0 };
-  let updated: TransitionedRequest;
-  const run = sqlOf(tx);
-  if (opts.row) {
-    await run.defer(REQUEST_UPDATES, { id: requestId, ...update });
-    updated = rowAfter(opts.row, to, opts.data);
-  } else {
-    [updated] = await run.rows<TransitionedRequest>(sql`
-      UPDATE "DeploymentRequest" SET ${assignments(update)} WHERE id = ${requestId} RETURNING ${TRANSITIONED_COLUMNS}`);
-  }
-  await recordAudit(tx, {
+  const change = changeOf(current.status, to, opts.data);
+  const updated = opts.row ? deferRequestChange(tx, opts.row, change) : await changeRequest(tx, requestId, change);
+  recordAudit(tx, {
     actor: opts.actor,
     action: `deployment.${to}`,
     subjectType: "deployment_request",
