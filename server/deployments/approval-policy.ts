@@ -1,7 +1,7 @@
 // Approval policies: which one applies to a request (service > tier > environment-wide), who may approve under it,
 // and the snapshot stored on the request so later policy edits do not change a request in flight.
 import type { ApprovalPolicy, Role } from "@/generated/prisma/client";
-import type { Db, Tx } from "../db";
+import type { DB, Db, Kysely } from "../db";
 import { ROLE_RANK, type SessionUser } from "../identity/roles";
 
 export type PolicySnapshot = {
@@ -50,7 +50,7 @@ export function pickPolicy<T extends Pick<ApprovalPolicy, "serviceId" | "tier">>
 }
 
 export async function resolvePolicy(
-  db: Db | Tx,
+  db: Db,
   service: { id: string; tier: number },
   environment: { id: string; isProduction: boolean },
 ): Promise<PolicySnapshot> {
@@ -122,14 +122,21 @@ export function describeApprovers(policy: PolicySnapshot): string {
 }
 
 /** Everyone who may approve (for notifications): matched in SQL by role or team, requester excluded. */
-export async function eligibleApproverIds(db: Db | Tx, policy: PolicySnapshot, request: { requesterId: string; owningTeamId: string }) {
+export async function eligibleApproverIds(db: Kysely<DB>, policy: PolicySnapshot, request: { requesterId: string; owningTeamId: string }) {
   const roles: Role[] = policy.approverRole === "developer" ? ["developer", "approver", "admin"] : policy.approverRole === "approver" ? ["approver", "admin"] : policy.approverRole === "admin" ? ["admin"] : [];
   const teamIds = [policy.allowOwningTeam ? request.owningTeamId : null, policy.approverTeamId].filter((t): t is string => !!t);
-  const or = [
-    ...(roles.length ? [{ role: { in: roles } }] : []),
-    ...(teamIds.length ? [{ memberships: { some: { teamId: { in: teamIds } } } }] : []),
-  ];
-  if (or.length === 0) return [];
-  const users = await db.user.findMany({ where: { OR: or, id: { not: request.requesterId } }, select: { id: true }, orderBy: { id: "asc" } });
+  if (roles.length === 0 && teamIds.length === 0) return [];
+  const users = await db
+    .selectFrom("User as u")
+    .select("u.id")
+    .where((eb) =>
+      eb.or([
+        ...(roles.length ? [eb("u.role", "in", roles)] : []),
+        ...(teamIds.length ? [eb.exists(eb.selectFrom("TeamMember as m").select("m.userId").whereRef("m.userId", "=", "u.id").where("m.teamId", "in", teamIds))] : []),
+      ]),
+    )
+    .where("u.id", "<>", request.requesterId)
+    .orderBy("u.id", "asc")
+    .execute();
   return users.map((u) => u.id);
 }

@@ -1,22 +1,20 @@
 // Running a queued request: queued → deploying (when its target is free: target-queue.ts), hand it to its executor,
 // then record the outcome. Outcomes that arrive later (webhook callbacks, GitHub webhooks) and the reconciler end
 // runs through finishRun() too.
-import type { Db, Tx } from "../db";
+import { jsonBuildObject } from "kysely/helpers/postgres";
+import { transaction, type Db, type Tx } from "../db";
 import { systemActor, type Actor } from "../audit/audit-log";
-import { DomainError } from "../errors";
+import { DomainError, notFound } from "../errors";
 import { logger } from "../logger";
 import { EXECUTORS } from "./executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./executors/executor";
+import { appendLog, writeLog } from "./deployment-log";
+import { recordRunReport, TRANSITIONED } from "./request-store";
 import { createRollbackRequest } from "./rollback";
 import { lockRequest, transition } from "./state-machine";
-import { TX_OPTIONS } from "./requests";
 import { claimTarget, isTargetSlotTaken, lockTarget, makeNextDue, type TargetBlocker } from "./target-queue";
 
 const workerActor = systemActor("deployment-worker");
-
-export async function appendLog(db: Db | Tx, requestId: string, message: string, level: "info" | "warn" | "error" = "info") {
-  await db.deploymentLog.create({ data: { requestId, message: message.slice(0, 2000), level } });
-}
 
 /**
  * Ends a deploying run (idempotent: a run already finished, or a different attempt, is left alone) and makes the
@@ -29,23 +27,30 @@ export async function finishRunInTx(
   result: { outcome: "succeeded" | "failed"; message: string; attempt?: number },
   actor: Actor = workerActor,
 ) {
-  const locked = await lockRequest(tx, requestId);
-  if (locked.status !== "deploying") return null;
-  const r = await tx.deploymentRequest.findUniqueOrThrow({ where: { id: requestId } });
+  // Locked and loaded in one statement.
+  const r = await tx.selectFrom("DeploymentRequest").select(TRANSITIONED).where("id", "=", requestId).forUpdate().executeTakeFirst();
+  if (!r) throw notFound("Deployment request");
+  if (r.status !== "deploying") return null;
   if (result.attempt !== undefined && result.attempt !== r.attempt) return null;
   await lockTarget(tx, r);
   const now = new Date();
-  await appendLog(tx, requestId, result.message, result.outcome === "failed" ? "error" : "info");
+  appendLog(tx, requestId, result.message, result.outcome === "failed" ? "error" : "info");
+  // Updated at once (not deferred): makeNextDue below must see this run no longer deploying.
   const updated = await transition(tx, requestId, ["deploying"], result.outcome, {
     actor,
     data: { finishedAt: now, heartbeatAt: now, ...(result.outcome === "succeeded" ? { progress: 100 } : {}) },
     eventData: { message: result.message, attempt: r.attempt },
+    locked: r,
   });
   if (result.outcome === "succeeded") {
-    await tx.serviceEnvironment.update({
-      where: { serviceId_environmentId: { serviceId: r.serviceId, environmentId: r.environmentId } },
-      data: { currentVersion: r.version, lastDeployedAt: now, lastDeployedById: r.requesterId },
-    });
+    // The live version of the target (its row is locked above); nothing in this transaction reads it back.
+    tx.deferred.write(
+      tx
+        .updateTable("ServiceEnvironment")
+        .set({ currentVersion: r.version, lastDeployedAt: now, lastDeployedById: r.requesterId })
+        .where("serviceId", "=", r.serviceId)
+        .where("environmentId", "=", r.environmentId),
+    );
     if (r.rollbackOfId) {
       const original = await lockRequest(tx, r.rollbackOfId);
       if (original.status === "succeeded" || original.status === "failed") {
@@ -53,12 +58,13 @@ export async function finishRunInTx(
           actor,
           data: { finishedAt: now },
           eventData: { rollbackRequestId: r.id, restoredVersion: r.version },
+          locked: original,
         });
       }
     }
   } else if (r.autoRollback && r.previousVersion && !r.rollbackOfId) {
     const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${result.message}`);
-    await appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
+    appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
     // Queueing the rollback wrote its job, and rollbacks go first: nothing else to make due.
     return updated;
   }
@@ -67,7 +73,7 @@ export async function finishRunInTx(
 }
 
 export async function finishRun(db: Db, requestId: string, result: { outcome: "succeeded" | "failed"; message: string; attempt?: number }, actor?: Actor) {
-  return db.$transaction((tx) => finishRunInTx(tx, requestId, result, actor), TX_OPTIONS);
+  return transaction(db, (tx) => finishRunInTx(tx, requestId, result, actor));
 }
 
 export type RunOptions = { sleep?: (ms: number) => Promise<void> };
@@ -88,14 +94,8 @@ function contextFor(db: Db, r: StartedRun, config: Record<string, unknown>, opts
       environment: r.environment,
     },
     config,
-    log: (message, level) => appendLog(db, r.id, message, level),
-    async heartbeat(progress) {
-      const { count } = await db.deploymentRequest.updateMany({
-        where: { id: r.id, status: "deploying", attempt: r.attempt },
-        data: { heartbeatAt: new Date(), ...(progress !== undefined ? { progress } : {}) },
-      });
-      return count === 1;
-    },
+    log: (message, level) => writeLog(db, r.id, message, level),
+    heartbeat: (progress) => recordRunReport(db, r.id, { attempt: r.attempt, whileDeploying: true, progress }),
     fetch: (url, init) => guardedFetch(db, url, init),
     sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
@@ -108,7 +108,7 @@ function contextFor(db: Db, r: StartedRun, config: Record<string, unknown>, opts
  */
 async function startRun(db: Db, requestId: string) {
   try {
-    return await db.$transaction(async (tx) => {
+    return await transaction(db, async (tx) => {
       const claim = await claimTarget(tx, requestId);
       if (claim.kind === "not_queued") return null;
       if (claim.kind === "waiting") return claim;
@@ -118,12 +118,27 @@ async function startRun(db: Db, requestId: string) {
         data: { startedAt: now, heartbeatAt: now, progress: 0, incrementAttempt: true },
         locked: claim.locked,
       });
-      const run = await tx.deploymentRequest.findUniqueOrThrow({
-        where: { id: requestId },
-        include: { service: { select: { slug: true, name: true } }, environment: { select: { name: true } } },
-      });
+      const run = await tx
+        .selectFrom("DeploymentRequest as r")
+        .innerJoin("Service as s", "s.id", "r.serviceId")
+        .innerJoin("Environment as e", "e.id", "r.environmentId")
+        .select((eb) => [
+          "r.id",
+          "r.version",
+          "r.previousVersion",
+          "r.strategy",
+          "r.canarySteps",
+          "r.attempt",
+          "r.serviceId",
+          "r.environmentId",
+          "r.executor",
+          jsonBuildObject({ slug: eb.ref("s.slug"), name: eb.ref("s.name") }).as("service"),
+          jsonBuildObject({ name: eb.ref("e.name") }).as("environment"),
+        ])
+        .where("r.id", "=", requestId)
+        .executeTakeFirstOrThrow();
       return { kind: "started" as const, run };
-    }, TX_OPTIONS);
+    });
   } catch (err) {
     if (err instanceof DomainError && (err.code === "CONFLICT" || err.code === "NOT_FOUND")) return null;
     // Another run of the target got the slot without the lock: stay queued, the target's release will bring us back.
@@ -140,7 +155,12 @@ export async function runDeployment(db: Db, requestId: string, opts: RunOptions 
   if (!started) return { outcome: "skipped" };
   if (started.kind === "waiting") return { outcome: "waiting", blocker: started.blocker };
   const { run } = started;
-  const placement = await db.serviceEnvironment.findUnique({ where: { serviceId_environmentId: { serviceId: run.serviceId, environmentId: run.environmentId } } });
+  const placement = await db.kysely
+    .selectFrom("ServiceEnvironment")
+    .select("executorConfig")
+    .where("serviceId", "=", run.serviceId)
+    .where("environmentId", "=", run.environmentId)
+    .executeTakeFirst();
   const config = (placement?.executorConfig ?? {}) as Record<string, unknown>;
   const executor = EXECUTORS[run.executor];
   let result: ExecutionResult;
@@ -155,8 +175,8 @@ export async function runDeployment(db: Db, requestId: string, opts: RunOptions 
     }
   }
   if (result.outcome === "pending") {
-    await db.deploymentRequest.updateMany({ where: { id: requestId, attempt: run.attempt }, data: { externalRunId: result.externalRunId, heartbeatAt: new Date() } });
-    await appendLog(db, requestId, result.message);
+    await recordRunReport(db, requestId, { attempt: run.attempt, whileDeploying: false, externalRunId: result.externalRunId });
+    await writeLog(db, requestId, result.message);
   } else if (result.outcome === "succeeded" || result.outcome === "failed") {
     await finishRun(db, requestId, { outcome: result.outcome, message: result.message, attempt: run.attempt });
   }

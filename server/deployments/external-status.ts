@@ -3,7 +3,9 @@
 import type { Db } from "../db";
 import { systemActor } from "../audit/audit-log";
 import { badRequest, DomainError, notFound } from "../errors";
-import { appendLog, finishRun } from "./execution";
+import { writeLog } from "./deployment-log";
+import { finishRun } from "./execution";
+import { recordRunReport } from "./request-store";
 import { loadIntegration } from "./executors/executor";
 import type { WebhookSecret, WebhookSettings } from "./executors/webhook";
 import { verifyBodySignature } from "./executors/webhook-signature";
@@ -12,12 +14,14 @@ export type CallbackReport = { requestId: string; status: "running" | "succeeded
 
 async function record(db: Db, requestId: string, status: CallbackReport["status"], message: string, source: string, extra: { progress?: number; attempt?: number; externalRunId?: string } = {}) {
   if (status === "running") {
-    const { count } = await db.deploymentRequest.updateMany({
-      where: { id: requestId, status: "deploying", ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}) },
-      data: { heartbeatAt: new Date(), ...(extra.progress !== undefined ? { progress: Math.max(0, Math.min(100, Math.round(extra.progress))) } : {}), ...(extra.externalRunId ? { externalRunId: extra.externalRunId } : {}) },
+    const changed = await recordRunReport(db, requestId, {
+      attempt: extra.attempt,
+      whileDeploying: true,
+      progress: extra.progress !== undefined ? Math.max(0, Math.min(100, Math.round(extra.progress))) : undefined,
+      externalRunId: extra.externalRunId || undefined,
     });
-    if (count && message) await appendLog(db, requestId, message);
-    return count ? "running" : "ignored";
+    if (changed && message) await writeLog(db, requestId, message);
+    return changed ? "running" : "ignored";
   }
   const done = await finishRun(db, requestId, { outcome: status, message: message || `${source} reported ${status}`, attempt: extra.attempt }, systemActor(source));
   return done ? status : "ignored";

@@ -1,11 +1,21 @@
 // Freeze windows: date ranges, and weekly windows in a time zone (e.g. Fri 16:00 – Mon 08:00 Europe/Berlin).
 // A weekly window whose end is earlier than its start runs past midnight; its days are the days it starts on.
-import type { FreezeWindow } from "@/generated/prisma/client";
+import type { ExpressionBuilder } from "kysely";
+import { jsonArrayFrom } from "kysely/helpers/postgres";
+import { parseUtcTimestamp, type DB, type Selectable } from "../db";
 import { badRequest } from "../errors";
-import { parseUtcTimestamp } from "../sql";
+
+export type FreezeWindow = Selectable<DB["FreezeWindow"]>;
 
 /**
- * A FreezeWindow as Postgres' row_to_json gives it (timestamps as ISO text without a zone, holding UTC): for
+ * The windows of the environment of the request aliased `r`, as one JSON array: for loading them inside another
+ * statement (read them with freezeWindowFromJson).
+ */
+export const environmentFreezeWindows = (eb: ExpressionBuilder<DB & { r: DB["DeploymentRequest"] }, "r">) =>
+  jsonArrayFrom(eb.selectFrom("FreezeWindow as fw").selectAll("fw").whereRef("fw.environmentId", "=", "r.environmentId"));
+
+/**
+ * A FreezeWindow as Postgres' JSON functions give it (timestamps as ISO text without a zone, holding UTC): for
  * loading an environment's windows inside another statement.
  */
 export function freezeWindowFromJson(w: Omit<FreezeWindow, "startsAt" | "endsAt" | "createdAt"> & { startsAt: string | null; endsAt: string | null; createdAt: string }): FreezeWindow {

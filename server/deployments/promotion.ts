@@ -1,13 +1,13 @@
 // Promotion rule: a version reaches an environment only after it succeeded in the previous one (by rank, among
 // the environments this service runs in), unless the policy allows skipping. The answer explains itself for the form.
-import type { Db, Tx } from "../db";
+import type { Db } from "../db";
 
 export type PromotionCheck =
   | { ok: true; reason: string; previousEnvironment: { id: string; name: string } | null }
   | { ok: false; reason: string; previousEnvironment: { id: string; name: string } };
 
 export async function checkPromotion(
-  db: Db | Tx,
+  db: Db,
   input: { serviceId: string; environment: { id: string; name: string; rank: number }; version: string; allowSkip: boolean },
 ): Promise<PromotionCheck> {
   // The previous stage: the highest-ranked environment below this one that the service is set up in.

@@ -3,10 +3,11 @@
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import type { Db, Prisma } from "../db";
 import { notFound } from "../errors";
+import { canAdminister, canCancelRequest, canManageService, canRollback } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
-import { hasRole } from "../identity/roles";
 import { approverEligibility, describeApprovers, type PolicySnapshot } from "./approval-policy";
 import type { RiskReason } from "./risk-score";
+import { CANCELLABLE_STATUSES, FINISHED_RUN_STATUSES } from "./state-machine";
 import { findBlocker } from "./target-queue";
 
 export type HistoryFilter = {
@@ -73,7 +74,7 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
   const [audit, waitingFor] = await Promise.all([
     db.auditEvent.findMany({ where: { subjectType: "deployment_request", subjectId: id }, orderBy: { seq: "asc" } }),
     // A queued request waits for its target: the run in progress there, or the request ahead of it.
-    r.status === "queued" ? findBlocker(db, r.id, r) : null,
+    r.status === "queued" ? findBlocker(db.kysely, r.id, r) : null,
   ]);
   const timeline: TimelineEntry[] = audit.map((a) => {
     const after = (a.after ?? {}) as Record<string, unknown>;
@@ -84,7 +85,7 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
   const policy = r.policySnapshot as unknown as PolicySnapshot;
   const eligibility = approverEligibility(user, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId });
   const decided = r.approvals.some((a) => a.approverId === user.id);
-  const isOwner = hasRole(user, "admin") || user.teamIds.includes(r.service.teamId);
+  const has = <S extends string>(list: readonly S[], status: string) => (list as readonly string[]).includes(status);
   return {
     ...r,
     policy,
@@ -96,9 +97,9 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
     can: {
       decide: r.status === "pending_approval" && eligibility.ok && !decided,
       decideReason: eligibility.ok ? (decided ? "You already decided" : null) : eligibility.reason,
-      cancel: ["draft", "pending_approval", "approved", "queued"].includes(r.status) && (r.requesterId === user.id || isOwner),
-      rollback: (r.status === "succeeded" || r.status === "failed") && !!r.previousVersion && (isOwner || hasRole(user, "approver")),
-      review: r.breakGlass && !r.reviewedAfterAt && hasRole(user, "admin"),
+      cancel: has(CANCELLABLE_STATUSES, r.status) && canCancelRequest(user, { requesterId: r.requesterId, owningTeamId: r.service.teamId }),
+      rollback: has(FINISHED_RUN_STATUSES, r.status) && !!r.previousVersion && canRollback(user, r.service.teamId),
+      review: r.breakGlass && !r.reviewedAfterAt && canAdminister(user),
     },
   };
 }
@@ -132,18 +133,20 @@ export async function requestLogs(db: Db, requestId: string, afterId?: string) {
 /** Services the user may request deployments for, with their environments and live versions. */
 export async function requestFormOptions(db: Db, user: SessionUser) {
   const services = await db.service.findMany({
-    where: hasRole(user, "admin") ? {} : { teamId: { in: user.teamIds } },
     orderBy: { name: "asc" },
     select: {
       id: true,
       slug: true,
       name: true,
       tier: true,
+      teamId: true,
       environments: { select: { currentVersion: true, executor: true, environment: { select: { id: true, name: true, rank: true, isProduction: true } } } },
     },
   });
-  return services.map((s) => ({
-    ...s,
-    environments: s.environments.map((e) => ({ ...e.environment, currentVersion: e.currentVersion, executor: e.executor })).sort((a, b) => a.rank - b.rank),
-  }));
+  return services
+    .filter((s) => canManageService(user, s.teamId))
+    .map(({ teamId: _teamId, ...s }) => ({
+      ...s,
+      environments: s.environments.map((e) => ({ ...e.environment, currentVersion: e.currentVersion, executor: e.executor })).sort((a, b) => a.rank - b.rank),
+    }));
 }

@@ -1,17 +1,19 @@
 // Creating and cancelling deployment requests: input rules, promotion rule, freeze windows, policy snapshot,
 // risk score, and the first transitions (draft → pending_approval, or auto-approval when the policy needs none).
 import type { DeploymentStrategy } from "@/generated/prisma/enums";
-import type { Db, Prisma, Tx } from "../db";
-import { recordAudit, systemActor, type Actor } from "../audit/audit-log";
+import { transaction, type Db } from "../db";
+import { recordAudit, systemActor } from "../audit/audit-log";
 import { badRequest, DomainError, forbidden, notFound } from "../errors";
-import { hasRole, type SessionUser } from "../identity/roles";
+import { actorOf, canBreakGlass, canCancelRequest, canManageService } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
 import { emitDeploymentEvent } from "./deployment-events";
 import { activeFreeze, describeFreezeWindow } from "./freeze-windows";
 import { eligibleApproverIds, resolvePolicy, type PolicySnapshot } from "./approval-policy";
 import { checkPromotion, type PromotionCheck } from "./promotion";
 import { assessRisk, recentChangeFailureRate, type RiskAssessment } from "./risk-score";
 import { markApproved } from "./scheduling";
-import { lockRequest, transition } from "./state-machine";
+import { insertRequest, markReviewed } from "./request-store";
+import { CANCELLABLE_STATUSES, transition } from "./state-machine";
 import { makeNextDue } from "./target-queue";
 import { parseVersion, VERSION_HINT } from "./version";
 
@@ -30,8 +32,6 @@ export type NewRequestInput = {
 };
 
 export const TICKET_KEY = /^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/;
-export const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
-export const actorOf = (u: SessionUser): Actor => ({ id: u.id, label: u.name });
 
 function validateInput(input: NewRequestInput, now: Date) {
   if (!parseVersion(input.version)) throw badRequest(`"${input.version}" is not a version Pier understands. ${VERSION_HINT}`, "version");
@@ -48,7 +48,7 @@ function validateInput(input: NewRequestInput, now: Date) {
     throw badRequest("The window must end after it starts", "scheduledUntil");
 }
 
-async function loadTarget(db: Db | Tx, serviceId: string, environmentId: string) {
+async function loadTarget(db: Db, serviceId: string, environmentId: string) {
   const [service, environment, placement] = await Promise.all([
     db.service.findUnique({ where: { id: serviceId }, select: { id: true, name: true, slug: true, tier: true, teamId: true } }),
     db.environment.findUnique({ where: { id: environmentId } }),
@@ -69,7 +69,7 @@ export type RequestPreview = {
 };
 
 /** What the form shows before submitting: promotion verdict, freeze, policy and risk. */
-export async function previewRequest(db: Db | Tx, input: { serviceId: string; environmentId: string; version: string; breakGlass?: boolean }, now = new Date()): Promise<RequestPreview> {
+export async function previewRequest(db: Db, input: { serviceId: string; environmentId: string; version: string; breakGlass?: boolean }, now = new Date()): Promise<RequestPreview> {
   const { service, environment, placement } = await loadTarget(db, input.serviceId, input.environmentId);
   const policy = await resolvePolicy(db, service, environment);
   const [promotion, windows, cfr] = await Promise.all([
@@ -96,9 +96,9 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
   const breakGlass = input.breakGlassReason !== undefined && input.breakGlassReason !== null;
   const { service, environment, placement } = await loadTarget(db, input.serviceId, input.environmentId);
   if (breakGlass) {
-    if (!hasRole(user, "approver")) throw forbidden("Only approvers and admins may start a break-glass deployment");
+    if (!canBreakGlass(user)) throw forbidden("Only approvers and admins may start a break-glass deployment");
     if ((input.breakGlassReason ?? "").trim().length < 10) throw badRequest("Explain the emergency in at least 10 characters", "breakGlassReason");
-  } else if (!hasRole(user, "admin") && !user.teamIds.includes(service.teamId)) {
+  } else if (!canManageService(user, service.teamId)) {
     throw forbidden(`Only members of the team that owns ${service.name} (or admins) may request its deployments`);
   }
   const version = input.version.trim();
@@ -111,32 +111,30 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
     throw new DomainError("PRECONDITION_FAILED", `${environment.name} is frozen: ${preview.freeze}. Only break-glass deployments run during a freeze.`, "environmentId");
   }
 
-  return db.$transaction(async (tx) => {
-    const created = await tx.deploymentRequest.create({
-      data: {
-        serviceId: service.id,
-        environmentId: environment.id,
-        version,
-        previousVersion: placement.currentVersion,
-        strategy: input.strategy,
-        canarySteps: input.strategy === "canary" ? input.canarySteps : [],
-        summary: input.summary.trim(),
-        ticketKey: input.ticketKey || null,
-        scheduledFrom: input.scheduledFrom ?? null,
-        scheduledUntil: input.scheduledUntil ?? null,
-        requesterId: user.id,
-        approvalsRequired: breakGlass ? 0 : policy.requiredApprovals,
-        policySnapshot: policy as unknown as Prisma.InputJsonObject,
-        riskScore: preview.risk.score,
-        riskReasons: preview.risk.reasons as unknown as Prisma.InputJsonArray,
-        breakGlass,
-        breakGlassReason: breakGlass ? input.breakGlassReason!.trim() : null,
-        expiresAt: policy.expiryMinutes && !breakGlass ? new Date(now.getTime() + policy.expiryMinutes * 60_000) : null,
-        autoRollback: policy.autoRollback,
-        executor: placement.executor,
-      },
+  return transaction(db, async (tx) => {
+    const created = await insertRequest(tx, {
+      serviceId: service.id,
+      environmentId: environment.id,
+      version,
+      previousVersion: placement.currentVersion,
+      strategy: input.strategy,
+      canarySteps: input.strategy === "canary" ? input.canarySteps : [],
+      summary: input.summary.trim(),
+      ticketKey: input.ticketKey || null,
+      scheduledFrom: input.scheduledFrom ?? null,
+      scheduledUntil: input.scheduledUntil ?? null,
+      requesterId: user.id,
+      approvalsRequired: breakGlass ? 0 : policy.requiredApprovals,
+      policySnapshot: policy,
+      riskScore: preview.risk.score,
+      riskReasons: preview.risk.reasons,
+      breakGlass,
+      breakGlassReason: breakGlass ? input.breakGlassReason!.trim() : null,
+      expiresAt: policy.expiryMinutes && !breakGlass ? new Date(now.getTime() + policy.expiryMinutes * 60_000) : null,
+      autoRollback: policy.autoRollback,
+      executor: placement.executor,
     });
-    await recordAudit(tx, { actor: actorOf(user), action: "deployment.created", subjectType: "deployment_request", subjectId: created.id, after: { version, environment: environment.name, service: service.slug, breakGlass } });
+    recordAudit(tx, { actor: actorOf(user), action: "deployment.created", subjectType: "deployment_request", subjectId: created.id, after: { version, environment: environment.name, service: service.slug, breakGlass } });
     if (breakGlass) {
       await emitDeploymentEvent(tx, "deployment.break_glass", created.id, actorOf(user), { reason: created.breakGlassReason });
       await markApproved(tx, created.id, actorOf(user), { breakGlass: true, reason: created.breakGlassReason }, now);
@@ -146,12 +144,13 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
     await transition(tx, created.id, ["draft"], "pending_approval", {
       actor: actorOf(user),
       eventData: { eligibleApproverIds: approverIds, approvalsRequired: policy.requiredApprovals, riskScore: preview.risk.score },
+      locked: created,
     });
     if (policy.requiredApprovals === 0) {
       await markApproved(tx, created.id, systemActor("policy"), { reason: `policy "${policy.name}" requires no approvals` }, now);
     }
     return created.id;
-  }, TX_OPTIONS);
+  });
 }
 
 /**
@@ -159,33 +158,37 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
  * target's queue; if it was the next to start, the one after it is made due.
  */
 export async function cancelRequest(db: Db, user: SessionUser, requestId: string, reason = "") {
-  return db.$transaction(async (tx) => {
-    const r = await tx.deploymentRequest.findUnique({ where: { id: requestId }, select: { requesterId: true, service: { select: { teamId: true } } } });
+  return transaction(db, async (tx) => {
+    // Locked and loaded with what the permission check needs, in one statement.
+    const r = await tx
+      .selectFrom("DeploymentRequest as r")
+      .innerJoin("Service as s", "s.id", "r.serviceId")
+      .select(["r.status", "r.revision", "r.requesterId", "s.teamId as owningTeamId"])
+      .where("r.id", "=", requestId)
+      .forUpdate("r")
+      .executeTakeFirst();
     if (!r) throw notFound("Deployment request");
-    if (r.requesterId !== user.id && !hasRole(user, "admin") && !user.teamIds.includes(r.service.teamId)) {
-      throw forbidden("Only the requester, the owning team or admins may cancel this request");
-    }
-    const locked = await lockRequest(tx, requestId);
-    const cancelled = await transition(tx, requestId, ["draft", "pending_approval", "approved", "queued"], "cancelled", {
+    if (!canCancelRequest(user, r)) throw forbidden("Only the requester, the owning team or admins may cancel this request");
+    const cancelled = await transition(tx, requestId, CANCELLABLE_STATUSES, "cancelled", {
       actor: actorOf(user),
       data: { finishedAt: new Date() },
       eventData: { reason: reason.trim() || undefined },
-      locked,
+      locked: r,
     });
-    if (locked.status === "queued") await makeNextDue(tx, cancelled, { evenIfPending: true });
+    if (r.status === "queued") await makeNextDue(tx, cancelled, { evenIfPending: true });
     return cancelled;
-  }, TX_OPTIONS);
+  });
 }
 
 /** Admins mark a break-glass deployment as reviewed after the fact. */
 export async function markBreakGlassReviewed(db: Db, user: SessionUser, requestId: string, note: string) {
-  return db.$transaction(async (tx) => {
-    const r = await tx.deploymentRequest.findUnique({ where: { id: requestId }, select: { breakGlass: true, reviewedAfterAt: true } });
+  return transaction(db, async (tx) => {
+    const r = await tx.selectFrom("DeploymentRequest").select(["breakGlass", "reviewedAfterAt"]).where("id", "=", requestId).forUpdate().executeTakeFirst();
     if (!r) throw notFound("Deployment request");
     if (!r.breakGlass) throw badRequest("Only break-glass deployments need a review");
     if (r.reviewedAfterAt) throw new DomainError("CONFLICT", "This break-glass deployment was already reviewed");
-    const updated = await tx.deploymentRequest.update({ where: { id: requestId }, data: { reviewedAfterAt: new Date() } });
-    await recordAudit(tx, { actor: actorOf(user), action: "deployment.break_glass_reviewed", subjectType: "deployment_request", subjectId: requestId, after: { note } });
+    const updated = await markReviewed(tx, requestId);
+    recordAudit(tx, { actor: actorOf(user), action: "deployment.break_glass_reviewed", subjectType: "deployment_request", subjectId: requestId, after: { note } });
     return updated;
-  }, TX_OPTIONS);
+  });
 }

@@ -1,6 +1,6 @@
 // Change-risk score (0–100) with the reasons an approver reads: environment, tier, size of the version jump,
 // the service's recent change failure rate (from Pier's own request history), and timing (off-hours, freezes).
-import type { Db, Tx } from "../db";
+import type { Db } from "../db";
 import { freezeStartsSoon, localClock } from "./freeze-windows";
 import { versionJump } from "./version";
 
@@ -10,7 +10,7 @@ export type RiskAssessment = { score: number; level: "low" | "medium" | "high"; 
 export type ChangeFailureRate = { finished: number; failed: number; rate: number };
 
 /** failed + rolled_back over finished requests of a service in the last `days` days. */
-export async function recentChangeFailureRate(db: Db | Tx, serviceId: string, now = new Date(), days = 30): Promise<ChangeFailureRate> {
+export async function recentChangeFailureRate(db: Db, serviceId: string, now = new Date(), days = 30): Promise<ChangeFailureRate> {
   const since = new Date(now.getTime() - days * 86400_000);
   const groups = await db.deploymentRequest.groupBy({
     by: ["status"],

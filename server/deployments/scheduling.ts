@@ -1,24 +1,23 @@
 // From approval to the queue: wait timers, scheduled windows and freezes decide when an approved request is queued.
 // Queueing writes an outbox row for the deployments queue in the same transaction, so a job is never lost.
-import type { Db } from "../db";
-import type { FreezeWindow } from "@/generated/prisma/client";
+import { transaction, type DB, type Db, type Kysely, type Tx } from "../db";
 import { notFound } from "../errors";
-import { sql, sqlOf, type AnyTx } from "../sql";
 import type { Actor } from "../audit/audit-log";
 import { systemActor } from "../audit/audit-log";
-import { activeFreeze, describeFreezeWindow } from "./freeze-windows";
+import { activeFreeze, describeFreezeWindow, type FreezeWindow } from "./freeze-windows";
 import { writeOutbox } from "../bus/outbox";
 import { QUEUES } from "../platform/queues";
 import { logger } from "../logger";
 import type { EventContext } from "./deployment-events";
 import { appendLogOnce } from "./deployment-log";
-import { transition, TRANSITIONED_COLUMNS, type TransitionedRequest } from "./state-machine";
+import { TRANSITIONED, type TransitionedRequest } from "./request-store";
+import { transition } from "./state-machine";
 import type { PolicySnapshot } from "./approval-policy";
 
 export const EXECUTE_JOB = "deployment.execute";
 
 /** The job that makes a worker run the request (delivered through the outbox to QUEUES.deployments). */
-export async function enqueueExecution(tx: AnyTx, requestId: string, attempt: number) {
+export function enqueueExecution(tx: Tx, requestId: string, attempt: number) {
   return writeOutbox(tx, { queue: QUEUES.deployments, type: EXECUTE_JOB, payload: { requestId, attempt } });
 }
 
@@ -30,15 +29,15 @@ export async function enqueueExecution(tx: AnyTx, requestId: string, attempt: nu
 export type Preloaded = { request: TransitionedRequest; context: EventContext; freezeWindows?: FreezeWindow[] };
 
 /** The request as the scheduling steps need it, when the caller did not load it. */
-async function loadRequest(tx: AnyTx, requestId: string) {
-  const [r] = await sqlOf(tx).rows<TransitionedRequest>(sql`SELECT ${TRANSITIONED_COLUMNS} FROM "DeploymentRequest" WHERE id = ${requestId}`);
+async function loadRequest(db: Kysely<DB>, requestId: string) {
+  const r = await db.selectFrom("DeploymentRequest").select(TRANSITIONED).where("id", "=", requestId).executeTakeFirst();
   if (!r) throw notFound("Deployment request");
   return r;
 }
 
 /** pending_approval|draft → approved, with the earliest start from the wait timer and the scheduled window. */
 export async function markApproved(
-  tx: AnyTx,
+  tx: Tx,
   requestId: string,
   actor: Actor,
   eventData: Record<string, unknown> = {},
@@ -64,16 +63,15 @@ export async function markApproved(
 export type QueueDecision = "queued" | "waiting" | "frozen" | "not_approved";
 
 /** approved → queued when its time has come and no freeze is on (break-glass and rollbacks ignore freezes). */
-export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded): Promise<QueueDecision> {
-  const run = sqlOf(tx);
+export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded): Promise<QueueDecision> {
   const r = pre?.request ?? (await loadRequest(tx, requestId));
   if (r.status !== "approved") return "not_approved";
   if (r.notBefore && r.notBefore > now) return "waiting";
   if (!r.breakGlass && !r.rollbackOfId) {
-    const windows = pre?.freezeWindows ?? (await run.rows<FreezeWindow>(sql`SELECT * FROM "FreezeWindow" WHERE "environmentId" = ${r.environmentId}`));
+    const windows = pre?.freezeWindows ?? (await tx.selectFrom("FreezeWindow").selectAll().where("environmentId", "=", r.environmentId).execute());
     const freeze = activeFreeze(windows, now);
     if (freeze) {
-      await appendLogOnce(tx, requestId, "warn", `Held by freeze window ${describeFreezeWindow(freeze)}`);
+      appendLogOnce(tx, requestId, "warn", `Held by freeze window ${describeFreezeWindow(freeze)}`);
       return "frozen";
     }
   }
@@ -83,11 +81,9 @@ export async function queueIfDue(tx: AnyTx, requestId: string, actor: Actor, now
     row: pre?.request,
     context: pre?.context,
   });
-  await enqueueExecution(tx, requestId, r.attempt);
+  enqueueExecution(tx, requestId, r.attempt);
   return "queued";
 }
-
-const TX = { maxWait: 10_000, timeout: 20_000 };
 
 /**
  * Periodic sweep: expire requests whose approval window or scheduled window passed, and queue approved requests
@@ -96,33 +92,36 @@ const TX = { maxWait: 10_000, timeout: 20_000 };
 export async function sweepSchedules(db: Db, now = new Date()) {
   const actor = systemActor("scheduler");
   const result = { expired: 0, queued: 0 };
-  const stale = await db.deploymentRequest.findMany({
-    where: {
-      OR: [
-        { status: "pending_approval", expiresAt: { lte: now } },
-        { status: { in: ["pending_approval", "approved"] }, scheduledUntil: { lte: now } },
-      ],
-    },
-    select: { id: true, status: true, expiresAt: true },
-    take: 500,
-  });
+  const stale = await db.kysely
+    .selectFrom("DeploymentRequest")
+    .select(["id", "status", "expiresAt"])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("status", "=", "pending_approval"), eb("expiresAt", "<=", now)]),
+        eb.and([eb("status", "in", ["pending_approval", "approved"]), eb("scheduledUntil", "<=", now)]),
+      ]),
+    )
+    .limit(500)
+    .execute();
   for (const r of stale) {
     const reason = r.expiresAt && r.expiresAt <= now && r.status === "pending_approval" ? "approval window expired" : "scheduled window ended before it could run";
     try {
-      await db.$transaction((tx) => transition(tx, r.id, ["pending_approval", "approved"], "expired", { actor, eventData: { reason } }), TX);
+      await transaction(db, (tx) => transition(tx, r.id, ["pending_approval", "approved"], "expired", { actor, eventData: { reason } }));
       result.expired++;
     } catch (err) {
       logger.warn({ err, requestId: r.id }, "expiry sweep skipped a request");
     }
   }
-  const due = await db.deploymentRequest.findMany({
-    where: { status: "approved", OR: [{ notBefore: null }, { notBefore: { lte: now } }] },
-    select: { id: true },
-    take: 500,
-  });
+  const due = await db.kysely
+    .selectFrom("DeploymentRequest")
+    .select("id")
+    .where("status", "=", "approved")
+    .where((eb) => eb.or([eb("notBefore", "is", null), eb("notBefore", "<=", now)]))
+    .limit(500)
+    .execute();
   for (const r of due) {
     try {
-      if ((await db.$transaction((tx) => queueIfDue(tx, r.id, actor, now), TX)) === "queued") result.queued++;
+      if ((await transaction(db, (tx) => queueIfDue(tx, r.id, actor, now))) === "queued") result.queued++;
     } catch (err) {
       logger.warn({ err, requestId: r.id }, "schedule sweep skipped a request");
     }

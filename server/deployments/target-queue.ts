@@ -12,60 +12,62 @@
 // first one's committed `deploying`. Behind that, transition() sets `deployingSlot`, unique per target: Postgres
 // refuses a second deploying request of a target even on a path that skipped the lock.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import type { Db } from "../db";
+import { sql, transaction, type DB, type Db, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { QUEUES } from "../platform/queues";
-import { raw, sql, sqlOf, type AnyTx } from "../sql";
 import { appendLogOnce } from "./deployment-log";
 import { enqueueExecution, EXECUTE_JOB } from "./scheduling";
 
 export type Target = { serviceId: string; environmentId: string };
 
-/** A request of the same target that another one waits for. */
-export type TargetBlocker = {
-  id: string;
-  version: string;
-  status: "deploying" | "queued";
-  rollback: boolean;
-  attempt: number;
-  environment: string;
-};
-
 export const SLOT_CONSTRAINT = "DeploymentRequest_one_deploying_per_target";
 
-const QUEUE_ORDER = raw(`("rollbackOfId" IS NOT NULL) DESC, (attempt > 0) DESC, "queuedAt" ASC NULLS LAST, d.id ASC`);
-const BLOCKER_COLUMNS = raw(`d.id, d.version, d.status::text AS status, d."rollbackOfId" IS NOT NULL AS rollback, d.attempt, e.name AS environment`);
+/** Requests of the target, as a blocker is shown: what another request of the target waits for. */
+function requestsOf(db: Kysely<DB>, target: Target) {
+  return db
+    .selectFrom("DeploymentRequest as d")
+    .innerJoin("Environment as e", "e.id", "d.environmentId")
+    .select((eb) => ["d.id", "d.version", "d.status", eb("d.rollbackOfId", "is not", null).$castTo<boolean>().as("rollback"), "d.attempt", "e.name as environment"])
+    .where("d.serviceId", "=", target.serviceId)
+    .where("d.environmentId", "=", target.environmentId);
+}
+
+/** A request of the same target that another one waits for (deploying or queued). */
+export type TargetBlocker = NonNullable<Awaited<ReturnType<ReturnType<typeof requestsOf>["executeTakeFirst"]>>>;
 
 /** Locks the target for the rest of the transaction (a no-op when the service is no longer set up there). */
-export async function lockTarget(tx: AnyTx, target: Target) {
-  await sqlOf(tx).rows(sql`
-    SELECT 1 FROM "ServiceEnvironment" WHERE "serviceId" = ${target.serviceId} AND "environmentId" = ${target.environmentId} FOR UPDATE`);
+export async function lockTarget(tx: Tx, target: Target) {
+  await tx
+    .selectFrom("ServiceEnvironment")
+    .select(sql<number>`1`.as("locked"))
+    .where("serviceId", "=", target.serviceId)
+    .where("environmentId", "=", target.environmentId)
+    .forUpdate()
+    .execute();
 }
 
 /** The target's run in progress, if any (other than `exceptId`). */
-async function runningOn(tx: AnyTx, target: Target, exceptId = ""): Promise<TargetBlocker | undefined> {
-  const [row] = await sqlOf(tx).rows<TargetBlocker>(sql`
-    SELECT ${BLOCKER_COLUMNS} FROM "DeploymentRequest" d JOIN "Environment" e ON e.id = d."environmentId"
-     WHERE d."serviceId" = ${target.serviceId} AND d."environmentId" = ${target.environmentId} AND d.status = 'deploying' AND d.id <> ${exceptId}
-     LIMIT 1`);
-  return row;
+async function runningOn(db: Kysely<DB>, target: Target, exceptId = ""): Promise<TargetBlocker | undefined> {
+  return requestsOf(db, target).where("d.status", "=", "deploying").where("d.id", "<>", exceptId).limit(1).executeTakeFirst();
 }
 
 /** The first request in the target's queue, if any. */
-export async function firstQueued(tx: AnyTx, target: Target): Promise<TargetBlocker | undefined> {
-  const [row] = await sqlOf(tx).rows<TargetBlocker>(sql`
-    SELECT ${BLOCKER_COLUMNS} FROM "DeploymentRequest" d JOIN "Environment" e ON e.id = d."environmentId"
-     WHERE d."serviceId" = ${target.serviceId} AND d."environmentId" = ${target.environmentId} AND d.status = 'queued'
-     ORDER BY ${QUEUE_ORDER}
-     LIMIT 1`);
-  return row;
+export async function firstQueued(db: Kysely<DB>, target: Target): Promise<TargetBlocker | undefined> {
+  return requestsOf(db, target)
+    .where("d.status", "=", "queued")
+    .orderBy((eb) => eb("d.rollbackOfId", "is not", null), "desc")
+    .orderBy((eb) => eb("d.attempt", ">", 0), "desc")
+    .orderBy("d.queuedAt", (ob) => ob.asc().nullsLast())
+    .orderBy("d.id", "asc")
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** What a queued request waits for: its target's run in progress, else the request ahead of it; null when it may start. */
-export async function findBlocker(tx: AnyTx, requestId: string, target: Target): Promise<TargetBlocker | null> {
-  const running = await runningOn(tx, target, requestId);
+export async function findBlocker(db: Kysely<DB>, requestId: string, target: Target): Promise<TargetBlocker | null> {
+  const running = await runningOn(db, target, requestId);
   if (running) return running;
-  const first = await firstQueued(tx, target);
+  const first = await firstQueued(db, target);
   return first && first.id !== requestId ? first : null;
 }
 
@@ -77,12 +79,17 @@ export function waitingMessage(b: TargetBlocker) {
 }
 
 /** An execution job for the request that no worker has finished yet (the outbox re-dispatches lost ones). */
-async function hasPendingJob(tx: AnyTx, requestId: string) {
-  const rows = await sqlOf(tx).rows(sql`
-    SELECT 1 FROM "OutboxEvent"
-     WHERE "processedAt" IS NULL AND queue = ${QUEUES.deployments} AND type = ${EXECUTE_JOB} AND payload->>'requestId' = ${requestId}
-     LIMIT 1`);
-  return rows.length > 0;
+async function hasPendingJob(db: Kysely<DB>, requestId: string) {
+  const row = await db
+    .selectFrom("OutboxEvent")
+    .select(sql<number>`1`.as("pending"))
+    .where("processedAt", "is", null)
+    .where("queue", "=", QUEUES.deployments)
+    .where("type", "=", EXECUTE_JOB)
+    .where(sql<string>`payload->>'requestId'`, "=", requestId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /**
@@ -92,11 +99,11 @@ async function hasPendingJob(tx: AnyTx, requestId: string) {
  * about to end; a spare job only finds the request started or waiting.
  * Returns the request whose job it wrote. Reads only: takes no lock.
  */
-export async function makeNextDue(tx: AnyTx, target: Target, opts: { evenIfPending?: boolean } = {}): Promise<string | null> {
+export async function makeNextDue(tx: Tx, target: Target, opts: { evenIfPending?: boolean } = {}): Promise<string | null> {
   if (await runningOn(tx, target)) return null;
   const next = await firstQueued(tx, target);
   if (!next || (!opts.evenIfPending && (await hasPendingJob(tx, next.id)))) return null;
-  await enqueueExecution(tx, next.id, next.attempt);
+  enqueueExecution(tx, next.id, next.attempt);
   return next.id;
 }
 
@@ -109,27 +116,31 @@ export type StartClaim =
  * In the start transaction: locks the request, then its target, and decides whether it may become deploying now.
  * When it must wait, its page says for what, and a request queued ahead of it is made due.
  */
-export async function claimTarget(tx: AnyTx, requestId: string): Promise<StartClaim> {
-  const [r] = await sqlOf(tx).rows<Target & { status: DeploymentStatus; revision: number }>(sql`
-    SELECT status::text AS status, revision, "serviceId", "environmentId" FROM "DeploymentRequest" WHERE id = ${requestId} FOR UPDATE`);
+export async function claimTarget(tx: Tx, requestId: string): Promise<StartClaim> {
+  const r = await tx
+    .selectFrom("DeploymentRequest")
+    .select(["status", "revision", "serviceId", "environmentId"])
+    .where("id", "=", requestId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!r || r.status !== "queued") return { kind: "not_queued" };
   await lockTarget(tx, r);
   const blocker = await findBlocker(tx, requestId, r);
   if (!blocker) return { kind: "start", locked: { status: r.status, revision: r.revision } };
-  await appendLogOnce(tx, requestId, "info", waitingMessage(blocker));
+  appendLogOnce(tx, requestId, "info", waitingMessage(blocker));
   if (blocker.status === "queued" && !(await hasPendingJob(tx, blocker.id))) {
-    await enqueueExecution(tx, blocker.id, blocker.attempt);
+    enqueueExecution(tx, blocker.id, blocker.attempt);
   }
   return { kind: "waiting", blocker };
 }
 
 /**
  * True for Postgres refusing a second deploying request of a target (the slot's unique index): pg reports it as
- * `constraint`, Prisma's raw queries (P2010) in the message.
+ * `constraint`; the pool wrapper turns it into a CONFLICT whose message names the constraint.
  */
 export function isTargetSlotTaken(err: unknown): boolean {
   const e = err as { constraint?: string; message?: string } | null;
-  return e?.constraint === SLOT_CONSTRAINT || (typeof e?.message === "string" && e.message.includes(`"${SLOT_CONSTRAINT}"`));
+  return e?.constraint === SLOT_CONSTRAINT || (typeof e?.message === "string" && e.message.includes(SLOT_CONSTRAINT));
 }
 
 /**
@@ -137,16 +148,28 @@ export function isTargetSlotTaken(err: unknown): boolean {
  * due (a job lost between a run finishing and the next start). Returns how many jobs it wrote.
  */
 export async function sweepTargetQueues(db: Db): Promise<number> {
-  const idle = await sqlOf(db).rows<Target>(sql`
-    SELECT DISTINCT q."serviceId", q."environmentId" FROM "DeploymentRequest" q
-     WHERE q.status = 'queued'
-       AND NOT EXISTS (SELECT 1 FROM "DeploymentRequest" d
-                        WHERE d."serviceId" = q."serviceId" AND d."environmentId" = q."environmentId" AND d.status = 'deploying')
-     LIMIT 500`);
+  const idle = await db.kysely
+    .selectFrom("DeploymentRequest as q")
+    .select(["q.serviceId", "q.environmentId"])
+    .distinct()
+    .where("q.status", "=", "queued")
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("DeploymentRequest as d")
+            .select(sql<number>`1`.as("deploying"))
+            .whereRef("d.serviceId", "=", "q.serviceId")
+            .whereRef("d.environmentId", "=", "q.environmentId")
+            .where("d.status", "=", "deploying"),
+        ),
+      ),
+    )
+    .limit(500)
+    .execute();
   let due = 0;
   for (const target of idle) {
     try {
-      if (await makeNextDue(db, target)) due++;
+      if (await transaction(db, (tx) => makeNextDue(tx, target))) due++;
     } catch (err) {
       logger.warn({ err, ...target }, "target queue sweep skipped a target");
     }

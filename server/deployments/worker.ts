@@ -10,7 +10,7 @@ import { sweepTargetQueues } from "./target-queue";
 
 export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
   if (job.type === EXECUTE_JOB && typeof job.payload.requestId === "string") await runDeployment(db, job.payload.requestId);
-  await markOutboxProcessed(db, job.outboxId);
+  await markOutboxProcessed(db.kysely, [job.outboxId]);
 }
 
 /** One pass of the periodic work; exported for tests and for a manual run. */
