@@ -9,12 +9,12 @@
 // the requests that are new or changed since the last refresh; the joined facts that change without touching the
 // request (the live version in that environment, the service's recent failures, names) are reloaded when a
 // cached row is older than about DETAIL_TTL_MS.
-import type { Db } from "../db";
+import { jsonBuildObject } from "kysely/helpers/postgres";
+import { parseUtcTimestamp, sql, type Db } from "../db";
 import type { SessionUser } from "../identity/roles";
+import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 import type { RiskReason } from "../deployments/risk-score";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
-import { parseUtcTimestamp, sql, sqlRead } from "../sql";
-import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 
 /** The oldest pending requests the inbox considers; an organisation with more has bigger problems than paging. */
 export const INBOX_PENDING_CAP = 1000;
@@ -25,34 +25,6 @@ const FAILURE_WINDOW_MS = 30 * 86400_000;
 export const DETAIL_TTL_MS = 15_000;
 // Under load a refresh starts at most every 20 ms (≤ 50 a second however many approvers poll).
 const MIN_REFRESH_INTERVAL_MS = 20;
-
-type Row = {
-  id: string;
-  version: string;
-  previousVersion: string | null;
-  strategy: string;
-  summary: string;
-  ticketKey: string | null;
-  createdAt: Date;
-  expiresAt: Date | null;
-  requesterId: string;
-  requesterName: string;
-  approvalsRequired: number;
-  policySnapshot: PolicySnapshot;
-  riskScore: number | null;
-  riskReasons: RiskReason[];
-  serviceId: string;
-  serviceSlug: string;
-  serviceName: string;
-  serviceTier: number;
-  teamId: string;
-  environmentId: string;
-  environmentName: string;
-  isProduction: boolean;
-  currentVersion: string | null;
-  recentFailures: number;
-  approvals: { approverId: string; name: string; decision: string }[] | null;
-};
 
 /** A pending request as cached: what eligibility needs, and the user-independent part of its inbox item. */
 type Cached = {
@@ -81,33 +53,7 @@ function pendingView(db: Db) {
     for (const [id, c] of cache) if (now < c.staleAt) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${c.revision}`;
     knownRevisions += "}";
     const since = new Date(now - FAILURE_WINDOW_MS);
-    const rows = await sqlRead<{ id: string; revision: number; details: Row | null }>(db, sql`
-      SELECT p.id, p.revision,
-             CASE WHEN (k.revisions ->> p.id)::int IS DISTINCT FROM p.revision THEN (
-               SELECT json_build_object(
-                        'id', r.id, 'version', r.version, 'previousVersion', r."previousVersion", 'strategy', r.strategy, 'summary', r.summary,
-                        'ticketKey', r."ticketKey", 'createdAt', r."createdAt", 'expiresAt', r."expiresAt", 'requesterId', r."requesterId",
-                        'requesterName', u.name, 'approvalsRequired', r."approvalsRequired", 'policySnapshot', r."policySnapshot",
-                        'riskScore', r."riskScore", 'riskReasons', r."riskReasons", 'serviceId', s.id, 'serviceSlug', s.slug, 'serviceName', s.name,
-                        'serviceTier', s.tier, 'teamId', s."teamId", 'environmentId', e.id, 'environmentName', e.name, 'isProduction', e."isProduction",
-                        'currentVersion', se."currentVersion",
-                        'recentFailures', (SELECT count(*) FROM "DeploymentRequest" x
-                                            WHERE x."serviceId" = r."serviceId" AND x.status IN ('failed', 'rolled_back') AND x."finishedAt" >= ${since}),
-                        -- While pending, every decision is an approval: approvedBy, oldest first.
-                        'approvals', (SELECT json_agg(json_build_object('approverId', a.id, 'name', au.name, 'decision', 'approve') ORDER BY a.n)
-                                        FROM unnest(r."approvedBy") WITH ORDINALITY a (id, n) JOIN "User" au ON au.id = a.id))
-                 FROM "DeploymentRequest" r
-                 JOIN "Service" s ON s.id = r."serviceId"
-                 JOIN "Environment" e ON e.id = r."environmentId"
-                 JOIN "User" u ON u.id = r."requesterId"
-                 LEFT JOIN "ServiceEnvironment" se ON se."serviceId" = r."serviceId" AND se."environmentId" = r."environmentId"
-                WHERE r.id = p.id) END AS details
-        FROM "DeploymentRequest" p
-        -- Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
-        CROSS JOIN (WITH k AS MATERIALIZED (SELECT ${knownRevisions}::jsonb AS revisions) SELECT revisions FROM k) k
-       WHERE p.status = 'pending_approval'
-       ORDER BY p."createdAt", p.id
-       LIMIT ${INBOX_PENDING_CAP}`);
+    const rows = await pendingRequests(db, knownRevisions, since).execute();
     const next = new Map<string, Cached>();
     const list: Cached[] = [];
     for (const { id, revision, details } of rows) {
@@ -121,11 +67,94 @@ function pendingView(db: Db) {
   }, MIN_REFRESH_INTERVAL_MS);
 }
 
-// json_build_object gives timestamps as ISO text without a zone (they are UTC).
-const utc = (v: Date | string | null) => (typeof v === "string" ? parseUtcTimestamp(v) : v);
+/**
+ * The statement: on the reader connections (db.reader), which never wait behind the main pool's queue, since every
+ * approver's poll waits on it.
+ */
+function pendingRequests(db: Db, knownRevisions: string, since: Date) {
+  return (
+    db.reader
+      // Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
+      .with(
+        (cte) => cte("k").materialized(),
+        (qc) => qc.selectNoFrom(sql<Record<string, number>>`${knownRevisions}::jsonb`.as("revisions")),
+      )
+      .selectFrom(["DeploymentRequest as p", "k"])
+      .select((eb) => [
+        "p.id",
+        "p.revision",
+        eb
+          .case()
+          .when(sql<number | null>`(k.revisions ->> p.id)::int`, "is distinct from", eb.ref("p.revision"))
+          .then(
+            eb
+              .selectFrom("DeploymentRequest as r")
+              .innerJoin("Service as s", "s.id", "r.serviceId")
+              .innerJoin("Environment as e", "e.id", "r.environmentId")
+              .innerJoin("User as u", "u.id", "r.requesterId")
+              .leftJoin("ServiceEnvironment as se", (join) => join.onRef("se.serviceId", "=", "r.serviceId").onRef("se.environmentId", "=", "r.environmentId"))
+              .select((eb) =>
+                jsonBuildObject({
+                  id: eb.ref("r.id"),
+                  version: eb.ref("r.version"),
+                  previousVersion: eb.ref("r.previousVersion"),
+                  strategy: eb.ref("r.strategy"),
+                  summary: eb.ref("r.summary"),
+                  ticketKey: eb.ref("r.ticketKey"),
+                  createdAt: eb.ref("r.createdAt"),
+                  expiresAt: eb.ref("r.expiresAt"),
+                  requesterId: eb.ref("r.requesterId"),
+                  requesterName: eb.ref("u.name"),
+                  approvalsRequired: eb.ref("r.approvalsRequired"),
+                  policySnapshot: eb.ref("r.policySnapshot"),
+                  riskScore: eb.ref("r.riskScore"),
+                  riskReasons: eb.ref("r.riskReasons"),
+                  serviceId: eb.ref("s.id"),
+                  serviceSlug: eb.ref("s.slug"),
+                  serviceName: eb.ref("s.name"),
+                  serviceTier: eb.ref("s.tier"),
+                  teamId: eb.ref("s.teamId"),
+                  environmentId: eb.ref("e.id"),
+                  environmentName: eb.ref("e.name"),
+                  isProduction: eb.ref("e.isProduction"),
+                  currentVersion: eb.ref("se.currentVersion"),
+                  recentFailures: eb
+                    .selectFrom("DeploymentRequest as x")
+                    .select((eb) => eb.fn.countAll<number>().as("n"))
+                    .whereRef("x.serviceId", "=", "r.serviceId")
+                    .where("x.status", "in", ["failed", "rolled_back"])
+                    .where("x.finishedAt", ">=", since)
+                    .$asScalar(),
+                  // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
+                  // beyond the query builder).
+                  approvals: sql<{ approverId: string; name: string; decision: string }[] | null>`(
+                    SELECT json_agg(json_build_object('approverId', a.id, 'name', au.name, 'decision', 'approve') ORDER BY a.n)
+                      FROM unnest(r."approvedBy") WITH ORDINALITY a (id, n) JOIN "User" au ON au.id = a.id)`,
+                }).as("details"),
+              )
+              .whereRef("r.id", "=", "p.id"),
+          )
+          .end()
+          .as("details"),
+      ])
+      .where("p.status", "=", "pending_approval")
+      .orderBy("p.createdAt")
+      .orderBy("p.id")
+      .limit(INBOX_PENDING_CAP)
+  );
+}
 
-function fromDetails(d: Row) {
-  const row = { ...d, createdAt: utc(d.createdAt)!, expiresAt: utc(d.expiresAt) };
+type Details = NonNullable<Awaited<ReturnType<ReturnType<typeof pendingRequests>["execute"]>>[number]["details"]>;
+
+function fromDetails(d: Details) {
+  // JSON gives timestamps as ISO text without a zone (they are UTC); JSON columns as what they hold.
+  const row = {
+    ...d,
+    createdAt: parseUtcTimestamp(d.createdAt),
+    expiresAt: d.expiresAt === null ? null : parseUtcTimestamp(d.expiresAt),
+    policySnapshot: d.policySnapshot as PolicySnapshot,
+    riskReasons: d.riskReasons as RiskReason[] | null,
+  };
   return {
     rule: approverRule(row.policySnapshot, { requesterId: row.requesterId, owningTeamId: row.teamId }),
     approverIds: (row.approvals ?? []).map((a) => a.approverId),
@@ -134,9 +163,10 @@ function fromDetails(d: Row) {
   };
 }
 
+
 const pendingFor = sharedReadPer((db: Db) => pendingView(db));
 
-function sharedItem(p: Row) {
+function sharedItem(p: Omit<Details, "createdAt" | "expiresAt" | "policySnapshot" | "riskReasons"> & { createdAt: Date; expiresAt: Date | null; policySnapshot: PolicySnapshot; riskReasons: RiskReason[] | null }) {
   const approvals = p.approvals ?? [];
   return {
     id: p.id,

@@ -1,8 +1,9 @@
 // Admin configuration of approval policies and freeze windows. Each change is audited.
 import type { Role } from "@/generated/prisma/enums";
-import type { Db } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import { badRequest, notFound } from "../errors";
+import { actorOf } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { validateFreezeWindow, type FreezeWindowInput } from "../deployments/freeze-windows";
 
@@ -22,8 +23,6 @@ export type PolicyInput = {
   autoRollback: boolean;
   allowBreakGlass: boolean;
 };
-
-const actor = (u: SessionUser) => ({ id: u.id, label: u.name });
 
 export async function listPolicies(db: Db) {
   const [environments, policies, windows] = await Promise.all([
@@ -64,34 +63,43 @@ export async function savePolicy(db: Db, user: SessionUser, input: PolicyInput) 
     autoRollback: input.autoRollback,
     allowBreakGlass: input.allowBreakGlass,
   };
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     // One policy per scope: the narrowest-scope lookup must never see two candidates.
-    const clash = await tx.approvalPolicy.findFirst({
-      where: { environmentId: data.environmentId, serviceId: data.serviceId, tier: data.tier, ...(input.id ? { id: { not: input.id } } : {}) },
-    });
+    let clashing = tx
+      .selectFrom("ApprovalPolicy")
+      .select("name")
+      .where("environmentId", "=", data.environmentId)
+      .where("serviceId", data.serviceId === null ? "is" : "=", data.serviceId)
+      .where("tier", data.tier === null ? "is" : "=", data.tier);
+    if (input.id) clashing = clashing.where("id", "<>", input.id);
+    const clash = await clashing.limit(1).executeTakeFirst();
     if (clash) throw badRequest(`"${clash.name}" already covers this environment and scope`, "name");
-    const before = input.id ? await tx.approvalPolicy.findUnique({ where: { id: input.id } }) : null;
+    const before = input.id ? await tx.selectFrom("ApprovalPolicy").selectAll().where("id", "=", input.id).executeTakeFirst() : null;
     if (input.id && !before) throw notFound("Policy");
-    const saved = input.id ? await tx.approvalPolicy.update({ where: { id: input.id }, data }) : await tx.approvalPolicy.create({ data });
-    await recordAudit(tx, { actor: actor(user), action: input.id ? "policy.updated" : "policy.created", subjectType: "approval_policy", subjectId: saved.id, before, after: saved });
+    const now = new Date();
+    const saved = input.id
+      ? await tx.updateTable("ApprovalPolicy").set({ ...data, updatedAt: now }).where("id", "=", input.id).returningAll().executeTakeFirstOrThrow()
+      : await tx.insertInto("ApprovalPolicy").values({ ...data, id: newId(), updatedAt: now }).returningAll().executeTakeFirstOrThrow();
+    recordAudit(tx, { actor: actorOf(user), action: input.id ? "policy.updated" : "policy.created", subjectType: "approval_policy", subjectId: saved.id, before, after: saved });
     return saved;
   });
 }
 
 export async function deletePolicy(db: Db, user: SessionUser, id: string) {
-  return db.$transaction(async (tx) => {
-    const before = await tx.approvalPolicy.findUnique({ where: { id } });
+  return transaction(db, async (tx) => {
+    const before = await tx.deleteFrom("ApprovalPolicy").where("id", "=", id).returningAll().executeTakeFirst();
     if (!before) throw notFound("Policy");
-    await tx.approvalPolicy.delete({ where: { id } });
-    await recordAudit(tx, { actor: actor(user), action: "policy.deleted", subjectType: "approval_policy", subjectId: id, before });
+    recordAudit(tx, { actor: actorOf(user), action: "policy.deleted", subjectType: "approval_policy", subjectId: id, before });
   });
 }
 
 export async function addFreezeWindow(db: Db, user: SessionUser, input: FreezeWindowInput & { environmentId: string }) {
   validateFreezeWindow(input);
-  return db.$transaction(async (tx) => {
-    const created = await tx.freezeWindow.create({
-      data: {
+  return transaction(db, async (tx) => {
+    const created = await tx
+      .insertInto("FreezeWindow")
+      .values({
+        id: newId(),
         environmentId: input.environmentId,
         kind: input.kind,
         startsAt: input.kind === "range" ? input.startsAt : null,
@@ -101,18 +109,18 @@ export async function addFreezeWindow(db: Db, user: SessionUser, input: FreezeWi
         endTime: input.kind === "weekly" ? input.endTime : null,
         timeZone: input.timeZone ?? "UTC",
         reason: input.reason ?? "",
-      },
-    });
-    await recordAudit(tx, { actor: actor(user), action: "freeze_window.created", subjectType: "freeze_window", subjectId: created.id, after: created });
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor: actorOf(user), action: "freeze_window.created", subjectType: "freeze_window", subjectId: created.id, after: created });
     return created;
   });
 }
 
 export async function deleteFreezeWindow(db: Db, user: SessionUser, id: string) {
-  return db.$transaction(async (tx) => {
-    const before = await tx.freezeWindow.findUnique({ where: { id } });
+  return transaction(db, async (tx) => {
+    const before = await tx.deleteFrom("FreezeWindow").where("id", "=", id).returningAll().executeTakeFirst();
     if (!before) throw notFound("Freeze window");
-    await tx.freezeWindow.delete({ where: { id } });
-    await recordAudit(tx, { actor: actor(user), action: "freeze_window.deleted", subjectType: "freeze_window", subjectId: id, before });
+    recordAudit(tx, { actor: actorOf(user), action: "freeze_window.deleted", subjectType: "freeze_window", subjectId: id, before });
   });
 }
