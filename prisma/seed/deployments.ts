@@ -1,10 +1,11 @@
 // Demo approval policies (dev: none, staging: 1 approver, prod: 2 approvers), a weekend freeze on prod, short
 // simulator runs for the demo services, and a few historical requests so history, inbox and evidence have content.
 // Idempotent: policies upsert by name, history by fixed ids, its audit trails are appended once per request.
-import type { Db, Prisma } from "../../server/db";
+import { transaction, type Db, type Prisma } from "../../server/db";
 import { recordAudits } from "../../server/audit/audit-log";
 import { defaultPolicy, eligibleApproverIds, type PolicySnapshot } from "../../server/deployments/approval-policy";
-import { createRequest, TX_OPTIONS } from "../../server/deployments/requests";
+import { setHistoricalRevision } from "../../server/deployments/request-store";
+import { createRequest } from "../../server/deployments/requests";
 import { loadSessionUser } from "../../server/identity/users";
 import { historicalAuditTrail, TRAIL_INCLUDE } from "./deployment-audit-trail";
 
@@ -113,16 +114,16 @@ async function recordHistoryTrails(db: Db, ids: string[]) {
   const trails = await Promise.all(
     requests.map(async (r) => {
       const policy = r.policySnapshot as unknown as PolicySnapshot;
-      return { id: r.id, ...historicalAuditTrail(r, await eligibleApproverIds(db, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId })) };
+      return { id: r.id, ...historicalAuditTrail(r, await eligibleApproverIds(db.kysely, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId })) };
     }),
   );
   // Stable sort: a request's own entries are in time order already and keep their order on ties.
   const entries = trails.flatMap((t) => t.entries).sort((a, b) => a.at!.getTime() - b.at!.getTime());
-  await db.$transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     // Each row's revision as the transitions in its trail leave it.
-    for (const t of trails) await tx.deploymentRequest.update({ where: { id: t.id }, data: { revision: t.revision }, select: { id: true } });
-    await recordAudits(tx, entries);
-  }, TX_OPTIONS);
+    for (const t of trails) setHistoricalRevision(tx, t.id, t.revision);
+    recordAudits(tx, entries);
+  });
 }
 
 /**

@@ -55,12 +55,12 @@ describe("approver eligibility matrix", () => {
     const approver = await makeUser("approver");
     const ownerDev = await makeUser("developer", [own.id]);
     const sreDev = await makeUser("developer", [sre.id]);
-    const ids = await eligibleApproverIds(getDb(), policy({ approverRole: null, allowOwningTeam: true, approverTeamId: sre.id }), { requesterId: requester.id, owningTeamId: own.id });
+    const ids = await eligibleApproverIds(getDb().kysely, policy({ approverRole: null, allowOwningTeam: true, approverTeamId: sre.id }), { requesterId: requester.id, owningTeamId: own.id });
     expect(ids.sort()).toEqual([ownerDev.id, sreDev.id].sort());
-    const byRole = await eligibleApproverIds(getDb(), policy({ approverRole: "approver" }), { requesterId: requester.id, owningTeamId: own.id });
+    const byRole = await eligibleApproverIds(getDb().kysely, policy({ approverRole: "approver" }), { requesterId: requester.id, owningTeamId: own.id });
     expect(byRole).toContain(approver.id);
     expect(byRole).not.toContain(requester.id);
-    expect(await eligibleApproverIds(getDb(), policy({ approverRole: null }), { requesterId: requester.id, owningTeamId: own.id })).toEqual([]);
+    expect(await eligibleApproverIds(getDb().kysely, policy({ approverRole: null }), { requesterId: requester.id, owningTeamId: own.id })).toEqual([]);
   });
 });
 

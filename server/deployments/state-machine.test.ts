@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { systemActor, verifyAuditChain } from "../audit/audit-log";
 import { makeUser } from "../test-support/factories";
 import { as, forceStatus, makeWorld, requestInput } from "./test-support/world";
@@ -18,7 +18,7 @@ describe("deployment state machine", () => {
         const auditBefore = await db.auditEvent.count();
         const outboxBefore = await db.outboxEvent.count();
         try {
-          await db.$transaction((tx) => transition(tx, id, [from], to, { actor: systemActor("test") }));
+          await transaction(db, (tx) => transition(tx, id, [from], to, { actor: systemActor("test") }));
           outcomes.push(`${from}->${to}:ok`);
           expect((await db.deploymentRequest.findUniqueOrThrow({ where: { id } })).status).toBe(to);
           expect(await db.auditEvent.count()).toBe(auditBefore + 1);
@@ -45,12 +45,12 @@ describe("deployment state machine", () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
     const db = getDb();
-    await expect(db.$transaction((tx) => transition(tx, id, ["approved"], "queued", { actor: systemActor("t") }))).rejects.toMatchObject({
+    await expect(transaction(db, (tx) => transition(tx, id, ["approved"], "queued", { actor: systemActor("t") }))).rejects.toMatchObject({
       code: "CONFLICT",
       message: "This request is waiting for approval and cannot become queued",
     });
-    await expect(db.$transaction((tx) => transition(tx, id, ["pending_approval"], "cancelled", { actor: systemActor("t"), expectedRevision: 99 }))).rejects.toMatchObject({ code: "CONFLICT" });
-    await expect(db.$transaction((tx) => transition(tx, "missing", ["draft"], "cancelled", { actor: systemActor("t") }))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(transaction(db, (tx) => transition(tx, id, ["pending_approval"], "cancelled", { actor: systemActor("t"), expectedRevision: 99 }))).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(transaction(db, (tx) => transition(tx, "missing", ["draft"], "cancelled", { actor: systemActor("t") }))).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("50 concurrent approve/reject calls on one request produce exactly one outcome", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { systemActor } from "../audit/audit-log";
 import { QUEUES } from "../platform/queues";
 import { as, makeWorld, requestInput, type World } from "./test-support/world";
@@ -205,15 +205,14 @@ describe("races", () => {
     const a = await queuedRequest(w, "1.1.0");
     const b = await queuedRequest(w, "1.2.0");
     const actor = systemActor("test");
-    await db().$transaction((tx) => transition(tx, a, ["queued"], "deploying", { actor }));
-    const err = await db()
-      .$transaction((tx) => transition(tx, b, ["queued"], "deploying", { actor }))
+    await transaction(db(), (tx) => transition(tx, a, ["queued"], "deploying", { actor }));
+    const err = await transaction(db(), (tx) => transition(tx, b, ["queued"], "deploying", { actor }))
       .catch((e: unknown) => e);
     expect(isTargetSlotTaken(err)).toBe(true);
     expect(await status(b)).toBe("queued");
     // Leaving deploying frees the slot.
-    await db().$transaction((tx) => transition(tx, a, ["deploying"], "failed", { actor }));
-    await db().$transaction((tx) => transition(tx, b, ["queued"], "deploying", { actor }));
+    await transaction(db(), (tx) => transition(tx, a, ["deploying"], "failed", { actor }));
+    await transaction(db(), (tx) => transition(tx, b, ["queued"], "deploying", { actor }));
     expect(await status(b)).toBe("deploying");
     expect(isTargetSlotTaken(new Error("something else"))).toBe(false);
   });
