@@ -1,11 +1,11 @@
 // Which queues the worker process consumes and what it runs for each. Handlers stay thin: they call
-// server/<domain> logic. A domain adds its queue here (and, for outbox events, a subscriber in server/bus/subscriptions.ts).
+// server/<domain> logic. A domain adds its queue here (and, for outbox events, a row in server/bus/subscriptions.ts).
 import type { Job } from "bullmq";
 import type { Db } from "../server/db";
-import { processOutboxJob } from "../server/bus/fanout";
-import type { OutboxJobData } from "../server/bus/outbox";
+import { processOutboxJob, type Subscriber } from "../server/bus/fanout";
+import type { OutboxBatchJobData, OutboxJobData } from "../server/bus/outbox";
 import { QUEUES } from "../server/platform/queues";
-import "../server/bus/subscriptions";
+import { SUBSCRIBERS } from "../server/bus/subscriptions";
 import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
 import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
 import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";
@@ -19,13 +19,14 @@ export type WorkerDefinition = {
   start?: (db: Db) => Promise<() => Promise<void>> | (() => Promise<void>);
 };
 
-export const WORKER_DEFINITIONS: WorkerDefinition[] = [
+/** The worker process's queues; the events queue delivers to `subscribers` (the registry, or a test's list). */
+export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBERS): WorkerDefinition[] => [
   {
     queue: QUEUES.events,
     // High on purpose: fan-out gathers concurrent jobs into micro-batches (server/bus/fanout.ts), one
     // transaction per subscriber per batch; bench:notify runs with the same setting.
     concurrency: 32,
-    handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData),
+    handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData | OutboxBatchJobData, subscribers),
   },
   {
     // Deployment runs (simulator runs hold a slot for their duration) + schedules/expiry/stalled-run reconciler.
@@ -44,3 +45,5 @@ export const WORKER_DEFINITIONS: WorkerDefinition[] = [
   // Notification delivery: one queue per channel type (pier-notify-<type>) + the sweeper.
   ...NOTIFICATION_WORKERS,
 ];
+
+export const WORKER_DEFINITIONS: readonly WorkerDefinition[] = workerDefinitions();

@@ -1,32 +1,25 @@
 // The worker process as a whole: outbox → events queue → subscribers, and a graceful stop that drains.
-import { afterAll, describe, expect, it } from "vitest";
-import { getDb } from "../server/db";
-import { registerSubscriber } from "../server/bus/fanout";
+import { describe, expect, it } from "vitest";
+import { getDb, transaction } from "../server/db";
+import { subscriber } from "../server/bus/fanout";
 import { emitPierEvent } from "../server/bus/events";
+import { SUBSCRIBERS } from "../server/bus/subscriptions";
 import { getReadyQueue } from "../server/platform/queues";
-import { WORKER_DEFINITIONS } from "./definitions";
+import { workerDefinitions, type WorkerDefinition } from "./definitions";
 import { startWorkers } from "./index";
 
 const received: string[] = [];
-registerSubscriber({
-  name: "test-recorder",
-  wants: (type) => type === "test.event",
-  handle: async (_tx, event) => void received.push(event.id),
-});
+const recorder = subscriber("test-recorder", ["test.event"], async (_tx, events) => void received.push(...events.map((e) => e.id)));
 
 let finishedSlowJobs = 0;
-WORKER_DEFINITIONS.push({
+const slow: WorkerDefinition = {
   queue: "test-slow",
   concurrency: 1,
   handle: async () => {
     await new Promise((r) => setTimeout(r, 800));
     finishedSlowJobs++;
   },
-});
-
-afterAll(() => {
-  WORKER_DEFINITIONS.splice(WORKER_DEFINITIONS.findIndex((d) => d.queue === "test-slow"), 1);
-});
+};
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000) {
   const deadline = Date.now() + ms;
@@ -38,8 +31,8 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000) {
 
 describe("worker process", () => {
   it("carries an event from the outbox to its subscriber once, then drains an in-flight job on stop", async () => {
-    const stop = await startWorkers();
-    const row = await getDb().$transaction((tx) =>
+    const stop = await startWorkers([...workerDefinitions([...SUBSCRIBERS, recorder]), slow]);
+    const row = await transaction(getDb(), async (tx) =>
       emitPierEvent(tx, { type: "test.event", severity: "info", subject: {}, data: { hello: "world" } }),
     );
     await waitFor(async () => (await getDb().outboxEvent.findUnique({ where: { id: row.id } }))?.processedAt != null);

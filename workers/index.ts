@@ -10,13 +10,13 @@ import { env } from "../server/env";
 import { logger } from "../server/logger";
 import { startOutboxDispatcher } from "../server/bus/outbox";
 import { closeQueues, workerConnection } from "../server/platform/queues";
-import { WORKER_DEFINITIONS } from "./definitions";
+import { WORKER_DEFINITIONS, type WorkerDefinition } from "./definitions";
 
-export async function startWorkers() {
+export async function startWorkers(definitions: readonly WorkerDefinition[] = WORKER_DEFINITIONS) {
   const e = env();
   const db = getDb();
   const workers: Worker[] = [];
-  for (const def of WORKER_DEFINITIONS) {
+  for (const def of definitions) {
     const worker = new Worker(def.queue, (job) => def.handle(db, job), {
       connection: workerConnection(e.REDIS_URL),
       prefix: e.REDIS_PREFIX,
@@ -27,9 +27,9 @@ export async function startWorkers() {
     workers.push(worker);
   }
   const dispatcher = startOutboxDispatcher(db, e.OUTBOX_POLL_MS);
-  const stopHooks = await Promise.all(WORKER_DEFINITIONS.map((d) => d.start?.(db)));
+  const stopHooks = await Promise.all(definitions.map((d) => d.start?.(db)));
   const health = e.PIER_WORKER_HEALTH_PORT ? serveHealth(e.PIER_WORKER_HEALTH_PORT, workers) : undefined;
-  logger.info({ queues: WORKER_DEFINITIONS.map((d) => d.queue) }, "workers started");
+  logger.info({ queues: definitions.map((d) => d.queue) }, "workers started");
 
   return async function stop() {
     logger.info("workers stopping: draining in-flight jobs");

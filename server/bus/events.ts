@@ -1,12 +1,12 @@
 // Pier's internal event model: what state changes announce through the transactional outbox.
-// Consumers (DORA projection, notification routing, …) subscribe in server/bus/fanout.ts.
+// Consumers (DORA projection, notification routing, …) are listed in server/bus/subscriptions.ts.
 // Where a CDEvents type exists, `cdeventType` names it so DORA and external sinks speak the canonical model.
-import type { Prisma } from "@/generated/prisma/client";
-import type { AnyTx } from "../sql";
+import type { DeploymentStatus, DeploymentStrategy } from "@/generated/kysely/enums";
+import type { Tx } from "../db";
 import { writeOutbox } from "./outbox";
 import { QUEUES } from "../platform/queues";
 
-export const PIER_EVENT_TYPES = [
+export const DEPLOYMENT_EVENT_TYPES = [
   "deployment.requested",
   "deployment.approved",
   "deployment.rejected",
@@ -20,12 +20,19 @@ export const PIER_EVENT_TYPES = [
   "deployment.break_glass",
   "approval.recorded",
   "approval.escalation_due",
+] as const;
+/** Events about one deployment request: they all carry the request's facts (DeploymentEventData). */
+export type DeploymentEventType = (typeof DEPLOYMENT_EVENT_TYPES)[number];
+
+export const PIER_EVENT_TYPES = [
+  ...DEPLOYMENT_EVENT_TYPES,
   "incident.detected",
   "incident.resolved",
   "change.merged",
   "catalog.service_changed",
   "test.event",
 ] as const;
+
 export type PierEventType = (typeof PIER_EVENT_TYPES)[number];
 
 export const CDEVENT_FOR: Partial<Record<PierEventType, string>> = {
@@ -36,29 +43,81 @@ export const CDEVENT_FOR: Partial<Record<PierEventType, string>> = {
   "change.merged": "dev.cdevents.change.merged.0.2.0",
 };
 
-export type PierEvent = {
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+
+/**
+ * Data fields read by name. Every event's data has them besides its typed fields: emitters add transition-specific
+ * facts (reason, message, attempt, …), and notification templates and route tests read data generically.
+ */
+export type EventFields = { readonly [field: string]: unknown };
+
+/** What server/deployments/deployment-events.ts puts in every event about a request (plus the transition's extras). */
+export type DeploymentEventData = {
+  requestId: string;
+  version: string;
+  previousVersion: string | null;
+  requesterId: string;
+  strategy: DeploymentStrategy;
+  breakGlass: boolean;
+  breakGlassReason: string | null;
+  isRollback: boolean;
+  rollbackOfId: string | null;
+  status: DeploymentStatus;
+  url: string;
+} & EventFields;
+
+/** server/dora/incidents.ts: an incident declared in the portal. */
+export type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
+/** server/dora/incidents.ts: an incident resolved in the portal. */
+export type IncidentResolvedData = { incidentId: string; title: string; detectedAt: string; resolvedAt: string; restoreSeconds: number } & EventFields;
+/** server/catalog/service-editing.ts: what happened to the service (plus the change's own facts). */
+export type ServiceChangedData = {
+  change: "created" | "updated" | "deprecated" | "dependency_added" | "dependency_removed" | "imported";
+} & EventFields;
+
+/** The data each event type carries. */
+export type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
+  "incident.detected": IncidentDetectedData;
+  "incident.resolved": IncidentResolvedData;
+  // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.
+  "change.merged": EventFields;
+  "catalog.service_changed": ServiceChangedData;
+  "test.event": EventFields;
+};
+
+export type PierEventSubject = {
+  service?: { id: string; slug: string; name: string; tier: number; teamId: string; teamSlug: string };
+  environment?: { id: string; name: string; isProduction: boolean };
+  deploymentRequestId?: string;
+  incidentId?: string;
+};
+
+/** One event type with its data. */
+export type PierEventOf<T extends PierEventType> = {
   /** Outbox id once written; consumers use it as their idempotency key. */
   id?: string;
-  type: PierEventType;
+  type: T;
   occurredAt: string;
-  /** critical | high | medium | low | info */
-  severity: "critical" | "high" | "medium" | "low" | "info";
-  subject: {
-    service?: { id: string; slug: string; name: string; tier: number; teamId: string; teamSlug: string };
-    environment?: { id: string; name: string; isProduction: boolean };
-    deploymentRequestId?: string;
-    incidentId?: string;
-  };
+  severity: Severity;
+  subject: PierEventSubject;
   actor?: { id: string | null; label: string };
-  /** Event-specific facts: version, previousVersion, requesterId, eligibleApproverIds, reason, url, … */
-  data: Record<string, unknown>;
+  data: PierEventData[T];
   /** Flat string labels routing matches on: type, service, team, environment, tier, severity, plus extras. */
   labels: Record<string, string>;
   cdeventType?: string;
 };
 
+/** A Pier event: narrow by `type` to get its data's fields. */
+export type PierEvent = { [T in PierEventType]: PierEventOf<T> }[PierEventType];
+
+/**
+ * Any event as generic readers see it (notification templates, route tests, sample and test events): the same
+ * envelope, data as named fields. Every PierEvent is one.
+ */
+export type PierEventShape = Omit<PierEventOf<PierEventType>, "data"> & { data: EventFields };
+
 /** Builds the routing labels every event carries, from its subject. */
-export function labelsFor(e: Pick<PierEvent, "type" | "severity" | "subject">, extra: Record<string, string> = {}) {
+export function labelsFor(e: Pick<PierEventShape, "type" | "severity" | "subject">, extra: Record<string, string> = {}) {
   const labels: Record<string, string> = { type: e.type, severity: e.severity, ...extra };
   if (e.subject.service) {
     labels.service = e.subject.service.slug;
@@ -69,16 +128,32 @@ export function labelsFor(e: Pick<PierEvent, "type" | "severity" | "subject">, e
   return labels;
 }
 
-/** Writes the event to the outbox inside the caller's transaction (same commit as the state change). */
-export async function emitPierEvent(tx: AnyTx, event: Omit<PierEvent, "id" | "labels" | "occurredAt" | "cdeventType"> & {
-  labels?: Record<string, string>;
-  occurredAt?: string;
-}) {
-  const full: PierEvent = {
+type Emitted<E> = E extends unknown ? Omit<E, "id" | "labels" | "occurredAt" | "cdeventType"> & { labels?: Record<string, string>; occurredAt?: string } : never;
+/** What an emitter passes: the event without what emitting fills in. */
+export type PierEventInput = Emitted<PierEvent>;
+
+function write(tx: Tx, event: Emitted<PierEventShape>): { id: string } {
+  const full: PierEventShape = {
     ...event,
     occurredAt: event.occurredAt ?? new Date().toISOString(),
     labels: labelsFor(event, event.labels),
     cdeventType: CDEVENT_FOR[event.type],
   };
-  return writeOutbox(tx, { queue: QUEUES.events, type: event.type, payload: full as unknown as Prisma.InputJsonObject });
+  return writeOutbox(tx, { queue: QUEUES.events, type: event.type, payload: full });
 }
+
+/** Writes the event to the outbox inside the caller's transaction (same commit as the state change). */
+export function emitPierEvent(tx: Tx, event: PierEventInput): { id: string } {
+  return write(tx, event);
+}
+
+/**
+ * An admin's test event: any type, made-up data, marked `data.test`. It takes the path real events take (outbox,
+ * routing, delivery); subscribers that project state skip it (isTestEvent).
+ */
+export function emitTestEvent(tx: Tx, event: Emitted<PierEventShape>): { id: string } {
+  return write(tx, { ...event, data: { ...event.data, test: true } });
+}
+
+/** A test event's data is made up: it does not carry what its type promises. */
+export const isTestEvent = (event: { data: EventFields }) => event.data.test === true;

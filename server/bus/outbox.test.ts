@@ -1,6 +1,6 @@
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { resetEnvForTests } from "../env";
 import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../test-support/redis-server";
@@ -33,7 +33,7 @@ function startConsumer(effects: Map<string, number>) {
         await consumeOnce(db, "test-consumer", outboxId, async () => {
           effects.set(outboxId, (effects.get(outboxId) ?? 0) + 1);
         });
-        await markOutboxProcessed(db, outboxId);
+        await markOutboxProcessed(db.kysely, [outboxId]);
       }
     },
     { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX, concurrency: 10 },
@@ -54,7 +54,7 @@ describe("transactional outbox", () => {
   it("only writes the event when the caller's transaction commits", async () => {
     const db = getDb();
     await expect(
-      db.$transaction(async (tx) => {
+      transaction(db, async (tx) => {
         await writeOutbox(tx, { type: "test.doomed", payload: {} });
         throw new Error("rollback");
       }),
@@ -67,7 +67,7 @@ describe("transactional outbox", () => {
     await redis.down();
     const ids: string[] = [];
     for (let i = 0; i < 25; i++) {
-      const row = await db.$transaction((tx) => writeOutbox(tx, { type: "test.outage", payload: { i } }));
+      const row = await transaction(db, async (tx) => writeOutbox(tx, { type: "test.outage", payload: { i } }));
       ids.push(row.id);
     }
     const whileDown = await dispatchOutbox(db);
@@ -94,26 +94,26 @@ describe("transactional outbox", () => {
   it("queues that do not batch get one job per row, job id = outbox id", async () => {
     const db = getDb();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await writeOutbox(db, { queue: QUEUES.deployments, type: "test.single", payload: { i } })).id);
+    for (let i = 0; i < 3; i++) ids.push((await transaction(db, async (tx) => writeOutbox(tx, { queue: QUEUES.deployments, type: "test.single", payload: { i } }))).id);
     expect((await dispatchOutbox(db)).dispatched).toBe(3);
     const jobs = await getQueue(QUEUES.deployments).getJobs(["wait"]);
     expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
     expect(jobs.map((j) => (j.data as OutboxJobData).outboxId).sort()).toEqual([...ids].sort());
     await getQueue(QUEUES.deployments).obliterate({ force: true });
-    await markOutboxProcessed(db, ...ids);
+    await markOutboxProcessed(db.kysely, ids);
   });
 
   it("re-dispatches after Redis lost the jobs (flush) and the consumer still applies each event once", async () => {
     const db = getDb();
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await db.$transaction((tx) => writeOutbox(tx, { type: "test.flush", payload: { i } }))).id);
+    for (let i = 0; i < 10; i++) ids.push((await transaction(db, async (tx) => writeOutbox(tx, { type: "test.flush", payload: { i } }))).id);
     // Dispatched, then Redis forgets everything before any worker ran.
     expect((await dispatchOutbox(db)).dispatched).toBe(10);
     const effects = new Map<string, number>();
     // Half were consumed before the flush.
     for (const id of ids.slice(0, 5)) {
       await consumeOnce(db, "test-consumer", id, async () => void effects.set(id, 1));
-      await markOutboxProcessed(db, id);
+      await markOutboxProcessed(db.kysely, [id]);
     }
     const flusher = new (await import("ioredis")).default(redis.url);
     expect(await getQueue(QUEUES.events).getJobCounts("wait")).toMatchObject({ wait: 1 }); // 10 rows, one batch job

@@ -1,5 +1,13 @@
-// Registers every domain's outbox-event subscriber (imported once by the worker process).
-// Each domain adds one import line here, e.g. `import "../dora/subscriber";`.
-import "../notifications/subscriber";
-import "../dora/subscriber";
-export {};
+// Which subscriber takes which Pier events: the one registry the worker (workers/definitions.ts) and the tests
+// use. Each row names a subscriber (its name is part of the idempotency key: never rename one) and its types.
+import { subscriber } from "./fanout";
+import { PIER_EVENT_TYPES } from "./events";
+import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "../notifications/subscriber";
+import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../dora/subscriber";
+
+export const SUBSCRIBERS = [
+  // Every event may match a notification route.
+  subscriber(NOTIFICATION_SUBSCRIBER, PIER_EVENT_TYPES, routeNotifications),
+  // deployment.succeeded / failed / rolled_back → canonical DORA deployments.
+  subscriber("dora.pier-deployments", PIER_DEPLOYMENT_EVENTS, recordPierDeployments),
+] as const;

@@ -1,6 +1,6 @@
 // Maps the names outside systems use for services and environments onto catalog rows. Unmatched names are kept
 // on the canonical rows as given (serviceId/environmentId null) so the data-quality page can show them.
-import type { Tx } from "../db";
+import type { DB, Kysely } from "../db";
 
 const ENV_ALIASES: Record<string, string> = {
   production: "prod",
@@ -28,26 +28,41 @@ export function normaliseEnvironmentName(raw: string): string {
 export type ServiceRef = { id: string; slug: string } | null;
 
 /** Catalog service by slug, then by display name, then by repository URL ending in the name. */
-export async function findService(tx: Tx, rawName: string): Promise<ServiceRef> {
+export async function findService(db: Kysely<DB>, rawName: string): Promise<ServiceRef> {
   const name = normaliseServiceName(rawName);
   if (!name) return null;
   // "API Service" (PagerDuty's service summary) → "api-service".
   const slugified = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  const rows = await tx.$queryRaw<{ id: string; slug: string }[]>`
-    SELECT id, slug FROM "Service"
-    WHERE slug = lower(${name}) OR lower(name) = lower(${name}) OR slug = ${slugified}
-       OR lower("repositoryUrl") LIKE ${"%/" + name.toLowerCase()} OR lower("repositoryUrl") LIKE ${"%/" + name.toLowerCase() + ".git"}
-    ORDER BY (slug = lower(${name})) DESC, (lower(name) = lower(${name})) DESC
-    LIMIT 1`;
-  return rows[0] ?? null;
+  const lower = name.toLowerCase();
+  const row = await db
+    .selectFrom("Service")
+    .select(["id", "slug"])
+    .where((eb) =>
+      eb.or([
+        eb("slug", "=", lower),
+        eb(eb.fn("lower", ["name"]), "=", lower),
+        eb("slug", "=", slugified),
+        eb(eb.fn("lower", ["repositoryUrl"]), "like", `%/${lower}`),
+        eb(eb.fn("lower", ["repositoryUrl"]), "like", `%/${lower}.git`),
+      ]),
+    )
+    .orderBy((eb) => eb("slug", "=", lower), "desc")
+    .orderBy((eb) => eb(eb.fn("lower", ["name"]), "=", lower), "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
 }
 
 export type EnvironmentRef = { id: string; name: string; isProduction: boolean } | null;
 
-export async function findEnvironment(tx: Tx, rawName: string): Promise<EnvironmentRef> {
+/** The catalog environment of that name (any case), after the usual aliases (production → prod, …). */
+export async function findEnvironment(db: Kysely<DB>, rawName: string): Promise<EnvironmentRef> {
   const name = normaliseEnvironmentName(rawName);
-  return tx.environment.findFirst({
-    where: { name: { equals: name, mode: "insensitive" } },
-    select: { id: true, name: true, isProduction: true },
-  });
+  const row = await db
+    .selectFrom("Environment")
+    .select(["id", "name", "isProduction"])
+    .where((eb) => eb(eb.fn("lower", ["name"]), "=", name.toLowerCase()))
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
 }

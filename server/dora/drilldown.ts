@@ -1,8 +1,8 @@
-// Drill-down: the exact rows behind each number on the dashboard, selected with the same SQL predicates as
-// server/dora/metrics.ts so a count there always equals the row count here.
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
-import { incidentEnvSql, resolveFilter, scopeSql, utc, type DoraFilter, type ResolvedFilter } from "./metrics";
+// Drill-down: the exact rows behind each number on the dashboard, selected with the same predicates as
+// server/dora/metrics.ts (countedDeployments/Changes/Incidents) so a count there always equals the row count here.
+import type { SqlBool } from "kysely";
+import { sql, type Db } from "../db";
+import { countedChanges, countedDeployments, countedIncidents, isFailure, resolveFilter, restoreSeconds, weekOf, type DoraFilter, type ResolvedFilter } from "./metrics";
 
 export const DRILLDOWN_LIMIT = 500;
 
@@ -11,109 +11,102 @@ export type DrilldownInput = DoraFilter & {
   week?: string | null;
 };
 
-function weekSql(column: string, f: ResolvedFilter, week?: string | null) {
-  if (!week) return Prisma.empty;
-  return Prisma.sql`AND date_trunc('week', ((${Prisma.raw(column)} AT TIME ZONE 'UTC') AT TIME ZONE ${f.timeZone})) = ${week}::timestamp`;
-}
-
-export type DeploymentRow = {
-  id: string;
-  serviceId: string | null;
-  serviceName: string;
-  environmentName: string;
-  version: string;
-  status: string;
-  deployedAt: Date;
-  rolledBackAt: Date | null;
-  source: string;
-  deploymentRequestId: string | null;
-  isFailure: boolean;
-  incidents: number;
-  changes: number;
-};
+/** Rows of one trend week only (when asked): the week their time falls in, in the filter's time zone. */
+const inWeek = (column: "d.deployedAt" | "dc.deployedAt" | "i.detectedAt", f: ResolvedFilter, week?: string | null) =>
+  sql<SqlBool>`${weekOf(sql.ref<Date>(column), f.timeZone)} = ${week ?? null}::timestamp`;
 
 /** Deployments counted by deployment frequency (or, with onlyFailures, by change failure rate's numerator). */
-export async function deploymentsBehind(db: Db | Tx, input: DrilldownInput & { onlyFailures?: boolean }) {
+export async function deploymentsBehind(db: Db, input: DrilldownInput & { onlyFailures?: boolean }) {
   const f = await resolveFilter(db, input);
-  const failures = input.onlyFailures ? Prisma.sql`AND (d.status = 'rolled_back' OR d."hasIncident")` : Prisma.empty;
-  const where = Prisma.sql`
-    WHERE d."environmentId" = ${f.environmentId} AND d."deployedAt" >= ${utc(f.from)} AND d."deployedAt" < ${utc(f.to)}
-      AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback" ${scopeSql("d", f)} ${failures} ${weekSql('d."deployedAt"', f, input.week)}`;
-  const [rows, [{ total }]] = await Promise.all([
-    db.$queryRaw<DeploymentRow[]>`
-      SELECT d.id, d."serviceId", d."serviceName", d."environmentName", d.version, d.status, d."deployedAt", d."rolledBackAt",
-             d.source, d."deploymentRequestId", (d.status = 'rolled_back' OR d."hasIncident") AS "isFailure",
-             (SELECT count(*)::int FROM "Incident" i WHERE i."deploymentId" = d.id) AS incidents,
-             (SELECT count(*)::int FROM "DeploymentChange" dc WHERE dc."deploymentId" = d.id) AS changes
-      FROM "Deployment" d ${where}
-      ORDER BY d."deployedAt" DESC LIMIT ${DRILLDOWN_LIMIT}`,
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "Deployment" d ${where}`,
+  const where = countedDeployments(db, f, f.from, f.to)
+    .$if(Boolean(input.onlyFailures), (qb) => qb.where(isFailure))
+    .$if(Boolean(input.week), (qb) => qb.where(inWeek("d.deployedAt", f, input.week)));
+  const [rows, { total }] = await Promise.all([
+    where
+      .select((eb) => [
+        "d.id",
+        "d.serviceId",
+        "d.serviceName",
+        "d.environmentName",
+        "d.version",
+        "d.status",
+        "d.deployedAt",
+        "d.rolledBackAt",
+        "d.source",
+        "d.deploymentRequestId",
+        isFailure.as("isFailure"),
+        eb.selectFrom("Incident as i").select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n")).whereRef("i.deploymentId", "=", "d.id").as("incidents"),
+        eb.selectFrom("DeploymentChange as dc").select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n")).whereRef("dc.deploymentId", "=", "d.id").as("changes"),
+      ])
+      .orderBy("d.deployedAt", "desc")
+      .limit(DRILLDOWN_LIMIT)
+      .execute(),
+    where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
   return { rows, total };
 }
 
-export type ChangeRow = {
-  changeId: string;
-  externalId: string;
-  title: string;
-  repository: string;
-  serviceName: string;
-  authoredAt: Date;
-  mergedAt: Date | null;
-  deploymentId: string;
-  deployedAt: Date;
-  version: string;
-  leadTimeSeconds: number;
-};
+export type DeploymentRow = Awaited<ReturnType<typeof deploymentsBehind>>["rows"][number];
 
 /** The changes whose lead times make up the lead-time percentiles, slowest first. */
-export async function changesBehind(db: Db | Tx, input: DrilldownInput & { deploymentId?: string | null }) {
+export async function changesBehind(db: Db, input: DrilldownInput & { deploymentId?: string | null }) {
   const f = await resolveFilter(db, input);
-  const byDeployment = input.deploymentId ? Prisma.sql`AND dc."deploymentId" = ${input.deploymentId}` : Prisma.empty;
-  const where = Prisma.sql`
-    WHERE dc."environmentId" = ${f.environmentId} AND dc."deployedAt" >= ${utc(f.from)} AND dc."deployedAt" < ${utc(f.to)}
-      ${scopeSql("dc", f)} ${byDeployment} ${weekSql('dc."deployedAt"', f, input.week)}`;
-  const [rows, [{ total }]] = await Promise.all([
-    db.$queryRaw<ChangeRow[]>`
-      SELECT c.id AS "changeId", c."externalId", c.title, c.repository, c."serviceName", c."authoredAt", c."mergedAt",
-             dc."deploymentId", dc."deployedAt", d.version, dc."leadTimeSeconds"
-      FROM "DeploymentChange" dc JOIN "Change" c ON c.id = dc."changeId" JOIN "Deployment" d ON d.id = dc."deploymentId"
-      ${where}
-      ORDER BY dc."leadTimeSeconds" DESC LIMIT ${DRILLDOWN_LIMIT}`,
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "DeploymentChange" dc ${where}`,
+  const where = countedChanges(db, f, f.from, f.to)
+    .$if(Boolean(input.deploymentId), (qb) => qb.where("dc.deploymentId", "=", input.deploymentId ?? ""))
+    .$if(Boolean(input.week), (qb) => qb.where(inWeek("dc.deployedAt", f, input.week)));
+  const [rows, { total }] = await Promise.all([
+    where
+      .innerJoin("Change as c", "c.id", "dc.changeId")
+      .innerJoin("Deployment as d", "d.id", "dc.deploymentId")
+      .select([
+        "c.id as changeId",
+        "c.externalId",
+        "c.title",
+        "c.repository",
+        "c.serviceName",
+        "c.authoredAt",
+        "c.mergedAt",
+        "dc.deploymentId",
+        "dc.deployedAt",
+        "d.version",
+        "dc.leadTimeSeconds",
+      ])
+      .orderBy("dc.leadTimeSeconds", "desc")
+      .limit(DRILLDOWN_LIMIT)
+      .execute(),
+    where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
   return { rows, total };
 }
 
-export type IncidentRow = {
-  id: string;
-  title: string;
-  severity: string;
-  serviceId: string | null;
-  serviceName: string;
-  detectedAt: Date;
-  resolvedAt: Date | null;
-  restoreSeconds: number | null;
-  deploymentId: string | null;
-  deploymentVersion: string | null;
-  source: string;
-};
+export type ChangeRow = Awaited<ReturnType<typeof changesBehind>>["rows"][number];
 
 /** Incidents counted by time to restore (detected in range; open ones listed, not in the percentiles). */
-export async function incidentsBehind(db: Db | Tx, input: DrilldownInput) {
+export async function incidentsBehind(db: Db, input: DrilldownInput) {
   const f = await resolveFilter(db, input);
-  const where = Prisma.sql`
-    WHERE i."detectedAt" >= ${utc(f.from)} AND i."detectedAt" < ${utc(f.to)} ${incidentEnvSql(f)} ${scopeSql("i", f)}
-      ${weekSql('i."detectedAt"', f, input.week)}`;
-  const [rows, [{ total }]] = await Promise.all([
-    db.$queryRaw<IncidentRow[]>`
-      SELECT i.id, i.title, i.severity, i."serviceId", i."serviceName", i."detectedAt", i."resolvedAt",
-             EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")::float8 AS "restoreSeconds",
-             i."deploymentId", d.version AS "deploymentVersion", i.source
-      FROM "Incident" i LEFT JOIN "Deployment" d ON d.id = i."deploymentId"
-      ${where}
-      ORDER BY i."detectedAt" DESC LIMIT ${DRILLDOWN_LIMIT}`,
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "Incident" i ${where}`,
+  const where = countedIncidents(db, f, f.from, f.to).$if(Boolean(input.week), (qb) => qb.where(inWeek("i.detectedAt", f, input.week)));
+  const [rows, { total }] = await Promise.all([
+    where
+      .leftJoin("Deployment as d", "d.id", "i.deploymentId")
+      .select((eb) => [
+        "i.id",
+        "i.title",
+        "i.severity",
+        "i.serviceId",
+        "i.serviceName",
+        "i.detectedAt",
+        "i.resolvedAt",
+        eb.cast<number | null>(restoreSeconds, "float8").as("restoreSeconds"),
+        "i.deploymentId",
+        "d.version as deploymentVersion",
+        "i.source",
+      ])
+      .orderBy("i.detectedAt", "desc")
+      .limit(DRILLDOWN_LIMIT)
+      .execute(),
+    where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
   return { rows, total };
 }
+
+export type IncidentRow = Awaited<ReturnType<typeof incidentsBehind>>["rows"][number];

@@ -1,12 +1,12 @@
 // Incidents declared and resolved in the portal (besides those from PagerDuty/CDEvents), and the per-service
 // incident timeline: deployments and incidents on one axis ("what shipped just before this incident?").
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { recordAudit } from "../audit/audit-log";
-import type { Db, Tx } from "../db";
+import { transaction, type Db, type Tx } from "../db";
 import { badRequest, notFound } from "../errors";
-import { emitPierEvent } from "../bus/events";
-import { hasRole, isTeamMember, type SessionUser } from "../identity/roles";
+import { emitPierEvent, type Severity } from "../bus/events";
+import { actorOf, assertCanManageService } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
 import { lockServiceHistory, recordIncident } from "./canonical";
 
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -20,34 +20,31 @@ export const declareIncidentInput = z.object({
 });
 export type DeclareIncidentInput = z.input<typeof declareIncidentInput>;
 
-const actorOf = (u: SessionUser) => ({ id: u.id, label: u.name });
-
-function assertMayManage(user: SessionUser, teamId: string) {
-  if (hasRole(user, "admin") || isTeamMember(user, teamId)) return;
-  throw new TRPCError({ code: "FORBIDDEN", message: "Only the owning team or admins can declare or resolve its incidents" });
-}
+const MAY_MANAGE = "Only the owning team or admins can declare or resolve its incidents";
 
 async function loadService(tx: Tx, serviceId: string) {
-  const s = await tx.service.findUnique({
-    where: { id: serviceId },
-    select: { id: true, slug: true, name: true, tier: true, teamId: true, team: { select: { slug: true } } },
-  });
+  const s = await tx
+    .selectFrom("Service as s")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .select(["s.id", "s.slug", "s.name", "s.tier", "s.teamId", "t.slug as teamSlug"])
+    .where("s.id", "=", serviceId)
+    .executeTakeFirst();
   if (!s) throw badRequest("That service does not exist", "serviceId");
   return s;
 }
 
-const subjectOf = (s: Awaited<ReturnType<typeof loadService>>) => ({ id: s.id, slug: s.slug, name: s.name, tier: s.tier, teamId: s.teamId, teamSlug: s.team.slug });
+const environments = (tx: Tx) => tx.selectFrom("Environment").select(["id", "name", "isProduction"]);
 
 export async function declareIncident(db: Db, user: SessionUser, raw: DeclareIncidentInput) {
   const input = declareIncidentInput.parse(raw);
   const detectedAt = input.detectedAt ?? new Date();
   if (detectedAt.getTime() > Date.now() + 60_000) throw badRequest("An incident cannot be detected in the future", "detectedAt");
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const service = await loadService(tx, input.serviceId);
-    assertMayManage(user, service.teamId);
+    assertCanManageService(user, service.teamId, MAY_MANAGE);
     const env = input.environment
-      ? await tx.environment.findFirst({ where: { name: input.environment }, select: { id: true, name: true, isProduction: true } })
-      : await tx.environment.findFirst({ where: { isProduction: true }, orderBy: { rank: "desc" }, select: { id: true, name: true, isProduction: true } });
+      ? await environments(tx).where("name", "=", input.environment).executeTakeFirst()
+      : await environments(tx).where("isProduction", "=", true).orderBy("rank", "desc").limit(1).executeTakeFirst();
     if (input.environment && !env) throw badRequest(`Unknown environment "${input.environment}"`, "environment");
     await lockServiceHistory(tx, service.slug);
     const incident = await recordIncident(tx, {
@@ -59,12 +56,12 @@ export async function declareIncident(db: Db, user: SessionUser, raw: DeclareInc
       detectedAt,
       createdById: user.id,
     });
-    await recordAudit(tx, { actor: actorOf(user), action: "incident.declared", subjectType: "incident", subjectId: incident.id, after: incident });
-    await emitPierEvent(tx, {
+    recordAudit(tx, { actor: actorOf(user), action: "incident.declared", subjectType: "incident", subjectId: incident.id, after: incident });
+    emitPierEvent(tx, {
       type: "incident.detected",
       severity: input.severity,
       actor: actorOf(user),
-      subject: { service: subjectOf(service), environment: env ?? undefined, incidentId: incident.id },
+      subject: { service, environment: env, incidentId: incident.id },
       data: { incidentId: incident.id, title: incident.title, detectedAt: incident.detectedAt.toISOString(), deploymentId: incident.deploymentId },
     });
     return incident;
@@ -73,27 +70,31 @@ export async function declareIncident(db: Db, user: SessionUser, raw: DeclareInc
 
 export async function resolveIncident(db: Db, user: SessionUser, input: { incidentId: string; resolvedAt?: Date }) {
   const resolvedAt = input.resolvedAt ?? new Date();
-  return db.$transaction(async (tx) => {
-    const before = await tx.incident.findUnique({ where: { id: input.incidentId } });
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("Incident").selectAll().where("id", "=", input.incidentId).executeTakeFirst();
     if (!before) throw notFound("Incident");
     if (!before.serviceId) throw badRequest("This incident names no catalog service; resolve it in the tool that reported it", "incidentId");
     const service = await loadService(tx, before.serviceId);
-    assertMayManage(user, service.teamId);
+    assertCanManageService(user, service.teamId, MAY_MANAGE);
     if (before.resolvedAt) throw badRequest("This incident is already resolved", "incidentId");
     if (resolvedAt < before.detectedAt) throw badRequest("Resolution cannot be before detection", "resolvedAt");
-    const after = await tx.incident.update({ where: { id: before.id }, data: { resolvedAt } });
-    const env = after.environmentId ? await tx.environment.findUnique({ where: { id: after.environmentId }, select: { id: true, name: true, isProduction: true } }) : null;
-    await recordAudit(tx, { actor: actorOf(user), action: "incident.resolved", subjectType: "incident", subjectId: after.id, before, after });
-    await emitPierEvent(tx, {
+    const after = await tx.updateTable("Incident").set({ resolvedAt }).where("id", "=", before.id).returningAll().executeTakeFirstOrThrow();
+    const env = after.environmentId ? await environments(tx).where("id", "=", after.environmentId).executeTakeFirst() : undefined;
+    recordAudit(tx, { actor: actorOf(user), action: "incident.resolved", subjectType: "incident", subjectId: after.id, before, after });
+    emitPierEvent(tx, {
       type: "incident.resolved",
-      severity: after.severity as "critical" | "high" | "medium" | "low",
+      severity: severityOf(after.severity),
       actor: actorOf(user),
-      subject: { service: subjectOf(service), environment: env ?? undefined, incidentId: after.id },
+      subject: { service, environment: env, incidentId: after.id },
       data: { incidentId: after.id, title: after.title, detectedAt: after.detectedAt.toISOString(), resolvedAt: resolvedAt.toISOString(), restoreSeconds: (resolvedAt.getTime() - after.detectedAt.getTime()) / 1000 },
     });
     return after;
   });
 }
+
+const EVENT_SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+/** A stored severity as an event severity (a feed may have sent a word of its own: counted as high, the default). */
+const severityOf = (stored: string): Severity => EVENT_SEVERITIES.find((s) => s === stored) ?? "high";
 
 export const listIncidentsInput = z.object({
   serviceId: z.string().optional(),
@@ -102,7 +103,7 @@ export const listIncidentsInput = z.object({
   take: z.number().int().min(1).max(200).default(50),
 });
 
-export async function listIncidents(db: Db | Tx, raw: z.input<typeof listIncidentsInput>) {
+export async function listIncidents(db: Db, raw: z.input<typeof listIncidentsInput>) {
   const input = listIncidentsInput.parse(raw);
   return db.incident.findMany({
     where: {
@@ -121,7 +122,7 @@ export async function listIncidents(db: Db | Tx, raw: z.input<typeof listInciden
 }
 
 /** Deployments (all environments) and incidents of one service in a range, oldest first, for the timeline. */
-export async function serviceTimeline(db: Db | Tx, serviceId: string, from: Date, to: Date) {
+export async function serviceTimeline(db: Db, serviceId: string, from: Date, to: Date) {
   const [deployments, incidents] = await Promise.all([
     db.deployment.findMany({
       where: { serviceId, deployedAt: { gte: from, lt: to } },

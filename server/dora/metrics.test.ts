@@ -1,6 +1,6 @@
 // The four keys on a small hand-computed history (numbers worked out in the comments).
 import { beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
 import { makeTeam } from "../test-support/factories";
 import { recordChange, recordDeployment, recordIncident, markPreviousRolledBack } from "./canonical";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
@@ -20,7 +20,7 @@ beforeAll(async () => {
   teamB = (await makeTeam("Beta")).id;
   svcA = await makeService(teamA, "orders");
   await makeService(teamB, "search");
-  await db.$transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     const dep = (id: string, iso: string, status: "succeeded" | "failed" = "succeeded", env = "prod") =>
       recordDeployment(tx, { source: "test", externalId: id, serviceName: "orders", environmentName: env, version: id, status, deployedAt: at(iso) });
     // c1: authored 08:00, merged 09:00, shipped by d1 at 12:00 → lead 4 h.

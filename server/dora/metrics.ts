@@ -6,8 +6,8 @@
 //   change failure rate   of those deployments, the share rolled back or with an incident linked to them.
 //   time to restore       incidents detected in the range and resolved: resolved − detected; median and p90.
 // Incidents without an environment count as production. Weeks start on Monday in the requested time zone.
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+import { expressionBuilder, type Expression, type SelectQueryBuilder, type SqlBool } from "kysely";
+import { sql, type DB, type Db } from "../db";
 import { badRequest } from "../errors";
 import { failureRateLevel, frequencyLevel, leadTimeLevel, restoreLevel, type DoraLevel } from "./levels";
 
@@ -31,16 +31,20 @@ export type ResolvedFilter = Required<Pick<DoraFilter, "from" | "to">> & {
 };
 
 /** Checks the filter and resolves the environment name (default: the production environment). */
-export async function resolveFilter(db: Db | Tx, f: DoraFilter): Promise<ResolvedFilter> {
+export async function resolveFilter(db: Db, f: DoraFilter): Promise<ResolvedFilter> {
   if (!(f.from instanceof Date) || Number.isNaN(f.from.getTime())) throw badRequest("from must be a date", "from");
   if (!(f.to instanceof Date) || Number.isNaN(f.to.getTime())) throw badRequest("to must be a date", "to");
   if (f.to <= f.from) throw badRequest("The end of the range must be after its start", "to");
   if (f.to.getTime() - f.from.getTime() > 731 * 86_400_000) throw badRequest("The range may span at most two years", "from");
   const timeZone = f.timeZone ?? "UTC";
   if (!isValidTimeZone(timeZone)) throw badRequest(`Unknown time zone "${timeZone}"`, "timeZone");
-  const env = f.environment
-    ? await db.environment.findFirst({ where: { name: { equals: f.environment, mode: "insensitive" } } })
-    : await db.environment.findFirst({ where: { isProduction: true }, orderBy: { rank: "desc" } });
+  const environments = db.kysely.selectFrom("Environment").select(["id", "name", "isProduction"]);
+  const env = await (f.environment
+    ? environments.where((eb) => eb(eb.fn("lower", ["name"]), "=", f.environment!.toLowerCase()))
+    : environments.where("isProduction", "=", true).orderBy("rank", "desc")
+  )
+    .limit(1)
+    .executeTakeFirst();
   if (!env) throw badRequest(f.environment ? `Unknown environment "${f.environment}"` : "No production environment is configured", "environment");
   return {
     from: f.from,
@@ -63,24 +67,33 @@ function isValidTimeZone(tz: string) {
   }
 }
 
-/** A JS instant as the UTC `timestamp` Prisma stores, independent of the session's TimeZone setting. */
-export const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
-/** A stored UTC timestamp column as local time in `tz` (for day/week buckets). */
-const local = (column: Prisma.Sql, tz: string) => Prisma.sql`((${column} AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
+/** A JS instant as the UTC `timestamp` Prisma stores (Dates are sent as UTC text; the column type ignores the zone). */
+export const utc = (d: Date) => sql<Date>`${d}::timestamp`;
+/** A stored UTC timestamp (column or value) as local time in `tz` (for day/week buckets). */
+export const local = (at: Expression<Date>, tz: string) => sql<Date>`((${at} AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
+/** The local Monday 00:00 of the week `at` falls in. */
+export const weekOf = (at: Expression<Date>, tz: string) => sql<Date>`date_trunc('week', ${local(at, tz)})`;
+/** Seconds from detection to resolution. */
+export const restoreSeconds = sql<number>`EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")`;
 
-/** service/team restriction on a table alias with a "serviceId" column. */
-export function scopeSql(alias: string, f: Pick<ResolvedFilter, "serviceId" | "teamId">) {
-  const col = Prisma.raw(`${alias}."serviceId"`);
-  if (f.serviceId) return Prisma.sql`AND ${col} = ${f.serviceId}`;
-  if (f.teamId) return Prisma.sql`AND ${col} IN (SELECT id FROM "Service" WHERE "teamId" = ${f.teamId})`;
-  return Prisma.empty;
-}
+type Scope = Pick<ResolvedFilter, "serviceId" | "teamId">;
+/** A query restricted to the filter's service or team, by a "serviceId" column (d, dc or i). */
+export const inScope =
+  (column: "d.serviceId" | "dc.serviceId" | "i.serviceId", f: Scope) =>
+  <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
+    const serviceId = sql.ref<string | null>(column);
+    if (f.serviceId) return qb.where(sql<SqlBool>`${serviceId} = ${f.serviceId}`);
+    if (f.teamId) return qb.where(sql<SqlBool>`${serviceId} IN (${expressionBuilder<DB>().selectFrom("Service").select("id").where("teamId", "=", f.teamId)})`);
+    return qb;
+  };
 
-export function incidentEnvSql(f: ResolvedFilter) {
-  return f.isProduction
-    ? Prisma.sql`AND (i."environmentId" = ${f.environmentId} OR i."environmentId" IS NULL)`
-    : Prisma.sql`AND i."environmentId" = ${f.environmentId}`;
-}
+/** Incidents of the filter's environment; those naming none count as production. */
+export const inIncidentEnvironment =
+  (f: ResolvedFilter) =>
+  <O>(qb: SelectQueryBuilder<DB & { i: DB["Incident"] }, "i", O>) =>
+    f.isProduction
+      ? qb.where((eb) => eb.or([eb("i.environmentId", "=", f.environmentId), eb("i.environmentId", "is", null)]))
+      : qb.where("i.environmentId", "=", f.environmentId);
 
 export type KeyFigures = {
   deployments: number;
@@ -97,29 +110,62 @@ export type KeyFigures = {
   restoreP90: number | null;
 };
 
+/** Deployments counted by frequency and change failure rate: successful (or later rolled back), not rollbacks. */
+export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
+  db.kysely
+    .selectFrom("Deployment as d")
+    .where("d.environmentId", "=", f.environmentId)
+    .where("d.deployedAt", ">=", utc(from))
+    .where("d.deployedAt", "<", utc(to))
+    .where("d.status", "in", ["succeeded", "rolled_back"])
+    .where((eb) => eb.not(eb.ref("d.isRollback")))
+    .$call(inScope("d.serviceId", f));
+
+/** The change links counted by lead time: changes shipped to the environment in the range. */
+export const countedChanges = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
+  db.kysely
+    .selectFrom("DeploymentChange as dc")
+    .where("dc.environmentId", "=", f.environmentId)
+    .where("dc.deployedAt", ">=", utc(from))
+    .where("dc.deployedAt", "<", utc(to))
+    .$call(inScope("dc.serviceId", f));
+
+/** The incidents counted by time to restore: detected in the range. */
+export const countedIncidents = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
+  db.kysely
+    .selectFrom("Incident as i")
+    .where("i.detectedAt", ">=", utc(from))
+    .where("i.detectedAt", "<", utc(to))
+    .$call(inIncidentEnvironment(f))
+    .$call(inScope("i.serviceId", f));
+
+/** A failed deployment: rolled back, or an incident is linked to it. */
+export const isFailure = sql<boolean>`(d.status = 'rolled_back' OR d."hasIncident")`;
+
 /**
  * The four keys for one range: three aggregate scans over covering indexes. They run as separate statements so a
  * pooled client executes them in parallel on three connections (a single CTE query would run them one after the other).
  */
-export async function keyFigures(db: Db | Tx, f: ResolvedFilter, from = f.from, to = f.to): Promise<KeyFigures> {
-  const [[dep], [lt], [rs]] = await Promise.all([
-    db.$queryRaw<{ deployments: bigint; failures: bigint }[]>`
-      SELECT count(*) AS deployments, count(*) FILTER (WHERE d.status = 'rolled_back' OR d."hasIncident") AS failures
-      FROM "Deployment" d
-      WHERE d."environmentId" = ${f.environmentId} AND d."deployedAt" >= ${utc(from)} AND d."deployedAt" < ${utc(to)}
-        AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback" ${scopeSql("d", f)}`,
-    db.$queryRaw<{ changes: bigint; lt50: number | null; lt90: number | null }[]>`
-      SELECT count(*) AS changes,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY dc."leadTimeSeconds") AS lt50,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY dc."leadTimeSeconds") AS lt90
-      FROM "DeploymentChange" dc
-      WHERE dc."environmentId" = ${f.environmentId} AND dc."deployedAt" >= ${utc(from)} AND dc."deployedAt" < ${utc(to)} ${scopeSql("dc", f)}`,
-    db.$queryRaw<{ incidents: bigint; resolved: bigint; r50: number | null; r90: number | null }[]>`
-      SELECT count(*) AS incidents, count(i."resolvedAt") AS resolved,
-             (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")) FILTER (WHERE i."resolvedAt" IS NOT NULL))::float8 AS r50,
-             (percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")) FILTER (WHERE i."resolvedAt" IS NOT NULL))::float8 AS r90
-      FROM "Incident" i
-      WHERE i."detectedAt" >= ${utc(from)} AND i."detectedAt" < ${utc(to)} ${incidentEnvSql(f)} ${scopeSql("i", f)}`,
+export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<KeyFigures> {
+  const [dep, lt, rs] = await Promise.all([
+    countedDeployments(db, f, from, to)
+      .select((eb) => [eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
+      .executeTakeFirstOrThrow(),
+    countedChanges(db, f, from, to)
+      .select((eb) => [
+        eb.fn.countAll<string>().as("changes"),
+        eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt50"),
+        eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.9)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt90"),
+      ])
+      .executeTakeFirstOrThrow(),
+    countedIncidents(db, f, from, to)
+      .select((eb) => [
+        eb.fn.countAll<string>().as("incidents"),
+        eb.fn.count<string>("i.resolvedAt").as("resolved"),
+        eb.cast<number | null>(eb.fn.agg("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null), "float8").as("r50"),
+        eb.cast<number | null>(eb.fn.agg("percentile_cont", [sql.lit(0.9)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null), "float8").as("r90"),
+      ])
+      .executeTakeFirstOrThrow(),
   ]);
   const row = { ...dep, ...lt, ...rs };
   const days = (to.getTime() - from.getTime()) / 86_400_000;
@@ -156,7 +202,7 @@ export function levelsOf(k: KeyFigures): Levels {
 }
 
 /** The dashboard summary: this range, the same-length range just before it, and the levels. */
-export async function doraSummary(db: Db | Tx, filter: DoraFilter) {
+export async function doraSummary(db: Db, filter: DoraFilter) {
   const f = await resolveFilter(db, filter);
   const span = f.to.getTime() - f.from.getTime();
   const previousFrom = new Date(f.from.getTime() - span);
@@ -181,36 +227,47 @@ export type WeekPoint = {
 };
 
 /** Weekly trend (weeks start Monday 00:00 in the filter's time zone); weeks with nothing show zeros/nulls. */
-export async function weeklyTrend(db: Db | Tx, filter: DoraFilter): Promise<WeekPoint[]> {
+export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint[]> {
   const f = await resolveFilter(db, filter);
   const tz = f.timeZone;
-  const wk = (col: string) => Prisma.sql`date_trunc('week', ${local(Prisma.raw(col), tz)})`;
-  const rows = await db.$queryRaw<{ wk: Date; deployments: bigint; failures: bigint; lt50: number | null; r50: number | null; incidents: bigint }[]>`
-    WITH weeks AS (
-      SELECT generate_series(date_trunc('week', ${local(utc(f.from), tz)}), date_trunc('week', ${local(utc(new Date(f.to.getTime() - 1)), tz)}), interval '1 week') AS wk
-    ), dep AS (
-      SELECT ${wk('d."deployedAt"')} AS wk, count(*) AS deployments,
-             count(*) FILTER (WHERE d.status = 'rolled_back' OR d."hasIncident") AS failures
-      FROM "Deployment" d
-      WHERE d."environmentId" = ${f.environmentId} AND d."deployedAt" >= ${utc(f.from)} AND d."deployedAt" < ${utc(f.to)}
-        AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback" ${scopeSql("d", f)}
-      GROUP BY 1
-    ), lt AS (
-      SELECT ${wk('dc."deployedAt"')} AS wk, percentile_cont(0.5) WITHIN GROUP (ORDER BY dc."leadTimeSeconds") AS lt50
-      FROM "DeploymentChange" dc
-      WHERE dc."environmentId" = ${f.environmentId} AND dc."deployedAt" >= ${utc(f.from)} AND dc."deployedAt" < ${utc(f.to)} ${scopeSql("dc", f)}
-      GROUP BY 1
-    ), rs AS (
-      SELECT ${wk('i."detectedAt"')} AS wk, count(*) AS incidents,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")) FILTER (WHERE i."resolvedAt" IS NOT NULL) AS r50
-      FROM "Incident" i
-      WHERE i."detectedAt" >= ${utc(f.from)} AND i."detectedAt" < ${utc(f.to)} ${incidentEnvSql(f)} ${scopeSql("i", f)}
-      GROUP BY 1
+  const wk = (column: "d.deployedAt" | "dc.deployedAt" | "i.detectedAt") => weekOf(sql.ref<Date>(column), tz);
+  const rows = await db.kysely
+    .with("weeks", (qc) =>
+      qc.selectNoFrom(sql<Date>`generate_series(${weekOf(utc(f.from), tz)}, ${weekOf(utc(new Date(f.to.getTime() - 1)), tz)}, interval '1 week')`.as("wk")),
     )
-    SELECT weeks.wk, COALESCE(dep.deployments, 0) AS deployments, COALESCE(dep.failures, 0) AS failures,
-           lt.lt50, rs.r50::float8 AS r50, COALESCE(rs.incidents, 0) AS incidents
-    FROM weeks LEFT JOIN dep USING (wk) LEFT JOIN lt USING (wk) LEFT JOIN rs USING (wk)
-    ORDER BY weeks.wk`;
+    .with("dep", () =>
+      countedDeployments(db, f, f.from, f.to)
+        .select((eb) => [wk("d.deployedAt").as("wk"), eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
+        .groupBy(sql.lit(1)),
+    )
+    .with("lt", () =>
+      countedChanges(db, f, f.from, f.to)
+        .select((eb) => [wk("dc.deployedAt").as("wk"), eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt50")])
+        .groupBy(sql.lit(1)),
+    )
+    .with("rs", () =>
+      countedIncidents(db, f, f.from, f.to)
+        .select((eb) => [
+          wk("i.detectedAt").as("wk"),
+          eb.fn.countAll<string>().as("incidents"),
+          eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null).as("r50"),
+        ])
+        .groupBy(sql.lit(1)),
+    )
+    .selectFrom("weeks")
+    .leftJoin("dep", "dep.wk", "weeks.wk")
+    .leftJoin("lt", "lt.wk", "weeks.wk")
+    .leftJoin("rs", "rs.wk", "weeks.wk")
+    .select((eb) => [
+      "weeks.wk",
+      eb.fn.coalesce("dep.deployments", sql.lit("0")).as("deployments"),
+      eb.fn.coalesce("dep.failures", sql.lit("0")).as("failures"),
+      "lt.lt50",
+      eb.cast<number | null>("rs.r50", "float8").as("r50"),
+      eb.fn.coalesce("rs.incidents", sql.lit("0")).as("incidents"),
+    ])
+    .orderBy("weeks.wk")
+    .execute();
   return rows.map((r) => {
     const deployments = Number(r.deployments);
     const failures = Number(r.failures);

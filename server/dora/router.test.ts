@@ -1,13 +1,13 @@
 // The dora / incidents / events routers: who may call what, portal incidents with their audit + outbox events,
 // Pier's own deployments through the outbox subscriber, dead letters with retry, and the data-quality report.
 import { beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../db";
-import { processOutboxJob, subscribers } from "../bus/fanout";
+import { getDb, transaction } from "../db";
+import { processOutboxJob } from "../bus/fanout";
+import { SUBSCRIBERS } from "../bus/subscriptions";
 import { emitPierEvent } from "../bus/events";
 import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../ingest/ingest-worker";
 import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
 import { recordChange } from "./canonical";
-import "./subscriber";
 import { ensureEnvironments, makeService } from "./test-fixtures";
 
 let team: { id: string };
@@ -79,28 +79,28 @@ describe("portal incidents", () => {
 
 describe("Pier's own deployments", () => {
   it("records succeeded / rolled back requests via the outbox subscriber, linking changes", async () => {
-    expect(subscribers().some((s) => s.name === "dora.pier-deployments")).toBe(true);
+    expect(SUBSCRIBERS.some((s) => s.name === "dora.pier-deployments")).toBe(true);
     const db = getDb();
     const user = await makeUser("developer", [team.id]);
     const prod = await db.environment.findFirstOrThrow({ where: { name: "prod" } });
     const req = await db.deploymentRequest.create({ data: { serviceId: service.id, environmentId: prod.id, version: "2.0.0", previousVersion: "1.9.0", requesterId: user.id, status: "succeeded" } });
-    await db.$transaction((tx) => recordChange(tx, { source: "test", externalId: "bill-1", serviceName: "billing", authoredAt: new Date("2026-01-15T08:00:00Z"), mergedAt: new Date("2026-01-15T09:00:00Z") }));
+    await transaction(db, async (tx) => recordChange(tx, { source: "test", externalId: "bill-1", serviceName: "billing", authoredAt: new Date("2026-01-15T08:00:00Z"), mergedAt: new Date("2026-01-15T09:00:00Z") }));
     const emit = (type: "deployment.succeeded" | "deployment.rolled_back", occurredAt: string) =>
-      db.$transaction((tx) =>
+      transaction(db, async (tx) =>
         emitPierEvent(tx, {
           type,
           severity: "medium",
           occurredAt,
           subject: { service: { id: service.id, slug: "billing", name: "billing", tier: 2, teamId: team.id, teamSlug: "owners" }, environment: { id: prod.id, name: "prod", isProduction: true }, deploymentRequestId: req.id },
-          data: { requestId: req.id, version: "2.0.0", previousVersion: "1.9.0", isRollback: false, rollbackOfId: null },
+          data: { requestId: req.id, version: "2.0.0", previousVersion: "1.9.0", requesterId: user.id, strategy: "rolling", breakGlass: false, breakGlassReason: null, isRollback: false, rollbackOfId: null, status: "succeeded", url: "" },
         }),
       );
     for (const [type, at] of [["deployment.succeeded", "2026-01-15T12:00:00Z"], ["deployment.rolled_back", "2026-01-15T13:00:00Z"]] as const) {
       const { id } = await emit(type, at);
       const row = await db.outboxEvent.findUniqueOrThrow({ where: { id } });
-      await processOutboxJob(db, { outboxId: id, type: row.type, payload: row.payload as Record<string, unknown> });
+      await processOutboxJob(db, { outboxId: id, type: row.type, payload: row.payload as Record<string, unknown> }, SUBSCRIBERS);
       // Re-delivery of the same outbox event is a no-op.
-      await processOutboxJob(db, { outboxId: id, type: row.type, payload: row.payload as Record<string, unknown> });
+      await processOutboxJob(db, { outboxId: id, type: row.type, payload: row.payload as Record<string, unknown> }, SUBSCRIBERS);
     }
     const d = await db.deployment.findUniqueOrThrow({ where: { deploymentRequestId: req.id }, include: { shipped: true } });
     expect(d).toMatchObject({ source: "pier", status: "rolled_back", version: "2.0.0" });

@@ -1,10 +1,10 @@
 // Pier's own deployments count automatically: this outbox subscriber turns deployment.succeeded / failed /
 // rolled_back events into canonical Deployment rows (source "pier", keyed by the request id) and links changes.
-// Registered by the import in server/bus/subscriptions.ts.
-import type { Tx } from "../db";
-import { registerSubscriber } from "../bus/fanout";
-import type { PierEvent } from "../bus/events";
-import { lockServiceHistory, markPreviousRolledBack, recordDeployment } from "./canonical";
+// Listed in server/bus/subscriptions.ts.
+import type { Db, Tx } from "../db";
+import { isTestEvent } from "../bus/events";
+import type { DeliveredEvent } from "../bus/fanout";
+import { lockServiceHistory, markPreviousRolledBack, markRolledBack, recordDeployment } from "./canonical";
 
 const STATUS = {
   "deployment.succeeded": "succeeded",
@@ -12,44 +12,38 @@ const STATUS = {
   "deployment.rolled_back": "rolled_back",
 } as const;
 
-export async function recordPierDeployment(tx: Tx, event: PierEvent) {
-  const status = STATUS[event.type as keyof typeof STATUS];
-  const service = event.subject.service;
-  const environment = event.subject.environment;
-  const requestId = String(event.data.requestId ?? event.subject.deploymentRequestId ?? "");
-  if (!status || !service || !environment || !requestId) return null;
+/** The events that finish a deployment request. */
+export const PIER_DEPLOYMENT_EVENTS = ["deployment.succeeded", "deployment.failed", "deployment.rolled_back"] as const;
+type PierDeploymentEvent = DeliveredEvent<(typeof PIER_DEPLOYMENT_EVENTS)[number]>;
+
+export async function recordPierDeployment(tx: Tx, event: PierDeploymentEvent) {
+  const { service, environment } = event.subject;
+  // An admin's test event names no real request; without a service and environment there is nothing to record.
+  if (isTestEvent(event) || !service || !environment) return null;
   await lockServiceHistory(tx, service.slug);
-  const isRollback = event.data.isRollback === true;
+  const status = STATUS[event.type];
+  const { isRollback } = event.data;
   const deployment = await recordDeployment(tx, {
     source: "pier",
-    deploymentRequestId: requestId,
+    deploymentRequestId: event.data.requestId,
     serviceName: service.slug,
     serviceId: service.id,
     environmentName: environment.name,
     environmentId: environment.id,
-    version: typeof event.data.version === "string" ? event.data.version : "",
+    version: event.data.version,
     status,
     isRollback,
     deployedAt: new Date(event.occurredAt),
   });
   if (isRollback && status === "succeeded") {
     // A rollback request that succeeded: the deployment it undid counts as a change failure.
-    const rollbackOfId = typeof event.data.rollbackOfId === "string" ? event.data.rollbackOfId : null;
-    const target = rollbackOfId ? await tx.deployment.findUnique({ where: { deploymentRequestId: rollbackOfId } }) : null;
-    if (target && target.status !== "failed") {
-      await tx.deployment.update({ where: { id: target.id }, data: { status: "rolled_back", rolledBackAt: deployment.deployedAt, rolledBackById: deployment.id } });
-    } else if (!target) {
-      await markPreviousRolledBack(tx, deployment, typeof event.data.previousVersion === "string" ? event.data.previousVersion : undefined);
-    }
+    const undone = event.data.rollbackOfId ? await markRolledBack(tx, { deploymentRequestId: event.data.rollbackOfId }, deployment) : "absent";
+    if (undone === "absent") await markPreviousRolledBack(tx, deployment, event.data.previousVersion ?? undefined);
   }
   return deployment;
 }
 
-registerSubscriber({
-  name: "dora.pier-deployments",
-  // Pier's own deployments only: events without a request are not deployments it can record.
-  wants: (type, event) => type in STATUS && Boolean(event.data.requestId ?? event.subject.deploymentRequestId),
-  handle: async (tx, event) => {
-    await recordPierDeployment(tx, event);
-  },
-});
+/** The subscriber's handler: each event in order, in the fan-out's transaction. */
+export async function recordPierDeployments(tx: Tx, events: PierDeploymentEvent[], _db: Db) {
+  for (const event of events) await recordPierDeployment(tx, event);
+}

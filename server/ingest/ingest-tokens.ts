@@ -3,7 +3,7 @@
 // token stops working within TOKEN_CACHE_MS.
 import { createHash, randomBytes } from "node:crypto";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db, Tx } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 
 export const TOKEN_PREFIX = "pier_ing_";
@@ -16,19 +16,20 @@ export async function createIngestToken(db: Db, actor: Actor, name: string) {
   const trimmed = name.trim();
   if (trimmed.length < 2 || trimmed.length > 80) throw badRequest("Name the token (2–80 characters), e.g. after the system that uses it", "name");
   const token = TOKEN_PREFIX + randomBytes(24).toString("base64url");
-  const row = await db.$transaction(async (tx) => {
-    const created = await tx.ingestToken.create({
-      data: { name: trimmed, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 4), createdById: actor.id },
-      select: { id: true, name: true, prefix: true, createdAt: true },
-    });
-    await recordAudit(tx, { actor, action: "ingest_token.created", subjectType: "ingest_token", subjectId: created.id, after: { name: created.name, prefix: created.prefix } });
+  const row = await transaction(db, async (tx) => {
+    const created = await tx
+      .insertInto("IngestToken")
+      .values({ id: newId(), name: trimmed, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 4), createdById: actor.id })
+      .returning(["id", "name", "prefix", "createdAt"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor, action: "ingest_token.created", subjectType: "ingest_token", subjectId: created.id, after: { name: created.name, prefix: created.prefix } });
     return created;
   });
   // The only time the token itself leaves the server.
   return { ...row, token };
 }
 
-export async function listIngestTokens(db: Db | Tx) {
+export async function listIngestTokens(db: Db) {
   return db.ingestToken.findMany({
     orderBy: { createdAt: "desc" },
     select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
@@ -36,16 +37,23 @@ export async function listIngestTokens(db: Db | Tx) {
 }
 
 export async function revokeIngestToken(db: Db, actor: Actor, id: string) {
-  return db.$transaction(async (tx) => {
-    const before = await tx.ingestToken.findUnique({ where: { id }, select: { id: true, name: true, revokedAt: true } });
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("IngestToken").select(["id", "name", "revokedAt"]).where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Token");
     if (before.revokedAt) return before;
-    const after = await tx.ingestToken.update({ where: { id }, data: { revokedAt: new Date() }, select: { id: true, name: true, revokedAt: true } });
-    await recordAudit(tx, { actor, action: "ingest_token.revoked", subjectType: "ingest_token", subjectId: id, before, after });
-    tokenCache.clear();
+    const after = await tx
+      .updateTable("IngestToken")
+      .set({ revokedAt: new Date() })
+      .where("id", "=", id)
+      .returning(["id", "name", "revokedAt"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor, action: "ingest_token.revoked", subjectType: "ingest_token", subjectId: id, before, after });
+    tx.afterCommit(() => tokenCache.clear());
     return after;
   });
 }
+
+const touchToken = (db: Db, id: string) => db.kysely.updateTable("IngestToken").set({ lastUsedAt: new Date() }).where("id", "=", id).execute();
 
 const tokenCache = new Map<string, { id: string; until: number; lastUsedWrite: number }>();
 
@@ -59,16 +67,16 @@ export async function authenticateIngestToken(db: Db, authorization: string | nu
   if (cached && cached.until > now) {
     if (now - cached.lastUsedWrite > LAST_USED_EVERY_MS) {
       cached.lastUsedWrite = now;
-      void db.ingestToken.update({ where: { id: cached.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+      void touchToken(db, cached.id).catch(() => undefined);
     }
     return cached.id;
   }
-  const row = await db.ingestToken.findUnique({ where: { tokenHash: hash }, select: { id: true, revokedAt: true } });
+  const row = await db.kysely.selectFrom("IngestToken").select(["id", "revokedAt"]).where("tokenHash", "=", hash).executeTakeFirst();
   if (!row || row.revokedAt) {
     tokenCache.delete(hash);
     return null;
   }
-  await db.ingestToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  await touchToken(db, row.id);
   tokenCache.set(hash, { id: row.id, until: now + TOKEN_CACHE_MS, lastUsedWrite: now });
   return row.id;
 }

@@ -3,7 +3,7 @@
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { startPeriodic } from "../platform/periodic";
-import type { Db, Tx } from "../db";
+import { sql, transaction, type Db, type Tx } from "../db";
 import { notFound } from "../errors";
 import { lockServiceHistory as lockService, markPreviousRolledBack, recordChange, recordDeployment, recordIncident } from "../dora/canonical";
 import { logger } from "../logger";
@@ -17,9 +17,7 @@ import { translatePagerDuty } from "./pagerduty-webhooks";
 
 export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
 
-type Inbound = { id: string; source: string; type: string; payload: unknown; status: string; attempts: number };
-
-export function translateInbound(e: Pick<Inbound, "source" | "type" | "payload">): CanonicalFact[] {
+export function translateInbound(e: { source: string; type: string; payload: unknown }): CanonicalFact[] {
   const payload = e.payload as Record<string, unknown>;
   switch (e.source) {
     case "cdevents":
@@ -59,37 +57,40 @@ export type ProcessResult = "processed" | "ignored" | "skipped" | "dead";
 /** The ingest job: apply one inbound event. Throws (so BullMQ retries) while attempts remain. */
 export async function processInboundEvent(db: Db, inboundEventId: string): Promise<ProcessResult> {
   try {
-    return await db.$transaction(
-      async (tx) => {
-        const [row] = await tx.$queryRaw<Inbound[]>`
-          SELECT id, source, type, payload, status, attempts FROM "InboundEvent" WHERE id = ${inboundEventId} FOR UPDATE`;
-        if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
-        const facts = translateInbound(row);
-        for (const fact of facts) await applyFact(tx, fact);
-        const ignored = facts.every((f) => f.kind === "ignored");
-        await tx.inboundEvent.update({
-          where: { id: row.id },
-          data: {
+    return await transaction(db, async (tx) => {
+      const row = await tx.selectFrom("InboundEvent").select(["id", "source", "type", "payload", "status"]).where("id", "=", inboundEventId).forUpdate().executeTakeFirst();
+      if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
+      const facts = translateInbound(row);
+      for (const fact of facts) await applyFact(tx, fact);
+      const ignored = facts.every((f) => f.kind === "ignored");
+      // Nothing reads the row back in this transaction: its update goes with COMMIT.
+      tx.deferred.write(
+        tx
+          .updateTable("InboundEvent")
+          .set({
             status: ignored ? "ignored" : "processed",
             error: ignored ? facts.map((f) => (f.kind === "ignored" ? f.reason : "")).join("; ").slice(0, 500) : null,
-            attempts: { increment: 1 },
+            attempts: sql<number>`attempts + 1`,
             processedAt: new Date(),
-          },
-        });
-        return ignored ? ("ignored" as const) : ("processed" as const);
-      },
-      { timeout: 20_000 },
-    );
+          })
+          .where("id", "=", row.id),
+      );
+      return ignored ? ("ignored" as const) : ("processed" as const);
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const updated = await db.inboundEvent.update({
-      where: { id: inboundEventId },
-      data: { attempts: { increment: 1 }, error: message.slice(0, 1000) },
-      select: { attempts: true },
-    });
-    const dead = updated.attempts >= MAX_INGEST_ATTEMPTS;
-    await db.inboundEvent.update({ where: { id: inboundEventId }, data: { status: dead ? "dead" : "failed" } });
-    if (dead) {
+    // One statement: count the attempt, keep the error, and give up once the attempts are spent.
+    const updated = await db.kysely
+      .updateTable("InboundEvent")
+      .set({
+        attempts: sql<number>`attempts + 1`,
+        error: message.slice(0, 1000),
+        status: sql<string>`CASE WHEN attempts + 1 >= ${MAX_INGEST_ATTEMPTS}::int THEN 'dead' ELSE 'failed' END`,
+      })
+      .where("id", "=", inboundEventId)
+      .returning("status")
+      .executeTakeFirst();
+    if (updated?.status === "dead") {
       logger.warn({ inboundEventId, err: message }, "inbound event is dead after its last attempt");
       return "dead";
     }
@@ -99,11 +100,16 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
 
 /** Admin action: a dead (or failed) event gets a fresh set of attempts. */
 export async function retryInboundEvent(db: Db, actor: Actor, id: string) {
-  const row = await db.$transaction(async (tx) => {
-    const before = await tx.inboundEvent.findUnique({ where: { id }, select: { id: true, status: true, attempts: true, error: true } });
+  const row = await transaction(db, async (tx) => {
+    const before = await tx.selectFrom("InboundEvent").select(["id", "status", "attempts", "error"]).where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Event");
-    const after = await tx.inboundEvent.update({ where: { id }, data: { status: "pending", attempts: 0, error: null }, select: { id: true, status: true } });
-    await recordAudit(tx, { actor, action: "inbound_event.retried", subjectType: "inbound_event", subjectId: id, before, after });
+    const after = await tx
+      .updateTable("InboundEvent")
+      .set({ status: "pending", attempts: 0, error: null })
+      .where("id", "=", id)
+      .returning(["id", "status"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor, action: "inbound_event.retried", subjectType: "inbound_event", subjectId: id, before, after });
     return after;
   });
   await enqueueInbound([id], `:retry:${Date.now()}`);

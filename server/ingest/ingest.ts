@@ -2,7 +2,7 @@
 // the ingest worker, and record rejections for the data-quality page. Redis being down never loses an event:
 // it stays "pending" in Postgres and the worker's sweeper enqueues it later.
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
+import { anyOf, newId, sql, type Db } from "../db";
 import { logger } from "../logger";
 import { QUEUES, getReadyQueue } from "../platform/queues";
 
@@ -13,24 +13,30 @@ export type IngestJobData = { inboundEventId: string };
 
 /** Inserts the events that are new (ON CONFLICT DO NOTHING on source+externalId) and enqueues them. */
 export async function storeInboundEvents(db: Db, source: string, events: IncomingEvent[]): Promise<StoredEvent[]> {
-  // One raw statement (unnest of parallel arrays): the ingest hot path, several times faster than the ORM's
-  // createManyAndReturn. receivedAt is set in UTC explicitly, whatever the session's TimeZone.
+  // One statement whatever the number of events (unnest of parallel arrays): the ingest hot path. receivedAt is
+  // set in UTC explicitly, whatever the session's TimeZone.
   const ids = events.map(() => randomUUID());
-  const created = await db.$queryRaw<{ id: string; externalId: string }[]>`
-    INSERT INTO "InboundEvent" (id, source, "externalId", type, "specVersion", payload, "receivedAt")
-    SELECT u.id, ${source}, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC')
-    FROM unnest(${ids}::text[], ${events.map((e) => e.externalId)}::text[], ${events.map((e) => e.type)}::text[],
-                ${events.map((e) => e.specVersion ?? null)}::text[], ${events.map((e) => JSON.stringify(e.payload))}::text[])
-      AS u(id, ext, type, spec, payload)
-    ON CONFLICT (source, "externalId") DO NOTHING
-    RETURNING id, "externalId"`;
+  const created = await db.kysely
+    .insertInto("InboundEvent")
+    .columns(["id", "source", "externalId", "type", "specVersion", "payload", "receivedAt"])
+    .expression(
+      sql`SELECT u.id, ${source}, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC')
+          FROM unnest(${ids}::text[], ${events.map((e) => e.externalId)}::text[], ${events.map((e) => e.type)}::text[],
+                      ${events.map((e) => e.specVersion ?? null)}::text[], ${events.map((e) => JSON.stringify(e.payload))}::text[])
+            AS u(id, ext, type, spec, payload)`,
+    )
+    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
+    .returning(["id", "externalId"])
+    .execute();
   const fresh = new Map(created.map((c) => [c.externalId, c.id]));
   let existing = new Map<string, string>();
   if (fresh.size < events.length) {
-    const dupes = await db.inboundEvent.findMany({
-      where: { source, externalId: { in: events.filter((e) => !fresh.has(e.externalId)).map((e) => e.externalId) } },
-      select: { id: true, externalId: true },
-    });
+    const dupes = await db.kysely
+      .selectFrom("InboundEvent")
+      .select(["id", "externalId"])
+      .where("source", "=", source)
+      .where("externalId", "=", anyOf(events.filter((e) => !fresh.has(e.externalId)).map((e) => e.externalId)))
+      .execute();
     existing = new Map(dupes.map((d) => [d.externalId, d.id]));
   }
   await enqueueInbound(created.map((c) => c.id));
@@ -59,7 +65,10 @@ export const REJECTION_EXCERPT_CHARS = 500;
 /** Records why a request was refused (shown on the data-quality page). Never throws: a rejection must stay a 4xx. */
 export async function recordRejection(db: Db, source: string, reason: string, field: string | null, body = "") {
   try {
-    await db.rejectedEvent.create({ data: { source, reason: reason.slice(0, 500), field, bodyExcerpt: body.slice(0, REJECTION_EXCERPT_CHARS) } });
+    await db.kysely
+      .insertInto("RejectedEvent")
+      .values({ id: newId(), source, reason: reason.slice(0, 500), field, bodyExcerpt: body.slice(0, REJECTION_EXCERPT_CHARS) })
+      .execute();
   } catch (err) {
     logger.warn({ err: err instanceof Error ? err.message : err }, "could not record a rejected event");
   }

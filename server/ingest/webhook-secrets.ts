@@ -2,7 +2,7 @@
 // AES-GCM encrypted) managed by admins; several rows of a kind are all accepted, which is how secrets rotate.
 // PIER_GITHUB_WEBHOOK_SECRET / PIER_PAGERDUTY_WEBHOOK_SECRET are accepted too, for set-ups configured by env.
 import { recordAudit, type Actor } from "../audit/audit-log";
-import type { Db, Tx } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 import { env } from "../env";
 import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
@@ -18,10 +18,10 @@ const ENV_FALLBACK: Record<WebhookKind, "PIER_GITHUB_WEBHOOK_SECRET" | "PIER_PAG
 const CACHE_MS = 15_000;
 const cache = new Map<WebhookKind, { until: number; secrets: string[] }>();
 
-export async function webhookSecrets(db: Db | Tx, kind: WebhookKind): Promise<string[]> {
+export async function webhookSecrets(db: Db, kind: WebhookKind): Promise<string[]> {
   const hit = cache.get(kind);
   if (hit && hit.until > Date.now()) return hit.secrets;
-  const rows = await db.integration.findMany({ where: { kind }, select: { secretEncrypted: true } });
+  const rows = await db.kysely.selectFrom("Integration").select("secretEncrypted").where("kind", "=", kind).execute();
   const secrets = rows.map((r) => decryptJson<{ secret: string }>(r.secretEncrypted).secret).filter(Boolean);
   const fromEnv = env()[ENV_FALLBACK[kind]];
   if (fromEnv) secrets.push(fromEnv);
@@ -37,19 +37,27 @@ export async function createWebhookSecret(db: Db, actor: Actor, input: { kind: W
   const name = input.name.trim();
   if (name.length < 2) throw badRequest("Name the integration (at least 2 characters)", "name");
   if (input.secret.length < 16) throw badRequest("Use a signing secret of at least 16 characters", "secret");
-  const row = await db.$transaction(async (tx) => {
-    const created = await tx.integration.create({
-      data: { name, kind: input.kind, settings: { hint: maskSecret(input.secret) }, secretEncrypted: encryptJson({ secret: input.secret }) },
-      select: { id: true, name: true, kind: true, createdAt: true },
-    });
-    await recordAudit(tx, { actor, action: "webhook_secret.created", subjectType: "integration", subjectId: created.id, after: { name, kind: input.kind } });
+  const row = await transaction(db, async (tx) => {
+    const created = await tx
+      .insertInto("Integration")
+      .values({
+        id: newId(),
+        name,
+        kind: input.kind,
+        settings: JSON.stringify({ hint: maskSecret(input.secret) }),
+        secretEncrypted: encryptJson({ secret: input.secret }),
+        updatedAt: new Date(),
+      })
+      .returning(["id", "name", "kind", "createdAt"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor, action: "webhook_secret.created", subjectType: "integration", subjectId: created.id, after: { name, kind: input.kind } });
     return created;
   });
   cache.delete(input.kind);
   return row;
 }
 
-export async function listWebhookSecrets(db: Db | Tx) {
+export async function listWebhookSecrets(db: Db) {
   const rows = await db.integration.findMany({
     where: { kind: { in: [...WEBHOOK_KINDS] } },
     orderBy: { createdAt: "desc" },
@@ -59,11 +67,15 @@ export async function listWebhookSecrets(db: Db | Tx) {
 }
 
 export async function deleteWebhookSecret(db: Db, actor: Actor, id: string) {
-  await db.$transaction(async (tx) => {
-    const row = await tx.integration.findFirst({ where: { id, kind: { in: [...WEBHOOK_KINDS] } }, select: { id: true, name: true, kind: true } });
+  await transaction(db, async (tx) => {
+    const row = await tx
+      .deleteFrom("Integration")
+      .where("id", "=", id)
+      .where("kind", "in", [...WEBHOOK_KINDS])
+      .returning(["id", "name", "kind"])
+      .executeTakeFirst();
     if (!row) throw notFound("Webhook integration");
-    await tx.integration.delete({ where: { id } });
-    await recordAudit(tx, { actor, action: "webhook_secret.deleted", subjectType: "integration", subjectId: id, before: row });
+    recordAudit(tx, { actor, action: "webhook_secret.deleted", subjectType: "integration", subjectId: id, before: row });
   });
   cache.clear();
 }
