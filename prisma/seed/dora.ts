@@ -3,7 +3,8 @@
 // few events from a service the catalog does not know, and a couple of rejected events for the data-quality page.
 // Team profiles differ on purpose (payments ships often, data rarely) so filters show different levels.
 // Idempotent: skipped when seed history already exists. Rows are bulk-inserted; links are made in SQL.
-import type { Db, Prisma } from "../../server/db";
+import type { Insertable } from "kysely";
+import { newId, sql, transaction, type DB, type Db } from "../../server/db";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -38,9 +39,9 @@ export async function seedDora(db: Db, now = new Date()) {
   const random = rng(20260105);
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);
   const start = now.getTime() - 90 * DAY;
-  const deployments: Prisma.DeploymentCreateManyInput[] = [];
-  const changes: Prisma.ChangeCreateManyInput[] = [];
-  const incidents: Prisma.IncidentCreateManyInput[] = [];
+  const deployments: Insertable<DB["Deployment"]>[] = [];
+  const changes: Insertable<DB["Change"]>[] = [];
+  const incidents: Insertable<DB["Incident"]>[] = [];
   let seq = 0;
   const id = (p: string) => `seed-${p}-${(seq++).toString(36)}`;
 
@@ -89,35 +90,60 @@ export async function seedDora(db: Db, now = new Date()) {
   deployments.push({ id: id("d"), source: "seed", externalId: "shadow-it-prod-1", serviceName: "shadow-reporting", environmentName: "prod", environmentId: envId.prod, version: "0.1.0", status: "succeeded", deployedAt: new Date(now.getTime() - 3 * DAY) });
   incidents.push({ id: id("i"), source: "seed", externalId: "no-service-1", title: "Office VPN outage", severity: "low", detectedAt: new Date(now.getTime() - 5 * DAY), resolvedAt: new Date(now.getTime() - 5 * DAY + 2 * HOUR) });
 
-  await db.$transaction(
-    async (tx) => {
-      for (let i = 0; i < deployments.length; i += 2000) await tx.deployment.createMany({ data: deployments.slice(i, i + 2000) });
-      for (let i = 0; i < changes.length; i += 2000) await tx.change.createMany({ data: changes.slice(i, i + 2000) });
-      for (let i = 0; i < incidents.length; i += 2000) await tx.incident.createMany({ data: incidents.slice(i, i + 2000) });
-      // Same rule as server/dora/canonical.ts, in bulk: a change ships with the first successful deployment per
-      // environment after its merge (merged after the previous deployment there, at or before this one).
-      await tx.$executeRaw`
-        WITH d AS (
-          SELECT id, "serviceId", "serviceName", "environmentId", "environmentName", "deployedAt",
-                 lag("deployedAt") OVER (PARTITION BY "serviceName", "environmentName" ORDER BY "deployedAt") AS prev
-          FROM "Deployment" WHERE source = 'seed' AND status <> 'failed' AND NOT "isRollback"
-        )
-        INSERT INTO "DeploymentChange" ("deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds")
-        SELECT d.id, c.id, d."serviceId", d."environmentId", d."environmentName", d."deployedAt", GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))
-        FROM d JOIN "Change" c ON c."serviceName" = d."serviceName" AND c."mergedAt" <= d."deployedAt" AND (d.prev IS NULL OR c."mergedAt" > d.prev)
-        WHERE c.source = 'seed'
-        ON CONFLICT DO NOTHING`;
-      await tx.$executeRaw`
-        UPDATE "Change" c SET "deploymentId" = dc."deploymentId"
-        FROM "DeploymentChange" dc WHERE dc."changeId" = c.id AND dc."environmentName" = 'prod' AND c.source = 'seed'`;
-      await tx.rejectedEvent.createMany({
-        data: [
-          { source: "cdevents", reason: "invalid_cdevent: dev.cdevents.service.deployed.0.3.0: subject.content.environment is required", field: "subject.content.environment", receivedAt: new Date(now.getTime() - 2 * DAY), bodyExcerpt: '{"context":{"id":"jenkins-4411"' },
-          { source: "github", reason: "bad_signature: X-Hub-Signature-256 does not match the body", field: "X-Hub-Signature-256", receivedAt: new Date(now.getTime() - DAY) },
-        ],
-      });
-    },
-    { timeout: 120_000 },
-  );
+  await transaction(db, async (tx) => {
+    for (let i = 0; i < deployments.length; i += 2000) await tx.insertInto("Deployment").values(deployments.slice(i, i + 2000)).execute();
+    for (let i = 0; i < changes.length; i += 2000) await tx.insertInto("Change").values(changes.slice(i, i + 2000)).execute();
+    for (let i = 0; i < incidents.length; i += 2000) await tx.insertInto("Incident").values(incidents.slice(i, i + 2000)).execute();
+    // Same rule as server/dora/canonical.ts, in bulk: a change ships with the first successful deployment per
+    // environment after its merge (merged after the previous deployment there, at or before this one).
+    await tx
+      .with("d", (qc) =>
+        qc
+          .selectFrom("Deployment")
+          .select((eb) => [
+            "id",
+            "serviceId",
+            "serviceName",
+            "environmentId",
+            "environmentName",
+            "deployedAt",
+            eb.fn.agg<Date | null>("lag", ["deployedAt"]).over((ob) => ob.partitionBy(["serviceName", "environmentName"]).orderBy("deployedAt")).as("prev"),
+          ])
+          .where("source", "=", "seed")
+          .where("status", "<>", "failed")
+          .where((eb) => eb.not(eb.ref("isRollback"))),
+      )
+      .insertInto("DeploymentChange")
+      .columns(["deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds"])
+      .expression((eb) =>
+        eb
+          .selectFrom("d")
+          .innerJoin("Change as c", (join) =>
+            join
+              .onRef("c.serviceName", "=", "d.serviceName")
+              .onRef("c.mergedAt", "<=", "d.deployedAt")
+              .on((eb) => eb.or([eb("d.prev", "is", null), eb("c.mergedAt", ">", eb.ref("d.prev"))])),
+          )
+          .select(["d.id", "c.id as changeId", "d.serviceId", "d.environmentId", "d.environmentName", "d.deployedAt", sql<number>`GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))`.as("leadTimeSeconds")])
+          .where("c.source", "=", "seed"),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await tx
+      .updateTable("Change as c")
+      .from("DeploymentChange as dc")
+      .set((eb) => ({ deploymentId: eb.ref("dc.deploymentId") }))
+      .whereRef("dc.changeId", "=", "c.id")
+      .where("dc.environmentName", "=", "prod")
+      .where("c.source", "=", "seed")
+      .execute();
+    await tx
+      .insertInto("RejectedEvent")
+      .values([
+        { id: newId(), source: "cdevents", reason: "invalid_cdevent: dev.cdevents.service.deployed.0.3.0: subject.content.environment is required", field: "subject.content.environment", receivedAt: new Date(now.getTime() - 2 * DAY), bodyExcerpt: '{"context":{"id":"jenkins-4411"' },
+        { id: newId(), source: "github", reason: "bad_signature: X-Hub-Signature-256 does not match the body", field: "X-Hub-Signature-256", receivedAt: new Date(now.getTime() - DAY) },
+      ])
+      .execute();
+  });
   return { deployments: deployments.length, changes: changes.length, incidents: incidents.length };
 }
