@@ -7,7 +7,7 @@
 import path from "node:path";
 import { Client } from "pg";
 import { TRPCError } from "@trpc/server";
-import { createDb } from "../server/db";
+import { closeDb, createDb } from "../server/db";
 import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/deployments/approval-policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
@@ -136,7 +136,7 @@ async function main() {
     if (errors > 0) process.exitCode = 1;
   } finally {
     await c.end();
-    await db.$disconnect();
+    await closeDb(db);
     const admin = new URL(scratchUrl);
     admin.pathname = "/postgres";
     const a = new Client({ connectionString: admin.toString() });

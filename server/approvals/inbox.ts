@@ -10,6 +10,7 @@
 // request (the live version in that environment, the service's recent failures, names) are reloaded when a
 // cached row is older than about DETAIL_TTL_MS.
 import { jsonBuildObject } from "kysely/helpers/postgres";
+import type { DeploymentStatus } from "@/generated/prisma/enums";
 import { parseUtcTimestamp, sql, type Db } from "../db";
 import type { SessionUser } from "../identity/roles";
 import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
@@ -122,7 +123,7 @@ function pendingRequests(db: Db, knownRevisions: string, since: Date) {
                     .selectFrom("DeploymentRequest as x")
                     .select((eb) => eb.fn.countAll<number>().as("n"))
                     .whereRef("x.serviceId", "=", "r.serviceId")
-                    .where("x.status", "in", ["failed", "rolled_back"])
+                    .where("x.status", "in", [sql.lit<DeploymentStatus>("failed"), sql.lit<DeploymentStatus>("rolled_back")])
                     .where("x.finishedAt", ">=", since)
                     .$asScalar(),
                   // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
@@ -137,7 +138,8 @@ function pendingRequests(db: Db, knownRevisions: string, since: Date) {
           .end()
           .as("details"),
       ])
-      .where("p.status", "=", "pending_approval")
+      // Constants as literals, as the planner sees them in every plan of this prepared statement.
+      .where("p.status", "=", sql.lit<DeploymentStatus>("pending_approval"))
       .orderBy("p.createdAt")
       .orderBy("p.id")
       .limit(INBOX_PENDING_CAP)

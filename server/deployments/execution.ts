@@ -11,7 +11,7 @@ import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./exe
 import { appendLog, writeLog } from "./deployment-log";
 import { recordRunReport, TRANSITIONED } from "./request-store";
 import { createRollbackRequest } from "./rollback";
-import { lockRequest, transition } from "./state-machine";
+import { FINISHED_RUN_STATUSES, isFinishedRun, lockRequest, transition } from "./state-machine";
 import { claimTarget, isTargetSlotTaken, lockTarget, makeNextDue, type TargetBlocker } from "./target-queue";
 
 const workerActor = systemActor("deployment-worker");
@@ -53,8 +53,8 @@ export async function finishRunInTx(
     );
     if (r.rollbackOfId) {
       const original = await lockRequest(tx, r.rollbackOfId);
-      if (original.status === "succeeded" || original.status === "failed") {
-        await transition(tx, r.rollbackOfId, ["succeeded", "failed"], "rolled_back", {
+      if (isFinishedRun(original.status)) {
+        await transition(tx, r.rollbackOfId, FINISHED_RUN_STATUSES, "rolled_back", {
           actor,
           data: { finishedAt: now },
           eventData: { rollbackRequestId: r.id, restoredVersion: r.version },

@@ -7,7 +7,7 @@ import { canAdminister, canCancelRequest, canManageService, canRollback } from "
 import type { SessionUser } from "../identity/roles";
 import { approverEligibility, describeApprovers, type PolicySnapshot } from "./approval-policy";
 import type { RiskReason } from "./risk-score";
-import { CANCELLABLE_STATUSES, FINISHED_RUN_STATUSES } from "./state-machine";
+import { isCancellable, isFinishedRun } from "./state-machine";
 import { findBlocker } from "./target-queue";
 
 export type HistoryFilter = {
@@ -85,7 +85,6 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
   const policy = r.policySnapshot as unknown as PolicySnapshot;
   const eligibility = approverEligibility(user, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId });
   const decided = r.approvals.some((a) => a.approverId === user.id);
-  const has = <S extends string>(list: readonly S[], status: string) => (list as readonly string[]).includes(status);
   return {
     ...r,
     policy,
@@ -97,8 +96,8 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
     can: {
       decide: r.status === "pending_approval" && eligibility.ok && !decided,
       decideReason: eligibility.ok ? (decided ? "You already decided" : null) : eligibility.reason,
-      cancel: has(CANCELLABLE_STATUSES, r.status) && canCancelRequest(user, { requesterId: r.requesterId, owningTeamId: r.service.teamId }),
-      rollback: has(FINISHED_RUN_STATUSES, r.status) && !!r.previousVersion && canRollback(user, r.service.teamId),
+      cancel: isCancellable(r.status) && canCancelRequest(user, { requesterId: r.requesterId, owningTeamId: r.service.teamId }),
+      rollback: isFinishedRun(r.status) && !!r.previousVersion && canRollback(user, r.service.teamId),
       review: r.breakGlass && !r.reviewedAfterAt && canAdminister(user),
     },
   };

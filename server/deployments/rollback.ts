@@ -7,13 +7,13 @@ import { actorOf, canRollback } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { insertRequest } from "./request-store";
 import { markApproved } from "./scheduling";
-import { ACTIVE_STATUSES } from "./state-machine";
+import { ACTIVE_STATUSES, isFinishedRun } from "./state-machine";
 
 export async function createRollbackRequest(tx: Tx, originalId: string, actor: Actor, reason: string) {
   const o = await tx.selectFrom("DeploymentRequest").selectAll().where("id", "=", originalId).executeTakeFirst();
   if (!o) throw notFound("Deployment request");
   if (!o.previousVersion) throw badRequest("There is no previous version to roll back to");
-  if (o.status !== "succeeded" && o.status !== "failed") throw conflict(`Only finished deployments can be rolled back (this one is ${o.status})`);
+  if (!isFinishedRun(o.status)) throw conflict(`Only finished deployments can be rolled back (this one is ${o.status})`);
   const running = await tx
     .selectFrom("DeploymentRequest")
     .select("id")

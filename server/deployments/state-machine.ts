@@ -59,6 +59,10 @@ export const CANCELLABLE_STATUSES = ["draft", "pending_approval", "approved", "q
 /** Runs that ended (and may be rolled back). */
 export const FINISHED_RUN_STATUSES = ["succeeded", "failed"] as const satisfies readonly DeploymentStatus[];
 
+const isIn = (list: readonly DeploymentStatus[]) => (status: DeploymentStatus) => list.includes(status);
+export const isCancellable = isIn(CANCELLABLE_STATUSES);
+export const isFinishedRun = isIn(FINISHED_RUN_STATUSES);
+
 export const isLegalTransition = (from: DeploymentStatus, to: DeploymentStatus) => TRANSITIONS[from].includes(to);
 
 /** Columns a transition may change besides status and revision. */
