@@ -1,7 +1,7 @@
 // Export to Backstage catalog-info.yaml: one service, or the whole catalog with the Groups that own it, so the
 // file imports into Backstage (or back into Pier) on its own. Every entity is checked against Backstage's schema.
 import YAML from "yaml";
-import type { Db, Tx } from "../db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
 import { entityProblems, isSupportedKind } from "./backstage-schema";
 import { ANNOTATION, type BackstageEntity } from "./backstage-mapping";
@@ -28,7 +28,7 @@ const exportSelect = {
 
 type ExportRow = Awaited<ReturnType<typeof loadRows>>[number];
 
-function loadRows(db: Db | Tx, slug?: string) {
+function loadRows(db: Db, slug?: string) {
   return db.service.findMany({ where: slug ? { slug } : undefined, orderBy: [{ kind: "asc" }, { slug: "asc" }], select: exportSelect });
 }
 
@@ -90,14 +90,14 @@ function toYaml(entities: BackstageEntity[]) {
 }
 
 /** catalog-info.yaml for one service. */
-export async function exportServiceYaml(db: Db | Tx, slug: string) {
+export async function exportServiceYaml(db: Db, slug: string) {
   const rows = await loadRows(db, slug);
   if (!rows.length) throw notFound(`Service "${slug}"`);
   return toYaml(rows.map(serviceToEntity));
 }
 
 /** The whole catalog: the owning teams as Groups, then every service. */
-export async function exportCatalogYaml(db: Db | Tx) {
+export async function exportCatalogYaml(db: Db) {
   const [teams, rows] = await Promise.all([
     db.team.findMany({
       where: { services: { some: {} } },

@@ -2,11 +2,11 @@
 // and services, and applied in ONE transaction. If any entity has an error, nothing is applied and the report
 // says which entity and why; otherwise each entity is reported created, updated or skipped (with the reason).
 import YAML from "yaml";
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+import { anyOf, newId, transaction, type Db, type Tx } from "../db";
 import { canonicalJson, recordAudit } from "../audit/audit-log";
 import { badRequest } from "../errors";
-import { hasRole, type SessionUser } from "../identity/roles";
+import { actorOf, canAdminister, canManageService } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
 import { entityProblems, envelopeProblems, isSupportedKind, type SupportedKind } from "./backstage-schema";
 import {
   ANNOTATION,
@@ -16,9 +16,9 @@ import {
   slugFromName,
   type BackstageEntity,
 } from "./backstage-mapping";
-import { canEditTeamServices, recordServiceChange } from "./service-editing";
+import { recordServiceChange } from "./service-editing";
 import { LIFECYCLES, SLUG_RE, tagSchema } from "./service-input";
-import { serviceSummarySelect } from "./service-summary";
+import { selectServiceSummaries } from "./service-summary";
 
 export type ImportStatus = "created" | "updated" | "skipped" | "error";
 export type ImportEntityResult = {
@@ -95,29 +95,26 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
 
   let applied = false;
   try {
-    await db.$transaction(
-      async (tx) => {
-        for (const p of prepared.filter((p) => p.kind === "Group")) setResult(p.index, await applyGroup(tx, user, p));
-        const services = prepared.filter((p) => p.kind !== "Group");
-        const ids = new Map<string, string>();
-        for (const p of services) {
-          const r = await applyService(tx, user, p);
-          setResult(p.index, r.result);
-          if (r.id) ids.set(p.slug, r.id);
-        }
-        // Dependencies last, so entities later in the file can be depended on by earlier ones.
-        for (const p of services) {
-          const id = ids.get(p.slug);
-          if (!id) continue;
-          const { warnings, changed } = await syncDependencies(tx, user, id, p);
-          const r = results.find((x) => x.index === p.index)!;
-          if (warnings.length) r.warnings = [...(r.warnings ?? []), ...warnings];
-          if (changed && r.status === "skipped") Object.assign(r, { status: "updated", reason: "dependencies changed" });
-        }
-        if (results.some((r) => r.status === "error") || opts.dryRun) throw new Rollback();
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
+    await transaction(db, async (tx) => {
+      for (const p of prepared.filter((p) => p.kind === "Group")) setResult(p.index, await applyGroup(tx, user, p));
+      const services = prepared.filter((p) => p.kind !== "Group");
+      const ids = new Map<string, string>();
+      for (const p of services) {
+        const r = await applyService(tx, user, p);
+        setResult(p.index, r.result);
+        if (r.id) ids.set(p.slug, r.id);
+      }
+      // Dependencies last, so entities later in the file can be depended on by earlier ones.
+      for (const p of services) {
+        const id = ids.get(p.slug);
+        if (!id) continue;
+        const { warnings, changed } = await syncDependencies(tx, user, id, p);
+        const r = results.find((x) => x.index === p.index)!;
+        if (warnings.length) r.warnings = [...(r.warnings ?? []), ...warnings];
+        if (changed && r.status === "skipped") Object.assign(r, { status: "updated", reason: "dependencies changed" });
+      }
+      if (results.some((r) => r.status === "error") || opts.dryRun) throw new Rollback();
+    });
     applied = true;
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
@@ -138,20 +135,23 @@ async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Appli
     onCallName: metadata.annotations?.[ANNOTATION.onCallName] ?? null,
     onCallUrl: metadata.annotations?.[ANNOTATION.onCallUrl] ?? null,
   };
-  const teamSelect = { id: true, slug: true, name: true, description: true, onCallName: true, onCallUrl: true } as const;
-  const before = await tx.team.findUnique({ where: { slug: p.slug }, select: teamSelect });
+  const before = await tx.selectFrom("Team").select(TEAM_COLUMNS).where("slug", "=", p.slug).executeTakeFirst();
   if (before) {
     // Keep on-call contacts set in Pier when the file says nothing about them.
     if (!metadata.annotations?.[ANNOTATION.onCallName]) data.onCallName = before.onCallName;
     if (!metadata.annotations?.[ANNOTATION.onCallUrl]) data.onCallUrl = before.onCallUrl;
     if (sameFields(before, data)) return { status: "skipped", reason: "no changes" };
   }
-  if (!hasRole(user, "admin")) return { status: "error", reason: "Only admins may create or change teams" };
+  if (!canAdminister(user)) return { status: "error", reason: "Only admins may create or change teams" };
   const after = before
-    ? await tx.team.update({ where: { id: before.id }, data, select: teamSelect })
-    : await tx.team.create({ data: { ...data, slug: p.slug }, select: teamSelect });
-  await recordAudit(tx, {
-    actor: { id: user.id, label: user.name },
+    ? await tx.updateTable("Team").set({ ...data, updatedAt: new Date() }).where("id", "=", before.id).returning(TEAM_COLUMNS).executeTakeFirstOrThrow()
+    : await tx
+        .insertInto("Team")
+        .values({ ...data, id: newId(), slug: p.slug, updatedAt: new Date() })
+        .returning(TEAM_COLUMNS)
+        .executeTakeFirstOrThrow();
+  recordAudit(tx, {
+    actor: actorOf(user),
     action: before ? "team.updated" : "team.created",
     subjectType: "team",
     subjectId: after.id,
@@ -160,6 +160,8 @@ async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Appli
   });
   return { status: before ? "updated" : "created", reason: before ? "team details changed" : "new team" };
 }
+
+const TEAM_COLUMNS = ["id", "slug", "name", "description", "onCallName", "onCallUrl"] as const;
 
 const sameFields = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   // canonicalJson: jsonb hands keys back in its own order, which is not a change.
@@ -171,7 +173,7 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
   if (ownerRef.kind && ownerRef.kind !== "group") {
     return { result: { status: "error", reason: `spec.owner "${spec.owner}": Pier services are owned by teams (groups), not ${ownerRef.kind}s` } };
   }
-  const team = await tx.team.findUnique({ where: { slug: slugFromName(ownerRef.name) }, select: { id: true, slug: true, name: true } });
+  const team = await tx.selectFrom("Team").select(["id", "slug", "name"]).where("slug", "=", slugFromName(ownerRef.name)).executeTakeFirst();
   if (!team) return { result: { status: "error", reason: `Unknown owner "${spec.owner}": no team with that name (import its Group too)` } };
 
   const lifecycle = spec.lifecycle === undefined ? undefined : String(spec.lifecycle);
@@ -197,12 +199,12 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
   const backstageSpec = Object.fromEntries(Object.entries(spec).filter(([k]) => !(MAPPED_SPEC_KEYS as readonly string[]).includes(k)));
   const defaultType = { Component: "service", API: "api", Resource: "resource", System: "system", Group: "team" }[p.kind];
 
-  const existing = await tx.service.findUnique({ where: { slug: p.slug }, select: { ...serviceSummarySelect, ...importedSelect } });
+  const existing = await selectImported(tx).where("s.slug", "=", p.slug).executeTakeFirst();
   if (existing && existing.kind !== p.kind) {
     return { result: { status: "error", reason: `A ${existing.kind} named "${p.slug}" already exists; names are unique across kinds in Pier` } };
   }
-  if (!canEditTeamServices(user, team.id) || (existing && !canEditTeamServices(user, existing.teamId))) {
-    return { result: { status: "error", reason: `Only admins and members of ${existing && !canEditTeamServices(user, existing.teamId) ? existing.team.name : team.name} may change this entity` } };
+  if (!canManageService(user, team.id) || (existing && !canManageService(user, existing.teamId))) {
+    return { result: { status: "error", reason: `Only admins and members of ${existing && !canManageService(user, existing.teamId) ? existing.team.name : team.name} may change this entity` } };
   }
   const data = {
     name: metadata.title ?? metadata.name,
@@ -217,32 +219,35 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
     repositoryUrl: repositoryUrl ?? (existing ? existing.repositoryUrl : null),
     runbookUrl,
     tags,
-    links: links as Prisma.InputJsonValue,
-    annotations: annotations as Prisma.InputJsonValue,
-    backstageSpec: backstageSpec as Prisma.InputJsonValue,
+    links,
+    annotations,
+    backstageSpec,
     teamId: team.id,
   };
   if (existing) {
     const { id: _id, slug: _slug, team: _team, ...comparable } = existing;
     if (sameFields(comparable as Record<string, unknown>, data)) return { result: { status: "skipped", reason: "no changes" }, id: existing.id };
   }
-  const after = existing
-    ? await tx.service.update({ where: { id: existing.id }, data, select: { ...serviceSummarySelect, ...importedSelect } })
-    : await tx.service.create({ data: { ...data, slug: p.slug }, select: { ...serviceSummarySelect, ...importedSelect } });
-  await recordServiceChange(tx, user, after, existing ? "imported" : "created", existing ?? null, after, { source: "backstage" });
+  const row = { ...data, links: JSON.stringify(links), annotations: JSON.stringify(annotations), backstageSpec: JSON.stringify(backstageSpec), updatedAt: new Date() };
+  const written = existing
+    ? await tx.updateTable("Service").set(row).where("id", "=", existing.id).returning(IMPORTED_SERVICE_COLUMNS).executeTakeFirstOrThrow()
+    : await tx
+        .insertInto("Service")
+        .values({ ...row, id: newId(), slug: p.slug })
+        .returning(IMPORTED_SERVICE_COLUMNS)
+        .executeTakeFirstOrThrow();
+  const after = { ...written, team };
+  recordServiceChange(tx, user, after, existing ? "imported" : "created", existing ?? null, after, { source: "backstage" });
   return { result: { status: existing ? "updated" : "created", reason: existing ? "fields changed" : `new ${p.kind}` }, id: after.id };
 }
 
-const importedSelect = {
-  language: true,
-  repositoryUrl: true,
-  runbookUrl: true,
-  links: true,
-  tags: true,
-  system: true,
-  annotations: true,
-  backstageSpec: true,
-} satisfies Prisma.ServiceSelect;
+/** What an import may change besides the summary: the record the audit's before/after holds. */
+const IMPORTED_COLUMNS = ["language", "repositoryUrl", "runbookUrl", "links", "tags", "system", "annotations", "backstageSpec"] as const;
+const IMPORTED_SERVICE_COLUMNS = ["id", "slug", "name", "description", "tier", "lifecycle", "type", "kind", "teamId", ...IMPORTED_COLUMNS] as const;
+
+function selectImported(tx: Tx) {
+  return selectServiceSummaries(tx).select(IMPORTED_COLUMNS.map((c) => `s.${c}` as const));
+}
 
 /** Makes the service's dependencies exactly what the entity declares (the file is the source of truth). */
 async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p: Prepared) {
@@ -252,7 +257,7 @@ async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p:
   const wanted = new Map<string, "runtime" | "data">();
   for (const raw of refs) {
     const ref = parseEntityRef(raw);
-    const target = await tx.service.findUnique({ where: { slug: slugFromName(ref.name) }, select: { id: true, kind: true } });
+    const target = await tx.selectFrom("Service").select(["id", "kind"]).where("slug", "=", slugFromName(ref.name)).executeTakeFirst();
     if (!target || (ref.kind && target.kind.toLowerCase() !== ref.kind)) {
       warnings.push(`Dependency "${raw}" is not in the catalog; ignored`);
       continue;
@@ -260,14 +265,25 @@ async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p:
     if (target.id === serviceId) continue;
     wanted.set(target.id, target.kind === "Resource" ? "data" : "runtime");
   }
-  const current = await tx.serviceDependency.findMany({ where: { fromServiceId: serviceId }, select: { toServiceId: true, kind: true } });
+  const current = await tx.selectFrom("ServiceDependency").select(["toServiceId", "kind"]).where("fromServiceId", "=", serviceId).execute();
   const toRemove = current.filter((c) => !wanted.has(c.toServiceId));
   const toAdd = [...wanted].filter(([id]) => !current.some((c) => c.toServiceId === id));
   if (!toRemove.length && !toAdd.length) return { warnings, changed: false };
-  await tx.serviceDependency.deleteMany({ where: { fromServiceId: serviceId, toServiceId: { in: toRemove.map((r) => r.toServiceId) } } });
-  await tx.serviceDependency.createMany({ data: toAdd.map(([toServiceId, kind]) => ({ fromServiceId: serviceId, toServiceId, kind })) });
-  const service = await tx.service.findUniqueOrThrow({ where: { id: serviceId }, select: serviceSummarySelect });
-  await recordServiceChange(
+  if (toRemove.length) {
+    await tx
+      .deleteFrom("ServiceDependency")
+      .where("fromServiceId", "=", serviceId)
+      .where("toServiceId", "=", anyOf(toRemove.map((r) => r.toServiceId)))
+      .execute();
+  }
+  if (toAdd.length) {
+    await tx
+      .insertInto("ServiceDependency")
+      .values(toAdd.map(([toServiceId, kind]) => ({ fromServiceId: serviceId, toServiceId, kind })))
+      .execute();
+  }
+  const service = await selectServiceSummaries(tx).where("s.id", "=", serviceId).executeTakeFirstOrThrow();
+  recordServiceChange(
     tx,
     user,
     service,

@@ -3,8 +3,8 @@
 // and paged in Postgres. ILIKE over a few thousand rows stays in single-digit milliseconds (see
 // scripts/bench-catalog.ts), so it needs no index Prisma's schema cannot express; the tag filter uses the GIN index.
 import { z } from "zod";
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+import type { Expression, SqlBool } from "kysely";
+import { sql, type DB, type Db, type Kysely } from "../db";
 import { LIFECYCLES } from "./service-input";
 
 export const SEARCH_SORTS = ["relevance", "name", "updated", "tier"] as const;
@@ -23,77 +23,86 @@ export const catalogSearchInput = z.object({
 });
 export type CatalogSearchInput = z.input<typeof catalogSearchInput>;
 
-export type CatalogSearchRow = {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  tier: number;
-  lifecycle: (typeof LIFECYCLES)[number];
-  type: string;
-  kind: string;
-  tags: string[];
-  updatedAt: Date;
-  teamSlug: string;
-  teamName: string;
-};
-
-export type CatalogSearchResult = {
-  items: CatalogSearchRow[];
-  total: number;
-  page: number;
-  pageSize: number;
-  pageCount: number;
-};
-
 /** `%`, `_` and `\` are wildcards in LIKE: a search for "50%" means the characters. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function searchCatalog(db: Db | Tx, raw: CatalogSearchInput): Promise<CatalogSearchResult> {
+/** Services joined with their teams, narrowed by every word of the query and the filters. */
+function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, words: string[]) {
+  return db
+    .selectFrom("Service as s")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .where((eb) => {
+      const where: Expression<SqlBool>[] = words.map((w) => {
+        const pattern = `%${escapeLike(w)}%`;
+        return eb.or([
+          eb("s.name", "ilike", pattern),
+          eb("s.slug", "ilike", pattern),
+          eb("s.description", "ilike", pattern),
+          eb(eb.fn<string>("array_to_string", ["s.tags", sql.lit(" ")]), "ilike", pattern),
+        ]);
+      });
+      if (input.team) where.push(eb("t.slug", "=", input.team));
+      if (input.tier) where.push(eb("s.tier", "=", input.tier));
+      if (input.lifecycle) where.push(eb("s.lifecycle", "=", input.lifecycle));
+      if (input.type) where.push(eb("s.type", "=", input.type));
+      if (input.kind) where.push(eb("s.kind", "=", input.kind));
+      // Containment, so the GIN index on tags serves it.
+      if (input.tag) where.push(eb("s.tags", "@>", sql<string[]>`ARRAY[${input.tag}]::text[]`));
+      return eb.and(where);
+    });
+}
+
+export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   const input = catalogSearchInput.parse(raw);
   const words = input.q.split(/\s+/).filter(Boolean).slice(0, 8);
-  const where: Prisma.Sql[] = [];
-  for (const w of words) {
-    const pattern = `%${escapeLike(w)}%`;
-    where.push(Prisma.sql`(s.name ILIKE ${pattern} OR s.slug ILIKE ${pattern} OR s.description ILIKE ${pattern}
-      OR array_to_string(s.tags, ' ') ILIKE ${pattern})`);
-  }
-  if (input.team) where.push(Prisma.sql`t.slug = ${input.team}`);
-  if (input.tier) where.push(Prisma.sql`s.tier = ${input.tier}`);
-  if (input.lifecycle) where.push(Prisma.sql`s.lifecycle = ${input.lifecycle}::"Lifecycle"`);
-  if (input.type) where.push(Prisma.sql`s.type = ${input.type}`);
-  if (input.kind) where.push(Prisma.sql`s.kind = ${input.kind}`);
-  if (input.tag) where.push(Prisma.sql`s.tags @> ARRAY[${input.tag}]::text[]`);
-  const whereSql = where.length ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty;
-
-  // Relevance: an exact slug/name hit first, then prefix hits, then name hits, then anything else.
-  const first = words[0] ?? "";
-  const relevance = words.length
-    ? Prisma.sql`CASE WHEN lower(s.slug) = lower(${first}) OR lower(s.name) = lower(${first}) THEN 0
-        WHEN s.slug ILIKE ${escapeLike(first) + "%"} OR s.name ILIKE ${escapeLike(first) + "%"} THEN 1
-        WHEN s.name ILIKE ${"%" + escapeLike(first) + "%"} THEN 2 ELSE 3 END, s.name`
-    : Prisma.sql`s.name`;
-  const orderBy = {
-    relevance,
-    name: Prisma.sql`s.name`,
-    updated: Prisma.sql`s."updatedAt" DESC`,
-    tier: Prisma.sql`s.tier, s.name`,
-  }[input.sort];
-
   const offset = (input.page - 1) * input.pageSize;
-  const rows = await db.$queryRaw<(CatalogSearchRow & { total: bigint })[]>`
-    SELECT s.id, s.slug, s.name, s.description, s.tier, s.lifecycle::text AS lifecycle, s.type, s.kind, s.tags,
-           s."updatedAt", t.slug AS "teamSlug", t.name AS "teamName", count(*) OVER () AS total
-    FROM "Service" s JOIN "Team" t ON t.id = s."teamId"
-    ${whereSql}
-    ORDER BY ${orderBy}, s.id
-    LIMIT ${input.pageSize} OFFSET ${offset}`;
+
+  let query = matching(db.kysely, input, words)
+    .select((eb) => [
+      "s.id",
+      "s.slug",
+      "s.name",
+      "s.description",
+      "s.tier",
+      "s.lifecycle",
+      "s.type",
+      "s.kind",
+      "s.tags",
+      "s.updatedAt",
+      "t.slug as teamSlug",
+      "t.name as teamName",
+      eb.fn.countAll<string>().over().as("total"),
+    ])
+    .limit(input.pageSize)
+    .offset(offset);
+  if (input.sort === "relevance" && words.length) {
+    // Relevance: an exact slug/name hit first, then prefix hits, then name hits, then anything else.
+    const first = words[0];
+    query = query
+      .orderBy((eb) =>
+        eb
+          .case()
+          .when(eb.or([eb(eb.fn("lower", ["s.slug"]), "=", eb.fn("lower", [eb.val(first)])), eb(eb.fn("lower", ["s.name"]), "=", eb.fn("lower", [eb.val(first)]))]))
+          .then(0)
+          .when(eb.or([eb("s.slug", "ilike", `${escapeLike(first)}%`), eb("s.name", "ilike", `${escapeLike(first)}%`)]))
+          .then(1)
+          .when(eb("s.name", "ilike", `%${escapeLike(first)}%`))
+          .then(2)
+          .else(3)
+          .end(),
+      )
+      .orderBy("s.name");
+  } else if (input.sort === "updated") query = query.orderBy("s.updatedAt", "desc");
+  else if (input.sort === "tier") query = query.orderBy("s.tier").orderBy("s.name");
+  else query = query.orderBy("s.name");
+  const rows = await query.orderBy("s.id").execute();
 
   let total = rows.length ? Number(rows[0].total) : 0;
   if (!rows.length && offset > 0) {
     // Past the last page: still report how many match so the pager can offer a way back.
-    const [c] = await db.$queryRaw<{ n: bigint }[]>`
-      SELECT count(*) AS n FROM "Service" s JOIN "Team" t ON t.id = s."teamId" ${whereSql}`;
+    const c = await matching(db.kysely, input, words)
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     total = Number(c.n);
   }
   return {
@@ -105,14 +114,23 @@ export async function searchCatalog(db: Db | Tx, raw: CatalogSearchInput): Promi
   };
 }
 
+export type CatalogSearchResult = Awaited<ReturnType<typeof searchCatalog>>;
+export type CatalogSearchRow = CatalogSearchResult["items"][number];
+
 /** The values the filter dropdowns offer. */
-export async function catalogFacets(db: Db | Tx) {
+export async function catalogFacets(db: Db) {
   const [teams, types, kinds, tags] = await Promise.all([
     db.team.findMany({ orderBy: { name: "asc" }, select: { slug: true, name: true } }),
-    db.$queryRaw<{ type: string }[]>`SELECT DISTINCT type FROM "Service" ORDER BY type`,
-    db.$queryRaw<{ kind: string }[]>`SELECT DISTINCT kind FROM "Service" ORDER BY kind`,
-    db.$queryRaw<{ tag: string; n: bigint }[]>`
-      SELECT tag, count(*) AS n FROM "Service", unnest(tags) AS tag GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 100`,
+    db.kysely.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
+    db.kysely.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
+    db.kysely
+      .selectFrom((eb) => eb.selectFrom("Service").select((eb) => eb.fn<string>("unnest", ["tags"]).as("tag")).as("u"))
+      .select((eb) => ["u.tag", eb.fn.countAll<string>().as("n")])
+      .groupBy("u.tag")
+      .orderBy((eb) => eb.fn.countAll(), "desc")
+      .orderBy("u.tag")
+      .limit(100)
+      .execute(),
   ]);
   return {
     teams,

@@ -1,9 +1,10 @@
 // Environments in promotion order. dev < staging < prod by default; admins add more (e.g. "qa" at rank 15).
 import { z } from "zod";
-import type { Db, Tx } from "../db";
+import { newId, transaction, type Db } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import { DomainError, forbidden } from "../errors";
-import { hasRole, type SessionUser } from "../identity/roles";
+import { actorOf, canAdminister } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
 
 export const DEFAULT_ENVIRONMENTS = [
   { name: "dev", rank: 10, isProduction: false },
@@ -24,12 +25,12 @@ export const createEnvironmentInput = z.object({
 });
 export type CreateEnvironmentInput = z.input<typeof createEnvironmentInput>;
 
-export async function listEnvironments(db: Db | Tx) {
+export async function listEnvironments(db: Db) {
   return db.environment.findMany({ orderBy: { rank: "asc" }, select: { id: true, name: true, rank: true, isProduction: true } });
 }
 
 /** Seeds the three defaults when missing (idempotent). */
-export async function ensureDefaultEnvironments(db: Db | Tx) {
+export async function ensureDefaultEnvironments(db: Db) {
   for (const e of DEFAULT_ENVIRONMENTS) {
     await db.environment.upsert({ where: { name: e.name }, update: {}, create: { ...e } });
   }
@@ -37,22 +38,25 @@ export async function ensureDefaultEnvironments(db: Db | Tx) {
 }
 
 export async function createEnvironment(db: Db, user: SessionUser, raw: CreateEnvironmentInput) {
-  if (!hasRole(user, "admin")) throw forbidden("Only admins may add environments");
+  if (!canAdminister(user)) throw forbidden("Only admins may add environments");
   const input = createEnvironmentInput.parse(raw);
-  return db.$transaction(async (tx) => {
-    if (await tx.environment.findUnique({ where: { name: input.name } })) {
+  return transaction(db, async (tx) => {
+    const taken = await tx
+      .selectFrom("Environment")
+      .select(["name", "rank"])
+      .where((eb) => eb.or([eb("name", "=", input.name), eb("rank", "=", input.rank)]))
+      .execute();
+    if (taken.some((e) => e.name === input.name)) {
       throw new DomainError("CONFLICT", `There is already an environment called "${input.name}"`, "name");
     }
-    const clash = await tx.environment.findUnique({ where: { rank: input.rank }, select: { name: true } });
+    const clash = taken.find((e) => e.rank === input.rank);
     if (clash) throw new DomainError("CONFLICT", `Rank ${input.rank} is taken by "${clash.name}": ranks order promotion`, "rank");
-    const env = await tx.environment.create({ data: input, select: { id: true, name: true, rank: true, isProduction: true } });
-    await recordAudit(tx, {
-      actor: { id: user.id, label: user.name },
-      action: "catalog.environment_created",
-      subjectType: "environment",
-      subjectId: env.id,
-      after: env,
-    });
+    const env = await tx
+      .insertInto("Environment")
+      .values({ id: newId(), ...input })
+      .returning(["id", "name", "rank", "isProduction"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor: actorOf(user), action: "catalog.environment_created", subjectType: "environment", subjectId: env.id, after: env });
     return env;
   });
 }

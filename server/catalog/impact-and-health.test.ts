@@ -93,8 +93,8 @@ describe("service and team pages", () => {
     expect(teamView.members).toHaveLength(1);
     await expect((await callerFor(outsider.id)).catalog.team({ slug: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
 
-    expect(await getServiceBySlug(db, "pages-api")).toMatchObject({ slug: "pages-api", tier: 1, team: { slug: "pages-team" } });
-    expect(await getServiceBySlug(db, "nope")).toBeNull();
+    expect(await getServiceBySlug(db.kysely, "pages-api")).toMatchObject({ slug: "pages-api", tier: 1, team: { slug: "pages-team" } });
+    expect(await getServiceBySlug(db.kysely, "nope")).toBeNull();
   });
 });
 

@@ -2,41 +2,57 @@
 // The recursive CTE uses UNION (not UNION ALL) over the service id alone, so a service already reached is never
 // expanded again: cycles end, and each service is visited once however many paths lead to it (no path explosion
 // on dense graphs). Whether a dependent is direct is known from the edge itself.
-import type { Db, Tx } from "../db";
+import { sql, type DB, type Db, type Kysely } from "../db";
 import { notFound } from "../errors";
 
-export type ImpactedService = {
-  id: string;
-  slug: string;
-  name: string;
-  tier: number;
-  lifecycle: string;
-  teamSlug: string;
-  teamName: string;
-  direct: boolean;
-};
-
-export async function impactOf(db: Db | Tx, serviceId: string, limit = 1000): Promise<{ items: ImpactedService[]; total: number }> {
-  const rows = await db.$queryRaw<(ImpactedService & { total: bigint })[]>`
-    WITH RECURSIVE dependents(id) AS (
-      SELECT d."fromServiceId" FROM "ServiceDependency" d WHERE d."toServiceId" = ${serviceId}
-      UNION
-      SELECT d."fromServiceId" FROM "ServiceDependency" d JOIN dependents p ON d."toServiceId" = p.id
-    )
-    SELECT s.id, s.slug, s.name, s.tier, s.lifecycle::text AS lifecycle, t.slug AS "teamSlug", t.name AS "teamName",
-           EXISTS (SELECT 1 FROM "ServiceDependency" e WHERE e."fromServiceId" = s.id AND e."toServiceId" = ${serviceId}) AS direct,
-           count(*) OVER () AS total
-    FROM dependents x
-    JOIN "Service" s ON s.id = x.id
-    JOIN "Team" t ON t.id = s."teamId"
-    WHERE s.id <> ${serviceId}
-    ORDER BY direct DESC, s.tier, s.name
-    LIMIT ${limit}`;
+export async function impactOf(db: Db, serviceId: string, limit = 1000) {
+  const rows = await dependentsOf(db.kysely, serviceId, limit).execute();
   return { items: rows.map(({ total: _t, ...r }) => r), total: rows.length ? Number(rows[0].total) : 0 };
 }
 
-export async function impactOfSlug(db: Db | Tx, slug: string, limit?: number) {
-  const s = await db.service.findUnique({ where: { slug }, select: { id: true } });
+/** The statement: dependents, direct ones first, then by tier and name, with the count of all of them. */
+function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
+  return db
+    .withRecursive("dependents(id)", (qb) =>
+      qb
+        .selectFrom("ServiceDependency as d")
+        .select("d.fromServiceId as id")
+        .where("d.toServiceId", "=", serviceId)
+        .union((qb) => qb.selectFrom("ServiceDependency as d").innerJoin("dependents as p", "p.id", "d.toServiceId").select("d.fromServiceId as id")),
+    )
+    .selectFrom("dependents as x")
+    .innerJoin("Service as s", "s.id", "x.id")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .select((eb) => [
+      "s.id",
+      "s.slug",
+      "s.name",
+      "s.tier",
+      "s.lifecycle",
+      "t.slug as teamSlug",
+      "t.name as teamName",
+      eb
+        .exists(
+          eb
+            .selectFrom("ServiceDependency as e")
+            .select(sql.lit(1).as("one"))
+            .whereRef("e.fromServiceId", "=", "s.id")
+            .where("e.toServiceId", "=", serviceId),
+        )
+        .as("direct"),
+      eb.fn.countAll<string>().over().as("total"),
+    ])
+    .where("s.id", "<>", serviceId)
+    .orderBy("direct", "desc")
+    .orderBy("s.tier")
+    .orderBy("s.name")
+    .limit(limit);
+}
+
+export type ImpactedService = Awaited<ReturnType<typeof impactOf>>["items"][number];
+
+export async function impactOfSlug(db: Db, slug: string, limit?: number) {
+  const s = await db.kysely.selectFrom("Service").select("id").where("slug", "=", slug).executeTakeFirst();
   if (!s) throw notFound(`Service "${slug}"`);
   return impactOf(db, s.id, limit);
 }

@@ -1,37 +1,57 @@
 // Ownership health: services nobody can be reached for, and deprecated services production still leans on.
-import type { Db, Tx } from "../db";
+import { sql, type Db } from "../db";
 
 export type OwnershipProblem = "team_has_no_members" | "team_has_no_on_call" | "deprecated_but_used_in_production";
 
-export type OwnershipHealthRow = {
-  id: string;
-  slug: string;
-  name: string;
-  tier: number;
-  lifecycle: string;
-  teamSlug: string;
-  teamName: string;
-  problems: OwnershipProblem[];
-  /** For deprecated services: the production services still depending on them. */
-  productionDependents: string[];
-};
+const noText = sql.lit("");
+const noSlugs = sql<string[]>`ARRAY[]::text[]`;
 
-export async function ownershipHealth(db: Db | Tx): Promise<OwnershipHealthRow[]> {
-  // One pass in SQL: flags per service, only services with at least one flag come back.
-  const rows = await db.$queryRaw<
-    (Omit<OwnershipHealthRow, "problems"> & { noMembers: boolean; noOnCall: boolean; productionDependents: string[] })[]
-  >`
-    SELECT s.id, s.slug, s.name, s.tier, s.lifecycle::text AS lifecycle, t.slug AS "teamSlug", t.name AS "teamName",
-           NOT EXISTS (SELECT 1 FROM "TeamMember" m WHERE m."teamId" = t.id) AS "noMembers",
-           (coalesce(btrim(t."onCallName"), '') = '' AND coalesce(btrim(t."onCallUrl"), '') = '') AS "noOnCall",
-           CASE WHEN s.lifecycle = 'deprecated' THEN coalesce((
-             SELECT array_agg(f.slug ORDER BY f.slug) FROM "ServiceDependency" d
-             JOIN "Service" f ON f.id = d."fromServiceId"
-             WHERE d."toServiceId" = s.id AND f.lifecycle = 'production'), ARRAY[]::text[])
-           ELSE ARRAY[]::text[] END AS "productionDependents"
-    FROM "Service" s JOIN "Team" t ON t.id = s."teamId"
-    ORDER BY s.tier, s.name`;
-  const out: OwnershipHealthRow[] = [];
+/** One pass in SQL: per service, whether its team can be reached and who in production still depends on it. */
+function ownershipFlags(db: Db) {
+  return db.kysely
+    .selectFrom("Service as s")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .select((eb) => [
+      "s.id",
+      "s.slug",
+      "s.name",
+      "s.tier",
+      "s.lifecycle",
+      "t.slug as teamSlug",
+      "t.name as teamName",
+      eb.not(eb.exists(eb.selectFrom("TeamMember as m").select(sql.lit(1).as("one")).whereRef("m.teamId", "=", "t.id"))).as("noMembers"),
+      eb
+        .and([
+          eb(eb.fn.coalesce(eb.fn<string>("btrim", ["t.onCallName"]), noText), "=", noText),
+          eb(eb.fn.coalesce(eb.fn<string>("btrim", ["t.onCallUrl"]), noText), "=", noText),
+        ])
+        .as("noOnCall"),
+      // For deprecated services: the production services still depending on them.
+      eb
+        .case()
+        .when("s.lifecycle", "=", "deprecated")
+        .then(
+          eb.fn.coalesce(
+            eb
+              .selectFrom("ServiceDependency as d")
+              .innerJoin("Service as f", "f.id", "d.fromServiceId")
+              .select((eb) => eb.fn.agg<string[]>("array_agg", ["f.slug"]).orderBy("f.slug").as("slugs"))
+              .whereRef("d.toServiceId", "=", "s.id")
+              .where("f.lifecycle", "=", "production"),
+            noSlugs,
+          ),
+        )
+        .else(noSlugs)
+        .end()
+        .as("productionDependents"),
+    ])
+    .orderBy("s.tier")
+    .orderBy("s.name");
+}
+
+export async function ownershipHealth(db: Db) {
+  const rows = await ownershipFlags(db).execute();
+  const out = [];
   for (const { noMembers, noOnCall, ...r } of rows) {
     const problems: OwnershipProblem[] = [];
     if (noMembers) problems.push("team_has_no_members");
@@ -41,6 +61,8 @@ export async function ownershipHealth(db: Db | Tx): Promise<OwnershipHealthRow[]
   }
   return out;
 }
+
+export type OwnershipHealthRow = Awaited<ReturnType<typeof ownershipHealth>>[number];
 
 export const PROBLEM_LABELS: Record<OwnershipProblem, string> = {
   team_has_no_members: "Owning team has no members",

@@ -1,12 +1,12 @@
 // Creating, editing and deprecating services and their dependencies. Admins and members of the owning team may
-// do it; everyone else is refused. Every change: one transaction with the change, an audit record and a
-// catalog.service_changed event.
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+// do it (server/identity/access.ts); everyone else is refused. Every change: one transaction with the change, an
+// audit record and a catalog.service_changed event.
+import { newId, transaction, type DB, type Db, type Kysely, type Tx } from "../db";
 import { recordAudit } from "../audit/audit-log";
-import { emitPierEvent } from "../bus/events";
-import { badRequest, DomainError, forbidden, notFound } from "../errors";
-import { hasRole, isTeamMember, type SessionUser } from "../identity/roles";
+import { emitPierEvent, type ServiceChangedData } from "../bus/events";
+import { badRequest, DomainError, notFound } from "../errors";
+import { actorOf, assertCanManageService, canManageService } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
 import {
   createServiceInput,
   dependencyInput,
@@ -15,37 +15,25 @@ import {
   type DependencyInput,
   type UpdateServiceInput,
 } from "./service-input";
-import { eventSubjectOf, serviceSummarySelect, type ServiceSummary } from "./service-summary";
+import { eventSubjectOf, selectServiceSummaries, type ServiceSummary } from "./service-summary";
 
-export function canEditTeamServices(user: Pick<SessionUser, "role" | "teamIds">, teamId: string) {
-  return hasRole(user, "admin") || isTeamMember(user, teamId);
+/** The editable columns besides the summary's: with it, the full record audit before/after holds. */
+const EDITABLE_COLUMNS = ["language", "repositoryUrl", "runbookUrl", "links", "tags", "system"] as const;
+/** The Service columns of an editable record (the team comes from the join, or is already known after a write). */
+const EDITABLE_SERVICE_COLUMNS = ["id", "slug", "name", "description", "tier", "lifecycle", "type", "kind", "teamId", ...EDITABLE_COLUMNS] as const;
+
+function selectEditable(db: Kysely<DB>) {
+  return selectServiceSummaries(db).select(EDITABLE_COLUMNS.map((c) => `s.${c}` as const));
 }
 
-export function assertCanEdit(user: Pick<SessionUser, "role" | "teamIds">, teamId: string, teamName = "the owning team") {
-  if (!canEditTeamServices(user, teamId)) throw forbidden(`Only admins and members of ${teamName} may change this service`);
-}
+export type EditableService = Awaited<ReturnType<ReturnType<typeof selectEditable>["executeTakeFirstOrThrow"]>>;
 
-/** The full editable record: what audit before/after holds. */
-const editableSelect = {
-  ...serviceSummarySelect,
-  language: true,
-  repositoryUrl: true,
-  runbookUrl: true,
-  links: true,
-  tags: true,
-  system: true,
-} satisfies Prisma.ServiceSelect;
+export type ServiceChange = ServiceChangedData["change"];
 
-export type ServiceChange =
-  | "created"
-  | "updated"
-  | "deprecated"
-  | "dependency_added"
-  | "dependency_removed"
-  | "imported";
+const mayChange = (teamName: string) => `Only admins and members of ${teamName} may change this service`;
 
-/** Audit + event for one service change, inside the caller's transaction. */
-export async function recordServiceChange(
+/** Audit + event for one service change, with the caller's transaction. */
+export function recordServiceChange(
   tx: Tx,
   user: Pick<SessionUser, "id" | "name">,
   service: ServiceSummary,
@@ -54,9 +42,9 @@ export async function recordServiceChange(
   after: unknown,
   data: Record<string, unknown> = {},
 ) {
-  const actor = { id: user.id, label: user.name };
-  await recordAudit(tx, { actor, action: `catalog.service_${change}`, subjectType: "service", subjectId: service.id, before, after });
-  await emitPierEvent(tx, {
+  const actor = actorOf(user);
+  recordAudit(tx, { actor, action: `catalog.service_${change}`, subjectType: "service", subjectId: service.id, before, after });
+  emitPierEvent(tx, {
     type: "catalog.service_changed",
     severity: "info",
     subject: { service: eventSubjectOf(service) },
@@ -67,64 +55,65 @@ export async function recordServiceChange(
 }
 
 async function teamBySlug(tx: Tx, slug: string) {
-  const team = await tx.team.findUnique({ where: { slug }, select: { id: true, slug: true, name: true } });
+  const team = await tx.selectFrom("Team").select(["id", "slug", "name"]).where("slug", "=", slug).executeTakeFirst();
   if (!team) throw badRequest(`There is no team "${slug}"`, "teamSlug");
   return team;
 }
 
 async function loadForEdit(tx: Tx, slug: string) {
-  // Row lock: two editors of the same service are serialised, so before/after in the audit are exact.
-  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Service" WHERE slug = ${slug} FOR UPDATE`;
-  if (!locked.length) throw notFound(`Service "${slug}"`);
-  return tx.service.findUniqueOrThrow({ where: { id: locked[0].id }, select: editableSelect });
+  // Row lock on the service: two editors of the same service are serialised, so before/after in the audit are exact.
+  const service = await selectEditable(tx).where("s.slug", "=", slug).forUpdate("s").executeTakeFirst();
+  if (!service) throw notFound(`Service "${slug}"`);
+  return service;
 }
-
-const jsonOrUndefined = (v: unknown) => (v === undefined ? undefined : (v as Prisma.InputJsonValue));
 
 export async function createService(db: Db, user: SessionUser, raw: CreateServiceInput) {
   const input = createServiceInput.parse(raw);
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const team = await teamBySlug(tx, input.teamSlug);
-    assertCanEdit(user, team.id, team.name);
-    if (await tx.service.findUnique({ where: { slug: input.slug }, select: { id: true } })) {
+    assertCanManageService(user, team.id, mayChange(team.name));
+    if (await tx.selectFrom("Service").select("id").where("slug", "=", input.slug).executeTakeFirst()) {
       throw new DomainError("CONFLICT", `A service with the slug "${input.slug}" already exists`, "slug");
     }
     const { teamSlug: _team, links, ...rest } = input;
-    const created = await tx.service.create({
-      data: { ...rest, links: links as Prisma.InputJsonValue, teamId: team.id },
-      select: editableSelect,
-    });
-    await recordServiceChange(tx, user, created, "created", null, created);
+    const inserted = await tx
+      .insertInto("Service")
+      .values({ ...rest, id: newId(), links: JSON.stringify(links), teamId: team.id, updatedAt: new Date() })
+      .returning(EDITABLE_SERVICE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const created: EditableService = { ...inserted, team };
+    recordServiceChange(tx, user, created, "created", null, created);
     return created;
   });
 }
 
 export async function updateService(db: Db, user: SessionUser, raw: UpdateServiceInput) {
   const { slug, changes } = updateServiceInput.parse(raw);
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const before = await loadForEdit(tx, slug);
-    assertCanEdit(user, before.teamId, before.team.name);
+    assertCanManageService(user, before.teamId, mayChange(before.team.name));
     const { teamSlug, links, ...rest } = changes;
-    let teamId: string | undefined;
+    let newTeam: EditableService["team"] | undefined;
     if (teamSlug !== undefined && teamSlug !== before.team.slug) {
       // Handing a service to another team needs a say in that team too.
-      const team = await teamBySlug(tx, teamSlug);
-      if (!canEditTeamServices(user, team.id)) {
-        throw new DomainError("FORBIDDEN", `Only admins and members of ${team.name} may hand services to it`, "teamSlug");
+      newTeam = await teamBySlug(tx, teamSlug);
+      if (!canManageService(user, newTeam.id)) {
+        throw new DomainError("FORBIDDEN", `Only admins and members of ${newTeam.name} may hand services to it`, "teamSlug");
       }
-      teamId = team.id;
     }
-    const after = await tx.service.update({
-      where: { id: before.id },
-      data: { ...rest, links: jsonOrUndefined(links), teamId },
-      select: editableSelect,
-    });
+    const updated = await tx
+      .updateTable("Service")
+      .set({ ...rest, links: links === undefined ? undefined : JSON.stringify(links), teamId: newTeam?.id, updatedAt: new Date() })
+      .where("id", "=", before.id)
+      .returning(EDITABLE_SERVICE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after: EditableService = { ...updated, team: newTeam ?? before.team };
     const changed = Object.keys(changes).filter(
       (k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k]),
     );
-    if (teamId) changed.push("team");
+    if (newTeam) changed.push("team");
     const change: ServiceChange = after.lifecycle === "deprecated" && before.lifecycle !== "deprecated" ? "deprecated" : "updated";
-    await recordServiceChange(tx, user, after, change, before, after, { fields: [...new Set(changed)].filter((f) => f !== "teamSlug") });
+    recordServiceChange(tx, user, after, change, before, after, { fields: [...new Set(changed)].filter((f) => f !== "teamSlug") });
     return after;
   });
 }
@@ -137,34 +126,37 @@ export async function deprecateService(db: Db, user: SessionUser, slug: string) 
 export async function addDependency(db: Db, user: SessionUser, raw: DependencyInput) {
   const input = dependencyInput.parse(raw);
   if (input.fromSlug === input.toSlug) throw badRequest("A service cannot depend on itself", "toSlug");
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const from = await loadForEdit(tx, input.fromSlug);
-    assertCanEdit(user, from.teamId, from.team.name);
-    const to = await tx.service.findUnique({ where: { slug: input.toSlug }, select: { id: true, slug: true } });
+    assertCanManageService(user, from.teamId, mayChange(from.team.name));
+    const to = await tx.selectFrom("Service").select(["id", "slug"]).where("slug", "=", input.toSlug).executeTakeFirst();
     if (!to) throw badRequest(`There is no service "${input.toSlug}"`, "toSlug");
-    const existing = await tx.serviceDependency.findUnique({
-      where: { fromServiceId_toServiceId: { fromServiceId: from.id, toServiceId: to.id } },
-    });
-    if (existing) throw new DomainError("CONFLICT", `${from.slug} already depends on ${to.slug}`, "toSlug");
-    const dep = await tx.serviceDependency.create({ data: { fromServiceId: from.id, toServiceId: to.id, kind: input.kind } });
+    const dep = await tx
+      .insertInto("ServiceDependency")
+      .values({ fromServiceId: from.id, toServiceId: to.id, kind: input.kind })
+      .onConflict((oc) => oc.columns(["fromServiceId", "toServiceId"]).doNothing())
+      .returning("kind")
+      .executeTakeFirst();
+    if (!dep) throw new DomainError("CONFLICT", `${from.slug} already depends on ${to.slug}`, "toSlug");
     const after = { to: to.slug, kind: dep.kind };
-    await recordServiceChange(tx, user, from, "dependency_added", null, after, { dependsOn: to.slug, kind: dep.kind });
+    recordServiceChange(tx, user, from, "dependency_added", null, after, { dependsOn: to.slug, kind: dep.kind });
     return after;
   });
 }
 
 export async function removeDependency(db: Db, user: SessionUser, raw: { fromSlug: string; toSlug: string }) {
-  return db.$transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const from = await loadForEdit(tx, raw.fromSlug);
-    assertCanEdit(user, from.teamId, from.team.name);
-    const to = await tx.service.findUnique({ where: { slug: raw.toSlug }, select: { id: true, slug: true } });
-    const dep =
-      to &&
-      (await tx.serviceDependency.findUnique({ where: { fromServiceId_toServiceId: { fromServiceId: from.id, toServiceId: to.id } } }));
-    if (!to || !dep) throw notFound(`The dependency ${raw.fromSlug} → ${raw.toSlug}`);
-    await tx.serviceDependency.delete({ where: { fromServiceId_toServiceId: { fromServiceId: from.id, toServiceId: to.id } } });
-    const before = { to: to.slug, kind: dep.kind };
-    await recordServiceChange(tx, user, from, "dependency_removed", before, null, { dependsOn: to.slug });
+    assertCanManageService(user, from.teamId, mayChange(from.team.name));
+    const dep = await tx
+      .deleteFrom("ServiceDependency")
+      .where("fromServiceId", "=", from.id)
+      .where("toServiceId", "=", (eb) => eb.selectFrom("Service").select("id").where("slug", "=", raw.toSlug))
+      .returning("kind")
+      .executeTakeFirst();
+    if (!dep) throw notFound(`The dependency ${raw.fromSlug} → ${raw.toSlug}`);
+    const before = { to: raw.toSlug, kind: dep.kind };
+    recordServiceChange(tx, user, from, "dependency_removed", before, null, { dependsOn: raw.toSlug });
     return before;
   });
 }

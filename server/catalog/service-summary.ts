@@ -1,26 +1,32 @@
 // The service shape other domains (deployments, DORA, incidents, notifications) reuse, and the lookup by slug.
 // Keep it small and stable: it is part of the catalog's contract with the rest of Pier.
-import type { Db, Tx } from "../db";
-import { Prisma } from "../db";
+import { jsonBuildObject } from "kysely/helpers/postgres";
+import type { DB, Kysely } from "../db";
 
-export const serviceSummarySelect = {
-  id: true,
-  slug: true,
-  name: true,
-  description: true,
-  tier: true,
-  lifecycle: true,
-  type: true,
-  kind: true,
-  teamId: true,
-  team: { select: { id: true, slug: true, name: true } },
-} satisfies Prisma.ServiceSelect;
+/** Services with their owning team, selecting the summary's columns (add `where`, more columns, locks). */
+export function selectServiceSummaries(db: Kysely<DB>) {
+  return db
+    .selectFrom("Service as s")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .select((eb) => [
+      "s.id",
+      "s.slug",
+      "s.name",
+      "s.description",
+      "s.tier",
+      "s.lifecycle",
+      "s.type",
+      "s.kind",
+      "s.teamId",
+      jsonBuildObject({ id: eb.ref("t.id"), slug: eb.ref("t.slug"), name: eb.ref("t.name") }).as("team"),
+    ]);
+}
 
-export type ServiceSummary = Prisma.ServiceGetPayload<{ select: typeof serviceSummarySelect }>;
+export type ServiceSummary = Awaited<ReturnType<ReturnType<typeof selectServiceSummaries>["executeTakeFirstOrThrow"]>>;
 
 /** The service with that slug as a ServiceSummary, or null. */
-export async function getServiceBySlug(db: Db | Tx, slug: string): Promise<ServiceSummary | null> {
-  return db.service.findUnique({ where: { slug }, select: serviceSummarySelect });
+export async function getServiceBySlug(db: Kysely<DB>, slug: string): Promise<ServiceSummary | null> {
+  return (await selectServiceSummaries(db).where("s.slug", "=", slug).executeTakeFirst()) ?? null;
 }
 
 /** The `subject.service` part of a Pier event (see server/bus/events.ts). */
