@@ -2,14 +2,14 @@
 //   publicProcedure            anyone
 //   authedProcedure            signed-in users (else UNAUTHORIZED)
 //   roleProcedure(role)        signed-in users with at least that role (else FORBIDDEN)
-//   assertTeamAccess(...)      inside a procedure: admins or members of the given team (else FORBIDDEN)
+// Finer rules (who may manage a service, cancel a request, …) are server/identity/access.ts, checked by domain code.
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Role } from "@/generated/prisma/enums";
 import type { Db } from "./db";
 import { DomainError, fromPrismaError } from "./errors";
-import { hasRole, isTeamMember, type SessionUser } from "./identity/roles";
+import { hasRole, type SessionUser } from "./identity/roles";
 import { logger } from "./logger";
 import { observeProcedure } from "./platform/metrics";
 
@@ -90,10 +90,4 @@ export function roleProcedure(role: Role) {
     }
     return next();
   });
-}
-
-/** Admins, or members of `teamId`; everyone else gets FORBIDDEN with `why`. */
-export function assertTeamAccess(user: SessionUser, teamId: string, why = "Only members of the owning team or admins may do this") {
-  if (hasRole(user, "admin") || isTeamMember(user, teamId)) return;
-  throw new TRPCError({ code: "FORBIDDEN", message: why });
 }

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { callerFor, callerWithRole, makeTeam, makeUser, sessionUser } from "../test-support/factories";
-import { assertTeamAccess } from "../trpc";
+import { assertCanManageService } from "./access";
 import { getDb } from "../db";
 import { verifyAuditChain } from "../audit/audit-log";
 
@@ -71,9 +71,9 @@ describe("role guard matrix", () => {
     const member = await sessionUser((await makeUser("developer", [team.id])).id);
     const outsider = await sessionUser((await makeUser("approver")).id);
     const admin = await sessionUser((await makeUser("admin")).id);
-    expect(() => assertTeamAccess(member, team.id)).not.toThrow();
-    expect(() => assertTeamAccess(admin, team.id)).not.toThrow();
-    expect(() => assertTeamAccess(outsider, team.id)).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
+    expect(() => assertCanManageService(member, team.id)).not.toThrow();
+    expect(() => assertCanManageService(admin, team.id)).not.toThrow();
+    expect(() => assertCanManageService(outsider, team.id)).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
   });
 });
 

@@ -1,17 +1,33 @@
 // Users as the rest of the server sees them, and sign-in bookkeeping.
 import type { Role } from "@/generated/prisma/enums";
 import { recordAudit } from "../audit/audit-log";
-import type { Db } from "../db";
+import { sql, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
+import { actorOf } from "./access";
 import type { SessionUser } from "./roles";
 
+/** The signed-in user with the ids of their teams: one statement, run for every request. */
 export async function loadSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
-  const user = await db.user.findUnique({
-    where: { id: userId },
-    select: { id: true, email: true, name: true, role: true, memberships: { select: { teamId: true } } },
-  });
-  if (!user) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role, teamIds: user.memberships.map((m) => m.teamId) };
+  const user = await db.kysely
+    .selectFrom("User as u")
+    .where("u.id", "=", userId)
+    .select((eb) => [
+      "u.id",
+      "u.email",
+      "u.name",
+      "u.role",
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("TeamMember as m")
+            .select((eb) => eb.fn.agg<string[]>("array_agg", ["m.teamId"]).as("teamIds"))
+            .whereRef("m.userId", "=", "u.id"),
+          sql<string[]>`ARRAY[]::text[]`,
+        )
+        .as("teamIds"),
+    ])
+    .executeTakeFirst();
+  return user ?? null;
 }
 
 /** The demo accounts offered on the sign-in page (seeded users from the demo provider). */
@@ -51,11 +67,16 @@ export async function myTeams(db: Db, userId: string) {
 /** An admin changes someone's role (never their own: that is how the last admin locks everyone out). */
 export async function changeRole(db: Db, actor: SessionUser, userId: string, role: Role) {
   if (actor.id === userId) throw badRequest("You cannot change your own role", "role");
-  return db.$transaction(async (tx) => {
-    const before = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true } });
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("User").select(["id", "role"]).where("id", "=", userId).executeTakeFirst();
     if (!before) throw notFound("User");
-    const after = await tx.user.update({ where: { id: userId }, data: { role }, select: { id: true, role: true } });
-    await recordAudit(tx, { actor: { id: actor.id, label: actor.name }, action: "user.role_changed", subjectType: "user", subjectId: userId, before, after });
+    const after = await tx
+      .updateTable("User")
+      .set({ role, updatedAt: new Date() })
+      .where("id", "=", userId)
+      .returning(["id", "role"])
+      .executeTakeFirstOrThrow();
+    recordAudit(tx, { actor: actorOf(actor), action: "user.role_changed", subjectType: "user", subjectId: userId, before, after });
     return after;
   });
 }

@@ -1,6 +1,6 @@
 // Liveness/readiness: Postgres and Redis each answer within a short timeout, or the instance is not ready.
 import IORedis from "ioredis";
-import type { Db } from "../db";
+import { sql, type Db } from "../db";
 
 export type CheckResult = { ok: boolean; latencyMs: number; error?: string };
 export type Health = { status: "ok" | "degraded"; checks: { postgres: CheckResult; redis: CheckResult }; time: string };
@@ -42,7 +42,7 @@ export async function pingRedis(url: string, timeoutMs: number) {
 
 export async function checkHealth(db: Db, redisUrl: string, timeoutMs = 2000): Promise<Health> {
   const [postgres, redis] = await Promise.all([
-    timed(() => db.$queryRaw`SELECT 1`, timeoutMs),
+    timed(() => sql`SELECT 1`.execute(db.kysely), timeoutMs),
     timed(() => pingRedis(redisUrl, timeoutMs), timeoutMs),
   ]);
   return { status: postgres.ok && redis.ok ? "ok" : "degraded", checks: { postgres, redis }, time: new Date().toISOString() };
