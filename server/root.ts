@@ -1,4 +1,5 @@
 // appRouter: the merge of every domain's router.
+import { auditRouter } from "./audit/router";
 import { catalogRouter } from "./catalog/router";
 import { identityRouter } from "./identity/router";
 import { deploymentsRouter } from "./deployments/router";
@@ -17,6 +18,7 @@ export const appRouter = router({
   dora: doraRouter,
   incidents: incidentsRouter,
   events: eventsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

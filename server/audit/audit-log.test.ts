@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../db";
-import { sql, sqlTransaction, type AnyTx } from "../sql";
+import { getDb, sql, transaction, type Tx } from "../db";
 import { auditHash, canonicalJson, recordAudit, recordAudits, verifyAuditChain } from "./audit-log";
 
 const actor = { id: null, label: "test" };
@@ -10,7 +9,7 @@ const actor = { id: null, label: "test" };
 async function appendMany(n: number) {
   const db = getDb();
   for (let i = 0; i < n; i++) {
-    await db.$transaction((tx) =>
+    await transaction(db, async (tx) =>
       recordAudit(tx, { actor, action: "thing.changed", subjectType: "thing", subjectId: `t${i}`, before: { n: i }, after: { n: i + 1, at: new Date(0) } }),
     );
   }
@@ -26,29 +25,29 @@ describe("audit chain", () => {
     const db = getDb();
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        db.$transaction((tx) => recordAudit(tx, { actor, action: "race", subjectType: "thing", subjectId: `r${i}` })),
+        transaction(db, async (tx) => recordAudit(tx, { actor, action: "race", subjectType: "thing", subjectId: `r${i}` })),
       ),
     );
     const result = await verifyAuditChain(db, 7);
     expect(result).toMatchObject({ ok: true, checked: 23 });
   });
 
-  it("a plain-SQL transaction's records go in one append at its end, in order, chained to concurrent appends", async () => {
+  it("a transaction's records go in one append at its end, in order, chained to concurrent appends", async () => {
     const db = getDb();
     const before = await db.auditEvent.count();
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         Promise.all([
-          sqlTransaction(db, async (tx) => {
-            await recordAudit(tx, { actor, action: "batch.first", subjectType: "batch", subjectId: `b${i}`, after: { step: 1, at: new Date(0) } });
-            await recordAudits(tx, [
+          transaction(db, async (tx) => {
+            recordAudit(tx, { actor, action: "batch.first", subjectType: "batch", subjectId: `b${i}`, after: { step: 1, at: new Date(0) } });
+            recordAudits(tx, [
               { actor, action: "batch.second", subjectType: "batch", subjectId: `b${i}`, before: { step: 1 }, after: { step: 2 } },
               { actor, action: "batch.third", subjectType: "batch", subjectId: `b${i}` },
             ]);
             // Deferred: not in the table until the transaction's last statement.
-            expect(await tx.rows(sql`SELECT 1 FROM "AuditEvent" WHERE "subjectId" = ${`b${i}`}`)).toHaveLength(0);
+            expect(await tx.selectFrom("AuditEvent").select("seq").where("subjectId", "=", `b${i}`).execute()).toHaveLength(0);
           }),
-          db.$transaction((tx) => recordAudit(tx, { actor, action: "single", subjectType: "batch", subjectId: `s${i}` })),
+          transaction(db, async (tx) => recordAudit(tx, { actor, action: "single", subjectType: "batch", subjectId: `s${i}` })),
         ]),
       ),
     );
@@ -73,17 +72,14 @@ describe("audit chain", () => {
     const earlier = new Date("2026-01-02T03:04:05.678Z");
     const later = new Date("2026-01-02T04:00:00.001Z");
     const started = Date.now();
-    // Through both kinds of transaction: a deferred append (values inlined) and one that runs at once.
-    const runners = [(f: (tx: AnyTx) => Promise<void>) => sqlTransaction(db, f), (f: (tx: AnyTx) => Promise<void>) => db.$transaction(f)];
-    for (const run of runners) {
-      await run((tx) =>
-        recordAudits(tx, [
-          { actor, action: "history.later", subjectType: "history", subjectId: "h", at: later },
-          { actor, action: "history.now", subjectType: "history", subjectId: "h", after: { n: 1 } },
-          { actor, action: "history.earlier", subjectType: "history", subjectId: "h", before: { n: 0 }, at: earlier },
-        ]),
-      );
-    }
+    const entries = [
+      { actor, action: "history.later", subjectType: "history", subjectId: "h", at: later },
+      { actor, action: "history.now", subjectType: "history", subjectId: "h", after: { n: 1 } },
+      { actor, action: "history.earlier", subjectType: "history", subjectId: "h", before: { n: 0 }, at: earlier },
+    ];
+    // Recorded together, and one by one (folded into one append at commit): the same records either way.
+    const runners = [(tx: Tx) => recordAudits(tx, entries), (tx: Tx) => entries.forEach((e) => recordAudit(tx, e))];
+    for (const run of runners) await transaction(db, async (tx) => run(tx));
     const rows = await db.auditEvent.findMany({ where: { subjectType: "history" }, orderBy: { seq: "asc" } });
     expect(rows.map((r) => r.action)).toEqual(["history.later", "history.now", "history.earlier", "history.later", "history.now", "history.earlier"]);
     const expectedAt = [later, null, earlier];
@@ -98,12 +94,12 @@ describe("audit chain", () => {
     expect(await verifyAuditChain(db, 4)).toMatchObject({ ok: true });
   });
 
-  it("a plain-SQL transaction that fails writes no audit record", async () => {
+  it("a transaction that fails writes no audit record", async () => {
     const db = getDb();
     const before = await db.auditEvent.count();
     await expect(
-      sqlTransaction(db, async (tx) => {
-        await recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "y" });
+      transaction(db, async (tx) => {
+        recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "y" });
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");
@@ -113,12 +109,12 @@ describe("audit chain", () => {
   it("detects a modified row", async () => {
     const db = getDb();
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    await db.$executeRaw`UPDATE "AuditEvent" SET after = '{"n": 999}' WHERE seq = ${rows[1].seq}`;
+    await db.kysely.updateTable("AuditEvent").set({ after: JSON.stringify({ n: 999 }) }).where("seq", "=", rows[1].seq.toString()).execute();
     const result = await verifyAuditChain(db);
     expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[1].seq, problem: "modified" });
     // Start the next test from an empty log: wiping the records means wiping the head too.
-    await db.$executeRaw`DELETE FROM "AuditEvent"`;
-    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await db.kysely.deleteFrom("AuditEvent").execute();
+    await db.kysely.deleteFrom("AuditHead").execute();
   });
 
   it("detects a deleted row", async () => {
@@ -132,26 +128,26 @@ describe("audit chain", () => {
 
   it("detects records cut off the end of the chain", async () => {
     const db = getDb();
-    await db.$executeRaw`DELETE FROM "AuditEvent"`;
-    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await db.kysely.deleteFrom("AuditEvent").execute();
+    await db.kysely.deleteFrom("AuditHead").execute();
     await appendMany(3);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 3 });
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
     await db.auditEvent.delete({ where: { seq: rows[2].seq } });
     expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 2, brokenAtSeq: rows[1].seq + 1n, problem: "truncated" });
-    await db.$executeRaw`DELETE FROM "AuditEvent"`;
+    await db.kysely.deleteFrom("AuditEvent").execute();
     expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 0, problem: "truncated" });
   });
 
   it("a chain begun before the head existed continues from its newest record", async () => {
     const db = getDb();
-    await db.$executeRaw`DELETE FROM "AuditEvent"`;
-    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await db.kysely.deleteFrom("AuditEvent").execute();
+    await db.kysely.deleteFrom("AuditHead").execute();
     await appendMany(2);
     // As the migration that introduced the head found an existing log: records, no head row. Run its own SQL.
-    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await db.kysely.deleteFrom("AuditHead").execute();
     const migration = readFileSync(path.join(__dirname, "../../prisma/migrations/20261201131012_audit_head/migration.sql"), "utf8");
-    await db.$executeRawUnsafe(migration.slice(migration.indexOf("INSERT INTO")));
+    await sql.raw(migration.slice(migration.indexOf("INSERT INTO"))).execute(db.kysely);
     await appendMany(2);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 4 });
   });
@@ -160,8 +156,8 @@ describe("audit chain", () => {
     const db = getDb();
     const before = await db.auditEvent.count();
     await expect(
-      db.$transaction(async (tx) => {
-        await recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "x" });
+      transaction(db, async (tx) => {
+        recordAudit(tx, { actor, action: "doomed", subjectType: "thing", subjectId: "x" });
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");

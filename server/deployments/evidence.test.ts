@@ -60,12 +60,12 @@ describe("compliance evidence, audit page and inbox", () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
     const approver = await as(w.approver1);
-    const bySubject = await approver.deployments.auditEvents({ subjectId: id });
+    const bySubject = await approver.audit.events({ subjectId: id });
     expect(bySubject.items.map((e) => e.action)).toEqual(["deployment.pending_approval", "deployment.created"]);
-    expect((await approver.deployments.auditEvents({ subjectId: id, action: "deployment.created" })).items).toHaveLength(1);
-    expect((await approver.deployments.auditEvents({ actor: w.developer.name.toUpperCase() })).items.length).toBeGreaterThanOrEqual(2);
-    const first = await approver.deployments.auditEvents({ subjectId: id, limit: 1 });
-    const next = await approver.deployments.auditEvents({ subjectId: id, limit: 1, cursor: first.nextCursor! });
+    expect((await approver.audit.events({ subjectId: id, action: "deployment.created" })).items).toHaveLength(1);
+    expect((await approver.audit.events({ actor: w.developer.name.toUpperCase() })).items.length).toBeGreaterThanOrEqual(2);
+    const first = await approver.audit.events({ subjectId: id, limit: 1 });
+    const next = await approver.audit.events({ subjectId: id, limit: 1, cursor: first.nextCursor! });
     expect(next.items[0].action).toBe("deployment.created");
   });
 

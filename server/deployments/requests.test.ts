@@ -23,7 +23,7 @@ describe("deployment requests", () => {
     expect(await code((await as(null)).approvals.inbox())).toBe("UNAUTHORIZED");
     expect(await code((await as(w.outsider)).deployments.create(requestInput(w, "dev", "1.1.0")))).toBe("FORBIDDEN");
     expect(await code((await as(w.developer)).deployments.exportEvidence({ requestId: "x", format: "json" }))).toBe("FORBIDDEN");
-    expect(await code((await as(w.developer)).deployments.auditEvents({}))).toBe("FORBIDDEN");
+    expect(await code((await as(w.developer)).audit.events({}))).toBe("FORBIDDEN");
     expect(await code((await as(w.approver1)).approvals.savePolicy({ name: "x", environmentId: w.envs.dev.id, requiredApprovals: 1 } as never))).toBe("FORBIDDEN");
     expect(await code((await as(w.approver1)).approvals.addFreezeWindow({ environmentId: w.envs.dev.id, kind: "range" } as never))).toBe("FORBIDDEN");
     const dev = await as(w.developer);

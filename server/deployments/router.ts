@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { DEPLOYMENT_STATUSES } from "./state-machine";
-import { exportEvidence, listAuditEvents } from "./evidence";
+import { exportEvidence } from "./evidence";
 import { getRequest, listRequests, requestFormOptions, requestLogs } from "./queries";
 import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } from "./requests";
 import { requestRollback } from "./rollback";
@@ -80,19 +80,4 @@ export const deploymentsRouter = router({
       ]),
     )
     .mutation(({ ctx, input }) => exportEvidence(ctx.db, "requestId" in input ? { requestId: input.requestId } : { from: input.from, to: input.to }, input.format)),
-
-  auditEvents: roleProcedure("approver")
-    .input(
-      z.object({
-        action: z.string().max(100).optional(),
-        subjectType: z.string().max(100).optional(),
-        subjectId: z.string().max(100).optional(),
-        actor: z.string().max(100).optional(),
-        from: z.coerce.date().optional(),
-        to: z.coerce.date().optional(),
-        cursor: z.string().regex(/^\d+$/).optional(),
-        limit: z.number().int().min(1).max(200).optional(),
-      }),
-    )
-    .query(({ ctx, input }) => listAuditEvents(ctx.db, input)),
 });

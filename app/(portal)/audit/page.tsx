@@ -10,7 +10,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   if (!user || !hasRole(user, "approver")) redirect("/");
   const sp = await searchParams;
   const date = (v?: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
-  const page = await (await serverCaller()).deployments.auditEvents({
+  const page = await (await serverCaller()).audit.events({
     action: sp.action || undefined,
     subjectType: sp.subjectType || undefined,
     subjectId: sp.subjectId || undefined,
