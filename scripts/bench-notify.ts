@@ -37,7 +37,7 @@ async function worker() {
   const { startOutboxDispatcher } = await import("../server/bus/outbox");
   const { closeQueues, QUEUES, workerConnection } = await import("../server/platform/queues");
   // Every subscriber the worker process has (notifications routing and the DORA projection).
-  const { SUBSCRIBERS } = await import("../server/bus/subscriptions");
+  const { SUBSCRIBERS } = await import("../server/subscriptions");
   const { NOTIFICATION_WORKERS } = await import("../server/notifications/worker");
   const { notifyQueueName } = await import("../server/notifications/delivery-queue");
   const { startNotificationSweeper } = await import("../server/notifications/sweeper");

@@ -1,9 +1,10 @@
 // Which subscriber takes which Pier events: the one registry the worker (workers/definitions.ts) and the tests
 // use. Each row names a subscriber (its name is part of the idempotency key: never rename one) and its types.
-import { subscriber } from "./fanout";
-import { PIER_EVENT_TYPES } from "./events";
-import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "../notifications/subscriber";
-import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../dora/subscriber";
+// It sits above the domains (like root.ts for the routers): server/bus must not import the domains that use it.
+import { subscriber } from "./bus/fanout";
+import { PIER_EVENT_TYPES } from "./bus/events";
+import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "./notifications/subscriber";
+import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "./dora/subscriber";
 
 export const SUBSCRIBERS = [
   // Every event may match a notification route.

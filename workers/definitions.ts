@@ -1,11 +1,11 @@
 // Which queues the worker process consumes and what it runs for each. Handlers stay thin: they call
-// server/<domain> logic. A domain adds its queue here (and, for outbox events, a row in server/bus/subscriptions.ts).
+// server/<domain> logic. A domain adds its queue here (and, for outbox events, a row in server/subscriptions.ts).
 import type { Job } from "bullmq";
 import type { Db } from "../server/db";
 import { processOutboxJob, type Subscriber } from "../server/bus/fanout";
 import type { OutboxBatchJobData, OutboxJobData } from "../server/bus/outbox";
 import { QUEUES } from "../server/platform/queues";
-import { SUBSCRIBERS } from "../server/bus/subscriptions";
+import { SUBSCRIBERS } from "../server/subscriptions";
 import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
 import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
 import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";

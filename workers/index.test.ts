@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, transaction } from "../server/db";
 import { subscriber } from "../server/bus/fanout";
 import { emitPierEvent } from "../server/bus/events";
-import { SUBSCRIBERS } from "../server/bus/subscriptions";
+import { SUBSCRIBERS } from "../server/subscriptions";
 import { getReadyQueue } from "../server/platform/queues";
 import { workerDefinitions, type WorkerDefinition } from "./definitions";
 import { startWorkers } from "./index";

@@ -1,5 +1,5 @@
 // Pier's internal event model: what state changes announce through the transactional outbox.
-// Consumers (DORA projection, notification routing, …) are listed in server/bus/subscriptions.ts.
+// Consumers (DORA projection, notification routing, …) are listed in server/subscriptions.ts.
 // Where a CDEvents type exists, `cdeventType` names it so DORA and external sinks speak the canonical model.
 import type { DeploymentStatus, DeploymentStrategy } from "@/generated/kysely/enums";
 import type { Tx } from "../db";

@@ -1,6 +1,6 @@
 // Delivers each outbox event to every subscriber that takes its type, each at most once (a ConsumedEvent marker
 // keyed by outbox id, written in the same transaction as the subscriber's effect). The subscribers are listed in
-// server/bus/subscriptions.ts.
+// server/subscriptions.ts.
 import { transaction, type Db, type Tx } from "../db";
 import { markConsumed, markOutboxProcessed, type OutboxBatchJobData, type OutboxJobData } from "./outbox";
 import { microBatcher, perKey } from "./micro-batch";

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
 import { processOutboxJob } from "../bus/fanout";
-import { SUBSCRIBERS } from "../bus/subscriptions";
+import { SUBSCRIBERS } from "../subscriptions";
 import { emitPierEvent } from "../bus/events";
 import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../ingest/ingest-worker";
 import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";

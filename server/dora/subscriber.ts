@@ -1,6 +1,6 @@
 // Pier's own deployments count automatically: this outbox subscriber turns deployment.succeeded / failed /
 // rolled_back events into canonical Deployment rows (source "pier", keyed by the request id) and links changes.
-// Listed in server/bus/subscriptions.ts.
+// Listed in server/subscriptions.ts.
 import type { Db, Tx } from "../db";
 import { isTestEvent } from "../bus/events";
 import type { DeliveredEvent } from "../bus/fanout";

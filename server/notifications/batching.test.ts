@@ -8,7 +8,7 @@ import { sendHttp } from "./channels/http-send";
 import { sendToChannel } from "./channels/send";
 import { processDelivery } from "./delivery";
 import { microBatcher } from "../bus/micro-batch";
-import { SUBSCRIBERS } from "../bus/subscriptions";
+import { SUBSCRIBERS } from "../subscriptions";
 import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
 import { FakeVendor } from "./test-support/fake-http";
 import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-// Notification routing only, as in production's registry (server/bus/subscriptions.ts).
+// Notification routing only, as in production's registry (server/subscriptions.ts).
 const notificationsOnly = SUBSCRIBERS.filter((s) => s.name === NOTIFICATION_SUBSCRIBER);
 
 describe("micro-batching", () => {

@@ -7,7 +7,7 @@ import { getDb, transaction } from "../db";
 import { resetEnvForTests } from "../env";
 import { processOutboxJob } from "../bus/fanout";
 import { emitTestEvent } from "../bus/events";
-import { SUBSCRIBERS } from "../bus/subscriptions";
+import { SUBSCRIBERS } from "../subscriptions";
 import { startOutboxDispatcher, type OutboxJobData } from "../bus/outbox";
 import { closeQueues, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../test-support/redis-server";

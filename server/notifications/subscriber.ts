@@ -1,6 +1,6 @@
 // Notification routing consumes every Pier event from the transactional outbox (so a Redis flush loses nothing:
 // the outbox re-dispatches, and the consumed-markers keep the routing itself exactly-once per event). The
-// subscription itself is listed in server/bus/subscriptions.ts. Delivery jobs are queued once the transaction has
+// subscription itself is listed in server/subscriptions.ts. Delivery jobs are queued once the transaction has
 // committed (tx.afterCommit, see routing.ts).
 import type { Db, Tx } from "../db";
 import type { DeliveredEvent } from "../bus/fanout";
