@@ -3,7 +3,7 @@
 // Goal: p95 < 150 ms on a 2-core machine.
 import path from "node:path";
 import { Client } from "pg";
-import { createDb } from "../server/db";
+import { closeDb, createDb } from "../server/db";
 import { searchCatalog, type CatalogSearchInput } from "../server/catalog/catalog-search";
 import { impactOf } from "../server/catalog/impact";
 import { serviceDetail } from "../server/catalog/service-pages";
@@ -115,7 +115,7 @@ async function main() {
     const worst = Math.max(...results.map((r) => r.p95_ms));
     console.log(`worst p95: ${worst} ms (goal < 150 ms) ${worst < 150 ? "OK" : "OVER GOAL"}`);
   } finally {
-    await db.$disconnect();
+    await closeDb(db);
     await admin.end().catch(() => undefined);
     const root = new URL(scratchUrl);
     root.pathname = "/postgres";

@@ -120,7 +120,7 @@ export type CatalogSearchRow = CatalogSearchResult["items"][number];
 /** The values the filter dropdowns offer. */
 export async function catalogFacets(db: Db) {
   const [teams, types, kinds, tags] = await Promise.all([
-    db.team.findMany({ orderBy: { name: "asc" }, select: { slug: true, name: true } }),
+    db.team.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
     db.kysely.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
     db.kysely.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
     db.kysely

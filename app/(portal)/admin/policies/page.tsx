@@ -1,12 +1,12 @@
 import { redirect } from "next/navigation";
 import { PageHeader } from "@/app/_components/ui";
 import { currentUser, serverCaller } from "@/app/_lib/server-caller";
-import { hasRole } from "@/server/identity/roles";
+import { canAdminister } from "@/server/identity/access";
 import { PolicyAdmin } from "./policy-admin";
 
 export default async function PoliciesPage() {
   const user = await currentUser();
-  if (!user || !hasRole(user, "admin")) redirect("/");
+  if (!user || !canAdminister(user)) redirect("/");
   const options = await (await serverCaller()).approvals.policyFormOptions();
   return (
     <div className="space-y-4">

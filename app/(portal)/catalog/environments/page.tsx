@@ -1,7 +1,7 @@
 // Environments in promotion order; admins add more.
 import { serverCaller, currentUser } from "@/app/_lib/server-caller";
 import { Badge, Card, PageHeader, Table, Td } from "@/app/_components/ui";
-import { hasRole } from "@/server/identity/roles";
+import { canAdminister } from "@/server/identity/access";
 import { EnvironmentForm } from "./environment-form";
 
 export const metadata = { title: "Environments · Pier" };
@@ -20,7 +20,7 @@ export default async function EnvironmentsPage() {
           </tr>
         ))}
       </Table>
-      {user && hasRole(user, "admin") && (
+      {user && canAdminister(user) && (
         <Card title="Add an environment">
           <EnvironmentForm />
         </Card>

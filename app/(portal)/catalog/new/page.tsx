@@ -1,7 +1,7 @@
 // Create a service: owned by one of the creator's teams (admins may pick any team).
 import { serverCaller } from "@/app/_lib/server-caller";
 import { PageHeader } from "@/app/_components/ui";
-import { hasRole } from "@/server/identity/roles";
+import { canManageService } from "@/server/identity/access";
 import { NewServiceForm } from "./new-service-form";
 
 export const metadata = { title: "New service · Pier" };
@@ -9,7 +9,8 @@ export const metadata = { title: "New service · Pier" };
 export default async function NewServicePage() {
   const api = await serverCaller();
   const [me, facets] = await Promise.all([api.identity.me(), api.catalog.facets()]);
-  const teams = hasRole(me.user, "admin") ? facets.teams : me.teams.map((t) => ({ slug: t.slug, name: t.name }));
+  // The teams whose services this user may manage: the rule createService checks.
+  const teams = facets.teams.filter((t) => canManageService(me.user, t.id)).map((t) => ({ slug: t.slug, name: t.name }));
   return (
     <div className="max-w-3xl">
       <PageHeader title="New service" description="Add a service to the catalog. You can change everything but its slug later." />
