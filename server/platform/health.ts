@@ -1,6 +1,7 @@
 // Liveness/readiness: Postgres and Redis each answer within a short timeout, or the instance is not ready.
 import IORedis from "ioredis";
-import { sql, type Db } from "../db";
+import { getDb, sql, type Db } from "../db";
+import { env } from "../env";
 
 export type CheckResult = { ok: boolean; latencyMs: number; error?: string };
 export type Health = { status: "ok" | "degraded"; checks: { postgres: CheckResult; redis: CheckResult }; time: string };
@@ -46,4 +47,9 @@ export async function checkHealth(db: Db, redisUrl: string, timeoutMs = 2000): P
     timed(() => pingRedis(redisUrl, timeoutMs), timeoutMs),
   ]);
   return { status: postgres.ok && redis.ok ? "ok" : "degraded", checks: { postgres, redis }, time: new Date().toISOString() };
+}
+
+/** This instance's readiness: its own database and Redis (what /api/health reports). */
+export function checkInstanceHealth(): Promise<Health> {
+  return checkHealth(getDb(), env().REDIS_URL);
 }
