@@ -7,7 +7,7 @@
 const TEST_CODE = ["\\.test\\.tsx?$", "^test/", "^e2e/", "(^|/)test-support/", "(^|/)test-fixtures\\.ts$", "-fixtures\\.ts$"];
 // Test support a production module must not import.
 const TEST_SUPPORT = ["^test/support/", "(^|/)test-support/", "\\.test\\.tsx?$", "(^|/)test-fixtures\\.ts$", "-fixtures\\.ts$"];
-// Benchmarks are dev tooling, not production: bench-notify starts the tests' private Redis (server/test-support/redis-server).
+// Benchmarks are dev tooling, not production: bench-notify starts the tests' private Redis (test/support/redis-server).
 const NOT_PRODUCTION = [...TEST_CODE, "^scripts/bench-"];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -87,7 +87,7 @@ function pct(values: number[], p: number) {
 }
 
 async function main() {
-  const { PrivateRedis } = await import("../server/test-support/redis-server");
+  const { PrivateRedis } = await import("../test/support/redis-server");
   const redis = await PrivateRedis.start();
   process.env.REDIS_URL = redis.url;
   const { resetEnvForTests } = await import("../server/env");

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { authConfig, authorizeDemoUser, jwtCallback, signInOptions } from "./auth";
 import { getDb } from "./db";
 import { resetEnvForTests } from "./env";
-import { makeUser } from "./test-support/factories";
+import { makeUser } from "../test/support/factories";
 
 const saved = { ...process.env };
 afterEach(() => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import IORedis from "ioredis";
 import type { TestProject } from "vitest/node";
 import { migrate } from "../server/platform/migrations";
-import { databaseUrl, dropDatabases, withAdmin } from "./test-databases";
+import { databaseUrl, dropDatabases, withAdmin } from "./support/test-databases";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { Client } from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrate, MIGRATIONS_TABLE } from "../server/platform/migrations";
-import { databaseUrl, withAdmin } from "./test-databases";
+import { databaseUrl, withAdmin } from "./support/test-databases";
 
 const root = path.join(__dirname, "..");
 const suffix = Math.random().toString(36).slice(2, 8);

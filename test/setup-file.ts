@@ -1,7 +1,7 @@
 // Before each test file: its own database (copied from the run's template) and its own Redis prefix.
 import { afterAll, inject } from "vitest";
 import { resetEnvForTests } from "../server/env";
-import { createFromTemplate, databaseUrl } from "./test-databases";
+import { createFromTemplate, databaseUrl } from "./support/test-databases";
 
 const runId = inject("runId");
 const fileId = Math.random().toString(36).slice(2, 10);

@@ -78,7 +78,6 @@ function CartesianChart<T extends Record<string, unknown>>({ kind, stack, ...p }
   );
 }
 
-export const AreaChart = <T extends Record<string, unknown>>(p: ChartProps<T>) => <CartesianChart kind="area" {...p} />;
 export const BarChart = <T extends Record<string, unknown>>(p: ChartProps<T> & { stack?: boolean }) => <CartesianChart kind="bar" {...p} />;
 export const LineChart = <T extends Record<string, unknown>>(p: ChartProps<T>) => <CartesianChart kind="line" {...p} />;
 

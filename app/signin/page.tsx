@@ -2,9 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthError } from "next-auth";
 import { signIn, signInOptions } from "@/server/auth";
-import { getDb } from "@/server/db";
-import { listDemoUsers } from "@/server/identity/users";
-import { currentUser } from "../_lib/server-caller";
+import { currentUser, serverCaller } from "../_lib/server-caller";
 import { Badge, Logo } from "../_components/ui";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -23,7 +21,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const callbackUrl = safeCallback(params.callbackUrl);
   if (await currentUser()) redirect(callbackUrl);
   const options = signInOptions();
-  const demoUsers = options.demo ? await listDemoUsers(getDb()) : [];
+  const demoUsers = options.demo ? await (await serverCaller()).identity.demoUsers() : [];
 
   async function demoSignIn(formData: FormData) {
     "use server";

@@ -17,7 +17,7 @@ type SeedService = {
   tags: string[];
 };
 
-export const DEMO_SERVICES: SeedService[] = [
+const DEMO_SERVICES: SeedService[] = [
   { slug: "checkout-api", name: "Checkout API", team: "payments", tier: 1, lifecycle: "production", type: "service", language: "java", description: "Takes orders and card payments for the storefront", tags: ["pci", "java", "checkout"] },
   { slug: "payment-gateway", name: "Payment gateway", team: "payments", tier: 1, lifecycle: "production", type: "service", language: "go", description: "Talks to card processors and wallets", tags: ["pci", "go"] },
   { slug: "ledger", name: "Ledger", team: "payments", tier: 1, lifecycle: "production", type: "service", language: "kotlin", description: "Double-entry bookkeeping of every money movement", tags: ["pci", "finance"] },
@@ -46,7 +46,7 @@ export const DEMO_SERVICES: SeedService[] = [
 ];
 
 /** [dependent, dependency, kind] */
-export const DEMO_DEPENDENCIES: [string, string, "runtime" | "build" | "data"][] = [
+const DEMO_DEPENDENCIES: [string, string, "runtime" | "build" | "data"][] = [
   ["web-storefront", "api-gateway", "runtime"],
   ["web-storefront", "recommendations", "runtime"],
   ["web-storefront", "design-system", "build"],

@@ -1,14 +1,14 @@
 // Demo organisation: teams and the demo users. Idempotent (upserts by natural keys).
 import type { Db } from "../../server/db";
 
-export const DEMO_TEAMS = [
+const DEMO_TEAMS = [
   { slug: "payments", name: "Payments", description: "Checkout, billing and the ledger", onCallName: "Payments primary", onCallUrl: "https://example.com/oncall/payments" },
   { slug: "platform", name: "Platform", description: "Runtime, CI/CD and developer tooling", onCallName: "Platform on-call", onCallUrl: "https://example.com/oncall/platform" },
   { slug: "growth", name: "Growth", description: "Sign-up, onboarding and experiments", onCallName: "Growth on-call", onCallUrl: "https://example.com/oncall/growth" },
   { slug: "data", name: "Data", description: "Pipelines, warehouse and reporting", onCallName: null, onCallUrl: null },
 ] as const;
 
-export const DEMO_USERS = [
+const DEMO_USERS = [
   { id: "demo-dana", email: "dana@pier.example", name: "Dana", role: "developer", teams: ["payments", "growth"] },
   { id: "demo-alex", email: "alex@pier.example", name: "Alex", role: "approver", teams: ["platform"] },
   { id: "demo-sam", email: "sam@pier.example", name: "Sam", role: "admin", teams: ["platform"] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { makeUser, sessionUser } from "../test-support/factories";
-import { as, makeWorld, requestInput } from "../deployments/test-support/world";
+import { makeUser, sessionUser } from "../../test/support/factories";
+import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { approvalInbox } from "./inbox";
 
 describe("approval inbox", () => {

@@ -18,12 +18,12 @@ import type { RiskReason } from "../deployments/risk-score";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
 
 /** The oldest pending requests the inbox considers; an organisation with more has bigger problems than paging. */
-export const INBOX_PENDING_CAP = 1000;
+const INBOX_PENDING_CAP = 1000;
 /** Items returned per list (mine, others); `counts` tells how many there are in all. */
-export const INBOX_LIST_LIMIT = 100;
+const INBOX_LIST_LIMIT = 100;
 const FAILURE_WINDOW_MS = 30 * 86400_000;
 /** How old the live version and recent-failure count shown for a request may get. */
-export const DETAIL_TTL_MS = 15_000;
+const DETAIL_TTL_MS = 15_000;
 // Under load a refresh starts at most every 20 ms (≤ 50 a second however many approvers poll).
 const MIN_REFRESH_INTERVAL_MS = 20;
 
@@ -198,7 +198,7 @@ function listed(c: Cached, whyNot: string | null) {
   return item;
 }
 
-export type InboxItem = Readonly<SharedItem & { canDecide: boolean; whyNot: string | null }>;
+type InboxItem = Readonly<SharedItem & { canDecide: boolean; whyNot: string | null }>;
 
 /**
  * The caller's inbox: the oldest `limit` requests they may decide and as many of those waiting on others, with

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { RawBuilder } from "kysely";
 import { deferredStatement, sql, type Coalesced, type Db, type Tx } from "../db";
 
-export const AUDIT_GENESIS_HASH = "0".repeat(64);
+const AUDIT_GENESIS_HASH = "0".repeat(64);
 
 export type Actor = { id: string | null; label: string };
 export const systemActor = (name: string): Actor => ({ id: null, label: `system:${name}` });

@@ -6,7 +6,7 @@ import type { Tx } from "../db";
 import { writeOutbox } from "./outbox";
 import { QUEUES } from "../platform/queues";
 
-export const DEPLOYMENT_EVENT_TYPES = [
+const DEPLOYMENT_EVENT_TYPES = [
   "deployment.requested",
   "deployment.approved",
   "deployment.rejected",
@@ -35,7 +35,7 @@ export const PIER_EVENT_TYPES = [
 
 export type PierEventType = (typeof PIER_EVENT_TYPES)[number];
 
-export const CDEVENT_FOR: Partial<Record<PierEventType, string>> = {
+const CDEVENT_FOR: Partial<Record<PierEventType, string>> = {
   "deployment.succeeded": "dev.cdevents.service.deployed.0.2.0",
   "deployment.rolled_back": "dev.cdevents.service.rolledback.0.2.0",
   "incident.detected": "dev.cdevents.incident.detected.0.2.0",
@@ -52,7 +52,7 @@ export type Severity = "critical" | "high" | "medium" | "low" | "info";
 export type EventFields = { readonly [field: string]: unknown };
 
 /** What server/deployments/deployment-events.ts puts in every event about a request (plus the transition's extras). */
-export type DeploymentEventData = {
+type DeploymentEventData = {
   requestId: string;
   version: string;
   previousVersion: string | null;
@@ -67,16 +67,16 @@ export type DeploymentEventData = {
 } & EventFields;
 
 /** server/dora/incidents.ts: an incident declared in the portal. */
-export type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
+type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
 /** server/dora/incidents.ts: an incident resolved in the portal. */
-export type IncidentResolvedData = { incidentId: string; title: string; detectedAt: string; resolvedAt: string; restoreSeconds: number } & EventFields;
+type IncidentResolvedData = { incidentId: string; title: string; detectedAt: string; resolvedAt: string; restoreSeconds: number } & EventFields;
 /** server/catalog/service-editing.ts: what happened to the service (plus the change's own facts). */
 export type ServiceChangedData = {
   change: "created" | "updated" | "deprecated" | "dependency_added" | "dependency_removed" | "imported";
 } & EventFields;
 
 /** The data each event type carries. */
-export type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
+type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   "incident.detected": IncidentDetectedData;
   "incident.resolved": IncidentResolvedData;
   // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.
@@ -85,7 +85,7 @@ export type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } 
   "test.event": EventFields;
 };
 
-export type PierEventSubject = {
+type PierEventSubject = {
   service?: { id: string; slug: string; name: string; tier: number; teamId: string; teamSlug: string };
   environment?: { id: string; name: string; isProduction: boolean };
   deploymentRequestId?: string;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
 import { resetEnvForTests } from "../env";
 import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
-import { PrivateRedis } from "../test-support/redis-server";
+import { PrivateRedis } from "../../test/support/redis-server";
 import { consumeOnce, dispatchOutbox, markOutboxProcessed, startOutboxDispatcher, writeOutbox, type OutboxBatchJobData, type OutboxJobData } from "./outbox";
 
 let redis: PrivateRedis;

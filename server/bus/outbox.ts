@@ -17,8 +17,8 @@ export type OutboxBatchJobData = { batch: OutboxJobData[] };
  * dispatch in a job, so a burst of events costs a few BullMQ jobs rather than one each. Consumers must be
  * idempotent per row (they are: consumed-markers), since a re-dispatch may batch rows differently.
  */
-export const OUTBOX_BATCH_QUEUES: ReadonlySet<string> = new Set([QUEUES.events]);
-export const OUTBOX_ROWS_PER_JOB = 50;
+const OUTBOX_BATCH_QUEUES: ReadonlySet<string> = new Set([QUEUES.events]);
+const OUTBOX_ROWS_PER_JOB = 50;
 
 type OutboxRow = { id: string; queue: string; type: string; payload: Record<string, unknown> };
 

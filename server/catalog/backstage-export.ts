@@ -32,7 +32,7 @@ function loadRows(db: Db, slug?: string) {
   return db.service.findMany({ where: slug ? { slug } : undefined, orderBy: [{ kind: "asc" }, { slug: "asc" }], select: exportSelect });
 }
 
-export function serviceToEntity(s: ExportRow): BackstageEntity {
+function serviceToEntity(s: ExportRow): BackstageEntity {
   const annotations: Record<string, string> = { ...((s.annotations ?? {}) as Record<string, string>) };
   annotations[ANNOTATION.tier] = String(s.tier);
   if (s.language) annotations[ANNOTATION.language] = s.language;
@@ -70,7 +70,7 @@ export function serviceToEntity(s: ExportRow): BackstageEntity {
 
 type TeamRow = { slug: string; name: string; description: string; onCallName: string | null; onCallUrl: string | null };
 
-export function teamToEntity(t: TeamRow): BackstageEntity {
+function teamToEntity(t: TeamRow): BackstageEntity {
   const annotations: Record<string, string> = {};
   if (t.onCallName) annotations[ANNOTATION.onCallName] = t.onCallName;
   if (t.onCallUrl) annotations[ANNOTATION.onCallUrl] = t.onCallUrl;

@@ -20,8 +20,8 @@ import { recordServiceChange } from "./service-editing";
 import { LIFECYCLES, SLUG_RE, tagSchema } from "./service-input";
 import { selectServiceSummaries } from "./service-summary";
 
-export type ImportStatus = "created" | "updated" | "skipped" | "error";
-export type ImportEntityResult = {
+type ImportStatus = "created" | "updated" | "skipped" | "error";
+type ImportEntityResult = {
   index: number;
   kind: string;
   name: string;
@@ -36,7 +36,7 @@ export type ImportReport = {
   entities: ImportEntityResult[];
 };
 
-export const MAX_IMPORT_BYTES = 2_000_000;
+const MAX_IMPORT_BYTES = 2_000_000;
 
 class Rollback extends Error {
   constructor() {
@@ -45,7 +45,7 @@ class Rollback extends Error {
 }
 
 /** Splits a multi-document YAML text into plain objects; YAML syntax errors name the document and line. */
-export function parseCatalogYaml(text: string): unknown[] {
+function parseCatalogYaml(text: string): unknown[] {
   if (text.length > MAX_IMPORT_BYTES) throw badRequest(`The file is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB`, "yaml");
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
   const out: unknown[] = [];

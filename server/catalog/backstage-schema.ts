@@ -13,7 +13,7 @@ import group from "./backstage-schema/Group.v1alpha1.schema.json";
 import resource from "./backstage-schema/Resource.v1alpha1.schema.json";
 import system from "./backstage-schema/System.v1alpha1.schema.json";
 
-export const SUPPORTED_KINDS = ["Component", "API", "Resource", "System", "Group"] as const;
+const SUPPORTED_KINDS = ["Component", "API", "Resource", "System", "Group"] as const;
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
 
 const KIND_SCHEMA_IDS: Record<SupportedKind, string> = {

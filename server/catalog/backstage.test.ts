@@ -4,9 +4,9 @@ import Ajv from "ajv";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
+import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
 import { parseEntityRef, slugFromName } from "./backstage-mapping";
-import { outcome } from "./test-support/catalog-builders";
+import { outcome } from "../../test/support/catalog-builders";
 
 const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures", "backstage");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor, callerWithRole, makeTeam } from "../test-support/factories";
+import { callerFor, callerWithRole, makeTeam } from "../../test/support/factories";
 import { catalogFacets, escapeLike, searchCatalog } from "./catalog-search";
-import { makeService } from "./test-support/catalog-builders";
+import { makeService } from "../../test/support/catalog-builders";
 
 let pay: { id: string; slug: string };
 let data: { id: string; slug: string };

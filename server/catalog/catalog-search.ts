@@ -7,7 +7,7 @@ import type { Expression, SqlBool } from "kysely";
 import { sql, type DB, type Db, type Kysely } from "../db";
 import { LIFECYCLES } from "./service-input";
 
-export const SEARCH_SORTS = ["relevance", "name", "updated", "tier"] as const;
+const SEARCH_SORTS = ["relevance", "name", "updated", "tier"] as const;
 
 export const catalogSearchInput = z.object({
   q: z.string().trim().max(200).default(""),
@@ -114,8 +114,6 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   };
 }
 
-export type CatalogSearchResult = Awaited<ReturnType<typeof searchCatalog>>;
-export type CatalogSearchRow = CatalogSearchResult["items"][number];
 
 /** The values the filter dropdowns offer. */
 export async function catalogFacets(db: Db) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { seedCatalog } from "../../prisma/seed/catalog";
 import { seedIdentity } from "../../prisma/seed/identity";
-import { callerFor } from "../test-support/factories";
+import { callerFor } from "../../test/support/factories";
 import { impactOfSlug } from "./impact";
 import { ownershipHealth } from "./ownership-health";
 

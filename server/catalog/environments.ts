@@ -6,7 +6,7 @@ import { DomainError, forbidden } from "../errors";
 import { actorOf, canAdminister } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 
-export const DEFAULT_ENVIRONMENTS = [
+const DEFAULT_ENVIRONMENTS = [
   { name: "dev", rank: 10, isProduction: false },
   { name: "staging", rank: 20, isProduction: false },
   { name: "prod", rank: 30, isProduction: true },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
+import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
 import { impactOf } from "./impact";
 import { ownershipHealth } from "./ownership-health";
 import { getServiceBySlug } from "./service-summary";
-import { dependsOn, makeService } from "./test-support/catalog-builders";
+import { dependsOn, makeService } from "../../test/support/catalog-builders";
 
 describe("impact view", () => {
   it("finds every transitive dependent and ends on cycles", async () => {

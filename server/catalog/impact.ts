@@ -49,8 +49,6 @@ function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
     .limit(limit);
 }
 
-export type ImpactedService = Awaited<ReturnType<typeof impactOf>>["items"][number];
-
 export async function impactOfSlug(db: Db, slug: string, limit?: number) {
   const s = await db.kysely.selectFrom("Service").select("id").where("slug", "=", slug).executeTakeFirst();
   if (!s) throw notFound(`Service "${slug}"`);

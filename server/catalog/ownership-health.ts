@@ -62,8 +62,6 @@ export async function ownershipHealth(db: Db) {
   return out;
 }
 
-export type OwnershipHealthRow = Awaited<ReturnType<typeof ownershipHealth>>[number];
-
 export const PROBLEM_LABELS: Record<OwnershipProblem, string> = {
   team_has_no_members: "Owning team has no members",
   team_has_no_on_call: "Owning team has no on-call contact",

@@ -2,8 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { verifyAuditChain } from "../audit/audit-log";
-import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
-import { makeService, outcome } from "./test-support/catalog-builders";
+import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
+import { makeService, outcome } from "../../test/support/catalog-builders";
 
 let owners: { id: string; slug: string };
 let others: { id: string; slug: string };

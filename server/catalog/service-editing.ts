@@ -26,7 +26,7 @@ function selectEditable(db: Kysely<DB>) {
   return selectServiceSummaries(db).select(EDITABLE_COLUMNS.map((c) => `s.${c}` as const));
 }
 
-export type EditableService = Awaited<ReturnType<ReturnType<typeof selectEditable>["executeTakeFirstOrThrow"]>>;
+type EditableService = Awaited<ReturnType<ReturnType<typeof selectEditable>["executeTakeFirstOrThrow"]>>;
 
 export type ServiceChange = ServiceChangedData["change"];
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 export const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const LIFECYCLES = ["experimental", "production", "deprecated"] as const;
-export const DEPENDENCY_KINDS = ["runtime", "build", "data"] as const;
+const DEPENDENCY_KINDS = ["runtime", "build", "data"] as const;
 
 const httpUrl = z
   .string()
@@ -19,14 +19,14 @@ const httpUrl = z
 
 const optionalUrl = z.union([httpUrl, z.literal("").transform(() => null), z.null()]).optional();
 
-export const slugSchema = z
+const slugSchema = z
   .string()
   .trim()
   .min(2, "At least 2 characters")
   .max(63, "At most 63 characters")
   .regex(SLUG_RE, "Lowercase letters, digits and single dashes (e.g. payments-api)");
 
-export const linkSchema = z.object({ title: z.string().trim().min(1, "Give the link a title").max(100), url: httpUrl });
+const linkSchema = z.object({ title: z.string().trim().min(1, "Give the link a title").max(100), url: httpUrl });
 
 export const tagSchema = z
   .string()

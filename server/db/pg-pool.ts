@@ -20,7 +20,7 @@ const PG_TYPES = {
 };
 
 /** Dates go in as ISO text: a `timestamp` column ignores the zone suffix, so the UTC wall time is stored. */
-export const toParam = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+const toParam = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
 /** Postgres errors that are the caller's doing, as domain errors (the same mapping Prisma's codes get). */
 export function fromPgError(err: unknown): DomainError | undefined {

@@ -26,7 +26,7 @@ export type DeferredStatement = { readonly deferredStatement: RawBuilder<never> 
 export const deferredStatement = (statement: RawBuilder<unknown>): DeferredStatement => ({ deferredStatement: statement as RawBuilder<never> });
 
 /** What may be deferred: a write whose result nobody sees. */
-export type DeferredWrite =
+type DeferredWrite =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | InsertQueryBuilder<DB, any, InsertResult>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,7 +41,7 @@ export type DeferredWrite =
  */
 export type Coalesced<T> = { merge: (earlier: T, later: T) => T; write: (item: T, db: Kysely<DB>) => DeferredWrite };
 
-export interface Deferred {
+interface Deferred {
   /** Sends `write` with this transaction's COMMIT (in the order deferred). */
   write(write: DeferredWrite): void;
   /** Like write(), but items deferred under the same key of the same kind become one write (at the first's place). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { makeTeam, makeUser, sessionUser } from "../test-support/factories";
-import { as, makeWorld, requestInput } from "./test-support/world";
+import { makeTeam, makeUser, sessionUser } from "../../test/support/factories";
+import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { sweepSchedules } from "./scheduling";
 import { activeFreeze, freezeStartsSoon, isInFreezeWindow, localClock, validateFreezeWindow } from "./freeze-windows";
 import { approverEligibility, defaultPolicy, eligibleApproverIds, pickPolicy, type PolicySnapshot } from "./approval-policy";

@@ -35,7 +35,7 @@ const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
 export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;
 
 /** Loads what an event about the request needs (inside the transaction that changes it). */
-export async function loadEventSubject(db: Kysely<DB>, requestId: string): Promise<EventRequest & EventContext> {
+async function loadEventSubject(db: Kysely<DB>, requestId: string): Promise<EventRequest & EventContext> {
   const r = await db
     .selectFrom("DeploymentRequest as r")
     .innerJoin("Service as s", "s.id", "r.serviceId")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "../db";
-import { as, makeWorld, requestInput } from "./test-support/world";
+import { getDb, sql } from "../db";
+import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { runDeployment } from "./execution";
 import { csvCell } from "./evidence";
 
@@ -44,7 +44,7 @@ describe("compliance evidence, audit page and inbox", () => {
   it("reports a tampered audit chain in the export", async () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
-    await getDb().$executeRaw`UPDATE "AuditEvent" SET "actorLabel" = 'mallory' WHERE "subjectId" = ${id} AND action = 'deployment.created'`;
+    await sql`UPDATE "AuditEvent" SET "actorLabel" = 'mallory' WHERE "subjectId" = ${id} AND action = 'deployment.created'`.execute(getDb().kysely);
     const out = await (await as(w.admin)).deployments.exportEvidence({ requestId: id, format: "json" });
     expect(out.auditChainOk).toBe(false);
     expect(JSON.parse(out.body).auditChain).toMatchObject({ ok: false, problem: "modified", brokenAtSeq: expect.any(String) });

@@ -7,7 +7,7 @@ import type { PolicySnapshot } from "./approval-policy";
 
 export type EvidenceScope = { requestId: string } | { from: Date; to: Date };
 
-export type ChangeRecord = {
+type ChangeRecord = {
   requestId: string;
   service: string;
   environment: string;
@@ -106,7 +106,7 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function evidenceToCsv(e: Evidence): string {
+function evidenceToCsv(e: Evidence): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of e.records) {
     const approvals = r.approvals.map((a) => `${a.approver} ${a.decision} ${a.at}${a.comment ? ` "${a.comment}"` : ""}`).join("; ");
@@ -129,25 +129,4 @@ export async function exportEvidence(db: Db, scope: EvidenceScope, format: "json
   return format === "csv"
     ? { filename: `${name}-${stamp}.csv`, contentType: "text/csv", body: evidenceToCsv(evidence), auditChainOk: evidence.auditChain.ok, count: evidence.records.length }
     : { filename: `${name}-${stamp}.json`, contentType: "application/json", body: JSON.stringify(evidence, null, 2), auditChainOk: evidence.auditChain.ok, count: evidence.records.length };
-}
-
-export type AuditFilter = { action?: string; subjectType?: string; subjectId?: string; actor?: string; from?: Date; to?: Date; cursor?: string; limit?: number };
-
-/** Audit events, newest first, with filters; the cursor is the last seq seen. */
-export async function listAuditEvents(db: Db, f: AuditFilter) {
-  const limit = Math.min(f.limit ?? 50, 200);
-  const rows = await db.auditEvent.findMany({
-    where: {
-      action: f.action ? { startsWith: f.action } : undefined,
-      subjectType: f.subjectType || undefined,
-      subjectId: f.subjectId || undefined,
-      actorLabel: f.actor ? { contains: f.actor, mode: "insensitive" } : undefined,
-      createdAt: f.from || f.to ? { gte: f.from, lt: f.to } : undefined,
-      ...(f.cursor ? { seq: { lt: BigInt(f.cursor) } } : {}),
-    },
-    orderBy: { seq: "desc" },
-    take: limit + 1,
-  });
-  const items = rows.slice(0, limit).map((r) => ({ ...r, seq: r.seq.toString() }));
-  return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
 }

@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { env } from "../env";
 import { dispatchOutbox, type OutboxJobData } from "../bus/outbox";
 import { QUEUES, workerConnection } from "../platform/queues";
-import { as, makeWorld, requestInput, type World } from "./test-support/world";
+import { as, makeWorld, requestInput, type World } from "../../test/support/deployment-world";
 import { runDeployment } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
 import { sweepSchedules } from "./scheduling";

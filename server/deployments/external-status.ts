@@ -1,14 +1,14 @@
 // Status reports from outside systems: the generic webhook's signed callback and GitHub's workflow_run /
 // deployment_status webhooks. Both map to a heartbeat (still running) or finishRun (done).
-import type { Db } from "../db";
+import { getDb, type Db } from "../db";
 import { systemActor } from "../audit/audit-log";
-import { badRequest, DomainError, notFound } from "../errors";
+import { badRequest, DomainError, HTTP_STATUS, notFound } from "../errors";
 import { writeLog } from "./deployment-log";
 import { finishRun } from "./execution";
 import { recordRunReport } from "./request-store";
 import { loadIntegration } from "./executors/executor";
 import type { WebhookSecret, WebhookSettings } from "./executors/webhook";
-import { verifyBodySignature } from "./executors/webhook-signature";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from "./executors/webhook-signature";
 
 export type CallbackReport = { requestId: string; status: "running" | "succeeded" | "failed"; progress?: number; message?: string; attempt?: number };
 
@@ -101,4 +101,17 @@ export async function applyGithubRunUpdate(db: Db, payload: unknown): Promise<{ 
     return { requestId: match.id, outcome: await record(db, match.id, "running", message, "github", { attempt: match.attempt }) };
   }
   return { requestId: null, outcome: "ignored" };
+}
+
+/** POST /api/deployments/callback: the raw body is verified before anything else is read from it. */
+export async function handleWebhookCallbackPost(req: Request): Promise<Response> {
+  const raw = await req.text();
+  if (raw.length > 64_000) return Response.json({ error: "Body too large" }, { status: 413 });
+  try {
+    const result = await applyWebhookCallback(getDb(), raw, { signature: req.headers.get(SIGNATURE_HEADER), timestamp: req.headers.get(TIMESTAMP_HEADER) });
+    return Response.json(result, { status: 200 });
+  } catch (err) {
+    if (err instanceof DomainError) return Response.json({ error: err.message }, { status: HTTP_STATUS[err.code] });
+    throw err;
+  }
 }

@@ -28,7 +28,7 @@ type WindowLike = Pick<FreezeWindow, "kind" | "startsAt" | "endsAt" | "daysOfWee
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-export function isValidTimeZone(tz: string) {
+function isValidTimeZone(tz: string) {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

@@ -56,7 +56,7 @@ export async function listRequests(db: Db, f: HistoryFilter) {
   return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? rows[limit - 1].id : null };
 }
 
-export type TimelineEntry = { at: Date; kind: string; label: string; actor: string; detail?: string };
+type TimelineEntry = { at: Date; kind: string; label: string; actor: string; detail?: string };
 
 export async function getRequest(db: Db, user: SessionUser, id: string) {
   const r = await db.deploymentRequest.findUnique({

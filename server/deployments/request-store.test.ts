@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
-import { as, forceStatus, makeWorld, requestInput } from "./test-support/world";
+import { as, forceStatus, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { deferRequestChange, recordApproval, recordRunReport, TRANSITIONED } from "./request-store";
 
 async function pendingRequest() {

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import type { PierEvent } from "../bus/events";
-import { as, makeWorld, requestInput } from "./test-support/world";
+import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { assessRisk } from "./risk-score";
 import { parseVersion, versionJump } from "./version";
 

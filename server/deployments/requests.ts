@@ -31,7 +31,7 @@ export type NewRequestInput = {
   breakGlassReason?: string | null;
 };
 
-export const TICKET_KEY = /^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/;
+const TICKET_KEY = /^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/;
 
 function validateInput(input: NewRequestInput, now: Date) {
   if (!parseVersion(input.version)) throw badRequest(`"${input.version}" is not a version Pier understands. ${VERSION_HINT}`, "version");

@@ -63,7 +63,7 @@ export async function markApproved(
 export type QueueDecision = "queued" | "waiting" | "frozen" | "not_approved";
 
 /** approved → queued when its time has come and no freeze is on (break-glass and rollbacks ignore freezes). */
-export async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded): Promise<QueueDecision> {
+async function queueIfDue(tx: Tx, requestId: string, actor: Actor, now = new Date(), pre?: Preloaded): Promise<QueueDecision> {
   const r = pre?.request ?? (await loadRequest(tx, requestId));
   if (r.status !== "approved") return "not_approved";
   if (r.notBefore && r.notBefore > now) return "waiting";

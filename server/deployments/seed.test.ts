@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, sql } from "../db";
 import { seedIdentity } from "../../prisma/seed/identity";
 import { seedCatalog } from "../../prisma/seed/catalog";
 import { seedDeployments } from "../../prisma/seed/deployments";
 import { verifyAuditChain } from "../audit/audit-log";
 import { buildEvidence } from "./evidence";
-import { callerFor } from "../test-support/factories";
+import { callerFor } from "../../test/support/factories";
 
 const worker = "system:deployment-worker";
 
@@ -78,8 +78,8 @@ describe("deployments demo seed", () => {
     await seed();
     const records = await db.auditEvent.count();
     // A database seeded by an earlier version: the requests, no audit records (and so no chain head).
-    await db.$executeRaw`DELETE FROM "AuditEvent"`;
-    await db.$executeRaw`DELETE FROM "AuditHead"`;
+    await sql`DELETE FROM "AuditEvent"`.execute(db.kysely);
+    await sql`DELETE FROM "AuditHead"`.execute(db.kysely);
     await seedDeployments(db);
     await seedDeployments(db);
     expect(await db.auditEvent.count()).toBe(records);

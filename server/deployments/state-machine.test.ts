@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import { getDb, transaction } from "../db";
 import { systemActor, verifyAuditChain } from "../audit/audit-log";
-import { makeUser } from "../test-support/factories";
-import { as, forceStatus, makeWorld, requestInput } from "./test-support/world";
+import { makeUser } from "../../test/support/factories";
+import { as, forceStatus, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { DEPLOYMENT_STATUSES, isLegalTransition, transition, TRANSITIONS } from "./state-machine";
 
 describe("deployment state machine", () => {

@@ -66,7 +66,7 @@ export const isFinishedRun = isIn(FINISHED_RUN_STATUSES);
 export const isLegalTransition = (from: DeploymentStatus, to: DeploymentStatus) => TRANSITIONS[from].includes(to);
 
 /** Columns a transition may change besides status and revision. */
-export type TransitionData = Pick<RequestSet, "finishedAt" | "notBefore" | "queuedAt" | "startedAt" | "heartbeatAt" | "progress"> & {
+type TransitionData = Pick<RequestSet, "finishedAt" | "notBefore" | "queuedAt" | "startedAt" | "heartbeatAt" | "progress"> & {
   /** attempt = attempt + 1 (a run starts). */
   incrementAttempt?: boolean;
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
 import { systemActor } from "../audit/audit-log";
 import { QUEUES } from "../platform/queues";
-import { as, makeWorld, requestInput, type World } from "./test-support/world";
+import { as, makeWorld, requestInput, type World } from "../../test/support/deployment-world";
 import { runDeployment, type RunOutcome } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
 import { transition } from "./state-machine";

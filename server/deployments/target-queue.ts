@@ -20,7 +20,7 @@ import { enqueueExecution, EXECUTE_JOB } from "./scheduling";
 
 export type Target = { serviceId: string; environmentId: string };
 
-export const SLOT_CONSTRAINT = "DeploymentRequest_one_deploying_per_target";
+const SLOT_CONSTRAINT = "DeploymentRequest_one_deploying_per_target";
 
 /** Requests of the target, as a blocker is shown: what another request of the target waits for. */
 function requestsOf(db: Kysely<DB>, target: Target) {
@@ -52,7 +52,7 @@ async function runningOn(db: Kysely<DB>, target: Target, exceptId = ""): Promise
 }
 
 /** The first request in the target's queue, if any. */
-export async function firstQueued(db: Kysely<DB>, target: Target): Promise<TargetBlocker | undefined> {
+async function firstQueued(db: Kysely<DB>, target: Target): Promise<TargetBlocker | undefined> {
   return requestsOf(db, target)
     .where("d.status", "=", "queued")
     .orderBy((eb) => eb("d.rollbackOfId", "is not", null), "desc")
@@ -71,7 +71,7 @@ export async function findBlocker(db: Kysely<DB>, requestId: string, target: Tar
   return first && first.id !== requestId ? first : null;
 }
 
-export function waitingMessage(b: TargetBlocker) {
+function waitingMessage(b: TargetBlocker) {
   const what = `${b.rollback ? "the rollback to " : ""}${b.version} (request ${b.id})`;
   return b.status === "deploying"
     ? `Waiting for ${what} to finish deploying to ${b.environment}`

@@ -5,7 +5,7 @@ import { applyFact, sweepStuckEvents } from "../ingest/ingest-worker";
 import { QUEUES, getQueue } from "../platform/queues";
 import { recordChange, recordDeployment, recordIncident } from "./canonical";
 import { normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
-import { at, ensureEnvironments, makeService } from "./test-fixtures";
+import { at, ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 
 beforeAll(async () => {
   await ensureEnvironments();

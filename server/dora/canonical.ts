@@ -7,7 +7,7 @@
 import { anyOf, newId, sql, type DB, type Selectable, type Tx } from "../db";
 import { findEnvironment, findService, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
 
-export const INCIDENT_LINK_WINDOW_HOURS = 7 * 24;
+const INCIDENT_LINK_WINDOW_HOURS = 7 * 24;
 
 export type DeploymentRow = Selectable<DB["Deployment"]>;
 
@@ -129,7 +129,7 @@ const LINK_COLUMNS = ["deploymentId", "changeId", "serviceId", "environmentId", 
  * there and at or before this one; a change already linked to a *later* deployment in this environment moves here.
  * (Changes merged before the previous deployment were shipped by it; late-arriving changes link themselves.)
  */
-export async function linkChangesToDeployment(tx: Tx, deploymentId: string) {
+async function linkChangesToDeployment(tx: Tx, deploymentId: string) {
   await tx
     .with("d", (db) =>
       db.selectFrom("Deployment").select(["id", "serviceId", "serviceName", "environmentId", "environmentName", "deployedAt"]).where("id", "=", deploymentId),
@@ -343,7 +343,7 @@ async function findBlamedDeployment(tx: Tx, serviceName: string, environmentId: 
   return found?.id ?? null;
 }
 
-export async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
+async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
   const ids = [...new Set(deploymentIds.filter((x): x is string => Boolean(x)))];
   if (ids.length === 0) return;
   await tx

@@ -4,7 +4,7 @@ import type { SqlBool } from "kysely";
 import { sql, type Db } from "../db";
 import { countedChanges, countedDeployments, countedIncidents, isFailure, resolveFilter, restoreSeconds, weekOf, type DoraFilter, type ResolvedFilter } from "./metrics";
 
-export const DRILLDOWN_LIMIT = 500;
+const DRILLDOWN_LIMIT = 500;
 
 export type DrilldownInput = DoraFilter & {
   /** Restrict to one trend week (YYYY-MM-DD, the local Monday in the filter's time zone). */
@@ -46,8 +46,6 @@ export async function deploymentsBehind(db: Db, input: DrilldownInput & { onlyFa
   return { rows, total };
 }
 
-export type DeploymentRow = Awaited<ReturnType<typeof deploymentsBehind>>["rows"][number];
-
 /** The changes whose lead times make up the lead-time percentiles, slowest first. */
 export async function changesBehind(db: Db, input: DrilldownInput & { deploymentId?: string | null }) {
   const f = await resolveFilter(db, input);
@@ -79,8 +77,6 @@ export async function changesBehind(db: Db, input: DrilldownInput & { deployment
   return { rows, total };
 }
 
-export type ChangeRow = Awaited<ReturnType<typeof changesBehind>>["rows"][number];
-
 /** Incidents counted by time to restore (detected in range; open ones listed, not in the percentiles). */
 export async function incidentsBehind(db: Db, input: DrilldownInput) {
   const f = await resolveFilter(db, input);
@@ -108,5 +104,3 @@ export async function incidentsBehind(db: Db, input: DrilldownInput) {
   ]);
   return { rows, total };
 }
-
-export type IncidentRow = Awaited<ReturnType<typeof incidentsBehind>>["rows"][number];

@@ -9,7 +9,7 @@ import { actorOf, assertCanManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { lockServiceHistory, recordIncident } from "./canonical";
 
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 
 export const declareIncidentInput = z.object({
   serviceId: z.string().min(1, "Choose the affected service"),

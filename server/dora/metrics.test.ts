@@ -1,11 +1,11 @@
 // The four keys on a small hand-computed history (numbers worked out in the comments).
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
-import { makeTeam } from "../test-support/factories";
+import { makeTeam } from "../../test/support/factories";
 import { recordChange, recordDeployment, recordIncident, markPreviousRolledBack } from "./canonical";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
 import { doraSummary, keyFigures, resolveFilter, weeklyTrend } from "./metrics";
-import { at, ensureEnvironments, makeService } from "./test-fixtures";
+import { at, ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 
 const H = 3600;
 let teamA: string;

@@ -70,7 +70,7 @@ function isValidTimeZone(tz: string) {
 /** A JS instant as the UTC `timestamp` Prisma stores (Dates are sent as UTC text; the column type ignores the zone). */
 export const utc = (d: Date) => sql<Date>`${d}::timestamp`;
 /** A stored UTC timestamp (column or value) as local time in `tz` (for day/week buckets). */
-export const local = (at: Expression<Date>, tz: string) => sql<Date>`((${at} AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
+const local = (at: Expression<Date>, tz: string) => sql<Date>`((${at} AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
 /** The local Monday 00:00 of the week `at` falls in. */
 export const weekOf = (at: Expression<Date>, tz: string) => sql<Date>`date_trunc('week', ${local(at, tz)})`;
 /** Seconds from detection to resolution. */
@@ -78,7 +78,7 @@ export const restoreSeconds = sql<number>`EXTRACT(EPOCH FROM i."resolvedAt" - i.
 
 type Scope = Pick<ResolvedFilter, "serviceId" | "teamId">;
 /** A query restricted to the filter's service or team, by a "serviceId" column (d, dc or i). */
-export const inScope =
+const inScope =
   (column: "d.serviceId" | "dc.serviceId" | "i.serviceId", f: Scope) =>
   <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
     const serviceId = sql.ref<string | null>(column);
@@ -88,7 +88,7 @@ export const inScope =
   };
 
 /** Incidents of the filter's environment; those naming none count as production. */
-export const inIncidentEnvironment =
+const inIncidentEnvironment =
   (f: ResolvedFilter) =>
   <O>(qb: SelectQueryBuilder<DB & { i: DB["Incident"] }, "i", O>) =>
     f.isProduction
@@ -191,7 +191,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export type Levels = { deploymentFrequency: DoraLevel | null; leadTime: DoraLevel | null; changeFailureRate: DoraLevel | null; timeToRestore: DoraLevel | null };
 
-export function levelsOf(k: KeyFigures): Levels {
+function levelsOf(k: KeyFigures): Levels {
   return {
     // No deployments at all: nothing to judge (a new service is not "low").
     deploymentFrequency: k.deployments === 0 ? null : frequencyLevel(k.deploymentsPerDay),

@@ -6,9 +6,9 @@ import { processOutboxJob } from "../bus/fanout";
 import { SUBSCRIBERS } from "../subscriptions";
 import { emitPierEvent } from "../bus/events";
 import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../ingest/ingest-worker";
-import { callerFor, callerWithRole, makeTeam, makeUser } from "../test-support/factories";
+import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
 import { recordChange } from "./canonical";
-import { ensureEnvironments, makeService } from "./test-fixtures";
+import { ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 
 let team: { id: string };
 let service: { id: string; slug: string };

@@ -16,7 +16,7 @@ const STATUS = {
 export const PIER_DEPLOYMENT_EVENTS = ["deployment.succeeded", "deployment.failed", "deployment.rolled_back"] as const;
 type PierDeploymentEvent = DeliveredEvent<(typeof PIER_DEPLOYMENT_EVENTS)[number]>;
 
-export async function recordPierDeployment(tx: Tx, event: PierDeploymentEvent) {
+async function recordPierDeployment(tx: Tx, event: PierDeploymentEvent) {
   const { service, environment } = event.subject;
   // An admin's test event names no real request; without a service and environment there is nothing to record.
   if (isTestEvent(event) || !service || !environment) return null;

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { callerFor, callerWithRole, makeTeam, makeUser, sessionUser } from "../test-support/factories";
+import { callerFor, callerWithRole, makeTeam, makeUser, sessionUser } from "../../test/support/factories";
 import { assertCanManageService } from "./access";
 import { getDb } from "../db";
 import { verifyAuditChain } from "../audit/audit-log";

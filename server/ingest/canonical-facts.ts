@@ -8,7 +8,7 @@ export type CanonicalFact =
   | { kind: "incident"; incident: IncidentInput }
   | { kind: "ignored"; reason: string };
 
-export class TranslationError extends Error {
+class TranslationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TranslationError";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCdeventType, validateCdevent, validateCdeventBatch, versionFromArtifact } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
-import { cdevent, TYPE_VERSIONS } from "./cdevents-fixtures";
+import { cdevent, TYPE_VERSIONS } from "../../test/support/cdevents-fixtures";
 
 describe("CDEvents validation", () => {
   for (const kind of Object.keys(TYPE_VERSIONS)) {

@@ -6,7 +6,7 @@ import addFormats from "ajv-formats";
 import { V04_EVENT_SCHEMAS, V04_LINK_SCHEMAS, V05_EVENT_SCHEMAS, V05_LINK_SCHEMAS } from "./cdevents-schemas";
 
 /** The DORA-relevant subjects/predicates, whatever the type's own version. */
-export const DORA_CDEVENT_KINDS = [
+const DORA_CDEVENT_KINDS = [
   "service.deployed",
   "service.upgraded",
   "service.rolledback",
@@ -17,7 +17,7 @@ export const DORA_CDEVENT_KINDS = [
   "incident.reported",
   "incident.resolved",
 ] as const;
-export type CdeventKind = (typeof DORA_CDEVENT_KINDS)[number];
+type CdeventKind = (typeof DORA_CDEVENT_KINDS)[number];
 
 export type CdEvent = {
   context: { id: string; source: string; type: string; timestamp: string; version?: string; specversion?: string; [k: string]: unknown };

@@ -17,8 +17,6 @@ export function verifyGithubSignature(raw: Uint8Array, header: string | null, se
   });
 }
 
-export const GITHUB_EVENTS_USED = ["deployment_status", "pull_request", "push"] as const;
-
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
 

@@ -20,12 +20,12 @@ class HttpRefusal extends Error {
   }
 }
 
-export function jsonError(status: number, error: string, field: string | null = null) {
+function jsonError(status: number, error: string, field: string | null = null) {
   return Response.json({ error, field }, { status, headers: { "cache-control": "no-store" } });
 }
 
 /** Reads at most `limit` bytes; a longer body (declared or actual) is refused with 413 without reading it all. */
-export async function readBoundedBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+async function readBoundedBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw new HttpRefusal(413, `The body is larger than ${limit} bytes`, "(body)", "body_too_large");
   if (!req.body) return new Uint8Array();

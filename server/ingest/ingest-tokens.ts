@@ -6,11 +6,11 @@ import { recordAudit, type Actor } from "../audit/audit-log";
 import { newId, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 
-export const TOKEN_PREFIX = "pier_ing_";
+const TOKEN_PREFIX = "pier_ing_";
 const TOKEN_CACHE_MS = 30_000;
 const LAST_USED_EVERY_MS = 60_000;
 
-export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export async function createIngestToken(db: Db, actor: Actor, name: string) {
   const trimmed = name.trim();

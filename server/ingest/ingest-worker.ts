@@ -17,7 +17,7 @@ import { translatePagerDuty } from "./pagerduty-webhooks";
 
 export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
 
-export function translateInbound(e: { source: string; type: string; payload: unknown }): CanonicalFact[] {
+function translateInbound(e: { source: string; type: string; payload: unknown }): CanonicalFact[] {
   const payload = e.payload as Record<string, unknown>;
   switch (e.source) {
     case "cdevents":

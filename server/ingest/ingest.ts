@@ -60,7 +60,7 @@ export async function enqueueInbound(ids: string[], suffix = ""): Promise<boolea
   }
 }
 
-export const REJECTION_EXCERPT_CHARS = 500;
+const REJECTION_EXCERPT_CHARS = 500;
 
 /** Records why a request was refused (shown on the data-quality page). Never throws: a rejection must stay a 4xx. */
 export async function recordRejection(db: Db, source: string, reason: string, field: string | null, body = "") {

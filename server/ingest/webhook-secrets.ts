@@ -29,10 +29,6 @@ export async function webhookSecrets(db: Db, kind: WebhookKind): Promise<string[
   return secrets;
 }
 
-export function clearWebhookSecretCache() {
-  cache.clear();
-}
-
 export async function createWebhookSecret(db: Db, actor: Actor, input: { kind: WebhookKind; name: string; secret: string }) {
   const name = input.name.trim();
   if (name.length < 2) throw badRequest("Name the integration (at least 2 characters)", "name");

@@ -10,8 +10,8 @@ import { processDelivery } from "./delivery";
 import { microBatcher } from "../bus/micro-batch";
 import { SUBSCRIBERS } from "../subscriptions";
 import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
-import { FakeVendor } from "./test-support/fake-http";
-import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { allow, eventFor, makeChannel, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {

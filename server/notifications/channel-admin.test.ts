@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { resetEnvForTests } from "../env";
 import { decryptJson } from "../platform/secrets";
 import { createChannel, deleteChannel, listChannels, reEncryptChannelSecrets, updateChannel } from "./channel-admin";
-import { admin, allow } from "./test-support/fixtures";
+import { admin, allow } from "../../test/support/notification-fixtures";
 
 const original = process.env.PIER_ENCRYPTION_KEY;
 afterEach(() => {

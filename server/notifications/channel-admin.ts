@@ -35,7 +35,7 @@ export type ChannelView = {
 
 type ChannelRow = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled" | "disabledReason" | "settings" | "secretEncrypted" | "updatedAt">;
 
-export function toChannelView(c: ChannelRow): ChannelView {
+function toChannelView(c: ChannelRow): ChannelView {
   let secretMasked: Record<string, string | string[]>;
   try {
     secretMasked = maskChannelSecret(c.type, decryptJson<Record<string, unknown>>(c.secretEncrypted));

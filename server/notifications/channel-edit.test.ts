@@ -7,8 +7,8 @@ import { decryptJson } from "../platform/secrets";
 import { createChannel, updateChannel } from "./channel-admin";
 import { processDelivery, type DeliveryDeps } from "./delivery";
 import { routeEvent } from "./routing";
-import { FakeVendor } from "./test-support/fake-http";
-import { admin, allow, eventFor, makeRoute, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { admin, allow, eventFor, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {

@@ -17,12 +17,8 @@ export function cached<T>(key: string, load: () => Promise<T>, ttlMs = CONFIG_CA
   return value;
 }
 
-export function forget(key: string) {
+function forget(key: string) {
   entries.delete(key);
-}
-
-export function clearConfigCache() {
-  entries.clear();
 }
 
 /**

@@ -5,7 +5,7 @@ import { transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 import { enqueueDeliveries } from "./delivery-queue";
 
-export const DELIVERY_STATUSES = ["pending", "retrying", "sending", "delivered", "dead", "suppressed", "held", "grouped", "merged", "scheduled"] as const;
+const DELIVERY_STATUSES = ["pending", "retrying", "sending", "delivered", "dead", "suppressed", "held", "grouped", "merged", "scheduled"] as const;
 
 export const deliveryFilterSchema = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),

@@ -16,7 +16,7 @@ export type DeliveryJobData = { deliveryId: string } | { deliveryIds: string[] }
 
 export const deliveryIdsOf = (data: DeliveryJobData) => ("deliveryIds" in data ? data.deliveryIds : [data.deliveryId]);
 
-export const DELIVERY_BATCH = 50;
+const DELIVERY_BATCH = 50;
 export type DeliveryJobRef = {
   id: string;
   channelType: ChannelType;
@@ -26,7 +26,7 @@ export type DeliveryJobRef = {
   suffix?: string;
 };
 
-export const jobIdFor = (id: string, attempts: number) => (attempts === 0 ? id : `${id}-r${attempts}`);
+const jobIdFor = (id: string, attempts: number) => (attempts === 0 ? id : `${id}-r${attempts}`);
 
 // State lives in Postgres; finished jobs are dropped so the sweeper can re-add a lost one by id.
 const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } };

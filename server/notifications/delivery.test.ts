@@ -8,8 +8,8 @@ import type { enqueueDeliveries } from "./delivery-queue";
 import { memoryRateLimiter } from "./rate-limit";
 import { MAX_ATTEMPTS, backoffMs, retryDelayMs } from "./retry-policy";
 import { routeEvent } from "./routing";
-import { FakeVendor } from "./test-support/fake-http";
-import { admin, allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { admin, allow, eventFor, makeChannel, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {

@@ -2,11 +2,11 @@
 // as in Alertmanager, so `prod` does not accidentally match `preprod`.
 import { z } from "zod";
 
-export const MATCH_OPS = ["=", "!=", "=~", "!~"] as const;
-export type MatchOp = (typeof MATCH_OPS)[number];
+const MATCH_OPS = ["=", "!=", "=~", "!~"] as const;
+type MatchOp = (typeof MATCH_OPS)[number];
 export type Matcher = { label: string; op: MatchOp; value: string };
 
-export const matcherSchema = z
+const matcherSchema = z
   .object({
     label: z.string().trim().min(1, "label is required").max(64).regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, "label may hold letters, digits, _ and ."),
     op: z.enum(MATCH_OPS),
@@ -21,7 +21,7 @@ export const matcherSchema = z
 
 export const matchersSchema = z.array(matcherSchema).max(20);
 
-export function regexError(source: string): string | null {
+function regexError(source: string): string | null {
   try {
     new RegExp(`^(?:${source})$`);
     return null;

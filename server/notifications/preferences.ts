@@ -11,7 +11,7 @@ export const preferencesInputSchema = z.object({
   mutedServiceIds: z.array(z.string().min(1)).max(500).default([]),
 });
 
-export async function getPreferences(db: Db, userId: string) {
+async function getPreferences(db: Db, userId: string) {
   const rows = await db.notificationPreference.findMany({ where: { userId } });
   const global = rows.find((r) => r.serviceId === null);
   return {

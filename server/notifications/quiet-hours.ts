@@ -16,7 +16,7 @@ export const quietHoursSchema = z.object({
 });
 export type QuietHours = z.output<typeof quietHoursSchema>;
 
-export function isTimeZone(tz: string) {
+function isTimeZone(tz: string) {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

@@ -17,7 +17,7 @@ export type ResolvedRecipients = {
 
 const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-export function isPage(event: Pick<PierEventShape, "severity">, channelType: ChannelType) {
+function isPage(event: Pick<PierEventShape, "severity">, channelType: ChannelType) {
   return event.severity === "critical" || channelType === "pagerduty";
 }
 

@@ -10,13 +10,13 @@ import { emitTestEvent } from "../bus/events";
 import { SUBSCRIBERS } from "../subscriptions";
 import { startOutboxDispatcher, type OutboxJobData } from "../bus/outbox";
 import { closeQueues, QUEUES, workerConnection } from "../platform/queues";
-import { PrivateRedis } from "../test-support/redis-server";
+import { PrivateRedis } from "../../test/support/redis-server";
 import { processDeliveries } from "./delivery";
 import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
 import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
 import { startNotificationSweeper } from "./sweeper";
-import { FakeVendor } from "./test-support/fake-http";
-import { allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { allow, eventFor, makeChannel, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
 let redis: PrivateRedis;
 let sink: FakeVendor;

@@ -4,15 +4,15 @@ import type { DB, Selectable } from "../db";
 import { matchersSchema, parseMatchers, type Matcher } from "./matchers";
 import { quietHoursSchema, type QuietHours } from "./quiet-hours";
 
-export const ROLE_RECIPIENTS = ["owning_team_oncall", "eligible_approvers", "requester"] as const;
+const ROLE_RECIPIENTS = ["owning_team_oncall", "eligible_approvers", "requester"] as const;
 export type RoleRecipient = (typeof ROLE_RECIPIENTS)[number];
 
-export const escalationSchema = z.object({
+const escalationSchema = z.object({
   afterMinutes: z.number().int().min(1, "at least 1 minute").max(7 * 24 * 60),
   channelIds: z.array(z.string().min(1)).max(10).default([]),
   roleRecipients: z.array(z.enum(ROLE_RECIPIENTS)).default([]),
 });
-export type Escalation = z.output<typeof escalationSchema>;
+type Escalation = z.output<typeof escalationSchema>;
 
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, "label may hold letters, digits, _ and .");
 

@@ -6,9 +6,9 @@ import { matchAll } from "./matchers";
 import { quietWindow } from "./quiet-hours";
 import type { RouteConfig, SilenceConfig } from "./route-config";
 
-export type RouteTrace = { routeId: string; name: string; matched: boolean; note: string };
+type RouteTrace = { routeId: string; name: string; matched: boolean; note: string };
 
-export type RouteDecision = {
+type RouteDecision = {
   route: RouteConfig;
   silencedBy: SilenceConfig | null;
   /** Set when the event arrives during the route's quiet hours and its severity is not exempt. */
@@ -17,7 +17,7 @@ export type RouteDecision = {
 
 export type Evaluation = { decisions: RouteDecision[]; trace: RouteTrace[] };
 
-export function activeSilence(silences: readonly SilenceConfig[], labels: Record<string, string>, now: Date) {
+function activeSilence(silences: readonly SilenceConfig[], labels: Record<string, string>, now: Date) {
   return silences.find((s) => s.startsAt <= now && now < s.endsAt && s.matchers.length > 0 && matchAll(labels, s.matchers)) ?? null;
 }
 

@@ -24,7 +24,7 @@ export const pastedEventSchema = z.object({
   labels: z.record(z.string(), z.string()),
 });
 
-export async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema>, now: Date) {
+async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema>, now: Date) {
   const parsed = pastedEventSchema.parse(input);
   const event = { ...parsed, id: parsed.id ?? "route-test", occurredAt: parsed.occurredAt ?? now.toISOString() } as PierEventShape & { id: string };
   const config = await loadRoutingConfig(db.kysely, now);

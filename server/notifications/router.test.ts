@@ -1,10 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor, callerWithRole } from "../test-support/factories";
+import { callerFor, callerWithRole } from "../../test/support/factories";
 import { notificationsRouter } from "./router";
-import { FakeVendor } from "./test-support/fake-http";
-import { allow, makeChannel, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { allow, makeChannel, makeService } from "../../test/support/notification-fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
-import { makeUser } from "../test-support/factories";
+import { makeUser } from "../../test/support/factories";
 import { fakeClock } from "./clock";
 import { processDelivery } from "./delivery";
 import type { DeliveryJobRef } from "./delivery-queue";
@@ -8,8 +8,8 @@ import { setPreferences } from "./preferences";
 import { createSilence } from "./route-admin";
 import { routeEvent } from "./routing";
 import { sweepNotifications } from "./sweeper";
-import { FakeVendor } from "./test-support/fake-http";
-import { admin, allow, eventFor, makeChannel, makeRoute, makeService } from "./test-support/fixtures";
+import { FakeVendor } from "../../test/support/fake-http";
+import { admin, allow, eventFor, makeChannel, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
 let fake: FakeVendor;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { enqueueDeliveries } from "./delivery-queue";
 import { toRouteConfig, toSilenceConfig, type RoleRecipient, type RouteConfig, type SilenceConfig } from "./route-config";
 import { evaluateRoutes, groupKeyFor, throttleKeyFor, type Evaluation } from "./route-evaluation";
 
-export type ChannelRef = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled">;
+type ChannelRef = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled">;
 export type RoutingConfig = { routes: RouteConfig[]; silences: SilenceConfig[]; channels: Map<string, ChannelRef> };
 
 export type DeliveryPayload = {
@@ -163,7 +163,7 @@ export async function planDeliveries(
  * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One multi-row
  * INSERT: this runs for every event.
  */
-export async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
+async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
   if (plan.length === 0) return [];
   const at = new Date();
   const created = await tx

@@ -3,7 +3,7 @@ import IORedis from "ioredis";
 import { getDb, sql, type Db } from "../db";
 import { env } from "../env";
 
-export type CheckResult = { ok: boolean; latencyMs: number; error?: string };
+type CheckResult = { ok: boolean; latencyMs: number; error?: string };
 export type Health = { status: "ok" | "degraded"; checks: { postgres: CheckResult; redis: CheckResult }; time: string };
 
 async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
@@ -24,7 +24,7 @@ async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<Che
   }
 }
 
-export async function pingRedis(url: string, timeoutMs: number) {
+async function pingRedis(url: string, timeoutMs: number) {
   const redis = new IORedis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

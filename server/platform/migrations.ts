@@ -10,9 +10,9 @@ import { Client } from "pg";
 export const MIGRATIONS_TABLE = "_pier_migrations";
 const LOCK_KEY = 0x4d494752; // "MIGR"
 
-export type MigrationFile = { name: string; sql: string; checksum: string };
+type MigrationFile = { name: string; sql: string; checksum: string };
 
-export async function readMigrations(dir: string): Promise<MigrationFile[]> {
+async function readMigrations(dir: string): Promise<MigrationFile[]> {
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   return Promise.all(
     entries.map(async (name) => {

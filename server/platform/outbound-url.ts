@@ -55,7 +55,7 @@ function hostKey(url: URL) {
   return { host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase(), port };
 }
 
-export function matchesAllowList(url: URL, patterns: string[]) {
+function matchesAllowList(url: URL, patterns: string[]) {
   const { host, port } = hostKey(url);
   return patterns.some((p) => {
     const [h, pt] = p.toLowerCase().split(/:(?=\d+$)/);

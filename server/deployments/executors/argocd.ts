@@ -4,8 +4,8 @@
 // runs it answers 400 with gRPC code 9, so Pier waits and retries a few times before giving up.
 import { describeHttpFailure, loadIntegration, num, str, type ExecutionResult, type Executor } from "./executor";
 
-export type ArgoSettings = { baseUrl: string };
-export type ArgoSecret = { token: string };
+type ArgoSettings = { baseUrl: string };
+type ArgoSecret = { token: string };
 
 type ArgoApp = {
   status?: {

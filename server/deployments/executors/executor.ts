@@ -7,7 +7,7 @@ import { badRequest } from "../../errors";
 import { decryptJson } from "../../platform/secrets";
 import { checkOutboundUrl, loadAllowList } from "../../platform/outbound-url";
 
-export type ExecutionTarget = {
+type ExecutionTarget = {
   id: string;
   version: string;
   previousVersion: string | null;

@@ -5,8 +5,8 @@
 // (`run-name: Pier deploy ${{ inputs.pier_request_id }}`). Status arrives via workflow_run/deployment_status.
 import { describeHttpFailure, loadIntegration, str, type ExecutionResult, type Executor } from "./executor";
 
-export type GithubSettings = { owner: string; repo: string; apiUrl?: string; apiVersion?: string };
-export type GithubSecret = { token: string };
+type GithubSettings = { owner: string; repo: string; apiUrl?: string; apiVersion?: string };
+type GithubSecret = { token: string };
 
 export const githubActionsExecutor: Executor = {
   kind: "github_actions",

@@ -11,5 +11,3 @@ export const EXECUTORS: Record<string, Executor> = {
   github_actions: githubActionsExecutor,
   argocd: argoCdExecutor,
 };
-
-export const EXECUTOR_KINDS = Object.keys(EXECUTORS);

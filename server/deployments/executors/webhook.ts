@@ -9,7 +9,7 @@ import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from ".
 export type WebhookSettings = { url: string };
 export type WebhookSecret = { signingSecret: string };
 
-export const callbackUrl = () => `${env().PIER_BASE_URL.replace(/\/$/, "")}/api/deployments/callback`;
+const callbackUrl = () => `${env().PIER_BASE_URL.replace(/\/$/, "")}/api/deployments/callback`;
 
 export const webhookExecutor: Executor = {
   kind: "webhook",

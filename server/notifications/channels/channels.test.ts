@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeVendor } from "../test-support/fake-http";
+import { FakeVendor } from "../../../test/support/fake-http";
 import type { ChannelRuntime, OutgoingMessage } from "./channel-types";
 import { parseRetryAfter } from "./http-send";
 import { previewForChannel, sendToChannel } from "./send";

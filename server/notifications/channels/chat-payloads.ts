@@ -1,11 +1,10 @@
 // Request bodies for the HTTP channels, shaped exactly as each vendor documents (see /work/shared/INTEGRATIONS.md),
 // and how each vendor's answers are read.
 import { createHmac } from "node:crypto";
-import type { ChannelType } from "@/generated/prisma/enums";
 import type { OutgoingMessage, Recipients, SendOutcome } from "./channel-types";
 import { classifyStatus, type HttpRequest, type HttpResponse } from "./http-send";
 
-export function recipientLine(r: Recipients): string {
+function recipientLine(r: Recipients): string {
   const parts: string[] = [];
   if (r.oncall) parts.push(`On-call: ${r.oncall.name}${r.oncall.url ? ` (${r.oncall.url})` : ""}`);
   const byRole = (role: string) => r.users.filter((u) => u.roles.includes(role)).map((u) => u.name);
@@ -153,7 +152,7 @@ const RESOLVING = new Set(["incident.resolved", "deployment.succeeded"]);
 const PD_SEVERITY = { critical: "critical", high: "error", medium: "warning", low: "info", info: "info" } as const;
 
 /** Alerts about the same thing share a dedup key, so a later resolve closes the page a failure opened. */
-export function pagerDutyDedupKey(msg: OutgoingMessage) {
+function pagerDutyDedupKey(msg: OutgoingMessage) {
   const e = msg.event;
   if (e.subject.incidentId) return `pier:incident:${e.subject.incidentId}`;
   if (e.type.startsWith("deployment.") && e.labels.service) return `pier:deploy:${e.labels.service}:${e.labels.environment ?? ""}`;
@@ -197,5 +196,3 @@ export function readPagerDuty(res: HttpResponse): SendOutcome {
 export function readSlack(res: HttpResponse): SendOutcome {
   return classifyStatus(res);
 }
-
-export type HttpChannelType = Exclude<ChannelType, "email">;

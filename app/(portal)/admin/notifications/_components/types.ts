@@ -7,4 +7,3 @@ export type ChannelView = Out["listChannels"][number];
 export type RouteView = Out["listRoutes"][number];
 export type Options = Out["options"];
 export type RouteTestResult = Out["routeTest"];
-export type DeliveryRow = Out["listDeliveries"]["items"][number];

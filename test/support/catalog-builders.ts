@@ -1,8 +1,8 @@
 // Catalog test data: services and dependencies written straight to the database (tests only).
 import { ZodError, z } from "zod";
-import { getDb } from "../../db";
-import { DomainError } from "../../errors";
-import { uid } from "../../test-support/factories";
+import { getDb } from "../../server/db";
+import { DomainError } from "../../server/errors";
+import { uid } from "./factories";
 
 type ServiceOverrides = Partial<{
   slug: string;
@@ -29,7 +29,7 @@ export async function dependsOn(from: { id: string }, to: { id: string }, kind: 
 }
 
 /** The `data.fieldErrors` the HTTP error formatter (server/trpc.ts) would send for an error from a caller. */
-export function fieldErrorsOf(err: unknown): Record<string, string[]> {
+function fieldErrorsOf(err: unknown): Record<string, string[]> {
   const cause = (err as { cause?: unknown })?.cause;
   if (cause instanceof ZodError) return z.flattenError(cause).fieldErrors as Record<string, string[]>;
   if (cause instanceof DomainError && cause.field) return { [cause.field]: [cause.message] };

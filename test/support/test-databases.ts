@@ -1,7 +1,7 @@
 // Throw-away databases for a test run: a template migrated once, then one copy per test file.
 import { Client } from "pg";
 
-export const ADMIN_URL = process.env.PIER_TEST_ADMIN_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const ADMIN_URL = process.env.PIER_TEST_ADMIN_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export function databaseUrl(name: string) {
   const url = new URL(ADMIN_URL);

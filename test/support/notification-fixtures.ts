@@ -1,12 +1,12 @@
 // Builders for notification tests: a team with on-call, a service, an environment, channels pointing at fakes.
 import type { ChannelType } from "@/generated/prisma/enums";
-import { getDb } from "../../db";
-import type { PierEventShape, PierEventType } from "../../bus/events";
-import { labelsFor } from "../../bus/events";
-import { encryptJson } from "../../platform/secrets";
-import { uid } from "../../test-support/factories";
-import { createRoute } from "../route-admin";
-import type { RouteInput } from "../route-config";
+import { getDb } from "../../server/db";
+import type { PierEventShape, PierEventType } from "../../server/bus/events";
+import { labelsFor } from "../../server/bus/events";
+import { encryptJson } from "../../server/platform/secrets";
+import { uid } from "./factories";
+import { createRoute } from "../../server/notifications/route-admin";
+import type { RouteInput } from "../../server/notifications/route-config";
 
 export const admin = { id: null, label: "test-admin" };
 

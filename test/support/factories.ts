@@ -1,10 +1,10 @@
 // Test data builders and callers (used by *.test.ts only; excluded from coverage).
 import { randomUUID } from "node:crypto";
 import type { Role } from "@/generated/prisma/enums";
-import { getDb } from "../db";
-import { loadSessionUser } from "../identity/users";
-import type { SessionUser } from "../identity/roles";
-import { createCaller } from "../root";
+import { getDb } from "../../server/db";
+import { loadSessionUser } from "../../server/identity/users";
+import type { SessionUser } from "../../server/identity/roles";
+import { createCaller } from "../../server/root";
 
 export const uid = () => randomUUID().slice(0, 8);
 

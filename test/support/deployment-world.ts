@@ -1,10 +1,10 @@
 // Test data for the deployments/approvals tests: environments dev/staging/prod, a service owned by a team, the
 // people around it, and policies. Each test file has its own database; environments are upserted by name.
 import type { Prisma } from "@/generated/prisma/client";
-import { getDb } from "../../db";
-import { callerFor, makeTeam, makeUser, sessionUser, uid } from "../../test-support/factories";
+import { getDb } from "../../server/db";
+import { callerFor, makeTeam, makeUser, uid } from "./factories";
 
-export async function environments() {
+async function environments() {
   const db = getDb();
   const up = (name: string, rank: number, isProduction = false) =>
     db.environment.upsert({ where: { name }, update: {}, create: { name, rank, isProduction } });
@@ -51,7 +51,6 @@ export async function makeWorld(opts: WorldOptions = {}) {
 export type World = Awaited<ReturnType<typeof makeWorld>>;
 
 export const as = async (user: { id: string } | null) => callerFor(user?.id ?? null);
-export const session = (user: { id: string }) => sessionUser(user.id);
 
 export const requestInput = (w: World, env: keyof World["envs"], version: string, extra: Record<string, unknown> = {}) => ({
   serviceId: w.service.id,
@@ -65,11 +64,4 @@ export const requestInput = (w: World, env: keyof World["envs"], version: string
 /** Puts a request straight into a state (for table tests), bypassing the state machine on purpose. */
 export async function forceStatus(id: string, status: Prisma.DeploymentRequestUpdateInput["status"]) {
   await getDb().deploymentRequest.update({ where: { id }, data: { status } });
-}
-
-export async function outboxTypes(requestId: string) {
-  const rows = await getDb().outboxEvent.findMany({ orderBy: { createdAt: "asc" } });
-  return rows
-    .filter((r) => (r.payload as { subject?: { deploymentRequestId?: string }; requestId?: string }).subject?.deploymentRequestId === requestId || (r.payload as { requestId?: string }).requestId === requestId)
-    .map((r) => r.type);
 }

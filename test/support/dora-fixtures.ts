@@ -1,6 +1,6 @@
 // Shared builders for the DORA tests (imported by *.test.ts only).
-import { getDb } from "../db";
-import { makeTeam, uid } from "../test-support/factories";
+import { getDb } from "../../server/db";
+import { makeTeam, uid } from "./factories";
 
 export async function ensureEnvironments() {
   const db = getDb();
