@@ -28,13 +28,25 @@ scratch.pathname = `/pier_bench_approvals_${process.pid}`;
 const scratchUrl = scratch.toString();
 
 async function generate(c: Client) {
-  await c.query(`INSERT INTO "Environment" (id, name, rank, "isProduction") VALUES ('env-dev','dev',10,false),('env-staging','staging',20,false),('env-prod','prod',30,true)`);
+  await c.query(
+    `INSERT INTO "Environment" (id, name, rank, "isProduction") VALUES ('env-dev','dev',10,false),('env-staging','staging',20,false),('env-prod','prod',30,true)`,
+  );
   await c.query(`INSERT INTO "Team" (id, slug, name, "updatedAt") SELECT 'team-' || i, 'team-' || i, 'Team ' || i, now() FROM generate_series(1, 6) i`);
-  await c.query(`INSERT INTO "Service" (id, slug, name, "teamId", tier, "updatedAt") SELECT 'svc-' || i, 'svc-' || i, 'Service ' || i, 'team-' || (1 + i % 6), 1 + i % 3, now() FROM generate_series(1, ${SERVICES}) i`);
-  await c.query(`INSERT INTO "ServiceEnvironment" ("serviceId", "environmentId", "currentVersion") SELECT s.id, e.id, '1.0.' || (random() * 9)::int FROM "Service" s CROSS JOIN "Environment" e`);
-  await c.query(`INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'dev-' || i, 'dev' || i || '@bench', 'Dev ' || i, 'developer', now() FROM generate_series(1, 10) i`);
-  await c.query(`INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'approver-' || i, 'a' || i || '@bench', 'Approver ' || i, 'approver', now() FROM generate_series(1, ${USERS}) i`);
-  await c.query(`INSERT INTO "ApprovalPolicy" (id, name, "environmentId", "requiredApprovals", "approverRole", "updatedAt") VALUES ('pol-prod', 'Prod', 'env-prod', 2, 'approver', now())`);
+  await c.query(
+    `INSERT INTO "Service" (id, slug, name, "teamId", tier, "updatedAt") SELECT 'svc-' || i, 'svc-' || i, 'Service ' || i, 'team-' || (1 + i % 6), 1 + i % 3, now() FROM generate_series(1, ${SERVICES}) i`,
+  );
+  await c.query(
+    `INSERT INTO "ServiceEnvironment" ("serviceId", "environmentId", "currentVersion") SELECT s.id, e.id, '1.0.' || (random() * 9)::int FROM "Service" s CROSS JOIN "Environment" e`,
+  );
+  await c.query(
+    `INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'dev-' || i, 'dev' || i || '@bench', 'Dev ' || i, 'developer', now() FROM generate_series(1, 10) i`,
+  );
+  await c.query(
+    `INSERT INTO "User" (id, email, name, role, "updatedAt") SELECT 'approver-' || i, 'a' || i || '@bench', 'Approver ' || i, 'approver', now() FROM generate_series(1, ${USERS}) i`,
+  );
+  await c.query(
+    `INSERT INTO "ApprovalPolicy" (id, name, "environmentId", "requiredApprovals", "approverRole", "updatedAt") VALUES ('pol-prod', 'Prod', 'env-prod', 2, 'approver', now())`,
+  );
   const snapshot = JSON.stringify({ ...defaultPolicy(true), policyId: "pol-prod", name: "Prod", scope: "environment", requiredApprovals: 2 });
   await c.query(
     `INSERT INTO "DeploymentRequest" (id, "serviceId", "environmentId", version, "previousVersion", status, "requesterId", "approvalsRequired", "policySnapshot", "riskScore", "riskReasons", summary, "createdAt", "updatedAt")
@@ -66,7 +78,13 @@ async function main() {
   const db = createDb(scratchUrl, POOL);
   try {
     await generate(c);
-    const users = Array.from({ length: USERS }, (_, i) => ({ id: `approver-${i + 1}`, email: `a${i + 1}@bench`, name: `Approver ${i + 1}`, role: "approver" as const, teamIds: [] }));
+    const users = Array.from({ length: USERS }, (_, i) => ({
+      id: `approver-${i + 1}`,
+      email: `a${i + 1}@bench`,
+      name: `Approver ${i + 1}`,
+      role: "approver" as const,
+      teamIds: [],
+    }));
     let errors = 0;
 
     /** Every user: read the inbox, decide one of the 20 oldest requests they may decide, `thinkMs()` between calls. */
@@ -116,11 +134,15 @@ async function main() {
     const report = (title: string, r: Awaited<ReturnType<typeof phase>>) => {
       console.log(`\n${title}`);
       for (const [name, v] of Object.entries(r.timings)) {
-        console.log(`  ${name.padEnd(18)} n=${String(v.length).padStart(5)}  p50=${pct(v, 50).toFixed(1)} ms  p95=${pct(v, 95).toFixed(1)} ms  max=${Math.max(...v).toFixed(1)} ms`);
+        console.log(
+          `  ${name.padEnd(18)} n=${String(v.length).padStart(5)}  p50=${pct(v, 50).toFixed(1)} ms  p95=${pct(v, 95).toFixed(1)} ms  max=${Math.max(...v).toFixed(1)} ms`,
+        );
       }
       const calls = Object.values(r.timings).reduce((n, v) => n + v.length, 0);
       console.log(`  decisions: ${r.outcomes.approved} approvals, ${r.outcomes.rejected} rejections, ${r.outcomes.conflicts} lost races (CONFLICT)`);
-      console.log(`  throughput: ${calls} calls in ${(r.wall / 1000).toFixed(1)} s = ${((calls * 1000) / r.wall).toFixed(0)} calls/s; ${r.used.describe(calls, "call")}`);
+      console.log(
+        `  throughput: ${calls} calls in ${(r.wall / 1000).toFixed(1)} s = ${((calls * 1000) / r.wall).toFixed(0)} calls/s; ${r.used.describe(calls, "call")}`,
+      );
     };
 
     console.log(`${USERS} concurrent approvers, ${PENDING} pending + ${FINISHED} finished requests, pool of ${POOL} connections`);
@@ -128,7 +150,10 @@ async function main() {
     await phase(WARMUP_ROUNDS, () => 0);
     // The goal's load: 50 people approving at once, each acting about once a second (already far busier than any
     // real approver: think times 0.5–1.5 s between reading the inbox and deciding, and before the next read).
-    report(`paced: ${USERS} users × ${PACED_ROUNDS} rounds, 0.5–1.5 s between actions (goal: p95 < 100 ms)`, await phase(PACED_ROUNDS, () => 500 + Math.random() * 1000));
+    report(
+      `paced: ${USERS} users × ${PACED_ROUNDS} rounds, 0.5–1.5 s between actions (goal: p95 < 100 ms)`,
+      await phase(PACED_ROUNDS, () => 500 + Math.random() * 1000),
+    );
     // Stress: no think time at all, so latency is mostly queueing (≈ users ÷ throughput): it shows capacity.
     report(`closed loop: ${USERS} users × ${ROUNDS} rounds, no think time (capacity)`, await phase(ROUNDS, () => 0));
     const { rows } = await c.query(`SELECT status, count(*)::int AS n FROM "DeploymentRequest" WHERE id LIKE 'req-%' GROUP BY status ORDER BY status`);

@@ -19,7 +19,23 @@ const scratch = new URL(base);
 scratch.pathname = `/pier_bench_catalog_${process.pid}`;
 const scratchUrl = scratch.toString();
 
-const WORDS = ["payments", "ledger", "checkout", "search", "identity", "billing", "events", "reports", "catalog", "pricing", "orders", "email", "cache", "gateway", "fraud"];
+const WORDS = [
+  "payments",
+  "ledger",
+  "checkout",
+  "search",
+  "identity",
+  "billing",
+  "events",
+  "reports",
+  "catalog",
+  "pricing",
+  "orders",
+  "email",
+  "cache",
+  "gateway",
+  "fraud",
+];
 const TAGS = ["java", "go", "python", "typescript", "pci", "ml", "etl", "edge", "kafka", "postgres", "legacy", "react"];
 
 async function generate(c: Client) {
@@ -43,7 +59,7 @@ async function generate(c: Client) {
     [WORDS, TAGS],
   );
   // Random edges, duplicates and self-loops skipped, until there are exactly DEPENDENCIES (cycles allowed).
-  for (let n = 0; n < DEPENDENCIES; ) {
+  for (let n = 0; n < DEPENDENCIES;) {
     await c.query(
       `INSERT INTO "ServiceDependency" ("fromServiceId", "toServiceId", kind)
        SELECT 'svc-' || a, 'svc-' || b, (ARRAY['runtime','runtime','data','build'])[1 + (a + b) % 4]::"DependencyKind"
@@ -73,7 +89,13 @@ async function measure(name: string, n: number, run: (i: number) => Promise<unkn
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  const row = { scenario: name, requests: n, p50_ms: +percentile(times, 50).toFixed(1), p95_ms: +percentile(times, 95).toFixed(1), max_ms: +times[times.length - 1].toFixed(1) };
+  const row = {
+    scenario: name,
+    requests: n,
+    p50_ms: +percentile(times, 50).toFixed(1),
+    p95_ms: +percentile(times, 95).toFixed(1),
+    max_ms: +times[times.length - 1].toFixed(1),
+  };
   console.log(JSON.stringify(row));
   return row;
 }

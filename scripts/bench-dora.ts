@@ -38,9 +38,15 @@ async function generate() {
   await c.connect();
   await c.query("SET synchronous_commit = off");
   await c.query("SELECT setseed(0.42)");
-  await c.query(`INSERT INTO "Team"(id, slug, name, "updatedAt") SELECT 'bt' || g, 'bench-team-' || g, 'Bench team ' || g, now() FROM generate_series(1, ${N_TEAM}) g`);
-  await c.query(`INSERT INTO "Service"(id, slug, name, "teamId", "updatedAt") SELECT 'bs' || g, 'bench-svc-' || g, 'bench-svc-' || g, 'bt' || (g % ${N_TEAM} + 1), now() FROM generate_series(1, ${N_SERVICE}) g`);
-  await c.query(`INSERT INTO "Environment"(id, name, rank, "isProduction") VALUES ('env-dev', 'dev', 10, false), ('env-staging', 'staging', 20, false), ('env-prod', 'prod', 30, true)`);
+  await c.query(
+    `INSERT INTO "Team"(id, slug, name, "updatedAt") SELECT 'bt' || g, 'bench-team-' || g, 'Bench team ' || g, now() FROM generate_series(1, ${N_TEAM}) g`,
+  );
+  await c.query(
+    `INSERT INTO "Service"(id, slug, name, "teamId", "updatedAt") SELECT 'bs' || g, 'bench-svc-' || g, 'bench-svc-' || g, 'bt' || (g % ${N_TEAM} + 1), now() FROM generate_series(1, ${N_SERVICE}) g`,
+  );
+  await c.query(
+    `INSERT INTO "Environment"(id, name, rank, "isProduction") VALUES ('env-dev', 'dev', 10, false), ('env-staging', 'staging', 20, false), ('env-prod', 'prod', 30, true)`,
+  );
   // 40 % prod, 30 % staging, 30 % dev; 3 % failed rollouts, 5 % rolled back, 1 % rollback deployments.
   await c.query(`
     INSERT INTO "Deployment"(id, "serviceId", "serviceName", "environmentId", "environmentName", version, status, "isRollback", "deployedAt", source, "externalId")
@@ -120,7 +126,9 @@ async function main() {
   ];
   const pg = new Client({ connectionString: dbUrl });
   await pg.connect();
-  console.log(`\n${N_DEPLOY.toLocaleString()} deployments, ${N_INCIDENT.toLocaleString()} incidents, ${N_SERVICE} services, 365 days; summary for 90 days (prod)\n`);
+  console.log(
+    `\n${N_DEPLOY.toLocaleString()} deployments, ${N_INCIDENT.toLocaleString()} incidents, ${N_SERVICE} services, 365 days; summary for 90 days (prod)\n`,
+  );
   console.log("scope                      | Pier p50 / p95 (ms) | baseline p50 / p95 (ms) | ratio (p50) | sample");
   for (const s of scopes) {
     const f = await resolveFilter(db, { from, to, ...s.filter });

@@ -34,7 +34,11 @@ async function serve() {
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
+    const request = new Request(`http://127.0.0.1${req.url}`, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: Buffer.concat(chunks),
+    });
     const response = await POST(request);
     res.writeHead(response.status, { "content-type": "application/json" });
     res.end(Buffer.from(await response.arrayBuffer()));
@@ -53,7 +57,13 @@ const pct = (xs: number[], p: number) => {
 
 function event(i: number) {
   return {
-    context: { specversion: "0.5.1", id: `bench-${process.pid}-${i}`, source: "/bench", type: "dev.cdevents.service.deployed.0.3.0", timestamp: new Date().toISOString() },
+    context: {
+      specversion: "0.5.1",
+      id: `bench-${process.pid}-${i}`,
+      source: "/bench",
+      type: "dev.cdevents.service.deployed.0.3.0",
+      timestamp: new Date().toISOString(),
+    },
     subject: { id: `service/bench-${i % 200}`, source: "/bench", content: { environment: { id: "prod" }, artifactId: `pkg:oci/bench@1.0.${i}` } },
   };
 }
@@ -69,10 +79,20 @@ async function drive(port: number, token: string) {
   let errors = 0;
   const send = (body: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, path: "/api/events/cdevents", method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "content-length": Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/api/events/cdevents",
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -94,7 +114,17 @@ async function drive(port: number, token: string) {
   );
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  return { seconds: elapsed, concurrency, batch, requests: latencies.length, events, errors, eventsPerSecond: events / elapsed, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) };
+  return {
+    seconds: elapsed,
+    concurrency,
+    batch,
+    requests: latencies.length,
+    events,
+    errors,
+    eventsPerSecond: events / elapsed,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+  };
 }
 
 async function main() {
@@ -102,7 +132,15 @@ async function main() {
   await adminSql(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
   await adminSql(`CREATE DATABASE "${DB_NAME}"`);
   const child = fork(__filename, ["--serve"], {
-    env: { ...process.env, DATABASE_URL: dbUrl, REDIS_PREFIX: `pier-bench-${process.pid}`, LOG_LEVEL: "warn", NODE_ENV: "production", PIER_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), AUTH_SECRET: "bench-".repeat(8) },
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      REDIS_PREFIX: `pier-bench-${process.pid}`,
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      PIER_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      AUTH_SECRET: "bench-".repeat(8),
+    },
     execArgv: process.execArgv,
   });
   try {
@@ -117,7 +155,9 @@ async function main() {
     await c.end();
     console.log(`\nCDEvents over HTTP, ${r.concurrency} concurrent clients, ${r.batch} event(s) per request, ${r.seconds.toFixed(1)} s`);
     console.log(`  ${r.events.toLocaleString()} events accepted (${stored.toLocaleString()} rows stored incl. warm-up), ${r.errors} errors`);
-    console.log(`  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+    console.log(
+      `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
+    );
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));

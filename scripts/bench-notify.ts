@@ -49,7 +49,10 @@ async function worker() {
   const first = process.env.BENCH_WORKER_INDEX === "0";
   const webhook = NOTIFICATION_WORKERS.find((w) => w.queue === notifyQueueName("webhook"))!;
   const workers = [
-    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data, SUBSCRIBERS), { ...opts, concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32) }),
+    new Worker(QUEUES.events, (job) => processOutboxJob(db, job.data, SUBSCRIBERS), {
+      ...opts,
+      concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 32),
+    }),
     new Worker(webhook.queue, (job) => webhook.handle(db, job), { ...opts, concurrency: webhook.concurrency }),
   ];
   // Open the connection pool before the load starts, as a long-running worker has.
@@ -121,10 +124,16 @@ async function main() {
   const env = await db.environment.create({ data: { name: "prod", rank: 30, isProduction: true } });
   await db.outboundAllowEntry.create({ data: { pattern: `127.0.0.1:${port}`, reason: "bench sink" } });
   const channel = await db.notificationChannel.create({
-    data: { name: "sink", type: "webhook", secretEncrypted: encryptJson({ url: `http://127.0.0.1:${port}/sink`, signingSecret: "bench-signing-secret", headers: {} }) },
+    data: {
+      name: "sink",
+      type: "webhook",
+      secretEncrypted: encryptJson({ url: `http://127.0.0.1:${port}/sink`, signingSecret: "bench-signing-secret", headers: {} }),
+    },
   });
   for (let i = 0; i < FANOUT; i++) {
-    await db.notificationRoute.create({ data: { name: `route ${i}`, position: i, continue: true, channelIds: [channel.id], matchers: [{ label: "service", op: "=", value: "bench-api" }] } });
+    await db.notificationRoute.create({
+      data: { name: `route ${i}`, position: i, continue: true, channelIds: [channel.id], matchers: [{ label: "service", op: "=", value: "bench-api" }] },
+    });
   }
   await db.$disconnect();
 
@@ -209,7 +218,9 @@ async function main() {
   console.log(`event → delivered p50      ${pct(latencies, 50)} ms`);
   console.log(`event → delivered p95      ${pct(latencies, 95)} ms   (goal < 500 ms)`);
   console.log(`event → delivered p99      ${pct(latencies, 99)} ms`);
-  console.log(`burst deliveries           ${arrivals.length - before} in ${burstSeconds.toFixed(1)} s (${((arrivals.length - before) / burstSeconds).toFixed(0)}/s average)`);
+  console.log(
+    `burst deliveries           ${arrivals.length - before} in ${burstSeconds.toFixed(1)} s (${((arrivals.length - before) / burstSeconds).toFixed(0)}/s average)`,
+  );
   console.log(`peak deliveries/s          ${peak}   (goal ≥ 1,000)`);
   console.log(`deliveries not delivered   ${dead}`);
   console.log(`duplicate deliveries       ${arrivals.length - new Set(arrivals.map((a) => a.deliveryId)).size}`);

@@ -32,7 +32,13 @@ describe("auth", () => {
   });
 
   it("enables GitHub and OIDC providers from their variables", () => {
-    Object.assign(process.env, { AUTH_GITHUB_ID: "gh-id", AUTH_GITHUB_SECRET: "gh-secret", OIDC_ISSUER: "https://id.example.com", OIDC_CLIENT_ID: "c", OIDC_CLIENT_SECRET: "s" });
+    Object.assign(process.env, {
+      AUTH_GITHUB_ID: "gh-id",
+      AUTH_GITHUB_SECRET: "gh-secret",
+      OIDC_ISSUER: "https://id.example.com",
+      OIDC_CLIENT_ID: "c",
+      OIDC_CLIENT_SECRET: "s",
+    });
     resetEnvForTests();
     // next-auth merges a provider's `options` (our id) over its defaults when it initialises.
     const ids = authConfig().providers.map((p) => {

@@ -17,7 +17,11 @@ export async function authorizeDemoUser(raw: unknown) {
   return getDb().user.findFirst({ where: { id: parsed.data.userId, provider: "demo" }, select: { id: true, name: true, email: true } });
 }
 
-type JwtArgs = { token: Record<string, unknown>; user?: { id?: string; email?: string | null; name?: string | null; image?: string | null } | null; account?: { provider: string } | null };
+type JwtArgs = {
+  token: Record<string, unknown>;
+  user?: { id?: string; email?: string | null; name?: string | null; image?: string | null } | null;
+  account?: { provider: string } | null;
+};
 
 /** On sign-in, pins the Pier user id into the token (creating the account on a first GitHub/OIDC sign-in). */
 export async function jwtCallback({ token, user, account }: JwtArgs) {

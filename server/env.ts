@@ -3,22 +3,21 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}`,
+  );
 
-const base64Key = z
-  .string()
-  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
 
 const schema = z
   .object({
@@ -26,7 +25,10 @@ const schema = z
     DATABASE_URL: url(["postgresql:", "postgres:"]).default("postgresql://postgres@127.0.0.1:5432/pier"),
     REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
     // Key prefix for every BullMQ queue: lets several Pier instances (or test runs) share one Redis.
-    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "may hold letters, digits, : _ -").default("pier"),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9:_-]+$/, "may hold letters, digits, : _ -")
+      .default("pier"),
     PIER_BASE_URL: url(["http:", "https:"]).default("http://localhost:3000"),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
     PIER_DEMO_LOGIN: bool.optional(),
@@ -41,10 +43,7 @@ const schema = z
     PIER_ENCRYPTION_KEYS_OLD: z
       .string()
       .optional()
-      .refine(
-        (v) => !v || v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32),
-        "must be comma-separated 32-byte base64 keys",
-      ),
+      .refine((v) => !v || v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32), "must be comma-separated 32-byte base64 keys"),
     // Inbound webhook signing secrets for set-ups configured by environment (admins can also add them in the UI).
     PIER_GITHUB_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     PIER_PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -56,10 +55,8 @@ const schema = z
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV !== "production") return;
-    if (!v.AUTH_SECRET)
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 32)" });
-    if (!v.PIER_ENCRYPTION_KEY)
-      ctx.addIssue({ code: "custom", path: ["PIER_ENCRYPTION_KEY"], message: "is required in production (openssl rand -base64 32)" });
+    if (!v.AUTH_SECRET) ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 32)" });
+    if (!v.PIER_ENCRYPTION_KEY) ctx.addIssue({ code: "custom", path: ["PIER_ENCRYPTION_KEY"], message: "is required in production (openssl rand -base64 32)" });
     if ((v.AUTH_GITHUB_ID === undefined) !== (v.AUTH_GITHUB_SECRET === undefined))
       ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
   });

@@ -1,12 +1,5 @@
 // Domain errors: thrown by server/<domain> logic, mapped to tRPC/HTTP codes at the edge.
-export type DomainErrorCode =
-  | "BAD_REQUEST"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "PRECONDITION_FAILED"
-  | "TOO_MANY_REQUESTS";
+export type DomainErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PRECONDITION_FAILED" | "TOO_MANY_REQUESTS";
 
 export class DomainError extends Error {
   constructor(

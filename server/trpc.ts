@@ -45,11 +45,7 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         // Field-level messages for forms: { fieldName: ["message", …] }.
         fieldErrors:
-          cause instanceof ZodError
-            ? zodFieldErrors(cause)
-            : cause instanceof DomainError && cause.field
-              ? { [cause.field]: [cause.message] }
-              : null,
+          cause instanceof ZodError ? zodFieldErrors(cause) : cause instanceof DomainError && cause.field ? { [cause.field]: [cause.message] } : null,
       },
     };
   },

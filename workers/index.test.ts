@@ -32,9 +32,7 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000) {
 describe("worker process", () => {
   it("carries an event from the outbox to its subscriber once, then drains an in-flight job on stop", async () => {
     const stop = await startWorkers([...workerDefinitions([...SUBSCRIBERS, recorder]), slow]);
-    const row = await transaction(getDb(), async (tx) =>
-      emitPierEvent(tx, { type: "test.event", severity: "info", subject: {}, data: { hello: "world" } }),
-    );
+    const row = await transaction(getDb(), async (tx) => emitPierEvent(tx, { type: "test.event", severity: "info", subject: {}, data: { hello: "world" } }));
     await waitFor(async () => (await getDb().outboxEvent.findUnique({ where: { id: row.id } }))?.processedAt != null);
     expect(received).toEqual([row.id]);
 

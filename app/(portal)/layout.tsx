@@ -42,7 +42,10 @@ export default async function PortalLayout({ children }: { children: ReactNode }
                 <path d="M2 4.75A.75.75 0 0 1 2.75 4h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 4.75Zm0 5A.75.75 0 0 1 2.75 9h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 9.75Zm0 5a.75.75 0 0 1 .75-.75h14.5a.75.75 0 0 1 0 1.5H2.75a.75.75 0 0 1-.75-.75Z" />
               </svg>
             </summary>
-            <nav aria-label="Main (mobile)" className="absolute left-0 top-11 w-56 rounded-lg border border-gray-200 bg-white p-2 shadow-lg dark:border-gray-800 dark:bg-gray-900">
+            <nav
+              aria-label="Main (mobile)"
+              className="absolute top-11 left-0 w-56 rounded-lg border border-gray-200 bg-white p-2 shadow-lg dark:border-gray-800 dark:bg-gray-900"
+            >
               <NavLinks items={nav} vertical />
             </nav>
           </details>
@@ -62,7 +65,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
                 </span>
                 <span className="hidden sm:inline">{user.name}</span>
               </summary>
-              <div className="absolute right-0 top-11 w-56 rounded-lg border border-gray-200 bg-white p-3 text-sm shadow-lg dark:border-gray-800 dark:bg-gray-900">
+              <div className="absolute top-11 right-0 w-56 rounded-lg border border-gray-200 bg-white p-3 text-sm shadow-lg dark:border-gray-800 dark:bg-gray-900">
                 <p className="font-medium">{user.name}</p>
                 <p className="truncate text-xs text-gray-500">{user.email}</p>
                 <p className="mt-2">

@@ -18,7 +18,19 @@ export function PageHeader({ title, description, actions }: { title: ReactNode; 
   );
 }
 
-export function Card({ title, actions, children, className, id }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; id?: string }) {
+export function Card({
+  title,
+  actions,
+  children,
+  className,
+  id,
+}: {
+  title?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  id?: string;
+}) {
   return (
     <section id={id} className={cx("rounded-lg border border-gray-200 bg-white p-4 shadow-sm dark:border-gray-800 dark:bg-gray-900", className)}>
       {(title || actions) && (
@@ -35,7 +47,7 @@ export function Card({ title, actions, children, className, id }: { title?: Reac
 export function Metric({ label, value, hint, href }: { label: ReactNode; value: ReactNode; hint?: ReactNode; href?: string }) {
   const body = (
     <>
-      <p className="text-xs font-medium uppercase tracking-wide text-gray-500 dark:text-gray-400">{label}</p>
+      <p className="text-xs font-medium tracking-wide text-gray-500 uppercase dark:text-gray-400">{label}</p>
       <p className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
       {hint && <p className="mt-1 text-xs text-gray-500 dark:text-gray-400">{hint}</p>}
     </>
@@ -111,7 +123,19 @@ export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
 }
 
 /** A labelled form field with its error message underneath. */
-export function Field({ label, htmlFor, error, hint, children }: { label: ReactNode; htmlFor?: string; error?: string | string[]; hint?: ReactNode; children: ReactNode }) {
+export function Field({
+  label,
+  htmlFor,
+  error,
+  hint,
+  children,
+}: {
+  label: ReactNode;
+  htmlFor?: string;
+  error?: string | string[];
+  hint?: ReactNode;
+  children: ReactNode;
+}) {
   const message = Array.isArray(error) ? error[0] : error;
   return (
     <div className="space-y-1">
@@ -133,7 +157,10 @@ export function ErrorMessage({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   return (
-    <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/50 dark:text-rose-300">
+    <p
+      role="alert"
+      className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/50 dark:text-rose-300"
+    >
       {message}
     </p>
   );
@@ -157,7 +184,7 @@ export function Table({ head, children, caption }: { head: ReactNode[]; children
         <thead className="bg-gray-50 dark:bg-gray-900">
           <tr>
             {head.map((h, i) => (
-              <th key={i} scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-gray-500 dark:text-gray-400">
+              <th key={i} scope="col" className="px-3 py-2 text-left text-xs font-semibold tracking-wide text-gray-500 uppercase dark:text-gray-400">
                 {h}
               </th>
             ))}
@@ -170,7 +197,7 @@ export function Table({ head, children, caption }: { head: ReactNode[]; children
 }
 
 export function Td({ children, className }: { children?: ReactNode; className?: string }) {
-  return <td className={cx("whitespace-nowrap px-3 py-2", className)}>{children}</td>;
+  return <td className={cx("px-3 py-2 whitespace-nowrap", className)}>{children}</td>;
 }
 
 export function Spinner({ label = "Loading…" }: { label?: string }) {

@@ -8,7 +8,11 @@ import { Badge, Logo } from "../_components/ui";
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
-const ROLE_BLURB = { developer: "browses the catalog and requests deployments", approver: "signs off on changes", admin: "configures policies, routing and integrations" } as const;
+const ROLE_BLURB = {
+  developer: "browses the catalog and requests deployments",
+  approver: "signs off on changes",
+  admin: "configures policies, routing and integrations",
+} as const;
 
 /** Only same-site paths: never redirect a user to another origin after sign-in. */
 function safeCallback(raw: string | string[] | undefined) {
@@ -63,7 +67,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               <form action={providerSignIn}>
                 <input type="hidden" name="provider" value="oidc" />
                 <input type="hidden" name="callbackUrl" value={callbackUrl} />
-                <button className="w-full rounded-md bg-brand-600 px-3 py-2 text-sm font-medium text-white hover:bg-brand-700">Continue with {options.oidc}</button>
+                <button className="w-full rounded-md bg-brand-600 px-3 py-2 text-sm font-medium text-white hover:bg-brand-700">
+                  Continue with {options.oidc}
+                </button>
               </form>
             )}
           </div>
@@ -100,8 +106,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         )}
         {!options.demo && !options.github && !options.oidc && (
           <p className="text-sm text-gray-600">
-            No sign-in method is configured. Set AUTH_GITHUB_ID/AUTH_GITHUB_SECRET or OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, or
-            PIER_DEMO_LOGIN=true for the demo accounts.
+            No sign-in method is configured. Set AUTH_GITHUB_ID/AUTH_GITHUB_SECRET or OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, or PIER_DEMO_LOGIN=true for
+            the demo accounts.
           </p>
         )}
       </div>

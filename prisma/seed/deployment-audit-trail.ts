@@ -30,13 +30,26 @@ export function historicalAuditTrail(r: HistoricalRequest, eligibleApproverIds: 
   let revision = 0;
   // What transition() writes: before/after status and revision, the event data in `after`.
   const move = (to: DeploymentStatus, actor: Actor, at: Date, eventData: Record<string, unknown> = {}) => {
-    entries.push({ actor, action: `deployment.${to}`, ...subject, before: { status, revision }, after: { status: to, revision: revision + 1, ...eventData }, at });
+    entries.push({
+      actor,
+      action: `deployment.${to}`,
+      ...subject,
+      before: { status, revision },
+      after: { status: to, revision: revision + 1, ...eventData },
+      at,
+    });
     status = to;
     revision++;
   };
 
   const requester: Actor = { id: r.requesterId, label: r.requester.name };
-  entries.push({ actor: requester, action: "deployment.created", ...subject, after: { version: r.version, environment: r.environment.name, service: r.service.slug, breakGlass: r.breakGlass }, at: r.createdAt });
+  entries.push({
+    actor: requester,
+    action: "deployment.created",
+    ...subject,
+    after: { version: r.version, environment: r.environment.name, service: r.service.slug, breakGlass: r.breakGlass },
+    at: r.createdAt,
+  });
   move("pending_approval", requester, r.createdAt, { eligibleApproverIds, approvalsRequired: r.approvalsRequired, riskScore: r.riskScore });
 
   const policy = r.policySnapshot as unknown as PolicySnapshot;
@@ -52,7 +65,13 @@ export function historicalAuditTrail(r: HistoricalRequest, eligibleApproverIds: 
     if (status !== "pending_approval") break;
     const actor: Actor = { id: a.approverId, label: a.approver.name };
     if (a.decision === "approve") approverIds.push(a.approverId);
-    entries.push({ actor, action: "approval.recorded", ...subject, after: { decision: a.decision, comment: a.comment, approvals: approverIds.length, required: r.approvalsRequired }, at: a.createdAt });
+    entries.push({
+      actor,
+      action: "approval.recorded",
+      ...subject,
+      after: { decision: a.decision, comment: a.comment, approvals: approverIds.length, required: r.approvalsRequired },
+      at: a.createdAt,
+    });
     // decide() moves the request in the same transaction as the decision that settles it.
     if (a.decision === "reject") move("rejected", actor, a.createdAt, { comment: a.comment });
     else if (approverIds.length >= r.approvalsRequired) approved = approve(actor, a.createdAt, { approverIds: [...approverIds] });

@@ -19,14 +19,84 @@ const POLICIES = [
 const FAST_SIMULATOR = { durationMs: 3000, failureRate: 0 };
 const DEMO_SIMULATOR = { durationMs: 8000, failureRate: 0.1 };
 
-type History = { id: string; service: string; env: string; version: string; previousVersion: string; status: "succeeded" | "failed" | "rolled_back" | "rejected" | "pending_approval"; daysAgo: number; requester: string; approvers: string[]; summary: string; ticketKey?: string };
+type History = {
+  id: string;
+  service: string;
+  env: string;
+  version: string;
+  previousVersion: string;
+  status: "succeeded" | "failed" | "rolled_back" | "rejected" | "pending_approval";
+  daysAgo: number;
+  requester: string;
+  approvers: string[];
+  summary: string;
+  ticketKey?: string;
+};
 
 const HISTORY: History[] = [
-  { id: "seed-dr-checkout-1", service: "checkout-api", env: "staging", version: "1.9.0", previousVersion: "1.8.4", status: "succeeded", daysAgo: 12, requester: "demo-dana", approvers: ["demo-alex"], summary: "Apple Pay button", ticketKey: "PAY-101" },
-  { id: "seed-dr-checkout-2", service: "checkout-api", env: "prod", version: "1.9.0", previousVersion: "1.8.4", status: "succeeded", daysAgo: 11, requester: "demo-dana", approvers: ["demo-alex", "demo-priya"], summary: "Apple Pay button", ticketKey: "PAY-101" },
-  { id: "seed-dr-gateway-1", service: "payment-gateway", env: "prod", version: "2.3.0", previousVersion: "2.2.7", status: "rolled_back", daysAgo: 6, requester: "demo-dana", approvers: ["demo-alex", "demo-priya"], summary: "New 3-D Secure flow", ticketKey: "PAY-88" },
-  { id: "seed-dr-storefront-1", service: "web-storefront", env: "staging", version: "4.2.0", previousVersion: "4.1.3", status: "failed", daysAgo: 4, requester: "demo-dana", approvers: ["demo-alex"], summary: "Checkout redesign behind a flag" },
-  { id: "seed-dr-signup-1", service: "signup-service", env: "prod", version: "1.4.0", previousVersion: "1.3.2", status: "rejected", daysAgo: 2, requester: "demo-dana", approvers: [], summary: "Passwordless sign-up" },
+  {
+    id: "seed-dr-checkout-1",
+    service: "checkout-api",
+    env: "staging",
+    version: "1.9.0",
+    previousVersion: "1.8.4",
+    status: "succeeded",
+    daysAgo: 12,
+    requester: "demo-dana",
+    approvers: ["demo-alex"],
+    summary: "Apple Pay button",
+    ticketKey: "PAY-101",
+  },
+  {
+    id: "seed-dr-checkout-2",
+    service: "checkout-api",
+    env: "prod",
+    version: "1.9.0",
+    previousVersion: "1.8.4",
+    status: "succeeded",
+    daysAgo: 11,
+    requester: "demo-dana",
+    approvers: ["demo-alex", "demo-priya"],
+    summary: "Apple Pay button",
+    ticketKey: "PAY-101",
+  },
+  {
+    id: "seed-dr-gateway-1",
+    service: "payment-gateway",
+    env: "prod",
+    version: "2.3.0",
+    previousVersion: "2.2.7",
+    status: "rolled_back",
+    daysAgo: 6,
+    requester: "demo-dana",
+    approvers: ["demo-alex", "demo-priya"],
+    summary: "New 3-D Secure flow",
+    ticketKey: "PAY-88",
+  },
+  {
+    id: "seed-dr-storefront-1",
+    service: "web-storefront",
+    env: "staging",
+    version: "4.2.0",
+    previousVersion: "4.1.3",
+    status: "failed",
+    daysAgo: 4,
+    requester: "demo-dana",
+    approvers: ["demo-alex"],
+    summary: "Checkout redesign behind a flag",
+  },
+  {
+    id: "seed-dr-signup-1",
+    service: "signup-service",
+    env: "prod",
+    version: "1.4.0",
+    previousVersion: "1.3.2",
+    status: "rejected",
+    daysAgo: 2,
+    requester: "demo-dana",
+    approvers: [],
+    summary: "Passwordless sign-up",
+  },
 ];
 
 export async function seedDeployments(db: Db) {
@@ -35,13 +105,30 @@ export async function seedDeployments(db: Db) {
   for (const p of POLICIES) {
     const environmentId = envId(p.env);
     if (!environmentId) continue;
-    const data = { name: p.name, environmentId, requiredApprovals: p.requiredApprovals, approverRole: "approver" as const, expiryMinutes: p.expiryMinutes, autoRollback: p.autoRollback };
+    const data = {
+      name: p.name,
+      environmentId,
+      requiredApprovals: p.requiredApprovals,
+      approverRole: "approver" as const,
+      expiryMinutes: p.expiryMinutes,
+      autoRollback: p.autoRollback,
+    };
     const existing = await db.approvalPolicy.findFirst({ where: { environmentId, serviceId: null, tier: null } });
     if (!existing) await db.approvalPolicy.create({ data });
   }
   const prod = envId("prod");
   if (prod && !(await db.freezeWindow.findFirst({ where: { environmentId: prod, kind: "weekly" } }))) {
-    await db.freezeWindow.create({ data: { environmentId: prod, kind: "weekly", daysOfWeek: [6], startTime: "02:00", endTime: "05:00", timeZone: "Europe/Berlin", reason: "Saturday database maintenance" } });
+    await db.freezeWindow.create({
+      data: {
+        environmentId: prod,
+        kind: "weekly",
+        daysOfWeek: [6],
+        startTime: "02:00",
+        endTime: "05:00",
+        timeZone: "Europe/Berlin",
+        reason: "Saturday database maintenance",
+      },
+    });
   }
 
   const services = await db.service.findMany({ select: { id: true, slug: true, tier: true } });
@@ -61,7 +148,12 @@ export async function seedDeployments(db: Db) {
     if (!serviceId || !environmentId || existing.has(h.id)) continue;
     const at = new Date(Date.now() - h.daysAgo * day);
     const required = POLICIES.find((p) => p.env === h.env)?.requiredApprovals ?? 0;
-    const snapshot: PolicySnapshot = { ...defaultPolicy(h.env === "prod"), name: POLICIES.find((p) => p.env === h.env)?.name ?? "Default", requiredApprovals: required, scope: "environment" };
+    const snapshot: PolicySnapshot = {
+      ...defaultPolicy(h.env === "prod"),
+      name: POLICIES.find((p) => p.env === h.env)?.name ?? "Default",
+      requiredApprovals: required,
+      scope: "environment",
+    };
     const finished = ["succeeded", "failed", "rolled_back", "rejected"].includes(h.status);
     const rejectedAt = new Date(at.getTime() + 600_000);
     await db.deploymentRequest.create({
@@ -89,11 +181,28 @@ export async function seedDeployments(db: Db) {
         progress: h.status === "succeeded" || h.status === "rolled_back" ? 100 : 60,
         approvals: {
           create: [
-            ...h.approvers.map((approverId, i) => ({ approverId, decision: "approve", comment: i === 0 ? "Looks good" : "", createdAt: new Date(at.getTime() + (i + 1) * 600_000) })),
+            ...h.approvers.map((approverId, i) => ({
+              approverId,
+              decision: "approve",
+              comment: i === 0 ? "Looks good" : "",
+              createdAt: new Date(at.getTime() + (i + 1) * 600_000),
+            })),
             ...(h.status === "rejected" ? [{ approverId: "demo-alex", decision: "reject", comment: "Needs a load test first", createdAt: rejectedAt }] : []),
           ],
         },
-        logs: h.status === "rejected" ? undefined : { create: [{ message: `Simulator: deploying ${h.version}`, at: new Date(at.getTime() + 3600_000) }, { message: h.status === "failed" ? "Health checks failed" : "Health checks passed", level: h.status === "failed" ? "error" : "info", at: new Date(at.getTime() + 3700_000) }] },
+        logs:
+          h.status === "rejected"
+            ? undefined
+            : {
+                create: [
+                  { message: `Simulator: deploying ${h.version}`, at: new Date(at.getTime() + 3600_000) },
+                  {
+                    message: h.status === "failed" ? "Health checks failed" : "Health checks passed",
+                    level: h.status === "failed" ? "error" : "info",
+                    at: new Date(at.getTime() + 3700_000),
+                  },
+                ],
+              },
       },
     });
   }
@@ -107,14 +216,21 @@ export async function seedDeployments(db: Db) {
  * stops before the append leaves requests without one, which the next run fills in.)
  */
 async function recordHistoryTrails(db: Db, ids: string[]) {
-  const audited = await db.auditEvent.findMany({ where: { subjectType: "deployment_request", subjectId: { in: ids } }, distinct: ["subjectId"], select: { subjectId: true } });
+  const audited = await db.auditEvent.findMany({
+    where: { subjectType: "deployment_request", subjectId: { in: ids } },
+    distinct: ["subjectId"],
+    select: { subjectId: true },
+  });
   // Read outside the transaction: Prisma loads included relations concurrently, which one transaction's connection cannot.
   const requests = await db.deploymentRequest.findMany({ where: { id: { in: ids, notIn: audited.map((a) => a.subjectId) } }, include: TRAIL_INCLUDE });
   if (requests.length === 0) return;
   const trails = await Promise.all(
     requests.map(async (r) => {
       const policy = r.policySnapshot as unknown as PolicySnapshot;
-      return { id: r.id, ...historicalAuditTrail(r, await eligibleApproverIds(db.kysely, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId })) };
+      return {
+        id: r.id,
+        ...historicalAuditTrail(r, await eligibleApproverIds(db.kysely, policy, { requesterId: r.requesterId, owningTeamId: r.service.teamId })),
+      };
     }),
   );
   // Stable sort: a request's own entries are in time order already and keep their order on ties.
@@ -149,10 +265,16 @@ export async function seedPendingRequests(db: Db) {
     const pending = await db.deploymentRequest.count({ where: { serviceId: to.serviceId, environmentId: to.environmentId, status: "pending_approval" } });
     if (pending > 0) continue;
     try {
-      await createRequest(db, dana, { serviceId: to.serviceId, environmentId: to.environmentId, version: from.currentVersion, strategy: "rolling", summary: w.summary, ticketKey: w.ticketKey });
+      await createRequest(db, dana, {
+        serviceId: to.serviceId,
+        environmentId: to.environmentId,
+        version: from.currentVersion,
+        strategy: "rolling",
+        summary: w.summary,
+        ticketKey: w.ticketKey,
+      });
     } catch (err) {
       console.log(`pending request for ${w.slug} → ${w.to} not seeded: ${err instanceof Error ? err.message : err}`);
     }
   }
 }
-

@@ -31,7 +31,10 @@ function rng(seed: number) {
 
 export async function seedDora(db: Db, now = new Date()) {
   if ((await db.deployment.count({ where: { source: "seed" } })) > 0) return { skipped: "already seeded" };
-  const services = await db.service.findMany({ where: { team: { slug: { in: Object.keys(PROFILES) } } }, select: { id: true, slug: true, team: { select: { slug: true } } } });
+  const services = await db.service.findMany({
+    where: { team: { slug: { in: Object.keys(PROFILES) } } },
+    select: { id: true, slug: true, team: { select: { slug: true } } },
+  });
   const envs = await db.environment.findMany({ where: { name: { in: ["dev", "staging", "prod"] } }, select: { id: true, name: true } });
   const envId = Object.fromEntries(envs.map((e) => [e.name, e.id]));
   if (services.length === 0 || !envId.prod) return { skipped: "no catalog services or prod environment yet" };
@@ -59,41 +62,144 @@ export async function seedDora(db: Db, now = new Date()) {
       const merged = new Date(t - between(1, 3) * HOUR);
       for (let c = 0; c < commitCount; c++) {
         const authored = new Date(t - between(profile.lead[0], profile.lead[1]) * HOUR);
-        changes.push({ id: id("c"), source: "seed", externalId: `${svc.slug}-${v}-${c}`, serviceId: svc.id, serviceName: svc.slug, repository: `acme/${svc.slug}`, title: `Change ${c + 1} for ${v}`, authoredAt: authored < merged ? authored : new Date(merged.getTime() - HOUR), mergedAt: merged });
+        changes.push({
+          id: id("c"),
+          source: "seed",
+          externalId: `${svc.slug}-${v}-${c}`,
+          serviceId: svc.id,
+          serviceName: svc.slug,
+          repository: `acme/${svc.slug}`,
+          title: `Change ${c + 1} for ${v}`,
+          authoredAt: authored < merged ? authored : new Date(merged.getTime() - HOUR),
+          mergedAt: merged,
+        });
       }
-      for (const [env, offset] of [["dev", -2 * HOUR], ["staging", -HOUR]] as const) {
-        if (envId[env]) deployments.push({ id: id("d"), source: "seed", externalId: `${svc.slug}-${env}-${v}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId[env], environmentName: env, version: v, status: "succeeded", deployedAt: new Date(t + offset) });
+      for (const [env, offset] of [
+        ["dev", -2 * HOUR],
+        ["staging", -HOUR],
+      ] as const) {
+        if (envId[env])
+          deployments.push({
+            id: id("d"),
+            source: "seed",
+            externalId: `${svc.slug}-${env}-${v}`,
+            serviceId: svc.id,
+            serviceName: svc.slug,
+            environmentId: envId[env],
+            environmentName: env,
+            version: v,
+            status: "succeeded",
+            deployedAt: new Date(t + offset),
+          });
       }
       const prodId = id("d");
       const roll = random();
       const failed = roll < 0.03;
       const rolledBack = !failed && roll < 0.03 + profile.failure * 0.4;
       const causesIncident = !failed && !rolledBack && roll < 0.03 + profile.failure;
-      deployments.push({ id: prodId, source: "seed", externalId: `${svc.slug}-prod-${v}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, environmentName: "prod", version: v, status: failed ? "failed" : rolledBack ? "rolled_back" : "succeeded", deployedAt, rolledBackAt: rolledBack ? new Date(t + 40 * 60_000) : null, hasIncident: causesIncident });
+      deployments.push({
+        id: prodId,
+        source: "seed",
+        externalId: `${svc.slug}-prod-${v}`,
+        serviceId: svc.id,
+        serviceName: svc.slug,
+        environmentId: envId.prod,
+        environmentName: "prod",
+        version: v,
+        status: failed ? "failed" : rolledBack ? "rolled_back" : "succeeded",
+        deployedAt,
+        rolledBackAt: rolledBack ? new Date(t + 40 * 60_000) : null,
+        hasIncident: causesIncident,
+      });
       if (rolledBack) {
-        deployments.push({ id: id("d"), source: "seed", externalId: `${svc.slug}-prod-${v}-rollback`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, environmentName: "prod", version: `1.${version - 2}.0`, status: "succeeded", isRollback: true, deployedAt: new Date(t + 40 * 60_000) });
+        deployments.push({
+          id: id("d"),
+          source: "seed",
+          externalId: `${svc.slug}-prod-${v}-rollback`,
+          serviceId: svc.id,
+          serviceName: svc.slug,
+          environmentId: envId.prod,
+          environmentName: "prod",
+          version: `1.${version - 2}.0`,
+          status: "succeeded",
+          isRollback: true,
+          deployedAt: new Date(t + 40 * 60_000),
+        });
       }
       if (causesIncident) {
         const detected = new Date(t + between(10, 240) * 60_000);
         const resolved = new Date(detected.getTime() + between(profile.restore[0], profile.restore[1]) * 60_000);
-        incidents.push({ id: id("i"), source: "seed", externalId: `${svc.slug}-${v}-incident`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, title: `Errors after ${svc.slug} ${v}`, severity: random() < 0.3 ? "critical" : "high", detectedAt: detected, resolvedAt: resolved.getTime() < now.getTime() ? resolved : null, deploymentId: prodId });
+        incidents.push({
+          id: id("i"),
+          source: "seed",
+          externalId: `${svc.slug}-${v}-incident`,
+          serviceId: svc.id,
+          serviceName: svc.slug,
+          environmentId: envId.prod,
+          title: `Errors after ${svc.slug} ${v}`,
+          severity: random() < 0.3 ? "critical" : "high",
+          detectedAt: detected,
+          resolvedAt: resolved.getTime() < now.getTime() ? resolved : null,
+          deploymentId: prodId,
+        });
       }
       t += -Math.log(1 - random()) / rate; // exponential gaps: bursty, like real teams
     }
     // Incidents no deployment caused (a dependency, traffic…): they count for restore time only.
     for (let k = 0; k < 2; k++) {
       const detected = new Date(start + between(0, 88) * DAY);
-      incidents.push({ id: id("i"), source: "seed", externalId: `${svc.slug}-ext-${k}`, serviceId: svc.id, serviceName: svc.slug, environmentId: envId.prod, title: `Upstream degradation affecting ${svc.slug}`, severity: "medium", detectedAt: detected, resolvedAt: new Date(detected.getTime() + between(profile.restore[0], profile.restore[1]) * 60_000) });
+      incidents.push({
+        id: id("i"),
+        source: "seed",
+        externalId: `${svc.slug}-ext-${k}`,
+        serviceId: svc.id,
+        serviceName: svc.slug,
+        environmentId: envId.prod,
+        title: `Upstream degradation affecting ${svc.slug}`,
+        severity: "medium",
+        detectedAt: detected,
+        resolvedAt: new Date(detected.getTime() + between(profile.restore[0], profile.restore[1]) * 60_000),
+      });
     }
   }
   // A feed from a service the catalog does not know, and an incident with no service: data-quality examples.
-  deployments.push({ id: id("d"), source: "seed", externalId: "shadow-it-prod-1", serviceName: "shadow-reporting", environmentName: "prod", environmentId: envId.prod, version: "0.1.0", status: "succeeded", deployedAt: new Date(now.getTime() - 3 * DAY) });
-  incidents.push({ id: id("i"), source: "seed", externalId: "no-service-1", title: "Office VPN outage", severity: "low", detectedAt: new Date(now.getTime() - 5 * DAY), resolvedAt: new Date(now.getTime() - 5 * DAY + 2 * HOUR) });
+  deployments.push({
+    id: id("d"),
+    source: "seed",
+    externalId: "shadow-it-prod-1",
+    serviceName: "shadow-reporting",
+    environmentName: "prod",
+    environmentId: envId.prod,
+    version: "0.1.0",
+    status: "succeeded",
+    deployedAt: new Date(now.getTime() - 3 * DAY),
+  });
+  incidents.push({
+    id: id("i"),
+    source: "seed",
+    externalId: "no-service-1",
+    title: "Office VPN outage",
+    severity: "low",
+    detectedAt: new Date(now.getTime() - 5 * DAY),
+    resolvedAt: new Date(now.getTime() - 5 * DAY + 2 * HOUR),
+  });
 
   await transaction(db, async (tx) => {
-    for (let i = 0; i < deployments.length; i += 2000) await tx.insertInto("Deployment").values(deployments.slice(i, i + 2000)).execute();
-    for (let i = 0; i < changes.length; i += 2000) await tx.insertInto("Change").values(changes.slice(i, i + 2000)).execute();
-    for (let i = 0; i < incidents.length; i += 2000) await tx.insertInto("Incident").values(incidents.slice(i, i + 2000)).execute();
+    for (let i = 0; i < deployments.length; i += 2000)
+      await tx
+        .insertInto("Deployment")
+        .values(deployments.slice(i, i + 2000))
+        .execute();
+    for (let i = 0; i < changes.length; i += 2000)
+      await tx
+        .insertInto("Change")
+        .values(changes.slice(i, i + 2000))
+        .execute();
+    for (let i = 0; i < incidents.length; i += 2000)
+      await tx
+        .insertInto("Incident")
+        .values(incidents.slice(i, i + 2000))
+        .execute();
     // Same rule as server/dora/canonical.ts, in bulk: a change ships with the first successful deployment per
     // environment after its merge (merged after the previous deployment there, at or before this one).
     await tx
@@ -107,7 +213,10 @@ export async function seedDora(db: Db, now = new Date()) {
             "environmentId",
             "environmentName",
             "deployedAt",
-            eb.fn.agg<Date | null>("lag", ["deployedAt"]).over((ob) => ob.partitionBy(["serviceName", "environmentName"]).orderBy("deployedAt")).as("prev"),
+            eb.fn
+              .agg<Date | null>("lag", ["deployedAt"])
+              .over((ob) => ob.partitionBy(["serviceName", "environmentName"]).orderBy("deployedAt"))
+              .as("prev"),
           ])
           .where("source", "=", "seed")
           .where("status", "<>", "failed")
@@ -124,7 +233,15 @@ export async function seedDora(db: Db, now = new Date()) {
               .onRef("c.mergedAt", "<=", "d.deployedAt")
               .on((eb) => eb.or([eb("d.prev", "is", null), eb("c.mergedAt", ">", eb.ref("d.prev"))])),
           )
-          .select(["d.id", "c.id as changeId", "d.serviceId", "d.environmentId", "d.environmentName", "d.deployedAt", sql<number>`GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))`.as("leadTimeSeconds")])
+          .select([
+            "d.id",
+            "c.id as changeId",
+            "d.serviceId",
+            "d.environmentId",
+            "d.environmentName",
+            "d.deployedAt",
+            sql<number>`GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))`.as("leadTimeSeconds"),
+          ])
           .where("c.source", "=", "seed"),
       )
       .onConflict((oc) => oc.doNothing())
@@ -140,8 +257,21 @@ export async function seedDora(db: Db, now = new Date()) {
     await tx
       .insertInto("RejectedEvent")
       .values([
-        { id: newId(), source: "cdevents", reason: "invalid_cdevent: dev.cdevents.service.deployed.0.3.0: subject.content.environment is required", field: "subject.content.environment", receivedAt: new Date(now.getTime() - 2 * DAY), bodyExcerpt: '{"context":{"id":"jenkins-4411"' },
-        { id: newId(), source: "github", reason: "bad_signature: X-Hub-Signature-256 does not match the body", field: "X-Hub-Signature-256", receivedAt: new Date(now.getTime() - DAY) },
+        {
+          id: newId(),
+          source: "cdevents",
+          reason: "invalid_cdevent: dev.cdevents.service.deployed.0.3.0: subject.content.environment is required",
+          field: "subject.content.environment",
+          receivedAt: new Date(now.getTime() - 2 * DAY),
+          bodyExcerpt: '{"context":{"id":"jenkins-4411"',
+        },
+        {
+          id: newId(),
+          source: "github",
+          reason: "bad_signature: X-Hub-Signature-256 does not match the body",
+          field: "X-Hub-Signature-256",
+          receivedAt: new Date(now.getTime() - DAY),
+        },
       ])
       .execute();
   });

@@ -2,9 +2,27 @@
 import type { Db } from "../../server/db";
 
 const DEMO_TEAMS = [
-  { slug: "payments", name: "Payments", description: "Checkout, billing and the ledger", onCallName: "Payments primary", onCallUrl: "https://example.com/oncall/payments" },
-  { slug: "platform", name: "Platform", description: "Runtime, CI/CD and developer tooling", onCallName: "Platform on-call", onCallUrl: "https://example.com/oncall/platform" },
-  { slug: "growth", name: "Growth", description: "Sign-up, onboarding and experiments", onCallName: "Growth on-call", onCallUrl: "https://example.com/oncall/growth" },
+  {
+    slug: "payments",
+    name: "Payments",
+    description: "Checkout, billing and the ledger",
+    onCallName: "Payments primary",
+    onCallUrl: "https://example.com/oncall/payments",
+  },
+  {
+    slug: "platform",
+    name: "Platform",
+    description: "Runtime, CI/CD and developer tooling",
+    onCallName: "Platform on-call",
+    onCallUrl: "https://example.com/oncall/platform",
+  },
+  {
+    slug: "growth",
+    name: "Growth",
+    description: "Sign-up, onboarding and experiments",
+    onCallName: "Growth on-call",
+    onCallUrl: "https://example.com/oncall/growth",
+  },
   { slug: "data", name: "Data", description: "Pipelines, warehouse and reporting", onCallName: null, onCallUrl: null },
 ] as const;
 

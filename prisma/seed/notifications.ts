@@ -6,9 +6,24 @@ import { encryptJson } from "../../server/platform/secrets";
 
 const CHANNELS = [
   { name: "#releases (Slack)", type: "slack", secret: { url: "https://hooks.example.com/services/T0DEMO/B0DEMO/demo-token" }, settings: {} },
-  { name: "Platform on-call (PagerDuty)", type: "pagerduty", secret: { routingKey: "demo0000000000000000000000000000" }, settings: { baseUrl: "https://events.example.com" } },
-  { name: "Approvers (email)", type: "email", secret: { password: "" }, settings: { host: "smtp.example.com", port: 587, secure: false, username: "", from: "pier@example.com", to: [] } },
-  { name: "Ops webhook", type: "webhook", secret: { url: "https://hooks.example.com/pier", signingSecret: "demo-signing-secret-change-me", headers: {} }, settings: {} },
+  {
+    name: "Platform on-call (PagerDuty)",
+    type: "pagerduty",
+    secret: { routingKey: "demo0000000000000000000000000000" },
+    settings: { baseUrl: "https://events.example.com" },
+  },
+  {
+    name: "Approvers (email)",
+    type: "email",
+    secret: { password: "" },
+    settings: { host: "smtp.example.com", port: 587, secure: false, username: "", from: "pier@example.com", to: [] },
+  },
+  {
+    name: "Ops webhook",
+    type: "webhook",
+    secret: { url: "https://hooks.example.com/pier", signingSecret: "demo-signing-secret-change-me", headers: {} },
+    settings: {},
+  },
   { name: "Release managers (Teams)", type: "teams", secret: { url: "https://example.webhook.office.com/workflows/demo" }, settings: { format: "workflows" } },
 ] as const;
 
@@ -17,7 +32,10 @@ type Route = Omit<Prisma.NotificationRouteCreateInput, "position" | "channelIds"
 const ROUTES: Route[] = [
   {
     name: "Prod deployment failures page the owning team",
-    matchers: [{ label: "type", op: "=~", value: "deployment\\.(failed|rolled_back)" }, { label: "environment", op: "=", value: "prod" }],
+    matchers: [
+      { label: "type", op: "=~", value: "deployment\\.(failed|rolled_back)" },
+      { label: "environment", op: "=", value: "prod" },
+    ],
     channels: ["Platform on-call (PagerDuty)", "#releases (Slack)"],
     roleRecipients: ["owning_team_oncall", "requester"],
     continue: true,
@@ -33,7 +51,10 @@ const ROUTES: Route[] = [
   },
   {
     name: "Tier-1 releases (digest)",
-    matchers: [{ label: "tier", op: "=", value: "1" }, { label: "type", op: "=~", value: "deployment\\..*" }],
+    matchers: [
+      { label: "tier", op: "=", value: "1" },
+      { label: "type", op: "=~", value: "deployment\\..*" },
+    ],
     channels: ["#releases (Slack)", "Release managers (Teams)"],
     groupBy: ["service"],
     groupWaitSec: 30,

@@ -55,8 +55,20 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
   // The busiest write path approvers have: BEGIN, one lock-and-load statement, then every write deferred and sent
   // with COMMIT in one message.
   return transaction(db, async (tx) => {
-    const { approvalsRequired, approvedBy, expiresAt, serviceSlug, serviceName, serviceTier, teamId, teamSlug, environmentName, isProduction, freezeWindows, ...r } =
-      await lockForDecision(tx, input.requestId);
+    const {
+      approvalsRequired,
+      approvedBy,
+      expiresAt,
+      serviceSlug,
+      serviceName,
+      serviceTier,
+      teamId,
+      teamSlug,
+      environmentName,
+      isProduction,
+      freezeWindows,
+      ...r
+    } = await lockForDecision(tx, input.requestId);
     if (r.status !== "pending_approval") throw conflict(`This request is ${STATUS_LABEL[r.status]}; it no longer takes approvals`);
     if (expiresAt && expiresAt <= now) throw conflict("The approval window for this request has passed");
     const policy = r.policySnapshot as PolicySnapshot;
@@ -84,17 +96,34 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
       subjectId: r.id,
       after: { decision: input.decision, comment, ...progress },
     });
-    await emitDeploymentEvent(tx, "approval.recorded", r.id, actorOf(user), { decision: input.decision, comment, approverId: user.id, ...progress }, { ...r, ...context });
+    await emitDeploymentEvent(
+      tx,
+      "approval.recorded",
+      r.id,
+      actorOf(user),
+      { decision: input.decision, comment, approverId: user.id, ...progress },
+      { ...r, ...context },
+    );
 
     // The row is locked by this transaction since lockForDecision: the state machine works from it (no re-lock, no
     // re-read) and its updates, with the approver's, go as one UPDATE with COMMIT.
     let status: DeploymentStatus = r.status;
     if (input.decision === "reject") {
       status = (
-        await transition(tx, r.id, ["pending_approval"], "rejected", { actor: actorOf(user), data: { finishedAt: now }, eventData: { comment }, row: r, context })
+        await transition(tx, r.id, ["pending_approval"], "rejected", {
+          actor: actorOf(user),
+          data: { finishedAt: now },
+          eventData: { comment },
+          row: r,
+          context,
+        })
       ).status;
     } else if (approvedCount >= approvalsRequired) {
-      const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, { request: r, context, freezeWindows: freezeWindows.map(freezeWindowFromJson) });
+      const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, {
+        request: r,
+        context,
+        freezeWindows: freezeWindows.map(freezeWindowFromJson),
+      });
       status = queued === "queued" ? "queued" : "approved";
     }
     // Record the approver on the row; a decision that moved nothing still bumps revision (a transition has already).

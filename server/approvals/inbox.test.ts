@@ -31,7 +31,11 @@ describe("approval inbox", () => {
     const after = await approvalInbox(db, mate, 10);
     expect(after.mine.map((i) => i.id)).not.toContain(ids[0]); // rejected: gone from the inbox
     expect(after.others.find((i) => i.id === ids[0])).toBeUndefined();
-    expect(after.others.find((i) => i.id === ids[1])).toMatchObject({ canDecide: false, whyNot: "You already approved", progress: { approvals: 1, required: 2 } });
+    expect(after.others.find((i) => i.id === ids[1])).toMatchObject({
+      canDecide: false,
+      whyNot: "You already approved",
+      progress: { approvals: 1, required: 2 },
+    });
     expect(after.others.find((i) => i.id === ids[1])?.approvers).toEqual([{ name: teammate.name, decision: "approve" }]);
     expect(mine(after).slice(0, 3)).toEqual(["3.0.2", "3.0.3", "3.0.4"]);
   });

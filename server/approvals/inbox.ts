@@ -165,10 +165,16 @@ function fromDetails(d: Details) {
   };
 }
 
-
 const pendingFor = sharedReadPer((db: Db) => pendingView(db));
 
-function sharedItem(p: Omit<Details, "createdAt" | "expiresAt" | "policySnapshot" | "riskReasons"> & { createdAt: Date; expiresAt: Date | null; policySnapshot: PolicySnapshot; riskReasons: RiskReason[] | null }) {
+function sharedItem(
+  p: Omit<Details, "createdAt" | "expiresAt" | "policySnapshot" | "riskReasons"> & {
+    createdAt: Date;
+    expiresAt: Date | null;
+    policySnapshot: PolicySnapshot;
+    riskReasons: RiskReason[] | null;
+  },
+) {
   const approvals = p.approvals ?? [];
   return {
     id: p.id,

@@ -30,7 +30,11 @@ export async function listPolicies(db: Db) {
     db.approvalPolicy.findMany({ orderBy: [{ environmentId: "asc" }, { createdAt: "asc" }], include: { service: { select: { name: true } } } }),
     db.freezeWindow.findMany({ orderBy: { createdAt: "asc" } }),
   ]);
-  return environments.map((e) => ({ ...e, policies: policies.filter((p) => p.environmentId === e.id), freezeWindows: windows.filter((w) => w.environmentId === e.id) }));
+  return environments.map((e) => ({
+    ...e,
+    policies: policies.filter((p) => p.environmentId === e.id),
+    freezeWindows: windows.filter((w) => w.environmentId === e.id),
+  }));
 }
 
 /** Teams and services an admin can scope a policy to. */
@@ -46,7 +50,8 @@ export async function savePolicy(db: Db, user: SessionUser, input: PolicyInput) 
   if (input.serviceId && input.tier != null) throw badRequest("Scope a policy to a service or to a tier, not both", "tier");
   if (!input.approverRole && !input.allowOwningTeam && !input.approverTeamId && input.requiredApprovals > 0)
     throw badRequest("Say who may approve: a role, the owning team or a named team", "approverRole");
-  if (input.approverTeamId && !(await db.team.findUnique({ where: { id: input.approverTeamId } }))) throw badRequest("That team does not exist", "approverTeamId");
+  if (input.approverTeamId && !(await db.team.findUnique({ where: { id: input.approverTeamId } })))
+    throw badRequest("That team does not exist", "approverTeamId");
   if (!(await db.environment.findUnique({ where: { id: input.environmentId } }))) throw badRequest("That environment does not exist", "environmentId");
   const data = {
     name: input.name.trim(),
@@ -78,9 +83,25 @@ export async function savePolicy(db: Db, user: SessionUser, input: PolicyInput) 
     if (input.id && !before) throw notFound("Policy");
     const now = new Date();
     const saved = input.id
-      ? await tx.updateTable("ApprovalPolicy").set({ ...data, updatedAt: now }).where("id", "=", input.id).returningAll().executeTakeFirstOrThrow()
-      : await tx.insertInto("ApprovalPolicy").values({ ...data, id: newId(), updatedAt: now }).returningAll().executeTakeFirstOrThrow();
-    recordAudit(tx, { actor: actorOf(user), action: input.id ? "policy.updated" : "policy.created", subjectType: "approval_policy", subjectId: saved.id, before, after: saved });
+      ? await tx
+          .updateTable("ApprovalPolicy")
+          .set({ ...data, updatedAt: now })
+          .where("id", "=", input.id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+      : await tx
+          .insertInto("ApprovalPolicy")
+          .values({ ...data, id: newId(), updatedAt: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+    recordAudit(tx, {
+      actor: actorOf(user),
+      action: input.id ? "policy.updated" : "policy.created",
+      subjectType: "approval_policy",
+      subjectId: saved.id,
+      before,
+      after: saved,
+    });
     return saved;
   });
 }

@@ -30,8 +30,19 @@ export const approvalsRouter = router({
         approverRole: z.enum(["developer", "approver", "admin"]).optional().nullable(),
         allowOwningTeam: z.boolean().default(false),
         approverTeamId: id.optional().nullable(),
-        expiryMinutes: z.number().int().min(5).max(60 * 24 * 30).optional().nullable(),
-        waitTimerMinutes: z.number().int().min(0).max(60 * 24 * 30).default(0),
+        expiryMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(60 * 24 * 30)
+          .optional()
+          .nullable(),
+        waitTimerMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(60 * 24 * 30)
+          .default(0),
         allowSkipPromotion: z.boolean().default(false),
         autoRollback: z.boolean().default(false),
         allowBreakGlass: z.boolean().default(true),
@@ -39,7 +50,9 @@ export const approvalsRouter = router({
     )
     .mutation(({ ctx, input }) => savePolicy(ctx.db, ctx.user, input)),
 
-  deletePolicy: roleProcedure("admin").input(z.object({ id })).mutation(({ ctx, input }) => deletePolicy(ctx.db, ctx.user, input.id)),
+  deletePolicy: roleProcedure("admin")
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => deletePolicy(ctx.db, ctx.user, input.id)),
 
   addFreezeWindow: roleProcedure("admin")
     .input(
@@ -57,5 +70,7 @@ export const approvalsRouter = router({
     )
     .mutation(({ ctx, input }) => addFreezeWindow(ctx.db, ctx.user, input)),
 
-  deleteFreezeWindow: roleProcedure("admin").input(z.object({ id })).mutation(({ ctx, input }) => deleteFreezeWindow(ctx.db, ctx.user, input.id)),
+  deleteFreezeWindow: roleProcedure("admin")
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => deleteFreezeWindow(ctx.db, ctx.user, input.id)),
 });

@@ -1,7 +1,16 @@
 // The organisation-wide audit log as the audit page reads it: newest first, filtered, paged by seq.
 import type { Db } from "../db";
 
-export type AuditFilter = { action?: string; subjectType?: string; subjectId?: string; actor?: string; from?: Date; to?: Date; cursor?: string; limit?: number };
+export type AuditFilter = {
+  action?: string;
+  subjectType?: string;
+  subjectId?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit?: number;
+};
 
 /**
  * Audit events, newest first, with filters; the cursor is the last seq seen. `action` is a prefix and `actor` a

@@ -24,9 +24,7 @@ describe("audit chain", () => {
     await appendMany(3);
     const db = getDb();
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        transaction(db, async (tx) => recordAudit(tx, { actor, action: "race", subjectType: "thing", subjectId: `r${i}` })),
-      ),
+      Array.from({ length: 20 }, (_, i) => transaction(db, async (tx) => recordAudit(tx, { actor, action: "race", subjectType: "thing", subjectId: `r${i}` }))),
     );
     const result = await verifyAuditChain(db, 7);
     expect(result).toMatchObject({ ok: true, checked: 23 });
@@ -88,7 +86,15 @@ describe("audit chain", () => {
       const createdAt = expectedAt[i % 3] ?? r.createdAt;
       if (expectedAt[i % 3] === null) expect(r.createdAt.getTime()).toBeGreaterThanOrEqual(started - 1);
       expect(r.createdAt).toEqual(createdAt);
-      const fields = { actorId: r.actorId, actorLabel: r.actorLabel, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, before: r.before ?? null, after: r.after ?? null };
+      const fields = {
+        actorId: r.actorId,
+        actorLabel: r.actorLabel,
+        action: r.action,
+        subjectType: r.subjectType,
+        subjectId: r.subjectId,
+        before: r.before ?? null,
+        after: r.after ?? null,
+      };
       expect(r.hash).toBe(auditHash(r.prevHash, { ...fields, createdAt }));
     });
     expect(await verifyAuditChain(db, 4)).toMatchObject({ ok: true });
@@ -109,7 +115,11 @@ describe("audit chain", () => {
   it("detects a modified row", async () => {
     const db = getDb();
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    await db.kysely.updateTable("AuditEvent").set({ after: JSON.stringify({ n: 999 }) }).where("seq", "=", rows[1].seq.toString()).execute();
+    await db.kysely
+      .updateTable("AuditEvent")
+      .set({ after: JSON.stringify({ n: 999 }) })
+      .where("seq", "=", rows[1].seq.toString())
+      .execute();
     const result = await verifyAuditChain(db);
     expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[1].seq, problem: "modified" });
     // Start the next test from an empty log: wiping the records means wiping the head too.

@@ -128,7 +128,9 @@ export function labelsFor(e: Pick<PierEventShape, "type" | "severity" | "subject
   return labels;
 }
 
-type Emitted<E> = E extends unknown ? Omit<E, "id" | "labels" | "occurredAt" | "cdeventType"> & { labels?: Record<string, string>; occurredAt?: string } : never;
+type Emitted<E> = E extends unknown
+  ? Omit<E, "id" | "labels" | "occurredAt" | "cdeventType"> & { labels?: Record<string, string>; occurredAt?: string }
+  : never;
 /** What an emitter passes: the event without what emitting fills in. */
 export type PierEventInput = Emitted<PierEvent>;
 

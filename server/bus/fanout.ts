@@ -41,7 +41,11 @@ const toEvent = (job: OutboxJobData): AnyDelivered => ({ ...(job.payload as Pier
  */
 async function consume(db: Db, s: Subscriber, events: AnyDelivered[]) {
   await transaction(db, async (tx) => {
-    const fresh = await markConsumed(tx, s.name, events.map((e) => e.id));
+    const fresh = await markConsumed(
+      tx,
+      s.name,
+      events.map((e) => e.id),
+    );
     const todo = events.filter((e) => fresh.has(e.id));
     if (todo.length > 0) await s.handle(tx, todo, db);
   });
@@ -54,7 +58,10 @@ async function processMany(db: Db, jobs: OutboxJobData[], list: readonly Subscri
     const wanted = events.filter((e) => s.takes(e));
     if (wanted.length > 0) await consume(db, s, wanted);
   }
-  await markOutboxProcessed(db.kysely, events.map((e) => e.id));
+  await markOutboxProcessed(
+    db.kysely,
+    events.map((e) => e.id),
+  );
 }
 
 /** Several events together; if that fails (one bad event, a conflict), each on its own: errors per event. */

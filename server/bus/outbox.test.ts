@@ -94,7 +94,8 @@ describe("transactional outbox", () => {
   it("queues that do not batch get one job per row, job id = outbox id", async () => {
     const db = getDb();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await transaction(db, async (tx) => writeOutbox(tx, { queue: QUEUES.deployments, type: "test.single", payload: { i } }))).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await transaction(db, async (tx) => writeOutbox(tx, { queue: QUEUES.deployments, type: "test.single", payload: { i } }))).id);
     expect((await dispatchOutbox(db)).dispatched).toBe(3);
     const jobs = await getQueue(QUEUES.deployments).getJobs(["wait"]);
     expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());

@@ -24,7 +24,8 @@ type OutboxRow = { id: string; queue: string; type: string; payload: Record<stri
 
 function jobsFor(queueName: string, rows: OutboxRow[]) {
   const data = (row: OutboxRow): OutboxJobData => ({ outboxId: row.id, type: row.type, payload: row.payload });
-  if (!OUTBOX_BATCH_QUEUES.has(queueName) || rows.length === 1) return rows.map((row) => ({ name: row.type, data: data(row) as OutboxJobData | OutboxBatchJobData, opts: { jobId: row.id } }));
+  if (!OUTBOX_BATCH_QUEUES.has(queueName) || rows.length === 1)
+    return rows.map((row) => ({ name: row.type, data: data(row) as OutboxJobData | OutboxBatchJobData, opts: { jobId: row.id } }));
   const jobs: { name: string; data: OutboxJobData | OutboxBatchJobData; opts: { jobId: string } }[] = [];
   for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_JOB) {
     const part = rows.slice(i, i + OUTBOX_ROWS_PER_JOB);
@@ -96,12 +97,22 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
       }
     }
     if (sent.length > 0) {
-      tx.deferred.write(tx.updateTable("OutboxEvent").set({ dispatchedAt: new Date(), attempts: sql`attempts + 1` }).where("id", "=", anyOf(sent)));
+      tx.deferred.write(
+        tx
+          .updateTable("OutboxEvent")
+          .set({ dispatchedAt: new Date(), attempts: sql`attempts + 1` })
+          .where("id", "=", anyOf(sent)),
+      );
     }
     const failed = rows.length - sent.length;
     if (error) {
       const unsent = rows.filter((r) => !sent.includes(r.id)).map((r) => r.id);
-      tx.deferred.write(tx.updateTable("OutboxEvent").set({ lastError: error.slice(0, 500) }).where("id", "=", anyOf(unsent)));
+      tx.deferred.write(
+        tx
+          .updateTable("OutboxEvent")
+          .set({ lastError: error.slice(0, 500) })
+          .where("id", "=", anyOf(unsent)),
+      );
       logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
       // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
       if (!opts.queueFor) tx.afterCommit(() => closeQueues());

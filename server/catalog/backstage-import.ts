@@ -8,14 +8,7 @@ import { badRequest } from "../errors";
 import { actorOf, canAdminister, canManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { entityProblems, envelopeProblems, isSupportedKind, type SupportedKind } from "./backstage-schema";
-import {
-  ANNOTATION,
-  MAPPED_SPEC_KEYS,
-  parseEntityRef,
-  repositoryFromSourceLocation,
-  slugFromName,
-  type BackstageEntity,
-} from "./backstage-mapping";
+import { ANNOTATION, MAPPED_SPEC_KEYS, parseEntityRef, repositoryFromSourceLocation, slugFromName, type BackstageEntity } from "./backstage-mapping";
 import { recordServiceChange } from "./service-editing";
 import { LIFECYCLES, SLUG_RE, tagSchema } from "./service-input";
 import { selectServiceSummaries } from "./service-summary";
@@ -74,7 +67,13 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
     const envelope = envelopeProblems(value);
     if (envelope.length) return results.push({ index, kind, name, status: "error", reason: envelope.join("; ") });
     if (!isSupportedKind(kind)) {
-      return results.push({ index, kind, name, status: "skipped", reason: `Pier does not import ${kind} entities (only Component, API, Resource, System and Group)` });
+      return results.push({
+        index,
+        kind,
+        name,
+        status: "skipped",
+        reason: `Pier does not import ${kind} entities (only Component, API, Resource, System and Group)`,
+      });
     }
     const problems = entityProblems(kind, value);
     if (problems.length) return results.push({ index, kind, name, status: "error", reason: problems.join("; ") });
@@ -144,7 +143,12 @@ async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Appli
   }
   if (!canAdminister(user)) return { status: "error", reason: "Only admins may create or change teams" };
   const after = before
-    ? await tx.updateTable("Team").set({ ...data, updatedAt: new Date() }).where("id", "=", before.id).returning(TEAM_COLUMNS).executeTakeFirstOrThrow()
+    ? await tx
+        .updateTable("Team")
+        .set({ ...data, updatedAt: new Date() })
+        .where("id", "=", before.id)
+        .returning(TEAM_COLUMNS)
+        .executeTakeFirstOrThrow()
     : await tx
         .insertInto("Team")
         .values({ ...data, id: newId(), slug: p.slug, updatedAt: new Date() })
@@ -204,7 +208,12 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
     return { result: { status: "error", reason: `A ${existing.kind} named "${p.slug}" already exists; names are unique across kinds in Pier` } };
   }
   if (!canManageService(user, team.id) || (existing && !canManageService(user, existing.teamId))) {
-    return { result: { status: "error", reason: `Only admins and members of ${existing && !canManageService(user, existing.teamId) ? existing.team.name : team.name} may change this entity` } };
+    return {
+      result: {
+        status: "error",
+        reason: `Only admins and members of ${existing && !canManageService(user, existing.teamId) ? existing.team.name : team.name} may change this entity`,
+      },
+    };
   }
   const data = {
     name: metadata.title ?? metadata.name,
@@ -228,7 +237,13 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
     const { id: _id, slug: _slug, team: _team, ...comparable } = existing;
     if (sameFields(comparable as Record<string, unknown>, data)) return { result: { status: "skipped", reason: "no changes" }, id: existing.id };
   }
-  const row = { ...data, links: JSON.stringify(links), annotations: JSON.stringify(annotations), backstageSpec: JSON.stringify(backstageSpec), updatedAt: new Date() };
+  const row = {
+    ...data,
+    links: JSON.stringify(links),
+    annotations: JSON.stringify(annotations),
+    backstageSpec: JSON.stringify(backstageSpec),
+    updatedAt: new Date(),
+  };
   const written = existing
     ? await tx.updateTable("Service").set(row).where("id", "=", existing.id).returning(IMPORTED_SERVICE_COLUMNS).executeTakeFirstOrThrow()
     : await tx

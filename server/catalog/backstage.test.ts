@@ -18,7 +18,13 @@ function upstreamValidator() {
   for (const dir of dirs) {
     for (const f of readdirSync(dir).filter((f) => f.endsWith(".json"))) ajv.addSchema(JSON.parse(readFileSync(path.join(dir, f), "utf8")));
   }
-  const ids: Record<string, string> = { Component: "ComponentV1alpha1", API: "ApiV1alpha1", Resource: "ResourceV1alpha1", System: "SystemV1alpha1", Group: "GroupV1alpha1" };
+  const ids: Record<string, string> = {
+    Component: "ComponentV1alpha1",
+    API: "ApiV1alpha1",
+    Resource: "ResourceV1alpha1",
+    System: "SystemV1alpha1",
+    Group: "GroupV1alpha1",
+  };
   return (e: { kind: string }) => {
     const v = ajv.getSchema(ids[e.kind])!;
     return v(e) ? [] : v.errors;
@@ -101,7 +107,13 @@ describe("Backstage import", () => {
     const mine = path.join(__dirname, "backstage-schema");
     for (const f of readdirSync(mine).filter((f) => f.endsWith(".json"))) {
       const upstream = [path.join(FIXTURES, "schema", f), path.join(FIXTURES, "schema", "kinds", f), path.join(FIXTURES, "schema", "shared", f)]
-        .map((p) => { try { return readFileSync(p, "utf8"); } catch { return null; } })
+        .map((p) => {
+          try {
+            return readFileSync(p, "utf8");
+          } catch {
+            return null;
+          }
+        })
         .find((x) => x !== null);
       expect(readFileSync(path.join(mine, f), "utf8"), f).toBe(upstream);
     }

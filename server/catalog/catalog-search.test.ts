@@ -10,10 +10,32 @@ let data: { id: string; slug: string };
 beforeAll(async () => {
   pay = await makeTeam("Payments");
   data = await makeTeam("Data");
-  await makeService(pay.id, { slug: "checkout-api", name: "Checkout API", description: "Takes card payments", tier: 1, lifecycle: "production", tags: ["pci", "java"] });
-  await makeService(pay.id, { slug: "ledger", name: "Ledger", description: "Double-entry bookkeeping for checkout", tier: 1, lifecycle: "production", tags: ["pci"] });
+  await makeService(pay.id, {
+    slug: "checkout-api",
+    name: "Checkout API",
+    description: "Takes card payments",
+    tier: 1,
+    lifecycle: "production",
+    tags: ["pci", "java"],
+  });
+  await makeService(pay.id, {
+    slug: "ledger",
+    name: "Ledger",
+    description: "Double-entry bookkeeping for checkout",
+    tier: 1,
+    lifecycle: "production",
+    tags: ["pci"],
+  });
   await makeService(pay.id, { slug: "invoice-pdf", name: "Invoice PDF", description: "Renders 100% of invoices", tier: 3, type: "job", tags: ["pdf"] });
-  await makeService(data.id, { slug: "warehouse-loader", name: "Warehouse loader", description: "Loads events nightly", tier: 2, type: "job", lifecycle: "deprecated", tags: ["etl"] });
+  await makeService(data.id, {
+    slug: "warehouse-loader",
+    name: "Warehouse loader",
+    description: "Loads events nightly",
+    tier: 2,
+    type: "job",
+    lifecycle: "deprecated",
+    tags: ["etl"],
+  });
   await makeService(data.id, { slug: "reports-web", name: "Reports", description: "Dashboards", tier: 2, type: "website", tags: ["react"] });
 });
 

@@ -82,7 +82,9 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
       .orderBy((eb) =>
         eb
           .case()
-          .when(eb.or([eb(eb.fn("lower", ["s.slug"]), "=", eb.fn("lower", [eb.val(first)])), eb(eb.fn("lower", ["s.name"]), "=", eb.fn("lower", [eb.val(first)]))]))
+          .when(
+            eb.or([eb(eb.fn("lower", ["s.slug"]), "=", eb.fn("lower", [eb.val(first)])), eb(eb.fn("lower", ["s.name"]), "=", eb.fn("lower", [eb.val(first)]))]),
+          )
           .then(0)
           .when(eb.or([eb("s.slug", "ilike", `${escapeLike(first)}%`), eb("s.name", "ilike", `${escapeLike(first)}%`)]))
           .then(1)
@@ -114,7 +116,6 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   };
 }
 
-
 /** The values the filter dropdowns offer. */
 export async function catalogFacets(db: Db) {
   const [teams, types, kinds, tags] = await Promise.all([
@@ -122,7 +123,12 @@ export async function catalogFacets(db: Db) {
     db.kysely.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
     db.kysely.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
     db.kysely
-      .selectFrom((eb) => eb.selectFrom("Service").select((eb) => eb.fn<string>("unnest", ["tags"]).as("tag")).as("u"))
+      .selectFrom((eb) =>
+        eb
+          .selectFrom("Service")
+          .select((eb) => eb.fn<string>("unnest", ["tags"]).as("tag"))
+          .as("u"),
+      )
       .select((eb) => ["u.tag", eb.fn.countAll<string>().as("n")])
       .groupBy("u.tag")
       .orderBy((eb) => eb.fn.countAll(), "desc")

@@ -26,7 +26,7 @@ describe("impact view", () => {
       ["imp-batch", false],
       ["imp-leaf", false],
       ["imp-mobile", false],
-            ["imp-web", false],
+      ["imp-web", false],
     ]);
     expect(r.total).toBe(5);
     // The service itself is never listed even though the cycle leads back to it.

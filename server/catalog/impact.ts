@@ -33,11 +33,7 @@ function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
       "t.name as teamName",
       eb
         .exists(
-          eb
-            .selectFrom("ServiceDependency as e")
-            .select(sql.lit(1).as("one"))
-            .whereRef("e.fromServiceId", "=", "s.id")
-            .where("e.toServiceId", "=", serviceId),
+          eb.selectFrom("ServiceDependency as e").select(sql.lit(1).as("one")).whereRef("e.fromServiceId", "=", "s.id").where("e.toServiceId", "=", serviceId),
         )
         .as("direct"),
       eb.fn.countAll<string>().over().as("total"),

@@ -35,7 +35,9 @@ export const catalogRouter = router({
     .mutation(({ ctx, input }) => removeDependency(ctx.db, ctx.user, input)),
 
   environments: authedProcedure.query(({ ctx }) => listEnvironments(ctx.db)),
-  createEnvironment: roleProcedure("admin").input(createEnvironmentInput).mutation(({ ctx, input }) => createEnvironment(ctx.db, ctx.user, input)),
+  createEnvironment: roleProcedure("admin")
+    .input(createEnvironmentInput)
+    .mutation(({ ctx, input }) => createEnvironment(ctx.db, ctx.user, input)),
 
   importYaml: authedProcedure
     .input(z.object({ yaml: z.string().min(1, "Paste or upload a catalog-info.yaml"), dryRun: z.boolean().default(false) }))

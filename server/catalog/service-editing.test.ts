@@ -105,9 +105,14 @@ describe("editing", () => {
 
     const audits = await db.auditEvent.findMany({ where: { subjectId: created.id }, orderBy: { seq: "asc" } });
     expect(audits.map((a) => a.action)).toEqual(["catalog.service_created", "catalog.service_updated", "catalog.service_deprecated"]);
-    expect(audits[1]).toMatchObject({ actorId: user.id, before: expect.objectContaining({ tier: 1, description: "" }), after: expect.objectContaining({ tier: 2 }) });
+    expect(audits[1]).toMatchObject({
+      actorId: user.id,
+      before: expect.objectContaining({ tier: 1, description: "" }),
+      after: expect.objectContaining({ tier: 2 }),
+    });
     const events = await db.outboxEvent.findMany({ where: { type: "catalog.service_changed" }, orderBy: { createdAt: "asc" } });
-    const mine = events.map((e) => e.payload as { subject: { service: { slug: string } }; data: { change: string; fields?: string[] }; labels: Record<string, string> })
+    const mine = events
+      .map((e) => e.payload as { subject: { service: { slug: string } }; data: { change: string; fields?: string[] }; labels: Record<string, string> })
       .filter((p) => p.subject.service.slug === "billing-api");
     expect(mine.map((p) => p.data.change)).toEqual(["created", "updated", "deprecated"]);
     expect(mine[1].data.fields?.sort()).toEqual(["description", "tier"]);
@@ -123,7 +128,10 @@ describe("editing", () => {
     };
     expect(await bad(caller.catalog.create({ slug: "Bad Slug", name: "", teamSlug: owners.slug }))).toEqual({ code: "BAD_REQUEST", fields: ["slug", "name"] });
     expect(await bad(caller.catalog.create({ slug: "ok-slug", name: "Ok", teamSlug: "nope" }))).toEqual({ code: "BAD_REQUEST", fields: ["teamSlug"] });
-    expect(await bad(caller.catalog.create({ slug: "ok-slug", name: "Ok", teamSlug: owners.slug, runbookUrl: "javascript:alert(1)" }))).toMatchObject({ code: "BAD_REQUEST", fields: ["runbookUrl"] });
+    expect(await bad(caller.catalog.create({ slug: "ok-slug", name: "Ok", teamSlug: owners.slug, runbookUrl: "javascript:alert(1)" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      fields: ["runbookUrl"],
+    });
     const existing = await makeService(owners.id);
     expect(await bad(caller.catalog.create({ slug: existing.slug, name: "Dup", teamSlug: owners.slug }))).toEqual({ code: "CONFLICT", fields: ["slug"] });
     expect(await bad(caller.catalog.update({ slug: "missing", changes: { name: "x" } }))).toEqual({ code: "NOT_FOUND", fields: [] });

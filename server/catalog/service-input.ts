@@ -43,7 +43,13 @@ const serviceFields = {
   teamSlug: z.string().trim().min(1, "Choose the owning team"),
   tier: z.coerce.number().int().min(1, "Tier is 1, 2 or 3").max(3, "Tier is 1, 2 or 3"),
   lifecycle: z.enum(LIFECYCLES),
-  type: z.string().trim().toLowerCase().min(1, "Type is required").max(40).regex(/^[a-z0-9-]+$/, "Lowercase letters, digits and dashes"),
+  type: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1, "Type is required")
+    .max(40)
+    .regex(/^[a-z0-9-]+$/, "Lowercase letters, digits and dashes"),
   language: z.union([z.string().trim().max(40), z.null()]),
   repositoryUrl: optionalUrl,
   runbookUrl: optionalUrl,

@@ -10,7 +10,9 @@ describe("the data layer", () => {
     const tricky = `it's a \\ "test"; DROP TABLE x; -- $1`;
     const at = new Date("2026-01-02T03:04:05.678Z");
     const compiled = sql<{ s: string }>`SELECT ${tricky}::text AS s, ${42}::int AS n, ${-3}::int AS neg, 5 -${-2} AS minus, ${null}::text AS z,
-      ${true}::boolean AS b, ${at}::timestamp AS t, ${["a", "it's"]}::text[] AS arr, ${JSON.stringify({ k: "v" })}::jsonb AS j, '$1' AS q`.compile(getDb().kysely);
+      ${true}::boolean AS b, ${at}::timestamp AS t, ${["a", "it's"]}::text[] AS arr, ${JSON.stringify({ k: "v" })}::jsonb AS j, '$1' AS q`.compile(
+      getDb().kysely,
+    );
     const text = inlineQuery(compiled);
     expect(text).toContain("'$1' AS q");
     const { rows } = await getDb().pool.query(text);
@@ -36,7 +38,10 @@ describe("the data layer", () => {
     const { kysely } = getDb();
     const id = newId();
     const team = (slug: string) => ({ id, slug, name: "T", updatedAt: new Date() });
-    await kysely.insertInto("Team").values(team(`t-${id}`)).execute();
+    await kysely
+      .insertInto("Team")
+      .values(team(`t-${id}`))
+      .execute();
     const duplicate = await kysely
       .insertInto("Team")
       .values(team(`t2-${id}`))
@@ -141,7 +146,11 @@ describe("the data layer", () => {
     for (const id of ids) await db.team.create({ data: { id, slug: `k-${id}`, name: "n" } });
     const RENAME = {
       merge: (a: { id: string; parts: string[] }, b: { id: string; parts: string[] }) => ({ id: a.id, parts: [...a.parts, ...b.parts] }),
-      write: (item: { id: string; parts: string[] }, k: typeof db.kysely) => k.updateTable("Team").set({ name: item.parts.join("+") }).where("id", "=", item.id),
+      write: (item: { id: string; parts: string[] }, k: typeof db.kysely) =>
+        k
+          .updateTable("Team")
+          .set({ name: item.parts.join("+") })
+          .where("id", "=", item.id),
     };
     await transaction(db, async (tx) => {
       tx.deferred.coalesce(RENAME, ids[0], { id: ids[0], parts: ["a"] });

@@ -23,9 +23,21 @@ describe("approver eligibility matrix", () => {
   const cases: [string, Partial<PolicySnapshot>, Record<keyof typeof people, boolean>][] = [
     ["role approver", { approverRole: "approver" }, { requesterAdmin: false, approver: true, admin: true, ownerDev: false, sreDev: false, strangerDev: false }],
     ["role admin only", { approverRole: "admin" }, { requesterAdmin: false, approver: false, admin: true, ownerDev: false, sreDev: false, strangerDev: false }],
-    ["owning team", { approverRole: null, allowOwningTeam: true }, { requesterAdmin: false, approver: false, admin: false, ownerDev: true, sreDev: false, strangerDev: false }],
-    ["named team", { approverRole: null, approverTeamId: namedTeam }, { requesterAdmin: false, approver: false, admin: false, ownerDev: false, sreDev: true, strangerDev: false }],
-    ["approver or named team", { approverRole: "approver", approverTeamId: namedTeam }, { requesterAdmin: false, approver: true, admin: true, ownerDev: false, sreDev: true, strangerDev: false }],
+    [
+      "owning team",
+      { approverRole: null, allowOwningTeam: true },
+      { requesterAdmin: false, approver: false, admin: false, ownerDev: true, sreDev: false, strangerDev: false },
+    ],
+    [
+      "named team",
+      { approverRole: null, approverTeamId: namedTeam },
+      { requesterAdmin: false, approver: false, admin: false, ownerDev: false, sreDev: true, strangerDev: false },
+    ],
+    [
+      "approver or named team",
+      { approverRole: "approver", approverTeamId: namedTeam },
+      { requesterAdmin: false, approver: true, admin: true, ownerDev: false, sreDev: true, strangerDev: false },
+    ],
   ];
   it.each(cases)("%s", (_name, p, expected) => {
     const got = Object.fromEntries(Object.entries(people).map(([k, u]) => [k, approverEligibility(u, policy(p), request).ok]));
@@ -33,7 +45,10 @@ describe("approver eligibility matrix", () => {
   });
 
   it("explains refusals: self-approval and the wrong team", () => {
-    expect(approverEligibility(people.requesterAdmin, policy({}), request)).toEqual({ ok: false, reason: "You requested this deployment, so you cannot approve it" });
+    expect(approverEligibility(people.requesterAdmin, policy({}), request)).toEqual({
+      ok: false,
+      reason: "You requested this deployment, so you cannot approve it",
+    });
     const r = approverEligibility(people.strangerDev, policy({ name: "Prod", approverRole: null, allowOwningTeam: true }), request);
     expect(r).toEqual({ ok: false, reason: 'The policy "Prod" lets members of the owning team approve' });
   });
@@ -55,7 +70,10 @@ describe("approver eligibility matrix", () => {
     const approver = await makeUser("approver");
     const ownerDev = await makeUser("developer", [own.id]);
     const sreDev = await makeUser("developer", [sre.id]);
-    const ids = await eligibleApproverIds(getDb().kysely, policy({ approverRole: null, allowOwningTeam: true, approverTeamId: sre.id }), { requesterId: requester.id, owningTeamId: own.id });
+    const ids = await eligibleApproverIds(getDb().kysely, policy({ approverRole: null, allowOwningTeam: true, approverTeamId: sre.id }), {
+      requesterId: requester.id,
+      owningTeamId: own.id,
+    });
     expect(ids.sort()).toEqual([ownerDev.id, sreDev.id].sort());
     const byRole = await eligibleApproverIds(getDb().kysely, policy({ approverRole: "approver" }), { requesterId: requester.id, owningTeamId: own.id });
     expect(byRole).toContain(approver.id);
@@ -66,20 +84,28 @@ describe("approver eligibility matrix", () => {
 
 describe("N-of-M approvals, expiry and break-glass through the API", () => {
   it("needs N distinct approvals; self-approval and wrong team are refused; duplicates conflict", async () => {
-    const w = await makeWorld({ policies: { prod: { requiredApprovals: 2, approverRole: null, allowOwningTeam: false, approverTeamId: undefined, allowSkipPromotion: true } } });
+    const w = await makeWorld({
+      policies: { prod: { requiredApprovals: 2, approverRole: null, allowOwningTeam: false, approverTeamId: undefined, allowSkipPromotion: true } },
+    });
     await getDb().approvalPolicy.updateMany({ where: { serviceId: w.service.id }, data: { approverTeamId: w.otherTeam.id } });
     const reviewerA = await makeUser("developer", [w.otherTeam.id]);
     const reviewerB = await makeUser("developer", [w.otherTeam.id]);
     const dev = await as(w.developer);
     const { id } = await dev.deployments.create(requestInput(w, "prod", "1.2.0"));
-    await expect(dev.approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/cannot approve/) });
+    await expect(dev.approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/cannot approve/),
+    });
     await expect((await as(w.approver2)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const first = await (await as(reviewerA)).approvals.decide({ requestId: id, decision: "approve", comment: "lgtm" });
     expect(first).toMatchObject({ status: "pending_approval", approvals: 1, required: 2 });
     await expect((await as(reviewerA)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "CONFLICT" });
     const second = await (await as(reviewerB)).approvals.decide({ requestId: id, decision: "approve" });
     expect(second).toMatchObject({ status: "queued", approvals: 2 });
-    await expect((await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/queued/) });
+    await expect((await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/queued/),
+    });
   });
 
   it("rejection needs a comment and ends the request", async () => {
@@ -96,7 +122,10 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
     const r = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } });
     expect(r.expiresAt!.getTime() - r.createdAt.getTime()).toBeGreaterThan(29 * 60_000);
     await getDb().deploymentRequest.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await expect((await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/window/) });
+    await expect((await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/window/),
+    });
     expect((await sweepSchedules(getDb())).expired).toBeGreaterThanOrEqual(1);
     expect((await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } })).status).toBe("expired");
     expect(await getDb().outboxEvent.count({ where: { type: "deployment.expired" } })).toBe(1);
@@ -104,12 +133,23 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
 
   it("break-glass: approvers only, reason required, skips approvals and freezes, flagged for review", async () => {
     const w = await makeWorld({ policies: { prod: { requiredApprovals: 2, allowSkipPromotion: true } } });
-    await getDb().freezeWindow.create({ data: { environmentId: w.envs.prod.id, kind: "range", startsAt: new Date(Date.now() - 3600_000), endsAt: new Date(Date.now() + 3600_000), reason: "Black Friday" } });
+    await getDb().freezeWindow.create({
+      data: {
+        environmentId: w.envs.prod.id,
+        kind: "range",
+        startsAt: new Date(Date.now() - 3600_000),
+        endsAt: new Date(Date.now() + 3600_000),
+        reason: "Black Friday",
+      },
+    });
     const input = { ...requestInput(w, "prod", "1.3.0-hotfix.1"), reason: "Checkout is down for every EU customer" };
     await expect((await as(w.developer)).deployments.breakGlass(input)).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect((await as(w.approver1)).deployments.breakGlass({ ...input, reason: "urgent" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     // A normal request during the freeze is blocked, with the freeze named.
-    await expect((await as(w.developer)).deployments.create(requestInput(w, "prod", "1.3.0"))).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/Black Friday/) });
+    await expect((await as(w.developer)).deployments.create(requestInput(w, "prod", "1.3.0"))).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/Black Friday/),
+    });
     const { id } = await (await as(w.approver1)).deployments.breakGlass(input);
     const r = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } });
     expect(r).toMatchObject({ status: "queued", breakGlass: true, breakGlassReason: input.reason, approvalsRequired: 0, reviewedAfterAt: null });
@@ -119,14 +159,23 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
     await expect((await as(w.admin)).deployments.reviewBreakGlass({ id, note: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
     // A policy can forbid break-glass.
     await getDb().approvalPolicy.updateMany({ where: { serviceId: w.service.id }, data: { allowBreakGlass: false } });
-    await expect((await as(w.admin)).deployments.breakGlass(input)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/does not allow break-glass/) });
+    await expect((await as(w.admin)).deployments.breakGlass(input)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/does not allow break-glass/),
+    });
   });
   it("an approval that completes the policy during a freeze holds the request as approved until the freeze ends", async () => {
     const w = await makeWorld({ policies: { staging: { requiredApprovals: 1, allowSkipPromotion: true } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "staging", "1.4.0"));
     // The freeze begins after the request was made, before it is approved.
     const freeze = await getDb().freezeWindow.create({
-      data: { environmentId: w.envs.staging.id, kind: "range", startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000), reason: "Quarter close" },
+      data: {
+        environmentId: w.envs.staging.id,
+        kind: "range",
+        startsAt: new Date(Date.now() - 60_000),
+        endsAt: new Date(Date.now() + 3600_000),
+        reason: "Quarter close",
+      },
     });
     expect(await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).toMatchObject({ status: "approved", approvals: 1 });
     const held = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id }, include: { logs: true } });
@@ -141,7 +190,16 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
 });
 
 describe("freeze windows across time zones", () => {
-  const weekly = (days: number[], startTime: string, endTime: string, timeZone: string) => ({ kind: "weekly", startsAt: null, endsAt: null, daysOfWeek: days, startTime, endTime, timeZone, reason: "" });
+  const weekly = (days: number[], startTime: string, endTime: string, timeZone: string) => ({
+    kind: "weekly",
+    startsAt: null,
+    endsAt: null,
+    daysOfWeek: days,
+    startTime,
+    endTime,
+    timeZone,
+    reason: "",
+  });
 
   it("reads the local clock of the window's time zone", () => {
     // 2026-11-27 is a Friday. 16:30 UTC = 17:30 Berlin = 08:30 Los Angeles.
@@ -173,7 +231,16 @@ describe("freeze windows across time zones", () => {
   });
 
   it("ranges, the active window and the 'starts soon' check", () => {
-    const range = { kind: "range", startsAt: new Date("2026-12-20T00:00:00Z"), endsAt: new Date("2027-01-02T00:00:00Z"), daysOfWeek: [], startTime: null, endTime: null, timeZone: "UTC", reason: "Holidays" };
+    const range = {
+      kind: "range",
+      startsAt: new Date("2026-12-20T00:00:00Z"),
+      endsAt: new Date("2027-01-02T00:00:00Z"),
+      daysOfWeek: [],
+      startTime: null,
+      endTime: null,
+      timeZone: "UTC",
+      reason: "Holidays",
+    };
     expect(activeFreeze([range], new Date("2026-12-25T12:00:00Z"))).toBe(range);
     expect(activeFreeze([range], new Date("2027-01-02T00:00:00Z"))).toBeNull();
     expect(freezeStartsSoon([range], new Date("2026-12-19T12:00:00Z"))).toBe(true);
@@ -181,9 +248,15 @@ describe("freeze windows across time zones", () => {
   });
 
   it("validates windows with field errors", () => {
-    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [1], startTime: "25:00", endTime: "08:00" })).toThrow(expect.objectContaining({ field: "startTime" }));
-    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [1], startTime: "18:00", endTime: "08:00", timeZone: "Mars/Olympus" })).toThrow(expect.objectContaining({ field: "timeZone" }));
-    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [], startTime: "18:00", endTime: "08:00" })).toThrow(expect.objectContaining({ field: "daysOfWeek" }));
+    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [1], startTime: "25:00", endTime: "08:00" })).toThrow(
+      expect.objectContaining({ field: "startTime" }),
+    );
+    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [1], startTime: "18:00", endTime: "08:00", timeZone: "Mars/Olympus" })).toThrow(
+      expect.objectContaining({ field: "timeZone" }),
+    );
+    expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [], startTime: "18:00", endTime: "08:00" })).toThrow(
+      expect.objectContaining({ field: "daysOfWeek" }),
+    );
     expect(() => validateFreezeWindow({ kind: "range", startsAt: new Date(2), endsAt: new Date(1) })).toThrow(expect.objectContaining({ field: "endsAt" }));
     expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [5], startTime: "18:00", endTime: "08:00", timeZone: "Europe/Berlin" })).not.toThrow();
   });
@@ -192,7 +265,17 @@ describe("freeze windows across time zones", () => {
     const w = await makeWorld();
     const now = new Date();
     const { day } = localClock(now, "Pacific/Auckland");
-    await getDb().freezeWindow.create({ data: { environmentId: w.envs.dev.id, kind: "weekly", daysOfWeek: [day, (day + 6) % 7], startTime: "00:00", endTime: "23:59", timeZone: "Pacific/Auckland", reason: "Maintenance" } });
+    await getDb().freezeWindow.create({
+      data: {
+        environmentId: w.envs.dev.id,
+        kind: "weekly",
+        daysOfWeek: [day, (day + 6) % 7],
+        startTime: "00:00",
+        endTime: "23:59",
+        timeZone: "Pacific/Auckland",
+        reason: "Maintenance",
+      },
+    });
     const dev = await as(w.developer);
     await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0"))).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
     const preview = await dev.deployments.preview({ serviceId: w.service.id, environmentId: w.envs.dev.id, version: "1.1.0" });

@@ -123,7 +123,14 @@ export function describeApprovers(policy: PolicySnapshot): string {
 
 /** Everyone who may approve (for notifications): matched in SQL by role or team, requester excluded. */
 export async function eligibleApproverIds(db: Kysely<DB>, policy: PolicySnapshot, request: { requesterId: string; owningTeamId: string }) {
-  const roles: Role[] = policy.approverRole === "developer" ? ["developer", "approver", "admin"] : policy.approverRole === "approver" ? ["approver", "admin"] : policy.approverRole === "admin" ? ["admin"] : [];
+  const roles: Role[] =
+    policy.approverRole === "developer"
+      ? ["developer", "approver", "admin"]
+      : policy.approverRole === "approver"
+        ? ["approver", "admin"]
+        : policy.approverRole === "admin"
+          ? ["admin"]
+          : [];
   const teamIds = [policy.allowOwningTeam ? request.owningTeamId : null, policy.approverTeamId].filter((t): t is string => !!t);
   if (roles.length === 0 && teamIds.length === 0) return [];
   const users = await db
@@ -132,7 +139,9 @@ export async function eligibleApproverIds(db: Kysely<DB>, policy: PolicySnapshot
     .where((eb) =>
       eb.or([
         ...(roles.length ? [eb("u.role", "in", roles)] : []),
-        ...(teamIds.length ? [eb.exists(eb.selectFrom("TeamMember as m").select("m.userId").whereRef("m.userId", "=", "u.id").where("m.teamId", "in", teamIds))] : []),
+        ...(teamIds.length
+          ? [eb.exists(eb.selectFrom("TeamMember as m").select("m.userId").whereRef("m.userId", "=", "u.id").where("m.teamId", "in", teamIds))]
+          : []),
       ]),
     )
     .where("u.id", "<>", request.requesterId)

@@ -18,12 +18,30 @@ describe("compliance evidence, audit page and inbox", () => {
     const doc = JSON.parse(json.body);
     expect(doc.auditChain).toMatchObject({ ok: true, checked: expect.any(Number) });
     const rec = doc.records[0];
-    expect(rec).toMatchObject({ requestId: id, version: "1.1.0", previousVersion: "1.0.0", ticketKey: "PAY-7", outcome: "succeeded", approvalsRequired: 2, breakGlass: false, policy: { requiredApprovals: 2 } });
+    expect(rec).toMatchObject({
+      requestId: id,
+      version: "1.1.0",
+      previousVersion: "1.0.0",
+      ticketKey: "PAY-7",
+      outcome: "succeeded",
+      approvalsRequired: 2,
+      breakGlass: false,
+      policy: { requiredApprovals: 2 },
+    });
     expect(rec.requestedBy).toContain(w.developer.email);
-    expect(rec.approvals.map((a: { approver: string; comment: string }) => [a.approver.includes(w.approver1.email), a.comment])).toEqual([[true, "looks fine"], [false, ""]]);
+    expect(rec.approvals.map((a: { approver: string; comment: string }) => [a.approver.includes(w.approver1.email), a.comment])).toEqual([
+      [true, "looks fine"],
+      [false, ""],
+    ]);
     expect(rec.auditTrail.map((a: { action: string }) => a.action)).toEqual([
-      "deployment.created", "deployment.pending_approval", "approval.recorded", "approval.recorded",
-      "deployment.approved", "deployment.queued", "deployment.deploying", "deployment.succeeded",
+      "deployment.created",
+      "deployment.pending_approval",
+      "approval.recorded",
+      "approval.recorded",
+      "deployment.approved",
+      "deployment.queued",
+      "deployment.deploying",
+      "deployment.succeeded",
     ]);
 
     const csv = await admin.deployments.exportEvidence({ requestId: id, format: "csv" });
@@ -37,7 +55,9 @@ describe("compliance evidence, audit page and inbox", () => {
 
     const range = await admin.deployments.exportEvidence({ from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000), format: "json" });
     expect(JSON.parse(range.body).records.map((r: { requestId: string }) => r.requestId)).toContain(id);
-    await expect(admin.deployments.exportEvidence({ from: new Date(), to: new Date(Date.now() - 1), format: "csv" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(admin.deployments.exportEvidence({ from: new Date(), to: new Date(Date.now() - 1), format: "csv" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
     await expect(admin.deployments.exportEvidence({ requestId: "missing", format: "csv" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
@@ -72,7 +92,9 @@ describe("compliance evidence, audit page and inbox", () => {
   it("the inbox splits mine from waiting-on-others and shows change, progress, failures and risk", async () => {
     const w = await makeWorld({ policies: { prod: { requiredApprovals: 2, allowSkipPromotion: true } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "prod", "2.0.0"));
-    await getDb().deploymentRequest.create({ data: { serviceId: w.service.id, environmentId: w.envs.prod.id, version: "0.9.0", requesterId: w.developer.id, status: "failed", finishedAt: new Date() } });
+    await getDb().deploymentRequest.create({
+      data: { serviceId: w.service.id, environmentId: w.envs.prod.id, version: "0.9.0", requesterId: w.developer.id, status: "failed", finishedAt: new Date() },
+    });
     const alexInbox = await (await as(w.approver1)).approvals.inbox();
     const item = alexInbox.mine.find((i) => i.id === id)!;
     expect(item).toMatchObject({ currentVersion: "1.0.0", version: "2.0.0", progress: { approvals: 0, required: 2 }, recentFailures: 1, canDecide: true });
@@ -91,10 +113,22 @@ describe("compliance evidence, audit page and inbox", () => {
     expect(formOptions.services.map((s) => s.id)).toContain(w.service.id);
     await expect((await as(w.approver1)).approvals.policyFormOptions()).rejects.toMatchObject({ code: "FORBIDDEN" });
     const p = await sam.approvals.savePolicy({ name: "Staging", environmentId: w.envs.staging.id, requiredApprovals: 1, approverRole: "approver" });
-    await expect(sam.approvals.savePolicy({ name: "Staging 2", environmentId: w.envs.staging.id, requiredApprovals: 2, approverRole: "approver" })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "name" } });
-    await expect(sam.approvals.savePolicy({ name: "Nobody", environmentId: w.envs.dev.id, requiredApprovals: 1, approverRole: null })).rejects.toMatchObject({ cause: { field: "approverRole" } });
+    await expect(
+      sam.approvals.savePolicy({ name: "Staging 2", environmentId: w.envs.staging.id, requiredApprovals: 2, approverRole: "approver" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "name" } });
+    await expect(sam.approvals.savePolicy({ name: "Nobody", environmentId: w.envs.dev.id, requiredApprovals: 1, approverRole: null })).rejects.toMatchObject({
+      cause: { field: "approverRole" },
+    });
     await sam.approvals.savePolicy({ id: p.id, name: "Staging", environmentId: w.envs.staging.id, requiredApprovals: 3, approverRole: "approver" });
-    const fw = await sam.approvals.addFreezeWindow({ environmentId: w.envs.prod.id, kind: "weekly", daysOfWeek: [5], startTime: "16:00", endTime: "08:00", timeZone: "Europe/Berlin", reason: "Weekend" });
+    const fw = await sam.approvals.addFreezeWindow({
+      environmentId: w.envs.prod.id,
+      kind: "weekly",
+      daysOfWeek: [5],
+      startTime: "16:00",
+      endTime: "08:00",
+      timeZone: "Europe/Berlin",
+      reason: "Weekend",
+    });
     const listed = await (await as(w.developer)).approvals.policies();
     const staging = listed.find((e) => e.name === "staging")!;
     expect(staging.policies.map((x) => x.requiredApprovals)).toEqual([3]);
@@ -102,7 +136,9 @@ describe("compliance evidence, audit page and inbox", () => {
     await sam.approvals.deleteFreezeWindow({ id: fw.id });
     await sam.approvals.deletePolicy({ id: p.id });
     await expect(sam.approvals.deletePolicy({ id: p.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const actions = (await getDb().auditEvent.findMany({ where: { subjectType: { in: ["approval_policy", "freeze_window"] } }, orderBy: { seq: "asc" } })).map((a) => a.action);
+    const actions = (await getDb().auditEvent.findMany({ where: { subjectType: { in: ["approval_policy", "freeze_window"] } }, orderBy: { seq: "asc" } })).map(
+      (a) => a.action,
+    );
     expect(actions).toEqual(["policy.created", "policy.updated", "freeze_window.created", "freeze_window.deleted", "policy.deleted"]);
   });
 });

@@ -32,7 +32,12 @@ type ChangeRecord = {
   auditTrail: { seq: string; at: string; actor: string; action: string; hash: string }[];
 };
 
-export type Evidence = { generatedAt: string; scope: Record<string, string>; auditChain: AuditVerification & { brokenAtSeq?: unknown }; records: ChangeRecord[] };
+export type Evidence = {
+  generatedAt: string;
+  scope: Record<string, string>;
+  auditChain: AuditVerification & { brokenAtSeq?: unknown };
+  records: ChangeRecord[];
+};
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -77,7 +82,12 @@ export async function buildEvidence(db: Db, scope: EvidenceScope): Promise<Evide
       summary: r.summary,
       requestedBy: `${r.requester.name} <${r.requester.email}>`,
       requestedAt: r.createdAt.toISOString(),
-      approvals: r.approvals.map((a) => ({ approver: `${a.approver.name} <${a.approver.email}>`, decision: a.decision, comment: a.comment, at: a.createdAt.toISOString() })),
+      approvals: r.approvals.map((a) => ({
+        approver: `${a.approver.name} <${a.approver.email}>`,
+        decision: a.decision,
+        comment: a.comment,
+        at: a.createdAt.toISOString(),
+      })),
       approvalsRequired: r.approvalsRequired,
       policy: r.policySnapshot as unknown as PolicySnapshot,
       breakGlass: r.breakGlass,
@@ -88,15 +98,36 @@ export async function buildEvidence(db: Db, scope: EvidenceScope): Promise<Evide
       startedAt: iso(r.startedAt),
       finishedAt: iso(r.finishedAt),
       rollbackOf: r.rollbackOfId,
-      auditTrail: audit.filter((a) => a.subjectId === r.id).map((a) => ({ seq: a.seq.toString(), at: a.createdAt.toISOString(), actor: a.actorLabel, action: a.action, hash: a.hash })),
+      auditTrail: audit
+        .filter((a) => a.subjectId === r.id)
+        .map((a) => ({ seq: a.seq.toString(), at: a.createdAt.toISOString(), actor: a.actorLabel, action: a.action, hash: a.hash })),
     })),
   };
 }
 
 const CSV_COLUMNS = [
-  "request_id", "service", "environment", "version", "previous_version", "strategy", "ticket", "requested_by", "requested_at",
-  "approvals", "approvals_required", "policy", "break_glass", "break_glass_reason", "reviewed_after_at", "risk_score",
-  "outcome", "started_at", "finished_at", "rollback_of", "audit_chain_ok", "audit_records_checked",
+  "request_id",
+  "service",
+  "environment",
+  "version",
+  "previous_version",
+  "strategy",
+  "ticket",
+  "requested_by",
+  "requested_at",
+  "approvals",
+  "approvals_required",
+  "policy",
+  "break_glass",
+  "break_glass_reason",
+  "reviewed_after_at",
+  "risk_score",
+  "outcome",
+  "started_at",
+  "finished_at",
+  "rollback_of",
+  "audit_chain_ok",
+  "audit_records_checked",
 ] as const;
 
 /** RFC 4180 quoting; a leading =,+,-,@ is prefixed with ' so spreadsheets do not run it as a formula. */
@@ -113,10 +144,31 @@ function evidenceToCsv(e: Evidence): string {
     const policy = `${r.policy.name} (${r.policy.requiredApprovals} approval${r.policy.requiredApprovals === 1 ? "" : "s"})`;
     lines.push(
       [
-        r.requestId, r.service, r.environment, r.version, r.previousVersion, r.strategy, r.ticketKey, r.requestedBy, r.requestedAt,
-        approvals, r.approvalsRequired, policy, r.breakGlass, r.breakGlassReason, r.reviewedAfterAt, r.riskScore,
-        r.outcome, r.startedAt, r.finishedAt, r.rollbackOf, e.auditChain.ok, e.auditChain.checked,
-      ].map(csvCell).join(","),
+        r.requestId,
+        r.service,
+        r.environment,
+        r.version,
+        r.previousVersion,
+        r.strategy,
+        r.ticketKey,
+        r.requestedBy,
+        r.requestedAt,
+        approvals,
+        r.approvalsRequired,
+        policy,
+        r.breakGlass,
+        r.breakGlassReason,
+        r.reviewedAfterAt,
+        r.riskScore,
+        r.outcome,
+        r.startedAt,
+        r.finishedAt,
+        r.rollbackOf,
+        e.auditChain.ok,
+        e.auditChain.checked,
+      ]
+        .map(csvCell)
+        .join(","),
     );
   }
   return lines.join("\r\n") + "\r\n";
@@ -125,8 +177,21 @@ function evidenceToCsv(e: Evidence): string {
 export async function exportEvidence(db: Db, scope: EvidenceScope, format: "json" | "csv") {
   const evidence = await buildEvidence(db, scope);
   const stamp = new Date().toISOString().slice(0, 10);
-  const name = "requestId" in scope ? `pier-evidence-${scope.requestId}` : `pier-evidence-${scope.from.toISOString().slice(0, 10)}-${scope.to.toISOString().slice(0, 10)}`;
+  const name =
+    "requestId" in scope ? `pier-evidence-${scope.requestId}` : `pier-evidence-${scope.from.toISOString().slice(0, 10)}-${scope.to.toISOString().slice(0, 10)}`;
   return format === "csv"
-    ? { filename: `${name}-${stamp}.csv`, contentType: "text/csv", body: evidenceToCsv(evidence), auditChainOk: evidence.auditChain.ok, count: evidence.records.length }
-    : { filename: `${name}-${stamp}.json`, contentType: "application/json", body: JSON.stringify(evidence, null, 2), auditChainOk: evidence.auditChain.ok, count: evidence.records.length };
+    ? {
+        filename: `${name}-${stamp}.csv`,
+        contentType: "text/csv",
+        body: evidenceToCsv(evidence),
+        auditChainOk: evidence.auditChain.ok,
+        count: evidence.records.length,
+      }
+    : {
+        filename: `${name}-${stamp}.json`,
+        contentType: "application/json",
+        body: JSON.stringify(evidence, null, 2),
+        auditChainOk: evidence.auditChain.ok,
+        count: evidence.records.length,
+      };
 }

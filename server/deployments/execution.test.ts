@@ -41,10 +41,14 @@ describe("simulator execution", () => {
     const r = await db().deploymentRequest.findUniqueOrThrow({ where: { id }, include: { logs: true } });
     expect(r).toMatchObject({ status: "succeeded", progress: 100, attempt: 1 });
     expect(r.logs.map((l) => l.message)).toEqual(expect.arrayContaining(["Pulling 1.1.0", "Health checks passed", "1.1.0 is live in dev"]));
-    const placement = await db().serviceEnvironment.findUniqueOrThrow({ where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } } });
+    const placement = await db().serviceEnvironment.findUniqueOrThrow({
+      where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } },
+    });
     expect(placement).toMatchObject({ currentVersion: "1.1.0", lastDeployedById: w.developer.id });
     expect(placement.lastDeployedAt).toBeInstanceOf(Date);
-    const succeeded = await db().outboxEvent.findFirstOrThrow({ where: { type: "deployment.succeeded", payload: { path: ["subject", "deploymentRequestId"], equals: id } } });
+    const succeeded = await db().outboxEvent.findFirstOrThrow({
+      where: { type: "deployment.succeeded", payload: { path: ["subject", "deploymentRequestId"], equals: id } },
+    });
     expect(succeeded.payload).toMatchObject({ cdeventType: "dev.cdevents.service.deployed.0.2.0", data: { version: "1.1.0", previousVersion: "1.0.0" } });
     // Running the same job again (redelivery) does nothing.
     expect(await runDeployment(db(), id, noSleep)).toEqual({ outcome: "skipped" });
@@ -58,13 +62,18 @@ describe("simulator execution", () => {
     const rollback = await db().deploymentRequest.findFirstOrThrow({ where: { rollbackOfId: id } });
     expect(rollback).toMatchObject({ status: "queued", version: "1.0.0", previousVersion: "1.1.0", approvalsRequired: 0 });
     // The rollback itself uses the same (failing) config at step 2, so make this environment healthy again first.
-    await db().serviceEnvironment.update({ where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } }, data: { executorConfig: { durationMs: 0, failureRate: 0 } } });
+    await db().serviceEnvironment.update({
+      where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } },
+      data: { executorConfig: { durationMs: 0, failureRate: 0 } },
+    });
     expect(await runDeployment(db(), rollback.id, noSleep)).toMatchObject({ outcome: "succeeded" });
     expect(await status(id)).toBe("rolled_back");
     const types = (await db().outboxEvent.findMany({ where: { payload: { path: ["subject", "deploymentRequestId"], equals: id } } })).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["deployment.failed", "deployment.rolled_back"]));
     const page = await (await as(w.developer)).deployments.get({ id });
-    expect(page.timeline.map((t) => t.label)).toEqual(expect.arrayContaining(["Requested", "Approved", "Queued", "Started", "Failed", "Rollback requested", "Rolled back"]));
+    expect(page.timeline.map((t) => t.label)).toEqual(
+      expect.arrayContaining(["Requested", "Approved", "Queued", "Started", "Failed", "Rollback requested", "Rolled back"]),
+    );
   });
 
   it("does not roll back when the policy does not ask for it", async () => {
@@ -81,12 +90,17 @@ describe("simulator execution", () => {
     await expect((await as(w.outsider)).deployments.rollback({ id: first })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const second = await queuedRequest(w, "1.2.0");
     await runDeployment(db(), second, noSleep);
-    await expect((await as(w.developer)).deployments.rollback({ id: first })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/no longer the live version/) });
+    await expect((await as(w.developer)).deployments.rollback({ id: first })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/no longer the live version/),
+    });
     const { id: rb } = await (await as(w.developer)).deployments.rollback({ id: second, reason: "latency up" });
     await expect((await as(w.developer)).deployments.rollback({ id: second })).rejects.toMatchObject({ code: "CONFLICT" });
     await runDeployment(db(), rb, noSleep);
     expect(await status(second)).toBe("rolled_back");
-    const placement = await db().serviceEnvironment.findUniqueOrThrow({ where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } } });
+    const placement = await db().serviceEnvironment.findUniqueOrThrow({
+      where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } },
+    });
     expect(placement.currentVersion).toBe("1.1.0");
   });
 
@@ -101,7 +115,10 @@ describe("simulator execution", () => {
   it("runs through the real queue: outbox → BullMQ deployments worker → succeeded", async () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } } });
     const id = await queuedRequest(w, "1.4.0");
-    const worker = new Worker<OutboxJobData>(QUEUES.deployments, (job) => handleDeploymentJob(db(), job.data), { connection: workerConnection(), prefix: env().REDIS_PREFIX });
+    const worker = new Worker<OutboxJobData>(QUEUES.deployments, (job) => handleDeploymentJob(db(), job.data), {
+      connection: workerConnection(),
+      prefix: env().REDIS_PREFIX,
+    });
     worker.on("error", () => undefined);
     workers.push(worker);
     await dispatchOutbox(db());

@@ -12,7 +12,14 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from "./execu
 
 export type CallbackReport = { requestId: string; status: "running" | "succeeded" | "failed"; progress?: number; message?: string; attempt?: number };
 
-async function record(db: Db, requestId: string, status: CallbackReport["status"], message: string, source: string, extra: { progress?: number; attempt?: number; externalRunId?: string } = {}) {
+async function record(
+  db: Db,
+  requestId: string,
+  status: CallbackReport["status"],
+  message: string,
+  source: string,
+  extra: { progress?: number; attempt?: number; externalRunId?: string } = {},
+) {
   if (status === "running") {
     const changed = await recordRunReport(db, requestId, {
       attempt: extra.attempt,
@@ -23,7 +30,12 @@ async function record(db: Db, requestId: string, status: CallbackReport["status"
     if (changed && message) await writeLog(db, requestId, message);
     return changed ? "running" : "ignored";
   }
-  const done = await finishRun(db, requestId, { outcome: status, message: message || `${source} reported ${status}`, attempt: extra.attempt }, systemActor(source));
+  const done = await finishRun(
+    db,
+    requestId,
+    { outcome: status, message: message || `${source} reported ${status}`, attempt: extra.attempt },
+    systemActor(source),
+  );
   return done ? status : "ignored";
 }
 
@@ -45,7 +57,10 @@ export async function applyWebhookCallback(db: Db, rawBody: string, headers: { s
   const integration = await loadIntegration<WebhookSettings, WebhookSecret>(db, config.integration, "webhook");
   const check = verifyBodySignature(integration.secret.signingSecret, headers.timestamp, rawBody, headers.signature);
   if (!check.ok) throw new DomainError("UNAUTHORIZED", `Invalid signature: ${check.reason}`);
-  const outcome = await record(db, report.requestId, report.status, report.message ?? "", "webhook-callback", { progress: report.progress, attempt: report.attempt });
+  const outcome = await record(db, report.requestId, report.status, report.message ?? "", "webhook-callback", {
+    progress: report.progress,
+    attempt: report.attempt,
+  });
   return { requestId: report.requestId, outcome };
 }
 
@@ -80,7 +95,13 @@ export async function applyGithubRunUpdate(db: Db, payload: unknown): Promise<{ 
     if (!match) return { requestId: null, outcome: "unmatched" };
     const label = `GitHub run ${run.id}`;
     if (run.status !== "completed") {
-      return { requestId: match.id, outcome: await record(db, match.id, "running", `${label} ${run.status ?? p.action ?? "updated"}`, "github", { externalRunId: String(run.id), attempt: match.attempt }) };
+      return {
+        requestId: match.id,
+        outcome: await record(db, match.id, "running", `${label} ${run.status ?? p.action ?? "updated"}`, "github", {
+          externalRunId: String(run.id),
+          attempt: match.attempt,
+        }),
+      };
     }
     const ok = run.conclusion === "success";
     const message = `${label} finished: ${run.conclusion ?? "unknown"}${run.html_url ? ` (${run.html_url})` : ""}`;
@@ -97,7 +118,8 @@ export async function applyGithubRunUpdate(db: Db, payload: unknown): Promise<{ 
     const state = p.deployment_status.state ?? "";
     const message = `GitHub deployment ${p.deployment.id ?? ""} ${state}${p.deployment_status.description ? `: ${p.deployment_status.description}` : ""}`;
     if (state === "success") return { requestId: match.id, outcome: await record(db, match.id, "succeeded", message, "github", { attempt: match.attempt }) };
-    if (state === "failure" || state === "error") return { requestId: match.id, outcome: await record(db, match.id, "failed", message, "github", { attempt: match.attempt }) };
+    if (state === "failure" || state === "error")
+      return { requestId: match.id, outcome: await record(db, match.id, "failed", message, "github", { attempt: match.attempt }) };
     return { requestId: match.id, outcome: await record(db, match.id, "running", message, "github", { attempt: match.attempt }) };
   }
   return { requestId: null, outcome: "ignored" };

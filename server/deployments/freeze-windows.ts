@@ -18,7 +18,9 @@ export const environmentFreezeWindows = (eb: ExpressionBuilder<DB & { r: DB["Dep
  * A FreezeWindow as Postgres' JSON functions give it (timestamps as ISO text without a zone, holding UTC): for
  * loading an environment's windows inside another statement.
  */
-export function freezeWindowFromJson(w: Omit<FreezeWindow, "startsAt" | "endsAt" | "createdAt"> & { startsAt: string | null; endsAt: string | null; createdAt: string }): FreezeWindow {
+export function freezeWindowFromJson(
+  w: Omit<FreezeWindow, "startsAt" | "endsAt" | "createdAt"> & { startsAt: string | null; endsAt: string | null; createdAt: string },
+): FreezeWindow {
   const utc = (v: string | null) => (v === null ? null : parseUtcTimestamp(v));
   return { ...w, startsAt: utc(w.startsAt), endsAt: utc(w.endsAt), createdAt: utc(w.createdAt)! };
 }

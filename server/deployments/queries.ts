@@ -79,7 +79,8 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
   const timeline: TimelineEntry[] = audit.map((a) => {
     const after = (a.after ?? {}) as Record<string, unknown>;
     const detail = [after.comment, after.reason, after.message, after.note].find((x) => typeof x === "string" && x) as string | undefined;
-    const decision = a.action === "approval.recorded" ? (after.decision === "reject" ? "Rejected" : `Approved (${after.approvals} of ${after.required})`) : null;
+    const decision =
+      a.action === "approval.recorded" ? (after.decision === "reject" ? "Rejected" : `Approved (${after.approvals} of ${after.required})`) : null;
     return { at: a.createdAt, kind: a.action, label: decision ?? TIMELINE_LABEL[a.action] ?? a.action, actor: a.actorLabel, detail };
   });
   const policy = r.policySnapshot as unknown as PolicySnapshot;

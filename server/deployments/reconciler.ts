@@ -21,7 +21,9 @@ export async function reconcileStalledRuns(db: Db, opts: ReconcileOptions = {}):
   const staleBefore = new Date(now.getTime() - (opts.staleAfterMs ?? 90_000));
   const externalBefore = new Date(now.getTime() - (opts.externalTimeoutMs ?? 60 * 60_000));
   const maxAttempts = opts.maxAttempts ?? 3;
-  const workerDriven = Object.values(EXECUTORS).filter((e) => e.workerDriven).map((e) => e.kind);
+  const workerDriven = Object.values(EXECUTORS)
+    .filter((e) => e.workerDriven)
+    .map((e) => e.kind);
   const candidates = await db.kysely
     .selectFrom("DeploymentRequest")
     .select("id")
@@ -48,12 +50,22 @@ export async function reconcileStalledRuns(db: Db, opts: ReconcileOptions = {}):
         const limit = external ? externalBefore : staleBefore;
         if (r.status !== "deploying" || (r.heartbeatAt && r.heartbeatAt >= limit)) return null;
         if (external) {
-          await finishRunInTx(tx, id, { outcome: "failed", message: `No status from ${r.executor} since ${r.heartbeatAt?.toISOString() ?? "the start"}; giving up` }, actor);
+          await finishRunInTx(
+            tx,
+            id,
+            { outcome: "failed", message: `No status from ${r.executor} since ${r.heartbeatAt?.toISOString() ?? "the start"}; giving up` },
+            actor,
+          );
           return "failed" as const;
         }
         if (r.attempt < maxAttempts) {
           appendLog(tx, id, `Worker stopped responding during attempt ${r.attempt}; retrying`, "warn");
-          await transition(tx, id, ["deploying"], "queued", { actor, data: { queuedAt: now, heartbeatAt: null }, eventData: { reason: "stalled run retried", attempt: r.attempt }, locked: r });
+          await transition(tx, id, ["deploying"], "queued", {
+            actor,
+            data: { queuedAt: now, heartbeatAt: null },
+            eventData: { reason: "stalled run retried", attempt: r.attempt },
+            locked: r,
+          });
           enqueueExecution(tx, id, r.attempt);
           return "retried" as const;
         }

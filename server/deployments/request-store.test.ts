@@ -29,7 +29,13 @@ describe("request store", () => {
     });
     expect(seen).toMatchObject({ status: "approved", finishedAt, revision: before.revision + 2, attempt: before.attempt + 1 });
     const after = await load(id);
-    expect(after).toMatchObject({ status: "approved", finishedAt, revision: before.revision + 3, attempt: before.attempt + 1, approvedBy: [w.approver1.id, w.approver2.id] });
+    expect(after).toMatchObject({
+      status: "approved",
+      finishedAt,
+      revision: before.revision + 3,
+      attempt: before.attempt + 1,
+      approvedBy: [w.approver1.id, w.approver2.id],
+    });
     expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
 
     await expect(

@@ -113,7 +113,13 @@ export type NewRequest = Omit<Insertable<DB["DeploymentRequest"]>, "id" | "updat
 export async function insertRequest(tx: Tx, values: NewRequest): Promise<TransitionedRequest> {
   return tx
     .insertInto("DeploymentRequest")
-    .values({ ...values, id: newId(), updatedAt: new Date(), policySnapshot: JSON.stringify(values.policySnapshot), riskReasons: JSON.stringify(values.riskReasons) })
+    .values({
+      ...values,
+      id: newId(),
+      updatedAt: new Date(),
+      policySnapshot: JSON.stringify(values.policySnapshot),
+      riskReasons: JSON.stringify(values.riskReasons),
+    })
     .returning(TRANSITIONED)
     .executeTakeFirstOrThrow();
 }

@@ -24,13 +24,19 @@ describe("deployment requests", () => {
     expect(await code((await as(w.outsider)).deployments.create(requestInput(w, "dev", "1.1.0")))).toBe("FORBIDDEN");
     expect(await code((await as(w.developer)).deployments.exportEvidence({ requestId: "x", format: "json" }))).toBe("FORBIDDEN");
     expect(await code((await as(w.developer)).audit.events({}))).toBe("FORBIDDEN");
-    expect(await code((await as(w.approver1)).approvals.savePolicy({ name: "x", environmentId: w.envs.dev.id, requiredApprovals: 1 } as never))).toBe("FORBIDDEN");
+    expect(await code((await as(w.approver1)).approvals.savePolicy({ name: "x", environmentId: w.envs.dev.id, requiredApprovals: 1 } as never))).toBe(
+      "FORBIDDEN",
+    );
     expect(await code((await as(w.approver1)).approvals.addFreezeWindow({ environmentId: w.envs.dev.id, kind: "range" } as never))).toBe("FORBIDDEN");
     const dev = await as(w.developer);
     await expect(dev.deployments.create(requestInput(w, "dev", "not a version!"))).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "version" } });
     await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { ticketKey: "abc" }))).rejects.toMatchObject({ cause: { field: "ticketKey" } });
-    await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { strategy: "canary", canarySteps: [50, 10] }))).rejects.toMatchObject({ cause: { field: "canarySteps" } });
-    await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { scheduledUntil: new Date(Date.now() - 1000) }))).rejects.toMatchObject({ cause: { field: "scheduledUntil" } });
+    await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { strategy: "canary", canarySteps: [50, 10] }))).rejects.toMatchObject({
+      cause: { field: "canarySteps" },
+    });
+    await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { scheduledUntil: new Date(Date.now() - 1000) }))).rejects.toMatchObject({
+      cause: { field: "scheduledUntil" },
+    });
     await expect(dev.deployments.create(requestInput(w, "dev", "1.1.0", { summary: "" }))).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
@@ -55,10 +61,24 @@ describe("deployment requests", () => {
   it("announces the request with the data notifications and DORA rely on", async () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
-    const row = await getDb().outboxEvent.findFirstOrThrow({ where: { type: "deployment.requested", payload: { path: ["subject", "deploymentRequestId"], equals: id } } });
+    const row = await getDb().outboxEvent.findFirstOrThrow({
+      where: { type: "deployment.requested", payload: { path: ["subject", "deploymentRequestId"], equals: id } },
+    });
     const event = row.payload as unknown as PierEvent;
-    expect(event.subject).toMatchObject({ service: { id: w.service.id, slug: w.service.slug, teamId: w.team.id, tier: 1 }, environment: { id: w.envs.dev.id, name: "dev" }, deploymentRequestId: id });
-    expect(event.data).toMatchObject({ requestId: id, version: "1.1.0", previousVersion: "1.0.0", requesterId: w.developer.id, strategy: "rolling", breakGlass: false, url: expect.stringMatching(new RegExp(`/deployments/${id}$`)) });
+    expect(event.subject).toMatchObject({
+      service: { id: w.service.id, slug: w.service.slug, teamId: w.team.id, tier: 1 },
+      environment: { id: w.envs.dev.id, name: "dev" },
+      deploymentRequestId: id,
+    });
+    expect(event.data).toMatchObject({
+      requestId: id,
+      version: "1.1.0",
+      previousVersion: "1.0.0",
+      requesterId: w.developer.id,
+      strategy: "rolling",
+      breakGlass: false,
+      url: expect.stringMatching(new RegExp(`/deployments/${id}$`)),
+    });
     const eligible = event.data.eligibleApproverIds as string[];
     expect(eligible).toEqual(expect.arrayContaining([w.approver1.id, w.approver2.id, w.admin.id]));
     expect(eligible).not.toContain(w.developer.id);
@@ -122,7 +142,15 @@ describe("versions and risk", () => {
     expect(risky.score).toBe(100);
     expect(risky.reasons.map((r) => r.factor)).toEqual(["environment", "tier", "version", "change failure rate", "timing"]);
     expect(risky.reasons.find((r) => r.factor === "change failure rate")?.detail).toBe("2 of 4 deployments failed or were rolled back in the last 30 days");
-    const calm = assessRisk({ ...base, environment: { name: "dev", isProduction: false, rank: 10 }, tier: 3, fromVersion: "1.0.0", toVersion: "1.0.1", cfr: { finished: 0, failed: 0, rate: 0 }, at: new Date("2026-11-25T10:00:00Z") });
+    const calm = assessRisk({
+      ...base,
+      environment: { name: "dev", isProduction: false, rank: 10 },
+      tier: 3,
+      fromVersion: "1.0.0",
+      toVersion: "1.0.1",
+      cfr: { finished: 0, failed: 0, rate: 0 },
+      at: new Date("2026-11-25T10:00:00Z"),
+    });
     expect(calm).toEqual({ score: 2, level: "low", reasons: [{ factor: "version", points: 2, detail: "patch release 1.0.0 → 1.0.1" }] });
   });
 });

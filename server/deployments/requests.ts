@@ -69,7 +69,11 @@ export type RequestPreview = {
 };
 
 /** What the form shows before submitting: promotion verdict, freeze, policy and risk. */
-export async function previewRequest(db: Db, input: { serviceId: string; environmentId: string; version: string; breakGlass?: boolean }, now = new Date()): Promise<RequestPreview> {
+export async function previewRequest(
+  db: Db,
+  input: { serviceId: string; environmentId: string; version: string; breakGlass?: boolean },
+  now = new Date(),
+): Promise<RequestPreview> {
   const { service, environment, placement } = await loadTarget(db, input.serviceId, input.environmentId);
   const policy = await resolvePolicy(db, service, environment);
   const [promotion, windows, cfr] = await Promise.all([
@@ -108,7 +112,11 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
   // Break-glass is for emergencies: it bypasses approvals, freezes and the promotion rule, and is flagged for review.
   if (!breakGlass && !preview.promotion.ok) throw new DomainError("PRECONDITION_FAILED", preview.promotion.reason, "version");
   if (!breakGlass && preview.freeze) {
-    throw new DomainError("PRECONDITION_FAILED", `${environment.name} is frozen: ${preview.freeze}. Only break-glass deployments run during a freeze.`, "environmentId");
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `${environment.name} is frozen: ${preview.freeze}. Only break-glass deployments run during a freeze.`,
+      "environmentId",
+    );
   }
 
   return transaction(db, async (tx) => {
@@ -134,7 +142,13 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
       autoRollback: policy.autoRollback,
       executor: placement.executor,
     });
-    recordAudit(tx, { actor: actorOf(user), action: "deployment.created", subjectType: "deployment_request", subjectId: created.id, after: { version, environment: environment.name, service: service.slug, breakGlass } });
+    recordAudit(tx, {
+      actor: actorOf(user),
+      action: "deployment.created",
+      subjectType: "deployment_request",
+      subjectId: created.id,
+      after: { version, environment: environment.name, service: service.slug, breakGlass },
+    });
     if (breakGlass) {
       await emitDeploymentEvent(tx, "deployment.break_glass", created.id, actorOf(user), { reason: created.breakGlassReason });
       await markApproved(tx, created.id, actorOf(user), { breakGlass: true, reason: created.breakGlassReason }, now);
@@ -188,7 +202,13 @@ export async function markBreakGlassReviewed(db: Db, user: SessionUser, requestI
     if (!r.breakGlass) throw badRequest("Only break-glass deployments need a review");
     if (r.reviewedAfterAt) throw new DomainError("CONFLICT", "This break-glass deployment was already reviewed");
     const updated = await markReviewed(tx, requestId);
-    recordAudit(tx, { actor: actorOf(user), action: "deployment.break_glass_reviewed", subjectType: "deployment_request", subjectId: requestId, after: { note } });
+    recordAudit(tx, {
+      actor: actorOf(user),
+      action: "deployment.break_glass_reviewed",
+      subjectType: "deployment_request",
+      subjectId: requestId,
+      after: { note },
+    });
     return updated;
   });
 }

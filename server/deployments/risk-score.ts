@@ -58,7 +58,11 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   add("version", jumpPoints[jump], jumpText[jump]);
 
   if (input.cfr.finished > 0) {
-    add("change failure rate", Math.round(input.cfr.rate * 40), `${input.cfr.failed} of ${input.cfr.finished} deployments failed or were rolled back in the last 30 days`);
+    add(
+      "change failure rate",
+      Math.round(input.cfr.rate * 40),
+      `${input.cfr.failed} of ${input.cfr.finished} deployments failed or were rolled back in the last 30 days`,
+    );
   }
 
   const { day, minutes } = localClock(input.at, input.timeZone ?? "UTC");
@@ -68,6 +72,9 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   if (freezeStartsSoon(input.freezeWindows, input.at)) add("freeze", 10, "a freeze window starts within 24 hours");
   if (input.breakGlass) add("break-glass", 20, "emergency deployment without approval");
 
-  const score = Math.min(100, reasons.reduce((s, r) => s + r.points, 0));
+  const score = Math.min(
+    100,
+    reasons.reduce((s, r) => s + r.points, 0),
+  );
   return { score, level: score >= 60 ? "high" : score >= 30 ? "medium" : "low", reasons };
 }

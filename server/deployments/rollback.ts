@@ -38,7 +38,13 @@ export async function createRollbackRequest(tx: Tx, originalId: string, actor: A
     rollbackOfId: o.id,
     executor: o.executor,
   });
-  recordAudit(tx, { actor, action: "deployment.rollback_requested", subjectType: "deployment_request", subjectId: o.id, after: { rollbackRequestId: rollback.id, reason } });
+  recordAudit(tx, {
+    actor,
+    action: "deployment.rollback_requested",
+    subjectType: "deployment_request",
+    subjectId: o.id,
+    after: { rollbackRequestId: rollback.id, reason },
+  });
   await markApproved(tx, rollback.id, actor, { rollbackOf: o.id, reason });
   return rollback.id;
 }

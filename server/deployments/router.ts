@@ -56,7 +56,9 @@ export const deploymentsRouter = router({
 
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
 
-  logs: authedProcedure.input(z.object({ id, afterId: z.string().regex(/^\d+$/).optional() })).query(({ ctx, input }) => requestLogs(ctx.db, input.id, input.afterId)),
+  logs: authedProcedure
+    .input(z.object({ id, afterId: z.string().regex(/^\d+$/).optional() }))
+    .query(({ ctx, input }) => requestLogs(ctx.db, input.id, input.afterId)),
 
   cancel: authedProcedure.input(z.object({ id, reason: z.string().max(500).optional() })).mutation(async ({ ctx, input }) => {
     const r = await cancelRequest(ctx.db, ctx.user, input.id, input.reason);
@@ -67,10 +69,12 @@ export const deploymentsRouter = router({
     id: await requestRollback(ctx.db, ctx.user, input.id, input.reason),
   })),
 
-  reviewBreakGlass: roleProcedure("admin").input(z.object({ id, note: z.string().trim().min(3).max(2000) })).mutation(async ({ ctx, input }) => {
-    const r = await markBreakGlassReviewed(ctx.db, ctx.user, input.id, input.note);
-    return { id: r.id, reviewedAfterAt: r.reviewedAfterAt };
-  }),
+  reviewBreakGlass: roleProcedure("admin")
+    .input(z.object({ id, note: z.string().trim().min(3).max(2000) }))
+    .mutation(async ({ ctx, input }) => {
+      const r = await markBreakGlassReviewed(ctx.db, ctx.user, input.id, input.note);
+      return { id: r.id, reviewedAfterAt: r.reviewedAfterAt };
+    }),
 
   exportEvidence: roleProcedure("approver")
     .input(
@@ -79,5 +83,7 @@ export const deploymentsRouter = router({
         z.object({ from: z.coerce.date(), to: z.coerce.date(), format: z.enum(["json", "csv"]) }),
       ]),
     )
-    .mutation(({ ctx, input }) => exportEvidence(ctx.db, "requestId" in input ? { requestId: input.requestId } : { from: input.from, to: input.to }, input.format)),
+    .mutation(({ ctx, input }) =>
+      exportEvidence(ctx.db, "requestId" in input ? { requestId: input.requestId } : { from: input.from, to: input.to }, input.format),
+    ),
 });

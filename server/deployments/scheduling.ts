@@ -36,14 +36,7 @@ async function loadRequest(db: Kysely<DB>, requestId: string) {
 }
 
 /** pending_approval|draft → approved, with the earliest start from the wait timer and the scheduled window. */
-export async function markApproved(
-  tx: Tx,
-  requestId: string,
-  actor: Actor,
-  eventData: Record<string, unknown> = {},
-  now = new Date(),
-  pre?: Preloaded,
-) {
+export async function markApproved(tx: Tx, requestId: string, actor: Actor, eventData: Record<string, unknown> = {}, now = new Date(), pre?: Preloaded) {
   const r = pre?.request ?? (await loadRequest(tx, requestId));
   const policy = r.policySnapshot as unknown as PolicySnapshot;
   // Break-glass and rollbacks are urgent by definition: no wait timer.
@@ -104,7 +97,8 @@ export async function sweepSchedules(db: Db, now = new Date()) {
     .limit(500)
     .execute();
   for (const r of stale) {
-    const reason = r.expiresAt && r.expiresAt <= now && r.status === "pending_approval" ? "approval window expired" : "scheduled window ended before it could run";
+    const reason =
+      r.expiresAt && r.expiresAt <= now && r.status === "pending_approval" ? "approval window expired" : "scheduled window ended before it could run";
     try {
       await transaction(db, (tx) => transition(tx, r.id, ["pending_approval", "approved"], "expired", { actor, eventData: { reason } }));
       result.expired++;

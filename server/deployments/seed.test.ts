@@ -22,7 +22,11 @@ describe("deployments demo seed", () => {
     await seed();
     await seedDeployments(db);
     const policies = await db.approvalPolicy.findMany({ include: { environment: true }, orderBy: { environment: { rank: "asc" } } });
-    expect(policies.map((p) => [p.environment.name, p.requiredApprovals])).toEqual([["dev", 0], ["staging", 1], ["prod", 2]]);
+    expect(policies.map((p) => [p.environment.name, p.requiredApprovals])).toEqual([
+      ["dev", 0],
+      ["staging", 1],
+      ["prod", 2],
+    ]);
     expect(await db.deploymentRequest.count({ where: { id: { startsWith: "seed-dr-" } } })).toBe(5);
     const checkout = await db.service.findUniqueOrThrow({ where: { slug: "checkout-api" }, include: { environments: true } });
     expect(checkout.environments.every((e) => (e.executorConfig as { failureRate?: number }).failureRate === 0)).toBe(true);
@@ -68,8 +72,13 @@ describe("deployments demo seed", () => {
     expect(evidence.auditChain.ok).toBe(true);
     const staging = evidence.records.find((r) => r.requestId === "seed-dr-checkout-1");
     expect(staging?.auditTrail.map((a) => a.action)).toEqual([
-      "deployment.created", "deployment.pending_approval", "approval.recorded", "deployment.approved",
-      "deployment.queued", "deployment.deploying", "deployment.succeeded",
+      "deployment.created",
+      "deployment.pending_approval",
+      "approval.recorded",
+      "deployment.approved",
+      "deployment.queued",
+      "deployment.deploying",
+      "deployment.succeeded",
     ]);
   });
 

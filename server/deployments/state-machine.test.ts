@@ -49,8 +49,12 @@ describe("deployment state machine", () => {
       code: "CONFLICT",
       message: "This request is waiting for approval and cannot become queued",
     });
-    await expect(transaction(db, (tx) => transition(tx, id, ["pending_approval"], "cancelled", { actor: systemActor("t"), expectedRevision: 99 }))).rejects.toMatchObject({ code: "CONFLICT" });
-    await expect(transaction(db, (tx) => transition(tx, "missing", ["draft"], "cancelled", { actor: systemActor("t") }))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      transaction(db, (tx) => transition(tx, id, ["pending_approval"], "cancelled", { actor: systemActor("t"), expectedRevision: 99 })),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(transaction(db, (tx) => transition(tx, "missing", ["draft"], "cancelled", { actor: systemActor("t") }))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("50 concurrent approve/reject calls on one request produce exactly one outcome", async () => {
@@ -79,7 +83,11 @@ describe("deployment state machine", () => {
     }
     const finals = await db.auditEvent.count({ where: { subjectId: id, action: { in: ["deployment.rejected", "deployment.approved"] } } });
     expect(finals).toBe(1);
-    expect(await db.outboxEvent.count({ where: { type: { in: ["deployment.rejected", "deployment.approved"] }, payload: { path: ["subject", "deploymentRequestId"], equals: id } } })).toBe(1);
+    expect(
+      await db.outboxEvent.count({
+        where: { type: { in: ["deployment.rejected", "deployment.approved"] }, payload: { path: ["subject", "deploymentRequestId"], equals: id } },
+      }),
+    ).toBe(1);
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 });

@@ -45,9 +45,9 @@ async function pendingJobs(id: string) {
 async function drainJobs(w: World, parallel = false) {
   for (let round = 0; round < 50; round++) {
     const ids = (await db().deploymentRequest.findMany({ where: { serviceId: w.service.id }, select: { id: true } })).map((r) => r.id);
-    const rows = (await db().outboxEvent.findMany({ where: { queue: QUEUES.deployments, processedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] })).filter((r) =>
-      ids.includes((r.payload as { requestId?: string }).requestId ?? ""),
-    );
+    const rows = (
+      await db().outboxEvent.findMany({ where: { queue: QUEUES.deployments, processedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] })
+    ).filter((r) => ids.includes((r.payload as { requestId?: string }).requestId ?? ""));
     if (rows.length === 0) return;
     const handle = (r: (typeof rows)[number]) => handleDeploymentJob(db(), { outboxId: r.id, type: r.type, payload: r.payload as Record<string, unknown> });
     if (parallel) await Promise.all(rows.map(handle));
@@ -87,7 +87,9 @@ describe("one deployment at a time per service and environment", () => {
     const [a, b] = await runsOf([first, second]);
     expect(a.id).toBe(first);
     expect(b.startedAt!.getTime()).toBeGreaterThanOrEqual(a.finishedAt!.getTime());
-    const placement = await db().serviceEnvironment.findUniqueOrThrow({ where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } } });
+    const placement = await db().serviceEnvironment.findUniqueOrThrow({
+      where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } },
+    });
     expect(placement.currentVersion).toBe("1.2.0");
   });
 
@@ -97,7 +99,12 @@ describe("one deployment at a time per service and environment", () => {
     const [x, y, z] = [await queuedRequest(w, "1.2.0"), await queuedRequest(w, "1.3.0"), await queuedRequest(w, "1.4.0")];
     // Queue order y, z, x (not creation order).
     const t = Date.now();
-    for (const [id, offset] of [[y, 1], [z, 2], [x, 3]] as const) await db().deploymentRequest.update({ where: { id }, data: { queuedAt: new Date(t + offset * 1000) } });
+    for (const [id, offset] of [
+      [y, 1],
+      [z, 2],
+      [x, 3],
+    ] as const)
+      await db().deploymentRequest.update({ where: { id }, data: { queuedAt: new Date(t + offset * 1000) } });
     const run = await holdRun(running);
     expect(await runDeployment(db(), x)).toMatchObject({ outcome: "waiting", blocker: { id: running } });
     run.release();
@@ -118,7 +125,10 @@ describe("one deployment at a time per service and environment", () => {
     const next = await queuedRequest(w, "1.2.0");
     const run = await holdRun(bad);
     // The run already read its (failing) config; what comes after it is healthy.
-    await db().serviceEnvironment.update({ where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } }, data: { executorConfig: { durationMs: 0, failureRate: 0 } } });
+    await db().serviceEnvironment.update({
+      where: { serviceId_environmentId: { serviceId: w.service.id, environmentId: w.envs.dev.id } },
+      data: { executorConfig: { durationMs: 0, failureRate: 0 } },
+    });
     expect(await runDeployment(db(), next)).toMatchObject({ outcome: "waiting" });
     run.release();
     expect(await run.done).toMatchObject({ outcome: "failed" });
@@ -129,7 +139,10 @@ describe("one deployment at a time per service and environment", () => {
     expect((await logsOf(next)).at(-1)).toBe(`Waiting for the rollback to 1.0.0 (request ${rollback.id}), ahead in the queue for dev, to deploy first`);
     await drainJobs(w);
     const runs = await runsOf([rollback.id, next]);
-    expect(runs.map((r) => [r.id, r.status])).toEqual([[rollback.id, "succeeded"], [next, "succeeded"]]);
+    expect(runs.map((r) => [r.id, r.status])).toEqual([
+      [rollback.id, "succeeded"],
+      [next, "succeeded"],
+    ]);
     expect(await status(bad)).toBe("rolled_back");
   });
 
@@ -167,7 +180,11 @@ describe("one deployment at a time per service and environment", () => {
     const policies = { dev: { requiredApprovals: 0 }, staging: { requiredApprovals: 0, allowSkipPromotion: true } };
     const w1 = await makeWorld({ policies });
     const w2 = await makeWorld({ policies });
-    const runs = [await holdRun(await queuedRequest(w1, "1.1.0")), await holdRun(await queuedRequest(w1, "1.1.0", "staging")), await holdRun(await queuedRequest(w2, "1.1.0"))];
+    const runs = [
+      await holdRun(await queuedRequest(w1, "1.1.0")),
+      await holdRun(await queuedRequest(w1, "1.1.0", "staging")),
+      await holdRun(await queuedRequest(w2, "1.1.0")),
+    ];
     expect(await db().deploymentRequest.count({ where: { serviceId: { in: [w1.service.id, w2.service.id] }, status: "deploying" } })).toBe(3);
     for (const r of runs) r.release();
     expect((await Promise.all(runs.map((r) => r.done))).map((r) => r.outcome)).toEqual(["succeeded", "succeeded", "succeeded"]);
@@ -206,8 +223,7 @@ describe("races", () => {
     const b = await queuedRequest(w, "1.2.0");
     const actor = systemActor("test");
     await transaction(db(), (tx) => transition(tx, a, ["queued"], "deploying", { actor }));
-    const err = await transaction(db(), (tx) => transition(tx, b, ["queued"], "deploying", { actor }))
-      .catch((e: unknown) => e);
+    const err = await transaction(db(), (tx) => transition(tx, b, ["queued"], "deploying", { actor })).catch((e: unknown) => e);
     expect(isTargetSlotTaken(err)).toBe(true);
     expect(await status(b)).toBe("queued");
     // Leaving deploying frees the slot.
@@ -231,7 +247,10 @@ describe("reconciler and maintenance", () => {
     expect(await runDeployment(db(), behind)).toMatchObject({ outcome: "waiting", blocker: { id: stuck, status: "queued" } });
     await drainJobs(w);
     const runs = await runsOf([stuck, behind]);
-    expect(runs.map((r) => [r.id, r.status, r.attempt])).toEqual([[stuck, "succeeded", 2], [behind, "succeeded", 1]]);
+    expect(runs.map((r) => [r.id, r.status, r.attempt])).toEqual([
+      [stuck, "succeeded", 2],
+      [behind, "succeeded", 1],
+    ]);
     void zombie; // never settles: its worker is "dead"
   });
 
@@ -239,8 +258,13 @@ describe("reconciler and maintenance", () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } } });
     const stuck = await queuedRequest(w, "1.1.0");
     const behind = await queuedRequest(w, "1.2.0");
-    await db().deploymentRequest.update({ where: { id: stuck }, data: { status: "deploying", deployingSlot: true, attempt: 3, heartbeatAt: new Date(Date.now() - 10 * 60_000) } });
-    const [job] = await db().outboxEvent.findMany({ where: { queue: QUEUES.deployments, processedAt: null, payload: { path: ["requestId"], equals: behind } } });
+    await db().deploymentRequest.update({
+      where: { id: stuck },
+      data: { status: "deploying", deployingSlot: true, attempt: 3, heartbeatAt: new Date(Date.now() - 10 * 60_000) },
+    });
+    const [job] = await db().outboxEvent.findMany({
+      where: { queue: QUEUES.deployments, processedAt: null, payload: { path: ["requestId"], equals: behind } },
+    });
     await handleDeploymentJob(db(), { outboxId: job.id, type: job.type, payload: job.payload as Record<string, unknown> });
     expect(await pendingJobs(behind)).toBe(0);
     await deploymentMaintenanceTick(db());
@@ -249,7 +273,10 @@ describe("reconciler and maintenance", () => {
     expect(await pendingJobs(behind)).toBe(1);
 
     // A job lost anyway (processed without effect): the sweep writes it again, once.
-    await db().outboxEvent.updateMany({ where: { queue: QUEUES.deployments, payload: { path: ["requestId"], equals: behind } }, data: { processedAt: new Date() } });
+    await db().outboxEvent.updateMany({
+      where: { queue: QUEUES.deployments, payload: { path: ["requestId"], equals: behind } },
+      data: { processedAt: new Date() },
+    });
     expect((await deploymentMaintenanceTick(db())).resumed).toBeGreaterThanOrEqual(1);
     expect(await pendingJobs(behind)).toBe(1);
     await deploymentMaintenanceTick(db());

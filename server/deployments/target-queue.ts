@@ -27,7 +27,14 @@ function requestsOf(db: Kysely<DB>, target: Target) {
   return db
     .selectFrom("DeploymentRequest as d")
     .innerJoin("Environment as e", "e.id", "d.environmentId")
-    .select((eb) => ["d.id", "d.version", "d.status", eb("d.rollbackOfId", "is not", null).$castTo<boolean>().as("rollback"), "d.attempt", "e.name as environment"])
+    .select((eb) => [
+      "d.id",
+      "d.version",
+      "d.status",
+      eb("d.rollbackOfId", "is not", null).$castTo<boolean>().as("rollback"),
+      "d.attempt",
+      "e.name as environment",
+    ])
     .where("d.serviceId", "=", target.serviceId)
     .where("d.environmentId", "=", target.environmentId);
 }
@@ -108,9 +115,7 @@ export async function makeNextDue(tx: Tx, target: Target, opts: { evenIfPending?
 }
 
 export type StartClaim =
-  | { kind: "start"; locked: { status: DeploymentStatus; revision: number } }
-  | { kind: "not_queued" }
-  | { kind: "waiting"; blocker: TargetBlocker };
+  { kind: "start"; locked: { status: DeploymentStatus; revision: number } } | { kind: "not_queued" } | { kind: "waiting"; blocker: TargetBlocker };
 
 /**
  * In the start transaction: locks the request, then its target, and decides whether it may become deploying now.

@@ -1,8 +1,6 @@
 // Versions a deployment may name: a semver release, a git commit sha, a container image tag or a git ref.
 // Parsing them lets the risk score judge the size of a jump (major/minor/patch) where that is knowable.
-export type ParsedVersion =
-  | { kind: "semver"; major: number; minor: number; patch: number; prerelease: string | null }
-  | { kind: "sha" | "tag" | "ref" };
+export type ParsedVersion = { kind: "semver"; major: number; minor: number; patch: number; prerelease: string | null } | { kind: "sha" | "tag" | "ref" };
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 const SHA = /^[0-9a-f]{7,40}$/;

@@ -19,12 +19,34 @@ describe("change ↔ deployment links", () => {
   it("re-links a change to an earlier deployment that arrives late, and a late change to its deployment", async () => {
     const db = getDb();
     await transaction(db, async (tx) => {
-      await recordChange(tx, { source: "t", externalId: "L1", serviceName: "ledger", authoredAt: at("2026-04-01T08:00:00Z"), mergedAt: at("2026-04-01T09:00:00Z") });
+      await recordChange(tx, {
+        source: "t",
+        externalId: "L1",
+        serviceName: "ledger",
+        authoredAt: at("2026-04-01T08:00:00Z"),
+        mergedAt: at("2026-04-01T09:00:00Z"),
+      });
       // The later deployment arrives first and takes the change…
-      await recordDeployment(tx, { source: "t", externalId: "late", serviceName: "ledger", environmentName: "production", status: "succeeded", deployedAt: at("2026-04-02T09:00:00Z") });
+      await recordDeployment(tx, {
+        source: "t",
+        externalId: "late",
+        serviceName: "ledger",
+        environmentName: "production",
+        status: "succeeded",
+        deployedAt: at("2026-04-02T09:00:00Z"),
+      });
     });
     expect((await links("L1")).map((l) => l.deployment.externalId)).toEqual(["late"]);
-    await transaction(db, async (tx) => recordDeployment(tx, { source: "t", externalId: "early", serviceName: "ledger", environmentName: "prod", status: "succeeded", deployedAt: at("2026-04-01T10:00:00Z") }));
+    await transaction(db, async (tx) =>
+      recordDeployment(tx, {
+        source: "t",
+        externalId: "early",
+        serviceName: "ledger",
+        environmentName: "prod",
+        status: "succeeded",
+        deployedAt: at("2026-04-01T10:00:00Z"),
+      }),
+    );
     // …until the earlier one shows up: the first successful deployment after the merge shipped it.
     const l1 = await links("L1");
     expect(l1.map((l) => [l.deployment.externalId, l.leadTimeSeconds])).toEqual([["early", 2 * 3600]]);
@@ -32,24 +54,41 @@ describe("change ↔ deployment links", () => {
     expect(change.deploymentId).toBe(l1[0].deploymentId);
 
     // A change merged between the two, reported after both: linked to "late".
-    await transaction(db, async (tx) => recordChange(tx, { source: "t", externalId: "L2", serviceName: "ledger", authoredAt: at("2026-04-01T12:00:00Z"), mergedAt: at("2026-04-01T13:00:00Z") }));
+    await transaction(db, async (tx) =>
+      recordChange(tx, { source: "t", externalId: "L2", serviceName: "ledger", authoredAt: at("2026-04-01T12:00:00Z"), mergedAt: at("2026-04-01T13:00:00Z") }),
+    );
     expect((await links("L2")).map((l) => [l.deployment.externalId, l.leadTimeSeconds])).toEqual([["late", 21 * 3600]]);
   });
 
   it("links an incident to the service's last deployment in the window, or to the version it names", async () => {
     const db = getDb();
-    const i = await transaction(db, async (tx) => recordIncident(tx, { source: "t", externalId: "I1", serviceName: "ledger", title: "Down", detectedAt: at("2026-04-02T10:00:00Z") }));
+    const i = await transaction(db, async (tx) =>
+      recordIncident(tx, { source: "t", externalId: "I1", serviceName: "ledger", title: "Down", detectedAt: at("2026-04-02T10:00:00Z") }),
+    );
     const late = await db.deployment.findFirstOrThrow({ where: { externalId: "late" } });
     expect(i.deploymentId).toBe(late.id);
     expect((await db.deployment.findUniqueOrThrow({ where: { id: late.id } })).hasIncident).toBe(true);
-    const old = await transaction(db, async (tx) => recordIncident(tx, { source: "t", externalId: "I2", serviceName: "ledger", title: "Much later", detectedAt: at("2026-06-01T00:00:00Z") }));
+    const old = await transaction(db, async (tx) =>
+      recordIncident(tx, { source: "t", externalId: "I2", serviceName: "ledger", title: "Much later", detectedAt: at("2026-06-01T00:00:00Z") }),
+    );
     expect(old.deploymentId).toBeNull();
   });
 
   it("applies CDEvents rollbacks: the rolled-back deployment becomes a failure", async () => {
     const db = getDb();
     await transaction(db, async (tx) =>
-      applyFact(tx, { kind: "deployment", deployment: { source: "cdevents", externalId: "rb", serviceName: "service/ledger", environmentName: "prod", status: "succeeded", isRollback: true, deployedAt: at("2026-04-02T11:00:00Z") } }),
+      applyFact(tx, {
+        kind: "deployment",
+        deployment: {
+          source: "cdevents",
+          externalId: "rb",
+          serviceName: "service/ledger",
+          environmentName: "prod",
+          status: "succeeded",
+          isRollback: true,
+          deployedAt: at("2026-04-02T11:00:00Z"),
+        },
+      }),
     );
     expect((await db.deployment.findFirstOrThrow({ where: { externalId: "late" } })).status).toBe("rolled_back");
   });
@@ -64,7 +103,9 @@ describe("change ↔ deployment links", () => {
 describe("ingest sweeper", () => {
   it("re-enqueues pending events whose job was lost", async () => {
     const db = getDb();
-    const ev = await db.inboundEvent.create({ data: { source: "cdevents", externalId: "stuck", type: "x", payload: {}, receivedAt: at("2026-01-01T00:00:00Z") } });
+    const ev = await db.inboundEvent.create({
+      data: { source: "cdevents", externalId: "stuck", type: "x", payload: {}, receivedAt: at("2026-01-01T00:00:00Z") },
+    });
     expect(await sweepStuckEvents(db, 60_000)).toBeGreaterThanOrEqual(1);
     expect(await getQueue(QUEUES.ingest).getJob(ev.id)).toBeTruthy();
   });

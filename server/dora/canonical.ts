@@ -61,17 +61,25 @@ export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<
   const existing = input.deploymentRequestId
     ? await tx.selectFrom("Deployment").select(["id", "status"]).where("deploymentRequestId", "=", input.deploymentRequestId).executeTakeFirst()
     : input.externalId
-      ? await tx.selectFrom("Deployment").select(["id", "status"]).where("source", "=", input.source).where("externalId", "=", input.externalId).executeTakeFirst()
+      ? await tx
+          .selectFrom("Deployment")
+          .select(["id", "status"])
+          .where("source", "=", input.source)
+          .where("externalId", "=", input.externalId)
+          .executeTakeFirst()
       : undefined;
   let deployment: DeploymentRow;
   if (existing) {
     // A later event about the same deployment: a rollback keeps the original deploy time.
-    const update = input.status === "rolled_back" && existing.status !== "failed"
-      ? { status: "rolled_back", rolledBackAt: data.rolledBackAt ?? input.deployedAt }
-      : data;
+    const update =
+      input.status === "rolled_back" && existing.status !== "failed" ? { status: "rolled_back", rolledBackAt: data.rolledBackAt ?? input.deployedAt } : data;
     deployment = await tx.updateTable("Deployment").set(update).where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow();
   } else {
-    deployment = await tx.insertInto("Deployment").values({ id: newId(), ...data }).returningAll().executeTakeFirstOrThrow();
+    deployment = await tx
+      .insertInto("Deployment")
+      .values({ id: newId(), ...data })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
   if (deployment.status !== "failed" && !deployment.isRollback) await linkChangesToDeployment(tx, deployment.id);
   return deployment;
@@ -313,7 +321,12 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
   const deploymentId =
     input.deploymentId ?? existing?.deploymentId ?? (await findBlamedDeployment(tx, base.serviceName, base.environmentId, detectedAt, input.version));
   const incident = existing
-    ? await tx.updateTable("Incident").set({ ...base, deploymentId }).where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow()
+    ? await tx
+        .updateTable("Incident")
+        .set({ ...base, deploymentId })
+        .where("id", "=", existing.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
     : await tx
         .insertInto("Incident")
         .values({ id: newId(), ...base, deploymentId, source: input.source, externalId: input.externalId ?? null, createdById: input.createdById ?? null })
@@ -348,7 +361,9 @@ async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefi
   if (ids.length === 0) return;
   await tx
     .updateTable("Deployment as d")
-    .set({ hasIncident: (eb) => eb.exists(eb.selectFrom("Incident as i").select(sql.lit(1).as("one")).whereRef("i.deploymentId", "=", "d.id")).$castTo<boolean>() })
+    .set({
+      hasIncident: (eb) => eb.exists(eb.selectFrom("Incident as i").select(sql.lit(1).as("one")).whereRef("i.deploymentId", "=", "d.id")).$castTo<boolean>(),
+    })
     .where("d.id", "=", anyOf(ids))
     .execute();
 }

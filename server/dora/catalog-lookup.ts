@@ -32,7 +32,10 @@ export async function findService(db: Kysely<DB>, rawName: string): Promise<Serv
   const name = normaliseServiceName(rawName);
   if (!name) return null;
   // "API Service" (PagerDuty's service summary) → "api-service".
-  const slugified = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const slugified = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   const lower = name.toLowerCase();
   const row = await db
     .selectFrom("Service")

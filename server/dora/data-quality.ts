@@ -13,7 +13,12 @@ export async function dataQualityReport(db: Db, since: Date) {
   const [rejectedByReason, recentRejections, inbound, unlinkedDeployments, incidentsWithoutService, unknownServices] = await Promise.all([
     k
       .selectFrom("RejectedEvent")
-      .select((eb) => ["source", eb.fn<string>("split_part", ["reason", sql.lit(":"), sql.lit(1)]).as("reason"), count.as("count"), eb.fn.max("receivedAt").as("lastAt")])
+      .select((eb) => [
+        "source",
+        eb.fn<string>("split_part", ["reason", sql.lit(":"), sql.lit(1)]).as("reason"),
+        count.as("count"),
+        eb.fn.max("receivedAt").as("lastAt"),
+      ])
       .where("receivedAt", ">=", utc(since))
       .groupBy([sql.lit(1), sql.lit(2)])
       .orderBy("count", "desc")
@@ -32,7 +37,17 @@ export async function dataQualityReport(db: Db, since: Date) {
       .selectFrom((qc) =>
         qc
           .selectFrom("Deployment as d")
-          .select((eb) => ["d.id", "d.serviceName", "d.environmentName", "d.version", "d.deployedAt", eb.fn.agg<number>("row_number").over((ob) => ob.orderBy("d.deployedAt", "desc")).as("rn")])
+          .select((eb) => [
+            "d.id",
+            "d.serviceName",
+            "d.environmentName",
+            "d.version",
+            "d.deployedAt",
+            eb.fn
+              .agg<number>("row_number")
+              .over((ob) => ob.orderBy("d.deployedAt", "desc"))
+              .as("rn"),
+          ])
           .where("d.deployedAt", ">=", utc(since))
           .where("d.status", "<>", "failed")
           .where((eb) => eb.not(eb.ref("d.isRollback")))
@@ -43,7 +58,13 @@ export async function dataQualityReport(db: Db, since: Date) {
         count.as("count"),
         eb.fn
           .agg<{ id: string; serviceName: string; environmentName: string; version: string; deployedAt: string }[] | null>("json_agg", [
-            jsonBuildObject({ id: eb.ref("x.id"), serviceName: eb.ref("x.serviceName"), environmentName: eb.ref("x.environmentName"), version: eb.ref("x.version"), deployedAt: eb.ref("x.deployedAt") }),
+            jsonBuildObject({
+              id: eb.ref("x.id"),
+              serviceName: eb.ref("x.serviceName"),
+              environmentName: eb.ref("x.environmentName"),
+              version: eb.ref("x.version"),
+              deployedAt: eb.ref("x.deployedAt"),
+            }),
           ])
           .orderBy("x.deployedAt", "desc")
           .filterWhere("x.rn", "<=", UNLINKED_SAMPLE)

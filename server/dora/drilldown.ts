@@ -2,7 +2,17 @@
 // server/dora/metrics.ts (countedDeployments/Changes/Incidents) so a count there always equals the row count here.
 import type { SqlBool } from "kysely";
 import { sql, type Db } from "../db";
-import { countedChanges, countedDeployments, countedIncidents, isFailure, resolveFilter, restoreSeconds, weekOf, type DoraFilter, type ResolvedFilter } from "./metrics";
+import {
+  countedChanges,
+  countedDeployments,
+  countedIncidents,
+  isFailure,
+  resolveFilter,
+  restoreSeconds,
+  weekOf,
+  type DoraFilter,
+  type ResolvedFilter,
+} from "./metrics";
 
 const DRILLDOWN_LIMIT = 500;
 
@@ -35,8 +45,16 @@ export async function deploymentsBehind(db: Db, input: DrilldownInput & { onlyFa
         "d.source",
         "d.deploymentRequestId",
         isFailure.as("isFailure"),
-        eb.selectFrom("Incident as i").select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n")).whereRef("i.deploymentId", "=", "d.id").as("incidents"),
-        eb.selectFrom("DeploymentChange as dc").select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n")).whereRef("dc.deploymentId", "=", "d.id").as("changes"),
+        eb
+          .selectFrom("Incident as i")
+          .select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n"))
+          .whereRef("i.deploymentId", "=", "d.id")
+          .as("incidents"),
+        eb
+          .selectFrom("DeploymentChange as dc")
+          .select((e) => e.cast<number>(e.fn.countAll(), "integer").as("n"))
+          .whereRef("dc.deploymentId", "=", "d.id")
+          .as("changes"),
       ])
       .orderBy("d.deployedAt", "desc")
       .limit(DRILLDOWN_LIMIT)

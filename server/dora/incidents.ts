@@ -86,7 +86,13 @@ export async function resolveIncident(db: Db, user: SessionUser, input: { incide
       severity: severityOf(after.severity),
       actor: actorOf(user),
       subject: { service, environment: env, incidentId: after.id },
-      data: { incidentId: after.id, title: after.title, detectedAt: after.detectedAt.toISOString(), resolvedAt: resolvedAt.toISOString(), restoreSeconds: (resolvedAt.getTime() - after.detectedAt.getTime()) / 1000 },
+      data: {
+        incidentId: after.id,
+        title: after.title,
+        detectedAt: after.detectedAt.toISOString(),
+        resolvedAt: resolvedAt.toISOString(),
+        restoreSeconds: (resolvedAt.getTime() - after.detectedAt.getTime()) / 1000,
+      },
     });
     return after;
   });

@@ -24,21 +24,62 @@ beforeAll(async () => {
     const dep = (id: string, iso: string, status: "succeeded" | "failed" = "succeeded", env = "prod") =>
       recordDeployment(tx, { source: "test", externalId: id, serviceName: "orders", environmentName: env, version: id, status, deployedAt: at(iso) });
     // c1: authored 08:00, merged 09:00, shipped by d1 at 12:00 → lead 4 h.
-    await recordChange(tx, { source: "test", externalId: "c1", serviceName: "orders", authoredAt: at("2026-01-05T08:00:00Z"), mergedAt: at("2026-01-05T09:00:00Z") });
+    await recordChange(tx, {
+      source: "test",
+      externalId: "c1",
+      serviceName: "orders",
+      authoredAt: at("2026-01-05T08:00:00Z"),
+      mergedAt: at("2026-01-05T09:00:00Z"),
+    });
     await dep("d1", "2026-01-05T12:00:00Z");
     // c2: merged after d1; d2 fails (ships nothing), d3 ships it the next day → lead 24 h (13:00 → 13:00).
-    await recordChange(tx, { source: "test", externalId: "c2", serviceName: "orders", authoredAt: at("2026-01-05T13:00:00Z"), mergedAt: at("2026-01-05T14:00:00Z") });
+    await recordChange(tx, {
+      source: "test",
+      externalId: "c2",
+      serviceName: "orders",
+      authoredAt: at("2026-01-05T13:00:00Z"),
+      mergedAt: at("2026-01-05T14:00:00Z"),
+    });
     await dep("d2", "2026-01-05T15:00:00Z", "failed");
     const d3 = await dep("d3", "2026-01-06T13:00:00Z");
     // d4 rolls d3 back: d3 counts as a failure, d4 (a rollback) is not a deployment for frequency.
-    const d4 = await recordDeployment(tx, { source: "test", externalId: "d4", serviceName: "orders", environmentName: "prod", version: "d1", status: "succeeded", isRollback: true, deployedAt: at("2026-01-06T14:00:00Z") });
+    const d4 = await recordDeployment(tx, {
+      source: "test",
+      externalId: "d4",
+      serviceName: "orders",
+      environmentName: "prod",
+      version: "d1",
+      status: "succeeded",
+      isRollback: true,
+      deployedAt: at("2026-01-06T14:00:00Z"),
+    });
     await markPreviousRolledBack(tx, d4, d3.version);
     // c3 → d5: lead 10 h; incident i1 an hour later is linked to d5 (failure), restored in 2 h.
-    await recordChange(tx, { source: "test", externalId: "c3", serviceName: "orders", authoredAt: at("2026-01-07T00:00:00Z"), mergedAt: at("2026-01-07T01:00:00Z") });
+    await recordChange(tx, {
+      source: "test",
+      externalId: "c3",
+      serviceName: "orders",
+      authoredAt: at("2026-01-07T00:00:00Z"),
+      mergedAt: at("2026-01-07T01:00:00Z"),
+    });
     await dep("d5", "2026-01-07T10:00:00Z");
-    await recordIncident(tx, { source: "test", externalId: "i1", serviceName: "orders", title: "Checkout errors", detectedAt: at("2026-01-07T11:00:00Z"), resolvedAt: at("2026-01-07T13:00:00Z") });
+    await recordIncident(tx, {
+      source: "test",
+      externalId: "i1",
+      serviceName: "orders",
+      title: "Checkout errors",
+      detectedAt: at("2026-01-07T11:00:00Z"),
+      resolvedAt: at("2026-01-07T13:00:00Z"),
+    });
     // i2: search has no deployments at all → no link, restore 6 h.
-    await recordIncident(tx, { source: "test", externalId: "i2", serviceName: "search", title: "Slow search", detectedAt: at("2026-01-08T00:00:00Z"), resolvedAt: at("2026-01-08T06:00:00Z") });
+    await recordIncident(tx, {
+      source: "test",
+      externalId: "i2",
+      serviceName: "search",
+      title: "Slow search",
+      detectedAt: at("2026-01-08T00:00:00Z"),
+      resolvedAt: at("2026-01-08T06:00:00Z"),
+    });
     // Staging activity must not leak into prod numbers.
     await dep("s1", "2026-01-06T09:00:00Z", "succeeded", "staging");
     // Sunday 23:30 UTC = Monday 00:30 in Berlin: week boundary depends on the time zone.
@@ -114,10 +155,17 @@ describe("weekly trend and time zones", () => {
   it("puts Sunday 23:30 UTC in the next week in Berlin", async () => {
     const wide = { from: at("2026-01-05T00:00:00Z"), to: at("2026-01-19T00:00:00Z") };
     const utcWeeks = await weeklyTrend(getDb(), wide);
-    expect(utcWeeks.map((w) => [w.weekStart, w.deployments])).toEqual([["2026-01-05", 4], ["2026-01-12", 0]]);
+    expect(utcWeeks.map((w) => [w.weekStart, w.deployments])).toEqual([
+      ["2026-01-05", 4],
+      ["2026-01-12", 0],
+    ]);
     const berlin = await weeklyTrend(getDb(), { ...wide, timeZone: "Europe/Berlin" });
     // The range ends at 01:00 on Monday Jan 19 in Berlin, so a third (partial, empty) week appears there.
-    expect(berlin.map((w) => [w.weekStart, w.deployments])).toEqual([["2026-01-05", 3], ["2026-01-12", 1], ["2026-01-19", 0]]);
+    expect(berlin.map((w) => [w.weekStart, w.deployments])).toEqual([
+      ["2026-01-05", 3],
+      ["2026-01-12", 1],
+      ["2026-01-19", 0],
+    ]);
     expect(berlin[0]).toMatchObject({ failures: 2, changeFailureRate: 2 / 3, incidents: 2 });
     expect(berlin[0].leadTimeP50).toBeCloseTo(10 * H);
   });
@@ -135,7 +183,10 @@ describe("drill-down", () => {
     expect(all.total).toBe(4);
     expect(all.rows.map((r) => r.version)).toEqual(["d6", "d5", "d3", "d1"]);
     const failures = await deploymentsBehind(getDb(), { ...range, onlyFailures: true });
-    expect(failures.rows.map((r) => [r.version, r.status, r.incidents])).toEqual([["d5", "succeeded", 1], ["d3", "rolled_back", 0]]);
+    expect(failures.rows.map((r) => [r.version, r.status, r.incidents])).toEqual([
+      ["d5", "succeeded", 1],
+      ["d3", "rolled_back", 0],
+    ]);
   });
 
   it("lists the changes behind lead time, slowest first, with the deployment that shipped them", async () => {

@@ -39,9 +39,10 @@ export async function resolveFilter(db: Db, f: DoraFilter): Promise<ResolvedFilt
   const timeZone = f.timeZone ?? "UTC";
   if (!isValidTimeZone(timeZone)) throw badRequest(`Unknown time zone "${timeZone}"`, "timeZone");
   const environments = db.kysely.selectFrom("Environment").select(["id", "name", "isProduction"]);
-  const env = await (f.environment
-    ? environments.where((eb) => eb(eb.fn("lower", ["name"]), "=", f.environment!.toLowerCase()))
-    : environments.where("isProduction", "=", true).orderBy("rank", "desc")
+  const env = await (
+    f.environment
+      ? environments.where((eb) => eb(eb.fn("lower", ["name"]), "=", f.environment!.toLowerCase()))
+      : environments.where("isProduction", "=", true).orderBy("rank", "desc")
   )
     .limit(1)
     .executeTakeFirst();
@@ -154,16 +155,38 @@ export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = 
     countedChanges(db, f, from, to)
       .select((eb) => [
         eb.fn.countAll<string>().as("changes"),
-        eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt50"),
-        eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.9)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt90"),
+        eb.fn
+          .agg<number | null>("percentile_cont", [sql.lit(0.5)])
+          .withinGroupOrderBy("dc.leadTimeSeconds")
+          .as("lt50"),
+        eb.fn
+          .agg<number | null>("percentile_cont", [sql.lit(0.9)])
+          .withinGroupOrderBy("dc.leadTimeSeconds")
+          .as("lt90"),
       ])
       .executeTakeFirstOrThrow(),
     countedIncidents(db, f, from, to)
       .select((eb) => [
         eb.fn.countAll<string>().as("incidents"),
         eb.fn.count<string>("i.resolvedAt").as("resolved"),
-        eb.cast<number | null>(eb.fn.agg("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null), "float8").as("r50"),
-        eb.cast<number | null>(eb.fn.agg("percentile_cont", [sql.lit(0.9)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null), "float8").as("r90"),
+        eb
+          .cast<number | null>(
+            eb.fn
+              .agg("percentile_cont", [sql.lit(0.5)])
+              .withinGroupOrderBy(restoreSeconds)
+              .filterWhere("i.resolvedAt", "is not", null),
+            "float8",
+          )
+          .as("r50"),
+        eb
+          .cast<number | null>(
+            eb.fn
+              .agg("percentile_cont", [sql.lit(0.9)])
+              .withinGroupOrderBy(restoreSeconds)
+              .filterWhere("i.resolvedAt", "is not", null),
+            "float8",
+          )
+          .as("r90"),
       ])
       .executeTakeFirstOrThrow(),
   ]);
@@ -189,7 +212,12 @@ export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = 
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export type Levels = { deploymentFrequency: DoraLevel | null; leadTime: DoraLevel | null; changeFailureRate: DoraLevel | null; timeToRestore: DoraLevel | null };
+export type Levels = {
+  deploymentFrequency: DoraLevel | null;
+  leadTime: DoraLevel | null;
+  changeFailureRate: DoraLevel | null;
+  timeToRestore: DoraLevel | null;
+};
 
 function levelsOf(k: KeyFigures): Levels {
   return {
@@ -237,12 +265,22 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
     )
     .with("dep", () =>
       countedDeployments(db, f, f.from, f.to)
-        .select((eb) => [wk("d.deployedAt").as("wk"), eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
+        .select((eb) => [
+          wk("d.deployedAt").as("wk"),
+          eb.fn.countAll<string>().as("deployments"),
+          eb.fn.countAll<string>().filterWhere(isFailure).as("failures"),
+        ])
         .groupBy(sql.lit(1)),
     )
     .with("lt", () =>
       countedChanges(db, f, f.from, f.to)
-        .select((eb) => [wk("dc.deployedAt").as("wk"), eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy("dc.leadTimeSeconds").as("lt50")])
+        .select((eb) => [
+          wk("dc.deployedAt").as("wk"),
+          eb.fn
+            .agg<number | null>("percentile_cont", [sql.lit(0.5)])
+            .withinGroupOrderBy("dc.leadTimeSeconds")
+            .as("lt50"),
+        ])
         .groupBy(sql.lit(1)),
     )
     .with("rs", () =>
@@ -250,7 +288,11 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
         .select((eb) => [
           wk("i.detectedAt").as("wk"),
           eb.fn.countAll<string>().as("incidents"),
-          eb.fn.agg<number | null>("percentile_cont", [sql.lit(0.5)]).withinGroupOrderBy(restoreSeconds).filterWhere("i.resolvedAt", "is not", null).as("r50"),
+          eb.fn
+            .agg<number | null>("percentile_cont", [sql.lit(0.5)])
+            .withinGroupOrderBy(restoreSeconds)
+            .filterWhere("i.resolvedAt", "is not", null)
+            .as("r50"),
         ])
         .groupBy(sql.lit(1)),
     )

@@ -33,7 +33,9 @@ describe("access", () => {
     await expect(dev.events.retry({ id: "x" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const { caller: approver } = await callerWithRole("approver");
     await expect(approver.events.deadLetters()).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(approver.events.createWebhookSecret({ kind: "github_webhook", name: "gh", secret: "s".repeat(20) })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(approver.events.createWebhookSecret({ kind: "github_webhook", name: "gh", secret: "s".repeat(20) })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 
   it("lets admins create a token shown once and stored only as a hash", async () => {
@@ -59,12 +61,19 @@ describe("portal incidents", () => {
   it("lets the owning team declare and resolve, with audit and outbox events; others are refused", async () => {
     const member = await makeUser("developer", [team.id]);
     const caller = await callerFor(member.id);
-    const incident = await caller.incidents.declare({ serviceId: service.id, title: "Invoices not sent", severity: "critical", detectedAt: new Date("2026-01-10T10:00:00Z") });
+    const incident = await caller.incidents.declare({
+      serviceId: service.id,
+      title: "Invoices not sent",
+      severity: "critical",
+      detectedAt: new Date("2026-01-10T10:00:00Z"),
+    });
     expect(incident).toMatchObject({ source: "pier", serviceId: service.id, severity: "critical" });
     const { caller: outsider } = await callerWithRole("developer");
     await expect(outsider.incidents.resolve({ incidentId: incident.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(outsider.incidents.declare({ serviceId: service.id, title: "Not mine" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(caller.incidents.resolve({ incidentId: incident.id, resolvedAt: new Date("2026-01-10T09:00:00Z") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.incidents.resolve({ incidentId: incident.id, resolvedAt: new Date("2026-01-10T09:00:00Z") })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
     await caller.incidents.resolve({ incidentId: incident.id, resolvedAt: new Date("2026-01-10T10:30:00Z") });
     await expect(caller.incidents.resolve({ incidentId: incident.id })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "incidentId" } });
     const events = await getDb().outboxEvent.findMany({ where: { type: { in: ["incident.detected", "incident.resolved"] } }, orderBy: { createdAt: "asc" } });
@@ -83,19 +92,48 @@ describe("Pier's own deployments", () => {
     const db = getDb();
     const user = await makeUser("developer", [team.id]);
     const prod = await db.environment.findFirstOrThrow({ where: { name: "prod" } });
-    const req = await db.deploymentRequest.create({ data: { serviceId: service.id, environmentId: prod.id, version: "2.0.0", previousVersion: "1.9.0", requesterId: user.id, status: "succeeded" } });
-    await transaction(db, async (tx) => recordChange(tx, { source: "test", externalId: "bill-1", serviceName: "billing", authoredAt: new Date("2026-01-15T08:00:00Z"), mergedAt: new Date("2026-01-15T09:00:00Z") }));
+    const req = await db.deploymentRequest.create({
+      data: { serviceId: service.id, environmentId: prod.id, version: "2.0.0", previousVersion: "1.9.0", requesterId: user.id, status: "succeeded" },
+    });
+    await transaction(db, async (tx) =>
+      recordChange(tx, {
+        source: "test",
+        externalId: "bill-1",
+        serviceName: "billing",
+        authoredAt: new Date("2026-01-15T08:00:00Z"),
+        mergedAt: new Date("2026-01-15T09:00:00Z"),
+      }),
+    );
     const emit = (type: "deployment.succeeded" | "deployment.rolled_back", occurredAt: string) =>
       transaction(db, async (tx) =>
         emitPierEvent(tx, {
           type,
           severity: "medium",
           occurredAt,
-          subject: { service: { id: service.id, slug: "billing", name: "billing", tier: 2, teamId: team.id, teamSlug: "owners" }, environment: { id: prod.id, name: "prod", isProduction: true }, deploymentRequestId: req.id },
-          data: { requestId: req.id, version: "2.0.0", previousVersion: "1.9.0", requesterId: user.id, strategy: "rolling", breakGlass: false, breakGlassReason: null, isRollback: false, rollbackOfId: null, status: "succeeded", url: "" },
+          subject: {
+            service: { id: service.id, slug: "billing", name: "billing", tier: 2, teamId: team.id, teamSlug: "owners" },
+            environment: { id: prod.id, name: "prod", isProduction: true },
+            deploymentRequestId: req.id,
+          },
+          data: {
+            requestId: req.id,
+            version: "2.0.0",
+            previousVersion: "1.9.0",
+            requesterId: user.id,
+            strategy: "rolling",
+            breakGlass: false,
+            breakGlassReason: null,
+            isRollback: false,
+            rollbackOfId: null,
+            status: "succeeded",
+            url: "",
+          },
         }),
       );
-    for (const [type, at] of [["deployment.succeeded", "2026-01-15T12:00:00Z"], ["deployment.rolled_back", "2026-01-15T13:00:00Z"]] as const) {
+    for (const [type, at] of [
+      ["deployment.succeeded", "2026-01-15T12:00:00Z"],
+      ["deployment.rolled_back", "2026-01-15T13:00:00Z"],
+    ] as const) {
       const { id } = await emit(type, at);
       const row = await db.outboxEvent.findUniqueOrThrow({ where: { id } });
       await processOutboxJob(db, { outboxId: id, type: row.type, payload: row.payload as Record<string, unknown> }, SUBSCRIBERS);
@@ -119,7 +157,12 @@ describe("dead letters and data quality", () => {
     const db = getDb();
     // A GitHub deployment_status whose timestamp is garbage: translation fails every time.
     const ev = await db.inboundEvent.create({
-      data: { source: "github", externalId: "broken-1", type: "deployment_status", payload: { deployment_status: { state: "success", updated_at: "not a date" }, deployment: { id: 1 }, repository: { name: "billing" } } },
+      data: {
+        source: "github",
+        externalId: "broken-1",
+        type: "deployment_status",
+        payload: { deployment_status: { state: "success", updated_at: "not a date" }, deployment: { id: 1 }, repository: { name: "billing" } },
+      },
     });
     for (let i = 1; i < MAX_INGEST_ATTEMPTS; i++) await expect(processInboundEvent(db, ev.id)).rejects.toThrow(/not a date/);
     expect(await processInboundEvent(db, ev.id)).toBe("dead");
@@ -132,8 +175,12 @@ describe("dead letters and data quality", () => {
 
   it("reports rejections, unknown services, unlinked deployments and incidents without a service", async () => {
     const db = getDb();
-    await db.rejectedEvent.create({ data: { source: "cdevents", reason: "invalid_cdevent: subject.content.environment is required", field: "subject.content.environment" } });
-    await db.deployment.create({ data: { serviceName: "ghost-svc", environmentName: "prod", status: "succeeded", deployedAt: new Date(), source: "cdevents", externalId: "ghost-1" } });
+    await db.rejectedEvent.create({
+      data: { source: "cdevents", reason: "invalid_cdevent: subject.content.environment is required", field: "subject.content.environment" },
+    });
+    await db.deployment.create({
+      data: { serviceName: "ghost-svc", environmentName: "prod", status: "succeeded", deployedAt: new Date(), source: "cdevents", externalId: "ghost-1" },
+    });
     await db.incident.create({ data: { title: "Mystery outage", detectedAt: new Date(), source: "cdevents", externalId: "mystery" } });
     const { caller } = await callerWithRole("admin");
     const r = await caller.events.dataQuality({ days: 30 });

@@ -15,17 +15,18 @@ const filterInput = z.object({
   serviceId: z.string().min(1).nullish(),
   timeZone: z.string().min(1).max(64).optional(),
 });
-const drillInput = filterInput.extend({ week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "week is a YYYY-MM-DD date").nullish() });
+const drillInput = filterInput.extend({
+  week: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "week is a YYYY-MM-DD date")
+    .nullish(),
+});
 
 export const doraRouter = router({
   summary: authedProcedure.input(filterInput).query(({ ctx, input }) => doraSummary(ctx.db, input)),
   trend: authedProcedure.input(filterInput).query(({ ctx, input }) => weeklyTrend(ctx.db, input)),
-  deployments: authedProcedure
-    .input(drillInput.extend({ onlyFailures: z.boolean().optional() }))
-    .query(({ ctx, input }) => deploymentsBehind(ctx.db, input)),
-  changes: authedProcedure
-    .input(drillInput.extend({ deploymentId: z.string().nullish() }))
-    .query(({ ctx, input }) => changesBehind(ctx.db, input)),
+  deployments: authedProcedure.input(drillInput.extend({ onlyFailures: z.boolean().optional() })).query(({ ctx, input }) => deploymentsBehind(ctx.db, input)),
+  changes: authedProcedure.input(drillInput.extend({ deploymentId: z.string().nullish() })).query(({ ctx, input }) => changesBehind(ctx.db, input)),
   incidents: authedProcedure.input(drillInput).query(({ ctx, input }) => incidentsBehind(ctx.db, input)),
   timeline: authedProcedure
     .input(z.object({ serviceId: z.string().min(1), from: z.coerce.date(), to: z.coerce.date() }))

@@ -54,7 +54,10 @@ describe("role guard matrix", () => {
     expect((await verifyAuditChain(getDb())).ok).toBe(true);
     await expect(caller.identity.setRole({ userId: "nobody", role: "admin" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const me = await caller.identity.session();
-    await expect(caller.identity.setRole({ userId: me!.id, role: "developer" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "You cannot change your own role" });
+    await expect(caller.identity.setRole({ userId: me!.id, role: "developer" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "You cannot change your own role",
+    });
     // @ts-expect-error invalid role is refused by zod
     await expect(caller.identity.setRole({ userId: target.id, role: "god" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
@@ -81,7 +84,9 @@ describe("field errors for forms", () => {
   it("keys zod issues by dotted path and by field name", async () => {
     const { zodFieldErrors } = await import("../trpc");
     const { z } = await import("zod");
-    const parsed = z.object({ changes: z.object({ runbookUrl: z.url("Must be a URL"), tags: z.array(z.string().min(2, "Too short")) }) }).safeParse({ changes: { runbookUrl: "x", tags: ["a"] } });
+    const parsed = z
+      .object({ changes: z.object({ runbookUrl: z.url("Must be a URL"), tags: z.array(z.string().min(2, "Too short")) }) })
+      .safeParse({ changes: { runbookUrl: "x", tags: ["a"] } });
     expect(parsed.success).toBe(false);
     if (!parsed.success) {
       expect(zodFieldErrors(parsed.error)).toEqual({

@@ -37,8 +37,46 @@ import v05_link_linkrelation from "./cdevents-schemas/v0.5.1/links/linkrelation.
 import v05_link_linkstart from "./cdevents-schemas/v0.5.1/links/linkstart.json";
 
 /** CDEvents v0.4.1: event schemas, then the link schemas they reference. */
-export const V04_EVENT_SCHEMAS: object[] = [v04_servicedeployed, v04_serviceupgraded, v04_servicerolledback, v04_changemerged, v04_changecreated, v04_pipelinerunfinished, v04_incidentdetected, v04_incidentreported, v04_incidentresolved];
-export const V04_LINK_SCHEMAS: object[] = [v04_link_embeddedlinkend, v04_link_embeddedlinkpath, v04_link_embeddedlinkrelation, v04_link_embeddedlinksarray, v04_link_linkend, v04_link_linkpath, v04_link_linkrelation, v04_link_linkstart];
+export const V04_EVENT_SCHEMAS: object[] = [
+  v04_servicedeployed,
+  v04_serviceupgraded,
+  v04_servicerolledback,
+  v04_changemerged,
+  v04_changecreated,
+  v04_pipelinerunfinished,
+  v04_incidentdetected,
+  v04_incidentreported,
+  v04_incidentresolved,
+];
+export const V04_LINK_SCHEMAS: object[] = [
+  v04_link_embeddedlinkend,
+  v04_link_embeddedlinkpath,
+  v04_link_embeddedlinkrelation,
+  v04_link_embeddedlinksarray,
+  v04_link_linkend,
+  v04_link_linkpath,
+  v04_link_linkrelation,
+  v04_link_linkstart,
+];
 /** CDEvents v0.5.1: event schemas, then the link schemas they reference. */
-export const V05_EVENT_SCHEMAS: object[] = [v05_servicedeployed, v05_serviceupgraded, v05_servicerolledback, v05_changemerged, v05_changecreated, v05_pipelinerunfinished, v05_incidentdetected, v05_incidentreported, v05_incidentresolved];
-export const V05_LINK_SCHEMAS: object[] = [v05_link_embeddedlinkend, v05_link_embeddedlinkpath, v05_link_embeddedlinkrelation, v05_link_embeddedlinksarray, v05_link_linkend, v05_link_linkpath, v05_link_linkrelation, v05_link_linkstart];
+export const V05_EVENT_SCHEMAS: object[] = [
+  v05_servicedeployed,
+  v05_serviceupgraded,
+  v05_servicerolledback,
+  v05_changemerged,
+  v05_changecreated,
+  v05_pipelinerunfinished,
+  v05_incidentdetected,
+  v05_incidentreported,
+  v05_incidentresolved,
+];
+export const V05_LINK_SCHEMAS: object[] = [
+  v05_link_embeddedlinkend,
+  v05_link_embeddedlinkpath,
+  v05_link_embeddedlinkrelation,
+  v05_link_embeddedlinksarray,
+  v05_link_linkend,
+  v05_link_linkpath,
+  v05_link_linkrelation,
+  v05_link_linkstart,
+];

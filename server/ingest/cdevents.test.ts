@@ -20,8 +20,16 @@ describe("CDEvents validation", () => {
     ["context.source missing", (e: ReturnType<typeof cdevent>) => delete (e.context as Record<string, unknown>).source, "context.source"],
     ["timestamp not a date", (e: ReturnType<typeof cdevent>) => ((e.context as Record<string, unknown>).timestamp = "yesterday"), "context.timestamp"],
     ["no spec version", (e: ReturnType<typeof cdevent>) => delete (e.context as Record<string, unknown>).specversion, "context.specversion"],
-    ["environment missing", (e: ReturnType<typeof cdevent>) => delete (e.subject.content as Record<string, unknown>).environment, "subject.content.environment"],
-    ["environment id empty", (e: ReturnType<typeof cdevent>) => ((e.subject.content as Record<string, unknown>).environment = { id: "" }), "subject.content.environment.id"],
+    [
+      "environment missing",
+      (e: ReturnType<typeof cdevent>) => delete (e.subject.content as Record<string, unknown>).environment,
+      "subject.content.environment",
+    ],
+    [
+      "environment id empty",
+      (e: ReturnType<typeof cdevent>) => ((e.subject.content as Record<string, unknown>).environment = { id: "" }),
+      "subject.content.environment.id",
+    ],
     ["unknown subject field", (e: ReturnType<typeof cdevent>) => ((e.subject as Record<string, unknown>).colour = "red"), "subject.colour"],
     ["no subject id", (e: ReturnType<typeof cdevent>) => delete (e.subject as Record<string, unknown>).id, "subject.id"],
   ])("refuses service.deployed with %s, naming %s", (_label, mutate, field) => {
@@ -34,7 +42,10 @@ describe("CDEvents validation", () => {
   });
 
   it("refuses an incident.reported without its ticketURI and a v0.4 event without subject.type", () => {
-    expect(validateCdevent(cdevent("incident.reported", "0.5", { content: { environment: { id: "prod" } } }))).toMatchObject({ ok: false, field: "subject.content.ticketURI" });
+    expect(validateCdevent(cdevent("incident.reported", "0.5", { content: { environment: { id: "prod" } } }))).toMatchObject({
+      ok: false,
+      field: "subject.content.ticketURI",
+    });
     const v04 = cdevent("change.merged", "0.4");
     delete (v04.subject as Record<string, unknown>).type;
     expect(validateCdevent(v04)).toMatchObject({ ok: false, field: "subject.type" });
@@ -51,7 +62,10 @@ describe("CDEvents validation", () => {
   });
 
   it("keeps unknown but well-formed CDEvents types (ignored by metrics)", () => {
-    const e = { context: { id: "a1", source: "/ci", type: "dev.cdevents.artifact.packaged.0.3.0", timestamp: "2026-01-05T12:00:00Z", specversion: "0.5.1" }, subject: { id: "pkg:oci/x@1", content: {} } };
+    const e = {
+      context: { id: "a1", source: "/ci", type: "dev.cdevents.artifact.packaged.0.3.0", timestamp: "2026-01-05T12:00:00Z", specversion: "0.5.1" },
+      subject: { id: "pkg:oci/x@1", content: {} },
+    };
     expect(validateCdevent(e)).toMatchObject({ ok: true, kind: null });
     expect(translateCdevent(e as never)).toMatchObject({ kind: "ignored" });
   });
@@ -64,7 +78,12 @@ describe("CDEvents validation", () => {
     const twice = validateCdeventBatch([good, good]);
     expect(twice.ok && twice.events.length).toBe(1);
     expect(validateCdeventBatch([])).toMatchObject({ ok: false, field: "(body)" });
-    expect(validateCdeventBatch(Array.from({ length: 3 }, () => cdevent("service.deployed")), 2)).toMatchObject({ ok: false, field: "(body)" });
+    expect(
+      validateCdeventBatch(
+        Array.from({ length: 3 }, () => cdevent("service.deployed")),
+        2,
+      ),
+    ).toMatchObject({ ok: false, field: "(body)" });
   });
 });
 
@@ -74,8 +93,14 @@ describe("CDEvents translation", () => {
       kind: "deployment",
       deployment: { serviceName: "service/orders", environmentName: "prod", version: "sha256:abc123", status: "succeeded", isRollback: false },
     });
-    expect(translateCdevent(cdevent("service.rolledback", "0.4") as never)).toMatchObject({ kind: "deployment", deployment: { isRollback: true, version: "1.3.9" } });
-    expect(translateCdevent(cdevent("change.created") as never)).toMatchObject({ kind: "change", change: { serviceName: "acme/orders", title: "Add retries", mergedAt: null } });
+    expect(translateCdevent(cdevent("service.rolledback", "0.4") as never)).toMatchObject({
+      kind: "deployment",
+      deployment: { isRollback: true, version: "1.3.9" },
+    });
+    expect(translateCdevent(cdevent("change.created") as never)).toMatchObject({
+      kind: "change",
+      change: { serviceName: "acme/orders", title: "Add retries", mergedAt: null },
+    });
     const merged = translateCdevent(cdevent("change.merged") as never);
     expect(merged.kind === "change" && merged.change.mergedAt?.toISOString()).toBe("2026-01-05T12:00:00.000Z");
     expect(translateCdevent(cdevent("incident.detected") as never)).toMatchObject({ kind: "incident", incident: { serviceName: "orders", resolvedAt: null } });

@@ -81,14 +81,17 @@ export function validateCdevent(raw: unknown): ValidationSuccess | ValidationFai
   const context = raw.context;
   if (!isObject(context)) return { ok: false, field: "context", reason: "context is required and must be an object" };
   for (const key of CONTEXT_REQUIRED) {
-    if (typeof context[key] !== "string" || context[key] === "") return { ok: false, field: `context.${key}`, reason: `context.${key} is required (non-empty string)` };
+    if (typeof context[key] !== "string" || context[key] === "")
+      return { ok: false, field: `context.${key}`, reason: `context.${key} is required (non-empty string)` };
   }
   const specVersion = typeof context.specversion === "string" ? context.specversion : typeof context.version === "string" ? context.version : "";
   if (!specVersion) return { ok: false, field: "context.specversion", reason: "context.specversion (v0.5) or context.version (v0.4) is required" };
   const type = context.type as string;
   const parsed = parseCdeventType(type);
-  if (!parsed) return { ok: false, field: "context.type", reason: `context.type "${type}" is not a CDEvents type (dev.cdevents.<subject>.<predicate>.<version>)` };
-  if (Number.isNaN(Date.parse(context.timestamp as string))) return { ok: false, field: "context.timestamp", reason: "context.timestamp must be an RFC 3339 date-time" };
+  if (!parsed)
+    return { ok: false, field: "context.type", reason: `context.type "${type}" is not a CDEvents type (dev.cdevents.<subject>.<predicate>.<version>)` };
+  if (Number.isNaN(Date.parse(context.timestamp as string)))
+    return { ok: false, field: "context.timestamp", reason: "context.timestamp must be an RFC 3339 date-time" };
   const validate = validators().get(type);
   const kind = (DORA_CDEVENT_KINDS as readonly string[]).includes(parsed.kind) ? (parsed.kind as CdeventKind) : null;
   if (!validate) {
@@ -106,9 +109,7 @@ export function validateCdevent(raw: unknown): ValidationSuccess | ValidationFai
   return { ok: true, event: raw as CdEvent, kind, specVersion };
 }
 
-export type BatchResult =
-  | { ok: true; events: ValidationSuccess[] }
-  | { ok: false; index: number | null; field: string; reason: string };
+export type BatchResult = { ok: true; events: ValidationSuccess[] } | { ok: false; index: number | null; field: string; reason: string };
 
 /** A single event or an array of them (max `maxEvents`); all-or-nothing, so nothing is partially stored. */
 export function validateCdeventBatch(body: unknown, maxEvents = 500): BatchResult {

@@ -35,7 +35,11 @@ beforeAll(async () => {
 });
 
 const post = (url: string, body: string | Buffer, headers: Record<string, string>) =>
-  new Request(`http://pier.test${url}`, { method: "POST", body: typeof body === "string" ? body : new Uint8Array(body), headers: { "content-type": "application/json", ...headers } });
+  new Request(`http://pier.test${url}`, {
+    method: "POST",
+    body: typeof body === "string" ? body : new Uint8Array(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
 const sendCdevents = (body: unknown, auth = `Bearer ${token}`) => cdeventsPOST(post("/api/events/cdevents", JSON.stringify(body), { authorization: auth }));
 const ghSign = (raw: Buffer | string, secret = GH_SECRET) => "sha256=" + createHmac("sha256", secret).update(raw).digest("hex");
 const pdSign = (raw: Buffer | string, secret = PD_SECRET) => "v1=" + createHmac("sha256", secret).update(raw).digest("hex");
@@ -58,11 +62,19 @@ describe("POST /api/events/cdevents", () => {
   });
 
   it("accepts an array (v0.4 and v0.5 mixed), reporting duplicates per event", async () => {
-    const res = await sendCdevents([cdevent("change.merged", "0.4", { id: "batch-a" }), cdevent("incident.detected", "0.5", { id: "batch-b" }), cdevent("service.deployed", "0.5", { id: "deploy-1" })]);
+    const res = await sendCdevents([
+      cdevent("change.merged", "0.4", { id: "batch-a" }),
+      cdevent("incident.detected", "0.5", { id: "batch-b" }),
+      cdevent("service.deployed", "0.5", { id: "deploy-1" }),
+    ]);
     expect(res.status).toBe(202);
     const body = await res.json();
     expect(body).toMatchObject({ accepted: 2, duplicates: 1, duplicate: false });
-    expect(body.events.map((e: { eventId: string; duplicate: boolean }) => [e.eventId, e.duplicate])).toEqual([["batch-a", false], ["batch-b", false], ["deploy-1", true]]);
+    expect(body.events.map((e: { eventId: string; duplicate: boolean }) => [e.eventId, e.duplicate])).toEqual([
+      ["batch-a", false],
+      ["batch-b", false],
+      ["deploy-1", true],
+    ]);
   });
 
   it("refuses a missing, wrong or revoked token with 401 and records the rejection", async () => {
@@ -104,12 +116,19 @@ describe("POST /api/events/cdevents", () => {
         c.close();
       },
     });
-    const chunked = new Request("http://pier.test/api/events/cdevents", { method: "POST", body: stream, headers: { authorization: `Bearer ${token}` }, duplex: "half" } as RequestInit);
+    const chunked = new Request("http://pier.test/api/events/cdevents", {
+      method: "POST",
+      body: stream,
+      headers: { authorization: `Bearer ${token}` },
+      duplex: "half",
+    } as RequestInit);
     expect((await cdeventsPOST(chunked)).status).toBe(413);
   });
 
   it("is processed by the worker into a canonical deployment", async () => {
-    const res = await sendCdevents(cdevent("service.deployed", "0.5", { id: "deploy-orders-2", subjectId: "service/orders", timestamp: "2026-02-02T10:00:00Z" }));
+    const res = await sendCdevents(
+      cdevent("service.deployed", "0.5", { id: "deploy-orders-2", subjectId: "service/orders", timestamp: "2026-02-02T10:00:00Z" }),
+    );
     const { id } = await res.json();
     expect(await processInboundEvent(getDb(), id)).toBe("processed");
     const d = await getDb().deployment.findFirstOrThrow({ where: { source: "cdevents", externalId: "deploy-orders-2" } });
@@ -150,7 +169,13 @@ describe("GitHub webhooks", () => {
     expect(await processInboundEvent(getDb(), ev.id)).toBe("processed");
     const d = await getDb().deployment.findFirstOrThrow({ where: { source: "github", externalId: "145988746" } });
     // The fixture's repository (Hello-World) is not in the catalog: kept by name for the data-quality page.
-    expect(d).toMatchObject({ serviceName: "Hello-World", serviceId: null, environmentName: "prod", status: "succeeded", version: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e" });
+    expect(d).toMatchObject({
+      serviceName: "Hello-World",
+      serviceId: null,
+      environmentName: "prod",
+      status: "succeeded",
+      version: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+    });
     expect(d.deployedAt.toISOString()).toBe("2019-05-15T15:20:55.000Z");
   });
 
@@ -190,7 +215,8 @@ describe("GitHub webhooks", () => {
 });
 
 describe("PagerDuty webhooks", () => {
-  const send = (body: Buffer | string, signature?: string) => pagerdutyPOST(post("/api/webhooks/pagerduty", body, signature ? { "x-pagerduty-signature": signature } : {}));
+  const send = (body: Buffer | string, signature?: string) =>
+    pagerdutyPOST(post("/api/webhooks/pagerduty", body, signature ? { "x-pagerduty-signature": signature } : {}));
 
   it("matches go-pagerduty's known-answer vector and accepts any of several signatures", () => {
     expect(pdSign(PD_BODY)).toBe(PD_EXPECTED);

@@ -15,7 +15,12 @@ import { webhookSecrets } from "./webhook-secrets";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 class HttpRefusal extends Error {
-  constructor(public readonly status: number, message: string, public readonly field: string | null, public readonly reason: string) {
+  constructor(
+    public readonly status: number,
+    message: string,
+    public readonly field: string | null,
+    public readonly reason: string,
+  ) {
     super(message);
   }
 }
@@ -64,7 +69,13 @@ function guarded(source: string, handler: Handler) {
       return await handler(req, db, raw);
     } catch (err) {
       if (err instanceof HttpRefusal) {
-        await recordRejection(db, source, `${err.reason}: ${err.message}`, err.field, raw.bytes ? Buffer.from(raw.bytes.subarray(0, 500)).toString("utf8") : "");
+        await recordRejection(
+          db,
+          source,
+          `${err.reason}: ${err.message}`,
+          err.field,
+          raw.bytes ? Buffer.from(raw.bytes.subarray(0, 500)).toString("utf8") : "",
+        );
         return jsonError(err.status, err.message, err.field);
       }
       logger.error({ err, source }, "ingestion failed");
@@ -77,7 +88,12 @@ function storedResponse(stored: StoredEvent[], single: boolean) {
   const duplicates = stored.filter((s) => s.duplicate).length;
   const body = single
     ? { id: stored[0].id, duplicate: stored[0].duplicate }
-    : { accepted: stored.length - duplicates, duplicates, duplicate: duplicates === stored.length, events: stored.map((s) => ({ id: s.id, eventId: s.externalId, duplicate: s.duplicate })) };
+    : {
+        accepted: stored.length - duplicates,
+        duplicates,
+        duplicate: duplicates === stored.length,
+        events: stored.map((s) => ({ id: s.id, eventId: s.externalId, duplicate: s.duplicate })),
+      };
   // All duplicates: nothing new was accepted, which is still a success for the sender.
   return Response.json(body, { status: duplicates === stored.length ? 200 : 202 });
 }
@@ -102,16 +118,19 @@ export const handleCdeventsPost = guarded("cdevents", async (req, db, raw) => {
 export const handleGithubPost = guarded("github", async (req, db, raw) => {
   raw.bytes = await readBoundedBody(req);
   const secrets = await webhookSecrets(db, "github_webhook");
-  if (secrets.length === 0) throw new HttpRefusal(401, "No GitHub webhook secret is configured in Pier (Admin → Integrations)", "X-Hub-Signature-256", "not_configured");
+  if (secrets.length === 0)
+    throw new HttpRefusal(401, "No GitHub webhook secret is configured in Pier (Admin → Integrations)", "X-Hub-Signature-256", "not_configured");
   const signature = req.headers.get("x-hub-signature-256");
   if (!signature) throw new HttpRefusal(401, "X-Hub-Signature-256 is missing", "X-Hub-Signature-256", "missing_signature");
-  if (!verifyGithubSignature(raw.bytes, signature, secrets)) throw new HttpRefusal(401, "X-Hub-Signature-256 does not match the body", "X-Hub-Signature-256", "bad_signature");
+  if (!verifyGithubSignature(raw.bytes, signature, secrets))
+    throw new HttpRefusal(401, "X-Hub-Signature-256 does not match the body", "X-Hub-Signature-256", "bad_signature");
   const event = req.headers.get("x-github-event");
   if (!event) throw new HttpRefusal(400, "X-GitHub-Event is missing", "X-GitHub-Event", "missing_event");
   const delivery = req.headers.get("x-github-delivery");
   if (!delivery) throw new HttpRefusal(400, "X-GitHub-Delivery is missing", "X-GitHub-Delivery", "missing_delivery");
   const payload = parseJson(raw.bytes) as Record<string, unknown>;
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) throw new HttpRefusal(400, "The body must be a JSON object", "(body)", "invalid_json");
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+    throw new HttpRefusal(400, "The body must be a JSON object", "(body)", "invalid_json");
   if (event === "ping") return Response.json({ ok: true, pong: true });
   const [stored] = await storeInboundEvents(db, "github", [{ externalId: delivery, type: event, payload }]);
   if (!stored.duplicate && (event === "workflow_run" || event === "deployment_status")) {
@@ -126,10 +145,12 @@ export const handleGithubPost = guarded("github", async (req, db, raw) => {
 export const handlePagerDutyPost = guarded("pagerduty", async (req, db, raw) => {
   raw.bytes = await readBoundedBody(req);
   const secrets = await webhookSecrets(db, "pagerduty_webhook");
-  if (secrets.length === 0) throw new HttpRefusal(401, "No PagerDuty webhook secret is configured in Pier (Admin → Integrations)", "X-PagerDuty-Signature", "not_configured");
+  if (secrets.length === 0)
+    throw new HttpRefusal(401, "No PagerDuty webhook secret is configured in Pier (Admin → Integrations)", "X-PagerDuty-Signature", "not_configured");
   const signature = req.headers.get("x-pagerduty-signature");
   if (!signature) throw new HttpRefusal(401, "X-PagerDuty-Signature is missing", "X-PagerDuty-Signature", "missing_signature");
-  if (!verifyPagerDutySignature(raw.bytes, signature, secrets)) throw new HttpRefusal(401, "X-PagerDuty-Signature matches none of the configured secrets", "X-PagerDuty-Signature", "bad_signature");
+  if (!verifyPagerDutySignature(raw.bytes, signature, secrets))
+    throw new HttpRefusal(401, "X-PagerDuty-Signature matches none of the configured secrets", "X-PagerDuty-Signature", "bad_signature");
   const payload = parseJson(raw.bytes) as Record<string, unknown>;
   const id = typeof payload === "object" && payload !== null ? pagerDutyEventId(payload) : undefined;
   if (!id) throw new HttpRefusal(400, "event.id is missing", "event.id", "missing_id");

@@ -22,7 +22,13 @@ export async function createIngestToken(db: Db, actor: Actor, name: string) {
       .values({ id: newId(), name: trimmed, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 4), createdById: actor.id })
       .returning(["id", "name", "prefix", "createdAt"])
       .executeTakeFirstOrThrow();
-    recordAudit(tx, { actor, action: "ingest_token.created", subjectType: "ingest_token", subjectId: created.id, after: { name: created.name, prefix: created.prefix } });
+    recordAudit(tx, {
+      actor,
+      action: "ingest_token.created",
+      subjectType: "ingest_token",
+      subjectId: created.id,
+      after: { name: created.name, prefix: created.prefix },
+    });
     return created;
   });
   // The only time the token itself leaves the server.

@@ -58,7 +58,12 @@ export type ProcessResult = "processed" | "ignored" | "skipped" | "dead";
 export async function processInboundEvent(db: Db, inboundEventId: string): Promise<ProcessResult> {
   try {
     return await transaction(db, async (tx) => {
-      const row = await tx.selectFrom("InboundEvent").select(["id", "source", "type", "payload", "status"]).where("id", "=", inboundEventId).forUpdate().executeTakeFirst();
+      const row = await tx
+        .selectFrom("InboundEvent")
+        .select(["id", "source", "type", "payload", "status"])
+        .where("id", "=", inboundEventId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
       const facts = translateInbound(row);
       for (const fact of facts) await applyFact(tx, fact);
@@ -69,7 +74,12 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
           .updateTable("InboundEvent")
           .set({
             status: ignored ? "ignored" : "processed",
-            error: ignored ? facts.map((f) => (f.kind === "ignored" ? f.reason : "")).join("; ").slice(0, 500) : null,
+            error: ignored
+              ? facts
+                  .map((f) => (f.kind === "ignored" ? f.reason : ""))
+                  .join("; ")
+                  .slice(0, 500)
+              : null,
             attempts: sql<number>`attempts + 1`,
             processedAt: new Date(),
           })

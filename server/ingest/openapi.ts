@@ -1,14 +1,26 @@
 // OpenAPI 3.1 description of the ingestion API, served at /api/openapi.json.
-const error = { type: "object", required: ["error"], properties: { error: { type: "string" }, field: { type: ["string", "null"], description: "The offending field, e.g. subject.content.environment or X-Hub-Signature-256" } } };
+const error = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: { type: "string" },
+    field: { type: ["string", "null"], description: "The offending field, e.g. subject.content.environment or X-Hub-Signature-256" },
+  },
+};
 const errorResponses = (extra: Record<string, string> = {}) =>
   Object.fromEntries(
-    Object.entries({ "400": "Malformed JSON or an invalid event; `field` names what is wrong", "401": "Missing or invalid credentials / signature", "413": "Body larger than 1 MB", ...extra }).map(([code, description]) => [
-      code,
-      { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-    ]),
+    Object.entries({
+      "400": "Malformed JSON or an invalid event; `field` names what is wrong",
+      "401": "Missing or invalid credentials / signature",
+      "413": "Body larger than 1 MB",
+      ...extra,
+    }).map(([code, description]) => [code, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
   );
 const stored = {
-  "200": { description: "Already received (same event id): nothing stored twice", content: { "application/json": { schema: { $ref: "#/components/schemas/Stored" } } } },
+  "200": {
+    description: "Already received (same event id): nothing stored twice",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Stored" } } },
+  },
   "202": { description: "Stored durably; processed asynchronously", content: { "application/json": { schema: { $ref: "#/components/schemas/Stored" } } } },
 };
 
@@ -28,7 +40,14 @@ export const OPENAPI_DOCUMENT = {
         description:
           "Types used by the metrics: service.deployed, service.upgraded, service.rolledback, change.created, change.merged, incident.detected, incident.reported, incident.resolved (pipelinerun.finished and other well-formed types are stored but not used). Validated against the official JSON schemas; an array is accepted or refused as a whole.",
         security: [{ integrationToken: [] }],
-        requestBody: { required: true, content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/CDEvent" }, { type: "array", items: { $ref: "#/components/schemas/CDEvent" }, maxItems: 500 }] } } } },
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: { oneOf: [{ $ref: "#/components/schemas/CDEvent" }, { type: "array", items: { $ref: "#/components/schemas/CDEvent" }, maxItems: 500 }] },
+            },
+          },
+        },
         responses: { ...stored, ...errorResponses() },
       },
     },
@@ -47,14 +66,29 @@ export const OPENAPI_DOCUMENT = {
     "/api/webhooks/pagerduty": {
       post: {
         summary: "PagerDuty v3 webhook subscriptions (incident.triggered, incident.resolved; others stored and ignored)",
-        parameters: [{ name: "X-PagerDuty-Signature", in: "header", required: true, description: "v1=<hex>, several comma-separated during a secret rotation", schema: { type: "string" } }],
-        requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["event"], properties: { event: { type: "object", required: ["id", "event_type"] } } } } } },
+        parameters: [
+          {
+            name: "X-PagerDuty-Signature",
+            in: "header",
+            required: true,
+            description: "v1=<hex>, several comma-separated during a secret rotation",
+            schema: { type: "string" },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": { schema: { type: "object", required: ["event"], properties: { event: { type: "object", required: ["id", "event_type"] } } } },
+          },
+        },
         responses: { ...stored, ...errorResponses() },
       },
     },
   },
   components: {
-    securitySchemes: { integrationToken: { type: "http", scheme: "bearer", description: "An integration token created by an admin under Admin → Integrations (pier_ing_…)" } },
+    securitySchemes: {
+      integrationToken: { type: "http", scheme: "bearer", description: "An integration token created by an admin under Admin → Integrations (pier_ing_…)" },
+    },
     schemas: {
       Error: error,
       Stored: {
@@ -64,7 +98,10 @@ export const OPENAPI_DOCUMENT = {
           duplicate: { type: "boolean" },
           accepted: { type: "integer" },
           duplicates: { type: "integer" },
-          events: { type: "array", items: { type: "object", properties: { id: { type: "string" }, eventId: { type: "string" }, duplicate: { type: "boolean" } } } },
+          events: {
+            type: "array",
+            items: { type: "object", properties: { id: { type: "string" }, eventId: { type: "string" }, duplicate: { type: "boolean" } } },
+          },
         },
       },
       CDEvent: {
@@ -72,7 +109,18 @@ export const OPENAPI_DOCUMENT = {
         required: ["context", "subject"],
         description: "See https://cdevents.dev/docs/ — the full per-type schemas are enforced server-side.",
         properties: {
-          context: { type: "object", required: ["id", "source", "type", "timestamp"], properties: { specversion: { type: "string", description: "v0.5" }, version: { type: "string", description: "v0.4" }, id: { type: "string" }, source: { type: "string" }, type: { type: "string", example: "dev.cdevents.service.deployed.0.3.0" }, timestamp: { type: "string", format: "date-time" } } },
+          context: {
+            type: "object",
+            required: ["id", "source", "type", "timestamp"],
+            properties: {
+              specversion: { type: "string", description: "v0.5" },
+              version: { type: "string", description: "v0.4" },
+              id: { type: "string" },
+              source: { type: "string" },
+              type: { type: "string", example: "dev.cdevents.service.deployed.0.3.0" },
+              timestamp: { type: "string", format: "date-time" },
+            },
+          },
           subject: { type: "object", required: ["id", "content"] },
           customData: { description: "Optional: service (for changes), authoredAt (commit time for change.merged), severity (incidents), rolledBackVersion" },
         },

@@ -75,9 +75,21 @@ describe("node:http sender", () => {
     const allowList = [`127.0.0.1:${port}`, fake.hostPort, "127.0.0.1:1"];
     const hook = (url: string) => ({ id: "c", type: "webhook" as const, secret: { url, signingSecret: "signing-secret-123456", headers: {} }, settings: {} });
     const svc = await makeService();
-    const msg = { deliveryId: "d1", idempotencyKey: "k1", title: "t", text: "x", url: null, event: eventFor(svc, "deployment.succeeded"),
-      recipients: { oncall: null, users: [] }, digest: null, threadKey: "k1" } satisfies Parameters<typeof sendToChannel>[1];
-    expect(await sendToChannel(hook(`http://127.0.0.1:${port}/x`), msg, [], { allowList, timeoutMs: 100 })).toMatchObject({ kind: "retry", error: "network: timed out" });
+    const msg = {
+      deliveryId: "d1",
+      idempotencyKey: "k1",
+      title: "t",
+      text: "x",
+      url: null,
+      event: eventFor(svc, "deployment.succeeded"),
+      recipients: { oncall: null, users: [] },
+      digest: null,
+      threadKey: "k1",
+    } satisfies Parameters<typeof sendToChannel>[1];
+    expect(await sendToChannel(hook(`http://127.0.0.1:${port}/x`), msg, [], { allowList, timeoutMs: 100 })).toMatchObject({
+      kind: "retry",
+      error: "network: timed out",
+    });
     expect(await sendToChannel(hook("http://127.0.0.1:1/x"), msg, [], { allowList })).toMatchObject({ kind: "retry", error: "network: ECONNREFUSED" });
     fake.fallback = { status: 429, body: "slow down", headers: { "retry-after": "7" } };
     const res = await sendHttp({ url: fake.url("/r"), method: "POST", headers: { "content-type": "application/json" }, body: "{}" }, { allowList });

@@ -42,7 +42,11 @@ describe("channel secrets", () => {
 
   it("update keeps omitted secret fields, re-enabling clears a vendor's disable reason; unknown ids are NOT_FOUND", async () => {
     await allow("127.0.0.1:9912");
-    const ch = await createChannel(getDb(), admin, { name: "hook-upd", type: "webhook", secret: { url: "http://127.0.0.1:9912/h", signingSecret: "first-signing-secret", headers: { "X-A": "1" } } });
+    const ch = await createChannel(getDb(), admin, {
+      name: "hook-upd",
+      type: "webhook",
+      secret: { url: "http://127.0.0.1:9912/h", signingSecret: "first-signing-secret", headers: { "X-A": "1" } },
+    });
     await getDb().notificationChannel.update({ where: { id: ch.id }, data: { enabled: false, disabledReason: "gone" } });
     const after = await updateChannel(getDb(), admin, ch.id, { name: "hook-upd", enabled: true, secret: { url: "http://127.0.0.1:9912/h2" } });
     expect(after).toMatchObject({ enabled: true, disabledReason: null });

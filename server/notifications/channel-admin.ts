@@ -33,7 +33,10 @@ export type ChannelView = {
   updatedAt: Date;
 };
 
-type ChannelRow = Pick<Selectable<DB["NotificationChannel"]>, "id" | "name" | "type" | "enabled" | "disabledReason" | "settings" | "secretEncrypted" | "updatedAt">;
+type ChannelRow = Pick<
+  Selectable<DB["NotificationChannel"]>,
+  "id" | "name" | "type" | "enabled" | "disabledReason" | "settings" | "secretEncrypted" | "updatedAt"
+>;
 
 function toChannelView(c: ChannelRow): ChannelView {
   let secretMasked: Record<string, string | string[]>;
@@ -42,7 +45,16 @@ function toChannelView(c: ChannelRow): ChannelView {
   } catch {
     secretMasked = { error: "cannot be decrypted with the configured keys" };
   }
-  return { id: c.id, name: c.name, type: c.type, enabled: c.enabled, disabledReason: c.disabledReason, settings: (c.settings ?? {}) as Record<string, unknown>, secretMasked, updatedAt: c.updatedAt };
+  return {
+    id: c.id,
+    name: c.name,
+    type: c.type,
+    enabled: c.enabled,
+    disabledReason: c.disabledReason,
+    settings: (c.settings ?? {}) as Record<string, unknown>,
+    secretMasked,
+    updatedAt: c.updatedAt,
+  };
 }
 
 /** zod issues → a DomainError on the first offending field ("secret.url", "settings.to"). */
@@ -102,7 +114,15 @@ export async function createChannel(db: Db, actor: Actor, input: ChannelInput): 
     const settings = await validSettings(tx, data.type, data.settings);
     const row = await tx
       .insertInto("NotificationChannel")
-      .values({ id: newId(), name: data.name, type: data.type, enabled: data.enabled, secretEncrypted: encryptJson(secret), settings: JSON.stringify(settings), updatedAt: new Date() })
+      .values({
+        id: newId(),
+        name: data.name,
+        type: data.type,
+        enabled: data.enabled,
+        secretEncrypted: encryptJson(secret),
+        settings: JSON.stringify(settings),
+        updatedAt: new Date(),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     const view = toChannelView(row);
@@ -160,7 +180,14 @@ export async function updateChannel(db: Db, actor: Actor, id: string, input: Cha
     const settings = await validSettings(tx, current.type, data.settings ?? currentSettings, enabled ? undefined : currentSettings);
     const row = await tx
       .updateTable("NotificationChannel")
-      .set({ name, enabled, disabledReason: enabled ? null : current.disabledReason, secretEncrypted, settings: JSON.stringify(settings), updatedAt: new Date() })
+      .set({
+        name,
+        enabled,
+        disabledReason: enabled ? null : current.disabledReason,
+        secretEncrypted,
+        settings: JSON.stringify(settings),
+        updatedAt: new Date(),
+      })
       .where("id", "=", id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -210,10 +237,21 @@ export async function reEncryptChannelSecrets(db: Db, actor: Actor) {
     const stale = all.filter((c) => needsReEncryption(c.secretEncrypted));
     const at = new Date();
     for (const c of stale) {
-      tx.deferred.write(tx.updateTable("NotificationChannel").set({ secretEncrypted: reEncrypt(c.secretEncrypted), updatedAt: at }).where("id", "=", c.id));
+      tx.deferred.write(
+        tx
+          .updateTable("NotificationChannel")
+          .set({ secretEncrypted: reEncrypt(c.secretEncrypted), updatedAt: at })
+          .where("id", "=", c.id),
+      );
     }
     if (stale.length > 0) {
-      recordAudit(tx, { actor, action: "notification.secrets_reencrypted", subjectType: "notification_channel", subjectId: "*", after: { channels: stale.map((c) => c.id) } });
+      recordAudit(tx, {
+        actor,
+        action: "notification.secrets_reencrypted",
+        subjectType: "notification_channel",
+        subjectId: "*",
+        after: { channels: stale.map((c) => c.id) },
+      });
     }
     return { reEncrypted: stale.length };
   });

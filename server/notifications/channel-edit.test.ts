@@ -62,7 +62,12 @@ describe("editing a channel", () => {
       secret: { url: fake.url("/new-TOKENnew"), signingSecret: SIGNING_NEW, headers: { Authorization: "" } },
       settings: { ratePerMinute: 5 },
     });
-    expect(view).toMatchObject({ name: `${ch.name} renamed`, enabled: true, settings: { ratePerMinute: 5 }, secretMasked: { url: expect.stringMatching(/••••Nnew$/), headers: ["Authorization"] } });
+    expect(view).toMatchObject({
+      name: `${ch.name} renamed`,
+      enabled: true,
+      settings: { ratePerMinute: 5 },
+      secretMasked: { url: expect.stringMatching(/••••Nnew$/), headers: ["Authorization"] },
+    });
     expect((await stored(ch.id)).secret).toEqual({ url: fake.url("/new-TOKENnew"), signingSecret: SIGNING_NEW, headers: { Authorization: HEADER_VALUE } });
 
     // No waiting for the cache window: this process forgot its cached copy of the channel.
@@ -77,12 +82,20 @@ describe("editing a channel", () => {
     const ch = await webhookChannel();
     const before = await stored(ch.id);
     await updateChannel(getDb(), admin, ch.id, { secret: { url: "", signingSecret: "" } });
-    await updateChannel(getDb(), admin, ch.id, { secret: { url: ch.secretMasked.url, signingSecret: ch.secretMasked.signingSecret, headers: { Authorization: "" } } });
+    await updateChannel(getDb(), admin, ch.id, {
+      secret: { url: ch.secretMasked.url, signingSecret: ch.secretMasked.signingSecret, headers: { Authorization: "" } },
+    });
     expect((await stored(ch.id)).secret).toEqual(before.secret);
 
-    await expect(updateChannel(getDb(), admin, ch.id, { secret: { signingSecret: "••••abcd" } })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "secret.signingSecret" });
+    await expect(updateChannel(getDb(), admin, ch.id, { secret: { signingSecret: "••••abcd" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "secret.signingSecret",
+    });
     // A header line removed drops the header; a new header needs a value.
-    await expect(updateChannel(getDb(), admin, ch.id, { secret: { headers: { "X-New": "" } } })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "secret.headers" });
+    await expect(updateChannel(getDb(), admin, ch.id, { secret: { headers: { "X-New": "" } } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "secret.headers",
+    });
     await updateChannel(getDb(), admin, ch.id, { secret: { headers: { "X-New": "v" } } });
     expect((await stored(ch.id)).secret).toEqual({ ...before.secret, headers: { "X-New": "v" } });
     // Omitted settings are kept, not reset.
@@ -93,11 +106,25 @@ describe("editing a channel", () => {
     const ch = await webhookChannel();
     const before = await stored(ch.id);
     for (const url of ["https://169.254.169.254/latest/meta-data", "http://10.0.0.5/hook", "https://127.0.0.1:1/x"]) {
-      await expect(updateChannel(getDb(), admin, ch.id, { name: "should not stick", secret: { url } })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "secret.url" });
+      await expect(updateChannel(getDb(), admin, ch.id, { name: "should not stick", secret: { url } })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        field: "secret.url",
+      });
     }
-    const pd = await createChannel(getDb(), admin, { name: `pd-${Date.now()}`, type: "pagerduty", secret: { routingKey: "R".repeat(32) }, settings: { baseUrl: fake.url("") } });
-    await expect(updateChannel(getDb(), admin, pd.id, { settings: { baseUrl: "https://192.168.1.1/" } })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "settings.baseUrl" });
-    await expect(updateChannel(getDb(), admin, ch.id, { settings: { ratePerMinute: 0 } })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "settings.ratePerMinute" });
+    const pd = await createChannel(getDb(), admin, {
+      name: `pd-${Date.now()}`,
+      type: "pagerduty",
+      secret: { routingKey: "R".repeat(32) },
+      settings: { baseUrl: fake.url("") },
+    });
+    await expect(updateChannel(getDb(), admin, pd.id, { settings: { baseUrl: "https://192.168.1.1/" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "settings.baseUrl",
+    });
+    await expect(updateChannel(getDb(), admin, ch.id, { settings: { ratePerMinute: 0 } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "settings.ratePerMinute",
+    });
 
     const after = await stored(ch.id);
     expect(after.row).toEqual(before.row);
@@ -130,7 +157,11 @@ describe("editing a channel", () => {
     await updateChannel(getDb(), admin, ch.id, { name: `${ch.name}-2`, secret: { signingSecret: SIGNING_NEW } });
     const [audit] = await audits(ch.id);
     expect(audit.before).toMatchObject({ name: ch.name });
-    expect(audit.after).toMatchObject({ name: `${ch.name}-2`, secretsChanged: ["signingSecret"], secretMasked: { signingSecret: `••••${SIGNING_NEW.slice(-4)}` } });
+    expect(audit.after).toMatchObject({
+      name: `${ch.name}-2`,
+      secretsChanged: ["signingSecret"],
+      secretMasked: { signingSecret: `••••${SIGNING_NEW.slice(-4)}` },
+    });
     const text = JSON.stringify(audit, (_, v) => (typeof v === "bigint" ? String(v) : v));
     for (const secret of [SIGNING_OLD, SIGNING_NEW, HEADER_VALUE, "TOKENold"]) expect(text).not.toContain(secret);
   });
@@ -169,7 +200,10 @@ describe("editing a channel", () => {
   it("a secret that cannot be decrypted is kept as it is, unless the admin enters it again in full", async () => {
     const row = await getDb().notificationChannel.create({ data: { name: `orphan-${Date.now()}`, type: "slack", secretEncrypted: "v1:nokey:aaa:bbb:ccc" } });
     await updateChannel(getDb(), admin, row.id, { name: `${row.name}-renamed`, enabled: false });
-    expect(await getDb().notificationChannel.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ enabled: false, secretEncrypted: row.secretEncrypted });
+    expect(await getDb().notificationChannel.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+      enabled: false,
+      secretEncrypted: row.secretEncrypted,
+    });
     await updateChannel(getDb(), admin, row.id, { secret: { url: fake.url("/fresh") } });
     expect((await stored(row.id)).secret).toEqual({ url: fake.url("/fresh") });
   });

@@ -41,7 +41,9 @@ export async function listDeliveries(db: Db, input: z.input<typeof deliveryFilte
     },
   });
   const routeIds = [...new Set(rows.map((r) => r.routeId).filter((x): x is string => !!x))];
-  const routes = new Map((await db.notificationRoute.findMany({ where: { id: { in: routeIds } }, select: { id: true, name: true } })).map((r) => [r.id, r.name]));
+  const routes = new Map(
+    (await db.notificationRoute.findMany({ where: { id: { in: routeIds } }, select: { id: true, name: true } })).map((r) => [r.id, r.name]),
+  );
   const page = rows.slice(0, f.limit).map((r) => ({ ...r, routeName: r.routeId ? (routes.get(r.routeId) ?? "(deleted route)") : null }));
   return { items: page, nextCursor: rows.length > f.limit ? page[page.length - 1].id : null };
 }

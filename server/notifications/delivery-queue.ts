@@ -47,7 +47,11 @@ export async function enqueueDeliveries(refs: DeliveryJobRef[]): Promise<boolean
       const batches: { name: string; data: DeliveryJobData; opts: JobsOptions }[] = [];
       for (let i = 0; i < first.length; i += DELIVERY_BATCH) {
         const ids = first.slice(i, i + DELIVERY_BATCH).map((r) => r.id);
-        batches.push({ name: "deliver", data: ids.length === 1 ? { deliveryId: ids[0] } : { deliveryIds: ids }, opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? ids[0] : `b-${ids[0]}-${ids.length}` } });
+        batches.push({
+          name: "deliver",
+          data: ids.length === 1 ? { deliveryId: ids[0] } : { deliveryIds: ids },
+          opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? ids[0] : `b-${ids[0]}-${ids.length}` },
+        });
       }
       await queue.addBulk([
         ...batches,

@@ -33,15 +33,7 @@ export type DeliveryDeps = {
   enqueue?: typeof enqueueDeliveries;
 };
 
-export type DeliveryResult =
-  | "missing"
-  | "skipped"
-  | "not_due"
-  | "rate_limited"
-  | "delivered"
-  | "retrying"
-  | "dead"
-  | "suppressed";
+export type DeliveryResult = "missing" | "skipped" | "not_due" | "rate_limited" | "delivered" | "retrying" | "dead" | "suppressed";
 
 const nextDigestTime = (now: Date) => {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 8));
@@ -52,7 +44,11 @@ const nextDigestTime = (now: Date) => {
 // Rows for the jobs in flight in this process, read with one statement per tick.
 const selectDeliveries = perKey((db: Db) =>
   microBatcher(async (ids: string[]) => {
-    const rows = await db.kysely.selectFrom("Delivery").selectAll().where("id", "=", anyOf([...new Set(ids)])).execute();
+    const rows = await db.kysely
+      .selectFrom("Delivery")
+      .selectAll()
+      .where("id", "=", anyOf([...new Set(ids)]))
+      .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Each caller gets its own copy: they go on to use it independently.
     return ids.map((id) => (byId.has(id) ? { ...byId.get(id)! } : null));
@@ -158,7 +154,11 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     logger.error({ err, deliveryId: row.id }, "delivery could not be prepared");
     outcome = { kind: "permanent", error: `could not prepare: ${err instanceof Error ? err.message : String(err)}` };
   }
-  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType, channelUpdatedAt: channel.updatedAt }, attempt, outcome, { ...deps, clock, enqueue });
+  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType, channelUpdatedAt: channel.updatedAt }, attempt, outcome, {
+    ...deps,
+    clock,
+    enqueue,
+  });
 }
 
 /** A batch job: its deliveries side by side (their loads, claims and results still go in shared statements). */
@@ -202,7 +202,13 @@ async function applyOutcome(
         before: before ?? null,
         after: { enabled: false, disabledReason },
       });
-      tx.deferred.write(tx.updateTable("Delivery").set({ ...base, status: "dead", updatedAt: new Date() }).where("id", "=", d.id).where("status", "=", "sending"));
+      tx.deferred.write(
+        tx
+          .updateTable("Delivery")
+          .set({ ...base, status: "dead", updatedAt: new Date() })
+          .where("id", "=", d.id)
+          .where("status", "=", "sending"),
+      );
       return true;
     });
     // After the commit, so no delivery in this process reloads the channel as it was.
@@ -233,7 +239,15 @@ const finishDeliveries = perKey((db: Db) =>
   microBatcher(async (rows: FinishRow[]) => {
     const iso = (d?: Date) => (d ? d.toISOString() : null);
     // One row per attempt, as parallel arrays: the statement's text is the same whatever the batch's size.
-    const results = sql<{ id: string; status: string; err: string | null; code: number | null; delivered: string | null; next: string | null; unclaimed: boolean }>`unnest(
+    const results = sql<{
+      id: string;
+      status: string;
+      err: string | null;
+      code: number | null;
+      delivered: string | null;
+      next: string | null;
+      unclaimed: boolean;
+    }>`unnest(
       ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.lastError ?? null)}::text[],
       ${rows.map((r) => r.lastStatusCode ?? null)}::int[], ${rows.map((r) => iso(r.deliveredAt))}::text[],
       ${rows.map((r) => iso(r.nextAttemptAt))}::text[], ${rows.map((r) => r.unclaimed)}::boolean[])`.as<"v">(
@@ -293,4 +307,3 @@ async function deferToDailyDigest(
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
-

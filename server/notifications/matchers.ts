@@ -8,7 +8,12 @@ export type Matcher = { label: string; op: MatchOp; value: string };
 
 const matcherSchema = z
   .object({
-    label: z.string().trim().min(1, "label is required").max(64).regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, "label may hold letters, digits, _ and ."),
+    label: z
+      .string()
+      .trim()
+      .min(1, "label is required")
+      .max(64)
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, "label may hold letters, digits, _ and ."),
     op: z.enum(MATCH_OPS),
     value: z.string().max(500),
   })

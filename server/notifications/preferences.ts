@@ -40,10 +40,12 @@ export async function setPreferences(db: Db, actor: Actor & { id: string }, inpu
     const at = new Date();
     tx.deferred.write(tx.deleteFrom("NotificationPreference").where("userId", "=", actor.id));
     tx.deferred.write(
-      tx.insertInto("NotificationPreference").values([
-        { id: newId(), userId: actor.id, serviceId: null, emailDigest: data.emailDigest, muteNonCritical: data.muteNonCriticalEverywhere, updatedAt: at },
-        ...[...new Set(data.mutedServiceIds)].map((serviceId) => ({ id: newId(), userId: actor.id, serviceId, muteNonCritical: true, updatedAt: at })),
-      ]),
+      tx
+        .insertInto("NotificationPreference")
+        .values([
+          { id: newId(), userId: actor.id, serviceId: null, emailDigest: data.emailDigest, muteNonCritical: data.muteNonCriticalEverywhere, updatedAt: at },
+          ...[...new Set(data.mutedServiceIds)].map((serviceId) => ({ id: newId(), userId: actor.id, serviceId, muteNonCritical: true, updatedAt: at })),
+        ]),
     );
     recordAudit(tx, { actor, action: "notification.preferences_changed", subjectType: "user", subjectId: actor.id, before, after: data });
     return data;

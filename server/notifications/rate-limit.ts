@@ -38,7 +38,11 @@ export const redisRateLimiter: RateLimiter = {
     const client = redis();
     const window = Math.floor(now / WINDOW_MS);
     const key = `${env().REDIS_PREFIX}:notify-rate:${channelId}:${window}`;
-    const [[, count]] = (await client.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec()) as [[unknown, number]];
+    const [[, count]] = (await client
+      .multi()
+      .incr(key)
+      .pexpire(key, WINDOW_MS * 2)
+      .exec()) as [[unknown, number]];
     return count <= windowBudget(perMinute) ? 0 : (window + 1) * WINDOW_MS - now;
   },
 };

@@ -42,7 +42,12 @@ export async function resolveRecipients(
   if (onlyUserIds) for (const id of [...wanted.keys()]) if (!onlyUserIds.includes(id)) wanted.delete(id);
   if (wanted.size === 0) return result;
 
-  const users = await db.selectFrom("User").select(["id", "name", "email"]).where("id", "=", anyOf([...wanted.keys()])).orderBy("name").execute();
+  const users = await db
+    .selectFrom("User")
+    .select(["id", "name", "email"])
+    .where("id", "=", anyOf([...wanted.keys()]))
+    .orderBy("name")
+    .execute();
   const serviceId = event.subject.service?.id;
   const prefs = isPage(event, channelType)
     ? []

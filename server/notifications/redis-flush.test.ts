@@ -57,7 +57,16 @@ describe("Redis flushed mid-stream", () => {
 
     const opts = { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX };
     const workers = [
-      new Worker<OutboxJobData>(QUEUES.events, (job) => processOutboxJob(db, job.data, SUBSCRIBERS.filter((s) => s.name === NOTIFICATION_SUBSCRIBER)), { ...opts, concurrency: 8 }),
+      new Worker<OutboxJobData>(
+        QUEUES.events,
+        (job) =>
+          processOutboxJob(
+            db,
+            job.data,
+            SUBSCRIBERS.filter((s) => s.name === NOTIFICATION_SUBSCRIBER),
+          ),
+        { ...opts, concurrency: 8 },
+      ),
       new Worker<DeliveryJobData>(notifyQueueName("webhook"), (job) => processDeliveries(db, deliveryIdsOf(job.data)), { ...opts, concurrency: 16 }),
     ];
     workers.forEach((w) => w.on("error", () => undefined));

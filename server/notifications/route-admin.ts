@@ -13,7 +13,11 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
 
 async function assertChannelsExist(tx: Tx, ids: string[], field: string) {
   if (ids.length === 0) return;
-  const found = await tx.selectFrom("NotificationChannel").select((eb) => eb.fn.countAll<string>().as("n")).where("id", "=", anyOf(ids)).executeTakeFirstOrThrow();
+  const found = await tx
+    .selectFrom("NotificationChannel")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("id", "=", anyOf(ids))
+    .executeTakeFirstOrThrow();
   if (Number(found.n) !== new Set(ids).size) throw badRequest("Pick channels that exist", field);
 }
 
@@ -91,8 +95,19 @@ export async function moveRoute(db: Db, actor: Actor, id: string, direction: "up
     if (j < 0 || j >= routes.length) return listRoutes(tx);
     [routes[i], routes[j]] = [routes[j], routes[i]];
     const at = new Date();
-    for (const [k, r] of routes.entries()) await tx.updateTable("NotificationRoute").set({ position: (k + 1) * 10, updatedAt: at }).where("id", "=", r.id).execute();
-    recordAudit(tx, { actor, action: "notification.route_moved", subjectType: "notification_route", subjectId: id, after: { direction, order: routes.map((r) => r.id) } });
+    for (const [k, r] of routes.entries())
+      await tx
+        .updateTable("NotificationRoute")
+        .set({ position: (k + 1) * 10, updatedAt: at })
+        .where("id", "=", r.id)
+        .execute();
+    recordAudit(tx, {
+      actor,
+      action: "notification.route_moved",
+      subjectType: "notification_route",
+      subjectId: id,
+      after: { direction, order: routes.map((r) => r.id) },
+    });
     return listRoutes(tx);
   });
 }
@@ -169,7 +184,11 @@ export async function saveTemplate(db: Db, actor: Actor, input: z.input<typeof t
     const row = await tx
       .insertInto("NotificationTemplate")
       .values({ id: newId(), ...data, updatedAt: new Date() })
-      .onConflict((oc) => oc.columns(["eventType", "channelType"]).doUpdateSet((eb) => ({ title: eb.ref("excluded.title"), body: eb.ref("excluded.body"), updatedAt: eb.ref("excluded.updatedAt") })))
+      .onConflict((oc) =>
+        oc
+          .columns(["eventType", "channelType"])
+          .doUpdateSet((eb) => ({ title: eb.ref("excluded.title"), body: eb.ref("excluded.body"), updatedAt: eb.ref("excluded.updatedAt") })),
+      )
       .returningAll()
       .executeTakeFirstOrThrow();
     recordAudit(tx, { actor, action: "notification.template_saved", subjectType: "notification_template", subjectId: row.id, before, after: row });

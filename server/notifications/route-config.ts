@@ -8,7 +8,11 @@ const ROLE_RECIPIENTS = ["owning_team_oncall", "eligible_approvers", "requester"
 export type RoleRecipient = (typeof ROLE_RECIPIENTS)[number];
 
 const escalationSchema = z.object({
-  afterMinutes: z.number().int().min(1, "at least 1 minute").max(7 * 24 * 60),
+  afterMinutes: z
+    .number()
+    .int()
+    .min(1, "at least 1 minute")
+    .max(7 * 24 * 60),
   channelIds: z.array(z.string().min(1)).max(10).default([]),
   roleRecipients: z.array(z.enum(ROLE_RECIPIENTS)).default([]),
 });
@@ -25,8 +29,18 @@ export const routeInputSchema = z.object({
   roleRecipients: z.array(z.enum(ROLE_RECIPIENTS)).default([]),
   groupBy: z.array(labelName).max(10).default([]),
   groupWaitSec: z.number().int().min(0).max(3600).default(0),
-  groupIntervalSec: z.number().int().min(0).max(24 * 3600).default(300),
-  repeatIntervalSec: z.number().int().min(0).max(7 * 24 * 3600).default(0),
+  groupIntervalSec: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600)
+    .default(300),
+  repeatIntervalSec: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(0),
   quietHours: quietHoursSchema.nullable().default(null),
   escalation: escalationSchema.nullable().default(null),
 });

@@ -30,8 +30,18 @@ describe("matchers", () => {
 
   it("all matchers must hold; none matches everything", () => {
     expect(matchAll(labels, [])).toBe(true);
-    expect(matchAll(labels, [{ label: "tier", op: "=", value: "1" }, { label: "environment", op: "=", value: "prod" }])).toBe(true);
-    expect(matchAll(labels, [{ label: "tier", op: "=", value: "1" }, { label: "environment", op: "=", value: "dev" }])).toBe(false);
+    expect(
+      matchAll(labels, [
+        { label: "tier", op: "=", value: "1" },
+        { label: "environment", op: "=", value: "prod" },
+      ]),
+    ).toBe(true);
+    expect(
+      matchAll(labels, [
+        { label: "tier", op: "=", value: "1" },
+        { label: "environment", op: "=", value: "dev" },
+      ]),
+    ).toBe(false);
   });
 
   it("refuses invalid regexes and label names with a message on the field", () => {
@@ -66,7 +76,12 @@ const event = (l: Record<string, string> = labels) => ({ labels: l, severity: (l
 describe("route ordering and continue", () => {
   const routes = [
     route("tier1-release", 10, { matchers: [{ label: "tier", op: "=", value: "1" }], continue: true }),
-    route("prod-failures", 20, { matchers: [{ label: "type", op: "=~", value: "deployment\\.(failed|rolled_back)" }, { label: "environment", op: "=", value: "prod" }] }),
+    route("prod-failures", 20, {
+      matchers: [
+        { label: "type", op: "=~", value: "deployment\\.(failed|rolled_back)" },
+        { label: "environment", op: "=", value: "prod" },
+      ],
+    }),
     route("catch-all", 30),
   ];
 
@@ -114,7 +129,15 @@ describe("silences", () => {
 });
 
 describe("quiet hours across time zones", () => {
-  const q = (over: Partial<QuietHours> = {}): QuietHours => ({ timeZone: "Europe/Paris", start: "22:00", end: "07:00", days: [], action: "hold", exceptSeverities: ["critical"], ...over });
+  const q = (over: Partial<QuietHours> = {}): QuietHours => ({
+    timeZone: "Europe/Paris",
+    start: "22:00",
+    end: "07:00",
+    days: [],
+    action: "hold",
+    exceptSeverities: ["critical"],
+    ...over,
+  });
 
   it.each([
     // 21:30 UTC in March = 22:30 Paris (UTC+1): quiet; ends 07:00 Paris = 06:00 UTC.

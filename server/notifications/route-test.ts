@@ -30,7 +30,13 @@ async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema>, now:
   const config = await loadRoutingConfig(db.kysely, now);
   const { evaluation, plan } = await planDeliveries(db.kysely, event, config, now);
   const channels = new Map(
-    (await db.kysely.selectFrom("NotificationChannel").selectAll().where("id", "=", anyOf(plan.map((p) => p.channelId))).execute()).map((c) => [c.id, c]),
+    (
+      await db.kysely
+        .selectFrom("NotificationChannel")
+        .selectAll()
+        .where("id", "=", anyOf(plan.map((p) => p.channelId)))
+        .execute()
+    ).map((c) => [c.id, c]),
   );
   const deliveries = [];
   for (const p of plan) {
@@ -48,7 +54,11 @@ async function testRoutes(db: Db, input: z.input<typeof pastedEventSchema>, now:
     try {
       const secret = decryptJson<Record<string, unknown>>(ch.secretEncrypted);
       const settings = CHANNEL_CONFIG[ch.type].settings.parse(ch.settings) as Record<string, unknown>;
-      preview = previewForChannel({ id: ch.id, type: ch.type, secret, settings }, message, resolved.recipients.users.map((u) => u.email));
+      preview = previewForChannel(
+        { id: ch.id, type: ch.type, secret, settings },
+        message,
+        resolved.recipients.users.map((u) => u.email),
+      );
     } catch (err) {
       preview = { error: err instanceof Error ? err.message : String(err) };
     }

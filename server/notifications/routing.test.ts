@@ -62,9 +62,17 @@ describe("routing to deliveries", () => {
     // A different event type is a different notification.
     expect((await routeAt(eventFor(svc, "deployment.succeeded"), now))[0].status).toBe("pending");
 
-    await createSilence(getDb(), admin, { matchers: [{ label: "service", op: "=", value: svc.service.slug }], startsAt: new Date(now.getTime() - 1000), endsAt: new Date(now.getTime() + 3_600_000), reason: "planned DB maintenance" });
+    await createSilence(getDb(), admin, {
+      matchers: [{ label: "service", op: "=", value: svc.service.slug }],
+      startsAt: new Date(now.getTime() - 1000),
+      endsAt: new Date(now.getTime() + 3_600_000),
+      reason: "planned DB maintenance",
+    });
     const [silenced] = await routeAt(eventFor(svc, "incident.detected"), now);
-    expect(await getDb().delivery.findUniqueOrThrow({ where: { id: silenced.id } })).toMatchObject({ status: "suppressed", lastError: "silenced: planned DB maintenance" });
+    expect(await getDb().delivery.findUniqueOrThrow({ where: { id: silenced.id } })).toMatchObject({
+      status: "suppressed",
+      lastError: "silenced: planned DB maintenance",
+    });
   });
 
   it("groups 20 deployments in a minute into one digest, then respects group_interval", async () => {
@@ -126,15 +134,25 @@ describe("routing to deliveries", () => {
   it("escalates a still-pending approval after N minutes, and not one that was decided", async () => {
     const svc = await makeService();
     const [first, next] = [await webhook(), await webhook()];
-    await makeRoute({ name: "approvals", matchers: [{ label: "type", op: "=", value: "deployment.requested" }], channelIds: [first.id], escalation: { afterMinutes: 30, channelIds: [next.id] } });
+    await makeRoute({
+      name: "approvals",
+      matchers: [{ label: "type", op: "=", value: "deployment.requested" }],
+      channelIds: [first.id],
+      escalation: { afterMinutes: 30, channelIds: [next.id] },
+    });
     const requester = await makeUser("developer");
     const request = (status: "pending_approval" | "approved") =>
-      getDb().deploymentRequest.create({ data: { serviceId: svc.service.id, environmentId: svc.environment.id, version: "v9", requesterId: requester.id, status } });
+      getDb().deploymentRequest.create({
+        data: { serviceId: svc.service.id, environmentId: svc.environment.id, version: "v9", requesterId: requester.id, status },
+      });
     const [pending, decided] = [await request("pending_approval"), await request("approved")];
     const clock = fakeClock("2026-03-10T09:00:00Z");
     const at = clock.now().toISOString();
     for (const r of [pending, decided]) {
-      const rows = await routeAt(eventFor(svc, "deployment.requested", { occurredAt: at, subject: { ...eventFor(svc, "deployment.requested").subject, deploymentRequestId: r.id } }), clock.now());
+      const rows = await routeAt(
+        eventFor(svc, "deployment.requested", { occurredAt: at, subject: { ...eventFor(svc, "deployment.requested").subject, deploymentRequestId: r.id } }),
+        clock.now(),
+      );
       expect(rows.map((x) => x.status).sort()).toEqual(["pending", "scheduled"]);
     }
     const sweep = sweeper(clock);

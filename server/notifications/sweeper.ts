@@ -37,7 +37,15 @@ export async function sweepNotifications(db: Db, opts: SweepOptions = {}): Promi
     .set({ status: "pending", nextAttemptAt: null, updatedAt: now })
     .whereRef("d.channelId", "=", "c.id")
     .where("d.id", "in", (eb) =>
-      eb.selectFrom("Delivery").select("id").where("status", "=", "held").where("nextAttemptAt", "<=", now).orderBy("nextAttemptAt").limit(batch).forUpdate().skipLocked(),
+      eb
+        .selectFrom("Delivery")
+        .select("id")
+        .where("status", "=", "held")
+        .where("nextAttemptAt", "<=", now)
+        .orderBy("nextAttemptAt")
+        .limit(batch)
+        .forUpdate()
+        .skipLocked(),
     )
     .returning(["d.id", "c.type as channelType", "d.attempts"])
     .execute();
@@ -129,7 +137,12 @@ async function flushGroups(db: Db, now: Date): Promise<Ref[]> {
       });
       const at = new Date();
       const payload: DeliveryPayload = { ...payloadOf(first), kind: "digest", digest };
-      tx.deferred.write(tx.updateTable("Delivery").set({ status: "pending", nextAttemptAt: now, payload: JSON.stringify(payload), updatedAt: at }).where("id", "=", first.id));
+      tx.deferred.write(
+        tx
+          .updateTable("Delivery")
+          .set({ status: "pending", nextAttemptAt: now, payload: JSON.stringify(payload), updatedAt: at })
+          .where("id", "=", first.id),
+      );
       if (rest.length > 0) {
         tx.deferred.write(
           tx

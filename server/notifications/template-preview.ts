@@ -34,9 +34,17 @@ export function previewTemplate(input: z.output<typeof templatePreviewSchema>) {
   const template = input.body === undefined ? defaultTemplate(input.eventType) : { title: input.title ?? "", body: input.body };
   assertValidTemplate(template);
   const event = sampleEvent(input.eventType);
-  const message = composeMessage(template, input.channelType, event, SAMPLE_RECIPIENTS, { deliveryId: "preview", idempotencyKey: "preview", threadKey: "preview" });
+  const message = composeMessage(template, input.channelType, event, SAMPLE_RECIPIENTS, {
+    deliveryId: "preview",
+    idempotencyKey: "preview",
+    threadKey: "preview",
+  });
   const sample = SAMPLE_SECRETS[input.channelType];
   const settings = CHANNEL_CONFIG[input.channelType].settings.parse(sample.settings) as Record<string, unknown>;
-  const payload = previewForChannel({ id: "preview", type: input.channelType, ...sample, settings }, message, SAMPLE_RECIPIENTS.users.map((u) => u.email));
+  const payload = previewForChannel(
+    { id: "preview", type: input.channelType, ...sample, settings },
+    message,
+    SAMPLE_RECIPIENTS.users.map((u) => u.email),
+  );
   return { source: template, title: message.title, text: message.text, payload, event };
 }

@@ -30,19 +30,46 @@ const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
 export type TemplateText = { title: string; body: string };
 
 const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
-  "deployment.requested": { title: "Approval needed: {{service}} {{version}} → {{environment}}", body: "{{requester}} asks to deploy {{service}} {{version}} to {{environment}}. {{summary}}\nApprovers: {{approvers}}\n{{url}}" },
-  "deployment.approved": { title: "Approved: {{service}} {{version}} → {{environment}}", body: "{{actor}} approved the deployment of {{service}} {{version}} to {{environment}}.\n{{url}}" },
+  "deployment.requested": {
+    title: "Approval needed: {{service}} {{version}} → {{environment}}",
+    body: "{{requester}} asks to deploy {{service}} {{version}} to {{environment}}. {{summary}}\nApprovers: {{approvers}}\n{{url}}",
+  },
+  "deployment.approved": {
+    title: "Approved: {{service}} {{version}} → {{environment}}",
+    body: "{{actor}} approved the deployment of {{service}} {{version}} to {{environment}}.\n{{url}}",
+  },
   "deployment.rejected": { title: "Rejected: {{service}} {{version}} → {{environment}}", body: "{{actor}} rejected the deployment. {{reason}}\n{{url}}" },
-  "deployment.succeeded": { title: "Deployed: {{service}} {{version}} to {{environment}}", body: "{{service}} {{version}} is live in {{environment}} (was {{previousVersion}}).\n{{url}}" },
-  "deployment.failed": { title: "Deployment FAILED: {{service}} {{version}} in {{environment}}", body: "The deployment of {{service}} {{version}} to {{environment}} failed. {{reason}}\nOn-call: {{oncall}}\n{{url}}" },
-  "deployment.rolled_back": { title: "Rolled back: {{service}} in {{environment}}", body: "{{service}} was rolled back to {{previousVersion}} in {{environment}}. {{reason}}\n{{url}}" },
-  "deployment.break_glass": { title: "Break-glass deployment: {{service}} {{version}} → {{environment}}", body: "{{actor}} deployed without approval. Reason: {{reason}}\n{{url}}" },
-  "approval.recorded": { title: "Approval recorded: {{service}} {{version}}", body: "{{actor}} recorded an approval for {{service}} {{version}} → {{environment}}.\n{{url}}" },
-  "approval.escalation_due": { title: "Still waiting for approval: {{service}} {{version}} → {{environment}}", body: "This request from {{requester}} is still pending. Approvers: {{approvers}}\n{{url}}" },
+  "deployment.succeeded": {
+    title: "Deployed: {{service}} {{version}} to {{environment}}",
+    body: "{{service}} {{version}} is live in {{environment}} (was {{previousVersion}}).\n{{url}}",
+  },
+  "deployment.failed": {
+    title: "Deployment FAILED: {{service}} {{version}} in {{environment}}",
+    body: "The deployment of {{service}} {{version}} to {{environment}} failed. {{reason}}\nOn-call: {{oncall}}\n{{url}}",
+  },
+  "deployment.rolled_back": {
+    title: "Rolled back: {{service}} in {{environment}}",
+    body: "{{service}} was rolled back to {{previousVersion}} in {{environment}}. {{reason}}\n{{url}}",
+  },
+  "deployment.break_glass": {
+    title: "Break-glass deployment: {{service}} {{version}} → {{environment}}",
+    body: "{{actor}} deployed without approval. Reason: {{reason}}\n{{url}}",
+  },
+  "approval.recorded": {
+    title: "Approval recorded: {{service}} {{version}}",
+    body: "{{actor}} recorded an approval for {{service}} {{version}} → {{environment}}.\n{{url}}",
+  },
+  "approval.escalation_due": {
+    title: "Still waiting for approval: {{service}} {{version}} → {{environment}}",
+    body: "This request from {{requester}} is still pending. Approvers: {{approvers}}\n{{url}}",
+  },
   "incident.detected": { title: "[{{severity}}] Incident on {{service}} ({{environment}})", body: "{{summary}}\nOn-call: {{oncall}}\n{{url}}" },
   "incident.resolved": { title: "Resolved: incident on {{service}} ({{environment}})", body: "{{summary}}\n{{url}}" },
   "catalog.service_changed": { title: "Catalog: {{service}} changed", body: "{{actor}} changed {{service}}. {{summary}}\n{{url}}" },
-  "test.event": { title: "Test notification from Pier ({{severity}})", body: "This is a test event for {{service}} {{environment}} sent by {{actor}}.\n{{url}}" },
+  "test.event": {
+    title: "Test notification from Pier ({{severity}})",
+    body: "This is a test event for {{service}} {{environment}} sent by {{actor}}.\n{{url}}",
+  },
 };
 
 export function defaultTemplate(eventType: string): TemplateText {
@@ -51,7 +78,10 @@ export function defaultTemplate(eventType: string): TemplateText {
 
 /** Unknown placeholders are refused when a template is saved, so a typo never reaches a channel. */
 export function assertValidTemplate(t: TemplateText) {
-  for (const [field, text] of [["title", t.title], ["body", t.body]] as const) {
+  for (const [field, text] of [
+    ["title", t.title],
+    ["body", t.body],
+  ] as const) {
     for (const m of text.matchAll(PLACEHOLDER)) {
       if (!(TEMPLATE_VARIABLES as readonly string[]).includes(m[1])) {
         throw badRequest(`Unknown variable {{${m[1]}}}; use one of: ${TEMPLATE_VARIABLES.join(", ")}`, field);
@@ -70,7 +100,11 @@ const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
 export function templateVariables(event: PierEventShape, recipients: Recipients): Record<TemplateVariable, string> {
   const d = event.data;
-  const withRole = (role: string) => recipients.users.filter((u) => u.roles.includes(role)).map((u) => u.name).join(", ");
+  const withRole = (role: string) =>
+    recipients.users
+      .filter((u) => u.roles.includes(role))
+      .map((u) => u.name)
+      .join(", ");
   return {
     type: event.type,
     summary: str(d.summary ?? d.message ?? d.title),
@@ -134,7 +168,13 @@ export function sampleEvent(type: string, overrides: Partial<PierEventShape> = {
       incidentId: t.startsWith("incident.") ? "sample-incident" : undefined,
     },
     actor: { id: null, label: "Dana Developer" },
-    data: { version: "v2.4.1", previousVersion: "v2.4.0", summary: "Adds retry budget to the card authoriser.", reason: "Error rate above 5% after canary step 2", requesterName: "Dana Developer" },
+    data: {
+      version: "v2.4.1",
+      previousVersion: "v2.4.0",
+      summary: "Adds retry budget to the card authoriser.",
+      reason: "Error rate above 5% after canary step 2",
+      requesterName: "Dana Developer",
+    },
     labels: {},
     ...overrides,
   };

@@ -56,7 +56,13 @@ export async function emitTestEvent(db: Db, actor: Actor, spec: EventSpec) {
     const event = await buildEvent(tx, spec, actor);
     // Marked data.test: subscribers that project state skip it.
     const { id } = emitToOutbox(tx, event);
-    recordAudit(tx, { actor, action: "notification.test_event_emitted", subjectType: "outbox_event", subjectId: id, after: { type: event.type, labels: event.labels } });
+    recordAudit(tx, {
+      actor,
+      action: "notification.test_event_emitted",
+      subjectType: "outbox_event",
+      subjectId: id,
+      after: { type: event.type, labels: event.labels },
+    });
     return { eventId: id, labels: event.labels };
   });
 }

@@ -13,7 +13,10 @@ const LOCK_KEY = 0x4d494752; // "MIGR"
 type MigrationFile = { name: string; sql: string; checksum: string };
 
 async function readMigrations(dir: string): Promise<MigrationFile[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     entries.map(async (name) => {
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");

@@ -27,12 +27,21 @@ describe("outbound URL guard", () => {
 
   it("requires https and public resolution unless allow-listed", async () => {
     expect(await checkOutboundUrl("https://hooks.example.com/x", [], resolveTo(["93.184.216.34"]))).toMatchObject({ ok: true });
-    expect(await checkOutboundUrl("http://hooks.example.com/x", [], resolveTo(["93.184.216.34"]))).toMatchObject({ ok: false, reason: expect.stringContaining("https") });
-    expect(await checkOutboundUrl("https://internal.example.com", [], resolveTo(["10.0.0.5"]))).toMatchObject({ ok: false, reason: expect.stringContaining("private") });
+    expect(await checkOutboundUrl("http://hooks.example.com/x", [], resolveTo(["93.184.216.34"]))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("https"),
+    });
+    expect(await checkOutboundUrl("https://internal.example.com", [], resolveTo(["10.0.0.5"]))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("private"),
+    });
     expect(await checkOutboundUrl("https://user:pw@example.com", [], resolveTo(["93.184.216.34"]))).toMatchObject({ ok: false });
     expect(await checkOutboundUrl("ftp://example.com", [])).toMatchObject({ ok: false });
     expect(await checkOutboundUrl("not a url", [])).toMatchObject({ ok: false, reason: "is not a valid URL" });
-    expect(await checkOutboundUrl("https://nx.invalid", [], async () => Promise.reject(new Error("ENOTFOUND")))).toMatchObject({ ok: false, reason: expect.stringContaining("does not resolve") });
+    expect(await checkOutboundUrl("https://nx.invalid", [], async () => Promise.reject(new Error("ENOTFOUND")))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("does not resolve"),
+    });
     expect(await checkOutboundUrl("http://127.0.0.1:8080/hook", ["127.0.0.1:8080"])).toMatchObject({ ok: true });
     expect(await checkOutboundUrl("http://127.0.0.1:9090/hook", ["127.0.0.1:8080"])).toMatchObject({ ok: false });
     expect(await checkOutboundUrl("https://[::1]/x", [])).toMatchObject({ ok: false });

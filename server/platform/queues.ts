@@ -10,7 +10,13 @@ export const QUEUES = {
   ingest: "pier-ingest",
   notifications: "pier-notifications",
   maintenance: "pier-maintenance",
-  notifySlack: "pier-notify-slack", notifyTeams: "pier-notify-teams", notifyEmail: "pier-notify-email", notifyWebhook: "pier-notify-webhook", notifyDiscord: "pier-notify-discord", notifyGoogleChat: "pier-notify-google_chat", notifyPagerduty: "pier-notify-pagerduty",
+  notifySlack: "pier-notify-slack",
+  notifyTeams: "pier-notify-teams",
+  notifyEmail: "pier-notify-email",
+  notifyWebhook: "pier-notify-webhook",
+  notifyDiscord: "pier-notify-discord",
+  notifyGoogleChat: "pier-notify-google_chat",
+  notifyPagerduty: "pier-notify-pagerduty",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -11,7 +11,11 @@ const keyId = (key: Buffer) => createHash("sha256").update(key).digest("base64ur
 function keys(): { current: Key; all: Key[] } {
   const e = env();
   const current = Buffer.from(e.PIER_ENCRYPTION_KEY, "base64");
-  const old = (e.PIER_ENCRYPTION_KEYS_OLD ?? "").split(",").map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, "base64"));
+  const old = (e.PIER_ENCRYPTION_KEYS_OLD ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => Buffer.from(k, "base64"));
   const all = [current, ...old].map((key) => ({ id: keyId(key), key }));
   return { current: all[0], all };
 }

@@ -24,13 +24,25 @@ const CONTENT: Record<string, Record<string, unknown>> = {
   "incident.resolved": { environment: { id: "prod" }, service: { id: "orders" } },
 };
 
-export function cdevent(kind: string, spec: Spec = "0.5", overrides: { id?: string; timestamp?: string; content?: Record<string, unknown>; subjectId?: string } = {}) {
+export function cdevent(
+  kind: string,
+  spec: Spec = "0.5",
+  overrides: { id?: string; timestamp?: string; content?: Record<string, unknown>; subjectId?: string } = {},
+) {
   const type = `dev.cdevents.${kind}.${TYPE_VERSIONS[kind][spec]}`;
-  const context: Record<string, unknown> = { id: overrides.id ?? `evt-${Math.random().toString(36).slice(2)}`, source: "/ci/example", type, timestamp: overrides.timestamp ?? "2026-01-05T12:00:00Z" };
+  const context: Record<string, unknown> = {
+    id: overrides.id ?? `evt-${Math.random().toString(36).slice(2)}`,
+    source: "/ci/example",
+    type,
+    timestamp: overrides.timestamp ?? "2026-01-05T12:00:00Z",
+  };
   context[spec === "0.5" ? "specversion" : "version"] = spec === "0.5" ? "0.5.1" : "0.4.1";
-  const subject: Record<string, unknown> = { id: overrides.subjectId ?? (kind.startsWith("service") ? "service/orders" : "subject-1"), source: "/ci/example", content: structuredClone(overrides.content ?? CONTENT[kind]) };
+  const subject: Record<string, unknown> = {
+    id: overrides.subjectId ?? (kind.startsWith("service") ? "service/orders" : "subject-1"),
+    source: "/ci/example",
+    content: structuredClone(overrides.content ?? CONTENT[kind]),
+  };
   // v0.4 subjects carry their type ("pipelineRun" is camel-cased in the schema).
   if (spec === "0.4") subject.type = kind === "pipelinerun.finished" ? "pipelineRun" : kind.split(".")[0];
   return { context, subject };
 }
-

@@ -6,8 +6,7 @@ import { callerFor, makeTeam, makeUser, uid } from "./factories";
 
 async function environments() {
   const db = getDb();
-  const up = (name: string, rank: number, isProduction = false) =>
-    db.environment.upsert({ where: { name }, update: {}, create: { name, rank, isProduction } });
+  const up = (name: string, rank: number, isProduction = false) => db.environment.upsert({ where: { name }, update: {}, create: { name, rank, isProduction } });
   return { dev: await up("dev", 10), staging: await up("staging", 20), prod: await up("prod", 30, true) };
 }
 

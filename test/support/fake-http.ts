@@ -9,7 +9,10 @@ export class FakeVendor {
   readonly requests: Recorded[] = [];
   private answers: Answer[] = [];
   fallback: Answer | ((req: Recorded) => Answer) = { status: 200, body: "ok" };
-  private constructor(private server: Server, readonly port: number) {}
+  private constructor(
+    private server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<FakeVendor> {
     const ref: { self?: FakeVendor } = {};

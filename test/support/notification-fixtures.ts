@@ -12,7 +12,9 @@ export const admin = { id: null, label: "test-admin" };
 
 export async function makeService(opts: { tier?: number; env?: string } = {}) {
   const db = getDb();
-  const team = await db.team.create({ data: { slug: `team-${uid()}`, name: "Payments", onCallName: "Payments primary", onCallUrl: "https://pd.example.com/schedules/P1" } });
+  const team = await db.team.create({
+    data: { slug: `team-${uid()}`, name: "Payments", onCallName: "Payments primary", onCallUrl: "https://pd.example.com/schedules/P1" },
+  });
   const service = await db.service.create({ data: { slug: `svc-${uid()}`, name: "Payments API", teamId: team.id, tier: opts.tier ?? 1 } });
   const name = opts.env ?? "prod";
   const existing = await db.environment.findUnique({ where: { name } });

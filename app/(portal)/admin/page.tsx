@@ -2,7 +2,11 @@ import Link from "next/link";
 import { PageHeader } from "@/app/_components/ui";
 
 const AREAS = [
-  { href: "/admin/policies", title: "Approval policies", text: "Approvers required per environment, tier or service; expiry, wait timers, freeze windows, break-glass." },
+  {
+    href: "/admin/policies",
+    title: "Approval policies",
+    text: "Approvers required per environment, tier or service; expiry, wait timers, freeze windows, break-glass.",
+  },
   { href: "/admin/notifications", title: "Notifications", text: "Channels, routes, silences, templates, route tests and the delivery log." },
   { href: "/admin/integrations", title: "Integrations", text: "Ingestion tokens and webhook secrets for CDEvents, GitHub and PagerDuty." },
   { href: "/admin/data-quality", title: "Data quality", text: "Rejected events, dead letters, deployments without changes, incidents without a service." },
@@ -18,7 +22,10 @@ export default function AdminHome() {
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {AREAS.map((a) => (
           <li key={a.href}>
-            <Link href={a.href} className="block h-full rounded-lg border border-gray-200 bg-white p-4 shadow-sm hover:border-brand-500 dark:border-gray-800 dark:bg-gray-900">
+            <Link
+              href={a.href}
+              className="block h-full rounded-lg border border-gray-200 bg-white p-4 shadow-sm hover:border-brand-500 dark:border-gray-800 dark:bg-gray-900"
+            >
               <p className="font-medium">{a.title}</p>
               <p className="mt-1 text-sm text-gray-600 dark:text-gray-400">{a.text}</p>
             </Link>

@@ -17,43 +17,66 @@ function InboxCard({ item }: { item: Item }) {
   const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() }) }));
   return (
     <div data-testid="inbox-item">
-    <Card>
-      <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
-        <div>
-          <Link href={`/deployments/${item.id}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
-            {item.service.name} → {item.environment.name}
-          </Link>
-          <p className="font-mono text-xs">{item.currentVersion ?? "nothing"} → {item.version} · {item.strategy.replace("_", "-")}</p>
-          <p className="text-sm text-gray-600 dark:text-gray-400">{item.summary}</p>
-          <p className="text-xs text-gray-500">
-            by {item.requester.name} · {formatDateTime(item.createdAt)}{item.ticketKey ? ` · ${item.ticketKey}` : ""}{item.expiresAt ? ` · expires ${formatDateTime(item.expiresAt)}` : ""}
-          </p>
-        </div>
-        <div className="flex flex-wrap items-center gap-1">
-          <Badge color="blue">{item.progress.approvals} of {item.progress.required} approvals</Badge>
-          <RiskBadge score={item.risk.score} />
-          {item.recentFailures > 0 && <Badge color="red">{item.recentFailures} failure{item.recentFailures > 1 ? "s" : ""} in 30 days</Badge>}
-        </div>
-      </div>
-      <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-500">
-        {item.risk.reasons.map((r) => (
-          <li key={r.factor}>+{r.points} {r.detail}</li>
-        ))}
-      </ul>
-      {item.approvers.length > 0 && <p className="mt-1 text-xs">Decided: {item.approvers.map((a) => `${a.name} (${a.decision})`).join(", ")}</p>}
-      {item.canDecide ? (
-        <div className="mt-3 flex flex-col gap-2 sm:flex-row">
-          <Input aria-label={`Comment on ${item.service.name}`} placeholder="Comment (required to reject)" value={comment} onChange={(e) => setComment(e.target.value)} />
-          <div className="flex gap-2">
-            <Button disabled={decide.isPending} onClick={() => decide.mutate({ requestId: item.id, decision: "approve", comment })}>Approve</Button>
-            <Button variant="danger" disabled={decide.isPending} onClick={() => decide.mutate({ requestId: item.id, decision: "reject", comment })}>Reject</Button>
+      <Card>
+        <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
+          <div>
+            <Link href={`/deployments/${item.id}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+              {item.service.name} → {item.environment.name}
+            </Link>
+            <p className="font-mono text-xs">
+              {item.currentVersion ?? "nothing"} → {item.version} · {item.strategy.replace("_", "-")}
+            </p>
+            <p className="text-sm text-gray-600 dark:text-gray-400">{item.summary}</p>
+            <p className="text-xs text-gray-500">
+              by {item.requester.name} · {formatDateTime(item.createdAt)}
+              {item.ticketKey ? ` · ${item.ticketKey}` : ""}
+              {item.expiresAt ? ` · expires ${formatDateTime(item.expiresAt)}` : ""}
+            </p>
+          </div>
+          <div className="flex flex-wrap items-center gap-1">
+            <Badge color="blue">
+              {item.progress.approvals} of {item.progress.required} approvals
+            </Badge>
+            <RiskBadge score={item.risk.score} />
+            {item.recentFailures > 0 && (
+              <Badge color="red">
+                {item.recentFailures} failure{item.recentFailures > 1 ? "s" : ""} in 30 days
+              </Badge>
+            )}
           </div>
         </div>
-      ) : (
-        <p className="mt-2 text-xs text-gray-500">{item.whyNot ?? `Waiting on ${item.whoMayApprove}`}</p>
-      )}
-      <div className="mt-2"><ErrorMessage error={decide.error} /></div>
-    </Card>
+        <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-500">
+          {item.risk.reasons.map((r) => (
+            <li key={r.factor}>
+              +{r.points} {r.detail}
+            </li>
+          ))}
+        </ul>
+        {item.approvers.length > 0 && <p className="mt-1 text-xs">Decided: {item.approvers.map((a) => `${a.name} (${a.decision})`).join(", ")}</p>}
+        {item.canDecide ? (
+          <div className="mt-3 flex flex-col gap-2 sm:flex-row">
+            <Input
+              aria-label={`Comment on ${item.service.name}`}
+              placeholder="Comment (required to reject)"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+            />
+            <div className="flex gap-2">
+              <Button disabled={decide.isPending} onClick={() => decide.mutate({ requestId: item.id, decision: "approve", comment })}>
+                Approve
+              </Button>
+              <Button variant="danger" disabled={decide.isPending} onClick={() => decide.mutate({ requestId: item.id, decision: "reject", comment })}>
+                Reject
+              </Button>
+            </div>
+          </div>
+        ) : (
+          <p className="mt-2 text-xs text-gray-500">{item.whyNot ?? `Waiting on ${item.whoMayApprove}`}</p>
+        )}
+        <div className="mt-2">
+          <ErrorMessage error={decide.error} />
+        </div>
+      </Card>
     </div>
   );
 }
@@ -68,12 +91,18 @@ export function Inbox() {
   return (
     <div className="space-y-6">
       <section className="space-y-3" aria-label="Waiting for you">
-        <h2 className="text-sm font-semibold">Waiting for you ({inbox.data.counts.mine}){shownOf(inbox.data.mine.length, inbox.data.counts.mine)}</h2>
+        <h2 className="text-sm font-semibold">
+          Waiting for you ({inbox.data.counts.mine}){shownOf(inbox.data.mine.length, inbox.data.counts.mine)}
+        </h2>
         {inbox.data.mine.length === 0 ? <EmptyState title="Nothing to approve right now" /> : inbox.data.mine.map((i) => <InboxCard key={i.id} item={i} />)}
       </section>
       <section className="space-y-3" aria-label="Waiting on others">
-        <h2 className="text-sm font-semibold">Waiting on others ({inbox.data.counts.others}){shownOf(inbox.data.others.length, inbox.data.counts.others)}</h2>
-        {inbox.data.others.map((i) => <InboxCard key={i.id} item={i} />)}
+        <h2 className="text-sm font-semibold">
+          Waiting on others ({inbox.data.counts.others}){shownOf(inbox.data.others.length, inbox.data.counts.others)}
+        </h2>
+        {inbox.data.others.map((i) => (
+          <InboxCard key={i.id} item={i} />
+        ))}
       </section>
     </div>
   );

@@ -10,7 +10,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   if (!user || !hasRole(user, "approver")) redirect("/");
   const sp = await searchParams;
   const date = (v?: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
-  const page = await (await serverCaller()).audit.events({
+  const page = await (
+    await serverCaller()
+  ).audit.events({
     action: sp.action || undefined,
     subjectType: sp.subjectType || undefined,
     subjectId: sp.subjectId || undefined,
@@ -19,7 +21,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     to: date(sp.to),
     cursor: sp.cursor && /^\d+$/.test(sp.cursor) ? sp.cursor : undefined,
   });
-  const more = new URLSearchParams({ ...(Object.fromEntries(Object.entries(sp).filter(([, v]) => v)) as Record<string, string>), cursor: page.nextCursor ?? "" });
+  const more = new URLSearchParams({
+    ...(Object.fromEntries(Object.entries(sp).filter(([, v]) => v)) as Record<string, string>),
+    cursor: page.nextCursor ?? "",
+  });
   return (
     <div className="space-y-4">
       <PageHeader title="Audit log" description="Every state change, hash-chained. Export the change record of a period as evidence." />
@@ -35,7 +40,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <Input name="from" type="date" defaultValue={sp.from ?? ""} aria-label="From date" />
           <div className="flex gap-2">
             <Input name="to" type="date" defaultValue={sp.to ?? ""} aria-label="To date" />
-            <Button type="submit" variant="secondary">Filter</Button>
+            <Button type="submit" variant="secondary">
+              Filter
+            </Button>
           </div>
         </form>
       </Card>
@@ -45,14 +52,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <Table head={["#", "When", "Actor", "Action", "Subject", "Change"]} caption="Audit events">
           {page.items.map((e) => (
             <tr key={e.seq}>
-              <Td className="tabular-nums text-gray-500">{e.seq}</Td>
+              <Td className="text-gray-500 tabular-nums">{e.seq}</Td>
               <Td>{formatDateTime(e.createdAt)}</Td>
               <Td>{e.actorLabel}</Td>
               <Td className="font-mono text-xs">{e.action}</Td>
               <Td className="text-xs">
-                {e.subjectType === "deployment_request" ? <a className="underline" href={`/deployments/${e.subjectId}`}>{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
+                {e.subjectType === "deployment_request" ? (
+                  <a className="underline" href={`/deployments/${e.subjectId}`}>
+                    {e.subjectId}
+                  </a>
+                ) : (
+                  `${e.subjectType} ${e.subjectId}`
+                )}
               </Td>
-              <Td className="max-w-md truncate font-mono text-xs" >{e.after ? JSON.stringify(e.after) : ""}</Td>
+              <Td className="max-w-md truncate font-mono text-xs">{e.after ? JSON.stringify(e.after) : ""}</Td>
             </tr>
           ))}
         </Table>

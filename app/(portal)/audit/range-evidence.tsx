@@ -10,8 +10,12 @@ export function RangeEvidence() {
   const end = new Date(new Date(to).getTime() + 86400_000);
   return (
     <div className="grid gap-2 sm:grid-cols-3 sm:items-end">
-      <Field label="From" htmlFor="ev-from"><Input id="ev-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></Field>
-      <Field label="To (inclusive)" htmlFor="ev-to"><Input id="ev-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} /></Field>
+      <Field label="From" htmlFor="ev-from">
+        <Input id="ev-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+      </Field>
+      <Field label="To (inclusive)" htmlFor="ev-to">
+        <Input id="ev-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+      </Field>
       <EvidenceButtons from={new Date(from)} to={end} />
     </div>
   );

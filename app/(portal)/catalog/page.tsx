@@ -57,7 +57,16 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
           <Input id="q" name="q" type="search" defaultValue={input.q} placeholder="Search name, description, tags…" />
         </div>
         <FilterSelect name="team" label="Team" value={input.team} options={facets.teams.map((t) => [t.slug, t.name])} />
-        <FilterSelect name="tier" label="Tier" value={input.tier?.toString()} options={[["1", "Tier 1"], ["2", "Tier 2"], ["3", "Tier 3"]]} />
+        <FilterSelect
+          name="tier"
+          label="Tier"
+          value={input.tier?.toString()}
+          options={[
+            ["1", "Tier 1"],
+            ["2", "Tier 2"],
+            ["3", "Tier 3"],
+          ]}
+        />
         <FilterSelect name="lifecycle" label="Lifecycle" value={input.lifecycle} options={["experimental", "production", "deprecated"].map((l) => [l, l])} />
         <FilterSelect name="type" label="Type" value={input.type} options={facets.types.map((t) => [t, t])} />
         <FilterSelect name="tag" label="Tag" value={input.tag} options={facets.tags.map((t) => [t.tag, `${t.tag} (${t.count})`])} />
@@ -65,7 +74,12 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
           name="sort"
           label="Sort"
           value={input.sort}
-          options={[["relevance", "Best match"], ["name", "Name"], ["updated", "Recently changed"], ["tier", "Tier"]]}
+          options={[
+            ["relevance", "Best match"],
+            ["name", "Name"],
+            ["updated", "Recently changed"],
+            ["tier", "Tier"],
+          ]}
           all={false}
         />
         {input.kind && <input type="hidden" name="kind" value={input.kind} />}

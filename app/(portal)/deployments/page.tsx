@@ -23,41 +23,60 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
     to: date(sp.to),
     cursor: sp.cursor || undefined,
   });
-  const query = (extra: Record<string, string>) => new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v) as [string, string][]), ...extra }).toString();
+  const query = (extra: Record<string, string>) =>
+    new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v) as [string, string][]), ...extra }).toString();
 
   return (
     <div className="space-y-4">
-      <PageHeader title="Deployments" description="Every deployment request, its approvals and its outcome." actions={<LinkButton href="/deployments/new" variant="primary">Request deployment</LinkButton>} />
+      <PageHeader
+        title="Deployments"
+        description="Every deployment request, its approvals and its outcome."
+        actions={
+          <LinkButton href="/deployments/new" variant="primary">
+            Request deployment
+          </LinkButton>
+        }
+      />
       <Card>
         <form className="grid gap-2 sm:grid-cols-3 lg:grid-cols-6" method="get">
           <Select name="serviceId" defaultValue={sp.serviceId ?? ""} aria-label="Service">
             <option value="">All services</option>
             {services.map((s) => (
-              <option key={s.id} value={s.id}>{s.name}</option>
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
             ))}
           </Select>
           <Select name="environmentId" defaultValue={sp.environmentId ?? ""} aria-label="Environment">
             <option value="">All environments</option>
             {catalog.map((e) => (
-              <option key={e.id} value={e.id}>{e.name}</option>
+              <option key={e.id} value={e.id}>
+                {e.name}
+              </option>
             ))}
           </Select>
           <Select name="status" defaultValue={sp.status ?? ""} aria-label="Status">
             <option value="">Any status</option>
             {DEPLOYMENT_STATUSES.map((s) => (
-              <option key={s} value={s}>{statusLabel(s)}</option>
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
             ))}
           </Select>
           <Select name="requesterId" defaultValue={sp.requesterId ?? ""} aria-label="Requester">
             <option value="">Anyone</option>
             {people.map((u) => (
-              <option key={u.id} value={u.id}>{u.name}</option>
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
             ))}
           </Select>
           <Input type="date" name="from" defaultValue={sp.from ?? ""} aria-label="From date" />
           <div className="flex gap-2">
             <Input type="date" name="to" defaultValue={sp.to ?? ""} aria-label="To date" />
-            <Button type="submit" variant="secondary">Filter</Button>
+            <Button type="submit" variant="secondary">
+              Filter
+            </Button>
           </div>
         </form>
       </Card>
@@ -68,15 +87,25 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           {page.items.map((d) => (
             <tr key={d.id}>
               <Td>
-                <Link href={`/deployments/${d.id}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">{d.service.name}</Link>
+                <Link href={`/deployments/${d.id}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+                  {d.service.name}
+                </Link>
                 {d.breakGlass && <span className="ml-1 text-xs text-rose-600">break-glass</span>}
                 {d.rollbackOfId && <span className="ml-1 text-xs text-amber-600">rollback</span>}
               </Td>
               <Td>{d.environment.name}</Td>
-              <Td className="font-mono text-xs">{d.previousVersion ?? "—"} → {d.version}</Td>
-              <Td><StatusBadge status={d.status} /></Td>
-              <Td>{d._count.approvals} of {d.approvalsRequired}</Td>
-              <Td><RiskBadge score={d.riskScore} /></Td>
+              <Td className="font-mono text-xs">
+                {d.previousVersion ?? "—"} → {d.version}
+              </Td>
+              <Td>
+                <StatusBadge status={d.status} />
+              </Td>
+              <Td>
+                {d._count.approvals} of {d.approvalsRequired}
+              </Td>
+              <Td>
+                <RiskBadge score={d.riskScore} />
+              </Td>
               <Td>{d.requester.name}</Td>
               <Td>{formatDateTime(d.createdAt)}</Td>
             </tr>

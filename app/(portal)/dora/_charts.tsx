@@ -3,7 +3,14 @@
 import { useRouter } from "next/navigation";
 import { BarChart, LineChart } from "@/app/_components/charts";
 
-type Week = { weekStart: string; deployments: number; failures: number; changeFailureRate: number | null; leadTimeP50: number | null; restoreP50: number | null };
+type Week = {
+  weekStart: string;
+  deployments: number;
+  failures: number;
+  changeFailureRate: number | null;
+  leadTimeP50: number | null;
+  restoreP50: number | null;
+};
 
 export function TrendCharts({ weeks, baseHref }: { weeks: Week[]; baseHref: string }) {
   const router = useRouter();

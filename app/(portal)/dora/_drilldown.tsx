@@ -39,7 +39,15 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
                 <Td>{d.isFailure ? <Badge color="red">{d.status === "rolled_back" ? "rolled back" : "incident"}</Badge> : <Badge color="green">ok</Badge>}</Td>
                 <Td>{d.changes}</Td>
                 <Td>{d.incidents}</Td>
-                <Td>{d.deploymentRequestId ? <Link className="underline" href={`/deployments/${d.deploymentRequestId}`}>Pier</Link> : d.source}</Td>
+                <Td>
+                  {d.deploymentRequestId ? (
+                    <Link className="underline" href={`/deployments/${d.deploymentRequestId}`}>
+                      Pier
+                    </Link>
+                  ) : (
+                    d.source
+                  )}
+                </Td>
               </tr>
             ))}
           </Table>
@@ -81,7 +89,9 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
             <tr key={i.id}>
               <Td className="max-w-xs truncate">{i.title}</Td>
               <Td>{i.serviceName || "—"}</Td>
-              <Td><Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge></Td>
+              <Td>
+                <Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge>
+              </Td>
               <Td>{formatDateTime(i.detectedAt)}</Td>
               <Td>{i.resolvedAt ? formatDuration(i.restoreSeconds) : <Badge color="red">open</Badge>}</Td>
               <Td className="font-mono text-xs">{i.deploymentVersion ?? "—"}</Td>

@@ -21,19 +21,32 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
   const items = [
     ...timeline.deployments.map((d) => ({ at: d.deployedAt, kind: "deployment" as const, d })),
     ...timeline.incidents.map((i) => ({ at: i.detectedAt, kind: "incident" as const, i })),
-  ].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, 40);
+  ]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, 40);
   return (
-    <Card title={`DORA (${summary.filter.environment}, last ${days} days)`} actions={<Link className="text-xs underline" href={`/dora?service=${serviceId}&days=${days}`}>Open dashboard</Link>}>
+    <Card
+      title={`DORA (${summary.filter.environment}, last ${days} days)`}
+      actions={
+        <Link className="text-xs underline" href={`/dora?service=${serviceId}&days=${days}`}>
+          Open dashboard
+        </Link>
+      }
+    >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         {keys.map(([label, value, level, drill]) => (
-          <Link key={label} href={`/dora?service=${serviceId}&days=${days}&drill=${drill}#drilldown`} className="rounded-md border border-gray-200 p-3 hover:border-brand-500 dark:border-gray-800">
+          <Link
+            key={label}
+            href={`/dora?service=${serviceId}&days=${days}&drill=${drill}#drilldown`}
+            className="rounded-md border border-gray-200 p-3 hover:border-brand-500 dark:border-gray-800"
+          >
             <p className="text-xs text-gray-500">{label}</p>
             <p className="text-lg font-semibold tabular-nums">{value}</p>
             {level ? <Badge color={LEVEL_COLOR[level]}>{level}</Badge> : <Badge>no data</Badge>}
           </Link>
         ))}
       </div>
-      <h3 className="mb-2 mt-4 text-sm font-semibold">Incident timeline</h3>
+      <h3 className="mt-4 mb-2 text-sm font-semibold">Incident timeline</h3>
       {items.length === 0 ? (
         <EmptyState title="No deployments or incidents in this period" />
       ) : (
@@ -43,15 +56,19 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
               <li key={`d-${it.d.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-blue-500" aria-hidden />
                 <span className="font-mono text-xs">{it.d.version || "—"}</span> to {it.d.environmentName} ·{" "}
-                <span className="text-gray-500">{formatDateTime(it.d.deployedAt)}</span>{" "}
-                {it.d.isRollback && <Badge color="purple">rollback</Badge>} {it.d.status === "rolled_back" && <Badge color="red">rolled back</Badge>}
+                <span className="text-gray-500">{formatDateTime(it.d.deployedAt)}</span> {it.d.isRollback && <Badge color="purple">rollback</Badge>}{" "}
+                {it.d.status === "rolled_back" && <Badge color="red">rolled back</Badge>}
                 {it.d.status === "failed" && <Badge color="red">failed</Badge>} {it.d.hasIncident && <Badge color="yellow">caused incident</Badge>}
               </li>
             ) : (
               <li key={`i-${it.i.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-rose-500" aria-hidden />
                 <Badge color="red">incident</Badge> {it.i.title} · <span className="text-gray-500">{formatDateTime(it.i.detectedAt)}</span>{" "}
-                {it.i.resolvedAt ? `restored in ${formatDuration((it.i.resolvedAt.getTime() - it.i.detectedAt.getTime()) / 1000)}` : <Badge color="red">open</Badge>}
+                {it.i.resolvedAt ? (
+                  `restored in ${formatDuration((it.i.resolvedAt.getTime() - it.i.detectedAt.getTime()) / 1000)}`
+                ) : (
+                  <Badge color="red">open</Badge>
+                )}
               </li>
             ),
           )}

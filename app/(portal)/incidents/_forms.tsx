@@ -12,8 +12,20 @@ const fieldErrorsOf = (err: unknown): FieldErrors => (err as { data?: { fieldErr
 export function DeclareIncidentForm({ services, environments }: { services: { id: string; name: string }[]; environments: string[] }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [form, setForm] = useState({ serviceId: "", environment: environments.includes("prod") ? "prod" : (environments[0] ?? ""), title: "", severity: "high" as "critical" | "high" | "medium" | "low" });
-  const declare = useMutation(trpc.incidents.declare.mutationOptions({ onSuccess: () => { setForm((f) => ({ ...f, title: "" })); router.refresh(); } }));
+  const [form, setForm] = useState({
+    serviceId: "",
+    environment: environments.includes("prod") ? "prod" : (environments[0] ?? ""),
+    title: "",
+    severity: "high" as "critical" | "high" | "medium" | "low",
+  });
+  const declare = useMutation(
+    trpc.incidents.declare.mutationOptions({
+      onSuccess: () => {
+        setForm((f) => ({ ...f, title: "" }));
+        router.refresh();
+      },
+    }),
+  );
   const errors = fieldErrorsOf(declare.error);
   return (
     <form
@@ -26,7 +38,11 @@ export function DeclareIncidentForm({ services, environments }: { services: { id
       <Field label="Service" htmlFor="inc-service" error={errors?.serviceId}>
         <Select id="inc-service" value={form.serviceId} onChange={(e) => setForm({ ...form, serviceId: e.target.value })}>
           <option value="">Choose…</option>
-          {services.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+          {services.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
         </Select>
       </Field>
       <Field label="What is wrong" htmlFor="inc-title" error={errors?.title}>
@@ -34,16 +50,22 @@ export function DeclareIncidentForm({ services, environments }: { services: { id
       </Field>
       <Field label="Severity" htmlFor="inc-sev" error={errors?.severity}>
         <Select id="inc-sev" value={form.severity} onChange={(e) => setForm({ ...form, severity: e.target.value as typeof form.severity })}>
-          {["critical", "high", "medium", "low"].map((s) => <option key={s}>{s}</option>)}
+          {["critical", "high", "medium", "low"].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
         </Select>
       </Field>
       <Field label="Environment" htmlFor="inc-env" error={errors?.environment}>
         <Select id="inc-env" value={form.environment} onChange={(e) => setForm({ ...form, environment: e.target.value })}>
-          {environments.map((e) => <option key={e}>{e}</option>)}
+          {environments.map((e) => (
+            <option key={e}>{e}</option>
+          ))}
         </Select>
       </Field>
-      <div className="sm:col-span-4 flex items-center gap-3">
-        <Button type="submit" disabled={declare.isPending}>Declare incident</Button>
+      <div className="flex items-center gap-3 sm:col-span-4">
+        <Button type="submit" disabled={declare.isPending}>
+          Declare incident
+        </Button>
         {declare.error && !errors && <ErrorMessage error={declare.error} />}
       </div>
     </form>
@@ -56,8 +78,14 @@ export function ResolveButton({ incidentId }: { incidentId: string }) {
   const resolve = useMutation(trpc.incidents.resolve.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
     <span className="flex items-center gap-2">
-      <Button variant="secondary" disabled={resolve.isPending} onClick={() => resolve.mutate({ incidentId })}>Resolve</Button>
-      {resolve.error && <span role="alert" className="text-xs text-rose-600">{resolve.error.message}</span>}
+      <Button variant="secondary" disabled={resolve.isPending} onClick={() => resolve.mutate({ incidentId })}>
+        Resolve
+      </Button>
+      {resolve.error && (
+        <span role="alert" className="text-xs text-rose-600">
+          {resolve.error.message}
+        </span>
+      )}
     </span>
   );
 }

@@ -16,7 +16,14 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
       <Card title="Declare an incident">
         <DeclareIncidentForm services={filters.services.map((s) => ({ id: s.id, name: s.name }))} environments={filters.environments.map((e) => e.name)} />
       </Card>
-      <Card title="Recent incidents" actions={<a className="text-xs underline" href={sp.open === "1" ? "/incidents" : "/incidents?open=1"}>{sp.open === "1" ? "Show all" : "Only open"}</a>}>
+      <Card
+        title="Recent incidents"
+        actions={
+          <a className="text-xs underline" href={sp.open === "1" ? "/incidents" : "/incidents?open=1"}>
+            {sp.open === "1" ? "Show all" : "Only open"}
+          </a>
+        }
+      >
         {incidents.length === 0 ? (
           <EmptyState title="No incidents" />
         ) : (
@@ -25,7 +32,9 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
               <tr key={i.id}>
                 <Td className="max-w-xs truncate">{i.title}</Td>
                 <Td>{i.service?.name ?? (i.serviceName || "—")}</Td>
-                <Td><Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge></Td>
+                <Td>
+                  <Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge>
+                </Td>
                 <Td>{formatDateTime(i.detectedAt)}</Td>
                 <Td>{i.resolvedAt ? `after ${formatDuration((i.resolvedAt.getTime() - i.detectedAt.getTime()) / 1000)}` : <Badge color="red">open</Badge>}</Td>
                 <Td className="font-mono text-xs">{i.deployment?.version ?? "—"}</Td>

@@ -74,10 +74,12 @@ export const argoCdExecutor: Executor = {
       const line = `operation ${op.phase}, sync ${status.sync?.status ?? "Unknown"}, health ${health}`;
       if (line !== lastLine) await ctx.log(line);
       lastLine = line;
-      if (op.phase === "Failed" || op.phase === "Error") return { outcome: "failed", message: `Argo CD sync ${op.phase.toLowerCase()}: ${op.message ?? ""}`.trim() };
+      if (op.phase === "Failed" || op.phase === "Error")
+        return { outcome: "failed", message: `Argo CD sync ${op.phase.toLowerCase()}: ${op.message ?? ""}`.trim() };
       if (op.phase === "Succeeded") {
         if (health === "Healthy") return { outcome: "succeeded", message: `${app} synced and healthy` };
-        if (health === "Degraded" || health === "Missing") return { outcome: "failed", message: `${app} synced but is ${health}${status.health?.message ? `: ${status.health.message}` : ""}` };
+        if (health === "Degraded" || health === "Missing")
+          return { outcome: "failed", message: `${app} synced but is ${health}${status.health?.message ? `: ${status.health.message}` : ""}` };
       }
     }
     return { outcome: "failed", message: `Argo CD did not finish syncing ${app} in time` };

@@ -46,7 +46,11 @@ export interface Executor {
 export type LoadedIntegration<S, K> = { name: string; settings: S; secret: K };
 
 /** The named Integration of the expected kind, with its secret decrypted. */
-export async function loadIntegration<S = Record<string, unknown>, K = Record<string, unknown>>(db: Db, name: unknown, kind: string): Promise<LoadedIntegration<S, K>> {
+export async function loadIntegration<S = Record<string, unknown>, K = Record<string, unknown>>(
+  db: Db,
+  name: unknown,
+  kind: string,
+): Promise<LoadedIntegration<S, K>> {
   if (typeof name !== "string" || !name) throw badRequest(`executorConfig.integration must name a ${kind} integration`);
   const row = await db.integration.findUnique({ where: { name } });
   if (!row) throw badRequest(`Integration "${name}" does not exist`);

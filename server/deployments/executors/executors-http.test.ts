@@ -35,7 +35,11 @@ async function fakeVendor(handler: Handler) {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   servers.push(server);
   const port = (server.address() as { port: number }).port;
-  await getDb().outboundAllowEntry.upsert({ where: { pattern: `127.0.0.1:${port}` }, update: {}, create: { pattern: `127.0.0.1:${port}`, reason: "test fake" } });
+  await getDb().outboundAllowEntry.upsert({
+    where: { pattern: `127.0.0.1:${port}` },
+    update: {},
+    create: { pattern: `127.0.0.1:${port}`, reason: "test fake" },
+  });
   return { seen, base: `http://127.0.0.1:${port}` };
 }
 
@@ -67,7 +71,15 @@ describe("generic webhook executor", () => {
     expect(sent).toMatchObject({ method: "POST", url: "/deploy" });
     expect(sent.headers["content-type"]).toBe("application/json");
     expect(sent.headers["x-pier-delivery"]).toBe(`${id}:1`);
-    expect(JSON.parse(sent.body)).toMatchObject({ event: "deployment.execute", requestId: id, version: "1.1.0", previousVersion: "1.0.0", service: w.service.slug, environment: "dev", callbackUrl: expect.stringMatching(/\/api\/deployments\/callback$/) });
+    expect(JSON.parse(sent.body)).toMatchObject({
+      event: "deployment.execute",
+      requestId: id,
+      version: "1.1.0",
+      previousVersion: "1.0.0",
+      service: w.service.slug,
+      environment: "dev",
+      callbackUrl: expect.stringMatching(/\/api\/deployments\/callback$/),
+    });
     expect(await status(id)).toBe("deploying");
 
     const callback = async (payload: object, signWith = secret, ts = String(Math.floor(Date.now() / 1000))) => {
@@ -75,7 +87,10 @@ describe("generic webhook executor", () => {
       return applyWebhookCallback(getDb(), body, { timestamp: ts, signature: signBody(signWith, ts, body) });
     };
     await expect(callback({ requestId: id, status: "succeeded" }, "wrong-secret")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
-    await expect(callback({ requestId: id, status: "succeeded" }, secret, String(Math.floor(Date.now() / 1000) - 3600))).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringMatching(/too old/) });
+    await expect(callback({ requestId: id, status: "succeeded" }, secret, String(Math.floor(Date.now() / 1000) - 3600))).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+      message: expect.stringMatching(/too old/),
+    });
     await expect(callback({ requestId: id, status: "bogus" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(applyWebhookCallback(getDb(), "{not json", { timestamp: null, signature: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await callback({ requestId: id, status: "running", progress: 40, message: "2 of 5 pods" })).toMatchObject({ outcome: "running" });
@@ -91,12 +106,21 @@ describe("generic webhook executor", () => {
     const vendor = await fakeVendor((_req, res) => res.writeHead(500).end("boom"));
     const name = await integration("webhook", { url: `${vendor.base}/deploy` }, { signingSecret: "s" });
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executor: "webhook", executorConfig: { integration: name } });
-    expect(await runDeployment(getDb(), await queued(w, "1.1.0"), noSleep)).toMatchObject({ outcome: "failed", message: expect.stringMatching(/HTTP 500: boom/) });
+    expect(await runDeployment(getDb(), await queued(w, "1.1.0"), noSleep)).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/HTTP 500: boom/),
+    });
     const blocked = await integration("webhook", { url: "http://10.1.2.3/deploy" }, { signingSecret: "s" });
     await getDb().serviceEnvironment.updateMany({ where: { serviceId: w.service.id }, data: { executorConfig: { integration: blocked } } });
-    expect(await runDeployment(getDb(), await queued(w, "1.2.0"), noSleep)).toMatchObject({ outcome: "failed", message: expect.stringMatching(/Refusing to call/) });
+    expect(await runDeployment(getDb(), await queued(w, "1.2.0"), noSleep)).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/Refusing to call/),
+    });
     await getDb().serviceEnvironment.updateMany({ where: { serviceId: w.service.id }, data: { executorConfig: { integration: "missing" } } });
-    expect(await runDeployment(getDb(), await queued(w, "1.3.0"), noSleep)).toMatchObject({ outcome: "failed", message: expect.stringMatching(/does not exist/) });
+    expect(await runDeployment(getDb(), await queued(w, "1.3.0"), noSleep)).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/does not exist/),
+    });
   });
 });
 
@@ -107,7 +131,11 @@ describe("GitHub Actions executor", () => {
   async function setup(answer: (req: Seen, res: ServerResponse) => void) {
     const vendor = await fakeVendor(answer);
     const name = await integration("github_actions", { owner: "octo-org", repo: "octo-repo", apiUrl: vendor.base }, { token: "ghp_test" });
-    const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executor: "github_actions", executorConfig: { integration: name, workflow: "deploy.yml", ref: "main" } });
+    const w = await makeWorld({
+      policies: { dev: { requiredApprovals: 0 } },
+      executor: "github_actions",
+      executorConfig: { integration: name, workflow: "deploy.yml", ref: "main" },
+    });
     return { vendor, w };
   }
 
@@ -123,7 +151,11 @@ describe("GitHub Actions executor", () => {
     expect(sent.headers["x-github-api-version"]).toBe("2022-11-28");
     expect(JSON.parse(sent.body)).toEqual({ ref: "main", inputs: { pier_request_id: id, version: "1.1.0", environment: "dev", strategy: "rolling" } });
 
-    const inProgress = { ...workflowRun, action: "in_progress", workflow_run: { ...workflowRun.workflow_run, status: "in_progress", conclusion: null, display_title: `Pier deploy ${id}` } };
+    const inProgress = {
+      ...workflowRun,
+      action: "in_progress",
+      workflow_run: { ...workflowRun.workflow_run, status: "in_progress", conclusion: null, display_title: `Pier deploy ${id}` },
+    };
     expect(await applyGithubRunUpdate(getDb(), inProgress)).toEqual({ requestId: id, outcome: "running" });
     expect((await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } })).externalRunId).toBe(String(workflowRun.workflow_run.id));
     // From now on the run id matches, whatever the title.
@@ -135,7 +167,11 @@ describe("GitHub Actions executor", () => {
 
   it("accepts the 200-with-run-id answer; a failed conclusion fails the run; deployment_status works too", async () => {
     let runId = 900;
-    const { w } = await setup((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ workflow_run_id: ++runId, run_url: "x", html_url: `https://github.com/octo-org/octo-repo/actions/runs/${runId}` })));
+    const { w } = await setup((_req, res) =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ workflow_run_id: ++runId, run_url: "x", html_url: `https://github.com/octo-org/octo-repo/actions/runs/${runId}` })),
+    );
     const a = await queued(w, "1.1.0");
     expect(await runDeployment(getDb(), a, noSleep)).toMatchObject({ outcome: "pending", externalRunId: "901" });
     const failed = { ...workflowRun, workflow_run: { ...workflowRun.workflow_run, id: 901, conclusion: "failure" } };
@@ -144,17 +180,27 @@ describe("GitHub Actions executor", () => {
 
     const b = await queued(w, "1.2.0");
     await runDeployment(getDb(), b, noSleep);
-    const ds = { ...deploymentStatus, deployment_status: { ...deploymentStatus.deployment_status, state: "success", target_url: "https://github.com/octo-org/octo-repo/actions/runs/902" } };
+    const ds = {
+      ...deploymentStatus,
+      deployment_status: { ...deploymentStatus.deployment_status, state: "success", target_url: "https://github.com/octo-org/octo-repo/actions/runs/902" },
+    };
     expect(await applyGithubRunUpdate(getDb(), ds)).toEqual({ requestId: b, outcome: "succeeded" });
     const c = await queued(w, "1.3.0");
     await runDeployment(getDb(), c, noSleep);
-    const byPayload = { ...deploymentStatus, deployment: { ...deploymentStatus.deployment, payload: { pier_request_id: c } }, deployment_status: { ...deploymentStatus.deployment_status, state: "failure", target_url: null } };
+    const byPayload = {
+      ...deploymentStatus,
+      deployment: { ...deploymentStatus.deployment, payload: { pier_request_id: c } },
+      deployment_status: { ...deploymentStatus.deployment_status, state: "failure", target_url: null },
+    };
     expect(await applyGithubRunUpdate(getDb(), byPayload)).toEqual({ requestId: c, outcome: "failed" });
   });
 
   it("a refused dispatch fails the run with GitHub's message", async () => {
     const { w } = await setup((_req, res) => res.writeHead(422, { "content-type": "application/json" }).end('{"message":"Unexpected inputs provided"}'));
-    expect(await runDeployment(getDb(), await queued(w, "1.1.0"), noSleep)).toMatchObject({ outcome: "failed", message: expect.stringMatching(/HTTP 422.*Unexpected inputs/) });
+    expect(await runDeployment(getDb(), await queued(w, "1.1.0"), noSleep)).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/HTTP 422.*Unexpected inputs/),
+    });
   });
 });
 
@@ -169,7 +215,9 @@ describe("Argo CD executor", () => {
       if (req.method === "POST" && req.url === "/api/v1/applications/checkout/sync") {
         syncCalls++;
         if (syncCalls === 1) {
-          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "another operation is already in progress", code: 9, message: "another operation is already in progress" }));
+          res
+            .writeHead(400, { "content-type": "application/json" })
+            .end(JSON.stringify({ error: "another operation is already in progress", code: 9, message: "another operation is already in progress" }));
           return;
         }
         startedAt = new Date().toISOString();
@@ -180,22 +228,46 @@ describe("Argo CD executor", () => {
         polls++;
         const phase = polls < 2 ? "Running" : "Succeeded";
         const health = polls < 2 ? "Progressing" : "Healthy";
-        const body = { ...app, status: { ...app.status, health: { status: health }, sync: { ...app.status.sync, status: polls < 2 ? "OutOfSync" : "Synced" }, operationState: { ...app.status.operationState, phase, startedAt } } };
+        const body = {
+          ...app,
+          status: {
+            ...app.status,
+            health: { status: health },
+            sync: { ...app.status.sync, status: polls < 2 ? "OutOfSync" : "Synced" },
+            operationState: { ...app.status.operationState, phase, startedAt },
+          },
+        };
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
         return;
       }
       res.writeHead(404).end();
     });
     const name = await integration("argocd", { baseUrl: vendor.base }, { token: "argo-token" });
-    const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executor: "argocd", executorConfig: { integration: name, application: "checkout", pollIntervalMs: 1, syncOptions: ["CreateNamespace=true"] } });
+    const w = await makeWorld({
+      policies: { dev: { requiredApprovals: 0 } },
+      executor: "argocd",
+      executorConfig: { integration: name, application: "checkout", pollIntervalMs: 1, syncOptions: ["CreateNamespace=true"] },
+    });
     const id = await queued(w, "1.1.0");
     expect(await runDeployment(getDb(), id)).toMatchObject({ outcome: "succeeded", message: "checkout synced and healthy" });
     const sync = vendor.seen.filter((s) => s.method === "POST");
     expect(sync).toHaveLength(2);
     expect(sync[1].headers.authorization).toBe("Bearer argo-token");
-    expect(JSON.parse(sync[1].body)).toEqual({ revision: "1.1.0", prune: false, dryRun: false, strategy: { hook: {} }, syncOptions: { items: ["CreateNamespace=true"] } });
+    expect(JSON.parse(sync[1].body)).toEqual({
+      revision: "1.1.0",
+      prune: false,
+      dryRun: false,
+      strategy: { hook: {} },
+      syncOptions: { items: ["CreateNamespace=true"] },
+    });
     const logs = (await getDb().deploymentLog.findMany({ where: { requestId: id }, orderBy: { id: "asc" } })).map((l) => l.message);
-    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/busy with another operation/), "operation Running, sync OutOfSync, health Progressing", "operation Succeeded, sync Synced, health Healthy"]));
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/busy with another operation/),
+        "operation Running, sync OutOfSync, health Progressing",
+        "operation Succeeded, sync Synced, health Healthy",
+      ]),
+    );
   });
 
   it("fails on a failed operation, and when Argo CD stays busy", async () => {
@@ -210,12 +282,31 @@ describe("Argo CD executor", () => {
         res.writeHead(200).end("{}");
         return;
       }
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: { health: { status: "Degraded" }, operationState: { phase: "Failed", message: "one or more objects failed to apply", startedAt } } }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(
+          JSON.stringify({
+            status: { health: { status: "Degraded" }, operationState: { phase: "Failed", message: "one or more objects failed to apply", startedAt } },
+          }),
+        );
     });
     const name = await integration("argocd", { baseUrl: vendor.base }, { token: "t" });
-    const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executor: "argocd", executorConfig: { integration: name, application: "checkout", pollIntervalMs: 1 } });
-    expect(await runDeployment(getDb(), await queued(w, "1.1.0"))).toMatchObject({ outcome: "failed", message: "Argo CD sync failed: one or more objects failed to apply" });
-    await getDb().serviceEnvironment.updateMany({ where: { serviceId: w.service.id }, data: { executorConfig: { integration: name, application: "busy", pollIntervalMs: 1, busyRetries: 2 } } });
-    expect(await runDeployment(getDb(), await queued(w, "1.2.0"))).toMatchObject({ outcome: "failed", message: expect.stringMatching(/kept another operation running/) });
+    const w = await makeWorld({
+      policies: { dev: { requiredApprovals: 0 } },
+      executor: "argocd",
+      executorConfig: { integration: name, application: "checkout", pollIntervalMs: 1 },
+    });
+    expect(await runDeployment(getDb(), await queued(w, "1.1.0"))).toMatchObject({
+      outcome: "failed",
+      message: "Argo CD sync failed: one or more objects failed to apply",
+    });
+    await getDb().serviceEnvironment.updateMany({
+      where: { serviceId: w.service.id },
+      data: { executorConfig: { integration: name, application: "busy", pollIntervalMs: 1, busyRetries: 2 } },
+    });
+    expect(await runDeployment(getDb(), await queued(w, "1.2.0"))).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/kept another operation running/),
+    });
   });
 });

@@ -37,7 +37,11 @@ export const githubActionsExecutor: Executor = {
     if (res.status === 200 || res.status === 201) {
       const answer = (await res.json().catch(() => ({}))) as { workflow_run_id?: number; id?: number; run_id?: number; html_url?: string };
       const runId = answer.workflow_run_id ?? answer.run_id ?? answer.id;
-      return { outcome: "pending", externalRunId: runId ? String(runId) : null, message: `Workflow run ${runId ?? "(id unknown)"} started${answer.html_url ? `: ${answer.html_url}` : ""}` };
+      return {
+        outcome: "pending",
+        externalRunId: runId ? String(runId) : null,
+        message: `Workflow run ${runId ?? "(id unknown)"} started${answer.html_url ? `: ${answer.html_url}` : ""}`,
+      };
     }
     return { outcome: "failed", message: `GitHub refused the workflow dispatch: ${await describeHttpFailure(res)}` };
   },

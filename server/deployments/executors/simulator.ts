@@ -5,7 +5,8 @@ import { num, type ExecutionContext, type ExecutionResult, type Executor } from 
 function stepsFor(ctx: ExecutionContext): string[] {
   const { strategy, canarySteps, version } = ctx.request;
   if (strategy === "canary") return [`Pulling ${version}`, ...canarySteps.map((p) => `Canary at ${p}% traffic, checking error rate`), "Finalising"];
-  if (strategy === "blue_green") return [`Pulling ${version}`, "Starting green stack", "Running smoke tests on green", "Switching traffic to green", "Draining blue"];
+  if (strategy === "blue_green")
+    return [`Pulling ${version}`, "Starting green stack", "Running smoke tests on green", "Switching traffic to green", "Draining blue"];
   return [`Pulling ${version}`, "Updating 1/3 instances", "Updating 2/3 instances", "Updating 3/3 instances", "Health checks passed"];
 }
 
@@ -16,8 +17,11 @@ export const simulatorExecutor: Executor = {
     const steps = stepsFor(ctx);
     const duration = Math.max(0, num(ctx.config.durationMs, 20_000));
     const failureRate = Math.min(1, Math.max(0, num(ctx.config.failureRate, 0.1)));
-    const failAt = typeof ctx.config.failAtStep === "number" ? ctx.config.failAtStep : Math.random() < failureRate ? 1 + Math.floor(Math.random() * (steps.length - 1)) : -1;
-    await ctx.log(`Simulator: ${ctx.request.strategy} deployment of ${ctx.request.service.name} ${ctx.request.previousVersion ?? "(none)"} → ${ctx.request.version} to ${ctx.request.environment.name}`);
+    const failAt =
+      typeof ctx.config.failAtStep === "number" ? ctx.config.failAtStep : Math.random() < failureRate ? 1 + Math.floor(Math.random() * (steps.length - 1)) : -1;
+    await ctx.log(
+      `Simulator: ${ctx.request.strategy} deployment of ${ctx.request.service.name} ${ctx.request.previousVersion ?? "(none)"} → ${ctx.request.version} to ${ctx.request.environment.name}`,
+    );
     for (let i = 0; i < steps.length; i++) {
       if (!(await ctx.heartbeat(Math.round((i / steps.length) * 100)))) return { outcome: "abandoned", message: "run was taken over or cancelled" };
       await ctx.log(steps[i]);

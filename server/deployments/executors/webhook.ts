@@ -48,6 +48,10 @@ export const webhookExecutor: Executor = {
     if (!res.ok) return { outcome: "failed", message: `Deployment webhook refused the request: ${await describeHttpFailure(res)}` };
     const answer = (await res.json().catch(() => ({}))) as { runId?: unknown; id?: unknown };
     const runId = answer.runId ?? answer.id;
-    return { outcome: "pending", externalRunId: runId === undefined ? null : String(runId), message: `Accepted by ${new URL(url).host}; waiting for its callback` };
+    return {
+      outcome: "pending",
+      externalRunId: runId === undefined ? null : String(runId),
+      message: `Accepted by ${new URL(url).host}; waiting for its callback`,
+    };
   },
 };

@@ -49,9 +49,7 @@ export const CHANNEL_CONFIG = {
     secret: z.object({
       url: httpsUrl,
       signingSecret: z.string().min(16, "use at least 16 characters").max(200),
-      headers: z
-        .record(z.string().regex(/^[A-Za-z0-9-]+$/, "header names may hold letters, digits and -"), z.string().max(2000))
-        .default({}),
+      headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header names may hold letters, digits and -"), z.string().max(2000)).default({}),
     }),
     settings: z.object(common),
   },

@@ -30,7 +30,12 @@ const msg = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   threadKey: "route-1|chan-1|payments",
   ...over,
 });
-const ch = (type: ChannelRuntime["type"], secret: Record<string, unknown>, settings: Record<string, unknown> = {}): ChannelRuntime => ({ id: "chan-1", type, secret, settings });
+const ch = (type: ChannelRuntime["type"], secret: Record<string, unknown>, settings: Record<string, unknown> = {}): ChannelRuntime => ({
+  id: "chan-1",
+  type,
+  secret,
+  settings,
+});
 const deps = () => ({ allowList: [fake.hostPort] });
 
 describe("Slack incoming webhook", () => {
@@ -43,11 +48,19 @@ describe("Slack incoming webhook", () => {
     expect(req.url).toBe("/services/T1/B1/secret");
     expect(req.headers["content-type"]).toBe("application/json");
     const body = fake.json();
-    expect(body.text).toBe("Deployment FAILED: Payments API v2.4.1 in prod\nThe deployment failed.\n\nOn-call: Payments on-call (https://pd.example.com/s/1) · Approvers: Avery");
+    expect(body.text).toBe(
+      "Deployment FAILED: Payments API v2.4.1 in prod\nThe deployment failed.\n\nOn-call: Payments on-call (https://pd.example.com/s/1) · Approvers: Avery",
+    );
     expect(body.blocks).toEqual([
       { type: "header", text: { type: "plain_text", text: "Deployment FAILED: Payments API v2.4.1 in prod", emoji: false } },
-      { type: "section", text: { type: "mrkdwn", text: "The deployment failed.\n\nOn-call: Payments on-call (https://pd.example.com/s/1) · Approvers: Avery" } },
-      { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Open in Pier" }, url: "http://localhost:3000/deployments/sample-request" }] },
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: "The deployment failed.\n\nOn-call: Payments on-call (https://pd.example.com/s/1) · Approvers: Avery" },
+      },
+      {
+        type: "actions",
+        elements: [{ type: "button", text: { type: "plain_text", text: "Open in Pier" }, url: "http://localhost:3000/deployments/sample-request" }],
+      },
     ]);
   });
 
@@ -75,10 +88,19 @@ describe("Microsoft Teams", () => {
   });
 
   it("legacy MessageCard: 200 '1' is success, a 200 mentioning 429 is throttling", async () => {
-    fake.answer({ status: 200, body: "1" }, { status: 200, body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId ..." }, { status: 200, body: "Summary or Text is required." });
+    fake.answer(
+      { status: 200, body: "1" },
+      { status: 200, body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId ..." },
+      { status: 200, body: "Summary or Text is required." },
+    );
     const c = ch("teams", { url: fake.url("/webhookb2/x") }, { format: "messagecard" });
     expect(await sendToChannel(c, msg(), [], deps())).toEqual({ kind: "delivered", statusCode: 200 });
-    expect(fake.json(0)).toMatchObject({ "@type": "MessageCard", "@context": "https://schema.org/extensions", title: "Deployment FAILED: Payments API v2.4.1 in prod", themeColor: "D13438" });
+    expect(fake.json(0)).toMatchObject({
+      "@type": "MessageCard",
+      "@context": "https://schema.org/extensions",
+      title: "Deployment FAILED: Payments API v2.4.1 in prod",
+      themeColor: "D13438",
+    });
     expect(await sendToChannel(c, msg(), [], deps())).toMatchObject({ kind: "retry", statusCode: 200 });
     expect(await sendToChannel(c, msg(), [], deps())).toMatchObject({ kind: "permanent" });
   });
@@ -106,7 +128,11 @@ describe("Discord", () => {
 
   it("429 uses the fractional JSON retry_after; 404 means gone for good", async () => {
     fake.answer(
-      { status: 429, headers: { "retry-after": "2", "content-type": "application/json" }, body: JSON.stringify({ message: "You are being rate limited.", retry_after: 1.337, global: false }) },
+      {
+        status: 429,
+        headers: { "retry-after": "2", "content-type": "application/json" },
+        body: JSON.stringify({ message: "You are being rate limited.", retry_after: 1.337, global: false }),
+      },
       { status: 404, body: JSON.stringify({ message: "Unknown Webhook", code: 10015 }) },
     );
     const c = ch("discord", { url: fake.url("/api/webhooks/1/tok") });
@@ -150,7 +176,9 @@ describe("generic webhook", () => {
     const closed = await FakeVendor.start();
     const url = closed.url("/x");
     await closed.close();
-    const out = await sendToChannel(ch("webhook", { url, signingSecret: "s3cret-signing-key-123", headers: {} }), msg(), [], { allowList: [new URL(url).host] });
+    const out = await sendToChannel(ch("webhook", { url, signingSecret: "s3cret-signing-key-123", headers: {} }), msg(), [], {
+      allowList: [new URL(url).host],
+    });
     expect(out.kind).toBe("retry");
     expect(out.error).toMatch(/network/);
   });
@@ -159,7 +187,10 @@ describe("generic webhook", () => {
 describe("PagerDuty Events API v2", () => {
   const key = "R0UT1NGKEY0123456789abcdefABCDEF";
   it("triggers with a dedup key per service/environment and resolves with the same key", async () => {
-    fake.answer({ status: 202, body: JSON.stringify({ status: "success", message: "Event processed", dedup_key: "pier:deploy:payments-api:prod" }) }, { status: 202, body: "{}" });
+    fake.answer(
+      { status: 202, body: JSON.stringify({ status: "success", message: "Event processed", dedup_key: "pier:deploy:payments-api:prod" }) },
+      { status: 202, body: "{}" },
+    );
     const c = ch("pagerduty", { routingKey: key }, { baseUrl: fake.url("") });
     expect(await sendToChannel(c, msg(), [], deps())).toEqual({ kind: "delivered", statusCode: 202 });
     expect(fake.requests[0].url).toBe("/v2/enqueue");
@@ -184,7 +215,12 @@ describe("PagerDuty Events API v2", () => {
 
   it("incidents dedup on the incident id", async () => {
     fake.answer({ status: 202, body: "{}" });
-    await sendToChannel(ch("pagerduty", { routingKey: key }, { baseUrl: fake.url("") }), msg({ event: { ...sampleEvent("incident.detected"), id: "e3" } }), [], deps());
+    await sendToChannel(
+      ch("pagerduty", { routingKey: key }, { baseUrl: fake.url("") }),
+      msg({ event: { ...sampleEvent("incident.detected"), id: "e3" } }),
+      [],
+      deps(),
+    );
     expect(fake.json()).toMatchObject({ event_action: "trigger", dedup_key: "pier:incident:sample-incident" });
   });
 });
@@ -202,7 +238,12 @@ describe("email (SMTP sink)", () => {
         let data = "";
         stream.on("data", (c: Buffer) => (data += c.toString()));
         stream.on("end", () => {
-          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), data, user: session.user as string });
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            to: session.envelope.rcptTo.map((r) => r.address),
+            data,
+            user: session.user as string,
+          });
           cb();
         });
       },
@@ -267,11 +308,19 @@ describe("SSRF guard", () => {
 
 describe("previews", () => {
   it("mask secrets in URLs, routing keys and custom header values", () => {
-    const p = previewForChannel(ch("webhook", { url: "https://hooks.example.com/in/SECRETTOKEN1234", signingSecret: "x".repeat(20), headers: { Authorization: "Bearer topsecret" } }), msg(), []) as { url: string; headers: Record<string, string> };
+    const p = previewForChannel(
+      ch("webhook", { url: "https://hooks.example.com/in/SECRETTOKEN1234", signingSecret: "x".repeat(20), headers: { Authorization: "Bearer topsecret" } }),
+      msg(),
+      [],
+    ) as { url: string; headers: Record<string, string> };
     expect(p.url).toBe("https://hooks.example.com/••••1234");
     expect(p.headers.authorization).toBe("••••");
     expect(JSON.stringify(p)).not.toContain("topsecret");
-    const pd = previewForChannel(ch("pagerduty", { routingKey: "R0UT1NGKEY0123456789abcdefABCDEF" }, { baseUrl: "https://events.pagerduty.com" }), msg(), []) as { body: { routing_key: string } };
+    const pd = previewForChannel(
+      ch("pagerduty", { routingKey: "R0UT1NGKEY0123456789abcdefABCDEF" }, { baseUrl: "https://events.pagerduty.com" }),
+      msg(),
+      [],
+    ) as { body: { routing_key: string } };
     expect(pd.body.routing_key).toBe("••••CDEF");
   });
 

@@ -89,7 +89,15 @@ export function discordRequest(msg: OutgoingMessage, url: string): HttpRequest {
     url: u.toString(),
     ...json({
       content: msg.title.slice(0, 2000),
-      embeds: [{ title: msg.title.slice(0, 256), description: fullText(msg).slice(0, 4096), url: msg.url ?? undefined, color: colour, timestamp: msg.event.occurredAt }],
+      embeds: [
+        {
+          title: msg.title.slice(0, 256),
+          description: fullText(msg).slice(0, 4096),
+          url: msg.url ?? undefined,
+          color: colour,
+          timestamp: msg.event.occurredAt,
+        },
+      ],
       // Event text is user-supplied: never let it ping @everyone or roles.
       allowed_mentions: { parse: [] },
     }),
@@ -118,10 +126,7 @@ export function googleChatRequest(msg: OutgoingMessage, url: string): HttpReques
   return { url: u.toString(), ...json({ text: text.slice(0, 4000), thread: { threadKey: msg.threadKey.slice(0, 200) } }) };
 }
 
-export function webhookRequest(
-  msg: OutgoingMessage,
-  secret: { url: string; signingSecret: string; headers: Record<string, string> },
-): HttpRequest {
+export function webhookRequest(msg: OutgoingMessage, secret: { url: string; signingSecret: string; headers: Record<string, string> }): HttpRequest {
   const body = JSON.stringify({
     id: msg.deliveryId,
     idempotencyKey: msg.idempotencyKey,

@@ -19,12 +19,7 @@ export function emailMessage(msg: OutgoingMessage, settings: ChannelSettings<"em
   };
 }
 
-export async function sendEmail(
-  mail: EmailMessage,
-  secret: ChannelSecret<"email">,
-  settings: ChannelSettings<"email">,
-  deps: HttpDeps,
-): Promise<SendOutcome> {
+export async function sendEmail(mail: EmailMessage, secret: ChannelSecret<"email">, settings: ChannelSettings<"email">, deps: HttpDeps): Promise<SendOutcome> {
   if (mail.to.length === 0) return { kind: "permanent", error: "no recipients left (none configured, or all muted)" };
   const check = await checkOutboundUrl(`https://${settings.host}:${settings.port}/`, deps.allowList, deps.resolve);
   if (!check.ok) return { kind: "permanent", error: `SMTP host refused: ${check.reason.replace("https", "TLS")}` };

@@ -40,7 +40,12 @@ function mergeHeaders(stored: unknown, incoming: unknown): unknown {
 }
 
 /** The secret to validate and store after an edit: `stored` with `incoming` applied and `clear` removed. */
-export function applySecretEdit(type: ChannelType, stored: Record<string, unknown>, incoming: Record<string, unknown>, clear: readonly string[]): Record<string, unknown> {
+export function applySecretEdit(
+  type: ChannelType,
+  stored: Record<string, unknown>,
+  incoming: Record<string, unknown>,
+  clear: readonly string[],
+): Record<string, unknown> {
   const masked = maskChannelSecret(type, stored);
   const secret: Record<string, unknown> = { ...stored };
   for (const key of clear) {

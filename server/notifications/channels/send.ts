@@ -18,9 +18,7 @@ import { emailMessage, sendEmail, type EmailMessage } from "./email";
 import { BlockedUrlError, sendHttp, type HttpDeps, type HttpRequest, type HttpResponse } from "./http-send";
 import { maskUrl } from "./masking";
 
-type Built =
-  | { kind: "http"; request: HttpRequest; read: (res: HttpResponse) => SendOutcome }
-  | { kind: "email"; mail: EmailMessage };
+type Built = { kind: "http"; request: HttpRequest; read: (res: HttpResponse) => SendOutcome } | { kind: "email"; mail: EmailMessage };
 
 function build(ch: ChannelRuntime, msg: OutgoingMessage, emailTo: string[]): Built {
   const type: ChannelType = ch.type;
@@ -76,8 +74,6 @@ export function previewForChannel(ch: ChannelRuntime, msg: OutgoingMessage, emai
   const body = JSON.parse(built.request.body) as Record<string, unknown>;
   if (typeof body.routing_key === "string") body.routing_key = "••••" + body.routing_key.slice(-4);
   const customHeaders = new Set(Object.keys((ch.secret.headers as Record<string, string> | undefined) ?? {}).map((k) => k.toLowerCase()));
-  const headers = Object.fromEntries(
-    Object.entries(built.request.headers).map(([k, v]) => [k, customHeaders.has(k) ? "••••" : v]),
-  );
+  const headers = Object.fromEntries(Object.entries(built.request.headers).map(([k, v]) => [k, customHeaders.has(k) ? "••••" : v]));
   return { url: maskUrl(built.request.url), headers, body };
 }

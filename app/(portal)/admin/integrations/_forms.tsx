@@ -13,23 +13,40 @@ export function CreateTokenForm() {
   const trpc = useTRPC();
   const router = useRouter();
   const [name, setName] = useState("");
-  const create = useMutation(trpc.events.createToken.mutationOptions({ onSuccess: () => { setName(""); router.refresh(); } }));
+  const create = useMutation(
+    trpc.events.createToken.mutationOptions({
+      onSuccess: () => {
+        setName("");
+        router.refresh();
+      },
+    }),
+  );
   const errors = fieldErrorsOf(create.error);
   return (
     <div className="space-y-3">
-      <form className="flex flex-col gap-3 sm:flex-row sm:items-end" onSubmit={(e) => { e.preventDefault(); create.mutate({ name }); }}>
+      <form
+        className="flex flex-col gap-3 sm:flex-row sm:items-end"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate({ name });
+        }}
+      >
         <div className="flex-1">
           <Field label="Token name" htmlFor="token-name" error={errors?.name} hint="The system that will use it, e.g. Jenkins or Argo CD">
             <Input id="token-name" value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
         </div>
-        <Button type="submit" disabled={create.isPending}>Create token</Button>
+        <Button type="submit" disabled={create.isPending}>
+          Create token
+        </Button>
       </form>
       {create.error && !errors && <ErrorMessage error={create.error} />}
       {create.data && (
         <div role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950/40">
           <p className="font-medium">Copy this token now — it is not shown again.</p>
-          <code data-testid="new-token" className="mt-1 block break-all font-mono text-xs">{create.data.token}</code>
+          <code data-testid="new-token" className="mt-1 block font-mono text-xs break-all">
+            {create.data.token}
+          </code>
         </div>
       )}
     </div>
@@ -40,17 +57,34 @@ export function RevokeTokenButton({ id }: { id: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const revoke = useMutation(trpc.events.revokeToken.mutationOptions({ onSuccess: () => router.refresh() }));
-  return <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id })}>Revoke</Button>;
+  return (
+    <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id })}>
+      Revoke
+    </Button>
+  );
 }
 
 export function CreateWebhookSecretForm() {
   const trpc = useTRPC();
   const router = useRouter();
   const [form, setForm] = useState({ kind: "github_webhook" as "github_webhook" | "pagerduty_webhook", name: "", secret: "" });
-  const create = useMutation(trpc.events.createWebhookSecret.mutationOptions({ onSuccess: () => { setForm({ ...form, name: "", secret: "" }); router.refresh(); } }));
+  const create = useMutation(
+    trpc.events.createWebhookSecret.mutationOptions({
+      onSuccess: () => {
+        setForm({ ...form, name: "", secret: "" });
+        router.refresh();
+      },
+    }),
+  );
   const errors = fieldErrorsOf(create.error);
   return (
-    <form className="grid gap-3 sm:grid-cols-4 sm:items-end" onSubmit={(e) => { e.preventDefault(); create.mutate(form); }}>
+    <form
+      className="grid gap-3 sm:grid-cols-4 sm:items-end"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate(form);
+      }}
+    >
       <Field label="Kind" htmlFor="wh-kind" error={errors?.kind}>
         <Select id="wh-kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as typeof form.kind })}>
           <option value="github_webhook">GitHub</option>
@@ -63,8 +97,14 @@ export function CreateWebhookSecretForm() {
       <Field label="Signing secret" htmlFor="wh-secret" error={errors?.secret}>
         <Input id="wh-secret" type="password" autoComplete="off" value={form.secret} onChange={(e) => setForm({ ...form, secret: e.target.value })} />
       </Field>
-      <Button type="submit" disabled={create.isPending}>Add secret</Button>
-      {create.error && !errors && <div className="sm:col-span-4"><ErrorMessage error={create.error} /></div>}
+      <Button type="submit" disabled={create.isPending}>
+        Add secret
+      </Button>
+      {create.error && !errors && (
+        <div className="sm:col-span-4">
+          <ErrorMessage error={create.error} />
+        </div>
+      )}
     </form>
   );
 }
@@ -73,5 +113,9 @@ export function DeleteSecretButton({ id }: { id: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const del = useMutation(trpc.events.deleteWebhookSecret.mutationOptions({ onSuccess: () => router.refresh() }));
-  return <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ id })}>Delete</Button>;
+  return (
+    <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ id })}>
+      Delete
+    </Button>
+  );
 }

@@ -15,10 +15,24 @@ export default async function IntegrationsPage() {
       <PageHeader title="Integrations" description="How CI/CD and incident tools send events to Pier's DORA metrics." />
       <Card title="Endpoints">
         <ul className="space-y-1 text-sm">
-          <li><code className="text-xs">POST {base}/api/events/cdevents</code> — CDEvents v0.4/v0.5 (one event or an array), header <code className="text-xs">Authorization: Bearer &lt;token&gt;</code></li>
-          <li><code className="text-xs">POST {base}/api/webhooks/github</code> — GitHub webhooks (deployment_status, push, pull_request, workflow_run), signed with a GitHub secret below</li>
-          <li><code className="text-xs">POST {base}/api/webhooks/pagerduty</code> — PagerDuty v3 webhooks (incident.triggered / resolved), signed with a PagerDuty secret below</li>
-          <li>API reference: <a className="underline" href="/api/openapi.json">/api/openapi.json</a></li>
+          <li>
+            <code className="text-xs">POST {base}/api/events/cdevents</code> — CDEvents v0.4/v0.5 (one event or an array), header{" "}
+            <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>
+          </li>
+          <li>
+            <code className="text-xs">POST {base}/api/webhooks/github</code> — GitHub webhooks (deployment_status, push, pull_request, workflow_run), signed
+            with a GitHub secret below
+          </li>
+          <li>
+            <code className="text-xs">POST {base}/api/webhooks/pagerduty</code> — PagerDuty v3 webhooks (incident.triggered / resolved), signed with a PagerDuty
+            secret below
+          </li>
+          <li>
+            API reference:{" "}
+            <a className="underline" href="/api/openapi.json">
+              /api/openapi.json
+            </a>
+          </li>
         </ul>
       </Card>
       <Card title="Integration tokens">
@@ -55,7 +69,9 @@ export default async function IntegrationsPage() {
                   <Td>{s.kind === "github_webhook" ? "GitHub" : "PagerDuty"}</Td>
                   <Td className="font-mono text-xs">{s.hint}</Td>
                   <Td>{formatDateTime(s.createdAt)}</Td>
-                  <Td><DeleteSecretButton id={s.id} /></Td>
+                  <Td>
+                    <DeleteSecretButton id={s.id} />
+                  </Td>
                 </tr>
               ))}
             </Table>

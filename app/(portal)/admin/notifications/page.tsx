@@ -15,7 +15,11 @@ export default async function NotificationsOverview() {
       <PageHeader title="Notifications" description="Who hears about what: channels, ordered routes, silences and the delivery log." />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Metric label="Delivered" value={n("delivered")} href="/admin/notifications/deliveries?status=delivered" />
-        <Metric label="Waiting" value={n("pending") + n("retrying") + n("held") + n("grouped") + n("scheduled")} hint="pending, retrying, held, grouped, scheduled" />
+        <Metric
+          label="Waiting"
+          value={n("pending") + n("retrying") + n("held") + n("grouped") + n("scheduled")}
+          hint="pending, retrying, held, grouped, scheduled"
+        />
         <Metric label="Dead-lettered" value={n("dead")} href="/admin/notifications/deliveries?status=dead" />
         <Metric label="Suppressed" value={n("suppressed")} hint="silences, quiet hours, repeat interval" />
       </div>
@@ -23,10 +27,16 @@ export default async function NotificationsOverview() {
         <Card title="Configuration">
           <ul className="space-y-1 text-sm">
             <li>
-              <Link className="text-brand-600 hover:underline" href="/admin/notifications/channels">{channels.length} channels</Link> ({channels.filter((c) => !c.enabled).length} disabled)
+              <Link className="text-brand-600 hover:underline" href="/admin/notifications/channels">
+                {channels.length} channels
+              </Link>{" "}
+              ({channels.filter((c) => !c.enabled).length} disabled)
             </li>
             <li>
-              <Link className="text-brand-600 hover:underline" href="/admin/notifications/routes">{routes.length} routes</Link>, evaluated in order
+              <Link className="text-brand-600 hover:underline" href="/admin/notifications/routes">
+                {routes.length} routes
+              </Link>
+              , evaluated in order
             </li>
           </ul>
         </Card>

@@ -10,7 +10,10 @@ export default async function PoliciesPage() {
   const options = await (await serverCaller()).approvals.policyFormOptions();
   return (
     <div className="space-y-4">
-      <PageHeader title="Approval policies" description="Per environment, optionally narrowed to a tier or a service (service beats tier beats environment). Freeze windows block normal requests; break-glass still works where allowed." />
+      <PageHeader
+        title="Approval policies"
+        description="Per environment, optionally narrowed to a tier or a service (service beats tier beats environment). Freeze windows block normal requests; break-glass still works where allowed."
+      />
       <PolicyAdmin teams={options.teams} services={options.services} />
     </div>
   );

@@ -37,11 +37,17 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
           <option value="range">Date range</option>
         </Select>
       </Field>
-      <Field label="Reason" htmlFor={`reason-${environmentId}`}><Input id={`reason-${environmentId}`} name="reason" /></Field>
+      <Field label="Reason" htmlFor={`reason-${environmentId}`}>
+        <Input id={`reason-${environmentId}`} name="reason" />
+      </Field>
       {kind === "range" ? (
         <>
-          <Field label="Starts" htmlFor={`s-${environmentId}`} error={errors.startsAt}><Input id={`s-${environmentId}`} name="startsAt" type="datetime-local" /></Field>
-          <Field label="Ends" htmlFor={`e-${environmentId}`} error={errors.endsAt}><Input id={`e-${environmentId}`} name="endsAt" type="datetime-local" /></Field>
+          <Field label="Starts" htmlFor={`s-${environmentId}`} error={errors.startsAt}>
+            <Input id={`s-${environmentId}`} name="startsAt" type="datetime-local" />
+          </Field>
+          <Field label="Ends" htmlFor={`e-${environmentId}`} error={errors.endsAt}>
+            <Input id={`e-${environmentId}`} name="endsAt" type="datetime-local" />
+          </Field>
         </>
       ) : (
         <>
@@ -49,17 +55,33 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
             <legend className="text-sm font-medium">Days</legend>
             <div className="flex flex-wrap gap-3 text-sm">
               {DAYS.map((d, i) => (
-                <label key={d} className="flex items-center gap-1"><input type="checkbox" name="daysOfWeek" value={i} /> {d}</label>
+                <label key={d} className="flex items-center gap-1">
+                  <input type="checkbox" name="daysOfWeek" value={i} /> {d}
+                </label>
               ))}
             </div>
-            {errors.daysOfWeek && <p role="alert" className="text-xs text-rose-600">{errors.daysOfWeek[0]}</p>}
+            {errors.daysOfWeek && (
+              <p role="alert" className="text-xs text-rose-600">
+                {errors.daysOfWeek[0]}
+              </p>
+            )}
           </fieldset>
-          <Field label="From (HH:MM)" htmlFor={`st-${environmentId}`} error={errors.startTime}><Input id={`st-${environmentId}`} name="startTime" placeholder="16:00" /></Field>
-          <Field label="Until (HH:MM)" htmlFor={`et-${environmentId}`} error={errors.endTime}><Input id={`et-${environmentId}`} name="endTime" placeholder="08:00" /></Field>
-          <Field label="Time zone" htmlFor={`tz-${environmentId}`} error={errors.timeZone}><Input id={`tz-${environmentId}`} name="timeZone" defaultValue="UTC" /></Field>
+          <Field label="From (HH:MM)" htmlFor={`st-${environmentId}`} error={errors.startTime}>
+            <Input id={`st-${environmentId}`} name="startTime" placeholder="16:00" />
+          </Field>
+          <Field label="Until (HH:MM)" htmlFor={`et-${environmentId}`} error={errors.endTime}>
+            <Input id={`et-${environmentId}`} name="endTime" placeholder="08:00" />
+          </Field>
+          <Field label="Time zone" htmlFor={`tz-${environmentId}`} error={errors.timeZone}>
+            <Input id={`tz-${environmentId}`} name="timeZone" defaultValue="UTC" />
+          </Field>
         </>
       )}
-      <div className="sm:col-span-2"><Button type="submit" variant="secondary" disabled={add.isPending}>Add freeze window</Button></div>
+      <div className="sm:col-span-2">
+        <Button type="submit" variant="secondary" disabled={add.isPending}>
+          Add freeze window
+        </Button>
+      </div>
     </form>
   );
 }
@@ -78,13 +100,21 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
     <div className="space-y-4">
       <ErrorMessage error={delPolicy.error ?? delWindow.error} />
       {list.data.map((env) => (
-        <Card key={env.id} title={<span>{env.name} {env.isProduction && <Badge color="red">production</Badge>}</span>}>
+        <Card
+          key={env.id}
+          title={
+            <span>
+              {env.name} {env.isProduction && <Badge color="red">production</Badge>}
+            </span>
+          }
+        >
           <ul className="space-y-2 text-sm">
             {env.policies.map((p) => (
               <li key={p.id} className="rounded-md border border-gray-200 p-2 dark:border-gray-800">
                 <div className="flex flex-wrap items-center justify-between gap-2">
                   <span>
-                    <strong>{p.name}</strong> · {p.service ? `service ${p.service.name}` : p.tier ? `tier ${p.tier}` : "whole environment"} · {p.requiredApprovals} approval(s)
+                    <strong>{p.name}</strong> · {p.service ? `service ${p.service.name}` : p.tier ? `tier ${p.tier}` : "whole environment"} ·{" "}
+                    {p.requiredApprovals} approval(s)
                     {p.waitTimerMinutes > 0 && ` · wait ${p.waitTimerMinutes} min`}
                     {p.expiryMinutes && ` · expires after ${p.expiryMinutes} min`}
                     {p.autoRollback && " · auto-rollback"}
@@ -92,14 +122,31 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
                     {!p.allowBreakGlass && " · no break-glass"}
                   </span>
                   <span className="flex gap-2">
-                    <Button variant="ghost" onClick={() => setEditing(editing === p.id ? null : p.id)}>Edit</Button>
-                    <Button variant="ghost" onClick={() => delPolicy.mutate({ id: p.id })}>Delete</Button>
+                    <Button variant="ghost" onClick={() => setEditing(editing === p.id ? null : p.id)}>
+                      Edit
+                    </Button>
+                    <Button variant="ghost" onClick={() => delPolicy.mutate({ id: p.id })}>
+                      Delete
+                    </Button>
                   </span>
                 </div>
-                {editing === p.id && <PolicyForm environmentId={env.id} teams={teams} services={services} policy={p} onDone={() => { setEditing(null); void refresh(); }} />}
+                {editing === p.id && (
+                  <PolicyForm
+                    environmentId={env.id}
+                    teams={teams}
+                    services={services}
+                    policy={p}
+                    onDone={() => {
+                      setEditing(null);
+                      void refresh();
+                    }}
+                  />
+                )}
               </li>
             ))}
-            {env.policies.length === 0 && <li className="text-gray-500">No policy: {env.isProduction ? "1 approver needed by default" : "no approval needed by default"}.</li>}
+            {env.policies.length === 0 && (
+              <li className="text-gray-500">No policy: {env.isProduction ? "1 approver needed by default" : "no approval needed by default"}.</li>
+            )}
           </ul>
           <details className="mt-3">
             <summary className="cursor-pointer text-sm font-medium">Add a policy</summary>
@@ -110,10 +157,14 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
             {env.freezeWindows.map((w) => (
               <li key={w.id} className="flex items-center justify-between gap-2">
                 <span>
-                  {w.kind === "range" ? `${new Date(w.startsAt!).toISOString().slice(0, 16)} – ${new Date(w.endsAt!).toISOString().slice(0, 16)} UTC` : `${w.daysOfWeek.map((d) => DAYS[d]).join(", ")} ${w.startTime}–${w.endTime} ${w.timeZone}`}
+                  {w.kind === "range"
+                    ? `${new Date(w.startsAt!).toISOString().slice(0, 16)} – ${new Date(w.endsAt!).toISOString().slice(0, 16)} UTC`
+                    : `${w.daysOfWeek.map((d) => DAYS[d]).join(", ")} ${w.startTime}–${w.endTime} ${w.timeZone}`}
                   {w.reason && ` · ${w.reason}`}
                 </span>
-                <Button variant="ghost" onClick={() => delWindow.mutate({ id: w.id })}>Remove</Button>
+                <Button variant="ghost" onClick={() => delWindow.mutate({ id: w.id })}>
+                  Remove
+                </Button>
               </li>
             ))}
             {env.freezeWindows.length === 0 && <li className="text-gray-500">None.</li>}

@@ -21,7 +21,19 @@ type Policy = {
   allowBreakGlass: boolean;
 };
 
-export function PolicyForm({ environmentId, teams, services, policy, onDone }: { environmentId: string; teams: Option[]; services: Option[]; policy?: Policy; onDone: () => void }) {
+export function PolicyForm({
+  environmentId,
+  teams,
+  services,
+  policy,
+  onDone,
+}: {
+  environmentId: string;
+  teams: Option[];
+  services: Option[];
+  policy?: Policy;
+  onDone: () => void;
+}) {
   const trpc = useTRPC();
   const save = useMutation(trpc.approvals.savePolicy.mutationOptions({ onSuccess: onDone }));
   const errors = fieldErrors(save.error);
@@ -56,22 +68,34 @@ export function PolicyForm({ environmentId, teams, services, policy, onDone }: {
   );
   return (
     <form onSubmit={submit} noValidate className="mt-3 grid gap-2 sm:grid-cols-3">
-      <Field label="Name" htmlFor={key("name")} error={errors.name}><Input id={key("name")} name="name" defaultValue={p?.name ?? ""} /></Field>
+      <Field label="Name" htmlFor={key("name")} error={errors.name}>
+        <Input id={key("name")} name="name" defaultValue={p?.name ?? ""} />
+      </Field>
       <Field label="Only for service" htmlFor={key("serviceId")} error={errors.serviceId}>
         <Select id={key("serviceId")} name="serviceId" defaultValue={p?.serviceId ?? ""}>
           <option value="">Any service</option>
-          {services.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+          {services.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
         </Select>
       </Field>
       <Field label="Only for tier" htmlFor={key("tier")} error={errors.tier}>
         <Select id={key("tier")} name="tier" defaultValue={p?.tier?.toString() ?? ""}>
           <option value="">Any tier</option>
-          {[1, 2, 3].map((t) => <option key={t} value={t}>Tier {t}</option>)}
+          {[1, 2, 3].map((t) => (
+            <option key={t} value={t}>
+              Tier {t}
+            </option>
+          ))}
         </Select>
       </Field>
-      <Field label="Approvals required" htmlFor={key("requiredApprovals")} error={errors.requiredApprovals}><Input id={key("requiredApprovals")} name="requiredApprovals" type="number" min={0} max={10} defaultValue={p?.requiredApprovals ?? 1} /></Field>
+      <Field label="Approvals required" htmlFor={key("requiredApprovals")} error={errors.requiredApprovals}>
+        <Input id={key("requiredApprovals")} name="requiredApprovals" type="number" min={0} max={10} defaultValue={p?.requiredApprovals ?? 1} />
+      </Field>
       <Field label="Approver role" htmlFor={key("approverRole")} error={errors.approverRole}>
-        <Select id={key("approverRole")} name="approverRole" defaultValue={p ? p.approverRole ?? "" : "approver"}>
+        <Select id={key("approverRole")} name="approverRole" defaultValue={p ? (p.approverRole ?? "") : "approver"}>
           <option value="">No role</option>
           <option value="approver">Approvers and admins</option>
           <option value="admin">Admins only</option>
@@ -80,11 +104,19 @@ export function PolicyForm({ environmentId, teams, services, policy, onDone }: {
       <Field label="Or members of team" htmlFor={key("approverTeamId")} error={errors.approverTeamId}>
         <Select id={key("approverTeamId")} name="approverTeamId" defaultValue={p?.approverTeamId ?? ""}>
           <option value="">No team</option>
-          {teams.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
         </Select>
       </Field>
-      <Field label="Approval expires after (min)" htmlFor={key("expiryMinutes")} error={errors.expiryMinutes}><Input id={key("expiryMinutes")} name="expiryMinutes" type="number" min={5} defaultValue={p?.expiryMinutes ?? ""} /></Field>
-      <Field label="Wait timer (min)" htmlFor={key("waitTimerMinutes")} error={errors.waitTimerMinutes}><Input id={key("waitTimerMinutes")} name="waitTimerMinutes" type="number" min={0} defaultValue={p?.waitTimerMinutes ?? 0} /></Field>
+      <Field label="Approval expires after (min)" htmlFor={key("expiryMinutes")} error={errors.expiryMinutes}>
+        <Input id={key("expiryMinutes")} name="expiryMinutes" type="number" min={5} defaultValue={p?.expiryMinutes ?? ""} />
+      </Field>
+      <Field label="Wait timer (min)" htmlFor={key("waitTimerMinutes")} error={errors.waitTimerMinutes}>
+        <Input id={key("waitTimerMinutes")} name="waitTimerMinutes" type="number" min={0} defaultValue={p?.waitTimerMinutes ?? 0} />
+      </Field>
       <div className="space-y-1 sm:col-span-3">
         {box("allowOwningTeam", "Members of the owning team may approve", false)}
         {box("allowSkipPromotion", "May skip promotion stages", false)}
@@ -93,7 +125,9 @@ export function PolicyForm({ environmentId, teams, services, policy, onDone }: {
       </div>
       <div className="space-y-2 sm:col-span-3">
         {save.error && !Object.keys(errors).length && <ErrorMessage error={save.error} />}
-        <Button type="submit" disabled={save.isPending}>{p ? "Save policy" : "Add policy"}</Button>
+        <Button type="submit" disabled={save.isPending}>
+          {p ? "Save policy" : "Add policy"}
+        </Button>
       </div>
     </form>
   );

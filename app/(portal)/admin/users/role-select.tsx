@@ -24,7 +24,11 @@ export function RoleSelect({ userId, name, role, disabled }: { userId: string; n
         <option value="approver">approver</option>
         <option value="admin">admin</option>
       </Select>
-      {setRole.isError && <span role="alert" className="text-xs text-rose-600">{setRole.error.message}</span>}
+      {setRole.isError && (
+        <span role="alert" className="text-xs text-rose-600">
+          {setRole.error.message}
+        </span>
+      )}
       {setRole.isSuccess && <span className="text-xs text-emerald-600">saved</span>}
     </div>
   );

@@ -10,6 +10,9 @@ export function serviceFieldsFromForm(f: FormData) {
     language: text("language").trim() || null,
     repositoryUrl: text("repositoryUrl"),
     runbookUrl: text("runbookUrl"),
-    tags: text("tags").split(",").map((t) => t.trim()).filter(Boolean),
+    tags: text("tags")
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
   };
 }

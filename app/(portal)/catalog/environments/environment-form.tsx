@@ -29,7 +29,9 @@ export function EnvironmentForm() {
         <input type="checkbox" name="isProduction" /> Production
       </label>
       <div className="sm:col-span-3">
-        <Button type="submit" disabled={create.isPending}>Add environment</Button>
+        <Button type="submit" disabled={create.isPending}>
+          Add environment
+        </Button>
         {create.error && !Object.keys(errors).length && <ErrorMessage error={create.error} />}
       </div>
     </form>

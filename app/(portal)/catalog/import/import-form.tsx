@@ -58,7 +58,7 @@ export function ImportForm() {
                 <Td>
                   <Badge color={STATUS_COLOR[e.status]}>{e.status}</Badge>
                 </Td>
-                <Td className="whitespace-normal text-xs">
+                <Td className="text-xs whitespace-normal">
                   {e.reason}
                   {e.warnings?.map((w) => (
                     <p key={w} className="text-amber-700 dark:text-amber-300">

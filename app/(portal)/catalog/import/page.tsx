@@ -7,17 +7,14 @@ export const metadata = { title: "Import / export · Pier" };
 export default function ImportPage() {
   return (
     <div className="space-y-4">
-      <PageHeader
-        title="Import and export"
-        description="Bring Backstage catalog-info.yaml files into Pier, or take Pier's catalog to Backstage."
-      />
+      <PageHeader title="Import and export" description="Bring Backstage catalog-info.yaml files into Pier, or take Pier's catalog to Backstage." />
       <Card title="Import catalog-info.yaml">
         <ImportForm />
       </Card>
       <Card title="Export">
         <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
-          The whole catalog as Backstage entities: the owning teams as Groups, every service as a Component, API, Resource or System.
-          Each service page also offers its own catalog-info.yaml.
+          The whole catalog as Backstage entities: the owning teams as Groups, every service as a Component, API, Resource or System. Each service page also
+          offers its own catalog-info.yaml.
         </p>
         <a href="/api/catalog/export" className={buttonClass("secondary")} download="catalog-info.yaml">
           Download catalog-info.yaml

@@ -18,14 +18,23 @@ export function EvidenceButtons(scope: { requestId: string } | { from: Date; to:
       },
     }),
   );
-  const run = (format: "json" | "csv") => exp.mutate("requestId" in scope ? { requestId: scope.requestId, format } : { from: scope.from, to: scope.to, format });
+  const run = (format: "json" | "csv") =>
+    exp.mutate("requestId" in scope ? { requestId: scope.requestId, format } : { from: scope.from, to: scope.to, format });
   return (
     <div className="mt-3 space-y-2">
       <div className="flex flex-wrap gap-2">
-        <Button variant="ghost" disabled={exp.isPending} onClick={() => run("csv")}>Evidence CSV</Button>
-        <Button variant="ghost" disabled={exp.isPending} onClick={() => run("json")}>Evidence JSON</Button>
+        <Button variant="ghost" disabled={exp.isPending} onClick={() => run("csv")}>
+          Evidence CSV
+        </Button>
+        <Button variant="ghost" disabled={exp.isPending} onClick={() => run("json")}>
+          Evidence JSON
+        </Button>
       </div>
-      {exp.data && <p className="text-xs text-gray-500">{exp.data.count} record(s) · audit chain {exp.data.auditChainOk ? "verified" : "BROKEN"}</p>}
+      {exp.data && (
+        <p className="text-xs text-gray-500">
+          {exp.data.count} record(s) · audit chain {exp.data.auditChainOk ? "verified" : "BROKEN"}
+        </p>
+      )}
       <ErrorMessage error={exp.error} />
     </div>
   );

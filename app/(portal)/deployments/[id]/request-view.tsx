@@ -12,12 +12,26 @@ const ACTIVE = ["pending_approval", "approved", "queued", "deploying"];
 export function RequestView({ id, next }: { id: string; next: { id: string; name: string } | null }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const detail = useQuery({ ...trpc.deployments.get.queryOptions({ id }), refetchInterval: (q) => (q.state.data && ACTIVE.includes(q.state.data.status) ? 2000 : false) });
+  const detail = useQuery({
+    ...trpc.deployments.get.queryOptions({ id }),
+    refetchInterval: (q) => (q.state.data && ACTIVE.includes(q.state.data.status) ? 2000 : false),
+  });
   const running = detail.data?.status === "deploying" || detail.data?.status === "queued";
   const logs = useQuery({ ...trpc.deployments.logs.queryOptions({ id }), refetchInterval: running ? 1500 : false });
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.deployments.get.queryKey({ id }) }), qc.invalidateQueries({ queryKey: trpc.deployments.logs.queryKey({ id }) })]);
+  const refresh = () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: trpc.deployments.get.queryKey({ id }) }),
+      qc.invalidateQueries({ queryKey: trpc.deployments.logs.queryKey({ id }) }),
+    ]);
   const [comment, setComment] = useState("");
-  const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: () => { setComment(""); void refresh(); } }));
+  const decide = useMutation(
+    trpc.approvals.decide.mutationOptions({
+      onSuccess: () => {
+        setComment("");
+        void refresh();
+      },
+    }),
+  );
   const cancel = useMutation(trpc.deployments.cancel.mutationOptions({ onSuccess: refresh }));
   const rollback = useMutation(trpc.deployments.rollback.mutationOptions({ onSuccess: refresh }));
   const review = useMutation(trpc.deployments.reviewBreakGlass.mutationOptions({ onSuccess: refresh }));
@@ -30,8 +44,16 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
   return (
     <div className="space-y-4">
       <PageHeader
-        title={<span>{r.service.name} → {r.environment.name}</span>}
-        description={<span className="font-mono">{r.previousVersion ?? "nothing"} → {r.version}</span>}
+        title={
+          <span>
+            {r.service.name} → {r.environment.name}
+          </span>
+        }
+        description={
+          <span className="font-mono">
+            {r.previousVersion ?? "nothing"} → {r.version}
+          </span>
+        }
         actions={
           <>
             <StatusBadge status={r.status} />
@@ -44,23 +66,71 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
         <div className="space-y-4 lg:col-span-2">
           <Card title="Change">
             <dl className="grid grid-cols-1 gap-2 text-sm sm:grid-cols-2">
-              <div><dt className="text-gray-500">Requested by</dt><dd>{r.requester.name} · {formatDateTime(r.createdAt)}</dd></div>
-              <div><dt className="text-gray-500">Strategy</dt><dd>{r.strategy.replace("_", "-")}{r.canarySteps.length ? ` (${r.canarySteps.join("% → ")}%)` : ""}</dd></div>
-              <div className="sm:col-span-2"><dt className="text-gray-500">Summary</dt><dd>{r.summary || "—"}</dd></div>
-              {r.ticketKey && <div><dt className="text-gray-500">Ticket</dt><dd>{r.ticketKey}</dd></div>}
-              {r.breakGlassReason && <div className="sm:col-span-2"><dt className="text-gray-500">Break-glass reason</dt><dd>{r.breakGlassReason}</dd></div>}
-              {r.rollbackOf && <div><dt className="text-gray-500">Rolls back</dt><dd><Link className="underline" href={`/deployments/${r.rollbackOf.id}`}>{r.rollbackOf.version}</Link></dd></div>}
+              <div>
+                <dt className="text-gray-500">Requested by</dt>
+                <dd>
+                  {r.requester.name} · {formatDateTime(r.createdAt)}
+                </dd>
+              </div>
+              <div>
+                <dt className="text-gray-500">Strategy</dt>
+                <dd>
+                  {r.strategy.replace("_", "-")}
+                  {r.canarySteps.length ? ` (${r.canarySteps.join("% → ")}%)` : ""}
+                </dd>
+              </div>
+              <div className="sm:col-span-2">
+                <dt className="text-gray-500">Summary</dt>
+                <dd>{r.summary || "—"}</dd>
+              </div>
+              {r.ticketKey && (
+                <div>
+                  <dt className="text-gray-500">Ticket</dt>
+                  <dd>{r.ticketKey}</dd>
+                </div>
+              )}
+              {r.breakGlassReason && (
+                <div className="sm:col-span-2">
+                  <dt className="text-gray-500">Break-glass reason</dt>
+                  <dd>{r.breakGlassReason}</dd>
+                </div>
+              )}
+              {r.rollbackOf && (
+                <div>
+                  <dt className="text-gray-500">Rolls back</dt>
+                  <dd>
+                    <Link className="underline" href={`/deployments/${r.rollbackOf.id}`}>
+                      {r.rollbackOf.version}
+                    </Link>
+                  </dd>
+                </div>
+              )}
               {r.waitingFor && (
                 <div className="sm:col-span-2" data-testid="waiting-for">
                   <dt className="text-gray-500">Queued — waiting for</dt>
                   <dd>
-                    <Link className="underline" href={`/deployments/${r.waitingFor.id}`}>{r.waitingFor.rollback ? "rollback to " : ""}{r.waitingFor.version}</Link>
-                    {r.waitingFor.status === "deploying" ? ` to finish deploying to ${r.waitingFor.environment}` : `, ahead in the queue for ${r.waitingFor.environment}`}
+                    <Link className="underline" href={`/deployments/${r.waitingFor.id}`}>
+                      {r.waitingFor.rollback ? "rollback to " : ""}
+                      {r.waitingFor.version}
+                    </Link>
+                    {r.waitingFor.status === "deploying"
+                      ? ` to finish deploying to ${r.waitingFor.environment}`
+                      : `, ahead in the queue for ${r.waitingFor.environment}`}
                   </dd>
                 </div>
               )}
-              {r.notBefore && r.status === "approved" && <div><dt className="text-gray-500">Starts after</dt><dd>{formatDateTime(r.notBefore)}</dd></div>}
-              {r.expiresAt && r.status === "pending_approval" && <div><dt className="text-gray-500">Approval expires</dt><dd>{formatDateTime(r.expiresAt)}</dd></div>}
+              {r.notBefore && r.status === "approved" && (
+                <div>
+                  <dt className="text-gray-500">Starts after</dt>
+                  <dd>{formatDateTime(r.notBefore)}</dd>
+                </div>
+              )}
+              {r.expiresAt && r.status === "pending_approval" && (
+                <div>
+                  <dt className="text-gray-500">Approval expires</dt>
+                  <dd>{formatDateTime(r.expiresAt)}</dd>
+                </div>
+              )}
             </dl>
           </Card>
 
@@ -85,7 +155,10 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               {r.timeline.map((t, i) => (
                 <li key={i} className="flex flex-col sm:flex-row sm:gap-3">
                   <span className="w-48 shrink-0 text-gray-500">{formatDateTime(t.at)}</span>
-                  <span><strong>{t.label}</strong> · {t.actor}{t.detail ? ` — ${t.detail}` : ""}</span>
+                  <span>
+                    <strong>{t.label}</strong> · {t.actor}
+                    {t.detail ? ` — ${t.detail}` : ""}
+                  </span>
                 </li>
               ))}
             </ol>
@@ -94,8 +167,12 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
 
         <div className="space-y-4">
           <Card title="Approvals">
-            <p className="text-sm" data-testid="approval-progress">{r.approvedCount} of {r.approvalsRequired} approvals</p>
-            <p className="mt-1 text-xs text-gray-500">Policy “{r.policy.name}”: {r.approversDescription} may approve; requesters never approve their own.</p>
+            <p className="text-sm" data-testid="approval-progress">
+              {r.approvedCount} of {r.approvalsRequired} approvals
+            </p>
+            <p className="mt-1 text-xs text-gray-500">
+              Policy “{r.policy.name}”: {r.approversDescription} may approve; requesters never approve their own.
+            </p>
             <ul className="mt-2 space-y-1 text-sm">
               {r.approvals.map((a) => (
                 <li key={a.id}>
@@ -111,8 +188,12 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                 </Field>
                 {decide.error && !decideErrors.comment && <ErrorMessage error={decide.error} />}
                 <div className="flex gap-2">
-                  <Button disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "approve", comment })}>Approve</Button>
-                  <Button variant="danger" disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "reject", comment })}>Reject</Button>
+                  <Button disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "approve", comment })}>
+                    Approve
+                  </Button>
+                  <Button variant="danger" disabled={decide.isPending} onClick={() => decide.mutate({ requestId: id, decision: "reject", comment })}>
+                    Reject
+                  </Button>
                 </div>
               </div>
             ) : (
@@ -123,7 +204,9 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           <Card title="Risk">
             <ul className="space-y-1 text-sm">
               {r.riskReasons.map((x) => (
-                <li key={x.factor}>+{x.points} {x.detail}</li>
+                <li key={x.factor}>
+                  +{x.points} {x.detail}
+                </li>
               ))}
               {r.riskReasons.length === 0 && <li className="text-gray-500">No risk factors.</li>}
             </ul>
@@ -131,12 +214,33 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
 
           <Card title="Actions">
             <div className="flex flex-wrap gap-2">
-              {r.can.cancel && <Button variant="secondary" disabled={cancel.isPending} onClick={() => cancel.mutate({ id })}>Cancel request</Button>}
-              {r.can.rollback && <Button variant="danger" disabled={rollback.isPending} onClick={() => rollback.mutate({ id, reason: "one-click rollback" })}>Roll back to {r.previousVersion}</Button>}
-              {r.status === "succeeded" && next && <LinkButton variant="primary" href={`/deployments/new?serviceId=${r.serviceId}&environmentId=${next.id}&version=${encodeURIComponent(r.version)}`}>Promote to {next.name}</LinkButton>}
-              {r.can.review && <Button variant="secondary" onClick={() => review.mutate({ id, note: "Reviewed after the emergency" })}>Mark break-glass reviewed</Button>}
+              {r.can.cancel && (
+                <Button variant="secondary" disabled={cancel.isPending} onClick={() => cancel.mutate({ id })}>
+                  Cancel request
+                </Button>
+              )}
+              {r.can.rollback && (
+                <Button variant="danger" disabled={rollback.isPending} onClick={() => rollback.mutate({ id, reason: "one-click rollback" })}>
+                  Roll back to {r.previousVersion}
+                </Button>
+              )}
+              {r.status === "succeeded" && next && (
+                <LinkButton
+                  variant="primary"
+                  href={`/deployments/new?serviceId=${r.serviceId}&environmentId=${next.id}&version=${encodeURIComponent(r.version)}`}
+                >
+                  Promote to {next.name}
+                </LinkButton>
+              )}
+              {r.can.review && (
+                <Button variant="secondary" onClick={() => review.mutate({ id, note: "Reviewed after the emergency" })}>
+                  Mark break-glass reviewed
+                </Button>
+              )}
               {r.rollbacks.map((rb) => (
-                <Link key={rb.id} className="text-sm underline" href={`/deployments/${rb.id}`}>Rollback to {rb.version} ({rb.status})</Link>
+                <Link key={rb.id} className="text-sm underline" href={`/deployments/${rb.id}`}>
+                  Rollback to {rb.version} ({rb.status})
+                </Link>
               ))}
             </div>
             <ErrorMessage error={cancel.error ?? rollback.error ?? review.error} />

@@ -8,7 +8,10 @@ export default async function NewDeploymentPage({ searchParams }: { searchParams
   const [services, user] = await Promise.all([(await serverCaller()).deployments.formOptions(), currentUser()]);
   return (
     <div className="mx-auto max-w-3xl space-y-4">
-      <PageHeader title="Request a deployment" description="Pick the service, where it goes and which version. Pier checks the promotion rule, freezes and the approval policy as you type." />
+      <PageHeader
+        title="Request a deployment"
+        description="Pick the service, where it goes and which version. Pier checks the promotion rule, freezes and the approval policy as you type."
+      />
       <Card>
         <RequestForm
           services={services}

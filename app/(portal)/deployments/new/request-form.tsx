@@ -16,10 +16,20 @@ function useDebounced<T>(value: T, ms = 300) {
   return v;
 }
 
-export function RequestForm({ services, canBreakGlass, initial }: { services: ServiceOption[]; canBreakGlass: boolean; initial: { serviceId?: string; environmentId?: string; version?: string } }) {
+export function RequestForm({
+  services,
+  canBreakGlass,
+  initial,
+}: {
+  services: ServiceOption[];
+  canBreakGlass: boolean;
+  initial: { serviceId?: string; environmentId?: string; version?: string };
+}) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [serviceId, setServiceId] = useState(initial.serviceId && services.some((s) => s.id === initial.serviceId) ? initial.serviceId : services[0]?.id ?? "");
+  const [serviceId, setServiceId] = useState(
+    initial.serviceId && services.some((s) => s.id === initial.serviceId) ? initial.serviceId : (services[0]?.id ?? ""),
+  );
   const service = services.find((s) => s.id === serviceId);
   const [environmentId, setEnvironmentId] = useState(initial.environmentId ?? "");
   const env = service?.environments.find((e) => e.id === environmentId) ?? service?.environments[0];
@@ -53,7 +63,13 @@ export function RequestForm({ services, canBreakGlass, initial }: { services: Se
       environmentId: env?.id ?? "",
       version,
       strategy,
-      canarySteps: strategy === "canary" ? text("canarySteps").split(/[\s,]+/).filter(Boolean).map(Number) : undefined,
+      canarySteps:
+        strategy === "canary"
+          ? text("canarySteps")
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .map(Number)
+          : undefined,
       summary: text("summary"),
       ticketKey: text("ticketKey") || null,
       scheduledFrom: when("scheduledFrom"),
@@ -67,16 +83,32 @@ export function RequestForm({ services, canBreakGlass, initial }: { services: Se
   return (
     <form onSubmit={submit} noValidate className="grid gap-3 sm:grid-cols-2">
       <Field label="Service" htmlFor="serviceId" error={errors.serviceId}>
-        <Select id="serviceId" value={serviceId} onChange={(e) => { setServiceId(e.target.value); setEnvironmentId(""); }}>
+        <Select
+          id="serviceId"
+          value={serviceId}
+          onChange={(e) => {
+            setServiceId(e.target.value);
+            setEnvironmentId("");
+          }}
+        >
           {services.map((s) => (
-            <option key={s.id} value={s.id}>{s.name}</option>
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
           ))}
         </Select>
       </Field>
-      <Field label="Environment" htmlFor="environmentId" error={errors.environmentId} hint={env ? `Live now: ${env.currentVersion ?? "nothing yet"} · executor ${env.executor}` : undefined}>
+      <Field
+        label="Environment"
+        htmlFor="environmentId"
+        error={errors.environmentId}
+        hint={env ? `Live now: ${env.currentVersion ?? "nothing yet"} · executor ${env.executor}` : undefined}
+      >
         <Select id="environmentId" value={env?.id ?? ""} onChange={(e) => setEnvironmentId(e.target.value)}>
           {service?.environments.map((e) => (
-            <option key={e.id} value={e.id}>{e.name}</option>
+            <option key={e.id} value={e.id}>
+              {e.name}
+            </option>
           ))}
         </Select>
       </Field>
@@ -114,20 +146,28 @@ export function RequestForm({ services, canBreakGlass, initial }: { services: Se
 
       {p && (
         <div className="space-y-2 rounded-md border border-gray-200 p-3 text-sm sm:col-span-2 dark:border-gray-800" data-testid="request-preview">
-          <p data-testid="promotion-check" className={p.promotion.ok ? "text-emerald-700 dark:text-emerald-300" : "font-medium text-rose-700 dark:text-rose-300"}>
+          <p
+            data-testid="promotion-check"
+            className={p.promotion.ok ? "text-emerald-700 dark:text-emerald-300" : "font-medium text-rose-700 dark:text-rose-300"}
+          >
             {p.promotion.ok ? "✓ " : "✗ Not allowed yet: "}
             {p.promotion.reason}
           </p>
           {p.freeze && <p className="text-rose-700 dark:text-rose-300">Frozen: {p.freeze}</p>}
           <p>
-            Policy <strong>{p.policy.name}</strong>: {p.policy.requiredApprovals === 0 ? "no approval needed" : `${p.policy.requiredApprovals} approval${p.policy.requiredApprovals > 1 ? "s" : ""} needed`}
+            Policy <strong>{p.policy.name}</strong>:{" "}
+            {p.policy.requiredApprovals === 0
+              ? "no approval needed"
+              : `${p.policy.requiredApprovals} approval${p.policy.requiredApprovals > 1 ? "s" : ""} needed`}
             {p.policy.waitTimerMinutes > 0 && `, then a ${p.policy.waitTimerMinutes}-minute wait`}
             {p.policy.autoRollback && ", automatic rollback on failure"}
           </p>
           <div className="flex flex-wrap items-center gap-1">
             <Badge color={p.risk.level === "high" ? "red" : p.risk.level === "medium" ? "yellow" : "green"}>risk {p.risk.score}</Badge>
             {p.risk.reasons.map((r) => (
-              <span key={r.factor} className="text-xs text-gray-600 dark:text-gray-400">{r.detail} (+{r.points});</span>
+              <span key={r.factor} className="text-xs text-gray-600 dark:text-gray-400">
+                {r.detail} (+{r.points});
+              </span>
             ))}
           </div>
         </div>

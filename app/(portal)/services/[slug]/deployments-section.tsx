@@ -7,11 +7,7 @@ import { StatusBadge } from "@/app/(portal)/deployments/_components/status-badge
 export async function DeploymentsSection({ serviceId, serviceName }: { serviceId: string; serviceName: string }) {
   const { items } = await (await serverCaller()).deployments.list({ serviceId, limit: 10 });
   return (
-    <Card
-      id="deployments"
-      title="Recent deployments"
-      actions={<LinkButton href={`/deployments/new?serviceId=${serviceId}`}>Request deployment</LinkButton>}
-    >
+    <Card id="deployments" title="Recent deployments" actions={<LinkButton href={`/deployments/new?serviceId=${serviceId}`}>Request deployment</LinkButton>}>
       {items.length === 0 ? (
         <EmptyState title="No deployments yet">Deployments of {serviceName} requested through Pier will be listed here.</EmptyState>
       ) : (

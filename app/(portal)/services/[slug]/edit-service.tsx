@@ -27,7 +27,11 @@ export function EditService({ service }: { service: ServiceDetail }) {
         </Button>
       }
     >
-      {open ? <EditForm service={service} onDone={() => setOpen(false)} /> : <p className="text-sm text-gray-500">You can edit this service as a member of {service.team.name} or an admin.</p>}
+      {open ? (
+        <EditForm service={service} onDone={() => setOpen(false)} />
+      ) : (
+        <p className="text-sm text-gray-500">You can edit this service as a member of {service.team.name} or an admin.</p>
+      )}
       {open && <Dependencies service={service} />}
     </Card>
   );
@@ -128,7 +132,15 @@ function Dependencies({ service }: { service: ServiceDetail }) {
       >
         <div className="min-w-48 flex-1">
           <Field label="Depends on (slug)" htmlFor="toSlug" error={errors.toSlug}>
-            <Input id="toSlug" name="toSlug" list="service-slugs" value={q} onChange={(e) => setQ(e.target.value)} autoComplete="off" aria-invalid={!!errors.toSlug} />
+            <Input
+              id="toSlug"
+              name="toSlug"
+              list="service-slugs"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              autoComplete="off"
+              aria-invalid={!!errors.toSlug}
+            />
           </Field>
           <datalist id="service-slugs">
             {(picker.data ?? []).map((s) => (

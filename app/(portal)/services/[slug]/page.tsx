@@ -37,7 +37,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
 
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Overview" className="lg:col-span-2">
-          <p data-testid="service-description" className="whitespace-pre-line text-sm">
+          <p data-testid="service-description" className="text-sm whitespace-pre-line">
             {service.description || <span className="text-gray-500">No description yet.</span>}
           </p>
           {service.tags.length > 0 && (
@@ -62,7 +62,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
         <Card title="Ownership">
           <p className="text-sm">
             Owned by{" "}
-            <Link href={`/teams/${service.team.slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
+            <Link href={`/teams/${service.team.slug}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
               {service.team.name}
             </Link>
           </p>
@@ -70,7 +70,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
             On-call:{" "}
             {service.team.onCallName || service.team.onCallUrl ? (
               service.team.onCallUrl ? (
-                <a href={service.team.onCallUrl} className="text-brand-700 hover:underline dark:text-brand-300" rel="noreferrer" target="_blank">
+                <a href={service.team.onCallUrl} className="dark:text-brand-300 text-brand-700 hover:underline" rel="noreferrer" target="_blank">
                   {service.team.onCallName ?? service.team.onCallUrl}
                 </a>
               ) : (
@@ -86,7 +86,11 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
                 {m.user.name} {m.role === "lead" && <Badge>lead</Badge>}
               </li>
             ))}
-            {service.team.members.length === 0 && <li><Badge color="yellow">the team has no members</Badge></li>}
+            {service.team.members.length === 0 && (
+              <li>
+                <Badge color="yellow">the team has no members</Badge>
+              </li>
+            )}
           </ul>
         </Card>
       </div>
@@ -150,7 +154,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
 function ExternalLink({ href, label }: { href: string; label: string }) {
   return (
     <li>
-      <a href={href} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
+      <a href={href} target="_blank" rel="noreferrer" className="dark:text-brand-300 text-brand-700 hover:underline">
         {label}
       </a>
     </li>

@@ -8,7 +8,9 @@ export function PreferencesForm() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const prefs = useQuery(trpc.notifications.myPreferences.queryOptions());
-  const save = useMutation(trpc.notifications.setMyPreferences.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.notifications.myPreferences.queryKey() }) }));
+  const save = useMutation(
+    trpc.notifications.setMyPreferences.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.notifications.myPreferences.queryKey() }) }),
+  );
   const [filter, setFilter] = useState("");
   const errors = fieldErrors(save.error);
   if (prefs.isPending) return <Spinner />;
@@ -55,10 +57,20 @@ export function PreferencesForm() {
             </li>
           ))}
         </ul>
-        {errors.mutedServiceIds && <p role="alert" className="text-xs text-rose-600">{errors.mutedServiceIds[0]}</p>}
+        {errors.mutedServiceIds && (
+          <p role="alert" className="text-xs text-rose-600">
+            {errors.mutedServiceIds[0]}
+          </p>
+        )}
       </Card>
-      <Button type="submit" disabled={save.isPending}>Save preferences</Button>
-      {save.isSuccess && <p role="status" className="text-sm text-emerald-700">Saved.</p>}
+      <Button type="submit" disabled={save.isPending}>
+        Save preferences
+      </Button>
+      {save.isSuccess && (
+        <p role="status" className="text-sm text-emerald-700">
+          Saved.
+        </p>
+      )}
       {save.error && !Object.keys(errors).length && <ErrorMessage error={save.error} />}
     </form>
   );

@@ -21,7 +21,7 @@ export default async function TeamPage({ params }: { params: Promise<{ slug: str
           {team.onCallName || team.onCallUrl ? (
             <p className="text-sm">
               {team.onCallUrl ? (
-                <a href={team.onCallUrl} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
+                <a href={team.onCallUrl} target="_blank" rel="noreferrer" className="dark:text-brand-300 text-brand-700 hover:underline">
                   {team.onCallName ?? team.onCallUrl}
                 </a>
               ) : (

@@ -64,7 +64,17 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
       pagerduty: () => ({ secret: { routingKey: s("routingKey") }, settings: { ...rate, ...(s("baseUrl") ? { baseUrl: s("baseUrl") } : {}) } }),
       email: () => ({
         secret: { password: s("password") },
-        settings: { ...rate, host: s("host"), port: Number(s("port") || 587), secure: f.get("secure") === "on", username: s("username"), from: s("from"), to: s("to").split(/[,\s]+/).filter(Boolean) },
+        settings: {
+          ...rate,
+          host: s("host"),
+          port: Number(s("port") || 587),
+          secure: f.get("secure") === "on",
+          username: s("username"),
+          from: s("from"),
+          to: s("to")
+            .split(/[,\s]+/)
+            .filter(Boolean),
+        },
       }),
     };
     const { secret, settings } = byType[type]();
@@ -77,7 +87,12 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
   }
 
   const url = (
-    <Field label="Webhook URL" htmlFor="ch-url" error={errorFor("secret.url")} hint={keepHint("URL") ?? "https only; local or private hosts must be on the allow-list below"}>
+    <Field
+      label="Webhook URL"
+      htmlFor="ch-url"
+      error={errorFor("secret.url")}
+      hint={keepHint("URL") ?? "https only; local or private hosts must be on the allow-list below"}
+    >
       <Input id="ch-url" name="url" type="url" autoComplete="off" placeholder={masked("url")} aria-invalid={!!errorFor("secret.url")} />
     </Field>
   );
@@ -109,7 +124,9 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
             <input type="checkbox" name="enabled" defaultChecked={channel.enabled} /> Enabled
           </label>
           {channel.disabledReason && <p className="text-xs text-rose-600">Disabled automatically: {channel.disabledReason}. Enabling it again clears this.</p>}
-          {channel.secretMasked.error && <p className="text-xs text-amber-700">The stored secrets cannot be decrypted with the configured keys: enter them again to replace them.</p>}
+          {channel.secretMasked.error && (
+            <p className="text-xs text-amber-700">The stored secrets cannot be decrypted with the configured keys: enter them again to replace them.</p>
+          )}
         </div>
       )}
       {errors.secret && (
@@ -128,14 +145,30 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
       )}
       {type === "webhook" && (
         <>
-          <Field label="Signing secret" htmlFor="ch-signing" error={errorFor("secret.signingSecret")} hint={keepHint("secret") ?? "Receivers verify X-Pier-Signature: sha256=HMAC(secret, body)"}>
-            <Input id="ch-signing" name="signingSecret" type="password" autoComplete="new-password" placeholder={masked("signingSecret")} aria-invalid={!!errorFor("secret.signingSecret")} />
+          <Field
+            label="Signing secret"
+            htmlFor="ch-signing"
+            error={errorFor("secret.signingSecret")}
+            hint={keepHint("secret") ?? "Receivers verify X-Pier-Signature: sha256=HMAC(secret, body)"}
+          >
+            <Input
+              id="ch-signing"
+              name="signingSecret"
+              type="password"
+              autoComplete="new-password"
+              placeholder={masked("signingSecret")}
+              aria-invalid={!!errorFor("secret.signingSecret")}
+            />
           </Field>
           <Field
             label="Custom headers"
             htmlFor="ch-headers"
             error={errorFor("secret.headers")}
-            hint={editing ? "One per line: Name: value. Values are not shown: an empty value keeps the stored one, a removed line drops the header" : "One per line: Name: value (stored encrypted)"}
+            hint={
+              editing
+                ? "One per line: Name: value. Values are not shown: an empty value keeps the stored one, a removed line drops the header"
+                : "One per line: Name: value (stored encrypted)"
+            }
           >
             <textarea
               id="ch-headers"
@@ -150,10 +183,24 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
       {type === "pagerduty" && (
         <>
           <Field label="Routing key" htmlFor="ch-rk" error={errorFor("secret.routingKey")} hint={keepHint("key")}>
-            <Input id="ch-rk" name="routingKey" type="password" autoComplete="new-password" placeholder={masked("routingKey")} aria-invalid={!!errorFor("secret.routingKey")} />
+            <Input
+              id="ch-rk"
+              name="routingKey"
+              type="password"
+              autoComplete="new-password"
+              placeholder={masked("routingKey")}
+              aria-invalid={!!errorFor("secret.routingKey")}
+            />
           </Field>
           <Field label="Events API base URL" htmlFor="ch-base" error={errorFor("settings.baseUrl")} hint="Default https://events.pagerduty.com">
-            <Input id="ch-base" name="baseUrl" type="url" placeholder="https://events.pagerduty.com" defaultValue={setting("baseUrl") as string | undefined} aria-invalid={!!errorFor("settings.baseUrl")} />
+            <Input
+              id="ch-base"
+              name="baseUrl"
+              type="url"
+              placeholder="https://events.pagerduty.com"
+              defaultValue={setting("baseUrl") as string | undefined}
+              aria-invalid={!!errorFor("settings.baseUrl")}
+            />
           </Field>
         </>
       )}
@@ -163,7 +210,13 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
             <Input id="ch-host" name="host" defaultValue={setting("host") as string | undefined} aria-invalid={!!errorFor("settings.host")} />
           </Field>
           <Field label="Port" htmlFor="ch-port" error={errorFor("settings.port")}>
-            <Input id="ch-port" name="port" type="number" defaultValue={(setting("port") as number | undefined) ?? 587} aria-invalid={!!errorFor("settings.port")} />
+            <Input
+              id="ch-port"
+              name="port"
+              type="number"
+              defaultValue={(setting("port") as number | undefined) ?? 587}
+              aria-invalid={!!errorFor("settings.port")}
+            />
           </Field>
           <Field label="Username" htmlFor="ch-user" error={errorFor("settings.username")}>
             <Input id="ch-user" name="username" autoComplete="off" defaultValue={setting("username") as string | undefined} />
@@ -188,7 +241,14 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
         </>
       )}
       <Field label="Rate limit (per minute)" htmlFor="ch-rate" error={errorFor("settings.ratePerMinute")} hint="Empty: the vendor's documented limit">
-        <Input id="ch-rate" name="ratePerMinute" type="number" min={1} defaultValue={setting("ratePerMinute") as number | undefined} aria-invalid={!!errorFor("settings.ratePerMinute")} />
+        <Input
+          id="ch-rate"
+          name="ratePerMinute"
+          type="number"
+          min={1}
+          defaultValue={setting("ratePerMinute") as number | undefined}
+          aria-invalid={!!errorFor("settings.ratePerMinute")}
+        />
       </Field>
       <div className="sm:col-span-2">
         <Button type="submit" disabled={create.isPending || update.isPending}>

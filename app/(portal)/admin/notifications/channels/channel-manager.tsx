@@ -21,7 +21,10 @@ export function ChannelManager() {
 
   return (
     <>
-      <Card title="Channels" actions={<Button onClick={() => setEditing(editing === "new" ? null : "new")}>{editing === "new" ? "Close" : "Add channel"}</Button>}>
+      <Card
+        title="Channels"
+        actions={<Button onClick={() => setEditing(editing === "new" ? null : "new")}>{editing === "new" ? "Close" : "Add channel"}</Button>}
+      >
         {editing && (
           <div className="mb-4 border-b border-gray-200 pb-4 dark:border-gray-800">
             {editing !== "new" && (
@@ -55,7 +58,13 @@ export function ChannelManager() {
                     .join(" · ")}
                 </Td>
                 <Td>
-                  {c.enabled ? <Badge color="green">enabled</Badge> : <Badge color={c.disabledReason ? "red" : "gray"} title={c.disabledReason ?? undefined}>disabled</Badge>}
+                  {c.enabled ? (
+                    <Badge color="green">enabled</Badge>
+                  ) : (
+                    <Badge color={c.disabledReason ? "red" : "gray"} title={c.disabledReason ?? undefined}>
+                      disabled
+                    </Badge>
+                  )}
                   {c.disabledReason && <span className="ml-2 text-xs text-rose-600">{c.disabledReason}</span>}
                 </Td>
                 <Td className="space-x-2 text-right">

@@ -6,7 +6,16 @@ import { useTRPC } from "@/app/_lib/trpc";
 
 const STATUSES = ["pending", "retrying", "sending", "delivered", "dead", "suppressed", "held", "grouped", "merged", "scheduled"] as const;
 type Status = (typeof STATUSES)[number];
-const COLOR: Partial<Record<Status, BadgeColor>> = { delivered: "green", dead: "red", retrying: "yellow", pending: "blue", sending: "blue", held: "yellow", grouped: "purple", merged: "purple" };
+const COLOR: Partial<Record<Status, BadgeColor>> = {
+  delivered: "green",
+  dead: "red",
+  retrying: "yellow",
+  pending: "blue",
+  sending: "blue",
+  held: "yellow",
+  grouped: "purple",
+  merged: "purple",
+};
 
 export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
   const trpc = useTRPC();
@@ -26,7 +35,11 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
         <Field label="Status" htmlFor="dl-status">
           <Select id="dl-status" value={status} onChange={(e) => (setStatus(e.target.value as Status | ""), setCursor(undefined))}>
             <option value="">All</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </Select>
         </Field>
       </div>
@@ -53,12 +66,14 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
                 )}
               </Td>
               <Td className="tabular-nums">{d.attempts}</Td>
-              <Td className="max-w-xs truncate text-xs" >
+              <Td className="max-w-xs truncate text-xs">
                 <span title={d.lastError ?? undefined}>{[d.lastStatusCode, d.lastError].filter((x) => x !== null && x !== undefined).join(" · ") || "—"}</span>
               </Td>
               <Td>
                 {(d.status === "dead" || d.status === "suppressed") && (
-                  <Button variant="secondary" disabled={retry.isPending} onClick={() => retry.mutate({ id: d.id })}>Retry</Button>
+                  <Button variant="secondary" disabled={retry.isPending} onClick={() => retry.mutate({ id: d.id })}>
+                    Retry
+                  </Button>
                 )}
               </Td>
             </tr>
@@ -67,8 +82,16 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
       )}
       <ErrorMessage error={retry.error} />
       <div className="flex gap-2">
-        {cursor && <Button variant="secondary" onClick={() => setCursor(undefined)}>First page</Button>}
-        {list.data?.nextCursor && <Button variant="secondary" onClick={() => setCursor(list.data.nextCursor ?? undefined)}>Older</Button>}
+        {cursor && (
+          <Button variant="secondary" onClick={() => setCursor(undefined)}>
+            First page
+          </Button>
+        )}
+        {list.data?.nextCursor && (
+          <Button variant="secondary" onClick={() => setCursor(list.data.nextCursor ?? undefined)}>
+            Older
+          </Button>
+        )}
       </div>
     </div>
   );

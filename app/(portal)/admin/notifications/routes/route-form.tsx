@@ -36,7 +36,9 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
       continue: f.get("continue") === "on",
       channelIds: all("channelIds"),
       roleRecipients: all("roleRecipients") as Role[],
-      groupBy: String(f.get("groupBy") ?? "").split(/[,\s]+/).filter(Boolean),
+      groupBy: String(f.get("groupBy") ?? "")
+        .split(/[,\s]+/)
+        .filter(Boolean),
       groupWaitSec: num(f.get("groupWaitSec"), 0),
       groupIntervalSec: num(f.get("groupIntervalSec"), 300),
       repeatIntervalSec: num(f.get("repeatIntervalSec"), 0),
@@ -74,8 +76,12 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
           <Input id="rt-name" name="name" defaultValue={route?.name} aria-invalid={!!errors.name} />
         </Field>
         <div className="flex items-end gap-4 text-sm">
-          <label className="flex items-center gap-1.5"><input type="checkbox" name="enabled" defaultChecked={route?.enabled ?? true} /> Enabled</label>
-          <label className="flex items-center gap-1.5"><input type="checkbox" name="continue" defaultChecked={route?.continue ?? false} /> Continue to later routes</label>
+          <label className="flex items-center gap-1.5">
+            <input type="checkbox" name="enabled" defaultChecked={route?.enabled ?? true} /> Enabled
+          </label>
+          <label className="flex items-center gap-1.5">
+            <input type="checkbox" name="continue" defaultChecked={route?.continue ?? false} /> Continue to later routes
+          </label>
         </div>
       </div>
       <fieldset className="space-y-2">
@@ -90,11 +96,19 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
               <option value="!~">!~ regex</option>
             </Select>
             <Input aria-label={`Matcher ${i + 1} value`} value={m.value} onChange={(e) => setMatcher(i, { value: e.target.value })} placeholder="value" />
-            <Button variant="ghost" aria-label={`Remove matcher ${i + 1}`} onClick={() => setMatchers((ms) => ms.filter((_, j) => j !== i))}>✕</Button>
+            <Button variant="ghost" aria-label={`Remove matcher ${i + 1}`} onClick={() => setMatchers((ms) => ms.filter((_, j) => j !== i))}>
+              ✕
+            </Button>
           </div>
         ))}
-        {errors.matchers && <p role="alert" className="text-xs text-rose-600">{errors.matchers[0]}</p>}
-        <Button variant="secondary" onClick={() => setMatchers((ms) => [...ms, { label: "", op: "=", value: "" }])}>Add matcher</Button>
+        {errors.matchers && (
+          <p role="alert" className="text-xs text-rose-600">
+            {errors.matchers[0]}
+          </p>
+        )}
+        <Button variant="secondary" onClick={() => setMatchers((ms) => [...ms, { label: "", op: "=", value: "" }])}>
+          Add matcher
+        </Button>
       </fieldset>
       <Field label="Channels" error={errors.channelIds}>
         {channels.length ? checkboxes("channelIds", channelItems, route?.channelIds ?? []) : <p className="text-sm text-gray-500">Create a channel first.</p>}
@@ -117,14 +131,22 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
         </Field>
       </div>
       <fieldset className="space-y-2 rounded-md border border-gray-200 p-3 dark:border-gray-800">
-        <legend className="px-1 text-sm"><label className="flex items-center gap-1.5"><input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours</label></legend>
+        <legend className="px-1 text-sm">
+          <label className="flex items-center gap-1.5">
+            <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours
+          </label>
+        </legend>
         {quiet && (
           <div className="grid gap-3 sm:grid-cols-4">
             <Field label="Time zone" htmlFor="qh-tz" error={errors.quietHours}>
               <Input id="qh-tz" name="qhTimeZone" defaultValue={route?.quietHours?.timeZone ?? "Europe/Paris"} />
             </Field>
-            <Field label="From" htmlFor="qh-start"><Input id="qh-start" name="qhStart" type="time" defaultValue={route?.quietHours?.start ?? "22:00"} /></Field>
-            <Field label="Until" htmlFor="qh-end"><Input id="qh-end" name="qhEnd" type="time" defaultValue={route?.quietHours?.end ?? "07:00"} /></Field>
+            <Field label="From" htmlFor="qh-start">
+              <Input id="qh-start" name="qhStart" type="time" defaultValue={route?.quietHours?.start ?? "22:00"} />
+            </Field>
+            <Field label="Until" htmlFor="qh-end">
+              <Input id="qh-end" name="qhEnd" type="time" defaultValue={route?.quietHours?.end ?? "07:00"} />
+            </Field>
             <Field label="Then" htmlFor="qh-action">
               <Select id="qh-action" name="qhAction" defaultValue={route?.quietHours?.action ?? "hold"}>
                 <option value="hold">Hold until morning</option>
@@ -132,13 +154,23 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
               </Select>
             </Field>
             <div className="sm:col-span-4">
-              <Field label="Except these severities (always sent)">{checkboxes("qhExcept", SEVERITIES.map((s) => [s, s] as const), route?.quietHours?.exceptSeverities ?? ["critical"])}</Field>
+              <Field label="Except these severities (always sent)">
+                {checkboxes(
+                  "qhExcept",
+                  SEVERITIES.map((s) => [s, s] as const),
+                  route?.quietHours?.exceptSeverities ?? ["critical"],
+                )}
+              </Field>
             </div>
           </div>
         )}
       </fieldset>
       <fieldset className="space-y-2 rounded-md border border-gray-200 p-3 dark:border-gray-800">
-        <legend className="px-1 text-sm"><label className="flex items-center gap-1.5"><input type="checkbox" checked={escalate} onChange={(e) => setEscalate(e.target.checked)} /> Escalate pending approvals</label></legend>
+        <legend className="px-1 text-sm">
+          <label className="flex items-center gap-1.5">
+            <input type="checkbox" checked={escalate} onChange={(e) => setEscalate(e.target.checked)} /> Escalate pending approvals
+          </label>
+        </legend>
         {escalate && (
           <div className="space-y-3">
             <Field label="After (minutes)" htmlFor="esc-after" error={errors.escalation ?? errors["escalation.channelIds"]}>
@@ -150,7 +182,9 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
         )}
       </fieldset>
       <div>
-        <Button type="submit" disabled={create.isPending || update.isPending}>{route ? "Save route" : "Create route"}</Button>
+        <Button type="submit" disabled={create.isPending || update.isPending}>
+          {route ? "Save route" : "Create route"}
+        </Button>
         {error && !Object.keys(errors).length && <ErrorMessage error={error} />}
       </div>
     </form>

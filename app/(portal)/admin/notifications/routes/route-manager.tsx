@@ -46,13 +46,30 @@ export function RouteManager() {
                 {!r.enabled && <Badge>disabled</Badge>}
                 {r.continue && <Badge color="blue">continue</Badge>}
                 {r.groupBy.length > 0 && <Badge color="purple">group by {r.groupBy.join(", ")}</Badge>}
-                {r.quietHours && <Badge color="yellow">quiet {r.quietHours.start}–{r.quietHours.end} {r.quietHours.timeZone} ({r.quietHours.action})</Badge>}
+                {r.quietHours && (
+                  <Badge color="yellow">
+                    quiet {r.quietHours.start}–{r.quietHours.end} {r.quietHours.timeZone} ({r.quietHours.action})
+                  </Badge>
+                )}
                 {r.escalation && <Badge color="red">escalate after {r.escalation.afterMinutes} min</Badge>}
                 <span className="ml-auto flex gap-1">
-                  <Button variant="ghost" aria-label={`Move ${r.name} up`} disabled={i === 0} onClick={() => move.mutate({ id: r.id, direction: "up" })}>↑</Button>
-                  <Button variant="ghost" aria-label={`Move ${r.name} down`} disabled={i === routes.data.length - 1} onClick={() => move.mutate({ id: r.id, direction: "down" })}>↓</Button>
-                  <Button variant="secondary" onClick={() => setEditing(r)}>Edit</Button>
-                  <Button variant="ghost" onClick={() => confirm(`Delete route ${r.name}?`) && remove.mutate({ id: r.id })}>Delete</Button>
+                  <Button variant="ghost" aria-label={`Move ${r.name} up`} disabled={i === 0} onClick={() => move.mutate({ id: r.id, direction: "up" })}>
+                    ↑
+                  </Button>
+                  <Button
+                    variant="ghost"
+                    aria-label={`Move ${r.name} down`}
+                    disabled={i === routes.data.length - 1}
+                    onClick={() => move.mutate({ id: r.id, direction: "down" })}
+                  >
+                    ↓
+                  </Button>
+                  <Button variant="secondary" onClick={() => setEditing(r)}>
+                    Edit
+                  </Button>
+                  <Button variant="ghost" onClick={() => confirm(`Delete route ${r.name}?`) && remove.mutate({ id: r.id })}>
+                    Delete
+                  </Button>
                 </span>
               </div>
               <p className="mt-1 font-mono text-xs text-gray-600 dark:text-gray-400">

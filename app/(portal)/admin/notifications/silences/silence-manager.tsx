@@ -35,7 +35,12 @@ export function SilenceManager() {
             const f = new FormData(form);
             const hours = Number(f.get("hours") || 1);
             create.mutate(
-              { matchers: parseMatchers(String(f.get("matchers") ?? "")), startsAt: new Date(), endsAt: new Date(Date.now() + hours * 3600_000), reason: String(f.get("reason") ?? "") },
+              {
+                matchers: parseMatchers(String(f.get("matchers") ?? "")),
+                startsAt: new Date(),
+                endsAt: new Date(Date.now() + hours * 3600_000),
+                reason: String(f.get("reason") ?? ""),
+              },
               { onSuccess: () => form.reset() },
             );
           }}
@@ -52,7 +57,9 @@ export function SilenceManager() {
             </Field>
           </div>
           <div>
-            <Button type="submit" disabled={create.isPending}>Create silence</Button>
+            <Button type="submit" disabled={create.isPending}>
+              Create silence
+            </Button>
             {create.error && !Object.keys(errors).length && <ErrorMessage error={create.error} />}
           </div>
         </form>
@@ -65,11 +72,19 @@ export function SilenceManager() {
             const active = s.active;
             return (
               <tr key={s.id}>
-                <Td className="font-mono text-xs">{(s.matchers as { label: string; op: string; value: string }[]).map((m) => `${m.label}${m.op}"${m.value}"`).join(", ")}</Td>
+                <Td className="font-mono text-xs">
+                  {(s.matchers as { label: string; op: string; value: string }[]).map((m) => `${m.label}${m.op}"${m.value}"`).join(", ")}
+                </Td>
                 <Td>{s.reason}</Td>
                 <Td className="text-xs">{formatDateTime(s.endsAt)}</Td>
                 <Td>{active ? <Badge color="yellow">active</Badge> : <Badge>expired</Badge>}</Td>
-                <Td>{active && <Button variant="secondary" onClick={() => expire.mutate({ id: s.id })}>Expire now</Button>}</Td>
+                <Td>
+                  {active && (
+                    <Button variant="secondary" onClick={() => expire.mutate({ id: s.id })}>
+                      Expire now
+                    </Button>
+                  )}
+                </Td>
               </tr>
             );
           })}

@@ -8,7 +8,10 @@ export default async function TemplatesPage() {
   const options = await (await serverCaller()).notifications.options();
   return (
     <div className="space-y-4">
-      <PageHeader title="Templates" description="Per event type and channel type. Only the listed variables can be used; values are escaped for each channel." />
+      <PageHeader
+        title="Templates"
+        description="Per event type and channel type. Only the listed variables can be used; values are escaped for each channel."
+      />
       <TemplateEditor eventTypes={[...options.eventTypes]} channelTypes={[...options.channelTypes]} variables={[...options.templateVariables]} />
     </div>
   );

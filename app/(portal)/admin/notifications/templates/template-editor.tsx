@@ -25,7 +25,11 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
   const setBody = (b: string) => setDrafts((d) => ({ ...d, [key]: { ...value, body: b } }));
 
   const deferred = { title: useDeferredValue(title), body: useDeferredValue(body) };
-  const preview = useQuery({ ...trpc.notifications.previewTemplate.queryOptions({ eventType, channelType, ...deferred }), enabled: deferred.body.trim().length > 0, placeholderData: (prev) => prev });
+  const preview = useQuery({
+    ...trpc.notifications.previewTemplate.queryOptions({ eventType, channelType, ...deferred }),
+    enabled: deferred.body.trim().length > 0,
+    placeholderData: (prev) => prev,
+  });
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.notifications.listTemplates.queryKey() });
   const save = useMutation(trpc.notifications.saveTemplate.mutationOptions({ onSuccess: refresh }));
   const reset = useMutation(trpc.notifications.deleteTemplate.mutationOptions({ onSuccess: refresh }));
@@ -38,12 +42,16 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
           <div className="grid gap-3 sm:grid-cols-2">
             <Field label="Event type" htmlFor="tpl-event">
               <Select id="tpl-event" value={eventType} onChange={(e) => setEventType(e.target.value)}>
-                {eventTypes.map((t) => <option key={t}>{t}</option>)}
+                {eventTypes.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
               </Select>
             </Field>
             <Field label="Channel type" htmlFor="tpl-channel">
               <Select id="tpl-channel" value={channelType} onChange={(e) => setChannelType(e.target.value as ChannelType)}>
-                {channelTypes.map((t) => <option key={t}>{t}</option>)}
+                {channelTypes.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
               </Select>
             </Field>
           </div>
@@ -51,16 +59,36 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
             <Input id="tpl-title" value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={!!errors.title} />
           </Field>
           <Field label="Body" htmlFor="tpl-body" error={errors.body}>
-            <Textarea id="tpl-body" rows={6} className="font-mono text-xs" value={body} onChange={(e) => setBody(e.target.value)} aria-invalid={!!errors.body} />
+            <Textarea
+              id="tpl-body"
+              rows={6}
+              className="font-mono text-xs"
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+              aria-invalid={!!errors.body}
+            />
           </Field>
           <p className="text-xs text-gray-500">
-            Variables: {variables.map((v) => <code key={v} className="mr-1">{`{{${v}}}`}</code>)}
+            Variables:{" "}
+            {variables.map((v) => (
+              <code key={v} className="mr-1">{`{{${v}}}`}</code>
+            ))}
           </p>
           <div className="flex gap-2">
-            <Button type="submit" disabled={save.isPending}>Save template</Button>
-            {current && <Button variant="secondary" onClick={() => reset.mutate({ id: current.id })}>Reset to default</Button>}
+            <Button type="submit" disabled={save.isPending}>
+              Save template
+            </Button>
+            {current && (
+              <Button variant="secondary" onClick={() => reset.mutate({ id: current.id })}>
+                Reset to default
+              </Button>
+            )}
           </div>
-          {save.isSuccess && !save.isPending && <p role="status" className="text-sm text-emerald-700">Saved.</p>}
+          {save.isSuccess && !save.isPending && (
+            <p role="status" className="text-sm text-emerald-700">
+              Saved.
+            </p>
+          )}
           {save.error && !Object.keys(fieldErrors(save.error)).length && <ErrorMessage error={save.error} />}
         </form>
       </Card>

@@ -30,20 +30,47 @@ export function RouteTester({ options }: { options: Options }) {
     <>
       <Card title="Event">
         <div className="mb-3 flex gap-2" role="tablist">
-          <Button variant={mode === "pick" ? "primary" : "secondary"} onClick={() => setMode("pick")}>Pick an event</Button>
-          <Button variant={mode === "paste" ? "primary" : "secondary"} onClick={() => setMode("paste")}>Paste JSON</Button>
+          <Button variant={mode === "pick" ? "primary" : "secondary"} onClick={() => setMode("pick")}>
+            Pick an event
+          </Button>
+          <Button variant={mode === "paste" ? "primary" : "secondary"} onClick={() => setMode("paste")}>
+            Paste JSON
+          </Button>
         </div>
         <form noValidate className="space-y-3" onSubmit={(e) => (e.preventDefault(), submit(e.currentTarget))}>
           {mode === "pick" ? (
             <EventSpecFields options={options} idPrefix="rt" errors={errors} />
           ) : (
             <div className="space-y-1">
-              <label htmlFor="rt-json" className="block text-sm font-medium">Event JSON (PierEvent)</label>
-              <Textarea id="rt-json" name="json" rows={8} className="font-mono text-xs" defaultValue={JSON.stringify({ type: "deployment.failed", severity: "high", labels: { type: "deployment.failed", service: "checkout-api", environment: "prod", tier: "1", severity: "high" }, data: {} }, null, 2)} />
-              {pasteError && <p role="alert" className="text-xs text-rose-600">{pasteError}</p>}
+              <label htmlFor="rt-json" className="block text-sm font-medium">
+                Event JSON (PierEvent)
+              </label>
+              <Textarea
+                id="rt-json"
+                name="json"
+                rows={8}
+                className="font-mono text-xs"
+                defaultValue={JSON.stringify(
+                  {
+                    type: "deployment.failed",
+                    severity: "high",
+                    labels: { type: "deployment.failed", service: "checkout-api", environment: "prod", tier: "1", severity: "high" },
+                    data: {},
+                  },
+                  null,
+                  2,
+                )}
+              />
+              {pasteError && (
+                <p role="alert" className="text-xs text-rose-600">
+                  {pasteError}
+                </p>
+              )}
             </div>
           )}
-          <Button type="submit" disabled={test.isPending}>Test routes</Button>
+          <Button type="submit" disabled={test.isPending}>
+            Test routes
+          </Button>
           {test.error && <ErrorMessage error={test.error} />}
         </form>
       </Card>
@@ -65,7 +92,12 @@ function Result({ result }: { result: RouteTestResult }) {
             </li>
           ))}
         </ol>
-        <p className="mt-2 font-mono text-xs text-gray-500">labels: {Object.entries(result.event.labels).map(([k, v]) => `${k}=${v}`).join(" ")}</p>
+        <p className="mt-2 font-mono text-xs text-gray-500">
+          labels:{" "}
+          {Object.entries(result.event.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}
+        </p>
       </Card>
       <Card title={`Notifications (${result.deliveries.length})`}>
         {result.deliveries.length === 0 && <p className="text-sm text-gray-500">No route sends this event anywhere.</p>}
@@ -81,7 +113,12 @@ function Result({ result }: { result: RouteTestResult }) {
               </div>
               <p className="mt-2 text-sm">
                 <span className="text-gray-500">Recipients: </span>
-                {[d.recipients.oncall && `on-call ${d.recipients.oncall.name}`, ...d.recipients.users.map((u) => `${u.name} (${u.roles.join(", ").replaceAll("_", " ")})`)].filter(Boolean).join(", ") || "the channel"}
+                {[
+                  d.recipients.oncall && `on-call ${d.recipients.oncall.name}`,
+                  ...d.recipients.users.map((u) => `${u.name} (${u.roles.join(", ").replaceAll("_", " ")})`),
+                ]
+                  .filter(Boolean)
+                  .join(", ") || "the channel"}
                 {d.recipients.muted.length > 0 && <span className="text-gray-500"> · muted: {d.recipients.muted.join(", ")}</span>}
               </p>
               <div className="mt-2 rounded bg-gray-50 p-2 text-sm dark:bg-gray-950">

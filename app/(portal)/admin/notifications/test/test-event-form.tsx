@@ -14,10 +14,16 @@ export function TestEventForm({ options }: { options: Options }) {
   return (
     <form noValidate className="space-y-3" onSubmit={(e) => (e.preventDefault(), emit.mutate(readSpec(new FormData(e.currentTarget))))}>
       <EventSpecFields options={options} idPrefix="emit" errors={errors} />
-      <Button type="submit" disabled={emit.isPending}>Send test event</Button>
+      <Button type="submit" disabled={emit.isPending}>
+        Send test event
+      </Button>
       {emit.data && (
         <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-          Event {emit.data.eventId} emitted. Watch the <Link className="underline" href="/admin/notifications/deliveries">delivery log</Link>.
+          Event {emit.data.eventId} emitted. Watch the{" "}
+          <Link className="underline" href="/admin/notifications/deliveries">
+            delivery log
+          </Link>
+          .
         </p>
       )}
       {emit.error && !Object.keys(errors).length && <ErrorMessage error={emit.error} />}
