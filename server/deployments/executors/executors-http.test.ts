@@ -282,13 +282,11 @@ describe("Argo CD executor", () => {
         res.writeHead(200).end("{}");
         return;
       }
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            status: { health: { status: "Degraded" }, operationState: { phase: "Failed", message: "one or more objects failed to apply", startedAt } },
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          status: { health: { status: "Degraded" }, operationState: { phase: "Failed", message: "one or more objects failed to apply", startedAt } },
+        }),
+      );
     });
     const name = await integration("argocd", { baseUrl: vendor.base }, { token: "t" });
     const w = await makeWorld({
