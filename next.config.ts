@@ -2,6 +2,9 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // A self-contained server (.next/standalone/server.js + the traced node_modules it needs): what the container
+  // image runs (Dockerfile). `.next/static` and `public/` are copied next to it, as Next documents.
+  output: "standalone",
   typedRoutes: false,
   // `npm test` type-checks the whole project (tsc --noEmit) before building; don't pay for it twice.
   typescript: { ignoreBuildErrors: true },
