@@ -5,7 +5,7 @@ import type { DeploymentStrategy } from "@/generated/prisma/enums";
 import type { Db } from "../../db";
 import { badRequest } from "../../errors";
 import { decryptJson } from "../../platform/secrets";
-import { checkOutboundUrl, loadAllowList } from "../../platform/outbound-url";
+import { checkOutboundUrl, fetchChecked, loadAllowList } from "../../platform/outbound-url";
 
 type ExecutionTarget = {
   id: string;
@@ -58,11 +58,11 @@ export async function loadIntegration<S = Record<string, unknown>, K = Record<st
   return { name, settings: row.settings as S, secret: decryptJson<K>(row.secretEncrypted) };
 }
 
-/** fetch that refuses URLs the outbound guard refuses (SSRF), with a timeout. */
+/** fetch that refuses URLs the outbound guard refuses (SSRF) and connects to the address it checked, with a timeout. */
 export async function guardedFetch(db: Db, url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Response> {
   const check = await checkOutboundUrl(url, await loadAllowList(db.kysely));
   if (!check.ok) throw new Error(`Refusing to call ${url}: URL ${check.reason}`);
-  return fetch(check.url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+  return fetchChecked(check, init, timeoutMs);
 }
 
 /** A short description of a failed HTTP answer for the deployment log. */

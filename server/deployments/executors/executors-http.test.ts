@@ -92,7 +92,12 @@ describe("generic webhook executor", () => {
       message: expect.stringMatching(/too old/),
     });
     await expect(callback({ requestId: id, status: "bogus" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(applyWebhookCallback(getDb(), "{not json", { timestamp: null, signature: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    // The signature is checked before the body is read: unsigned garbage is a 401, signed garbage a 400.
+    await expect(applyWebhookCallback(getDb(), "{not json", { timestamp: null, signature: null })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    const ts = String(Math.floor(Date.now() / 1000));
+    await expect(applyWebhookCallback(getDb(), "{not json", { timestamp: ts, signature: signBody(secret, ts, "{not json") })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
     expect(await callback({ requestId: id, status: "running", progress: 40, message: "2 of 5 pods" })).toMatchObject({ outcome: "running" });
     expect((await getDb().deploymentRequest.findUniqueOrThrow({ where: { id } })).progress).toBe(40);
     expect(await callback({ requestId: id, status: "succeeded", message: "done" })).toMatchObject({ outcome: "succeeded" });
@@ -121,6 +126,22 @@ describe("generic webhook executor", () => {
       outcome: "failed",
       message: expect.stringMatching(/does not exist/),
     });
+  });
+
+  it("refuses every spelling of a loopback or metadata address, even when 127.0.0.1 on that port is allow-listed", async () => {
+    const vendor = await fakeVendor((_req, res) => res.writeHead(202).end("{}"));
+    const port = new URL(vendor.base).port;
+    const w = await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executor: "webhook", executorConfig: { integration: "none" } });
+    const hosts = [`[::ffff:127.0.0.1]:${port}`, `[::127.0.0.1]:${port}`, "[64:ff9b::a9fe:a9fe]", "[::ffff:169.254.169.254]", "0x7f.1", "2130706433"];
+    for (const [i, host] of hosts.entries()) {
+      const name = await integration("webhook", { url: `https://${host}/deploy` }, { signingSecret: "s" });
+      await getDb().serviceEnvironment.updateMany({ where: { serviceId: w.service.id }, data: { executorConfig: { integration: name } } });
+      expect(await runDeployment(getDb(), await queued(w, `2.0.${i}`), noSleep)).toMatchObject({
+        outcome: "failed",
+        message: expect.stringMatching(/Refusing to call .*resolves to a (loopback|IPv4-compatible|link-local)/),
+      });
+    }
+    expect(vendor.seen).toHaveLength(0);
   });
 });
 

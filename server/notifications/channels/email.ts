@@ -1,6 +1,7 @@
 // Email through SMTP (nodemailer). The SMTP host goes through the same outbound guard as URLs: a private or
 // loopback mail server must be allow-listed by an admin.
 import nodemailer from "nodemailer";
+import { isIP } from "node:net";
 import { checkOutboundUrl } from "../../platform/outbound-url";
 import type { ChannelSecret, ChannelSettings, OutgoingMessage, SendOutcome } from "./channel-types";
 import { fullText } from "./chat-payloads";
@@ -21,16 +22,19 @@ export function emailMessage(msg: OutgoingMessage, settings: ChannelSettings<"em
 
 export async function sendEmail(mail: EmailMessage, secret: ChannelSecret<"email">, settings: ChannelSettings<"email">, deps: HttpDeps): Promise<SendOutcome> {
   if (mail.to.length === 0) return { kind: "permanent", error: "no recipients left (none configured, or all muted)" };
-  const check = await checkOutboundUrl(`https://${settings.host}:${settings.port}/`, deps.allowList, deps.resolve);
+  const host = isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host;
+  const check = await checkOutboundUrl(`https://${host}:${settings.port}/`, deps.allowList, deps.resolve);
   if (!check.ok) return { kind: "permanent", error: `SMTP host refused: ${check.reason.replace("https", "TLS")}` };
+  // Connect to an address the guard checked (IPv4 first, as nodemailer would; no second DNS lookup); TLS still verifies the name.
   const transport = nodemailer.createTransport({
-    host: settings.host,
+    host: check.addresses.find((a) => isIP(a) === 4) ?? check.addresses[0],
     port: settings.port,
     secure: settings.secure,
     auth: settings.username ? { user: settings.username, pass: secret.password } : undefined,
     connectionTimeout: deps.timeoutMs ?? 10_000,
     greetingTimeout: deps.timeoutMs ?? 10_000,
     socketTimeout: deps.timeoutMs ?? 10_000,
+    tls: isIP(check.host) ? undefined : { servername: check.host },
   });
   try {
     const info = await transport.sendMail({ ...mail, to: mail.to.join(", ") });

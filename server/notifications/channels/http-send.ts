@@ -1,7 +1,7 @@
 // One outbound HTTP call with the SSRF guard, a timeout, and the generic status classification adapters refine.
 import http from "node:http";
 import https from "node:https";
-import { checkOutboundUrl } from "../../platform/outbound-url";
+import { checkOutboundUrl, pinnedLookup } from "../../platform/outbound-url";
 import type { SendOutcome } from "./channel-types";
 
 export type HttpRequest = { url: string; method: "POST"; headers: Record<string, string>; body: string };
@@ -19,7 +19,8 @@ export class BlockedUrlError extends Error {}
 export async function sendHttp(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const check = await checkOutboundUrl(req.url, deps.allowList, deps.resolve);
   if (!check.ok) throw new BlockedUrlError(`Outbound URL refused: ${check.reason}`);
-  if (!deps.fetch) return post(req, deps.timeoutMs ?? 10_000);
+  // Connects to the addresses the guard checked (no second DNS lookup). An injected fetch (tests) resolves itself.
+  if (!deps.fetch) return post(req, check.addresses, deps.timeoutMs ?? 10_000);
   const res = await deps.fetch(req.url, {
     method: req.method,
     headers: req.headers,
@@ -36,7 +37,7 @@ export async function sendHttp(req: HttpRequest, deps: HttpDeps): Promise<HttpRe
 const agents = { "http:": new http.Agent({ keepAlive: true, timeout: 4000 }), "https:": new https.Agent({ keepAlive: true, timeout: 4000 }) };
 
 /** One POST; never follows a redirect (it could point at an address the guard would refuse). Errors look like fetch's. */
-function post(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+function post(req: HttpRequest, addresses: string[], timeoutMs: number): Promise<HttpResponse> {
   const url = new URL(req.url);
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -49,7 +50,12 @@ function post(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
     };
     const request = client.request(
       url,
-      { method: req.method, headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) }, agent: agents[url.protocol as "http:" | "https:"] },
+      {
+        method: req.method,
+        headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) },
+        agent: agents[url.protocol as "http:" | "https:"],
+        lookup: pinnedLookup(addresses),
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
