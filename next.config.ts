@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { STATIC_SECURITY_HEADERS } from "./server/platform/web-security";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
@@ -8,6 +9,10 @@ const nextConfig: NextConfig = {
   typedRoutes: false,
   // `npm test` type-checks the whole project (tsc --noEmit) before building; don't pay for it twice.
   typescript: { ignoreBuildErrors: true },
+  // The request-independent security headers on every response, static files included (proxy.ts adds the CSP).
+  async headers() {
+    return [{ source: "/:path*", headers: Object.entries(STATIC_SECURITY_HEADERS).map(([key, value]) => ({ key, value })) }];
+  },
 };
 
 export default nextConfig;

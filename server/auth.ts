@@ -8,6 +8,7 @@ import { getDb } from "./db";
 import { env } from "./env";
 import { upsertExternalUser } from "./identity/users";
 import { logger } from "./logger";
+import { sameOriginRedirect } from "./platform/web-security";
 
 /** Demo sign-in: only seeded demo accounts (provider "demo"), only while demo login is enabled. */
 export async function authorizeDemoUser(raw: unknown) {
@@ -73,6 +74,8 @@ export function authConfig(): NextAuthConfig {
     pages: { signIn: "/signin" },
     providers,
     callbacks: {
+      // After sign-in/sign-out only same-origin paths: the sign-in page's rule (server/platform/web-security.ts).
+      redirect: ({ url, baseUrl }) => sameOriginRedirect(url, baseUrl),
       jwt: (args) => jwtCallback(args as JwtArgs) as Promise<typeof args.token>,
       async session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;

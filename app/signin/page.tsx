@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthError } from "next-auth";
 import { signIn, signInOptions } from "@/server/auth";
+import { safeCallbackPath } from "@/server/platform/web-security";
 import { currentUser, serverCaller } from "../_lib/server-caller";
 import { Badge, Logo } from "../_components/ui";
 
@@ -14,15 +15,10 @@ const ROLE_BLURB = {
   admin: "configures policies, routing and integrations",
 } as const;
 
-/** Only same-site paths: never redirect a user to another origin after sign-in. */
-function safeCallback(raw: string | string[] | undefined) {
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  return v && v.startsWith("/") && !v.startsWith("//") ? v : "/";
-}
-
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  const callbackUrl = safeCallback(params.callbackUrl);
+  // Only same-origin paths: never send a user to another site after sign-in (one rule, shared with next-auth).
+  const callbackUrl = safeCallbackPath(params.callbackUrl);
   if (await currentUser()) redirect(callbackUrl);
   const options = signInOptions();
   const demoUsers = options.demo ? await (await serverCaller()).identity.demoUsers() : [];
@@ -30,7 +26,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   async function demoSignIn(formData: FormData) {
     "use server";
     try {
-      await signIn("demo", { userId: String(formData.get("userId") ?? ""), redirectTo: safeCallback(String(formData.get("callbackUrl") ?? "/")) });
+      await signIn("demo", { userId: String(formData.get("userId") ?? ""), redirectTo: safeCallbackPath(formData.get("callbackUrl")) });
     } catch (err) {
       if (err instanceof AuthError) redirect(`/signin?error=${encodeURIComponent(err.type)}`);
       throw err;
@@ -39,7 +35,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 
   async function providerSignIn(formData: FormData) {
     "use server";
-    await signIn(String(formData.get("provider")), { redirectTo: safeCallback(String(formData.get("callbackUrl") ?? "/")) });
+    await signIn(String(formData.get("provider")), { redirectTo: safeCallbackPath(formData.get("callbackUrl")) });
   }
 
   return (
