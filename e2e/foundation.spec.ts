@@ -45,6 +45,8 @@ test("health and metrics endpoints answer", async ({ request }) => {
   const health = await request.get("/api/health");
   expect(health.status()).toBe(200);
   expect(await health.json()).toMatchObject({ status: "ok", checks: { postgres: { ok: true }, redis: { ok: true } } });
-  const metrics = await request.get("/api/metrics");
+  // Metrics need the bearer token (scripts/test.sh sets PIER_METRICS_TOKEN for the server and this test).
+  expect((await request.get("/api/metrics")).status()).toBe(401);
+  const metrics = await request.get("/api/metrics", { headers: { authorization: `Bearer ${process.env.PIER_METRICS_TOKEN}` } });
   expect(await metrics.text()).toContain('pier_http_requests_total{route="/api/health",method="GET",status="200"}');
 });

@@ -50,6 +50,11 @@ const schema = z
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     // When set, the worker process answers GET http://127.0.0.1:<port>/ with its liveness.
     PIER_WORKER_HEALTH_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
+    // Prometheus metrics: GET /api/metrics needs this bearer token (unset: not served on the web port), and/or a
+    // separate listener on PIER_METRICS_HOST:PIER_METRICS_PORT serving GET /metrics.
+    PIER_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
+    PIER_METRICS_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),
+    PIER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
   })

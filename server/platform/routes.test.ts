@@ -34,7 +34,14 @@ describe("GET /api/health", () => {
 describe("GET /api/metrics", () => {
   it("exposes request counts by route and status, latency histograms and queue depths", async () => {
     await health(new Request("http://pier.test/api/health"));
-    const res = await metricsRoute();
+    process.env.PIER_METRICS_TOKEN = "scrape-token-0123456789";
+    resetEnvForTests();
+    const res = await metricsRoute(new Request("http://pier.test/api/metrics", { headers: { authorization: "Bearer scrape-token-0123456789" } })).finally(
+      () => {
+        delete process.env.PIER_METRICS_TOKEN;
+        resetEnvForTests();
+      },
+    );
     const text = await res.text();
     expect(res.headers.get("content-type")).toContain("text/plain");
     expect(text).toMatch(/pier_http_requests_total\{route="\/api\/health",method="GET",status="200"\} \d+/);

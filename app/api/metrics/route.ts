@@ -1,16 +1,9 @@
 // Prometheus scrape endpoint: HTTP and tRPC counters/latencies, queue depths, process metrics.
-import { metrics } from "@/server/platform/metrics";
-import { queueDepths } from "@/server/platform/queues";
+// Requires `Authorization: Bearer <PIER_METRICS_TOKEN>`; without that variable it answers 404 (see README, Metrics).
+import { metricsRouteResponse } from "@/server/platform/metrics";
 
 export const dynamic = "force-dynamic";
 
-export async function GET() {
-  const m = metrics();
-  const depths = await queueDepths();
-  if (depths) {
-    for (const [queue, counts] of Object.entries(depths)) {
-      for (const [state, n] of Object.entries(counts)) m.queueDepth.set({ queue, state }, n);
-    }
-  }
-  return new Response(await m.registry.metrics(), { headers: { "content-type": m.registry.contentType, "cache-control": "no-store" } });
+export function GET(req: Request) {
+  return metricsRouteResponse(req);
 }
