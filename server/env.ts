@@ -27,7 +27,7 @@ const schema = z
     // Key prefix for every BullMQ queue: lets several Pier instances (or test runs) share one Redis.
     REDIS_PREFIX: z
       .string()
-      .regex(/^[a-zA-Z0-9:_-]+$/, "may hold letters, digits, : _ -")
+      .regex(/^[a-zA-Z0-9:_{}-]+$/, "may hold letters, digits, : _ - { }")
       .default("pier"),
     PIER_BASE_URL: url(["http:", "https:"]).default("http://localhost:3000"),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
@@ -57,6 +57,17 @@ const schema = z
     PIER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
+    // Scale-out and fault tolerance (README "Running in production"): the database connection budget and timeouts,
+    // PgBouncer (transaction mode: no per-connection prepared statements), a read replica, Redis Cluster.
+    PIER_DB_POOL_MAX: z.coerce.number({ error: "must be a number" }).int().min(1).max(500).default(10),
+    PIER_DB_CONNECT_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(100).max(120_000).default(5000),
+    // Server-side statement_timeout for every statement (0 = none); the client gives up 1 s after it.
+    PIER_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(0).max(3_600_000).default(15_000),
+    PIER_DB_IDLE_TX_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(0).max(3_600_000).default(60_000),
+    PIER_PG_PREPARED_STATEMENTS: bool.default(true),
+    DATABASE_READ_URL: url(["postgresql:", "postgres:"]).optional(),
+    DATABASE_LISTEN_URL: url(["postgresql:", "postgres:"]).optional(),
+    REDIS_CLUSTER: bool.default(false),
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV !== "production") return;
