@@ -5,7 +5,7 @@ import type { Queue } from "bullmq";
 import { anyOf, newId, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
-import { QUEUES, closeQueues, getReadyQueue } from "../platform/queues";
+import { QUEUES, addReplacingFinished, closeQueues, getReadyQueue } from "../platform/queues";
 
 export type OutboxMessage = { type: string; payload: Record<string, unknown>; queue?: string };
 export type OutboxJobData = { outboxId: string; type: string; payload: Record<string, unknown> };
@@ -55,42 +55,79 @@ export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
 
 export type DispatchOptions = {
   batchSize?: number;
-  /** A dispatched row not processed after this long is dispatched again. */
+  /**
+   * A dispatched row not processed after this long is dispatched again; a row whose re-dispatched job ran and still
+   * did not process it waits twice as long each time (at most 60 times this).
+   */
   redeliverAfterMs?: number;
   queueFor?: (name: string) => Promise<Queue>;
 };
 
 export type DispatchResult = { dispatched: number; failed: number; error?: string };
 
-/** Moves one batch of due outbox rows into their queues. Safe to run from several processes at once. */
+type DueRow = OutboxRow & { attempts: number; createdAt: Date; dispatchedAt: Date | null };
+
+/**
+ * Moves one batch of due outbox rows into their queues. Safe to run from several processes at once: each takes the
+ * rows it dispatches with FOR UPDATE SKIP LOCKED, so concurrent dispatchers partition the rows.
+ *
+ * A row seen before (dispatched, or older than the redelivery delay) may have a job of its id that already ran and
+ * failed (its retries spent while the database was down): BullMQ would ignore the add, and the row would wait
+ * forever. Such adds go through addReplacingFinished, which removes the finished job first; a job still waiting,
+ * delayed or running is left alone (and the row's attempt is not counted, only its dispatch time renewed).
+ */
 export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promise<DispatchResult> {
   const batchSize = opts.batchSize ?? 200;
-  const redeliverBefore = new Date(Date.now() - (opts.redeliverAfterMs ?? 60_000));
+  const redeliverMs = opts.redeliverAfterMs ?? 60_000;
+  const now = new Date();
+  const redeliverBefore = new Date(now.getTime() - redeliverMs);
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
   return transaction(db, async (tx) => {
     const rows = (await tx
       .selectFrom("OutboxEvent")
-      .select(["id", "queue", "type", "payload"])
+      .select(["id", "queue", "type", "payload", "attempts", "createdAt", "dispatchedAt"])
       .where("processedAt", "is", null)
-      .where((eb) => eb.or([eb("dispatchedAt", "is", null), eb("dispatchedAt", "<", redeliverBefore)]))
+      .where((eb) =>
+        eb.or([
+          eb("dispatchedAt", "is", null),
+          eb.and([
+            eb("dispatchedAt", "<", redeliverBefore),
+            // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
+            sql<boolean>`"dispatchedAt" + ${redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${now}::timestamp`,
+          ]),
+        ]),
+      )
       .orderBy("createdAt")
       .orderBy("id")
       .limit(batchSize)
       .forUpdate()
       .skipLocked()
-      .execute()) as OutboxRow[];
+      .execute()) as DueRow[];
     if (rows.length === 0) return { dispatched: 0, failed: 0 };
     // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
     // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
     const sent: string[] = [];
+    const stillQueued: string[] = [];
     let error: string | undefined;
-    const byQueue = new Map<string, typeof rows>();
-    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-    for (const [queueName, group] of byQueue) {
+    const byQueue = new Map<string, { fresh: DueRow[]; seen: DueRow[] }>();
+    for (const row of rows) {
+      const group = byQueue.get(row.queue) ?? { fresh: [], seen: [] };
+      (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
+      byQueue.set(row.queue, group);
+    }
+    for (const [queueName, { fresh, seen }] of byQueue) {
       try {
         const queue = await queueFor(queueName);
-        await queue.addBulk(jobsFor(queueName, group));
-        sent.push(...group.map((r) => r.id));
+        if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
+        sent.push(...fresh.map((r) => r.id));
+        if (seen.length > 0) {
+          const jobs = jobsFor(queueName, seen);
+          const live = await addReplacingFinished(queue, jobs);
+          for (const job of jobs) {
+            const ids = "batch" in job.data ? job.data.batch.map((r) => r.outboxId) : [job.data.outboxId];
+            (live.has(job.opts.jobId) ? stillQueued : sent).push(...ids);
+          }
+        }
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
         break; // Redis is unreachable: leave the rest for the next round.
@@ -100,13 +137,17 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
       tx.deferred.write(
         tx
           .updateTable("OutboxEvent")
-          .set({ dispatchedAt: new Date(), attempts: sql`attempts + 1` })
+          .set({ dispatchedAt: now, attempts: sql`attempts + 1` })
           .where("id", "=", anyOf(sent)),
       );
     }
-    const failed = rows.length - sent.length;
+    if (stillQueued.length > 0) {
+      tx.deferred.write(tx.updateTable("OutboxEvent").set({ dispatchedAt: now }).where("id", "=", anyOf(stillQueued)));
+    }
+    const failed = rows.length - sent.length - stillQueued.length;
     if (error) {
-      const unsent = rows.filter((r) => !sent.includes(r.id)).map((r) => r.id);
+      const done = new Set([...sent, ...stillQueued]);
+      const unsent = rows.filter((r) => !done.has(r.id)).map((r) => r.id);
       tx.deferred.write(
         tx
           .updateTable("OutboxEvent")

@@ -23,5 +23,5 @@ export async function deploymentMaintenanceTick(db: Db, now = new Date()) {
 }
 
 export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
-  return startPeriodic("deployment maintenance", intervalMs, () => deploymentMaintenanceTick(db));
+  return startPeriodic("deployment maintenance", intervalMs, () => deploymentMaintenanceTick(db), { lease: db });
 }

@@ -160,5 +160,5 @@ async function flushGroups(db: Db, now: Date): Promise<Ref[]> {
 
 /** Runs the sweep every `intervalMs` until stopped (the worker process's background loop). */
 export function startNotificationSweeper(db: Db, intervalMs = 1000, opts: SweepOptions = {}) {
-  return startPeriodic("notification sweep", intervalMs, () => sweepNotifications(db, opts));
+  return startPeriodic("notification sweep", intervalMs, () => sweepNotifications(db, opts), { lease: db });
 }

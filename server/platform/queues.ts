@@ -20,16 +20,68 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/**
+ * Retries outlast an infrastructure outage: 10 attempts, the waits doubling from 1 s (1+2+…+256 s ≈ 8.5 min in
+ * all), before a job counts as failed. The outbox does not rely on it: a row whose job failed or
+ * vanished is dispatched again after a minute, replacing a finished job of the same id (addReplacingFinished).
+ */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
+  attempts: 10,
   backoff: { type: "exponential", delay: 1000 },
   removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 24 * 3600 },
 };
+
+/**
+ * The BullMQ key prefix. On Redis Cluster every key of a queue must live in one hash slot (BullMQ's scripts touch
+ * several keys at once), so the prefix is wrapped in a hash tag: `pier` → `{pier}` (a prefix that already has a
+ * `{…}` tag is used as it is). Every producer and worker must use this, not REDIS_PREFIX directly.
+ */
+export function queuePrefix(e: { REDIS_PREFIX: string; REDIS_CLUSTER?: boolean } = env()): string {
+  const prefix = e.REDIS_PREFIX;
+  if (!e.REDIS_CLUSTER || /\{[^{}]+\}/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
+
+/**
+ * Adds jobs whose ids may belong to jobs that already ran: BullMQ ignores an add whose id exists, so a failed or
+ * completed job of that id is removed first and the add yields a runnable job. Jobs waiting, delayed or active
+ * are left alone (their add is a no-op, as it should be); their ids are returned.
+ */
+export async function addReplacingFinished(queue: Queue, jobs: Parameters<Queue["addBulk"]>[0]): Promise<Set<string>> {
+  const live = new Set<string>();
+  await Promise.all(
+    jobs.map(async (j) => {
+      const id = j.opts?.jobId;
+      if (!id) return;
+      const state = await queue.getJobState(id);
+      if (state === "failed" || state === "completed") await queue.remove(id);
+      else if (state !== "unknown") live.add(id);
+    }),
+  );
+  await queue.addBulk(jobs);
+  return live;
+}
+
+/**
+ * A connection to REDIS_URL, or with REDIS_CLUSTER=true a cluster client seeded from it (the other nodes are
+ * discovered). The cluster client is typed as IORedis: BullMQ and Pier's callers use the commands both have.
+ */
+function connect(url: string, options: RedisOptions, cluster = env().REDIS_CLUSTER): IORedis {
+  if (!cluster) return new IORedis(url, options);
+  const u = new URL(url);
+  const { retryStrategy, ...redisOptions } = options;
+  return new IORedis.Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    redisOptions: { ...redisOptions, username: u.username || undefined, password: u.password || undefined, tls: u.protocol === "rediss:" ? {} : undefined },
+    clusterRetryStrategy: retryStrategy,
+    enableOfflineQueue: options.enableOfflineQueue,
+    lazyConnect: options.lazyConnect,
+  }) as unknown as IORedis;
+}
 
 /** A connection for producers: fails fast when Redis is unreachable instead of queueing commands in memory. */
 export function producerConnection(url = env().REDIS_URL, extra: RedisOptions = {}): IORedis {
-  return new IORedis(url, {
+  return connect(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
@@ -41,14 +93,15 @@ export function producerConnection(url = env().REDIS_URL, extra: RedisOptions = 
 
 /** A connection for workers: BullMQ requires maxRetriesPerRequest null for blocking commands. */
 export function workerConnection(url = env().REDIS_URL): IORedis {
-  return new IORedis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
+  return connect(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
 }
 
 type QueueRegistry = { prefix: string; url: string; connection: IORedis; queues: Map<string, Queue>; ready?: Promise<void> };
 const globalForQueues = globalThis as unknown as { pierQueues?: QueueRegistry };
 
 function registry(): QueueRegistry {
-  const { REDIS_PREFIX: prefix, REDIS_URL: url } = env();
+  const { REDIS_URL: url } = env();
+  const prefix = queuePrefix();
   const current = globalForQueues.pierQueues;
   if (current && current.prefix === prefix && current.url === url) return current;
   if (current) void closeQueues();
