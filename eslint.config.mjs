@@ -5,7 +5,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: ["node_modules/**", ".next/**", "generated/**", "coverage/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: ["node_modules/**", ".next/**", "dist/**", "generated/**", "coverage/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
   },
   {
     rules: {
