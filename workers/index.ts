@@ -1,15 +1,14 @@
 // The worker process: every BullMQ worker plus the outbox dispatcher, in one process.
 // SIGTERM/SIGINT: stop taking jobs, let in-flight jobs finish (BullMQ close() waits), then exit.
 // Run with `npm run workers` (tsx, CommonJS here: no top-level await).
-process.env.PIER_PROCESS ??= "pier-workers";
-
+import "./process-name";
 import { createServer, type Server } from "node:http";
 import { Worker } from "bullmq";
 import { getDb, disconnectDb } from "../server/db";
 import { env } from "../server/env";
 import { logger } from "../server/logger";
 import { startOutboxDispatcher } from "../server/bus/outbox";
-import { closeQueues, workerConnection } from "../server/platform/queues";
+import { closeQueues, queuePrefix, workerConnection } from "../server/platform/queues";
 import { WORKER_DEFINITIONS, type WorkerDefinition } from "./definitions";
 
 export async function startWorkers(definitions: readonly WorkerDefinition[] = WORKER_DEFINITIONS) {
@@ -19,7 +18,7 @@ export async function startWorkers(definitions: readonly WorkerDefinition[] = WO
   for (const def of definitions) {
     const worker = new Worker(def.queue, (job) => def.handle(db, job), {
       connection: workerConnection(e.REDIS_URL),
-      prefix: e.REDIS_PREFIX,
+      prefix: queuePrefix(e),
       concurrency: def.concurrency ?? 4,
     });
     worker.on("failed", (job, err) => logger.warn({ queue: def.queue, jobId: job?.id, err: err.message }, "job failed"));
