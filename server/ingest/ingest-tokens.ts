@@ -1,9 +1,10 @@
 // Integration tokens for the ingestion API: created by admins, shown once, stored as a sha256 hash.
-// Checking a token happens on every ingest request, so verified hashes are cached briefly in memory; a revoked
-// token stops working within TOKEN_CACHE_MS.
+// Checking a token happens on every ingest request, so verified hashes are cached briefly in memory (per process,
+// i.e. per Db handle). Revoking announces it (Postgres NOTIFY with the revocation's commit): every process drops its
+// cache within milliseconds; TOKEN_CACHE_MS bounds it should a process miss the notification.
 import { createHash, randomBytes } from "node:crypto";
 import { recordAudit, type Actor } from "../audit/audit-log";
-import { newId, transaction, type Db } from "../db";
+import { announceInvalidation, newId, onInvalidation, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 
 const TOKEN_PREFIX = "pier_ing_";
@@ -54,14 +55,37 @@ export async function revokeIngestToken(db: Db, actor: Actor, id: string) {
       .returning(["id", "name", "revokedAt"])
       .executeTakeFirstOrThrow();
     recordAudit(tx, { actor, action: "ingest_token.revoked", subjectType: "ingest_token", subjectId: id, before, after });
-    tx.afterCommit(() => tokenCache.clear());
+    announceInvalidation(tx, TOKENS_TOPIC);
+    tx.afterCommit(() => {
+      const cache = tokenCacheOf(db);
+      cache.generation++;
+      cache.clear();
+    });
     return after;
   });
 }
 
 const touchToken = (db: Db, id: string) => db.kysely.updateTable("IngestToken").set({ lastUsedAt: new Date() }).where("id", "=", id).execute();
 
-const tokenCache = new Map<string, { id: string; until: number; lastUsedWrite: number }>();
+const TOKENS_TOPIC = "ingest-tokens";
+/** `generation` counts invalidations: a verification read before one is not cached after it. */
+type TokenCache = Map<string, { id: string; until: number; lastUsedWrite: number }> & { generation: number };
+const tokenCaches = new Map<Db, TokenCache>();
+
+/** This process's verified tokens, dropped whenever any process revokes one. */
+function tokenCacheOf(db: Db): TokenCache {
+  let cache = tokenCaches.get(db);
+  if (!cache) {
+    const created: TokenCache = Object.assign(new Map(), { generation: 0 });
+    tokenCaches.set(db, created);
+    onInvalidation(db, TOKENS_TOPIC, () => {
+      created.generation++;
+      created.clear();
+    });
+    cache = created;
+  }
+  return cache;
+}
 
 /** The token id for a valid "Bearer <token>" header, else null. */
 export async function authenticateIngestToken(db: Db, authorization: string | null): Promise<string | null> {
@@ -69,6 +93,7 @@ export async function authenticateIngestToken(db: Db, authorization: string | nu
   if (!m || !m[1].startsWith(TOKEN_PREFIX)) return null;
   const hash = hashToken(m[1]);
   const now = Date.now();
+  const tokenCache = tokenCacheOf(db);
   const cached = tokenCache.get(hash);
   if (cached && cached.until > now) {
     if (now - cached.lastUsedWrite > LAST_USED_EVERY_MS) {
@@ -77,17 +102,18 @@ export async function authenticateIngestToken(db: Db, authorization: string | nu
     }
     return cached.id;
   }
+  const generation = tokenCache.generation;
   const row = await db.kysely.selectFrom("IngestToken").select(["id", "revokedAt"]).where("tokenHash", "=", hash).executeTakeFirst();
   if (!row || row.revokedAt) {
     tokenCache.delete(hash);
     return null;
   }
   await touchToken(db, row.id);
-  tokenCache.set(hash, { id: row.id, until: now + TOKEN_CACHE_MS, lastUsedWrite: now });
+  if (tokenCache.generation === generation) tokenCache.set(hash, { id: row.id, until: now + TOKEN_CACHE_MS, lastUsedWrite: now });
   return row.id;
 }
 
 /** Tests: forget cached verifications. */
 export function clearIngestTokenCache() {
-  tokenCache.clear();
+  for (const cache of tokenCaches.values()) cache.clear();
 }

@@ -2,7 +2,7 @@
 // AES-GCM encrypted) managed by admins; several rows of a kind are all accepted, which is how secrets rotate.
 // PIER_GITHUB_WEBHOOK_SECRET / PIER_PAGERDUTY_WEBHOOK_SECRET are accepted too, for set-ups configured by env.
 import { recordAudit, type Actor } from "../audit/audit-log";
-import { newId, transaction, type Db } from "../db";
+import { announceInvalidation, newId, onInvalidation, transaction, type Db } from "../db";
 import { badRequest, notFound } from "../errors";
 import { env } from "../env";
 import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
@@ -15,10 +15,25 @@ const ENV_FALLBACK: Record<WebhookKind, "PIER_GITHUB_WEBHOOK_SECRET" | "PIER_PAG
   pagerduty_webhook: "PIER_PAGERDUTY_WEBHOOK_SECRET",
 };
 
+// Per process (per Db handle); a change announces itself to every process (NOTIFY), CACHE_MS bounds a missed one.
 const CACHE_MS = 15_000;
-const cache = new Map<WebhookKind, { until: number; secrets: string[] }>();
+const SECRETS_TOPIC = "webhook-secrets";
+type SecretCache = Map<WebhookKind, { until: number; secrets: string[] }>;
+const caches = new Map<Db, SecretCache>();
+
+function cacheOf(db: Db): SecretCache {
+  let cache = caches.get(db);
+  if (!cache) {
+    const created: SecretCache = new Map();
+    caches.set(db, created);
+    onInvalidation(db, SECRETS_TOPIC, () => created.clear());
+    cache = created;
+  }
+  return cache;
+}
 
 export async function webhookSecrets(db: Db, kind: WebhookKind): Promise<string[]> {
+  const cache = cacheOf(db);
   const hit = cache.get(kind);
   if (hit && hit.until > Date.now()) return hit.secrets;
   const rows = await db.kysely.selectFrom("Integration").select("secretEncrypted").where("kind", "=", kind).execute();
@@ -47,9 +62,10 @@ export async function createWebhookSecret(db: Db, actor: Actor, input: { kind: W
       .returning(["id", "name", "kind", "createdAt"])
       .executeTakeFirstOrThrow();
     recordAudit(tx, { actor, action: "webhook_secret.created", subjectType: "integration", subjectId: created.id, after: { name, kind: input.kind } });
+    announceInvalidation(tx, SECRETS_TOPIC);
     return created;
   });
-  cache.delete(input.kind);
+  cacheOf(db).delete(input.kind);
   return row;
 }
 
@@ -72,6 +88,7 @@ export async function deleteWebhookSecret(db: Db, actor: Actor, id: string) {
       .executeTakeFirst();
     if (!row) throw notFound("Webhook integration");
     recordAudit(tx, { actor, action: "webhook_secret.deleted", subjectType: "integration", subjectId: id, before: row });
+    announceInvalidation(tx, SECRETS_TOPIC);
   });
-  cache.clear();
+  cacheOf(db).clear();
 }
