@@ -1,46 +1,148 @@
 // next-auth (v5): GitHub and generic OIDC when configured, demo sign-in when PIER_DEMO_LOGIN allows it.
-// Sessions are JWTs carrying only the user id; roles and teams are read from the database on each request.
-import NextAuth, { type NextAuthConfig } from "next-auth";
+// Sessions are JWTs carrying the user id and the user's session version at sign-in; roles and teams are read from
+// the database on each request, and a token whose version is no longer current is refused (identity/sessions.ts).
+// Sign-in attempts are rate-limited per account and per source address (identity/sign-in-limit.ts).
+import NextAuth, { CredentialsSignin, type NextAuthConfig, type Profile, type Session } from "next-auth";
+import type { NextRequest } from "next/server";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import { z } from "zod";
 import { getDb } from "./db";
 import { env } from "./env";
-import { upsertExternalUser } from "./identity/users";
+import { endSession, type SessionClaims } from "./identity/sessions";
+import { resolveExternalSignIn, type ExternalIdentity, type SignedInAccount } from "./identity/sign-in";
+import { clientAddress, SIGN_IN_RATE_LIMITED_MESSAGE, takeSignInAttempt } from "./identity/sign-in-limit";
 import { logger } from "./logger";
 import { sameOriginRedirect } from "./platform/web-security";
 
-/** Demo sign-in: only seeded demo accounts (provider "demo"), only while demo login is enabled. */
-export async function authorizeDemoUser(raw: unknown) {
+/** Where a refused sign-in lands: the sign-in page explains each of these. */
+const REFUSED = {
+  rateLimited: "/signin?error=RateLimited",
+  disabled: "/signin?error=AccountDisabled",
+  denied: "/signin?error=AccessDenied",
+} as const;
+
+/** A demo sign-in refused by the rate limit: the sign-in page shows why (error=CredentialsSignin&code=rate_limited). */
+class SignInRateLimited extends CredentialsSignin {
+  code = "rate_limited";
+}
+
+/** What sign-in resolved, carried from authorize()/the signIn callback to the jwt callback on next-auth's user object. */
+type PierSignIn = { pier?: SignedInAccount };
+
+/** Demo sign-in: only seeded demo accounts (provider "demo") that are not disabled, only while demo login is enabled. */
+export async function authorizeDemoUser(raw: unknown, request?: Request) {
   if (!env().demoLoginEnabled) return null;
   const parsed = z.object({ userId: z.string().min(1).max(64) }).safeParse(raw);
   if (!parsed.success) return null;
-  return getDb().user.findFirst({ where: { id: parsed.data.userId, provider: "demo" }, select: { id: true, name: true, email: true } });
+  const limit = await takeSignInAttempt({ address: clientAddress(request?.headers), account: `demo:${parsed.data.userId}` });
+  if (!limit.ok) throw new SignInRateLimited();
+  const user = await getDb().user.findFirst({
+    where: { id: parsed.data.userId, provider: "demo", disabledAt: null },
+    select: { id: true, name: true, email: true, sessionVersion: true },
+  });
+  return user ? { id: user.id, name: user.name, email: user.email, pier: { id: user.id, sessionVersion: user.sessionVersion } } : null;
+}
+
+type GitHubEmail = { email?: unknown; primary?: unknown; verified?: unknown };
+type GitHubData = { id?: unknown; login?: unknown; name?: unknown; email?: unknown; avatar_url?: unknown; emails?: GitHubEmail[] };
+
+/** The address GitHub says is the user's primary one and verified (from GET /user/emails), or null. */
+function githubVerifiedEmail(profile: GitHubData | undefined): string | null {
+  const primary = Array.isArray(profile?.emails) ? profile.emails.find((e) => e?.primary === true && e?.verified === true) : undefined;
+  return typeof primary?.email === "string" ? primary.email : null;
+}
+
+/**
+ * GitHub's userinfo: GET /user plus GET /user/emails, the only answer in which GitHub says which addresses are
+ * verified (next-auth's default asks for the e-mail list only when the public e-mail is empty, and ignores `verified`).
+ */
+export async function githubUserinfo({ tokens, provider }: { tokens: { access_token?: string }; provider: { userinfo?: { url?: URL | string } } }) {
+  const userUrl = String(provider.userinfo?.url ?? "https://api.github.com/user");
+  const headers = { Authorization: `Bearer ${tokens.access_token}`, "User-Agent": "pier", Accept: "application/vnd.github+json" };
+  const user = (await fetch(userUrl, { headers }).then((r) => r.json())) as GitHubData;
+  const res = await fetch(userUrl.replace(/\/user$/, "/user/emails"), { headers });
+  const emails: unknown = res.ok ? await res.json() : [];
+  return { ...user, emails: Array.isArray(emails) ? (emails as GitHubEmail[]) : [] } as Profile;
+}
+
+function githubUser(profile: GitHubData) {
+  const str = (v: unknown) => (typeof v === "string" && v ? v : null);
+  return {
+    id: String(profile.id),
+    name: str(profile.name) ?? str(profile.login),
+    email: githubVerifiedEmail(profile) ?? str(profile.email),
+    image: str(profile.avatar_url),
+  };
+}
+
+type SignInArgs = {
+  user: { id?: string; email?: string | null; name?: string | null; image?: string | null } & PierSignIn;
+  account?: { provider: string; providerAccountId?: string } | null;
+  profile?: Record<string, unknown> | null;
+};
+
+/** The identity a GitHub/OIDC sign-in presents, with whether the provider vouched for its e-mail address. */
+function externalIdentity({ user, account, profile }: SignInArgs): ExternalIdentity | null {
+  if (!account?.providerAccountId) return null;
+  let email = typeof user.email === "string" ? user.email : null;
+  let emailVerified = false;
+  if (account.provider === "github") {
+    const verified = githubVerifiedEmail(profile as GitHubData | undefined);
+    email = verified ?? email;
+    emailVerified = verified !== null;
+  } else if (account.provider === "oidc") {
+    const claimed = typeof profile?.email === "string" ? profile.email : null;
+    email = claimed ?? email;
+    emailVerified = claimed !== null && profile?.email_verified === true;
+  }
+  return { provider: account.provider, subject: account.providerAccountId, email, emailVerified, name: user.name ?? "", image: user.image };
+}
+
+/**
+ * Sign-in decides which Pier account this is: demo sign-ins were checked by authorizeDemoUser; a GitHub/OIDC identity
+ * counts against its rate limit, then is resolved (identity/sign-in.ts: linked by e-mail only when verified).
+ * Returns true, or the sign-in page to show why not.
+ */
+export async function signInCallback(args: SignInArgs): Promise<true | string> {
+  if (args.account?.provider === "demo") return args.user.pier ? true : REFUSED.denied;
+  const identity = externalIdentity(args);
+  if (!identity) return REFUSED.denied;
+  const limit = await takeSignInAttempt({ account: `${identity.provider}:${identity.subject}` });
+  if (!limit.ok) return REFUSED.rateLimited;
+  const result = await resolveExternalSignIn(getDb(), identity);
+  if (!result.ok) {
+    logger.warn({ provider: identity.provider, reason: result.reason }, "sign-in refused");
+    return result.reason === "disabled" ? REFUSED.disabled : REFUSED.denied;
+  }
+  args.user.pier = result.account;
+  logger.info({ provider: identity.provider, userId: result.account.id, linked: result.linked, emailVerified: identity.emailVerified }, "external sign-in");
+  return true;
 }
 
 type JwtArgs = {
   token: Record<string, unknown>;
-  user?: { id?: string; email?: string | null; name?: string | null; image?: string | null } | null;
+  user?: PierSignIn | null;
   account?: { provider: string } | null;
 };
 
-/** On sign-in, pins the Pier user id into the token (creating the account on a first GitHub/OIDC sign-in). */
+/** On sign-in, pins the Pier user id and session version that sign-in resolved into the token (none resolved: no session). */
 export async function jwtCallback({ token, user, account }: JwtArgs) {
   if (user && account) {
-    if (account.provider === "demo") {
-      token.uid = user.id;
-    } else if (user.email) {
-      const saved = await upsertExternalUser(getDb(), {
-        email: user.email,
-        name: user.name ?? user.email,
-        image: user.image,
-        provider: account.provider,
-      });
-      token.uid = saved.id;
-    }
+    if (!user.pier) return null;
+    token.uid = user.pier.id;
+    token.sv = user.pier.sessionVersion;
     logger.info({ provider: account.provider, userId: token.uid }, "signed in");
   }
   return token;
+}
+
+/** Sign-out ends the session server-side: the token's session version is retired (with every token issued under it). */
+async function signOutEvent(message: { token?: Record<string, unknown> | null } | { session?: unknown }) {
+  const token = "token" in message ? message.token : null;
+  if (typeof token?.uid === "string" && typeof token.sv === "number") {
+    await endSession(getDb(), { userId: token.uid, sessionVersion: token.sv });
+  }
 }
 
 export function authConfig(): NextAuthConfig {
@@ -56,7 +158,16 @@ export function authConfig(): NextAuthConfig {
       }),
     );
   }
-  if (e.githubEnabled) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET }));
+  if (e.githubEnabled) {
+    providers.push(
+      GitHub({
+        clientId: e.AUTH_GITHUB_ID,
+        clientSecret: e.AUTH_GITHUB_SECRET,
+        userinfo: { url: "https://api.github.com/user", request: githubUserinfo },
+        profile: (profile) => githubUser(profile as GitHubData),
+      }),
+    );
+  }
   if (e.oidcEnabled) {
     providers.push({
       id: "oidc",
@@ -76,16 +187,59 @@ export function authConfig(): NextAuthConfig {
     callbacks: {
       // After sign-in/sign-out only same-origin paths: the sign-in page's rule (server/platform/web-security.ts).
       redirect: ({ url, baseUrl }) => sameOriginRedirect(url, baseUrl),
-      jwt: (args) => jwtCallback(args as JwtArgs) as Promise<typeof args.token>,
+      signIn: (args) => signInCallback(args as SignInArgs),
+      jwt: (args) => jwtCallback(args as JwtArgs) as Promise<typeof args.token | null>,
       async session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
-        return session;
+        return Object.assign(session, { sessionVersion: typeof token.sv === "number" ? token.sv : null });
       },
+    },
+    events: { signOut: (message) => signOutEvent(message as Parameters<typeof signOutEvent>[0]) },
+    // next-auth's own messages go to Pier's JSON log (refused sign-ins, bad callbacks), not to the console.
+    logger: {
+      error: (err) => logger.warn({ err }, "auth: request refused"),
+      warn: (code) => logger.warn({ code }, "auth warning"),
+      debug: () => undefined,
     },
   };
 }
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => authConfig());
+const nextAuth = NextAuth(() => authConfig());
+export const { auth, signIn, signOut } = nextAuth;
+
+/**
+ * The /api/auth route handlers. A GitHub/OIDC sign-in or callback counts against its source address's limit before
+ * next-auth sees it (demo sign-ins count in authorizeDemoUser, which every way to them goes through).
+ */
+export const handlers = { GET: limitedByAddress(nextAuth.handlers.GET), POST: limitedByAddress(nextAuth.handlers.POST) };
+
+function limitedByAddress(handler: (req: NextRequest) => Promise<Response>) {
+  return async (req: NextRequest) => {
+    if (/\/api\/auth\/(signin|callback)\/(?!demo(\/|$))[^/]+/.test(req.nextUrl.pathname)) {
+      const limit = await takeSignInAttempt({ address: clientAddress(req.headers) });
+      if (!limit.ok) return new Response(null, { status: 303, headers: { Location: REFUSED.rateLimited, "Retry-After": String(limit.retryAfterSeconds) } });
+    }
+    return handler(req);
+  };
+}
+
+/** The signed-in session's user id and session version (null when signed out, or for a token from before versions). */
+export async function sessionClaims(): Promise<SessionClaims | null> {
+  const session = (await auth()) as (Session & { sessionVersion?: unknown }) | null;
+  const userId = session?.user?.id;
+  const sessionVersion = session?.sessionVersion;
+  return typeof userId === "string" && typeof sessionVersion === "number" ? { userId, sessionVersion } : null;
+}
+
+/** What the sign-in page says about a refused sign-in (next-auth's `error` and `code` query parameters). */
+export function signInErrorMessage(error: string | string[] | undefined, code?: string | string[] | undefined): string {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
+  const e = first(error);
+  if (e === "RateLimited" || (e === "CredentialsSignin" && first(code) === "rate_limited")) return SIGN_IN_RATE_LIMITED_MESSAGE;
+  if (e === "AccountDisabled") return "This account is disabled. Ask an admin of Pier.";
+  if (e === "AccessDenied") return "Sign-in was refused. Try again, or ask an admin of Pier.";
+  return `Sign-in failed (${e.slice(0, 40)}). Try again.`;
+}
 
 /** Which sign-in methods the sign-in page offers. */
 export function signInOptions() {

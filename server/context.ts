@@ -1,12 +1,12 @@
-// Builds the tRPC context for a request: the database and the signed-in user (fresh from the database).
-import { auth } from "./auth";
+// Builds the tRPC context for a request: the database and the signed-in user (fresh from the database, and only while
+// the session token's version is the user's current one: sign-out, a role change or disabling ends it).
+import { sessionClaims } from "./auth";
 import { getDb } from "./db";
 import type { Context } from "./trpc";
-import { loadSessionUser } from "./identity/users";
+import { loadSignedInUser } from "./identity/sessions";
 
 export async function createRequestContext(): Promise<Context> {
   const db = getDb();
-  const session = await auth();
-  const userId = session?.user?.id;
-  return { db, user: userId ? await loadSessionUser(db, userId) : null };
+  const claims = await sessionClaims();
+  return { db, user: claims ? await loadSignedInUser(db, claims) : null };
 }

@@ -32,7 +32,38 @@ describe("parseEnv", () => {
     const key = Buffer.alloc(32, 1).toString("base64");
     const prod = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key });
     expect(prod.demoLoginEnabled).toBe(false);
-    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key, PIER_DEMO_LOGIN: "true" }).demoLoginEnabled).toBe(true);
+    expect(
+      parseEnv({
+        NODE_ENV: "production",
+        AUTH_SECRET: "x".repeat(40),
+        PIER_ENCRYPTION_KEY: key,
+        PIER_DEMO_LOGIN: "true",
+        PIER_DEMO_LOGIN_IN_PRODUCTION: "i-understand-anyone-can-sign-in-as-admin",
+      }).demoLoginEnabled,
+    ).toBe(true);
+  });
+
+  it("refuses demo sign-in in production without the explicit acknowledgement, naming both variables", () => {
+    const secrets = {
+      AUTH_SECRET: "x".repeat(40),
+      PIER_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+      PIER_AUDIT_CHECKPOINT_KEY: "c".repeat(40),
+    };
+    const refusal =
+      /PIER_DEMO_LOGIN is true with NODE_ENV=production, which lets anyone sign in as any demo user, admins included: unset PIER_DEMO_LOGIN, or also set PIER_DEMO_LOGIN_IN_PRODUCTION=i-understand-anyone-can-sign-in-as-admin/;
+    expect(() => parseEnv({ NODE_ENV: "production", ...secrets, PIER_DEMO_LOGIN: "true" })).toThrow(refusal);
+    expect(() => parseEnv({ NODE_ENV: "production", ...secrets, PIER_DEMO_LOGIN: "1", PIER_DEMO_LOGIN_IN_PRODUCTION: "yes" })).toThrow(refusal);
+    const acknowledged = parseEnv({
+      NODE_ENV: "production",
+      ...secrets,
+      PIER_DEMO_LOGIN: "true",
+      PIER_DEMO_LOGIN_IN_PRODUCTION: "i-understand-anyone-can-sign-in-as-admin",
+    });
+    expect(acknowledged.demoLoginEnabled).toBe(true);
+    // Off in production (the default) and on outside it need no acknowledgement.
+    expect(parseEnv({ NODE_ENV: "production", ...secrets, PIER_DEMO_LOGIN: "false" }).demoLoginEnabled).toBe(false);
+    expect(parseEnv({ NODE_ENV: "development", PIER_DEMO_LOGIN: "true" }).demoLoginEnabled).toBe(true);
+    expect(() => parseEnv({ PIER_SIGNIN_LIMIT_PER_ACCOUNT: "0" })).toThrow(/PIER_SIGNIN_LIMIT_PER_ACCOUNT/);
   });
 
   it("rejects a short key and half-configured providers", () => {

@@ -19,6 +19,9 @@ const url = (protocols: string[]) =>
 
 const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
 
+/** The value PIER_DEMO_LOGIN_IN_PRODUCTION must have for demo sign-in to run in production. */
+const DEMO_LOGIN_IN_PRODUCTION_ACK = "i-understand-anyone-can-sign-in-as-admin";
+
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -32,6 +35,11 @@ const schema = z
     PIER_BASE_URL: url(["http:", "https:"]).default("http://localhost:3000"),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
     PIER_DEMO_LOGIN: bool.optional(),
+    // Demo sign-in in production (anyone becomes any seeded user, admins included) needs this exact acknowledgement.
+    PIER_DEMO_LOGIN_IN_PRODUCTION: z.string().optional(),
+    // Sign-in attempts allowed per 15 minutes, per account and per source address.
+    PIER_SIGNIN_LIMIT_PER_ACCOUNT: z.coerce.number({ error: "must be a number" }).int().min(1).max(10_000).default(10),
+    PIER_SIGNIN_LIMIT_PER_ADDRESS: z.coerce.number({ error: "must be a number" }).int().min(1).max(100_000).default(30),
     AUTH_GITHUB_ID: z.string().min(1).optional(),
     AUTH_GITHUB_SECRET: z.string().min(1).optional(),
     OIDC_ISSUER: url(["https:", "http:"]).optional(),
@@ -75,6 +83,12 @@ const schema = z
     if (!v.PIER_ENCRYPTION_KEY) ctx.addIssue({ code: "custom", path: ["PIER_ENCRYPTION_KEY"], message: "is required in production (openssl rand -base64 32)" });
     if ((v.AUTH_GITHUB_ID === undefined) !== (v.AUTH_GITHUB_SECRET === undefined))
       ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
+    if (v.PIER_DEMO_LOGIN && v.PIER_DEMO_LOGIN_IN_PRODUCTION !== DEMO_LOGIN_IN_PRODUCTION_ACK)
+      ctx.addIssue({
+        code: "custom",
+        path: ["PIER_DEMO_LOGIN"],
+        message: `is true with NODE_ENV=production, which lets anyone sign in as any demo user, admins included: unset PIER_DEMO_LOGIN, or also set PIER_DEMO_LOGIN_IN_PRODUCTION=${DEMO_LOGIN_IN_PRODUCTION_ACK}`,
+      });
   });
 
 export type Env = z.output<typeof schema> & {

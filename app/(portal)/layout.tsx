@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { signOut } from "@/server/auth";
 import { hasRole } from "@/server/identity/roles";
 import { currentUser } from "../_lib/server-caller";
+import { DemoLoginBanner } from "../_components/demo-login-banner";
 import { NavLinks, type NavItem } from "../_components/nav-links";
 import { ThemeToggle } from "../_components/theme-toggle";
 import { Badge, Logo } from "../_components/ui";
@@ -34,6 +35,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
 
   return (
     <div className="min-h-screen">
+      <DemoLoginBanner />
       <header className="sticky top-0 z-20 border-b border-gray-200 bg-white/90 backdrop-blur dark:border-gray-800 dark:bg-gray-950/90">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4">
           <details className="relative md:hidden">

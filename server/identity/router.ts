@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authedProcedure, publicProcedure, roleProcedure, router } from "../trpc";
-import { changeRole, listDemoUsers, myTeams } from "./users";
+import { changeRole, listDemoUsers, mergeAccount, myTeams, setDisabled } from "./users";
 import { env } from "../env";
 
 export const identityRouter = router({
@@ -15,11 +15,30 @@ export const identityRouter = router({
   listUsers: roleProcedure("approver").query(({ ctx }) =>
     ctx.db.user.findMany({
       orderBy: { name: "asc" },
-      select: { id: true, name: true, email: true, role: true, memberships: { select: { team: { select: { slug: true, name: true } } } } },
+      select: {
+        id: true,
+        name: true,
+        email: true,
+        role: true,
+        disabledAt: true,
+        memberships: { select: { team: { select: { slug: true, name: true } } } },
+        // Where the account signs in from, and the address each provider gave (verified or not): admins merge on it.
+        externalAccounts: { select: { provider: true, email: true, emailVerified: true }, orderBy: { createdAt: "asc" } },
+      },
     }),
   ),
 
   setRole: roleProcedure("admin")
     .input(z.object({ userId: z.string().min(1), role: z.enum(["developer", "approver", "admin"]) }))
     .mutation(({ ctx, input }) => changeRole(ctx.db, ctx.user, input.userId, input.role)),
+
+  /** Disable an account (its sessions end at once, no sign-in) or enable it again. */
+  setDisabled: roleProcedure("admin")
+    .input(z.object({ userId: z.string().min(1).max(64), disabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setDisabled(ctx.db, ctx.user, input.userId, input.disabled)),
+
+  /** Merge an account created by a GitHub/OIDC sign-in into the user it belongs to (its identities move; it is disabled). */
+  mergeAccount: roleProcedure("admin")
+    .input(z.object({ fromUserId: z.string().min(1).max(64), intoUserId: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => mergeAccount(ctx.db, ctx.user, input)),
 });
