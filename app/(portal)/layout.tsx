@@ -10,6 +10,8 @@ import { DemoLoginBanner } from "../_components/demo-login-banner";
 import { NavLinks, type NavItem } from "../_components/nav-links";
 import { ThemeToggle } from "../_components/theme-toggle";
 import { Badge, Logo } from "../_components/ui";
+import { DatabaseUnavailable } from "../_components/unavailable";
+import { logger } from "@/server/logger";
 
 export const dynamic = "force-dynamic";
 
@@ -22,8 +24,19 @@ const NAV: NavItem[] = [
   { href: "/incidents", label: "Incidents" },
 ];
 
+/** The signed-in user, or "unavailable" when it cannot be read (the database is down or does not answer in time). */
+async function shellUser() {
+  try {
+    return await currentUser();
+  } catch (err) {
+    logger.error({ err }, "portal: could not read the signed-in user");
+    return "unavailable" as const;
+  }
+}
+
 export default async function PortalLayout({ children }: { children: ReactNode }) {
-  const user = await currentUser();
+  const user = await shellUser();
+  if (user === "unavailable") return <DatabaseUnavailable />;
   if (!user) redirect("/signin");
   const theme = (await cookies()).get("pier-theme")?.value === "dark" ? "dark" : "light";
   const nav = hasRole(user, "admin") ? [...NAV, { href: "/admin", label: "Admin" }] : NAV;
