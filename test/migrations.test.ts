@@ -1,7 +1,9 @@
 // prisma/migrations must produce exactly the schema in prisma/schema.prisma: migrate one fresh database with
 // the migration files, build another straight from the schema (`prisma migrate diff --from-empty`), and compare
-// `pg_dump --schema-only` of both.
+// `pg_dump --schema-only` of both. Hand-written SQL after a migration's "-- pier:not-in-schema" line is applied to
+// the second database too.
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +14,8 @@ const root = path.join(__dirname, "..");
 const suffix = Math.random().toString(36).slice(2, 8);
 const fromMigrations = `pier_mig_a_${suffix}`;
 const fromSchema = `pier_mig_b_${suffix}`;
+/** Marks where a migration's hand-written SQL begins (it runs to the end of the file). */
+const NOT_IN_SCHEMA = "-- pier:not-in-schema";
 
 function dump(db: string) {
   const out = execFileSync("pg_dump", ["--schema-only", "--no-owner", "--no-privileges", "--exclude-table", MIGRATIONS_TABLE, databaseUrl(db)], {
@@ -47,6 +51,13 @@ describe("migrations", () => {
     const client = new Client({ connectionString: databaseUrl(fromSchema) });
     await client.connect();
     await client.query(sql);
+    // What schema.prisma cannot express (triggers, functions): each migration's text after its marker line.
+    for (const file of readdirSync(path.join(root, "prisma", "migrations")).sort()) {
+      const migrationPath = path.join(root, "prisma", "migrations", file, "migration.sql");
+      const text = existsSync(migrationPath) ? readFileSync(migrationPath, "utf8") : "";
+      const at = text.indexOf(NOT_IN_SCHEMA);
+      if (at >= 0) await client.query(text.slice(at));
+    }
     await client.end();
 
     const a = dump(fromMigrations);
