@@ -139,6 +139,7 @@ async function main() {
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
       PIER_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      PIER_AUDIT_CHECKPOINT_KEY: "bench-checkpoint-".repeat(3),
       AUTH_SECRET: "bench-".repeat(8),
     },
     execArgv: process.execArgv,

@@ -25,6 +25,10 @@ if [ ! -f .pier/demo.env ]; then
     echo "PIER_ENCRYPTION_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
   } > .pier/demo.env
 fi
+# The audit checkpoint key must survive restarts too (checkpoints signed earlier are verified with it).
+if ! grep -q '^PIER_AUDIT_CHECKPOINT_KEY=' .pier/demo.env; then
+  (umask 077 && echo "PIER_AUDIT_CHECKPOINT_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')" >> .pier/demo.env)
+fi
 set -a
 # shellcheck disable=SC1091
 . .pier/demo.env

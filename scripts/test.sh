@@ -50,6 +50,7 @@ if node_modules/.bin/next build > test-results/build.log 2>&1; then
   export PIER_METRICS_TOKEN="${PIER_METRICS_TOKEN:-e2e-metrics-token-0123456789}" # e2e scrapes /api/metrics with it
   export AUTH_SECRET="${AUTH_SECRET:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
   export PIER_ENCRYPTION_KEY="${PIER_ENCRYPTION_KEY:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
+  export PIER_AUDIT_CHECKPOINT_KEY="${PIER_AUDIT_CHECKPOINT_KEY:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
   step "e2e database"
   if node_modules/.bin/tsx scripts/migrate.ts && node_modules/.bin/tsx prisma/seed.ts; then
     step "playwright"

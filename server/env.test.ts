@@ -29,17 +29,14 @@ describe("parseEnv", () => {
   it("insists on real secrets in production and turns demo sign-in off there", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET is required in production/);
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/PIER_ENCRYPTION_KEY is required in production/);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/PIER_AUDIT_CHECKPOINT_KEY is required in production/);
     const key = Buffer.alloc(32, 1).toString("base64");
-    const prod = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key });
+    const secrets = { AUTH_SECRET: "x".repeat(40), PIER_ENCRYPTION_KEY: key, PIER_AUDIT_CHECKPOINT_KEY: "c".repeat(40) };
+    const prod = parseEnv({ NODE_ENV: "production", ...secrets });
     expect(prod.demoLoginEnabled).toBe(false);
     expect(
-      parseEnv({
-        NODE_ENV: "production",
-        AUTH_SECRET: "x".repeat(40),
-        PIER_ENCRYPTION_KEY: key,
-        PIER_DEMO_LOGIN: "true",
-        PIER_DEMO_LOGIN_IN_PRODUCTION: "i-understand-anyone-can-sign-in-as-admin",
-      }).demoLoginEnabled,
+      parseEnv({ NODE_ENV: "production", ...secrets, PIER_DEMO_LOGIN: "true", PIER_DEMO_LOGIN_IN_PRODUCTION: "i-understand-anyone-can-sign-in-as-admin" })
+        .demoLoginEnabled,
     ).toBe(true);
   });
 

@@ -65,6 +65,16 @@ const schema = z
     PIER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
+    // Audit chain (README "What the audit chain proves"): the key signing checkpoints, kept outside the database, and
+    // how often the workers verify the chain (incrementally from the last checkpoint) and verify all of it.
+    PIER_AUDIT_CHECKPOINT_KEY: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+    PIER_AUDIT_VERIFY_INTERVAL_MS: z.coerce.number({ error: "must be a number" }).int().min(1000).max(86_400_000).default(600_000),
+    PIER_AUDIT_FULL_VERIFY_INTERVAL_MS: z.coerce
+      .number({ error: "must be a number" })
+      .int()
+      .min(60_000)
+      .max(31 * 86_400_000)
+      .default(86_400_000),
     // Scale-out and fault tolerance (README "Running in production"): the database connection budget and timeouts,
     // PgBouncer (transaction mode: no per-connection prepared statements), a read replica, Redis Cluster.
     PIER_DB_POOL_MAX: z.coerce.number({ error: "must be a number" }).int().min(1).max(500).default(10),
@@ -81,6 +91,8 @@ const schema = z
     if (v.NODE_ENV !== "production") return;
     if (!v.AUTH_SECRET) ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 32)" });
     if (!v.PIER_ENCRYPTION_KEY) ctx.addIssue({ code: "custom", path: ["PIER_ENCRYPTION_KEY"], message: "is required in production (openssl rand -base64 32)" });
+    if (!v.PIER_AUDIT_CHECKPOINT_KEY)
+      ctx.addIssue({ code: "custom", path: ["PIER_AUDIT_CHECKPOINT_KEY"], message: "is required in production (openssl rand -base64 32)" });
     if ((v.AUTH_GITHUB_ID === undefined) !== (v.AUTH_GITHUB_SECRET === undefined))
       ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
     if (v.PIER_DEMO_LOGIN && v.PIER_DEMO_LOGIN_IN_PRODUCTION !== DEMO_LOGIN_IN_PRODUCTION_ACK)
