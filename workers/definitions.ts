@@ -10,6 +10,7 @@ import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
 import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
 import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";
 import type { IngestJobData } from "../server/ingest/ingest";
+import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/chain-check";
 
 export type WorkerDefinition = {
   queue: string;
@@ -41,6 +42,14 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     concurrency: 4,
     handle: (db, job) => processInboundEvent(db, (job.data as IngestJobData).inboundEventId),
     start: (db) => startIngestSweeper(db),
+  },
+  {
+    // Audit chain verification every PIER_AUDIT_VERIFY_INTERVAL_MS (a job scheduler: one job per interval across
+    // worker processes; each check holds an advisory-lock lease), signing checkpoints; a break → audit.chain_broken.
+    queue: QUEUES.maintenance,
+    concurrency: 1,
+    handle: (db) => runScheduledChainCheck(db),
+    start: () => scheduleChainChecks(),
   },
   // Notification delivery: one queue per channel type (pier-notify-<type>) + the sweeper.
   ...NOTIFICATION_WORKERS,

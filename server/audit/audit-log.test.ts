@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { getDb, sql, transaction, type Tx } from "../db";
+import { asSuperuser, wipeAuditLog } from "../../test/support/audit-tampering";
 import { auditHash, canonicalJson, recordAudit, recordAudits, verifyAuditChain } from "./audit-log";
 
 const actor = { id: null, label: "test" };
@@ -115,47 +116,52 @@ describe("audit chain", () => {
   it("detects a modified row", async () => {
     const db = getDb();
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    await db.kysely
-      .updateTable("AuditEvent")
-      .set({ after: JSON.stringify({ n: 999 }) })
-      .where("seq", "=", rows[1].seq.toString())
-      .execute();
+    // The database refuses the change (append-only trigger); a superuser goes around it.
+    await asSuperuser((tx) =>
+      tx
+        .updateTable("AuditEvent")
+        .set({ after: JSON.stringify({ n: 999 }) })
+        .where("seq", "=", rows[1].seq.toString())
+        .execute(),
+    );
     const result = await verifyAuditChain(db);
-    expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[1].seq, problem: "modified" });
+    expect(result).toMatchObject({
+      ok: false,
+      brokenAtSeq: rows[1].seq,
+      problem: "modified",
+      record: { action: rows[1].action, subjectType: rows[1].subjectType, subjectId: rows[1].subjectId, createdAt: rows[1].createdAt.toISOString() },
+    });
     // Start the next test from an empty log: wiping the records means wiping the head too.
-    await db.kysely.deleteFrom("AuditEvent").execute();
-    await db.kysely.deleteFrom("AuditHead").execute();
+    await wipeAuditLog();
   });
 
   it("detects a deleted row", async () => {
     await appendMany(4);
     const db = getDb();
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    await db.auditEvent.delete({ where: { seq: rows[2].seq } });
+    await asSuperuser((tx) => tx.deleteFrom("AuditEvent").where("seq", "=", rows[2].seq.toString()).execute());
     const result = await verifyAuditChain(db);
-    expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[3].seq, problem: "missing-predecessor" });
+    expect(result).toMatchObject({ ok: false, brokenAtSeq: rows[3].seq, problem: "missing-predecessor", record: { subjectId: rows[3].subjectId } });
   });
 
   it("detects records cut off the end of the chain", async () => {
     const db = getDb();
-    await db.kysely.deleteFrom("AuditEvent").execute();
-    await db.kysely.deleteFrom("AuditHead").execute();
+    await wipeAuditLog();
     await appendMany(3);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 3 });
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    await db.auditEvent.delete({ where: { seq: rows[2].seq } });
-    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 2, brokenAtSeq: rows[1].seq + 1n, problem: "truncated" });
-    await db.kysely.deleteFrom("AuditEvent").execute();
+    await asSuperuser((tx) => tx.deleteFrom("AuditEvent").where("seq", "=", rows[2].seq.toString()).execute());
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 2, brokenAtSeq: rows[1].seq + 1n, problem: "truncated", record: null });
+    await asSuperuser((tx) => tx.deleteFrom("AuditEvent").execute());
     expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 0, problem: "truncated" });
   });
 
   it("a chain begun before the head existed continues from its newest record", async () => {
     const db = getDb();
-    await db.kysely.deleteFrom("AuditEvent").execute();
-    await db.kysely.deleteFrom("AuditHead").execute();
+    await wipeAuditLog();
     await appendMany(2);
     // As the migration that introduced the head found an existing log: records, no head row. Run its own SQL.
-    await db.kysely.deleteFrom("AuditHead").execute();
+    await asSuperuser((tx) => tx.deleteFrom("AuditHead").execute());
     const migration = readFileSync(path.join(__dirname, "../../prisma/migrations/20261201131012_audit_head/migration.sql"), "utf8");
     await sql.raw(migration.slice(migration.indexOf("INSERT INTO"))).execute(db.kysely);
     await appendMany(2);

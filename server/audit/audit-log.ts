@@ -2,7 +2,8 @@
 // Appends are serialised on the chain's head row (see recordAudits) so concurrent writers cannot fork the chain.
 import { createHash } from "node:crypto";
 import type { RawBuilder } from "kysely";
-import { deferredStatement, sql, type Coalesced, type Db, type Tx } from "../db";
+import { deferredStatement, sql, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
+import { checkCheckpoints, type CheckedCheckpoint } from "./checkpoints";
 
 const AUDIT_GENESIS_HASH = "0".repeat(64);
 
@@ -130,28 +131,101 @@ const AUDIT_APPEND: Coalesced<AuditEntry[]> = {
   },
 };
 
+/** How the chain breaks (README, "What the audit chain proves"). */
+export type ChainProblem =
+  // A record's content no longer matches its own hash.
+  | "modified"
+  // A record does not link to the one before it: a record was deleted (or a link rewritten).
+  | "missing-predecessor"
+  // The chain ends before the head or a signed checkpoint: the newest records were cut off.
+  | "truncated"
+  // The chain no longer passes through a signed checkpoint's (seq, hash): rewritten, even with valid hashes.
+  | "checkpoint-mismatch"
+  // A checkpoint's signature is not valid with the configured key: forged or altered.
+  | "checkpoint-signature";
+
+/** The record where the chain breaks, as people read it (JSON-safe). */
+export type BrokenRecord = { action: string; subjectType: string; subjectId: string; actorLabel: string; createdAt: string };
+
+type CheckpointSummary = { total: number; bad: number; latest: { seq: string; signedAt: string } | null };
+
 export type AuditVerification =
-  | { ok: true; checked: number; headHash: string }
-  | { ok: false; checked: number; brokenAtSeq: bigint; problem: "modified" | "missing-predecessor" | "truncated" };
+  | { ok: true; checked: number; headHash: string; head: { seq: string; hash: string } | null; fromSeq: string | null; checkpoints: CheckpointSummary }
+  | {
+      ok: false;
+      checked: number;
+      brokenAtSeq: bigint;
+      problem: ChainProblem;
+      detail: string;
+      record: BrokenRecord | null;
+      fromSeq: string | null;
+      checkpoints: CheckpointSummary;
+    };
+
+type Break = { seq: bigint; problem: ChainProblem; detail: string; record: BrokenRecord | null };
+
+const brokenRecord = (row: { action: string; subjectType: string; subjectId: string; actorLabel: string; createdAt: Date }): BrokenRecord => ({
+  action: row.action,
+  subjectType: row.subjectType,
+  subjectId: row.subjectId,
+  actorLabel: row.actorLabel,
+  createdAt: row.createdAt.toISOString(),
+});
+
+const DETAIL: Record<"modified" | "missing-predecessor" | "truncated", string> = {
+  modified: "The record's content no longer matches its hash: it was changed after it was appended.",
+  "missing-predecessor": "The record does not link to the record before it: a record before it was deleted, or this one was altered.",
+  truncated: "The chain ends before its head: the newest records were cut off.",
+};
 
 /**
- * Walks the whole chain in order: a modified row breaks its own hash, a deleted row breaks the next link, and
- * records cut off the end leave the head pointing at a hash the walk never reaches ("truncated", reported at the
- * seq after the last record found). The head is read first: records appended during the walk come after it.
+ * Walks the whole chain in order (see verifyChain). Kept for the evidence export and the tests: the whole chain,
+ * outside a transaction.
  */
-export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<AuditVerification> {
-  const head = await db.kysely.selectFrom("AuditHead").select("hash").where("id", "=", 1).executeTakeFirst();
-  let prevHash = AUDIT_GENESIS_HASH;
-  let reachedHead = !head || head.hash === AUDIT_GENESIS_HASH;
+export function verifyAuditChain(db: Db, batchSize = 2000): Promise<AuditVerification> {
+  return verifyChain(db.kysely, { batchSize });
+}
+
+/**
+ * Verifies the chain. A modified row breaks its own hash, a deleted row breaks the next link, and records cut off the
+ * end leave the head pointing at a hash the walk never reaches ("truncated", reported at the seq after the last
+ * record found). Then the signed checkpoints (checkpoints.ts): each must carry a valid signature and the chain must
+ * still pass through its (seq, hash), so a chain recomputed with valid hashes after a change is detected at the
+ * first checkpoint after the change. The first break by seq is reported. The head is read first: records appended
+ * during the walk come after it.
+ *
+ * `incremental`: walk only from the newest good checkpoint (verified when it was written); the checkpoints
+ * themselves are still all checked, which catches any rewrite that reached one of them.
+ */
+export async function verifyChain(reader: Kysely<DB>, opts: { batchSize?: number; incremental?: boolean } = {}): Promise<AuditVerification> {
+  const batchSize = opts.batchSize ?? 2000;
+  const head = await reader.selectFrom("AuditHead").select("hash").where("id", "=", 1).executeTakeFirst();
+  const checkpoints = await checkCheckpoints(reader);
+  const summary: CheckpointSummary = {
+    total: checkpoints.length,
+    bad: checkpoints.filter((c) => c.state !== "ok").length,
+    latest: checkpoints.length ? { seq: checkpoints[checkpoints.length - 1].seq, signedAt: checkpoints[checkpoints.length - 1].signedAt.toISOString() } : null,
+  };
+  const from = opts.incremental ? [...checkpoints].reverse().find((c) => c.state === "ok") : undefined;
+  const breaks: Break[] = [];
+  const badCheckpoint = checkpoints.find((c) => c.state !== "ok");
+  if (badCheckpoint) breaks.push(await checkpointBreak(reader, badCheckpoint));
+
+  let prevHash = from?.hash ?? AUDIT_GENESIS_HASH;
+  let reachedHead = !head || head.hash === AUDIT_GENESIS_HASH || head.hash === prevHash;
+  let headSeq = head && from && head.hash === from.hash ? from.seq : null;
   let checked = 0;
-  let after: bigint | undefined;
-  for (;;) {
-    let query = db.kysely.selectFrom("AuditEvent").selectAll().orderBy("seq").limit(batchSize);
+  let after: bigint | undefined = from ? BigInt(from.seq) : undefined;
+  walk: for (;;) {
+    let query = reader.selectFrom("AuditEvent").selectAll().orderBy("seq").limit(batchSize);
     if (after !== undefined) query = query.where("seq", ">", after.toString());
     const rows = await query.execute();
     for (const row of rows) {
       const seq = BigInt(row.seq);
-      if (row.prevHash !== prevHash) return { ok: false, checked, brokenAtSeq: seq, problem: "missing-predecessor" };
+      if (row.prevHash !== prevHash) {
+        breaks.push({ seq, problem: "missing-predecessor", detail: DETAIL["missing-predecessor"], record: brokenRecord(row) });
+        break walk;
+      }
       const expected = auditHash(prevHash, {
         actorId: row.actorId,
         actorLabel: row.actorLabel,
@@ -162,9 +236,15 @@ export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<AuditV
         after: row.after ?? null,
         createdAt: row.createdAt,
       });
-      if (expected !== row.hash) return { ok: false, checked, brokenAtSeq: seq, problem: "modified" };
+      if (expected !== row.hash) {
+        breaks.push({ seq, problem: "modified", detail: DETAIL.modified, record: brokenRecord(row) });
+        break walk;
+      }
       prevHash = row.hash;
-      reachedHead ||= row.hash === head?.hash;
+      if (!reachedHead && row.hash === head?.hash) {
+        reachedHead = true;
+        headSeq = row.seq;
+      }
       checked++;
     }
     const last = rows.at(-1);
@@ -172,7 +252,49 @@ export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<AuditV
       after = BigInt(last.seq);
       continue;
     }
-    if (!reachedHead) return { ok: false, checked, brokenAtSeq: (last ? BigInt(last.seq) : (after ?? 0n)) + 1n, problem: "truncated" };
-    return { ok: true, checked, headHash: prevHash };
+    if (!reachedHead) breaks.push({ seq: (last ? BigInt(last.seq) : (after ?? 0n)) + 1n, problem: "truncated", detail: DETAIL.truncated, record: null });
+    break;
+  }
+  const fromSeq = from?.seq ?? null;
+  const first = breaks.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))[0];
+  if (first)
+    return { ok: false, checked, brokenAtSeq: first.seq, problem: first.problem, detail: first.detail, record: first.record, fromSeq, checkpoints: summary };
+  return { ok: true, checked, headHash: prevHash, head: head && headSeq ? { seq: headSeq, hash: head.hash } : null, fromSeq, checkpoints: summary };
+}
+
+/** What a checkpoint that fails says about the chain. */
+async function checkpointBreak(reader: Kysely<DB>, c: CheckedCheckpoint): Promise<Break> {
+  const row = await reader
+    .selectFrom("AuditEvent")
+    .select(["action", "subjectType", "subjectId", "actorLabel", "createdAt"])
+    .where("seq", "=", c.seq)
+    .executeTakeFirst();
+  const record = row ? brokenRecord(row) : null;
+  const signed = `signed ${c.signedAt.toISOString()}`;
+  switch (c.state) {
+    case "bad-signature":
+      return {
+        seq: BigInt(c.seq),
+        problem: "checkpoint-signature",
+        detail: `The checkpoint at this seq (${signed}) has no valid signature: it was forged or altered in the database, or signed with another key.`,
+        record,
+      };
+    case "beyond-end":
+      return {
+        seq: BigInt(c.seq),
+        problem: "truncated",
+        detail: `A checkpoint ${signed} vouches for a record at this seq, but the chain now ends before it: records were cut off.`,
+        record: null,
+      };
+    default:
+      return {
+        seq: BigInt(c.seq),
+        problem: "checkpoint-mismatch",
+        detail:
+          c.state === "record-missing"
+            ? `The checkpoint ${signed} vouches for a record at this seq that no longer exists: the chain was rewritten up to here.`
+            : `The record at this seq no longer has the hash the checkpoint ${signed} vouches for (${c.hash.slice(0, 12)}…, now ${c.currentHash?.slice(0, 12)}…): records up to here were rewritten, hashes recomputed.`,
+        record,
+      };
   }
 }

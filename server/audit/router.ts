@@ -1,7 +1,12 @@
 // The organisation-wide audit log (approvers and admins): every state change Pier recorded, hash-chained.
+// The chain's verification, checkpoints and their export are for admins (/admin/audit-chain).
 import { z } from "zod";
+import { conflict } from "../errors";
 import { roleProcedure, router } from "../trpc";
 import { listAuditEvents } from "./audit-events";
+import { chainStatus, checkAuditChain } from "./chain-check";
+import { exportCheckpoints, recentCheckpoints, usesDevelopmentKey } from "./checkpoints";
+import { env } from "../env";
 
 export const auditRouter = router({
   events: roleProcedure("approver")
@@ -18,4 +23,29 @@ export const auditRouter = router({
       }),
     )
     .query(({ ctx, input }) => listAuditEvents(ctx.db, input)),
+
+  /** The latest scheduled/on-demand results, the newest checkpoints and how checks are configured. */
+  chainStatus: roleProcedure("admin").query(async ({ ctx }) => {
+    const [status, checkpoints] = await Promise.all([chainStatus(ctx.db), recentCheckpoints(ctx.db.kysely, 20)]);
+    const e = env();
+    return {
+      ...status,
+      checkpoints: checkpoints.map((c) => ({ ...c, signedAt: c.signedAt.toISOString() })),
+      developmentKey: usesDevelopmentKey(),
+      intervalMs: e.PIER_AUDIT_VERIFY_INTERVAL_MS,
+      fullIntervalMs: e.PIER_AUDIT_FULL_VERIFY_INTERVAL_MS,
+    };
+  }),
+
+  /** Verifies now ("full": every record; "incremental": from the newest checkpoint) and returns where it breaks. */
+  verifyChain: roleProcedure("admin")
+    .input(z.object({ mode: z.enum(["full", "incremental"]).default("full") }))
+    .mutation(async ({ ctx, input }) => {
+      const report = await checkAuditChain(ctx.db, input.mode, { id: ctx.user.id, label: ctx.user.name });
+      if (!report) throw conflict("A verification of the audit chain is running right now; try again in a moment");
+      return report;
+    }),
+
+  /** Every signed checkpoint, as the JSON document the page downloads. */
+  exportCheckpoints: roleProcedure("admin").query(({ ctx }) => exportCheckpoints(ctx.db.kysely)),
 });

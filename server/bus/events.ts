@@ -30,6 +30,7 @@ export const PIER_EVENT_TYPES = [
   "incident.resolved",
   "change.merged",
   "catalog.service_changed",
+  "audit.chain_broken",
   "test.event",
 ] as const;
 
@@ -75,6 +76,17 @@ export type ServiceChangedData = {
   change: "created" | "updated" | "deprecated" | "dependency_added" | "dependency_removed" | "imported";
 } & EventFields;
 
+/** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
+type AuditChainBrokenData = {
+  summary: string;
+  url: string;
+  seq: string;
+  problem: string;
+  detail: string;
+  mode: "incremental" | "full";
+  record: { action: string; subjectType: string; subjectId: string; actorLabel: string; createdAt: string } | null;
+} & EventFields;
+
 /** The data each event type carries. */
 type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   "incident.detected": IncidentDetectedData;
@@ -82,6 +94,7 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.
   "change.merged": EventFields;
   "catalog.service_changed": ServiceChangedData;
+  "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getDb, sql } from "../db";
 import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
+import { asSuperuser } from "../../test/support/audit-tampering";
 import { runDeployment } from "./execution";
 import { csvCell } from "./evidence";
 
@@ -64,10 +65,18 @@ describe("compliance evidence, audit page and inbox", () => {
   it("reports a tampered audit chain in the export", async () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
-    await sql`UPDATE "AuditEvent" SET "actorLabel" = 'mallory' WHERE "subjectId" = ${id} AND action = 'deployment.created'`.execute(getDb().kysely);
+    const tamper = sql`UPDATE "AuditEvent" SET "actorLabel" = 'mallory' WHERE "subjectId" = ${id} AND action = 'deployment.created'`;
+    // The database refuses it (append-only trigger); a superuser goes around the trigger, and the export shows it.
+    await expect(tamper.execute(getDb().kysely)).rejects.toThrow(/append-only/);
+    await asSuperuser((tx) => tamper.execute(tx));
     const out = await (await as(w.admin)).deployments.exportEvidence({ requestId: id, format: "json" });
     expect(out.auditChainOk).toBe(false);
-    expect(JSON.parse(out.body).auditChain).toMatchObject({ ok: false, problem: "modified", brokenAtSeq: expect.any(String) });
+    expect(JSON.parse(out.body).auditChain).toMatchObject({
+      ok: false,
+      problem: "modified",
+      brokenAtSeq: expect.any(String),
+      record: { action: "deployment.created", subjectId: id },
+    });
   });
 
   it("quotes CSV cells and defuses spreadsheet formulas", () => {

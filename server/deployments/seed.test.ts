@@ -6,6 +6,7 @@ import { seedDeployments } from "../../prisma/seed/deployments";
 import { verifyAuditChain } from "../audit/audit-log";
 import { buildEvidence } from "./evidence";
 import { callerFor } from "../../test/support/factories";
+import { asSuperuser } from "../../test/support/audit-tampering";
 
 const worker = "system:deployment-worker";
 
@@ -87,8 +88,10 @@ describe("deployments demo seed", () => {
     await seed();
     const records = await db.auditEvent.count();
     // A database seeded by an earlier version: the requests, no audit records (and so no chain head).
-    await sql`DELETE FROM "AuditEvent"`.execute(db.kysely);
-    await sql`DELETE FROM "AuditHead"`.execute(db.kysely);
+    await asSuperuser(async (tx) => {
+      await sql`DELETE FROM "AuditEvent"`.execute(tx);
+      await sql`DELETE FROM "AuditHead"`.execute(tx);
+    });
     await seedDeployments(db);
     await seedDeployments(db);
     expect(await db.auditEvent.count()).toBe(records);
