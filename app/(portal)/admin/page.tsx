@@ -13,6 +13,7 @@ const AREAS = [
   { href: "/catalog/environments", title: "Environments", text: "Promotion order of environments (dev → staging → prod) and new ones." },
   { href: "/admin/users", title: "Users and roles", text: "Who is a developer, an approver or an admin." },
   { href: "/audit", title: "Audit log", text: "Every change with actor, before/after and the hash-chain verification." },
+  { href: "/admin/audit-chain", title: "Audit chain", text: "Verify the hash chain, see where it breaks, export the signed checkpoints." },
 ];
 
 export default function AdminHome() {
