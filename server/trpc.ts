@@ -8,9 +8,11 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Role } from "@/generated/prisma/enums";
 import type { Db } from "./db";
-import { DomainError, fromPrismaError } from "./errors";
+import { badRequest, DomainError, fromPrismaError } from "./errors";
 import { hasRole, type SessionUser } from "./identity/roles";
 import { logger } from "./logger";
+import { classifyFailure, failureReference } from "./platform/failures";
+import { findUnsafeValue } from "./platform/input-rules";
 import { observeProcedure } from "./platform/metrics";
 
 export type Context = { db: Db; user: SessionUser | null };
@@ -35,14 +37,28 @@ export function zodFieldErrors(err: ZodError): Record<string, string[]> {
   return out;
 }
 
+/** What a caller sees of an internal error: never SQL text or a stack, only a reference to the log line. */
+const maskedMessage = (reference: string) => `Something went wrong (reference ${reference})`;
+const MASKED = /^Something went wrong \(reference [0-9a-f]+\)$/;
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
     const cause = error.cause;
+    let message = shape.message;
+    // Internal errors raised outside the procedures' middleware (context creation, …) are masked here too.
+    if (error.code === "INTERNAL_SERVER_ERROR" && !MASKED.test(error.message)) {
+      const requestId = failureReference();
+      logger.error({ err: cause ?? error, path, requestId }, "request failed");
+      message = maskedMessage(requestId);
+    }
+    // Stacks stay in the server's log, in development too.
+    const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
+      message,
       data: {
-        ...shape.data,
+        ...data,
         // Field-level messages for forms: { fieldName: ["message", …] }.
         fieldErrors:
           cause instanceof ZodError ? zodFieldErrors(cause) : cause instanceof DomainError && cause.field ? { [cause.field]: [cause.message] } : null,
@@ -51,7 +67,11 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** Domain and Prisma errors become tRPC errors with the right code; anything else stays a 500 and is logged. */
+/**
+ * Domain and Prisma errors become tRPC errors with the right code; a value the database refuses (out of range,
+ * malformed) is the caller's 400; an unavailable database/Redis is a 503; anything else is a 500 whose message is
+ * only a reference to the log line holding the error (never SQL text or a stack).
+ */
 const errorMapping = t.middleware(async ({ next, path, type }) => {
   const started = performance.now();
   const result = await next();
@@ -62,7 +82,22 @@ const errorMapping = t.middleware(async ({ next, path, type }) => {
     if (domain) {
       result.error = new TRPCError({ code: domain.code, message: domain.message, cause: domain });
     } else if (err.code === "INTERNAL_SERVER_ERROR") {
-      logger.error({ err: err.cause ?? err, path }, "procedure failed");
+      const kind = classifyFailure(err.cause ?? err);
+      const requestId = failureReference();
+      if (kind === "invalid_data") {
+        logger.warn({ err: err.cause ?? err, path, requestId }, "procedure refused a value the database cannot store");
+        const refusal = badRequest("A value in the request is out of range or cannot be stored");
+        result.error = new TRPCError({ code: "BAD_REQUEST", message: refusal.message, cause: refusal });
+      } else if (kind === "unavailable") {
+        logger.error({ err: err.cause ?? err, path, requestId }, "procedure failed: a backing service is unavailable");
+        result.error = new TRPCError({
+          code: "SERVICE_UNAVAILABLE",
+          message: `Pier is busy or a service it needs is unavailable; try again (reference ${requestId})`,
+        });
+      } else {
+        logger.error({ err: err.cause ?? err, path, requestId }, "procedure failed");
+        result.error = new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: maskedMessage(requestId) });
+      }
     }
     code = result.error.code;
   }
@@ -72,7 +107,18 @@ const errorMapping = t.middleware(async ({ next, path, type }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(errorMapping);
+/**
+ * The input rules (server/platform/input-rules.ts) on the raw input of every procedure, before its schema: a NUL
+ * byte or lone surrogate in any string or key, nesting too deep, a non-finite number or an unusable Date is a 400
+ * naming the field, whatever the procedure's schema says.
+ */
+const inputRules = t.middleware(async ({ getRawInput, next }) => {
+  const unsafe = findUnsafeValue(await getRawInput());
+  if (unsafe) throw badRequest(`${unsafe.field} ${unsafe.problem}`, unsafe.field);
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(inputRules);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });

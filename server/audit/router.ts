@@ -2,6 +2,7 @@
 // The chain's verification, checkpoints and their export are for admins (/admin/audit-chain).
 import { z } from "zod";
 import { conflict } from "../errors";
+import { bigintCursor, dateInput } from "../platform/input-rules";
 import { roleProcedure, router } from "../trpc";
 import { listAuditEvents } from "./audit-events";
 import { chainStatus, checkAuditChain } from "./chain-check";
@@ -16,9 +17,9 @@ export const auditRouter = router({
         subjectType: z.string().max(100).optional(),
         subjectId: z.string().max(100).optional(),
         actor: z.string().max(100).optional(),
-        from: z.coerce.date().optional(),
-        to: z.coerce.date().optional(),
-        cursor: z.string().regex(/^\d+$/).optional(),
+        from: dateInput("from").optional(),
+        to: dateInput("to").optional(),
+        cursor: bigintCursor("cursor").optional(),
         limit: z.number().int().min(1).max(200).optional(),
       }),
     )

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bigintCursor, dateInput } from "../platform/input-rules";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { DEPLOYMENT_STATUSES } from "./state-machine";
 import { exportEvidence } from "./evidence";
@@ -7,7 +8,7 @@ import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } 
 import { requestRollback } from "./rollback";
 
 const id = z.string().min(1).max(64);
-const optionalDate = z.coerce.date().optional().nullable();
+const optionalDate = (name: string) => dateInput(name).optional().nullable();
 
 const requestInput = z.object({
   serviceId: id,
@@ -17,8 +18,8 @@ const requestInput = z.object({
   canarySteps: z.array(z.number().int()).max(10).optional(),
   summary: z.string().trim().min(3, "Describe the change in a few words").max(2000),
   ticketKey: z.string().trim().max(20).optional().nullable(),
-  scheduledFrom: optionalDate,
-  scheduledUntil: optionalDate,
+  scheduledFrom: optionalDate("scheduledFrom"),
+  scheduledUntil: optionalDate("scheduledUntil"),
 });
 
 export const deploymentsRouter = router({
@@ -46,8 +47,8 @@ export const deploymentsRouter = router({
         environmentId: id.optional(),
         status: z.enum(DEPLOYMENT_STATUSES as [string, ...string[]]).optional(),
         requesterId: id.optional(),
-        from: z.coerce.date().optional(),
-        to: z.coerce.date().optional(),
+        from: dateInput("from").optional(),
+        to: dateInput("to").optional(),
         cursor: id.optional(),
         limit: z.number().int().min(1).max(200).optional(),
       }),
@@ -57,7 +58,7 @@ export const deploymentsRouter = router({
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
 
   logs: authedProcedure
-    .input(z.object({ id, afterId: z.string().regex(/^\d+$/).optional() }))
+    .input(z.object({ id, afterId: bigintCursor("afterId").optional() }))
     .query(({ ctx, input }) => requestLogs(ctx.db, input.id, input.afterId)),
 
   cancel: authedProcedure.input(z.object({ id, reason: z.string().max(500).optional() })).mutation(async ({ ctx, input }) => {
@@ -80,7 +81,7 @@ export const deploymentsRouter = router({
     .input(
       z.union([
         z.object({ requestId: id, format: z.enum(["json", "csv"]) }),
-        z.object({ from: z.coerce.date(), to: z.coerce.date(), format: z.enum(["json", "csv"]) }),
+        z.object({ from: dateInput("from"), to: dateInput("to"), format: z.enum(["json", "csv"]) }),
       ]),
     )
     .mutation(({ ctx, input }) =>

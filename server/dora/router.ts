@@ -1,6 +1,7 @@
 // doraRouter (as `dora`) and incidentsRouter (as `incidents`): input validation, then server/dora logic.
 // Metrics are readable by every signed-in user (DORA is an org-wide mirror, not a secret).
 import { z } from "zod";
+import { calendarDate, dateInput } from "../platform/input-rules";
 import { authedProcedure, router } from "../trpc";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
 import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
@@ -8,18 +9,15 @@ import { LEVEL_SOURCES, LEVEL_THRESHOLDS } from "./levels";
 import { doraSummary, weeklyTrend } from "./metrics";
 
 const filterInput = z.object({
-  from: z.coerce.date({ error: "from must be a date" }),
-  to: z.coerce.date({ error: "to must be a date" }),
+  from: dateInput("from"),
+  to: dateInput("to"),
   environment: z.string().trim().min(1).max(60).optional(),
   teamId: z.string().min(1).nullish(),
   serviceId: z.string().min(1).nullish(),
   timeZone: z.string().min(1).max(64).optional(),
 });
 const drillInput = filterInput.extend({
-  week: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "week is a YYYY-MM-DD date")
-    .nullish(),
+  week: calendarDate("week").nullish(),
 });
 
 export const doraRouter = router({
@@ -29,7 +27,7 @@ export const doraRouter = router({
   changes: authedProcedure.input(drillInput.extend({ deploymentId: z.string().nullish() })).query(({ ctx, input }) => changesBehind(ctx.db, input)),
   incidents: authedProcedure.input(drillInput).query(({ ctx, input }) => incidentsBehind(ctx.db, input)),
   timeline: authedProcedure
-    .input(z.object({ serviceId: z.string().min(1), from: z.coerce.date(), to: z.coerce.date() }))
+    .input(z.object({ serviceId: z.string().min(1).max(64), from: dateInput("from"), to: dateInput("to") }))
     .query(({ ctx, input }) => serviceTimeline(ctx.db, input.serviceId, input.from, input.to)),
   /** Filter choices for the dashboard. */
   filters: authedProcedure.query(async ({ ctx }) => {

@@ -1,10 +1,7 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createRequestContext } from "@/server/context";
 import { withHttpMetrics } from "@/server/platform/metrics";
-import { appRouter } from "@/server/root";
+import { handleTrpcRequest } from "@/server/trpc-http";
 
-const handler = withHttpMetrics("/api/trpc", (req: Request) =>
-  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: createRequestContext }),
-);
+const handler = withHttpMetrics("/api/trpc", (req: Request) => handleTrpcRequest(req, createRequestContext));
 
 export { handler as GET, handler as POST };

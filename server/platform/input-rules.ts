@@ -1,0 +1,136 @@
+// The input rules every edge applies before a value can reach the database (tRPC inputs, REST and webhook bodies,
+// catalog files): no NUL bytes and no lone surrogates in any string or key (Postgres refuses both, so they would
+// surface as 500s), bounded nesting and size, numeric cursors inside bigint's range, real calendar dates, and ONE
+// rule for URLs that are stored and later rendered as links (http/https only: no javascript:, data:, …).
+import { z } from "zod";
+
+/** Nesting deeper than this is refused (real webhook payloads stay below 15 levels). */
+export const MAX_INPUT_DEPTH = 64;
+/** Values (strings, numbers, keys, …) in one input; a 1 MB JSON body holds far fewer meaningful ones. */
+const MAX_INPUT_NODES = 200_000;
+
+type UnsafeValue = { field: string; problem: string };
+
+/** The first reason a string cannot be stored, or null. */
+export function stringProblem(s: string): string | null {
+  if (s.includes("\u0000")) return "contains a NUL character (\\u0000)";
+  if (!s.isWellFormed()) return "contains invalid Unicode (a lone surrogate)";
+  return null;
+}
+
+/** `a.b[0].c` — the field name a 400 answer and a form use. */
+function fieldPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${p}` : p;
+  return out || "(input)";
+}
+
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A Date Postgres' `timestamp` and the app's date arithmetic both handle: valid and within 1900…9999. */
+const isStorableDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() >= EARLIEST && d.getTime() <= LATEST;
+
+/**
+ * Walks a decoded input (JSON, or superjson's values: Date, undefined) and returns the first value that may not go
+ * further: a string or key with NUL/lone surrogates, nesting beyond `maxDepth`, too many values, a non-finite number,
+ * an unusable Date, or a type no input of Pier's takes (BigInt, Map, Set, RegExp, class instances, …).
+ */
+export function findUnsafeValue(value: unknown, maxDepth = MAX_INPUT_DEPTH): UnsafeValue | null {
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  let nodes = 0;
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (++nodes > MAX_INPUT_NODES) return { field: "(input)", problem: `holds more than ${MAX_INPUT_NODES} values` };
+    if (v === null || v === undefined || typeof v === "boolean") continue;
+    if (typeof v === "string") {
+      const problem = stringProblem(v);
+      if (problem) return { field: fieldPath(path), problem };
+      continue;
+    }
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return { field: fieldPath(path), problem: "must be a finite number" };
+      continue;
+    }
+    if (v instanceof Date) {
+      if (!isStorableDate(v)) return { field: fieldPath(path), problem: "must be a valid date between the years 1900 and 9999" };
+      continue;
+    }
+    if (typeof v !== "object") return { field: fieldPath(path), problem: `a ${typeof v} is not accepted here` };
+    if (path.length >= maxDepth) return { field: fieldPath(path), problem: `is nested deeper than ${maxDepth} levels` };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return { field: fieldPath(path), problem: "is not a plain value (object, array, string, number, …)" };
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i];
+      const keyProblem = stringProblem(key);
+      if (keyProblem) return { field: fieldPath(path), problem: `has a key that ${keyProblem}` };
+      stack.push({ v: child, path: [...path, key] });
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether JSON text nests deeper than `maxDepth` (counted on the text, outside strings, before parsing it), so a
+ * body of 100,000 `[` costs one pass and no parser recursion.
+ */
+export function jsonNestsDeeperThan(text: string, maxDepth = MAX_INPUT_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return false;
+}
+
+// ---- zod rules for tRPC input schemas ----
+
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** A cursor over a bigint id (audit seq, log id): digits within Postgres' bigint range. */
+export const bigintCursor = (name: string) =>
+  z.string().refine((v) => /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_BIGINT, `${name} must be a whole number from 0 to ${MAX_BIGINT}`);
+
+/** A calendar date as YYYY-MM-DD that exists (2026-02-30 and 2026-99-99 do not). */
+export const calendarDate = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `${name} is a YYYY-MM-DD date`)
+    .refine((v) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      return isStorableDate(d) && d.toISOString().slice(0, 10) === v;
+    }, `${name} is not a date in the calendar`);
+
+/** A date or date-time (Date, ISO text or epoch ms) within 1900…9999, which every date column stores. */
+export const dateInput = (name: string) =>
+  z.coerce.date({ error: `${name} must be a date` }).refine(isStorableDate, `${name} must be a date between the years 1900 and 9999`);
+
+/**
+ * THE rule for a URL Pier stores and shows as a link (service repository/runbook/links, team on-call, catalog
+ * import): an absolute http(s) URL of at most 500 characters. Anything else (javascript:, data:, vbscript:, relative
+ * paths) is refused.
+ */
+export function isHttpUrl(value: string): boolean {
+  if (value.length > 500 || stringProblem(value)) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+export const HTTP_URL_MESSAGE = "Must be an http(s) URL";
+
+export const httpUrl = z.string().trim().max(500).refine(isHttpUrl, HTTP_URL_MESSAGE);
