@@ -3,11 +3,15 @@
 import { getDb, type Db } from "../db";
 import { systemActor } from "../audit/audit-log";
 import { badRequest, DomainError, HTTP_STATUS, notFound } from "../errors";
+import { logger } from "../logger";
+import { classifyFailure, failureReference } from "../platform/failures";
+import { BodyRefusal, bodyText, readBoundedBody } from "../platform/http-body";
+import { findUnsafeValue } from "../platform/input-rules";
+import { decryptJson } from "../platform/secrets";
 import { writeLog } from "./deployment-log";
 import { finishRun } from "./execution";
 import { recordRunReport } from "./request-store";
-import { loadIntegration } from "./executors/executor";
-import type { WebhookSecret, WebhookSettings } from "./executors/webhook";
+import type { WebhookSecret } from "./executors/webhook";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from "./executors/webhook-signature";
 
 export type CallbackReport = { requestId: string; status: "running" | "succeeded" | "failed"; progress?: number; message?: string; attempt?: number };
@@ -39,27 +43,46 @@ async function record(
   return done ? status : "ignored";
 }
 
-/** The generic webhook executor's callback: verify the signature with the integration's secret, then apply. */
+/**
+ * The generic webhook executor's callback. The signature is verified first, against the signing secret of every
+ * webhook integration, before the body is parsed or any request is looked up (so request ids cannot be probed);
+ * then the request must exist, use the webhook executor, and be configured with the integration that signed.
+ */
 export async function applyWebhookCallback(db: Db, rawBody: string, headers: { signature: string | null; timestamp: string | null }) {
+  const integrations = await db.integration.findMany({ where: { kind: "webhook" }, select: { name: true, secretEncrypted: true } });
+  let signer: string | undefined;
+  let reason = "signature does not match";
+  for (const i of integrations) {
+    const secret = decryptJson<WebhookSecret>(i.secretEncrypted).signingSecret;
+    const check = typeof secret === "string" && secret ? verifyBodySignature(secret, headers.timestamp, rawBody, headers.signature) : null;
+    if (check?.ok) {
+      signer = i.name;
+      break;
+    }
+    if (check) reason = check.reason;
+  }
+  if (!signer) throw new DomainError("UNAUTHORIZED", `Invalid signature: ${reason}`);
   let report: CallbackReport;
   try {
     report = JSON.parse(rawBody) as CallbackReport;
   } catch {
     throw badRequest("Body is not JSON");
   }
-  if (typeof report?.requestId !== "string" || !["running", "succeeded", "failed"].includes(report.status)) {
+  const unsafe = findUnsafeValue(report);
+  if (unsafe) throw badRequest(`${unsafe.field} ${unsafe.problem}`, unsafe.field);
+  if (typeof report?.requestId !== "string" || report.requestId.length > 64 || !["running", "succeeded", "failed"].includes(report.status)) {
     throw badRequest('Body needs "requestId" and "status" (running | succeeded | failed)');
   }
+  if (report.message !== undefined && typeof report.message !== "string") throw badRequest("message must be a string", "message");
   const r = await db.deploymentRequest.findUnique({ where: { id: report.requestId }, select: { serviceId: true, environmentId: true, executor: true } });
   if (!r || r.executor !== "webhook") throw notFound("Deployment request");
   const placement = await db.serviceEnvironment.findUnique({ where: { serviceId_environmentId: { serviceId: r.serviceId, environmentId: r.environmentId } } });
   const config = (placement?.executorConfig ?? {}) as Record<string, unknown>;
-  const integration = await loadIntegration<WebhookSettings, WebhookSecret>(db, config.integration, "webhook");
-  const check = verifyBodySignature(integration.secret.signingSecret, headers.timestamp, rawBody, headers.signature);
-  if (!check.ok) throw new DomainError("UNAUTHORIZED", `Invalid signature: ${check.reason}`);
-  const outcome = await record(db, report.requestId, report.status, report.message ?? "", "webhook-callback", {
-    progress: report.progress,
-    attempt: report.attempt,
+  // Signed by another integration's secret: that system does not run this request.
+  if (config.integration !== signer) throw notFound("Deployment request");
+  const outcome = await record(db, report.requestId, report.status, (report.message ?? "").slice(0, 2000), "webhook-callback", {
+    progress: typeof report.progress === "number" && Number.isFinite(report.progress) ? report.progress : undefined,
+    attempt: typeof report.attempt === "number" && Number.isInteger(report.attempt) ? report.attempt : undefined,
   });
   return { requestId: report.requestId, outcome };
 }
@@ -125,15 +148,22 @@ export async function applyGithubRunUpdate(db: Db, payload: unknown): Promise<{ 
   return { requestId: null, outcome: "ignored" };
 }
 
-/** POST /api/deployments/callback: the raw body is verified before anything else is read from it. */
+/** Callback bodies are small JSON reports; more than this is refused while reading, not after. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
+
+/** POST /api/deployments/callback: the body is read with a byte limit and its signature verified before anything else. */
 export async function handleWebhookCallbackPost(req: Request): Promise<Response> {
-  const raw = await req.text();
-  if (raw.length > 64_000) return Response.json({ error: "Body too large" }, { status: 413 });
   try {
+    const raw = bodyText(await readBoundedBody(req, MAX_CALLBACK_BYTES));
     const result = await applyWebhookCallback(getDb(), raw, { signature: req.headers.get(SIGNATURE_HEADER), timestamp: req.headers.get(TIMESTAMP_HEADER) });
     return Response.json(result, { status: 200 });
   } catch (err) {
-    if (err instanceof DomainError) return Response.json({ error: err.message }, { status: HTTP_STATUS[err.code] });
-    throw err;
+    if (err instanceof BodyRefusal) return Response.json({ error: err.message, field: err.field }, { status: err.status });
+    if (err instanceof DomainError) return Response.json({ error: err.message, field: err.field ?? null }, { status: HTTP_STATUS[err.code] });
+    const reference = failureReference();
+    const kind = classifyFailure(err);
+    logger.error({ err, requestId: reference }, "deployment callback failed");
+    if (kind === "invalid_data") return Response.json({ error: `The report holds a value Pier cannot store (reference ${reference})` }, { status: 422 });
+    return Response.json({ error: `Pier could not apply the report; retry later (reference ${reference})` }, { status: 503, headers: { "retry-after": "30" } });
   }
 }
