@@ -65,6 +65,8 @@ const schema = z
     PIER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
+    // Refused ingestion requests (data-quality page) are kept this many days after they were last seen.
+    PIER_REJECTED_EVENT_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).max(3650).default(30),
     // Audit chain (README "What the audit chain proves"): the key signing checkpoints, kept outside the database, and
     // how often the workers verify the chain (incrementally from the last checkpoint) and verify all of it.
     PIER_AUDIT_CHECKPOINT_KEY: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),

@@ -16,15 +16,16 @@ export async function dataQualityReport(db: Db, since: Date) {
       .select((eb) => [
         "source",
         eb.fn<string>("split_part", ["reason", sql.lit(":"), sql.lit(1)]).as("reason"),
-        count.as("count"),
-        eb.fn.max("receivedAt").as("lastAt"),
+        // Repeats are aggregated into one row with a count (server/ingest/rejections.ts).
+        sql<number>`sum("count")::int`.as("count"),
+        eb.fn.max("lastSeenAt").as("lastAt"),
       ])
-      .where("receivedAt", ">=", utc(since))
+      .where("lastSeenAt", ">=", utc(since))
       .groupBy([sql.lit(1), sql.lit(2)])
       .orderBy("count", "desc")
       .limit(50)
       .execute(),
-    db.rejectedEvent.findMany({ where: { receivedAt: { gte: since } }, orderBy: { receivedAt: "desc" }, take: 20 }),
+    db.rejectedEvent.findMany({ where: { lastSeenAt: { gte: since } }, orderBy: { lastSeenAt: "desc" }, take: 20 }),
     k
       .selectFrom("InboundEvent")
       .select(["source", "status", count.as("count")])

@@ -74,6 +74,8 @@ function fieldOf(error: ErrorObject): { field: string; reason: string } {
 }
 
 const CONTEXT_REQUIRED = ["id", "source", "type", "timestamp"] as const;
+/** context.id is the event's unique key (source, externalId): bounded well below what a btree index entry holds. */
+const CONTEXT_MAX_CHARS: Record<(typeof CONTEXT_REQUIRED)[number], number> = { id: 255, source: 2000, type: 200, timestamp: 64 };
 
 /** Checks one event. The schema is chosen by context.type; spec v0.4 uses context.version, v0.5 context.specversion. */
 export function validateCdevent(raw: unknown): ValidationSuccess | ValidationFailure {
@@ -83,7 +85,12 @@ export function validateCdevent(raw: unknown): ValidationSuccess | ValidationFai
   for (const key of CONTEXT_REQUIRED) {
     if (typeof context[key] !== "string" || context[key] === "")
       return { ok: false, field: `context.${key}`, reason: `context.${key} is required (non-empty string)` };
+    const max = CONTEXT_MAX_CHARS[key];
+    if ((context[key] as string).length > max) return { ok: false, field: `context.${key}`, reason: `context.${key} must be at most ${max} characters` };
   }
+  const subjectId = isObject(raw.subject) ? raw.subject.id : undefined;
+  if (typeof subjectId === "string" && subjectId.length > CONTEXT_MAX_CHARS.id)
+    return { ok: false, field: "subject.id", reason: `subject.id must be at most ${CONTEXT_MAX_CHARS.id} characters` };
   const specVersion = typeof context.specversion === "string" ? context.specversion : typeof context.version === "string" ? context.version : "";
   if (!specVersion) return { ok: false, field: "context.specversion", reason: "context.specversion (v0.5) or context.version (v0.4) is required" };
   const type = context.type as string;

@@ -87,7 +87,9 @@ describe("POST /api/events/cdevents", () => {
     await revokeIngestToken(getDb(), systemActor("test"), revokable.id);
     clearIngestTokenCache();
     expect((await sendCdevents(cdevent("service.deployed"), `Bearer ${revokable.token}`)).status).toBe(401);
-    expect(await getDb().rejectedEvent.count({ where: { source: "cdevents", field: "Authorization" } })).toBeGreaterThanOrEqual(3);
+    // Repeats of one refusal are one row with a count (server/ingest/rejections.ts).
+    const refused = await getDb().rejectedEvent.aggregate({ where: { source: "cdevents", field: "Authorization" }, _sum: { count: true } });
+    expect(refused._sum.count).toBeGreaterThanOrEqual(3);
   });
 
   it("refuses invalid events with 400 naming the field, storing nothing of the batch", async () => {

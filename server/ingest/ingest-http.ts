@@ -1,18 +1,25 @@
 // The three ingestion endpoints as plain (Request) => Response functions; app/api/**/route.ts only wraps them.
-// Order of checks: size → authentication → JSON → validation → store. Every refusal is a 4xx JSON body
-// { error, field } and is recorded for the data-quality page; duplicates answer 200 with duplicate: true.
+// Order of checks: size (streamed) → authentication → JSON (depth, NUL, lone surrogates) → validation → store.
+// Every refusal is a 4xx JSON body { error, field } and is recorded (aggregated, rate-limited) for the data-quality
+// page; duplicates answer 200 with duplicate: true. Permanent errors are never a 5xx: a value the database cannot
+// store is a 422 (senders such as PagerDuty retry 5xx for days); only an unavailable database is a 503.
 import type { Db } from "../db";
 import { getDb } from "../db";
 import { applyGithubRunUpdate } from "../deployments/external-status";
 import { logger } from "../logger";
+import { classifyFailure, failureReference } from "../platform/failures";
+import { BodyRefusal, parseJsonBody, readBoundedBody } from "../platform/http-body";
 import { validateCdeventBatch } from "./cdevents";
 import { verifyGithubSignature } from "./github-webhooks";
-import { recordRejection, storeInboundEvents, type StoredEvent } from "./ingest";
+import { storeInboundEvents, type StoredEvent } from "./ingest";
 import { authenticateIngestToken } from "./ingest-tokens";
 import { pagerDutyEventId, pagerDutyEventType, verifyPagerDutySignature } from "./pagerduty-webhooks";
+import { clientAddress, recordRejection } from "./rejections";
 import { webhookSecrets } from "./webhook-secrets";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Event ids become unique-index keys (source, externalId): far below the ~2.7 KB a btree entry may hold. */
+const MAX_EVENT_ID_CHARS = 255;
 
 class HttpRefusal extends Error {
   constructor(
@@ -25,61 +32,50 @@ class HttpRefusal extends Error {
   }
 }
 
-function jsonError(status: number, error: string, field: string | null = null) {
-  return Response.json({ error, field }, { status, headers: { "cache-control": "no-store" } });
+function jsonError(status: number, error: string, field: string | null = null, headers: Record<string, string> = {}) {
+  return Response.json({ error, field }, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
-/** Reads at most `limit` bytes; a longer body (declared or actual) is refused with 413 without reading it all. */
-async function readBoundedBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > limit) throw new HttpRefusal(413, `The body is larger than ${limit} bytes`, "(body)", "body_too_large");
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new HttpRefusal(413, `The body is larger than ${limit} bytes`, "(body)", "body_too_large");
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+/** A header value that becomes an id or a type: present, printable and bounded. */
+function headerId(req: Request, name: string, label: string, max = MAX_EVENT_ID_CHARS): string {
+  const value = req.headers.get(name);
+  if (!value) throw new HttpRefusal(400, `${label} is missing`, label, `missing_${name.replace(/^x-(github-)?/, "")}`);
+  if (value.length > max || !/^[\x21-\x7e]+$/.test(value))
+    throw new HttpRefusal(400, `${label} must be at most ${max} printable characters`, label, "invalid_header");
+  return value;
 }
 
-function parseJson(raw: Uint8Array): unknown {
-  if (raw.byteLength === 0) throw new HttpRefusal(400, "The body is empty; send JSON", "(body)", "empty_body");
-  try {
-    return JSON.parse(Buffer.from(raw).toString("utf8"));
-  } catch (err) {
-    throw new HttpRefusal(400, `The body is not valid JSON: ${(err as Error).message}`, "(body)", "invalid_json");
-  }
-}
+type Handler = (req: Request, db: Db, raw: { bytes?: Uint8Array; authenticated?: boolean }) => Promise<Response>;
 
-type Handler = (req: Request, db: Db, raw: { bytes?: Uint8Array }) => Promise<Response>;
-
-/** Turns refusals into 4xx JSON + a RejectedEvent row; unexpected failures into a logged 500 (the sender retries). */
+/**
+ * Turns refusals into 4xx JSON + a RejectedEvent row (the body excerpt only once the sender authenticated); a value
+ * the database refuses into a 422 (permanent); an unavailable database into a 503 with Retry-After; anything else
+ * into a 500 with a reference to the log line (no internal text).
+ */
 function guarded(source: string, handler: Handler) {
   return async (req: Request, db: Db = getDb()): Promise<Response> => {
-    const raw: { bytes?: Uint8Array } = {};
+    const raw: { bytes?: Uint8Array; authenticated?: boolean } = {};
+    const refuse = async (status: number, message: string, field: string | null, reason: string) => {
+      const body = raw.authenticated && raw.bytes ? Buffer.from(raw.bytes.subarray(0, 2000)).toString("utf8") : "";
+      await recordRejection(db, { source, reason: `${reason}: ${message}`, field, body, address: clientAddress(req) });
+      return jsonError(status, message, field);
+    };
     try {
       return await handler(req, db, raw);
     } catch (err) {
-      if (err instanceof HttpRefusal) {
-        await recordRejection(
-          db,
-          source,
-          `${err.reason}: ${err.message}`,
-          err.field,
-          raw.bytes ? Buffer.from(raw.bytes.subarray(0, 500)).toString("utf8") : "",
-        );
-        return jsonError(err.status, err.message, err.field);
+      if (err instanceof HttpRefusal || err instanceof BodyRefusal) return refuse(err.status, err.message, err.field, err.reason);
+      const reference = failureReference();
+      const kind = classifyFailure(err);
+      if (kind === "invalid_data") {
+        logger.warn({ err, source, requestId: reference }, "ingestion refused a value the database cannot store");
+        return refuse(422, `The event holds a value Pier cannot store; sending it again will not help (reference ${reference})`, null, "unstorable");
       }
-      logger.error({ err, source }, "ingestion failed");
-      return jsonError(500, "Pier could not store the event; retry later");
+      if (kind === "unavailable") {
+        logger.error({ err, source, requestId: reference }, "ingestion failed: the database is unavailable");
+        return jsonError(503, `Pier is temporarily unavailable; retry later (reference ${reference})`, null, { "retry-after": "30" });
+      }
+      logger.error({ err, source, requestId: reference }, "ingestion failed");
+      return jsonError(500, `Pier could not process the event (reference ${reference})`);
     }
   };
 }
@@ -102,8 +98,9 @@ function storedResponse(stored: StoredEvent[], single: boolean) {
 export const handleCdeventsPost = guarded("cdevents", async (req, db, raw) => {
   const tokenId = await authenticateIngestToken(db, req.headers.get("authorization"));
   if (!tokenId) throw new HttpRefusal(401, "Send a valid integration token: Authorization: Bearer pier_ing_…", "Authorization", "unauthorized");
-  raw.bytes = await readBoundedBody(req);
-  const body = parseJson(raw.bytes);
+  raw.authenticated = true;
+  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
+  const body = parseJsonBody(raw.bytes);
   const result = validateCdeventBatch(body);
   if (!result.ok) throw new HttpRefusal(400, result.reason, result.field, "invalid_cdevent");
   const stored = await storeInboundEvents(
@@ -116,7 +113,7 @@ export const handleCdeventsPost = guarded("cdevents", async (req, db, raw) => {
 
 /** POST /api/webhooks/github — X-Hub-Signature-256 over the raw bytes; X-GitHub-Delivery is the event id. */
 export const handleGithubPost = guarded("github", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req);
+  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
   const secrets = await webhookSecrets(db, "github_webhook");
   if (secrets.length === 0)
     throw new HttpRefusal(401, "No GitHub webhook secret is configured in Pier (Admin → Integrations)", "X-Hub-Signature-256", "not_configured");
@@ -124,11 +121,10 @@ export const handleGithubPost = guarded("github", async (req, db, raw) => {
   if (!signature) throw new HttpRefusal(401, "X-Hub-Signature-256 is missing", "X-Hub-Signature-256", "missing_signature");
   if (!verifyGithubSignature(raw.bytes, signature, secrets))
     throw new HttpRefusal(401, "X-Hub-Signature-256 does not match the body", "X-Hub-Signature-256", "bad_signature");
-  const event = req.headers.get("x-github-event");
-  if (!event) throw new HttpRefusal(400, "X-GitHub-Event is missing", "X-GitHub-Event", "missing_event");
-  const delivery = req.headers.get("x-github-delivery");
-  if (!delivery) throw new HttpRefusal(400, "X-GitHub-Delivery is missing", "X-GitHub-Delivery", "missing_delivery");
-  const payload = parseJson(raw.bytes) as Record<string, unknown>;
+  raw.authenticated = true;
+  const event = headerId(req, "x-github-event", "X-GitHub-Event", 100);
+  const delivery = headerId(req, "x-github-delivery", "X-GitHub-Delivery");
+  const payload = parseJsonBody(raw.bytes) as Record<string, unknown>;
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     throw new HttpRefusal(400, "The body must be a JSON object", "(body)", "invalid_json");
   if (event === "ping") return Response.json({ ok: true, pong: true });
@@ -143,7 +139,7 @@ export const handleGithubPost = guarded("github", async (req, db, raw) => {
 
 /** POST /api/webhooks/pagerduty — X-PagerDuty-Signature (v1=…, several during a rotation); event.id is the id. */
 export const handlePagerDutyPost = guarded("pagerduty", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req);
+  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
   const secrets = await webhookSecrets(db, "pagerduty_webhook");
   if (secrets.length === 0)
     throw new HttpRefusal(401, "No PagerDuty webhook secret is configured in Pier (Admin → Integrations)", "X-PagerDuty-Signature", "not_configured");
@@ -151,10 +147,12 @@ export const handlePagerDutyPost = guarded("pagerduty", async (req, db, raw) => 
   if (!signature) throw new HttpRefusal(401, "X-PagerDuty-Signature is missing", "X-PagerDuty-Signature", "missing_signature");
   if (!verifyPagerDutySignature(raw.bytes, signature, secrets))
     throw new HttpRefusal(401, "X-PagerDuty-Signature matches none of the configured secrets", "X-PagerDuty-Signature", "bad_signature");
-  const payload = parseJson(raw.bytes) as Record<string, unknown>;
+  raw.authenticated = true;
+  const payload = parseJsonBody(raw.bytes) as Record<string, unknown>;
   const id = typeof payload === "object" && payload !== null ? pagerDutyEventId(payload) : undefined;
   if (!id) throw new HttpRefusal(400, "event.id is missing", "event.id", "missing_id");
-  const type = pagerDutyEventType(payload);
+  if (id.length > MAX_EVENT_ID_CHARS) throw new HttpRefusal(400, `event.id must be at most ${MAX_EVENT_ID_CHARS} characters`, "event.id", "invalid_id");
+  const type = pagerDutyEventType(payload).slice(0, 200);
   if (type === "pagey.ping") return Response.json({ ok: true });
   const [stored] = await storeInboundEvents(db, "pagerduty", [{ externalId: id, type, payload }]);
   return storedResponse([stored], true);

@@ -14,6 +14,7 @@ import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
 import { enqueueInbound } from "./ingest";
 import { translatePagerDuty } from "./pagerduty-webhooks";
+import { sweepRejectedEvents } from "./rejections";
 
 export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
 
@@ -158,7 +159,19 @@ export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500)
   return rows.length;
 }
 
-/** The ingest worker's background loop (see workers/definitions.ts). */
+/** Refused requests past their retention are deleted about every this many sweeps (~10 minutes). */
+const REJECTION_SWEEP_EVERY = 20;
+
+/** The ingest worker's background loop (see workers/definitions.ts): stuck events, and expired refusals. */
 export function startIngestSweeper(db: Db, everyMs = 30_000) {
-  return startPeriodic("ingest sweep", everyMs, () => sweepStuckEvents(db));
+  let runs = 0;
+  return startPeriodic(
+    "ingest sweep",
+    everyMs,
+    async () => {
+      await sweepStuckEvents(db);
+      if (runs++ % REJECTION_SWEEP_EVERY === 0) await sweepRejectedEvents(db);
+    },
+    { lease: db },
+  );
 }

@@ -1,8 +1,8 @@
 // Intake side of ingestion: store accepted events durably (idempotent by source + event id), enqueue them for
-// the ingest worker, and record rejections for the data-quality page. Redis being down never loses an event:
+// the ingest worker (refusals: ./rejections.ts). Redis being down never loses an event:
 // it stays "pending" in Postgres and the worker's sweeper enqueues it later.
 import { randomUUID } from "node:crypto";
-import { anyOf, newId, sql, type Db } from "../db";
+import { anyOf, sql, type Db } from "../db";
 import { logger } from "../logger";
 import { QUEUES, getReadyQueue } from "../platform/queues";
 
@@ -57,19 +57,5 @@ export async function enqueueInbound(ids: string[], suffix = ""): Promise<boolea
   } catch (err) {
     logger.warn({ err: err instanceof Error ? err.message : err, pending: ids.length }, "ingest enqueue failed; the sweeper will retry");
     return false;
-  }
-}
-
-const REJECTION_EXCERPT_CHARS = 500;
-
-/** Records why a request was refused (shown on the data-quality page). Never throws: a rejection must stay a 4xx. */
-export async function recordRejection(db: Db, source: string, reason: string, field: string | null, body = "") {
-  try {
-    await db.kysely
-      .insertInto("RejectedEvent")
-      .values({ id: newId(), source, reason: reason.slice(0, 500), field, bodyExcerpt: body.slice(0, REJECTION_EXCERPT_CHARS) })
-      .execute();
-  } catch (err) {
-    logger.warn({ err: err instanceof Error ? err.message : err }, "could not record a rejected event");
   }
 }

@@ -50,11 +50,13 @@ export default async function DataQualityPage() {
         {r.recentRejections.length === 0 ? (
           <EmptyState title="Nothing refused" />
         ) : (
-          <Table head={["When", "Source", "Field", "Reason", "Body (start)"]} caption="Latest refusals">
+          <Table head={["Last seen", "Source", "From", "Times", "Field", "Reason", "Body (start)"]} caption="Latest refusals">
             {r.recentRejections.map((x) => (
               <tr key={x.id}>
-                <Td>{formatDateTime(x.receivedAt)}</Td>
+                <Td>{formatDateTime(x.lastSeenAt)}</Td>
                 <Td>{x.source}</Td>
+                <Td className="font-mono text-xs">{x.sourceAddress || "—"}</Td>
+                <Td>{x.count}</Td>
                 <Td className="font-mono text-xs">{x.field ?? "—"}</Td>
                 <Td className="max-w-md truncate">{x.reason}</Td>
                 <Td className="max-w-xs truncate font-mono text-xs">{x.bodyExcerpt || "—"}</Td>
