@@ -1,10 +1,14 @@
 // Backstage catalog-info.yaml import: every document is validated against Backstage's schemas, mapped onto teams
 // and services, and applied in ONE transaction. If any entity has an error, nothing is applied and the report
 // says which entity and why; otherwise each entity is reported created, updated or skipped (with the reason).
+// Limits per request (a 400 naming the limit): MAX_IMPORT_BYTES, MAX_IMPORT_DOCUMENTS, YAML aliases (alias bombs),
+// nesting, and IMPORT_TIME_LIMIT_MS for the whole transaction (with a statement timeout inside it). URLs follow the
+// one rule the service form uses (server/platform/input-rules.ts: http/https only).
 import YAML from "yaml";
-import { anyOf, newId, transaction, type Db, type Tx } from "../db";
+import { anyOf, newId, sql, transaction, type Db, type Tx } from "../db";
 import { canonicalJson, recordAudit } from "../audit/audit-log";
 import { badRequest } from "../errors";
+import { findUnsafeValue, HTTP_URL_MESSAGE, isHttpUrl, stringProblem } from "../platform/input-rules";
 import { actorOf, canAdminister, canManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { entityProblems, envelopeProblems, isSupportedKind, type SupportedKind } from "./backstage-schema";
@@ -29,7 +33,12 @@ export type ImportReport = {
   entities: ImportEntityResult[];
 };
 
-const MAX_IMPORT_BYTES = 2_000_000;
+export const MAX_IMPORT_BYTES = 2_000_000;
+const MAX_IMPORT_DOCUMENTS = 500;
+/** The whole import (validation and its one transaction) must finish within this; longer files go in parts. */
+const IMPORT_TIME_LIMIT_MS = 20_000;
+/** Aliases a document may expand (Backstage files use none or a few); more is refused as an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
 
 class Rollback extends Error {
   constructor() {
@@ -39,12 +48,32 @@ class Rollback extends Error {
 
 /** Splits a multi-document YAML text into plain objects; YAML syntax errors name the document and line. */
 function parseCatalogYaml(text: string): unknown[] {
-  if (text.length > MAX_IMPORT_BYTES) throw badRequest(`The file is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB`, "yaml");
+  if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) throw badRequest(`The file is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB`, "yaml");
+  const problem = stringProblem(text);
+  if (problem) throw badRequest(`The file ${problem}`, "yaml");
+  // Document markers counted on the text first, so a file of thousands of documents costs no parsing.
+  const markers = text.match(/^---(?:[ \t]|$)/gm)?.length ?? 0;
+  if (markers > MAX_IMPORT_DOCUMENTS) {
+    throw badRequest(`The file holds ${markers} documents; at most ${MAX_IMPORT_DOCUMENTS} are imported per request (split the file)`, "yaml");
+  }
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+  if (docs.length > MAX_IMPORT_DOCUMENTS) {
+    throw badRequest(`The file holds ${docs.length} documents; at most ${MAX_IMPORT_DOCUMENTS} are imported per request (split the file)`, "yaml");
+  }
   const out: unknown[] = [];
   docs.forEach((doc, i) => {
     if (doc.errors.length) throw badRequest(`Document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`, "yaml");
-    const value = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // yaml throws a ReferenceError when aliases would expand past maxAliasCount (an alias bomb).
+      if (err instanceof ReferenceError) throw badRequest(`Document ${i + 1} expands more than ${MAX_ALIAS_COUNT} aliases; it is refused`, "yaml");
+      throw badRequest(`Document ${i + 1} cannot be read: ${(err as Error).message.split("\n")[0]}`, "yaml");
+    }
+    // Escapes ("\0", "\uD800"), .inf and deep nesting pass YAML but cannot be stored.
+    const unsafe = findUnsafeValue(value);
+    if (unsafe) throw badRequest(`Document ${i + 1}: ${unsafe.field} ${unsafe.problem}`, "yaml");
     if (value !== null && value !== undefined) out.push(value);
   });
   if (!out.length) throw badRequest("No entities found: paste one or more catalog-info.yaml documents", "yaml");
@@ -56,6 +85,12 @@ type Prepared = { index: number; kind: SupportedKind; entity: BackstageEntity; s
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 export async function importCatalogYaml(db: Db, user: SessionUser, text: string, opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
+  const deadline = Date.now() + IMPORT_TIME_LIMIT_MS;
+  const inTime = () => {
+    if (Date.now() > deadline) {
+      throw badRequest(`The import took longer than ${IMPORT_TIME_LIMIT_MS / 1000} s and was not applied; import the file in smaller parts`, "yaml");
+    }
+  };
   const values = parseCatalogYaml(text);
   const results: ImportEntityResult[] = [];
   const prepared: Prepared[] = [];
@@ -95,10 +130,16 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
   let applied = false;
   try {
     await transaction(db, async (tx) => {
-      for (const p of prepared.filter((p) => p.kind === "Group")) setResult(p.index, await applyGroup(tx, user, p));
+      // No single statement may outlast what is left of the request's time.
+      await sql`SELECT set_config('statement_timeout', ${String(Math.max(1000, deadline - Date.now()))}, true)`.execute(tx);
+      for (const p of prepared.filter((p) => p.kind === "Group")) {
+        inTime();
+        setResult(p.index, await applyGroup(tx, user, p));
+      }
       const services = prepared.filter((p) => p.kind !== "Group");
       const ids = new Map<string, string>();
       for (const p of services) {
+        inTime();
         const r = await applyService(tx, user, p);
         setResult(p.index, r.result);
         if (r.id) ids.set(p.slug, r.id);
@@ -107,6 +148,7 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
       for (const p of services) {
         const id = ids.get(p.slug);
         if (!id) continue;
+        inTime();
         const { warnings, changed } = await syncDependencies(tx, user, id, p);
         const r = results.find((x) => x.index === p.index)!;
         if (warnings.length) r.warnings = [...(r.warnings ?? []), ...warnings];
@@ -134,6 +176,9 @@ async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Appli
     onCallName: metadata.annotations?.[ANNOTATION.onCallName] ?? null,
     onCallUrl: metadata.annotations?.[ANNOTATION.onCallUrl] ?? null,
   };
+  if (data.onCallUrl !== null && !isHttpUrl(data.onCallUrl)) {
+    return { status: "error", reason: `Annotation ${ANNOTATION.onCallUrl}: ${HTTP_URL_MESSAGE}` };
+  }
   const before = await tx.selectFrom("Team").select(TEAM_COLUMNS).where("slug", "=", p.slug).executeTakeFirst();
   if (before) {
     // Keep on-call contacts set in Pier when the file says nothing about them.
@@ -198,6 +243,12 @@ async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ r
   delete annotations[ANNOTATION.tier];
   delete annotations[ANNOTATION.language];
   if (repositoryUrl) delete annotations[ANNOTATION.sourceLocation];
+  // The service form's URL rule for every URL the entity brings (links, runbook, source location).
+  const badLink = (metadata.links ?? []).findIndex((l) => typeof l.url !== "string" || !isHttpUrl(l.url));
+  if (badLink >= 0) return { result: { status: "error", reason: `metadata.links[${badLink}].url: ${HTTP_URL_MESSAGE}` } };
+  if (repositoryUrl !== null && !isHttpUrl(repositoryUrl)) {
+    return { result: { status: "error", reason: `Annotation ${ANNOTATION.sourceLocation}: ${HTTP_URL_MESSAGE}` } };
+  }
   const links = (metadata.links ?? []).filter((l) => l.type !== "runbook").map((l) => ({ title: l.title ?? l.url, url: l.url }));
   const runbookUrl = (metadata.links ?? []).find((l) => l.type === "runbook")?.url ?? null;
   const backstageSpec = Object.fromEntries(Object.entries(spec).filter(([k]) => !(MAPPED_SPEC_KEYS as readonly string[]).includes(k)));

@@ -235,6 +235,73 @@ describe("Backstage import", () => {
   });
 });
 
+describe("Backstage import limits and URL rule (issue 12)", () => {
+  const component = (teamSlug: string, name: string, extra = "") =>
+    `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${extra}spec: { type: service, lifecycle: production, owner: ${teamSlug} }\n`;
+  const refused = (code: string, message: RegExp) => ({ code, message: expect.stringMatching(message) });
+
+  it("refuses javascript: and data: URLs exactly as the service form does, applying nothing", async () => {
+    const team = await makeTeam("Links");
+    const { caller } = await callerWithRole("admin");
+    const js = await caller.catalog.importYaml({
+      yaml: component(team.slug, "js-link", '  links:\n    - { url: "javascript:alert(document.cookie)", title: Dashboard }\n'),
+    });
+    expect(js).toMatchObject({ applied: false, entities: [{ status: "error", reason: "metadata.links[0].url: Must be an http(s) URL" }] });
+    const data = await caller.catalog.importYaml({
+      yaml: component(team.slug, "data-runbook", '  links:\n    - { url: "data:text/html,<script>alert(1)</script>", title: Runbook, type: runbook }\n'),
+    });
+    expect(data.entities[0]).toMatchObject({ status: "error", reason: "metadata.links[0].url: Must be an http(s) URL" });
+    const group = `apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: bad-oncall\n  annotations:\n    pier.dev/on-call-url: "javascript:alert(1)"\nspec: { type: team, children: [] }\n`;
+    expect((await caller.catalog.importYaml({ yaml: group })).entities[0]).toMatchObject({
+      status: "error",
+      reason: expect.stringMatching(/on-call-url: Must be an http/),
+    });
+    // The form refuses the same value (the same rule: server/platform/input-rules.ts).
+    const form = await outcome(caller.catalog.create({ slug: "form-js", name: "Form", teamSlug: team.slug, runbookUrl: "javascript:alert(1)" }));
+    expect(form).toMatchObject({ code: "BAD_REQUEST" });
+    expect(form.fields).toContain("runbookUrl");
+    expect(await getDb().service.count({ where: { teamId: team.id } })).toBe(0);
+    expect(await getDb().team.count({ where: { slug: "bad-oncall" } })).toBe(0);
+  });
+
+  it("refuses a YAML alias bomb quickly with 400", async () => {
+    const { caller } = await callerWithRole("admin");
+    const name = (i: number) => String.fromCharCode(97 + i);
+    const lines = [`a: &a [${Array(10).fill('"x"').join(",")}]`];
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${name(i)}: &${name(i)} [${Array(10)
+          .fill(`*${name(i - 1)}`)
+          .join(",")}]`,
+      );
+    const started = Date.now();
+    await expect(caller.catalog.importYaml({ yaml: lines.join("\n") })).rejects.toMatchObject(refused("BAD_REQUEST", /more than 100 aliases/));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("refuses a 5,000-document import naming the limit, before any transaction", async () => {
+    const team = await makeTeam("Bulk");
+    const { caller } = await callerWithRole("admin");
+    const docs = Array.from({ length: 5000 }, (_, i) => `---\n${component(team.slug, `bulk-${i}`)}`).join("");
+    const started = Date.now();
+    await expect(caller.catalog.importYaml({ yaml: docs })).rejects.toMatchObject(refused("BAD_REQUEST", /5000 documents; at most 500/));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await getDb().service.count({ where: { teamId: team.id } })).toBe(0);
+  });
+
+  it("refuses escapes Postgres cannot store (NUL, lone surrogates), naming the document and field", async () => {
+    const team = await makeTeam("Escapes");
+    const { caller } = await callerWithRole("admin");
+    await expect(caller.catalog.importYaml({ yaml: component(team.slug, "escapes", '  description: "a\\0b"\n') })).rejects.toMatchObject(
+      refused("BAD_REQUEST", /Document 1: metadata.description contains a NUL/),
+    );
+    await expect(caller.catalog.importYaml({ yaml: component(team.slug, "escapes", '  description: "\\uD800"\n') })).rejects.toMatchObject(
+      refused("BAD_REQUEST", /surrogate/),
+    );
+    expect(await getDb().service.count({ where: { teamId: team.id } })).toBe(0);
+  });
+});
+
 describe("Backstage export", () => {
   it("exports valid catalog-info.yaml that imports back unchanged (round trip)", async () => {
     const { caller } = await callerWithRole("admin");

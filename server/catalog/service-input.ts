@@ -1,21 +1,10 @@
 // What a service create/edit form may carry, validated once for the router, the import and the tests.
 import { z } from "zod";
+import { httpUrl } from "../platform/input-rules";
 
 export const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const LIFECYCLES = ["experimental", "production", "deprecated"] as const;
 const DEPENDENCY_KINDS = ["runtime", "build", "data"] as const;
-
-const httpUrl = z
-  .string()
-  .trim()
-  .max(500)
-  .refine((v) => {
-    try {
-      return ["http:", "https:"].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, "Must be an http(s) URL");
 
 const optionalUrl = z.union([httpUrl, z.literal("").transform(() => null), z.null()]).optional();
 
