@@ -57,7 +57,7 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   const words = input.q.split(/\s+/).filter(Boolean).slice(0, 8);
   const offset = (input.page - 1) * input.pageSize;
 
-  let query = matching(db.kysely, input, words)
+  let query = matching(db.replica, input, words)
     .select((eb) => [
       "s.id",
       "s.slug",
@@ -102,7 +102,7 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   let total = rows.length ? Number(rows[0].total) : 0;
   if (!rows.length && offset > 0) {
     // Past the last page: still report how many match so the pager can offer a way back.
-    const c = await matching(db.kysely, input, words)
+    const c = await matching(db.replica, input, words)
       .select((eb) => eb.fn.countAll<string>().as("n"))
       .executeTakeFirstOrThrow();
     total = Number(c.n);
@@ -120,9 +120,9 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
 export async function catalogFacets(db: Db) {
   const [teams, types, kinds, tags] = await Promise.all([
     db.team.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
-    db.kysely.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
-    db.kysely.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
-    db.kysely
+    db.replica.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
+    db.replica.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
+    db.replica
       .selectFrom((eb) =>
         eb
           .selectFrom("Service")

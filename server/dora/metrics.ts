@@ -38,7 +38,7 @@ export async function resolveFilter(db: Db, f: DoraFilter): Promise<ResolvedFilt
   if (f.to.getTime() - f.from.getTime() > 731 * 86_400_000) throw badRequest("The range may span at most two years", "from");
   const timeZone = f.timeZone ?? "UTC";
   if (!isValidTimeZone(timeZone)) throw badRequest(`Unknown time zone "${timeZone}"`, "timeZone");
-  const environments = db.kysely.selectFrom("Environment").select(["id", "name", "isProduction"]);
+  const environments = db.replica.selectFrom("Environment").select(["id", "name", "isProduction"]);
   const env = await (
     f.environment
       ? environments.where((eb) => eb(eb.fn("lower", ["name"]), "=", f.environment!.toLowerCase()))
@@ -113,7 +113,7 @@ export type KeyFigures = {
 
 /** Deployments counted by frequency and change failure rate: successful (or later rolled back), not rollbacks. */
 export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
-  db.kysely
+  db.replica
     .selectFrom("Deployment as d")
     .where("d.environmentId", "=", f.environmentId)
     .where("d.deployedAt", ">=", utc(from))
@@ -124,7 +124,7 @@ export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Da
 
 /** The change links counted by lead time: changes shipped to the environment in the range. */
 export const countedChanges = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
-  db.kysely
+  db.replica
     .selectFrom("DeploymentChange as dc")
     .where("dc.environmentId", "=", f.environmentId)
     .where("dc.deployedAt", ">=", utc(from))
@@ -133,7 +133,7 @@ export const countedChanges = (db: Db, f: ResolvedFilter, from: Date, to: Date) 
 
 /** The incidents counted by time to restore: detected in the range. */
 export const countedIncidents = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
-  db.kysely
+  db.replica
     .selectFrom("Incident as i")
     .where("i.detectedAt", ">=", utc(from))
     .where("i.detectedAt", "<", utc(to))
@@ -259,7 +259,7 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
   const f = await resolveFilter(db, filter);
   const tz = f.timeZone;
   const wk = (column: "d.deployedAt" | "dc.deployedAt" | "i.detectedAt") => weekOf(sql.ref<Date>(column), tz);
-  const rows = await db.kysely
+  const rows = await db.replica
     .with("weeks", (qc) =>
       qc.selectNoFrom(sql<Date>`generate_series(${weekOf(utc(f.from), tz)}, ${weekOf(utc(new Date(f.to.getTime() - 1)), tz)}, interval '1 week')`.as("wk")),
     )
