@@ -3,7 +3,7 @@
 // Approvals decides; deployments records: this module writes the Approval table (its only writer) and hands the
 // request's changes to the deployments domain (the state machine, scheduling, request-store).
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import { newId, transaction, type Db, type Tx } from "../db";
+import { newId, prepared, transaction, type Db, type Tx } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { actorOf } from "../identity/access";
@@ -23,8 +23,8 @@ export type Decision = "approve" | "reject";
  * After waiting for the lock, Postgres re-reads the newest version of the locked row, so `approvedBy` includes
  * the approval of whoever held the lock before (a joined table would be read as of the statement's start).
  */
-async function lockForDecision(tx: Tx, requestId: string) {
-  const r = await tx
+const LOCK_FOR_DECISION = prepared((db, p: { requestId: string }) =>
+  db
     .selectFrom("DeploymentRequest as r")
     .innerJoin("Service as s", "s.id", "r.serviceId")
     .innerJoin("Team as t", "t.id", "s.teamId")
@@ -44,9 +44,12 @@ async function lockForDecision(tx: Tx, requestId: string) {
       // Configuration, not state: read here so an approval that completes the policy needs no other statement.
       environmentFreezeWindows(eb).as("freezeWindows"),
     ])
-    .where("r.id", "=", requestId)
-    .forUpdate("r")
-    .executeTakeFirst();
+    .where("r.id", "=", p.requestId)
+    .forUpdate("r"),
+);
+
+async function lockForDecision(tx: Tx, requestId: string) {
+  const r = await LOCK_FOR_DECISION.executeTakeFirst(tx, { requestId });
   if (!r) throw notFound("Deployment request");
   return r;
 }

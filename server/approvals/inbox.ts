@@ -11,7 +11,7 @@
 // cached row is older than about DETAIL_TTL_MS.
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import { parseUtcTimestamp, sql, type Db } from "../db";
+import { parseUtcTimestamp, prepared, sql, type Db } from "../db";
 import type { SessionUser } from "../identity/roles";
 import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 import type { RiskReason } from "../deployments/risk-score";
@@ -54,7 +54,7 @@ function pendingView(db: Db) {
     for (const [id, c] of cache) if (now < c.staleAt) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${c.revision}`;
     knownRevisions += "}";
     const since = new Date(now - FAILURE_WINDOW_MS);
-    const rows = await pendingRequests(db, knownRevisions, since).execute();
+    const rows = await PENDING_REQUESTS.execute(db.reader, { knownRevisions, since });
     const next = new Map<string, Cached>();
     const list: Cached[] = [];
     for (const { id, revision, details } of rows) {
@@ -69,84 +69,82 @@ function pendingView(db: Db) {
 }
 
 /**
- * The statement: on the reader connections (db.reader), which never wait behind the main pool's queue, since every
- * approver's poll waits on it.
+ * The statement (built once): on the reader connections (db.reader), which never wait behind the main pool's queue,
+ * since every approver's poll waits on it.
  */
-function pendingRequests(db: Db, knownRevisions: string, since: Date) {
-  return (
-    db.reader
-      // Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
-      .with(
-        (cte) => cte("k").materialized(),
-        (qc) => qc.selectNoFrom(sql<Record<string, number>>`${knownRevisions}::jsonb`.as("revisions")),
-      )
-      .selectFrom(["DeploymentRequest as p", "k"])
-      .select((eb) => [
-        "p.id",
-        "p.revision",
-        eb
-          .case()
-          .when(sql<number | null>`(k.revisions ->> p.id)::int`, "is distinct from", eb.ref("p.revision"))
-          .then(
-            eb
-              .selectFrom("DeploymentRequest as r")
-              .innerJoin("Service as s", "s.id", "r.serviceId")
-              .innerJoin("Environment as e", "e.id", "r.environmentId")
-              .innerJoin("User as u", "u.id", "r.requesterId")
-              .leftJoin("ServiceEnvironment as se", (join) => join.onRef("se.serviceId", "=", "r.serviceId").onRef("se.environmentId", "=", "r.environmentId"))
-              .select((eb) =>
-                jsonBuildObject({
-                  id: eb.ref("r.id"),
-                  version: eb.ref("r.version"),
-                  previousVersion: eb.ref("r.previousVersion"),
-                  strategy: eb.ref("r.strategy"),
-                  summary: eb.ref("r.summary"),
-                  ticketKey: eb.ref("r.ticketKey"),
-                  createdAt: eb.ref("r.createdAt"),
-                  expiresAt: eb.ref("r.expiresAt"),
-                  requesterId: eb.ref("r.requesterId"),
-                  requesterName: eb.ref("u.name"),
-                  approvalsRequired: eb.ref("r.approvalsRequired"),
-                  policySnapshot: eb.ref("r.policySnapshot"),
-                  riskScore: eb.ref("r.riskScore"),
-                  riskReasons: eb.ref("r.riskReasons"),
-                  serviceId: eb.ref("s.id"),
-                  serviceSlug: eb.ref("s.slug"),
-                  serviceName: eb.ref("s.name"),
-                  serviceTier: eb.ref("s.tier"),
-                  teamId: eb.ref("s.teamId"),
-                  environmentId: eb.ref("e.id"),
-                  environmentName: eb.ref("e.name"),
-                  isProduction: eb.ref("e.isProduction"),
-                  currentVersion: eb.ref("se.currentVersion"),
-                  recentFailures: eb
-                    .selectFrom("DeploymentRequest as x")
-                    .select((eb) => eb.fn.countAll<number>().as("n"))
-                    .whereRef("x.serviceId", "=", "r.serviceId")
-                    .where("x.status", "in", [sql.lit<DeploymentStatus>("failed"), sql.lit<DeploymentStatus>("rolled_back")])
-                    .where("x.finishedAt", ">=", since)
-                    .$asScalar(),
-                  // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
-                  // beyond the query builder).
-                  approvals: sql<{ approverId: string; name: string; decision: string }[] | null>`(
+const PENDING_REQUESTS = prepared((db, { knownRevisions, since }: { knownRevisions: string; since: Date }) =>
+  db
+    // Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
+    .with(
+      (cte) => cte("k").materialized(),
+      (qc) => qc.selectNoFrom(sql<Record<string, number>>`${knownRevisions}::jsonb`.as("revisions")),
+    )
+    .selectFrom(["DeploymentRequest as p", "k"])
+    .select((eb) => [
+      "p.id",
+      "p.revision",
+      eb
+        .case()
+        .when(sql<number | null>`(k.revisions ->> p.id)::int`, "is distinct from", eb.ref("p.revision"))
+        .then(
+          eb
+            .selectFrom("DeploymentRequest as r")
+            .innerJoin("Service as s", "s.id", "r.serviceId")
+            .innerJoin("Environment as e", "e.id", "r.environmentId")
+            .innerJoin("User as u", "u.id", "r.requesterId")
+            .leftJoin("ServiceEnvironment as se", (join) => join.onRef("se.serviceId", "=", "r.serviceId").onRef("se.environmentId", "=", "r.environmentId"))
+            .select((eb) =>
+              jsonBuildObject({
+                id: eb.ref("r.id"),
+                version: eb.ref("r.version"),
+                previousVersion: eb.ref("r.previousVersion"),
+                strategy: eb.ref("r.strategy"),
+                summary: eb.ref("r.summary"),
+                ticketKey: eb.ref("r.ticketKey"),
+                createdAt: eb.ref("r.createdAt"),
+                expiresAt: eb.ref("r.expiresAt"),
+                requesterId: eb.ref("r.requesterId"),
+                requesterName: eb.ref("u.name"),
+                approvalsRequired: eb.ref("r.approvalsRequired"),
+                policySnapshot: eb.ref("r.policySnapshot"),
+                riskScore: eb.ref("r.riskScore"),
+                riskReasons: eb.ref("r.riskReasons"),
+                serviceId: eb.ref("s.id"),
+                serviceSlug: eb.ref("s.slug"),
+                serviceName: eb.ref("s.name"),
+                serviceTier: eb.ref("s.tier"),
+                teamId: eb.ref("s.teamId"),
+                environmentId: eb.ref("e.id"),
+                environmentName: eb.ref("e.name"),
+                isProduction: eb.ref("e.isProduction"),
+                currentVersion: eb.ref("se.currentVersion"),
+                recentFailures: eb
+                  .selectFrom("DeploymentRequest as x")
+                  .select((eb) => eb.fn.countAll<number>().as("n"))
+                  .whereRef("x.serviceId", "=", "r.serviceId")
+                  .where("x.status", "in", [sql.lit<DeploymentStatus>("failed"), sql.lit<DeploymentStatus>("rolled_back")])
+                  .where("x.finishedAt", ">=", since)
+                  .$asScalar(),
+                // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
+                // beyond the query builder).
+                approvals: sql<{ approverId: string; name: string; decision: string }[] | null>`(
                     SELECT json_agg(json_build_object('approverId', a.id, 'name', au.name, 'decision', 'approve') ORDER BY a.n)
                       FROM unnest(r."approvedBy") WITH ORDINALITY a (id, n) JOIN "User" au ON au.id = a.id)`,
-                }).as("details"),
-              )
-              .whereRef("r.id", "=", "p.id"),
-          )
-          .end()
-          .as("details"),
-      ])
-      // Constants as literals, as the planner sees them in every plan of this prepared statement.
-      .where("p.status", "=", sql.lit<DeploymentStatus>("pending_approval"))
-      .orderBy("p.createdAt")
-      .orderBy("p.id")
-      .limit(INBOX_PENDING_CAP)
-  );
-}
+              }).as("details"),
+            )
+            .whereRef("r.id", "=", "p.id"),
+        )
+        .end()
+        .as("details"),
+    ])
+    // Constants as literals, as the planner sees them in every plan of this prepared statement.
+    .where("p.status", "=", sql.lit<DeploymentStatus>("pending_approval"))
+    .orderBy("p.createdAt")
+    .orderBy("p.id")
+    .limit(INBOX_PENDING_CAP),
+);
 
-type Details = NonNullable<Awaited<ReturnType<ReturnType<typeof pendingRequests>["execute"]>>[number]["details"]>;
+type Details = NonNullable<Awaited<ReturnType<typeof PENDING_REQUESTS.execute>>[number]["details"]>;
 
 function fromDetails(d: Details) {
   // JSON gives timestamps as ISO text without a zone (they are UTC); JSON columns as what they hold.

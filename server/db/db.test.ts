@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors";
 import { writeOutbox } from "../bus/outbox";
-import { anyOf, getDb, newId, sql, transaction } from ".";
+import { anyOf, getDb, newId, prepared, sql, transaction } from ".";
 import { inlineQuery, literal } from "./inline";
 import { fromPgError } from "./pg-pool";
 
@@ -164,5 +164,25 @@ describe("the data layer", () => {
   it("shared reads run on the reader connections", async () => {
     const { rows } = await sql<{ name: string }>`SELECT current_database() AS name`.execute(getDb().reader);
     expect(rows[0].name).toMatch(/^pier_t_/);
+  });
+
+  it("runs a prepared query with each call's values, and refuses a value that did not become a parameter", async () => {
+    const db = getDb();
+    const ids = [newId(), newId()];
+    for (const id of ids) await db.team.create({ data: { id, slug: `p-${id}`, name: `name ${id}` } });
+    const byId = prepared((k, p: { id: string; prefix: string }) =>
+      k
+        .selectFrom("Team")
+        .select(["id", "name"])
+        .where("id", "=", p.id)
+        .where("slug", "like", sql<string>`${p.prefix} || '%'`),
+    );
+    expect(await byId.executeTakeFirst(db.kysely, { id: ids[0], prefix: "p-" })).toEqual({ id: ids[0], name: `name ${ids[0]}` });
+    expect(await byId.execute(db.kysely, { id: ids[1], prefix: "p-" })).toEqual([{ id: ids[1], name: `name ${ids[1]}` }]);
+    expect(await byId.execute(db.kysely, { id: ids[1], prefix: "zz" })).toEqual([]);
+    // Inside a transaction too (a Tx is a Kysely).
+    expect(await transaction(db, (tx) => byId.executeTakeFirst(tx, { id: ids[0], prefix: "p" }))).toMatchObject({ id: ids[0] });
+    const literal = prepared((k, p: { name: string }) => k.selectFrom("Team").select("id").where("name", "=", sql.lit(p.name)));
+    await expect(literal.execute(db.kysely, { name: "x" })).rejects.toThrow(/did not become a parameter/);
   });
 });

@@ -23,40 +23,19 @@ export function literal(v: unknown): string {
   return text === null ? "NULL" : pg.escapeLiteral(text);
 }
 
+// A quoted literal or identifier ('…' or "…", doubled quotes inside), or a placeholder.
+const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g;
+
 /**
  * Replaces `$n` placeholders outside quoted text ('…', "…") with the literal of parameter n. Kysely passes every
  * value as a parameter, so placeholders are the only `$n` outside quotes.
  */
 export function inlineQuery(query: Pick<CompiledQuery, "sql" | "parameters">): string {
-  const { sql, parameters } = query;
-  let out = "";
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i];
-    if (c === "'" || c === '"') {
-      let j = i + 1;
-      for (;;) {
-        const k = sql.indexOf(c, j);
-        if (k < 0) throw new Error("inlineQuery: unterminated quote");
-        if (sql[k + 1] === c) j = k + 2;
-        else {
-          j = k + 1;
-          break;
-        }
-      }
-      out += sql.slice(i, j);
-      i = j;
-    } else if (c === "$" && /[0-9]/.test(sql[i + 1] ?? "")) {
-      let j = i + 1;
-      while (j < sql.length && /[0-9]/.test(sql[j])) j++;
-      const n = Number(sql.slice(i + 1, j));
-      if (n < 1 || n > parameters.length) throw new Error(`inlineQuery: no parameter $${n}`);
-      out += literal(parameters[n - 1]);
-      i = j;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
+  const { parameters } = query;
+  return query.sql.replace(TOKEN, (token: string, n: string | undefined) => {
+    if (n === undefined) return token;
+    const i = Number(n);
+    if (i < 1 || i > parameters.length) throw new Error(`inlineQuery: no parameter $${i}`);
+    return literal(parameters[i - 1]);
+  });
 }

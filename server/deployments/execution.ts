@@ -1,6 +1,7 @@
 // Running a queued request: queued → deploying (when its target is free: target-queue.ts), hand it to its executor,
 // then record the outcome. Outcomes that arrive later (webhook callbacks, GitHub webhooks) and the reconciler end
 // runs through finishRun() too.
+import { recordDeployedVersion } from "../catalog/service-environments";
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import { transaction, type Db, type Tx } from "../db";
 import { systemActor, type Actor } from "../audit/audit-log";
@@ -44,13 +45,7 @@ export async function finishRunInTx(
   });
   if (result.outcome === "succeeded") {
     // The live version of the target (its row is locked above); nothing in this transaction reads it back.
-    tx.deferred.write(
-      tx
-        .updateTable("ServiceEnvironment")
-        .set({ currentVersion: r.version, lastDeployedAt: now, lastDeployedById: r.requesterId })
-        .where("serviceId", "=", r.serviceId)
-        .where("environmentId", "=", r.environmentId),
-    );
+    recordDeployedVersion(tx, r, { version: r.version, at: now, byUserId: r.requesterId });
     if (r.rollbackOfId) {
       const original = await lockRequest(tx, r.rollbackOfId);
       if (isFinishedRun(original.status)) {
