@@ -19,7 +19,7 @@ type Metrics = {
 
 const globalForMetrics = globalThis as unknown as { pierMetrics?: Metrics };
 
-export function metrics(): Metrics {
+function metrics(): Metrics {
   if (globalForMetrics.pierMetrics) return globalForMetrics.pierMetrics;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pier_" });
