@@ -53,6 +53,9 @@ if node_modules/.bin/next build > test-results/build.log 2>&1; then
   export PIER_AUDIT_CHECKPOINT_KEY="${PIER_AUDIT_CHECKPOINT_KEY:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
   step "e2e database"
   if node_modules/.bin/tsx scripts/migrate.ts && node_modules/.bin/tsx prisma/seed.ts; then
+    # What the container image runs: node .next/standalone/server.js (static + public beside it) answers /api/health.
+    step "standalone server"
+    node scripts/check-standalone.mjs || fail_check "standalone-server"
     step "playwright"
     node_modules/.bin/playwright test || fail "playwright"
   else
