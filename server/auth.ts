@@ -205,7 +205,7 @@ export function authConfig(): NextAuthConfig {
 }
 
 const nextAuth = NextAuth(() => authConfig());
-export const { auth, signIn, signOut } = nextAuth;
+export const { signIn, signOut } = nextAuth;
 
 /**
  * The /api/auth route handlers. A GitHub/OIDC sign-in or callback counts against its source address's limit before
@@ -225,7 +225,7 @@ function limitedByAddress(handler: (req: NextRequest) => Promise<Response>) {
 
 /** The signed-in session's user id and session version (null when signed out, or for a token from before versions). */
 export async function sessionClaims(): Promise<SessionClaims | null> {
-  const session = (await auth()) as (Session & { sessionVersion?: unknown }) | null;
+  const session = (await nextAuth.auth()) as (Session & { sessionVersion?: unknown }) | null;
   const userId = session?.user?.id;
   const sessionVersion = session?.sessionVersion;
   return typeof userId === "string" && typeof sessionVersion === "number" ? { userId, sessionVersion } : null;
