@@ -6,7 +6,7 @@ import { env } from "../../env";
 import { describeHttpFailure, loadIntegration, str, type ExecutionResult, type Executor } from "./executor";
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from "./webhook-signature";
 
-export type WebhookSettings = { url: string };
+type WebhookSettings = { url: string };
 export type WebhookSecret = { signingSecret: string };
 
 const callbackUrl = () => `${env().PIER_BASE_URL.replace(/\/$/, "")}/api/deployments/callback`;
