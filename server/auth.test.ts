@@ -1,8 +1,9 @@
+import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { authConfig, authorizeDemoUser, githubUserinfo, handlers, jwtCallback, signInCallback, signInErrorMessage, signInOptions } from "./auth";
 import { getDb } from "./db";
-import { resetEnvForTests } from "./env";
+import { env, resetEnvForTests } from "./env";
 import { loadSignedInUser } from "./identity/sessions";
 import { closeSignInLimits } from "./identity/sign-in-limit";
 import { changeRole, setDisabled } from "./identity/users";
@@ -237,6 +238,15 @@ describe("auth", () => {
     const fresh = new Browser();
     await fresh.send("/api/auth/callback/demo", { userId: dana.id, csrfToken: await fresh.csrf(), callbackUrl: "/" });
     expect(await fresh.claims()).toEqual({ userId: dana.id, sessionVersion: 1 });
+  });
+
+  it("a session token from before session versions is no session", async () => {
+    const dev = await makeUser();
+    const old = new Browser();
+    old.cookies.set("authjs.session-token", await encode({ token: { uid: dev.id, sub: dev.id }, secret: env().AUTH_SECRET, salt: "authjs.session-token" }));
+    const session = (await (await old.send("/api/auth/session")).json()) as { user?: { id?: string }; sessionVersion?: unknown };
+    expect(session).toMatchObject({ user: { id: dev.id }, sessionVersion: null });
+    expect(await old.claims()).toBeNull();
   });
 
   it("a role change or disabling ends the user's sessions", async () => {
