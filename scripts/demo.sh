@@ -34,6 +34,8 @@ set -a
 . .pier/demo.env
 set +a
 export PIER_DEMO_LOGIN="${PIER_DEMO_LOGIN:-true}"
+# The demo is a production build (next start) with demo sign-in on, which server/env.ts refuses unless acknowledged.
+case "$PIER_DEMO_LOGIN" in true | 1 | yes) export PIER_DEMO_LOGIN_IN_PRODUCTION=i-understand-anyone-can-sign-in-as-admin ;; esac
 export PORT="${PORT:-3000}"
 export PIER_BASE_URL="${PIER_BASE_URL:-http://localhost:$PORT}"
 

@@ -46,7 +46,8 @@ if node_modules/.bin/next build > test-results/build.log 2>&1; then
   run_id="$(date +%s)$$"
   export DATABASE_URL="${PIER_E2E_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/pier_e2e_$run_id}"
   export REDIS_PREFIX="pier-e2e-$run_id"
-  export PIER_DEMO_LOGIN=true PIER_E2E=true
+  # e2e signs in with the demo accounts on a production build (next start): acknowledged, as server/env.ts requires.
+  export PIER_DEMO_LOGIN=true PIER_DEMO_LOGIN_IN_PRODUCTION=i-understand-anyone-can-sign-in-as-admin PIER_E2E=true
   export PIER_METRICS_TOKEN="${PIER_METRICS_TOKEN:-e2e-metrics-token-0123456789}" # e2e scrapes /api/metrics with it
   export AUTH_SECRET="${AUTH_SECRET:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
   export PIER_ENCRYPTION_KEY="${PIER_ENCRYPTION_KEY:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')}"
