@@ -86,6 +86,7 @@ describe("auth", () => {
     expect(await authorizeDemoUser({ userId: github.id })).toBeNull();
     expect(await authorizeDemoUser({ userId: "" })).toBeNull();
     expect(await authorizeDemoUser({})).toBeNull();
+    expect(await authorizeDemoUser({ userId: "demo\u0000x" })).toBeNull(); // never reaches the database
 
     process.env.PIER_DEMO_LOGIN = "false";
     resetEnvForTests();

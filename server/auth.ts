@@ -33,7 +33,7 @@ type PierSignIn = { pier?: SignedInAccount };
 /** Demo sign-in: only seeded demo accounts (provider "demo") that are not disabled, only while demo login is enabled. */
 export async function authorizeDemoUser(raw: unknown, request?: Request) {
   if (!env().demoLoginEnabled) return null;
-  const parsed = z.object({ userId: z.string().min(1).max(64) }).safeParse(raw);
+  const parsed = z.object({ userId: z.string().regex(/^[\w-]{1,64}$/) }).safeParse(raw);
   if (!parsed.success) return null;
   const limit = await takeSignInAttempt({ address: clientAddress(request?.headers), account: `demo:${parsed.data.userId}` });
   if (!limit.ok) throw new SignInRateLimited();
