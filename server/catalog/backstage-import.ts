@@ -7,6 +7,7 @@
 import YAML from "yaml";
 import { anyOf, newId, sql, transaction, type Db, type Tx } from "../db";
 import { canonicalJson, recordAudit } from "../audit/audit-log";
+import { env } from "../env";
 import { badRequest } from "../errors";
 import { findUnsafeValue, HTTP_URL_MESSAGE, isHttpUrl, stringProblem } from "../platform/input-rules";
 import { actorOf, canAdminister, canManageService } from "../identity/access";
@@ -130,8 +131,10 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
   let applied = false;
   try {
     await transaction(db, async (tx) => {
-      // No single statement may outlast what is left of the request's time.
-      await sql`SELECT set_config('statement_timeout', ${String(Math.max(1000, deadline - Date.now()))}, true)`.execute(tx);
+      // No single statement may outlast what is left of the request's time (never above the pool's own timeout).
+      const configured = env().PIER_DB_STATEMENT_TIMEOUT_MS || Number.POSITIVE_INFINITY;
+      const timeout = Math.max(1000, Math.min(configured, deadline - Date.now()));
+      await sql`SELECT set_config('statement_timeout', ${String(timeout)}, true)`.execute(tx);
       for (const p of prepared.filter((p) => p.kind === "Group")) {
         inTime();
         setResult(p.index, await applyGroup(tx, user, p));
