@@ -77,7 +77,7 @@ describe("backup and restore", () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/is not empty/);
     expect(await countRows(databaseUrl(restored))).toEqual(sourceCounts);
-  }, 180_000);
+  }, 300_000);
 
   it("reports a tampered audit log in the dump: the restore exits 2 naming the broken record", async () => {
     // Rewrite one audit record behind the append-only trigger's back (as a superuser could), then back that up.
@@ -97,5 +97,5 @@ describe("backup and restore", () => {
     } finally {
       await client.end();
     }
-  }, 120_000);
+  }, 200_000);
 });
