@@ -4,7 +4,8 @@ import Ajv from "ajv";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
+import { callerFor, callerWithRole, makeTeam, makeUser, sessionUser } from "../../test/support/factories";
+import { importCatalogYaml } from "./backstage-import";
 import { parseEntityRef, slugFromName } from "./backstage-mapping";
 import { outcome } from "../../test/support/catalog-builders";
 
@@ -286,6 +287,17 @@ describe("Backstage import limits and URL rule (issue 12)", () => {
     const started = Date.now();
     await expect(caller.catalog.importYaml({ yaml: docs })).rejects.toMatchObject(refused("BAD_REQUEST", /5000 documents; at most 500/));
     expect(Date.now() - started).toBeLessThan(2000);
+    expect(await getDb().service.count({ where: { teamId: team.id } })).toBe(0);
+  });
+
+  it("gives up and applies nothing when the import runs past its time limit", async () => {
+    const team = await makeTeam("Slow");
+    const admin = await sessionUser((await makeUser("admin")).id);
+    const docs = Array.from({ length: 40 }, (_, i) => `---\n${component(team.slug, `slow-${i}`)}`).join("");
+    await expect(importCatalogYaml(getDb(), admin, docs, { timeLimitMs: 1 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/took longer than/),
+    });
     expect(await getDb().service.count({ where: { teamId: team.id } })).toBe(0);
   });
 
