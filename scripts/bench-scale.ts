@@ -129,13 +129,17 @@ function report(title: string, r: Result, pctOf: (v: number[], p: number) => num
   console.log(
     `    requests: ${JSON.stringify(c.requests.statuses)}; stuck in approved/queued/deploying ${c.requests.stuck}; more than one terminal transition ${c.requests.moreThanOneTerminalTransition}; created by the driver ${c.requests.createdByDriver} (missing ${c.requests.createdMissing})`,
   );
-  console.log(`    outbox rows unprocessed ${c.outboxUnprocessed}; audit chain ${c.audit.ok ? "verifies" : "BROKEN"} (${c.audit.checked} records)`);
+  for (const d of c.deliveries.duplicateExamples) console.log(`    sent twice: ${JSON.stringify(d)}`);
+  console.log(
+    `    outbox rows unprocessed ${c.outboxUnprocessed}; audit chain ${c.audit.ok ? "verifies" : `BROKEN: ${JSON.stringify(c.audit)}`} (${c.audit.checked} records)`,
+  );
   if (!c.ok) console.log(`    backlog when the grace period ended: ${JSON.stringify(r.backlogAtEnd)}`);
 }
 
 async function main() {
   process.env.LOG_LEVEL = "warn";
   process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
+  process.env.PIER_AUDIT_CHECKPOINT_KEY ??= randomBytes(32).toString("base64");
   const { resetEnvForTests } = await import("../server/env");
   resetEnvForTests();
   const { pct } = await import("./scale/run");
@@ -174,7 +178,9 @@ async function main() {
   if (!ok) process.exitCode = 1;
 }
 
-if (process.env.SCALE_ROLE === "web") {
+if (process.env.SCALE_ROLE === "sink") {
+  import("./scale/sink").then((m) => m.serveSink());
+} else if (process.env.SCALE_ROLE === "web") {
   import("./scale/web")
     .then((m) => m.serveWeb())
     .catch((err) => {

@@ -4,7 +4,9 @@
 // processed once with its one effect, every delivery sent once (by Idempotency-Key at the sink) and marked
 // delivered, no request left in approved/queued/deploying, at most one terminal transition per request, the outbox
 // drained, the audit chain intact. Recovery of the killed worker's jobs waits for BullMQ's stalled-job check (30 s
-// lock), so this takes about a minute; every wait is bounded and the process groups are killed in afterAll.
+// lock), so this takes one to two minutes; the reconciler's 90 s and the notification sweeper's 5 min wait for work a
+// dead worker held are shortened to 10 s (their passes run from here). Every wait is bounded; afterAll kills the
+// process groups.
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "../server/env";
@@ -18,6 +20,7 @@ describe("several web and worker processes under faults", () => {
 
   it("loses nothing and does nothing twice when a worker is SIGKILLed mid-run", async () => {
     process.env.PIER_ENCRYPTION_KEY = randomBytes(32).toString("base64");
+    process.env.PIER_AUDIT_CHECKPOINT_KEY = randomBytes(32).toString("base64");
     resetEnvForTests();
     const lines: string[] = [];
     const result = await runScale({

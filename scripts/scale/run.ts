@@ -8,16 +8,20 @@
 // clients (and, for notification events, the app writing an event in a transaction, as bench:notify does), and it
 // spreads HTTP calls over the web processes like a load balancer (a refused connection takes that process out of
 // rotation until it is back).
+import { fork } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
+import path from "node:path";
 import { createDb, closeDb, transaction, type Db } from "../../server/db";
 import { emitTestEvent } from "../../server/bus/events";
 import { verifyAuditChain } from "../../server/audit/audit-log";
 import { reconcileStalledRuns } from "../../server/deployments/reconciler";
+import { sweepNotifications } from "../../server/notifications/sweeper";
 import { Cluster, type PierProcess } from "./cluster";
 
 export type { Cluster };
 import { seed, type Seeded } from "./seed";
+import type { Arrival } from "./sink";
 
 type ScaleOptions = {
   databaseUrl: string;
@@ -51,6 +55,11 @@ type ScaleOptions = {
    * its 90 s (what the workers' maintenance loop does once that time has passed).
    */
   reconcilerStaleMs?: number;
+  /**
+   * Tests only: likewise the notification sweeper's reclaim of deliveries left "sending" by a dead worker (5 min),
+   * with this staleness. Needs the driver's REDIS_PREFIX to be the run's (the sweeper re-enqueues).
+   */
+  sweeperStaleMs?: number;
   warmSeconds?: number;
   /** Called with the process set as soon as it exists (a test's afterAll kills its process groups through it). */
   onCluster?: (cluster: Cluster) => void;
@@ -145,25 +154,22 @@ export type ScaleResult = Awaited<ReturnType<typeof runScale>>;
 
 export async function runScale(o: ScaleOptions) {
   const encryptionKey = process.env.PIER_ENCRYPTION_KEY!;
-  // The sink: every request's Idempotency-Key, when it arrived, and which event it was for.
-  const arrivals: { at: number; key: string; eventId: string }[] = [];
-  const sink = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let eventId = "";
-      try {
-        eventId = (JSON.parse(Buffer.concat(chunks).toString()) as { event: { id: string } }).event.id;
-      } catch {
-        // recorded without its event
-      }
-      arrivals.push({ at: Date.now(), key: String(req.headers["idempotency-key"] ?? ""), eventId });
-      res.writeHead(200).end("ok");
-    });
+  // The sink (its own process): every request's Idempotency-Key, when it arrived, and which event it was for.
+  const arrivals: Arrival[] = [];
+  const sink = fork(path.join(__dirname, "..", "bench-scale.ts"), [], {
+    env: { ...process.env, SCALE_ROLE: "sink" },
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  sink.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", () => r()));
-  const sinkPort = (sink.address() as { port: number }).port;
+  const sinkPort = await new Promise<number>((resolve, reject) => {
+    sink.on("message", (m: { port?: number; arrivals?: Arrival[] }) => {
+      if (m.port) resolve(m.port);
+      if (m.arrivals) for (const a of m.arrivals) arrivals.push(a);
+    });
+    sink.once("exit", (code) => reject(new Error(`the sink exited (${code})`)));
+    setTimeout(() => reject(new Error("the sink did not start within 60 s")), 60_000).unref();
+  });
+  const latestArrivals = () => new Promise((r) => setTimeout(r, 100)); // the sink reports every 20 ms
 
   const seeded: Seeded = await seed(o.databaseUrl, sinkPort, {
     devServices: 20,
@@ -183,7 +189,8 @@ export async function runScale(o: ScaleOptions) {
       // server/ or workers/). The secrets are set, shared by every process, as production requires.
       NODE_ENV: "development",
       AUTH_SECRET: "scale-auth-secret-".repeat(3),
-      PIER_AUDIT_CHECKPOINT_KEY: "scale-audit-checkpoint-key-".repeat(2),
+      // The same checkpoint key as this process (which verifies the chain at the end): the caller sets it.
+      PIER_AUDIT_CHECKPOINT_KEY: process.env.PIER_AUDIT_CHECKPOINT_KEY!,
       PIER_ENCRYPTION_KEY: encryptionKey,
       PIER_GITHUB_WEBHOOK_SECRET: SECRET_GITHUB,
       LOG_LEVEL: "warn",
@@ -516,9 +523,11 @@ export async function runScale(o: ScaleOptions) {
       pending = await backlog(appDb);
       if (Object.values(pending).every((n) => n === 0)) break;
       if (o.reconcilerStaleMs !== undefined) await reconcileStalledRuns(appDb, { staleAfterMs: o.reconcilerStaleMs });
+      if (o.sweeperStaleMs !== undefined) await sweepNotifications(appDb, { stuckAfterMs: o.sweeperStaleMs });
       await sleep(1000);
     }
     await sleep(500); // the last deliveries are marked delivered just after the sink answered
+    await latestArrivals();
     cluster.enterPhase("checks");
     const settleSeconds = (Date.now() - settleStart) / 1000;
 
@@ -559,8 +568,8 @@ export async function runScale(o: ScaleOptions) {
     process.removeListener("exit", killOnExit);
     pool.close();
     await closeDb(appDb);
-    sink.close();
-    sink.closeAllConnections();
+    sink.removeAllListeners("exit");
+    sink.kill();
   }
 }
 
@@ -605,7 +614,7 @@ async function check(
     acceptedCdevents: Set<string>;
     acceptedGithub: Map<string, string>;
     createdRequests: Set<string>;
-    arrivals: { key: string; eventId: string }[];
+    arrivals: Arrival[];
     emitted: Set<string>;
     fanout: number;
   },
@@ -656,7 +665,7 @@ async function check(
   }
 
   // Deliveries: the sink saw each key once, and exactly the keys Pier marked delivered.
-  const rows = await k.selectFrom("Delivery").select(["idempotencyKey", "status", "eventId"]).execute();
+  const rows = await k.selectFrom("Delivery").select(["idempotencyKey", "status", "eventId", "attempts", "lastError"]).execute();
   const atSink = new Map<string, number>();
   for (const a of seen.arrivals) atSink.set(a.key, (atSink.get(a.key) ?? 0) + 1);
   const statuses: Record<string, number> = {};
@@ -669,6 +678,15 @@ async function check(
     statuses,
     sinkRequests: seen.arrivals.length,
     sentMoreThanOnce: [...atSink.values()].filter((n) => n > 1).length,
+    /** Up to 5 keys the sink saw more than once: when (ms since the first arrival of any), and the row's attempts. */
+    duplicateExamples: [...atSink.entries()]
+      .filter(([, n]) => n > 1)
+      .slice(0, 5)
+      .map(([key]) => ({
+        key,
+        arrivals: seen.arrivals.filter((a) => a.key === key).map((a) => a.at - seen.arrivals[0].at),
+        row: rows.find((r) => r.idempotencyKey === key),
+      })),
     deliveredNotAtSink: [...delivered].filter((key) => !atSink.has(key)).length,
     atSinkNotMarkedDelivered: [...atSink.keys()].filter((key) => !delivered.has(key)).length,
     notFinal: rows.filter((r) => !["delivered", "suppressed", "merged"].includes(r.status)).length,
@@ -733,5 +751,14 @@ async function check(
     requestsCheck.moreThanOneTerminalTransition === 0 &&
     outboxUnprocessed === 0 &&
     audit.ok;
-  return { ok, ingest, deliveries, requests: requestsCheck, outboxUnprocessed, audit: { ok: audit.ok, checked: audit.checked } };
+  return {
+    ok,
+    ingest,
+    deliveries,
+    requests: requestsCheck,
+    outboxUnprocessed,
+    audit: audit.ok
+      ? { ok: true, checked: audit.checked }
+      : { ok: false, checked: audit.checked, brokenAtSeq: String(audit.brokenAtSeq), problem: audit.problem, detail: audit.detail, record: audit.record },
+  };
 }
