@@ -199,6 +199,8 @@ describe("the image's bundles (scripts/build-workers.mjs)", () => {
     }
     expect(health, logs).toMatchObject({ status: "ok" });
     expect(health!.workers.length).toBeGreaterThan(3);
+    // The bundle keeps module order: the process name is set before the logger starts.
+    expect(logs).toContain('"service":"pier-worker"');
     const exited = new Promise<number | null>((resolve) => worker.on("exit", (code) => resolve(code)));
     worker.kill("SIGTERM");
     expect(await exited, logs).toBe(0);
