@@ -20,6 +20,7 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import type { ScaleResult } from "./scale/run";
 
 for (const arg of process.argv.slice(2)) {
   const m = /^--([a-z-]+)=(.*)$/.exec(arg);
@@ -27,7 +28,7 @@ for (const arg of process.argv.slice(2)) {
 }
 const num = (name: string, fallback: number) => Number(process.env[`SCALE_${name}`] ?? fallback);
 
-type Result = import("./scale/run").ScaleResult;
+type Result = ScaleResult;
 
 async function runOnScratch(label: string, web: number, workers: number, kills: boolean): Promise<Result> {
   const { ensureDatabase, migrate } = await import("../server/platform/migrations");

@@ -71,7 +71,9 @@ describe("Redis flushed mid-stream", () => {
     ];
     workers.forEach((w) => w.on("error", () => undefined));
     const dispatcher = startOutboxDispatcher(db, 20, { redeliverAfterMs: 3000 });
-    const stopSweeper = startNotificationSweeper(db, 250, { lostAfterMs: 2000 });
+    // Lost = claimed or queued but not finished for 10 s: long enough that a slow delivery on a busy machine is not taken
+    // for lost (that would claim it again: attempts 2), short enough to recover what the flush lost within the wait.
+    const stopSweeper = startNotificationSweeper(db, 250, { lostAfterMs: 10_000 });
 
     const emit = async (from: number, to: number) => {
       for (let i = from; i < to; i += 50) {
