@@ -36,7 +36,13 @@ export function sharedRead<T>(load: () => Promise<T>, minIntervalMs: number): ()
     if (running || timer) return;
     const wait = lastStart + minIntervalMs - performance.now();
     if (wait <= 0) start();
-    else timer = setTimeout(start, wait);
+    // A timer may fire up to a millisecond early (whole milliseconds, measured from the event loop's cached clock):
+    // check again when it does rather than start early.
+    else
+      timer = setTimeout(() => {
+        timer = null;
+        schedule();
+      }, Math.ceil(wait));
   };
   return () => {
     next ??= waiting<T>();
