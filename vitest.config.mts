@@ -10,6 +10,9 @@ export default defineConfig({
     // next-auth imports "next/server" without an extension; let Vite resolve it.
     server: { deps: { inline: ["next-auth", "@auth/core"] } },
     pool: "forks",
+    // Console output goes straight to the terminal: a client that logs while its test file is torn down (an ioredis
+    // reconnect after a private Redis stopped) must not fail the run with "Closing rpc while onUserConsoleLog was pending".
+    disableConsoleIntercept: true,
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

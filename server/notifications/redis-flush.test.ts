@@ -55,7 +55,10 @@ describe("Redis flushed mid-stream", () => {
     await makeRoute({ name: "tier-1 releases", matchers: [{ label: "tier", op: "=", value: "1" }], channelIds: [release.id], continue: true });
     await makeRoute({ name: "everything", channelIds: [all.id] });
 
-    const opts = { connection: workerConnection(redis.url), prefix: process.env.REDIS_PREFIX };
+    // The workers' connection is ours to close: left open, it would keep reconnecting (and logging) after Redis stops.
+    const connection = workerConnection(redis.url);
+    connection.on("error", () => undefined);
+    const opts = { connection, prefix: process.env.REDIS_PREFIX };
     const workers = [
       new Worker<OutboxJobData>(
         QUEUES.events,
@@ -103,6 +106,7 @@ describe("Redis flushed mid-stream", () => {
       await dispatcher.stop();
       await stopSweeper();
       await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
     }
 
     const rows = await db.delivery.findMany({ select: { id: true, status: true, channelId: true, attempts: true } });
