@@ -2,6 +2,7 @@
 // slug, description or a tag; filters narrow by team, tier, lifecycle, type, kind and tag; results are sorted
 // and paged in Postgres. ILIKE over a few thousand rows stays in single-digit milliseconds (see
 // scripts/bench-catalog.ts), so it needs no index Prisma's schema cannot express; the tag filter uses the GIN index.
+import { SERVICE_CARD_COLUMNS } from "./service-summary";
 import { z } from "zod";
 import type { Expression, SqlBool } from "kysely";
 import { sql, type DB, type Db, type Kysely } from "../db";
@@ -58,21 +59,7 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   const offset = (input.page - 1) * input.pageSize;
 
   let query = matching(db.replica, input, words)
-    .select((eb) => [
-      "s.id",
-      "s.slug",
-      "s.name",
-      "s.description",
-      "s.tier",
-      "s.lifecycle",
-      "s.type",
-      "s.kind",
-      "s.tags",
-      "s.updatedAt",
-      "t.slug as teamSlug",
-      "t.name as teamName",
-      eb.fn.countAll<string>().over().as("total"),
-    ])
+    .select((eb) => [...SERVICE_CARD_COLUMNS, "s.tags", "s.updatedAt", "t.slug as teamSlug", "t.name as teamName", eb.fn.countAll<string>().over().as("total")])
     .limit(input.pageSize)
     .offset(offset);
   if (input.sort === "relevance" && words.length) {

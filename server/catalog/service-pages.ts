@@ -1,5 +1,6 @@
 // What the service page and the team page show. The service page is one statement (its sections as JSON
 // subqueries on indexed columns): it is measured by bench:catalog.
+import { SERVICE_CARD_COLUMNS } from "./service-summary";
 import { jsonArrayFrom, jsonBuildObject } from "kysely/helpers/postgres";
 import { parseUtcTimestamp, type DB, type Db, type Kysely } from "../db";
 import { notFound } from "../errors";
@@ -15,14 +16,7 @@ function serviceDetailQuery(db: Kysely<DB>, slug: string) {
     .innerJoin("Team as t", "t.id", "s.teamId")
     .where("s.slug", "=", slug)
     .select((eb) => [
-      "s.id",
-      "s.slug",
-      "s.name",
-      "s.description",
-      "s.tier",
-      "s.lifecycle",
-      "s.type",
-      "s.kind",
+      ...SERVICE_CARD_COLUMNS,
       "s.language",
       "s.repositoryUrl",
       "s.runbookUrl",

@@ -3,23 +3,15 @@
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { DB, Kysely } from "../db";
 
+/** What every list or card of services shows (of the table aliased `s`). */
+export const SERVICE_CARD_COLUMNS = ["s.id", "s.slug", "s.name", "s.description", "s.tier", "s.lifecycle", "s.type", "s.kind"] as const;
+
 /** Services with their owning team, selecting the summary's columns (add `where`, more columns, locks). */
 export function selectServiceSummaries(db: Kysely<DB>) {
   return db
     .selectFrom("Service as s")
     .innerJoin("Team as t", "t.id", "s.teamId")
-    .select((eb) => [
-      "s.id",
-      "s.slug",
-      "s.name",
-      "s.description",
-      "s.tier",
-      "s.lifecycle",
-      "s.type",
-      "s.kind",
-      "s.teamId",
-      jsonBuildObject({ id: eb.ref("t.id"), slug: eb.ref("t.slug"), name: eb.ref("t.name") }).as("team"),
-    ]);
+    .select((eb) => [...SERVICE_CARD_COLUMNS, "s.teamId", jsonBuildObject({ id: eb.ref("t.id"), slug: eb.ref("t.slug"), name: eb.ref("t.name") }).as("team")]);
 }
 
 export type ServiceSummary = Awaited<ReturnType<ReturnType<typeof selectServiceSummaries>["executeTakeFirstOrThrow"]>>;
