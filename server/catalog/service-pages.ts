@@ -1,6 +1,7 @@
 // What the service page and the team page show. The service page is one statement (its sections as JSON
 // subqueries on indexed columns): it is measured by bench:catalog.
 import { SERVICE_CARD_COLUMNS } from "./service-summary";
+import type { ExpressionBuilder } from "kysely";
 import { jsonArrayFrom, jsonBuildObject } from "kysely/helpers/postgres";
 import { parseUtcTimestamp, type DB, type Db, type Kysely } from "../db";
 import { notFound } from "../errors";
@@ -10,6 +11,17 @@ import type { SessionUser } from "../identity/roles";
 const peerSelect = { id: true, slug: true, name: true, tier: true, lifecycle: true, kind: true } as const;
 
 /** The service with its team (and members), environments (and who deployed last) and both dependency directions. */
+/** The services this one depends on (upstream) or that depend on it (downstream), by name. */
+function dependencies(eb: ExpressionBuilder<DB & { s: DB["Service"] }, "s">, direction: "upstream" | "downstream") {
+  const [self, other] = direction === "upstream" ? (["dep.fromServiceId", "dep.toServiceId"] as const) : (["dep.toServiceId", "dep.fromServiceId"] as const);
+  return eb
+    .selectFrom("ServiceDependency as dep")
+    .innerJoin("Service as p", "p.id", other)
+    .select(["p.id", "p.slug", "p.name", "p.tier", "p.lifecycle", "p.kind", "dep.kind as dependencyKind"])
+    .whereRef(self, "=", "s.id")
+    .orderBy("p.name");
+}
+
 function serviceDetailQuery(db: Kysely<DB>, slug: string) {
   return db
     .selectFrom("Service as s")
@@ -51,22 +63,8 @@ function serviceDetailQuery(db: Kysely<DB>, slug: string) {
           .whereRef("se.serviceId", "=", "s.id")
           .orderBy("e.rank"),
       ).as("environments"),
-      jsonArrayFrom(
-        eb
-          .selectFrom("ServiceDependency as dep")
-          .innerJoin("Service as p", "p.id", "dep.toServiceId")
-          .select(["p.id", "p.slug", "p.name", "p.tier", "p.lifecycle", "p.kind", "dep.kind as dependencyKind"])
-          .whereRef("dep.fromServiceId", "=", "s.id")
-          .orderBy("p.name"),
-      ).as("upstream"),
-      jsonArrayFrom(
-        eb
-          .selectFrom("ServiceDependency as dep")
-          .innerJoin("Service as p", "p.id", "dep.fromServiceId")
-          .select(["p.id", "p.slug", "p.name", "p.tier", "p.lifecycle", "p.kind", "dep.kind as dependencyKind"])
-          .whereRef("dep.toServiceId", "=", "s.id")
-          .orderBy("p.name"),
-      ).as("downstream"),
+      jsonArrayFrom(dependencies(eb, "upstream")).as("upstream"),
+      jsonArrayFrom(dependencies(eb, "downstream")).as("downstream"),
     ]);
 }
 

@@ -2,15 +2,9 @@
 // The weekly trend charts of the DORA dashboard (Tremor-style charts from app/_components/charts.tsx).
 import { useRouter } from "next/navigation";
 import { BarChart, LineChart } from "@/app/_components/charts";
+import type { WeekPoint } from "@/server/dora/metrics";
 
-type Week = {
-  weekStart: string;
-  deployments: number;
-  failures: number;
-  changeFailureRate: number | null;
-  leadTimeP50: number | null;
-  restoreP50: number | null;
-};
+type Week = Omit<WeekPoint, "incidents">;
 
 export function TrendCharts({ weeks, baseHref }: { weeks: Week[]; baseHref: string }) {
   const router = useRouter();
