@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { Client } from "pg";
-import { cpuMeter } from "./bench-cpu";
+import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -180,7 +180,13 @@ async function main() {
   // Phase 1: steady rate.
   console.log(`steady: ${RATE} events/s for ${SECONDS} s, ${FANOUT} deliveries per event…`);
   const total = RATE * SECONDS;
+  const groups = {
+    workers: () => children.map((c) => c.pid!),
+    postgres: () => postgresBackends(scratch.pathname.slice(1)),
+    redis: () => (redis.pid ? [redis.pid] : []),
+  };
   const steadyCpu = cpuMeter();
+  const steadyProcs = processGroupsMeter(groups);
   const started = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -193,6 +199,7 @@ async function main() {
   const emitSeconds = (Date.now() - started) / 1000;
   await waitFor(total * FANOUT, 120_000);
   const steadyUsed = steadyCpu.stop();
+  const steadyByProcess = steadyProcs.stop();
   const steady = arrivals.slice(0, total * FANOUT);
   const latencies = steady.map((a) => a.at - (emittedAt.get(a.eventId) ?? a.at));
 
@@ -200,11 +207,13 @@ async function main() {
   console.log(`burst: ${BURST} events at once (${BURST * FANOUT} deliveries)…`);
   const before = arrivals.length;
   const burstCpu = cpuMeter();
+  const burstProcs = processGroupsMeter(groups);
   const burstStart = Date.now();
   for (let i = 0; i < BURST; i += 100) await Promise.all(Array.from({ length: Math.min(100, BURST - i) }, (_, j) => emitOne(total + i + j)));
   await waitFor(before + BURST * FANOUT, 180_000);
   const burstSeconds = (Date.now() - burstStart) / 1000;
   const burstUsed = burstCpu.stop();
+  const burstByProcess = burstProcs.stop();
   const perSecond = new Map<number, number>();
   for (const a of arrivals) perSecond.set(Math.floor(a.at / 1000), (perSecond.get(Math.floor(a.at / 1000)) ?? 0) + 1);
   const peak = Math.max(...perSecond.values());
@@ -227,6 +236,8 @@ async function main() {
   console.log(`worker processes           ${WORKERS}`);
   console.log(`CPU, steady phase          ${steadyUsed.describe(total * FANOUT, "delivery")}`);
   console.log(`CPU, burst                 ${burstUsed.describe(BURST * FANOUT, "delivery")}`);
+  console.log(`CPU by process, steady     ${steadyByProcess.describe(total * FANOUT, "delivery")}`);
+  console.log(`CPU by process, burst      ${burstByProcess.describe(BURST * FANOUT, "delivery")}`);
 
   await Promise.all(children.map((c) => new Promise((r) => (c.removeAllListeners("exit"), c.once("exit", r), c.kill("SIGTERM")))));
   await appDb.$disconnect();

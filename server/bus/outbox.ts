@@ -2,7 +2,7 @@
 // the dispatcher moves unsent rows into BullMQ with job id = outbox id. Rows dispatched but never processed
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
-import { anyOf, newId, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
+import { anyOf, newId, prepared, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, addReplacingFinished, closeQueues, getReadyQueue } from "../platform/queues";
@@ -53,6 +53,42 @@ export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
   return { id };
 }
 
+// The dispatcher's and consumers' statements run on every tick and every event: built and compiled once.
+const DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
+  db
+    .selectFrom("OutboxEvent")
+    .select(["id", "queue", "type", "payload", "attempts", "createdAt", "dispatchedAt"])
+    .where("processedAt", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb("dispatchedAt", "is", null),
+        eb.and([
+          eb("dispatchedAt", "<", p.redeliverBefore),
+          // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
+          sql<boolean>`"dispatchedAt" + ${p.redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${p.now}::timestamp`,
+        ]),
+      ]),
+    )
+    .orderBy("createdAt")
+    .orderBy("id")
+    .limit(p.batchSize)
+    .forUpdate()
+    .skipLocked(),
+);
+
+const MARK_PROCESSED = prepared((db, p: { outboxIds: string[]; now: Date }) =>
+  db.updateTable("OutboxEvent").set({ processedAt: p.now }).where("id", "=", anyOf(p.outboxIds)).where("processedAt", "is", null),
+);
+
+const MARK_CONSUMED = prepared((db, p: { consumer: string; eventIds: string[] }) =>
+  db
+    .insertInto("ConsumedEvent")
+    .columns(["consumer", "eventId"])
+    .expression(sql<{ consumer: string; eventId: string }>`SELECT ${p.consumer}, unnest(${p.eventIds}::text[])`)
+    .onConflict((oc) => oc.doNothing())
+    .returning("eventId"),
+);
+
 export type DispatchOptions = {
   batchSize?: number;
   /**
@@ -83,26 +119,7 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const redeliverBefore = new Date(now.getTime() - redeliverMs);
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
   return transaction(db, async (tx) => {
-    const rows = (await tx
-      .selectFrom("OutboxEvent")
-      .select(["id", "queue", "type", "payload", "attempts", "createdAt", "dispatchedAt"])
-      .where("processedAt", "is", null)
-      .where((eb) =>
-        eb.or([
-          eb("dispatchedAt", "is", null),
-          eb.and([
-            eb("dispatchedAt", "<", redeliverBefore),
-            // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
-            sql<boolean>`"dispatchedAt" + ${redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${now}::timestamp`,
-          ]),
-        ]),
-      )
-      .orderBy("createdAt")
-      .orderBy("id")
-      .limit(batchSize)
-      .forUpdate()
-      .skipLocked()
-      .execute()) as DueRow[];
+    const rows = (await DUE_OUTBOX_ROWS.execute(tx, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[];
     if (rows.length === 0) return { dispatched: 0, failed: 0 };
     // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
     // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
@@ -164,7 +181,7 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
 
 /** Marks outbox rows processed (their consumers finished). */
 export async function markOutboxProcessed(db: Kysely<DB>, outboxIds: string[]) {
-  await db.updateTable("OutboxEvent").set({ processedAt: new Date() }).where("id", "=", anyOf(outboxIds)).where("processedAt", "is", null).execute();
+  await MARK_PROCESSED.execute(db, { outboxIds, now: new Date() });
 }
 
 /**
@@ -173,13 +190,7 @@ export async function markOutboxProcessed(db: Kysely<DB>, outboxIds: string[]) {
  * (skip) or redoes everything.
  */
 export async function markConsumed(tx: Tx, consumer: string, eventIds: string[]): Promise<Set<string>> {
-  const fresh = await tx
-    .insertInto("ConsumedEvent")
-    .columns(["consumer", "eventId"])
-    .expression(sql<{ consumer: string; eventId: string }>`SELECT ${consumer}, unnest(${eventIds}::text[])`)
-    .onConflict((oc) => oc.doNothing())
-    .returning("eventId")
-    .execute();
+  const fresh = await MARK_CONSUMED.execute(tx, { consumer, eventIds });
   return new Set(fresh.map((f) => f.eventId));
 }
 

@@ -3,7 +3,7 @@
 // sweeper after a Redis flush, or a stale retry) find nothing to claim and never send twice.
 import type { ChannelType } from "@/generated/prisma/enums";
 import { recordAudit, systemActor } from "../audit/audit-log";
-import { anyOf, newId, sql, transaction, type Db } from "../db";
+import { anyOf, newId, prepared, sql, transaction, type Db } from "../db";
 import { logger } from "../logger";
 import { loadAllowList } from "../platform/outbound-url";
 import { decryptJson } from "../platform/secrets";
@@ -41,14 +41,61 @@ const nextDigestTime = (now: Date) => {
   return d;
 };
 
+// The hot statements of a delivery (one of each per tick), built and compiled once.
+const SELECT_DELIVERIES = prepared((db, p: { ids: string[] }) => db.selectFrom("Delivery").selectAll().where("id", "=", anyOf(p.ids)));
+
+const CLAIM_DELIVERIES = prepared((db, p: { ids: string[]; now: Date }) =>
+  db
+    .updateTable("Delivery")
+    .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updatedAt: p.now }))
+    .where("id", "=", anyOf(p.ids))
+    .where("status", "in", ["pending", "retrying"])
+    .returning("id"),
+);
+
+type FinishArrays = {
+  ids: string[];
+  statuses: string[];
+  errors: (string | null)[];
+  codes: (number | null)[];
+  delivered: (string | null)[];
+  next: (string | null)[];
+  unclaimed: boolean[];
+  now: Date;
+};
+
+const FINISH_DELIVERIES = prepared((db, p: FinishArrays) => {
+  const results = sql<{
+    id: string;
+    status: string;
+    err: string | null;
+    code: number | null;
+    delivered: string | null;
+    next: string | null;
+    unclaimed: boolean;
+  }>`unnest(
+      ${p.ids}::text[], ${p.statuses}::text[], ${p.errors}::text[], ${p.codes}::int[], ${p.delivered}::text[], ${p.next}::text[], ${p.unclaimed}::boolean[])`.as<"v">(
+    sql`v(id, status, err, code, delivered, next, unclaimed)`,
+  );
+  return db
+    .updateTable("Delivery as d")
+    .from(results)
+    .set((eb) => ({
+      status: eb.ref("v.status"),
+      lastError: eb.ref("v.err"),
+      lastStatusCode: eb.ref("v.code"),
+      deliveredAt: eb.fn.coalesce(eb.cast<Date>("v.delivered", "timestamp"), "d.deliveredAt"),
+      nextAttemptAt: eb.fn.coalesce(eb.cast<Date>("v.next", "timestamp"), "d.nextAttemptAt"),
+      updatedAt: p.now,
+    }))
+    .whereRef("d.id", "=", "v.id")
+    .where((eb) => eb.or([eb("d.status", "=", "sending"), eb.and([eb.ref("v.unclaimed"), eb("d.status", "in", ["pending", "retrying"])])]));
+});
+
 // Rows for the jobs in flight in this process, read with one statement per tick.
 const selectDeliveries = perKey((db: Db) =>
   microBatcher(async (ids: string[]) => {
-    const rows = await db.kysely
-      .selectFrom("Delivery")
-      .selectAll()
-      .where("id", "=", anyOf([...new Set(ids)]))
-      .execute();
+    const rows = await SELECT_DELIVERIES.execute(db.kysely, { ids: [...new Set(ids)] });
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Each caller gets its own copy: they go on to use it independently.
     return ids.map((id) => (byId.has(id) ? { ...byId.get(id)! } : null));
@@ -70,13 +117,7 @@ async function loadDelivery(db: Db, id: string, waitMs: number) {
  */
 const claimDeliveries = perKey((db: Db) =>
   microBatcher(async (ids: string[]) => {
-    const claimed = await db.kysely
-      .updateTable("Delivery")
-      .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updatedAt: new Date() }))
-      .where("id", "=", anyOf([...new Set(ids)]))
-      .where("status", "in", ["pending", "retrying"])
-      .returning("id")
-      .execute();
+    const claimed = await CLAIM_DELIVERIES.execute(db.kysely, { ids: [...new Set(ids)], now: new Date() });
     const open = new Set(claimed.map((c) => c.id));
     return ids.map((id) => open.delete(id));
   }),
@@ -239,34 +280,16 @@ const finishDeliveries = perKey((db: Db) =>
   microBatcher(async (rows: FinishRow[]) => {
     const iso = (d?: Date) => (d ? d.toISOString() : null);
     // One row per attempt, as parallel arrays: the statement's text is the same whatever the batch's size.
-    const results = sql<{
-      id: string;
-      status: string;
-      err: string | null;
-      code: number | null;
-      delivered: string | null;
-      next: string | null;
-      unclaimed: boolean;
-    }>`unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.lastError ?? null)}::text[],
-      ${rows.map((r) => r.lastStatusCode ?? null)}::int[], ${rows.map((r) => iso(r.deliveredAt))}::text[],
-      ${rows.map((r) => iso(r.nextAttemptAt))}::text[], ${rows.map((r) => r.unclaimed)}::boolean[])`.as<"v">(
-      sql`v(id, status, err, code, delivered, next, unclaimed)`,
-    );
-    await db.kysely
-      .updateTable("Delivery as d")
-      .from(results)
-      .set((eb) => ({
-        status: eb.ref("v.status"),
-        lastError: eb.ref("v.err"),
-        lastStatusCode: eb.ref("v.code"),
-        deliveredAt: eb.fn.coalesce(eb.cast<Date>("v.delivered", "timestamp"), "d.deliveredAt"),
-        nextAttemptAt: eb.fn.coalesce(eb.cast<Date>("v.next", "timestamp"), "d.nextAttemptAt"),
-        updatedAt: new Date(),
-      }))
-      .whereRef("d.id", "=", "v.id")
-      .where((eb) => eb.or([eb("d.status", "=", "sending"), eb.and([eb.ref("v.unclaimed"), eb("d.status", "in", ["pending", "retrying"])])]))
-      .execute();
+    await FINISH_DELIVERIES.execute(db.kysely, {
+      ids: rows.map((r) => r.id),
+      statuses: rows.map((r) => r.status),
+      errors: rows.map((r) => r.lastError ?? null),
+      codes: rows.map((r) => r.lastStatusCode ?? null),
+      delivered: rows.map((r) => iso(r.deliveredAt)),
+      next: rows.map((r) => iso(r.nextAttemptAt)),
+      unclaimed: rows.map((r) => r.unclaimed),
+      now: new Date(),
+    });
     return rows.map(() => undefined);
   }),
 );

@@ -2,7 +2,7 @@
 // goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
 // quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
 import type { ChannelType } from "@/generated/prisma/enums";
-import { newId, type DB, type Kysely, type Selectable, type Tx } from "../db";
+import { newId, prepared, sql, type DB, type Kysely, type Selectable, type Tx } from "../db";
 import type { PierEventShape } from "../bus/events";
 import { cached } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
@@ -163,33 +163,74 @@ export async function planDeliveries(
  * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One multi-row
  * INSERT: this runs for every event.
  */
+type DeliveryArrays = {
+  ids: string[];
+  keys: string[];
+  eventIds: string[];
+  eventTypes: string[];
+  routeIds: (string | null)[];
+  channelIds: string[];
+  recipients: string[];
+  statuses: string[];
+  errors: (string | null)[];
+  groupKeys: (string | null)[];
+  throttleKeys: (string | null)[];
+  nextAttempts: (string | null)[];
+  payloads: string[];
+  at: Date;
+};
+
+// One INSERT … SELECT FROM unnest(arrays) for any number of rows: one statement text, built and compiled once.
+const INSERT_DELIVERIES = prepared((db, p: DeliveryArrays) =>
+  db
+    .insertInto("Delivery")
+    .columns([
+      "id",
+      "idempotencyKey",
+      "eventId",
+      "eventType",
+      "routeId",
+      "channelId",
+      "recipient",
+      "status",
+      "lastError",
+      "groupKey",
+      "throttleKey",
+      "nextAttemptAt",
+      "payload",
+      "createdAt",
+      "updatedAt",
+    ])
+    .expression(
+      sql<Record<string, unknown>>`SELECT v.id, v.key, v."eventId", v."eventType", v."routeId", v."channelId", v.recipient, v.status, v.err, v."groupKey",
+        v."throttleKey", v.next::timestamp, v.payload::jsonb, ${p.at}::timestamp, ${p.at}::timestamp
+      FROM unnest(${p.ids}::text[], ${p.keys}::text[], ${p.eventIds}::text[], ${p.eventTypes}::text[], ${p.routeIds}::text[], ${p.channelIds}::text[],
+        ${p.recipients}::text[], ${p.statuses}::text[], ${p.errors}::text[], ${p.groupKeys}::text[], ${p.throttleKeys}::text[], ${p.nextAttempts}::text[],
+        ${p.payloads}::text[]) AS v(id, key, "eventId", "eventType", "routeId", "channelId", recipient, status, err, "groupKey", "throttleKey", next, payload)`,
+    )
+    .onConflict((oc) => oc.column("idempotencyKey").doNothing())
+    .returning(["id", "status", "channelId"]),
+);
+
 async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
   if (plan.length === 0) return [];
   const at = new Date();
-  const created = await tx
-    .insertInto("Delivery")
-    .values(
-      plan.map((p) => ({
-        id: newId(),
-        idempotencyKey: p.idempotencyKey,
-        eventId: p.eventId,
-        eventType: p.eventType,
-        routeId: p.routeId,
-        channelId: p.channelId,
-        recipient: p.recipient,
-        status: p.status,
-        lastError: p.lastError,
-        groupKey: p.groupKey,
-        throttleKey: p.throttleKey,
-        nextAttemptAt: p.nextAttemptAt,
-        payload: JSON.stringify(p.payload),
-        createdAt: at,
-        updatedAt: at,
-      })),
-    )
-    .onConflict((oc) => oc.column("idempotencyKey").doNothing())
-    .returning(["id", "status", "channelId"])
-    .execute();
+  const created = await INSERT_DELIVERIES.execute(tx, {
+    ids: plan.map(() => newId()),
+    keys: plan.map((p) => p.idempotencyKey),
+    eventIds: plan.map((p) => p.eventId),
+    eventTypes: plan.map((p) => p.eventType),
+    routeIds: plan.map((p) => p.routeId),
+    channelIds: plan.map((p) => p.channelId),
+    recipients: plan.map((p) => p.recipient),
+    statuses: plan.map((p) => p.status),
+    errors: plan.map((p) => p.lastError ?? null),
+    groupKeys: plan.map((p) => p.groupKey ?? null),
+    throttleKeys: plan.map((p) => p.throttleKey ?? null),
+    nextAttempts: plan.map((p) => (p.nextAttemptAt ? p.nextAttemptAt.toISOString() : null)),
+    payloads: plan.map((p) => JSON.stringify(p.payload)),
+    at,
+  });
   const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
   return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
 }

@@ -16,6 +16,11 @@ async function freePort(): Promise<number> {
 
 export class PrivateRedis {
   private proc?: ChildProcess;
+
+  /** The redis-server process (benchmarks measure its CPU). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
   private constructor(public readonly port: number) {}
 
   static async start() {
