@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
 import { applyFact, sweepStuckEvents } from "../ingest/ingest-worker";
-import { QUEUES, getQueue } from "../platform/queues";
+import { UnrecoverableError, Worker } from "bullmq";
+import { QUEUES, getQueue, queuePrefix, workerConnection } from "../platform/queues";
 import { recordChange, recordDeployment, recordIncident } from "./canonical";
 import { normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
 import { at, ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
@@ -108,5 +109,22 @@ describe("ingest sweeper", () => {
     });
     expect(await sweepStuckEvents(db, 60_000)).toBeGreaterThanOrEqual(1);
     expect(await getQueue(QUEUES.ingest).getJob(ev.id)).toBeTruthy();
+  });
+
+  it("replaces a job that failed (its retries spent while the database was away) with a runnable one", async () => {
+    const db = getDb();
+    const ev = await db.inboundEvent.create({
+      data: { source: "cdevents", externalId: "failed-job", type: "x", payload: {}, receivedAt: at("2026-01-01T00:00:00Z") },
+    });
+    const queue = getQueue(QUEUES.ingest);
+    await queue.add("inbound", { inboundEventId: ev.id }, { jobId: ev.id });
+    const connection = workerConnection();
+    const worker = new Worker(QUEUES.ingest, () => Promise.reject(new UnrecoverableError("connect ECONNREFUSED")), { connection, prefix: queuePrefix() });
+    await expect.poll(() => queue.getJobState(ev.id)).toBe("failed");
+    await worker.close();
+    connection.disconnect();
+
+    await sweepStuckEvents(db, 60_000);
+    expect(await queue.getJobState(ev.id)).toBe("waiting");
   });
 });

@@ -8,7 +8,7 @@ import { notFound } from "../errors";
 import { lockServiceHistory as lockService, markPreviousRolledBack, recordChange, recordDeployment, recordIncident } from "../dora/canonical";
 import { logger } from "../logger";
 import { DEFAULT_JOB_OPTIONS } from "../platform/queues";
-import { type CanonicalFact } from "./canonical-facts";
+import { withoutFutureTimes, type CanonicalFact } from "./canonical-facts";
 import type { CdEvent } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
@@ -61,12 +61,13 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
     return await transaction(db, async (tx) => {
       const row = await tx
         .selectFrom("InboundEvent")
-        .select(["id", "source", "type", "payload", "status"])
+        .select(["id", "source", "type", "payload", "status", "receivedAt"])
         .where("id", "=", inboundEventId)
         .forUpdate()
         .executeTakeFirst();
       if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
-      const facts = translateInbound(row);
+      // A time far after receipt is a sender's error (flagged on the data-quality page): the rows take the receipt time.
+      const facts = translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
       for (const fact of facts) await applyFact(tx, fact);
       const ignored = facts.every((f) => f.kind === "ignored");
       // Nothing reads the row back in this transaction: its update goes with COMMIT.
@@ -138,8 +139,8 @@ export async function listDeadEvents(db: Db, opts: { status?: "dead" | "failed";
 
 /**
  * Re-enqueues events whose job was lost (Redis flushed or down at intake): pending ones older than `olderThanMs`,
- * and failed ones whose retries should have happened long ago. Job ids include the attempt count so BullMQ's
- * de-duplication of finished jobs does not swallow them.
+ * and failed ones whose retries should have happened long ago. A finished (failed) job of the same id is replaced,
+ * so BullMQ's de-duplication never swallows the re-enqueue.
  */
 export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500) {
   const cutoff = new Date(Date.now() - olderThanMs);
@@ -155,7 +156,7 @@ export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500)
     take,
     select: { id: true, attempts: true },
   });
-  for (const r of rows) await enqueueInbound([r.id], r.attempts === 0 ? "" : `:sweep:${r.attempts}`);
+  for (const r of rows) await enqueueInbound([r.id], r.attempts === 0 ? "" : `:sweep:${r.attempts}`, { replaceFinished: true });
   return rows.length;
 }
 

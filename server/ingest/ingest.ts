@@ -4,9 +4,18 @@
 import { randomUUID } from "node:crypto";
 import { anyOf, sql, type Db } from "../db";
 import { logger } from "../logger";
-import { QUEUES, getReadyQueue } from "../platform/queues";
+import { QUEUES, addReplacingFinished, getReadyQueue } from "../platform/queues";
 
-export type IncomingEvent = { externalId: string; type: string; specVersion?: string | null; payload: unknown };
+export type IncomingEvent = {
+  externalId: string;
+  type: string;
+  specVersion?: string | null;
+  payload: unknown;
+  /** When the sender says it happened (null when the event carries no time of its own). */
+  occurredAt?: Date | null;
+  /** False for a CDEvents type the declared spec release does not define. */
+  knownType?: boolean;
+};
 export type StoredEvent = { id: string; externalId: string; duplicate: boolean };
 
 export type IngestJobData = { inboundEventId: string };
@@ -18,12 +27,13 @@ export async function storeInboundEvents(db: Db, source: string, events: Incomin
   const ids = events.map(() => randomUUID());
   const created = await db.kysely
     .insertInto("InboundEvent")
-    .columns(["id", "source", "externalId", "type", "specVersion", "payload", "receivedAt"])
+    .columns(["id", "source", "externalId", "type", "specVersion", "payload", "receivedAt", "occurredAt", "knownType"])
     .expression(
-      sql`SELECT u.id, ${source}, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC')
+      sql`SELECT u.id, ${source}, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC'), u.occurred::timestamp, u.known
           FROM unnest(${ids}::text[], ${events.map((e) => e.externalId)}::text[], ${events.map((e) => e.type)}::text[],
-                      ${events.map((e) => e.specVersion ?? null)}::text[], ${events.map((e) => JSON.stringify(e.payload))}::text[])
-            AS u(id, ext, type, spec, payload)`,
+                      ${events.map((e) => e.specVersion ?? null)}::text[], ${events.map((e) => JSON.stringify(e.payload))}::text[],
+                      ${events.map((e) => e.occurredAt?.toISOString() ?? null)}::text[], ${events.map((e) => e.knownType ?? true)}::boolean[])
+            AS u(id, ext, type, spec, payload, occurred, known)`,
     )
     .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
     .returning(["id", "externalId"])
@@ -47,12 +57,17 @@ export async function storeInboundEvents(db: Db, source: string, events: Incomin
   );
 }
 
-/** Best effort: a failure leaves the rows pending for the sweeper. `suffix` makes a fresh job id for retries. */
-export async function enqueueInbound(ids: string[], suffix = ""): Promise<boolean> {
+/**
+ * Best effort: a failure leaves the rows pending for the sweeper. `suffix` makes a fresh job id for retries;
+ * `replaceFinished` (the sweeper) replaces a failed job of the same id instead of letting BullMQ ignore the add.
+ */
+export async function enqueueInbound(ids: string[], suffix = "", opts: { replaceFinished?: boolean } = {}): Promise<boolean> {
   if (ids.length === 0) return true;
   try {
     const queue = await getReadyQueue(QUEUES.ingest, 500);
-    await queue.addBulk(ids.map((id) => ({ name: "inbound", data: { inboundEventId: id } satisfies IngestJobData, opts: { jobId: id + suffix } })));
+    const jobs = ids.map((id) => ({ name: "inbound", data: { inboundEventId: id } satisfies IngestJobData, opts: { jobId: id + suffix } }));
+    if (opts.replaceFinished) await addReplacingFinished(queue, jobs);
+    else await queue.addBulk(jobs);
     return true;
   } catch (err) {
     logger.warn({ err: err instanceof Error ? err.message : err, pending: ids.length }, "ingest enqueue failed; the sweeper will retry");

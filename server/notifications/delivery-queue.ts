@@ -7,7 +7,7 @@
 import type { JobsOptions } from "bullmq";
 import type { ChannelType } from "@/generated/prisma/enums";
 import { logger } from "../logger";
-import { getReadyQueue } from "../platform/queues";
+import { addReplacingFinished, getReadyQueue } from "../platform/queues";
 
 export const notifyQueueName = (type: ChannelType) => `pier-notify-${type}`;
 
@@ -33,9 +33,10 @@ const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: { age: 
 
 /**
  * Best effort: when Redis is unreachable the rows stay pending in Postgres and the sweeper enqueues them later,
- * so a failure here never fails the caller's transaction.
+ * so a failure here never fails the caller's transaction. `replaceFinished` (the sweeper's re-enqueues): a failed
+ * job of the same id — its handler threw while the database was away — is replaced, not silently kept.
  */
-export async function enqueueDeliveries(refs: DeliveryJobRef[]): Promise<boolean> {
+export async function enqueueDeliveries(refs: DeliveryJobRef[], opts: { replaceFinished?: boolean } = {}): Promise<boolean> {
   if (refs.length === 0) return true;
   try {
     const byType = new Map<ChannelType, DeliveryJobRef[]>();
@@ -53,7 +54,7 @@ export async function enqueueDeliveries(refs: DeliveryJobRef[]): Promise<boolean
           opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? ids[0] : `b-${ids[0]}-${ids.length}` },
         });
       }
-      await queue.addBulk([
+      const jobs = [
         ...batches,
         ...single.map((r) => ({
           name: "deliver",
@@ -64,7 +65,9 @@ export async function enqueueDeliveries(refs: DeliveryJobRef[]): Promise<boolean
             delay: r.delayMs && r.delayMs > 0 ? r.delayMs : undefined,
           },
         })),
-      ]);
+      ];
+      if (opts.replaceFinished) await addReplacingFinished(queue, jobs);
+      else await queue.addBulk(jobs);
     }
     return true;
   } catch (err) {

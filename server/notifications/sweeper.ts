@@ -1,8 +1,8 @@
 // The notification sweeper, run every second by the worker process. Postgres holds every delivery's state, so
 // this loop is what makes time-based behaviour happen and what repairs lost jobs:
 //   held (quiet hours) → pending when the window ends; due groups → one digest; due escalations → sent if the
-//   approval is still pending; deliveries stuck in "sending" (worker died) → retried; pending/retrying rows whose
-//   job vanished (Redis flushed or down) → enqueued again (same job id, so a job still queued is not doubled).
+//   approval is still pending; deliveries stuck in "sending" past SENDING_LEASE_MS (worker died) → retried; pending/retrying rows whose
+//   job vanished (Redis flushed or down) → enqueued again (same job id, so a job still queued is not doubled; a failed one is replaced).
 import type { ChannelType } from "@/generated/prisma/enums";
 import { startPeriodic } from "../platform/periodic";
 import { anyOf, transaction, type Db, type DB, type Kysely } from "../db";
@@ -21,6 +21,13 @@ export type SweepOptions = {
   /** A row "sending" this long belonged to a worker that died mid-send. */
   stuckAfterMs?: number;
 };
+
+/**
+ * A row stays "sending" only while its worker's request is in flight, and every send is aborted after at most
+ * 10 s (channels/http-send.ts). Six times that, the worker that claimed it has died or lost its database: the row
+ * is retried (at least once: the receiver may have had the first request — it carries the same idempotency key).
+ */
+export const SENDING_LEASE_MS = 60_000;
 
 export type SweepResult = { released: number; escalated: number; groupsFlushed: number; reclaimed: number; requeued: number };
 
@@ -57,7 +64,7 @@ export async function sweepNotifications(db: Db, opts: SweepOptions = {}): Promi
     .updateTable("Delivery")
     .set({ status: "retrying", nextAttemptAt: now, updatedAt: now, lastError: "worker stopped while sending; retrying" })
     .where("status", "=", "sending")
-    .where("updatedAt", "<", new Date(now.getTime() - (opts.stuckAfterMs ?? 5 * 60_000)))
+    .where("updatedAt", "<", new Date(now.getTime() - (opts.stuckAfterMs ?? SENDING_LEASE_MS)))
     .executeTakeFirst();
 
   const lostBefore = new Date(now.getTime() - (opts.lostAfterMs ?? 10_000));
@@ -72,7 +79,7 @@ export async function sweepNotifications(db: Db, opts: SweepOptions = {}): Promi
     .execute();
 
   const refs: DeliveryJobRef[] = [...released, ...escalated, ...flushed, ...lost];
-  if (refs.length > 0) await enqueue(refs);
+  if (refs.length > 0) await enqueue(refs, { replaceFinished: true });
   return { released: released.length, escalated: escalated.length, groupsFlushed: flushed.length, reclaimed: Number(reclaimed), requeued: lost.length };
 }
 
