@@ -125,12 +125,12 @@ function report(title: string, r: Result, pctOf: (v: number[], p: number) => num
     `    ingestion: ${c.ingest.accepted} accepted; missing ${c.ingest.missing}; not processed ${JSON.stringify(c.ingest.notProcessed)}; effect missing ${c.ingest.effectMissing}; effect twice ${c.ingest.effectDuplicated}`,
   );
   console.log(
-    `    deliveries: ${c.deliveries.rows} rows ${JSON.stringify(c.deliveries.statuses)}; sink requests ${c.deliveries.sinkRequests}; same key sent twice ${c.deliveries.sentMoreThanOnce}; delivered but not at sink ${c.deliveries.deliveredNotAtSink}; at sink but not marked delivered ${c.deliveries.atSinkNotMarkedDelivered}; not final ${c.deliveries.notFinal}; events without all their deliveries ${c.deliveries.eventsShort}`,
+    `    deliveries: ${c.deliveries.rows} rows ${JSON.stringify(c.deliveries.statuses)}; sink requests ${c.deliveries.sinkRequests}; same key received twice ${c.deliveries.sentMoreThanOnce} (crash retries, applied once by the idempotent sink; more sends than claims ${c.deliveries.sentMoreThanClaimed}); delivered but not at sink ${c.deliveries.deliveredNotAtSink}; at sink but not marked delivered ${c.deliveries.atSinkNotMarkedDelivered}; not final ${c.deliveries.notFinal}; events without all their deliveries ${c.deliveries.eventsShort}`,
   );
   console.log(
     `    requests: ${JSON.stringify(c.requests.statuses)}; stuck in approved/queued/deploying ${c.requests.stuck}; more than one terminal transition ${c.requests.moreThanOneTerminalTransition}; created by the driver ${c.requests.createdByDriver} (missing ${c.requests.createdMissing})`,
   );
-  for (const d of c.deliveries.duplicateExamples) console.log(`    sent twice: ${JSON.stringify(d)}`);
+  for (const d of c.deliveries.duplicateExamples) console.log(`    received twice: ${JSON.stringify(d)}`);
   console.log(
     `    outbox rows unprocessed ${c.outboxUnprocessed}; audit chain ${c.audit.ok ? "verifies" : `BROKEN: ${JSON.stringify(c.audit)}`} (${c.audit.checked} records)`,
   );

@@ -671,13 +671,24 @@ async function check(
   const statuses: Record<string, number> = {};
   for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   const delivered = new Set(rows.filter((r) => r.status === "delivered").map((r) => r.idempotencyKey));
+  const attemptsOf = new Map(rows.map((r) => [r.idempotencyKey, r.attempts]));
   const perEvent = new Map<string, number>();
   for (const r of rows) perEvent.set(r.eventId, (perEvent.get(r.eventId) ?? 0) + 1);
   const deliveries = {
     rows: rows.length,
     statuses,
     sinkRequests: seen.arrivals.length,
+    /**
+     * Keys the sink received more than once. The sink is an idempotent receiver (it applies a key once, as the
+     * Idempotency-Key header asks), so these are not duplicated effects: a worker SIGKILLed after its request left
+     * cannot know it arrived, and the retry after SENDING_LEASE_MS sends the same key again.
+     */
     sentMoreThanOnce: [...atSink.values()].filter((n) => n > 1).length,
+    /**
+     * A key received more often than Pier claimed its row: a duplicate send that was not a crash retry (a bug; each
+     * claim is one attempt, and only a claim sends).
+     */
+    sentMoreThanClaimed: [...atSink.entries()].filter(([key, n]) => n > 1 && n > (attemptsOf.get(key) ?? 0)).length,
     /** Up to 5 keys the sink saw more than once: when (ms since the first arrival of any), and the row's attempts. */
     duplicateExamples: [...atSink.entries()]
       .filter(([, n]) => n > 1)
@@ -741,7 +752,7 @@ async function check(
     Object.keys(ingest.notProcessed).length === 0 &&
     ingest.effectMissing === 0 &&
     ingest.effectDuplicated === 0 &&
-    deliveries.sentMoreThanOnce === 0 &&
+    deliveries.sentMoreThanClaimed === 0 &&
     deliveries.deliveredNotAtSink === 0 &&
     deliveries.atSinkNotMarkedDelivered === 0 &&
     deliveries.notFinal === 0 &&
