@@ -3,6 +3,7 @@ import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { newId, transaction, type Db } from "../db";
 import { notFound } from "../errors";
+import { announceConfigChange } from "./config-cache";
 
 export const allowEntrySchema = z.object({
   pattern: z
@@ -18,6 +19,7 @@ export const listAllowEntries = (db: Db) => db.outboundAllowEntry.findMany({ ord
 export async function addAllowEntry(db: Db, actor: Actor, input: z.input<typeof allowEntrySchema>) {
   const data = allowEntrySchema.parse(input);
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const row = await tx
       .insertInto("OutboundAllowEntry")
       .values({ id: newId(), pattern: data.pattern.replace(/^\[|\]$/g, ""), reason: data.reason })
@@ -30,6 +32,7 @@ export async function addAllowEntry(db: Db, actor: Actor, input: z.input<typeof 
 
 export async function removeAllowEntry(db: Db, actor: Actor, id: string) {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx.selectFrom("OutboundAllowEntry").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Allow-list entry");
     tx.deferred.write(tx.deleteFrom("OutboundAllowEntry").where("id", "=", id));

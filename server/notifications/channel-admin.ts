@@ -10,7 +10,7 @@ import { decryptJson, encryptJson, needsReEncryption, reEncrypt } from "../platf
 import { CHANNEL_CONFIG, CHANNEL_TYPES } from "./channels/channel-types";
 import { maskChannelSecret } from "./channels/masking";
 import { applySecretEdit, changedSecretFields, editsSecret } from "./channels/secret-edit";
-import { forgetChannel } from "./config-cache";
+import { forgetChannel, announceConfigChange } from "./config-cache";
 
 export const channelInputSchema = z.object({
   name: z.string().trim().min(1, "name is required").max(100),
@@ -109,6 +109,7 @@ export async function listChannels(db: Db): Promise<ChannelView[]> {
 export async function createChannel(db: Db, actor: Actor, input: ChannelInput): Promise<ChannelView> {
   const data = channelInputSchema.parse(input);
   const view = await transaction(db, async (tx) => {
+    announceConfigChange(tx);
     await assertNameFree(tx, data.name);
     const secret = await validSecret(tx, data.type, data.secret);
     const settings = await validSettings(tx, data.type, data.settings);
@@ -155,6 +156,7 @@ export type ChannelUpdate = z.input<typeof channelUpdateSchema>;
 export async function updateChannel(db: Db, actor: Actor, id: string, input: ChannelUpdate): Promise<ChannelView> {
   const data = channelUpdateSchema.parse(input);
   const view = await transaction(db, async (tx) => {
+    announceConfigChange(tx);
     // Row lock: concurrent edits (and the worker disabling a gone endpoint) apply one after the other, so an edit
     // never merges into a secret that another one has just replaced.
     const current = await tx.selectFrom("NotificationChannel").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
@@ -209,6 +211,7 @@ export async function updateChannel(db: Db, actor: Actor, id: string, input: Cha
 
 export async function deleteChannel(db: Db, actor: Actor, id: string) {
   const result = await transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const current = await tx.selectFrom("NotificationChannel").selectAll().where("id", "=", id).executeTakeFirst();
     if (!current) throw notFound("Channel");
     const usedBy = await tx
@@ -233,6 +236,7 @@ export async function deleteChannel(db: Db, actor: Actor, id: string) {
  */
 export async function reEncryptChannelSecrets(db: Db, actor: Actor) {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const all = await tx.selectFrom("NotificationChannel").select(["id", "secretEncrypted"]).execute();
     const stale = all.filter((c) => needsReEncryption(c.secretEncrypted));
     const at = new Date();

@@ -10,7 +10,7 @@ import { decryptJson } from "../platform/secrets";
 import { DEFAULT_RATE_PER_MINUTE, type SendOutcome } from "./channels/channel-types";
 import { sendToChannel } from "./channels/send";
 import { systemClock, type Clock } from "./clock";
-import { cached, CONFIG_CACHE_MS, forgetChannel } from "./config-cache";
+import { cached, CONFIG_CACHE_MS, forgetChannel, listenForConfigChanges } from "./config-cache";
 import { enqueueDeliveries } from "./delivery-queue";
 import { composeMessage, templateFor } from "./message";
 import type { RateLimiter } from "./rate-limit";
@@ -139,6 +139,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
   const now = clock.now();
   if (row.nextAttemptAt && row.nextAttemptAt.getTime() > now.getTime() + 100) return "not_due";
   const cacheMs = deps.cacheMs ?? CONFIG_CACHE_MS;
+  if (cacheMs > 0) listenForConfigChanges(db);
   const { channel, secret } = await cached(`channel:${row.channelId}`, () => loadChannel(db, row.channelId), cacheMs);
   const channelType: ChannelType = channel.type;
   if (!channel.enabled) {

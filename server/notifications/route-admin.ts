@@ -7,6 +7,7 @@ import { CHANNEL_TYPES } from "./channels/channel-types";
 import { matchersSchema } from "./matchers";
 import { routeInputSchema, toRouteConfig, type RouteInput } from "./route-config";
 import { assertValidTemplate } from "./templates";
+import { announceConfigChange } from "./config-cache";
 
 /** A JSON column's value (null stays SQL NULL). */
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -44,6 +45,7 @@ export async function createRoute(db: Db, actor: Actor, input: RouteInput) {
   const data = routeInputSchema.parse(input);
   checkRoute(data);
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     await assertChannelsExist(tx, [...data.channelIds, ...(data.escalation?.channelIds ?? [])], "channelIds");
     // New routes go last: 10 after the highest position.
     const row = await tx
@@ -64,6 +66,7 @@ export async function updateRoute(db: Db, actor: Actor, id: string, input: Route
   const data = routeInputSchema.parse(input);
   checkRoute(data);
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx.selectFrom("NotificationRoute").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Route");
     await assertChannelsExist(tx, [...data.channelIds, ...(data.escalation?.channelIds ?? [])], "channelIds");
@@ -75,6 +78,7 @@ export async function updateRoute(db: Db, actor: Actor, id: string, input: Route
 
 export async function deleteRoute(db: Db, actor: Actor, id: string) {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx.selectFrom("NotificationRoute").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Route");
     tx.deferred.write(tx.deleteFrom("NotificationRoute").where("id", "=", id));
@@ -86,6 +90,7 @@ export async function deleteRoute(db: Db, actor: Actor, id: string) {
 /** Moves a route one place up or down by swapping positions with its neighbour (order = evaluation order). */
 export async function moveRoute(db: Db, actor: Actor, id: string, direction: "up" | "down") {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     // Serialise reorders so two admins cannot interleave swaps into duplicate positions.
     await sql`SELECT pg_advisory_xact_lock(7401)`.execute(tx);
     const routes = await tx.selectFrom("NotificationRoute").select(["id", "position"]).orderBy("position").orderBy("createdAt").execute();
@@ -132,6 +137,7 @@ export async function listSilences(db: Db, now: Date) {
 export async function createSilence(db: Db, actor: Actor, input: z.input<typeof silenceInputSchema>) {
   const data = silenceInputSchema.parse(input);
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const row = await tx
       .insertInto("Silence")
       .values({ id: newId(), ...data, matchers: JSON.stringify(data.matchers), createdById: actor.id })
@@ -145,6 +151,7 @@ export async function createSilence(db: Db, actor: Actor, input: z.input<typeof 
 /** Ends a silence now (kept for the record rather than deleted). */
 export async function expireSilence(db: Db, actor: Actor, id: string, now: Date) {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx.selectFrom("Silence").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Silence");
     const row = await tx
@@ -175,6 +182,7 @@ export async function saveTemplate(db: Db, actor: Actor, input: z.input<typeof t
   const data = templateInputSchema.parse(input);
   assertValidTemplate(data);
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx
       .selectFrom("NotificationTemplate")
       .selectAll()
@@ -198,6 +206,7 @@ export async function saveTemplate(db: Db, actor: Actor, input: z.input<typeof t
 
 export async function deleteTemplate(db: Db, actor: Actor, id: string) {
   return transaction(db, async (tx) => {
+    announceConfigChange(tx);
     const before = await tx.selectFrom("NotificationTemplate").selectAll().where("id", "=", id).executeTakeFirst();
     if (!before) throw notFound("Template");
     tx.deferred.write(tx.deleteFrom("NotificationTemplate").where("id", "=", id));

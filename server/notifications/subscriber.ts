@@ -5,12 +5,13 @@
 import type { Db, Tx } from "../db";
 import type { DeliveredEvent } from "../bus/fanout";
 import { systemClock } from "./clock";
-import { CONFIG_CACHE_MS } from "./config-cache";
+import { CONFIG_CACHE_MS, listenForConfigChanges } from "./config-cache";
 import { routeEvents } from "./routing";
 
 export const NOTIFICATION_SUBSCRIBER = "notifications";
 
 /** A batch of events in the subscriber's transaction (a single event is a batch of one): their rows written together. */
-export async function routeNotifications(tx: Tx, events: DeliveredEvent[], _db: Db): Promise<void> {
+export async function routeNotifications(tx: Tx, events: DeliveredEvent[], db: Db): Promise<void> {
+  listenForConfigChanges(db);
   await routeEvents(tx, events, systemClock.now(), { cacheMs: CONFIG_CACHE_MS });
 }
