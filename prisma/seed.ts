@@ -5,6 +5,7 @@ import { seedCatalog } from "./seed/catalog";
 import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
+import { seedDeliveryTools } from "./seed/delivery-tools";
 
 async function main() {
   const db = getDb();
@@ -14,6 +15,7 @@ async function main() {
   await seedDeployments(db);
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));
+  console.log("delivery tools:", await seedDeliveryTools(db));
   await seedPendingRequests(db);
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }

@@ -19,9 +19,9 @@ import { webhookSecrets } from "./webhook-secrets";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Event ids become unique-index keys (source, externalId): far below the ~2.7 KB a btree entry may hold. */
-const MAX_EVENT_ID_CHARS = 255;
+export const MAX_EVENT_ID_CHARS = 255;
 
-class HttpRefusal extends Error {
+export class HttpRefusal extends Error {
   constructor(
     public readonly status: number,
     message: string,
@@ -37,7 +37,7 @@ function jsonError(status: number, error: string, field: string | null = null, h
 }
 
 /** A header value that becomes an id or a type: present, printable and bounded. */
-function headerId(req: Request, name: string, label: string, max = MAX_EVENT_ID_CHARS): string {
+export function headerId(req: Request, name: string, label: string, max = MAX_EVENT_ID_CHARS): string {
   const value = req.headers.get(name);
   if (!value) throw new HttpRefusal(400, `${label} is missing`, label, `missing_${name.replace(/^x-(github-)?/, "")}`);
   if (value.length > max || !/^[\x21-\x7e]+$/.test(value))
@@ -52,7 +52,7 @@ type Handler = (req: Request, db: Db, raw: { bytes?: Uint8Array; authenticated?:
  * the database refuses into a 422 (permanent); an unavailable database into a 503 with Retry-After; anything else
  * into a 500 with a reference to the log line (no internal text).
  */
-function guarded(source: string, handler: Handler) {
+export function guarded(source: string, handler: Handler) {
   return async (req: Request, db: Db = getDb()): Promise<Response> => {
     const raw: { bytes?: Uint8Array; authenticated?: boolean } = {};
     const refuse = async (status: number, message: string, field: string | null, reason: string) => {
@@ -80,7 +80,7 @@ function guarded(source: string, handler: Handler) {
   };
 }
 
-function storedResponse(stored: StoredEvent[], single: boolean) {
+export function storedResponse(stored: StoredEvent[], single: boolean) {
   const duplicates = stored.filter((s) => s.duplicate).length;
   const body = single
     ? { id: stored[0].id, duplicate: stored[0].duplicate }

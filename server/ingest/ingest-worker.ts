@@ -1,4 +1,5 @@
-// Worker side of ingestion: InboundEvent → canonical deployments/changes/incidents. One transaction per event
+// Worker side of ingestion: InboundEvent → canonical deployments/changes/incidents (and, for the delivery tools in
+// ./delivery-tools.ts, pipeline runs and environment changes). One transaction per event
 // with the row locked, so a duplicate job cannot apply it twice. Failures are retried (BullMQ backoff); after
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
@@ -12,6 +13,8 @@ import { withoutFutureTimes, type CanonicalFact } from "./canonical-facts";
 import type { CdEvent } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
+import { isDeliveryFact, type ToolFact } from "./delivery-facts";
+import { applyDeliveryFact, isDeliveryToolSource, translateDeliveryToolEvent } from "./delivery-tools";
 import { enqueueInbound } from "./ingest";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
@@ -67,8 +70,11 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
         .executeTakeFirst();
       if (!row || row.status === "processed" || row.status === "ignored" || row.status === "dead") return "skipped" as const;
       // A time far after receipt is a sender's error (flagged on the data-quality page): the rows take the receipt time.
-      const facts = translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
-      for (const fact of facts) await applyFact(tx, fact);
+      const source = row.source;
+      const facts: ToolFact[] = isDeliveryToolSource(source)
+        ? await translateDeliveryToolEvent(tx, { ...row, source })
+        : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
+      for (const fact of facts) await (isDeliveryFact(fact) ? applyDeliveryFact(tx, fact) : applyFact(tx, fact));
       const ignored = facts.every((f) => f.kind === "ignored");
       // Nothing reads the row back in this transaction: its update goes with COMMIT.
       tx.deferred.write(

@@ -5,6 +5,7 @@ import { dataQualityReport } from "../dora/data-quality";
 import { roleProcedure, router } from "../trpc";
 import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
 import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
+import { webhookSourceActivity } from "./source-activity";
 import { WEBHOOK_KINDS, createWebhookSecret, deleteWebhookSecret, listWebhookSecrets } from "./webhook-secrets";
 
 const admin = roleProcedure("admin");
@@ -28,6 +29,8 @@ export const eventsRouter = router({
     )
     .mutation(({ ctx, input }) => createWebhookSecret(ctx.db, actor(ctx.user), input)),
   deleteWebhookSecret: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => deleteWebhookSecret(ctx.db, actor(ctx.user), input.id)),
+  // Last event, accepted and refused per webhook source over the last 7 days (Admin → Integrations).
+  sourceActivity: admin.query(({ ctx }) => webhookSourceActivity(ctx.db)),
 
   deadLetters: admin
     .input(z.object({ status: z.enum(["dead", "failed"]).default("dead") }).default({ status: "dead" }))

@@ -1,5 +1,6 @@
-// Signing secrets for inbound webhooks: Integration rows (kind github_webhook / pagerduty_webhook, the secret
-// AES-GCM encrypted) managed by admins; several rows of a kind are all accepted, which is how secrets rotate.
+// Signing secrets for inbound webhooks: Integration rows (kind github_webhook / pagerduty_webhook / gitlab_webhook /
+// argocd_webhook / terraform_webhook, the secret AES-GCM encrypted) managed by admins; several rows of a kind are all
+// accepted, which is how secrets rotate.
 // PIER_GITHUB_WEBHOOK_SECRET / PIER_PAGERDUTY_WEBHOOK_SECRET are accepted too, for set-ups configured by env.
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { announceInvalidation, newId, onInvalidation, transaction, type Db } from "../db";
@@ -7,10 +8,10 @@ import { badRequest, notFound } from "../errors";
 import { env } from "../env";
 import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
 
-export const WEBHOOK_KINDS = ["github_webhook", "pagerduty_webhook"] as const;
+export const WEBHOOK_KINDS = ["github_webhook", "pagerduty_webhook", "gitlab_webhook", "argocd_webhook", "terraform_webhook"] as const;
 export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
 
-const ENV_FALLBACK: Record<WebhookKind, "PIER_GITHUB_WEBHOOK_SECRET" | "PIER_PAGERDUTY_WEBHOOK_SECRET"> = {
+const ENV_FALLBACK: Partial<Record<WebhookKind, "PIER_GITHUB_WEBHOOK_SECRET" | "PIER_PAGERDUTY_WEBHOOK_SECRET">> = {
   github_webhook: "PIER_GITHUB_WEBHOOK_SECRET",
   pagerduty_webhook: "PIER_PAGERDUTY_WEBHOOK_SECRET",
 };
@@ -38,7 +39,8 @@ export async function webhookSecrets(db: Db, kind: WebhookKind): Promise<string[
   if (hit && hit.until > Date.now()) return hit.secrets;
   const rows = await db.kysely.selectFrom("Integration").select("secretEncrypted").where("kind", "=", kind).execute();
   const secrets = rows.map((r) => decryptJson<{ secret: string }>(r.secretEncrypted).secret).filter(Boolean);
-  const fromEnv = env()[ENV_FALLBACK[kind]];
+  const variable = ENV_FALLBACK[kind];
+  const fromEnv = variable ? env()[variable] : undefined;
   if (fromEnv) secrets.push(fromEnv);
   cache.set(kind, { until: Date.now() + CACHE_MS, secrets });
   return secrets;

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useTRPC } from "@/app/_lib/trpc";
 import { Button, ErrorMessage, Field, Input, Select } from "@/app/_components/ui";
+import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
 
 type FieldErrors = Record<string, string[] | undefined> | null | undefined;
 const fieldErrorsOf = (err: unknown): FieldErrors => (err as { data?: { fieldErrors?: FieldErrors } } | null)?.data?.fieldErrors;
@@ -67,7 +68,7 @@ export function RevokeTokenButton({ id }: { id: string }) {
 export function CreateWebhookSecretForm() {
   const trpc = useTRPC();
   const router = useRouter();
-  const [form, setForm] = useState({ kind: "github_webhook" as "github_webhook" | "pagerduty_webhook", name: "", secret: "" });
+  const [form, setForm] = useState({ kind: "github_webhook" as (typeof WEBHOOK_SOURCE_GUIDES)[number]["kind"], name: "", secret: "" });
   const create = useMutation(
     trpc.events.createWebhookSecret.mutationOptions({
       onSuccess: () => {
@@ -87,8 +88,11 @@ export function CreateWebhookSecretForm() {
     >
       <Field label="Kind" htmlFor="wh-kind" error={errors?.kind}>
         <Select id="wh-kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as typeof form.kind })}>
-          <option value="github_webhook">GitHub</option>
-          <option value="pagerduty_webhook">PagerDuty</option>
+          {WEBHOOK_SOURCE_GUIDES.map((g) => (
+            <option key={g.kind} value={g.kind}>
+              {g.label}
+            </option>
+          ))}
         </Select>
       </Field>
       <Field label="Name" htmlFor="wh-name" error={errors?.name}>

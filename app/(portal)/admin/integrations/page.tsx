@@ -3,12 +3,14 @@ import { serverCaller } from "@/app/_lib/server-caller";
 import { Badge, Card, EmptyState, PageHeader, Table, Td, formatDateTime } from "@/app/_components/ui";
 import { env } from "@/server/env";
 import { CreateTokenForm, CreateWebhookSecretForm, DeleteSecretButton, RevokeTokenButton } from "./_forms";
+import { WEBHOOK_KIND_LABELS } from "./_sources";
+import { WebhookSources } from "./_webhook-sources";
 
 export const dynamic = "force-dynamic";
 
 export default async function IntegrationsPage() {
   const trpc = await serverCaller();
-  const [tokens, secrets] = await Promise.all([trpc.events.tokens(), trpc.events.webhookSecrets()]);
+  const [tokens, secrets, activity] = await Promise.all([trpc.events.tokens(), trpc.events.webhookSecrets(), trpc.events.sourceActivity()]);
   const base = env().PIER_BASE_URL.replace(/\/$/, "");
   return (
     <div className="space-y-6">
@@ -35,6 +37,7 @@ export default async function IntegrationsPage() {
           </li>
         </ul>
       </Card>
+      <WebhookSources base={base} activity={activity} secretKinds={secrets.map((s) => s.kind)} />
       <Card title="Integration tokens">
         <CreateTokenForm />
         <div className="mt-4">
@@ -60,13 +63,15 @@ export default async function IntegrationsPage() {
         <CreateWebhookSecretForm />
         <div className="mt-4">
           {secrets.length === 0 ? (
-            <EmptyState title="No webhook secrets">GitHub and PagerDuty deliveries are refused until one is set. Add a second one to rotate.</EmptyState>
+            <EmptyState title="No webhook secrets">
+              A source&apos;s deliveries are refused until a secret of its kind is set. Add a second one to rotate.
+            </EmptyState>
           ) : (
             <Table head={["Name", "Kind", "Secret", "Created", ""]} caption="Webhook secrets">
               {secrets.map((s) => (
                 <tr key={s.id}>
                   <Td>{s.name}</Td>
-                  <Td>{s.kind === "github_webhook" ? "GitHub" : "PagerDuty"}</Td>
+                  <Td>{WEBHOOK_KIND_LABELS[s.kind] ?? s.kind}</Td>
                   <Td className="font-mono text-xs">{s.hint}</Td>
                   <Td>{formatDateTime(s.createdAt)}</Td>
                   <Td>

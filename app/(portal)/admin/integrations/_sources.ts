@@ -1,0 +1,49 @@
+// The webhook sources Pier takes, as an admin connects them: where each tool sends, how it proves itself, and what to
+// switch on in its UI. The secret kinds are server/ingest/webhook-secrets.ts WEBHOOK_KINDS.
+export const WEBHOOK_SOURCE_GUIDES = [
+  {
+    source: "github",
+    kind: "github_webhook",
+    label: "GitHub",
+    path: "/api/webhooks/github",
+    auth: "Signed with X-Hub-Signature-256: paste a GitHub secret below as the webhook's Secret.",
+    enable: "Events: Deployment statuses, Pushes, Pull requests, Workflow runs. Content type JSON or form.",
+  },
+  {
+    source: "pagerduty",
+    kind: "pagerduty_webhook",
+    label: "PagerDuty",
+    path: "/api/webhooks/pagerduty",
+    auth: "Signed with X-PagerDuty-Signature: add the subscription's signing secret below.",
+    enable: "A v3 webhook subscription with the incident events (triggered, acknowledged, resolved, reopened, priority updated).",
+  },
+  {
+    source: "gitlab",
+    kind: "gitlab_webhook",
+    label: "GitLab",
+    path: "/api/webhooks/gitlab",
+    auth: "X-Gitlab-Token: paste a GitLab secret below as the hook's Secret token.",
+    enable:
+      "Triggers: Push events (default branch), Merge request events, Pipeline events, Job events, Deployment events. Projects map to services by the gitlab.com/project-slug annotation, else by name.",
+  },
+  {
+    source: "argocd",
+    kind: "argocd_webhook",
+    label: "Argo CD",
+    path: "/api/webhooks/argocd",
+    auth: "Authorization: Bearer <an Argo CD secret below>, set in the webhook service's headers.",
+    enable:
+      'Paste deploy/integrations/argocd-notifications-cm.yaml into argocd-notifications-cm and annotate Applications notifications.argoproj.io/subscribe.pier: "" (on-deployed, on-sync-succeeded, on-sync-failed, on-health-degraded).',
+  },
+  {
+    source: "terraform",
+    kind: "terraform_webhook",
+    label: "HCP Terraform / Terraform Enterprise",
+    path: "/api/webhooks/terraform",
+    auth: "X-TFE-Notification-Signature: use a Terraform secret below as the notification's Token.",
+    enable:
+      'Workspace → Settings → Notifications → Webhook, triggers Created, Planning, Needs attention, Applying, Completed, Errored. Workspaces map by the terraform/workspace annotation; "<name>-prod" lands on prod.',
+  },
+] as const;
+
+export const WEBHOOK_KIND_LABELS: Record<string, string> = Object.fromEntries(WEBHOOK_SOURCE_GUIDES.map((g) => [g.kind, g.label]));

@@ -1,0 +1,71 @@
+// Admin → Integrations, one section per webhook source: the URL to paste, how the sender proves itself, what to
+// enable in the tool, the last event received and the accepted/refused counts of the last 7 days. Secrets are added
+// and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over).
+import { Badge, Card } from "@/app/_components/ui";
+import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
+
+type Activity = { source: string; lastReceivedAt: Date | null; accepted: number; refused: number };
+
+function When({ at }: { at: Date | null }) {
+  if (!at) return <span className="text-gray-500 dark:text-gray-400">nothing yet</span>;
+  const iso = new Date(at).toISOString();
+  return <time dateTime={iso}>{iso.slice(0, 16).replace("T", " ")} UTC</time>;
+}
+
+export function WebhookSources({ base, activity, secretKinds }: { base: string; activity: Activity[]; secretKinds: string[] }) {
+  return (
+    <Card title="Webhook sources">
+      <div className="grid gap-4 lg:grid-cols-2">
+        {WEBHOOK_SOURCE_GUIDES.map((g) => {
+          const a = activity.find((x) => x.source === g.source);
+          const secrets = secretKinds.filter((k) => k === g.kind).length;
+          return (
+            <section key={g.source} aria-labelledby={`source-${g.source}`} className="rounded-md border border-gray-200 p-3 text-sm dark:border-gray-700">
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <h3 id={`source-${g.source}`} className="font-medium">
+                  {g.label}
+                </h3>
+                {secrets === 0 ? (
+                  <Badge color="yellow" title="Deliveries are refused (401) until a secret of this kind is added below">
+                    no secret
+                  </Badge>
+                ) : (
+                  <Badge color="green">{secrets === 1 ? "1 secret" : `${secrets} secrets`}</Badge>
+                )}
+              </div>
+              <p className="mt-2">
+                <code className="text-xs break-all">POST {`${base}${g.path}`}</code>
+              </p>
+              <p className="mt-1 text-gray-600 dark:text-gray-300">{g.auth}</p>
+              <p className="mt-1 text-gray-600 dark:text-gray-300">{g.enable}</p>
+              <dl className="mt-2 grid grid-cols-3 gap-2 text-xs">
+                <div>
+                  <dt className="text-gray-500 dark:text-gray-400">Last event</dt>
+                  <dd>
+                    <When at={a?.lastReceivedAt ?? null} />
+                  </dd>
+                </div>
+                <div>
+                  <dt className="text-gray-500 dark:text-gray-400">Accepted (7 days)</dt>
+                  <dd>{a?.accepted ?? 0}</dd>
+                </div>
+                <div>
+                  <dt className="text-gray-500 dark:text-gray-400">Refused (7 days)</dt>
+                  <dd>
+                    {a?.refused ? (
+                      <a className="underline" href="/admin/data-quality">
+                        {a.refused}
+                      </a>
+                    ) : (
+                      0
+                    )}
+                  </dd>
+                </div>
+              </dl>
+            </section>
+          );
+        })}
+      </div>
+    </Card>
+  );
+}

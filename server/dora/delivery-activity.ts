@@ -1,0 +1,85 @@
+// The canonical store's non-DORA delivery activity: CI pipeline runs (CDEvents pipelineRun/taskRun) and environment
+// changes that are not service deployments (CDEvents environment.modified: an infrastructure run, a health signal
+// after a sync). The only writer of PipelineRun and EnvironmentChange. Names are matched to the catalog the way
+// deployments are (./catalog-lookup.ts); unmatched names are kept as sent, with a null id, for the data-quality page.
+import { newId, type Tx } from "../db";
+import { findEnvironment, findService, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
+
+export type PipelineRunInput = {
+  source: string;
+  externalId: string;
+  kind: "pipeline" | "task";
+  serviceName: string;
+  serviceId?: string | null;
+  name: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped";
+  ref: string;
+  sha: string;
+  url: string;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** The event's own time: a run's row only moves forward (an older event processed late changes nothing). */
+  updatedAt: Date;
+};
+
+export type EnvironmentChangeInput = {
+  source: string;
+  externalId: string;
+  kind: "infrastructure" | "health_degraded";
+  environmentName: string;
+  serviceName: string;
+  serviceId?: string | null;
+  status: string;
+  summary: string;
+  revision: string;
+  url: string;
+  occurredAt: Date;
+};
+
+async function serviceIdOf(tx: Tx, serviceName: string, serviceId?: string | null) {
+  if (serviceId) return serviceId;
+  return serviceName ? ((await findService(tx, serviceName))?.id ?? null) : null;
+}
+
+/** Creates or moves forward one run (by source + externalId). */
+export async function recordPipelineRun(tx: Tx, input: PipelineRunInput) {
+  const serviceId = await serviceIdOf(tx, input.serviceName, input.serviceId);
+  const row = { ...input, serviceId, serviceName: input.serviceId ? input.serviceName : normaliseServiceName(input.serviceName) };
+  await tx
+    .insertInto("PipelineRun")
+    .values({ id: newId(), ...row })
+    .onConflict((oc) =>
+      oc
+        .columns(["source", "externalId"])
+        .doUpdateSet((eb) => ({
+          status: eb.ref("excluded.status"),
+          name: eb.ref("excluded.name"),
+          serviceId: eb.ref("excluded.serviceId"),
+          serviceName: eb.ref("excluded.serviceName"),
+          // A start or finish time, once known, stays known (a later "running" event carries no finish time).
+          startedAt: eb.fn.coalesce("excluded.startedAt", "PipelineRun.startedAt"),
+          finishedAt: eb.fn.coalesce("excluded.finishedAt", "PipelineRun.finishedAt"),
+          updatedAt: eb.ref("excluded.updatedAt"),
+        }))
+        .where("PipelineRun.updatedAt", "<=", (eb) => eb.ref("excluded.updatedAt")),
+    )
+    .execute();
+}
+
+/** Records one environment change once (by source + externalId; a repeat changes nothing). */
+export async function recordEnvironmentChange(tx: Tx, input: EnvironmentChangeInput) {
+  const serviceId = await serviceIdOf(tx, input.serviceName, input.serviceId);
+  const environment = await findEnvironment(tx, input.environmentName);
+  await tx
+    .insertInto("EnvironmentChange")
+    .values({
+      id: newId(),
+      ...input,
+      serviceId,
+      serviceName: input.serviceId || !input.serviceName ? input.serviceName : normaliseServiceName(input.serviceName),
+      environmentId: environment?.id ?? null,
+      environmentName: environment?.name ?? normaliseEnvironmentName(input.environmentName),
+    })
+    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
+    .execute();
+}

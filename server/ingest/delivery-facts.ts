@@ -1,0 +1,11 @@
+// Facts a delivery tool's event can mean besides deployments, changes and incidents (./canonical-facts.ts): a CI run
+// (CDEvents pipelineRun/taskRun) and an environment change that is not a service deployment (CDEvents
+// environment.modified). Applied through server/dora/delivery-activity.ts.
+import type { EnvironmentChangeInput, PipelineRunInput } from "../dora/delivery-activity";
+import type { CanonicalFact } from "./canonical-facts";
+
+export type DeliveryFact = { kind: "pipelineRun"; run: PipelineRunInput } | { kind: "environmentChange"; change: EnvironmentChangeInput };
+
+export type ToolFact = CanonicalFact | DeliveryFact;
+
+export const isDeliveryFact = (f: ToolFact): f is DeliveryFact => f.kind === "pipelineRun" || f.kind === "environmentChange";

@@ -1,0 +1,120 @@
+// Worker side of the delivery-tool webhooks (GitLab, Argo CD, Terraform): translate a stored event, map the tool's
+// project / Application / workspace to a catalog service and environment, and apply the facts.
+// Mapping (the minimal mechanism, documented in the README): a catalog service whose Backstage annotation
+// (gitlab.com/project-slug, argocd/app-name, terraform/workspace) equals the name the tool sent wins; otherwise the
+// canonical store's usual name matching applies (server/dora/catalog-lookup.ts: slug, name, repository URL, on the
+// name's last path segment). Unmatched names are kept as sent, so the data-quality page lists them.
+import { sql, type Tx } from "../db";
+import { findEnvironment } from "../dora/catalog-lookup";
+import { recordEnvironmentChange, recordPipelineRun } from "../dora/delivery-activity";
+import { withoutFutureTimes } from "./canonical-facts";
+import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
+import type { DeliveryFact, ToolFact } from "./delivery-facts";
+import { translateGitlab } from "./gitlab-webhooks";
+import { terraformEnvironmentCandidates, translateTerraform } from "./terraform-webhooks";
+
+const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform"] as const;
+type ToolSource = (typeof DELIVERY_TOOL_SOURCES)[number];
+
+export const isDeliveryToolSource = (source: string): source is ToolSource => (DELIVERY_TOOL_SOURCES as readonly string[]).includes(source);
+
+const SERVICE_ANNOTATION: Record<ToolSource, string> = {
+  gitlab: "gitlab.com/project-slug",
+  argocd: "argocd/app-name",
+  terraform: "terraform/workspace",
+};
+
+/** The slug of the catalog service annotated `key` with one of `values`, if any. */
+async function annotatedService(tx: Tx, key: string, values: string[]): Promise<string | null> {
+  if (values.length === 0) return null;
+  const row = await tx
+    .selectFrom("Service")
+    .select("slug")
+    .where(sql<string>`annotations->>${key}`, "in", values)
+    .orderBy("slug")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.slug ?? null;
+}
+
+/** The first candidate that names a catalog environment, else `fallback` (kept as sent for the data-quality page). */
+async function chooseEnvironment(tx: Tx, candidates: string[], fallback = candidates[0] ?? ""): Promise<string> {
+  for (const c of candidates) if (await findEnvironment(tx, c)) return c;
+  return fallback;
+}
+
+function serviceNameOf(f: ToolFact): string {
+  switch (f.kind) {
+    case "deployment":
+      return f.deployment.serviceName;
+    case "change":
+      return f.change.serviceName;
+    case "pipelineRun":
+      return f.run.serviceName;
+    case "environmentChange":
+      return f.change.serviceName;
+    default:
+      return "";
+  }
+}
+
+function withNames(f: ToolFact, service: string | null, environment: string | null): ToolFact {
+  const s = <T extends { serviceName: string }>(x: T): T => (service ? { ...x, serviceName: service } : x);
+  const e = <T extends { environmentName: string }>(x: T): T => (environment !== null ? { ...x, environmentName: environment } : x);
+  switch (f.kind) {
+    case "deployment":
+      return { ...f, deployment: e(s(f.deployment)) };
+    case "change":
+      return { ...f, change: s(f.change) };
+    case "pipelineRun":
+      return { ...f, run: s(f.run) };
+    case "environmentChange":
+      return { ...f, change: e(s(f.change)) };
+    default:
+      return f;
+  }
+}
+
+/** Times far after receipt are the sender's error (see canonical-facts.ts): the rows take the receipt time. */
+function capped(f: ToolFact, receivedAt: Date): ToolFact {
+  const limit = receivedAt.getTime() + 10 * 60_000;
+  const cap = (d: Date | null): Date | null => (d && d.getTime() > limit ? new Date(receivedAt) : d);
+  if (f.kind === "pipelineRun")
+    return { ...f, run: { ...f.run, startedAt: cap(f.run.startedAt), finishedAt: cap(f.run.finishedAt), updatedAt: cap(f.run.updatedAt)! } };
+  if (f.kind === "environmentChange") return { ...f, change: { ...f.change, occurredAt: cap(f.change.occurredAt)! } };
+  return withoutFutureTimes(f, receivedAt);
+}
+
+/** Translates one stored delivery-tool event into facts with catalog names and sane times. */
+export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSource; payload: unknown; receivedAt: Date }): Promise<ToolFact[]> {
+  const payload = row.payload as Record<string, unknown>;
+  const facts =
+    row.source === "gitlab"
+      ? translateGitlab(payload, row.receivedAt)
+      : row.source === "argocd"
+        ? translateArgocd(payload, row.receivedAt)
+        : translateTerraform(payload, row.receivedAt);
+  const environment =
+    row.source === "argocd"
+      ? await chooseEnvironment(tx, argocdEnvironmentCandidates(payload))
+      : row.source === "terraform"
+        ? await chooseEnvironment(tx, terraformEnvironmentCandidates(payload), terraformEnvironmentCandidates(payload).at(-1))
+        : null;
+  const out: ToolFact[] = [];
+  const mapped = new Map<string, string | null>();
+  for (const fact of facts) {
+    const sent = serviceNameOf(fact);
+    if (sent && !mapped.has(sent)) {
+      // Terraform's "<organization>/<workspace>" may be annotated with or without the organization.
+      const values = row.source === "terraform" ? [sent, sent.split("/").pop() ?? sent] : [sent];
+      mapped.set(sent, await annotatedService(tx, SERVICE_ANNOTATION[row.source], values));
+    }
+    out.push(capped(withNames(fact, mapped.get(sent) ?? null, environment), row.receivedAt));
+  }
+  return out;
+}
+
+export async function applyDeliveryFact(tx: Tx, fact: DeliveryFact) {
+  if (fact.kind === "pipelineRun") await recordPipelineRun(tx, fact.run);
+  else await recordEnvironmentChange(tx, fact.change);
+}
