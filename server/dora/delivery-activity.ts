@@ -2,7 +2,7 @@
 // changes that are not service deployments (CDEvents environment.modified: an infrastructure run, a health signal
 // after a sync). The only writer of PipelineRun and EnvironmentChange. Names are matched to the catalog the way
 // deployments are (./catalog-lookup.ts); unmatched names are kept as sent, with a null id, for the data-quality page.
-import { newId, type Tx } from "../db";
+import { newId, type Db, type Tx } from "../db";
 import { findEnvironment, findService, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
 
 export type PipelineRunInput = {
@@ -82,4 +82,25 @@ export async function recordEnvironmentChange(tx: Tx, input: EnvironmentChangeIn
     })
     .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
     .execute();
+}
+
+/** What the service page lists: its latest runs and environment changes (each newest first, at most `take`). */
+export async function serviceDeliveryActivity(db: Db, serviceId: string, take = 10) {
+  const [runs, environmentChanges] = await Promise.all([
+    db.kysely
+      .selectFrom("PipelineRun")
+      .select(["id", "source", "kind", "name", "status", "ref", "sha", "url", "startedAt", "finishedAt", "updatedAt"])
+      .where("serviceId", "=", serviceId)
+      .orderBy("updatedAt", "desc")
+      .limit(take)
+      .execute(),
+    db.kysely
+      .selectFrom("EnvironmentChange")
+      .select(["id", "source", "kind", "environmentName", "status", "summary", "revision", "url", "occurredAt"])
+      .where("serviceId", "=", serviceId)
+      .orderBy("occurredAt", "desc")
+      .limit(take)
+      .execute(),
+  ]);
+  return { runs, environmentChanges };
 }

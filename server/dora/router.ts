@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { calendarDate, dateInput } from "../platform/input-rules";
 import { authedProcedure, router } from "../trpc";
+import { serviceDeliveryActivity } from "./delivery-activity";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
 import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
 import { LEVEL_SOURCES, LEVEL_THRESHOLDS } from "./levels";
@@ -29,6 +30,10 @@ export const doraRouter = router({
   timeline: authedProcedure
     .input(z.object({ serviceId: z.string().min(1).max(64), from: dateInput("from"), to: dateInput("to") }))
     .query(({ ctx, input }) => serviceTimeline(ctx.db, input.serviceId, input.from, input.to)),
+  /** The service's latest CI runs and environment changes (GitLab, Argo CD, Terraform webhooks), newest first. */
+  deliveryActivity: authedProcedure
+    .input(z.object({ serviceId: z.string().min(1).max(64) }))
+    .query(({ ctx, input }) => serviceDeliveryActivity(ctx.db, input.serviceId)),
   /** Filter choices for the dashboard. */
   filters: authedProcedure.query(async ({ ctx }) => {
     const [teams, services, environments] = await Promise.all([

@@ -6,6 +6,7 @@ import { TRPCError } from "@trpc/server";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { Badge, Card, EmptyState, formatDateTime, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
+import { DeliveryActivitySection } from "./delivery-activity-section";
 import { DeploymentsSection } from "./deployments-section";
 import { DoraSection } from "./dora-section";
 import { EditService } from "./edit-service";
@@ -147,6 +148,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
       <DeploymentsSection serviceId={service.id} serviceName={service.name} />
       <DoraSection serviceId={service.id} serviceName={service.name} />
       <IncidentsSection serviceId={service.id} serviceName={service.name} />
+      <DeliveryActivitySection serviceId={service.id} serviceName={service.name} />
     </div>
   );
 }
