@@ -5,7 +5,7 @@
 // canonical store's usual name matching applies (server/dora/catalog-lookup.ts: slug, name, repository URL, on the
 // name's last path segment). Unmatched names are kept as sent, so the data-quality page lists them.
 import { sql, type Tx } from "../db";
-import { findEnvironment } from "../dora/catalog-lookup";
+import { findEnvironment, findService } from "../dora/catalog-lookup";
 import { recordEnvironmentChange, recordPipelineRun } from "../dora/delivery-activity";
 import { withoutFutureTimes } from "./canonical-facts";
 import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
@@ -110,6 +110,43 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
       mapped.set(sent, await annotatedService(tx, SERVICE_ANNOTATION[row.source], values));
     }
     out.push(capped(withNames(fact, mapped.get(sent) ?? null, environment), row.receivedAt));
+  }
+  return row.source === "terraform" ? [...out, ...(await terraformDeployments(tx, out))] : out;
+}
+
+/** Set to "true" on a catalog service (an infrastructure component) whose Terraform applies count as deployments. */
+const TERRAFORM_DEPLOYS_ANNOTATION = "pier.dev/terraform-runs-are-deployments";
+
+/**
+ * When the admin says so (the annotation above on the workspace's service), a finished Terraform run is also a
+ * deployment of that component: applied → succeeded, errored → failed (a canceled or discarded run deployed nothing).
+ * Keyed by the run id, so the run's notifications make one deployment.
+ */
+async function terraformDeployments(tx: Tx, facts: ToolFact[]): Promise<ToolFact[]> {
+  const out: ToolFact[] = [];
+  for (const f of facts) {
+    if (f.kind !== "environmentChange" || (f.change.status !== "applied" && f.change.status !== "errored")) continue;
+    const service = await findService(tx, f.change.serviceName);
+    if (!service) continue;
+    const flagged = await tx
+      .selectFrom("Service")
+      .select("id")
+      .where("id", "=", service.id)
+      .where(sql<string>`annotations->>${TERRAFORM_DEPLOYS_ANNOTATION}`, "=", "true")
+      .executeTakeFirst();
+    if (!flagged) continue;
+    out.push({
+      kind: "deployment",
+      deployment: {
+        source: "terraform",
+        externalId: f.change.revision,
+        serviceName: service.slug,
+        environmentName: f.change.environmentName,
+        version: f.change.revision,
+        status: f.change.status === "applied" ? "succeeded" : "failed",
+        deployedAt: f.change.occurredAt,
+      },
+    });
   }
   return out;
 }

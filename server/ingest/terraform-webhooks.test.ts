@@ -117,6 +117,38 @@ describe("Terraform deliveries", () => {
     expect(change.serviceId).not.toBeNull();
   });
 
+  it("a completed (applied) run is also a deployment of the workspace's component when its service says so", async () => {
+    const completed = JSON.parse(fixture("run-created.tfbuddy.json").toString("utf8"));
+    Object.assign(completed.notifications[0], {
+      message: "Applied",
+      trigger: "run:completed",
+      run_status: "applied",
+      run_updated_at: "2022-01-23T21:30:00.000Z",
+    });
+    const body = JSON.stringify(completed);
+    const first = await send(body, sign(body));
+    expect(await processInboundEvent(getDb(), (await first.json()).id)).toBe("processed");
+    // Not flagged yet: an infrastructure change only.
+    expect(await getDb().deployment.count({ where: { source: "terraform" } })).toBe(0);
+    await getDb().service.update({
+      where: { slug: "tfbuddy" },
+      data: { annotations: { "terraform/workspace": "zapier/service-tfbuddy-dev", "pier.dev/terraform-runs-are-deployments": "true" } },
+    });
+    completed.notifications[0].run_updated_at = "2022-01-23T21:31:00.000Z"; // the same run, notified again
+    const again = JSON.stringify(completed);
+    const second = await send(again, sign(again));
+    expect(await processInboundEvent(getDb(), (await second.json()).id)).toBe("processed");
+    const d = await getDb().deployment.findFirstOrThrow({ where: { source: "terraform" } });
+    expect(d).toMatchObject({
+      externalId: "run-Vy7sSoyhizTafW8f",
+      serviceName: "tfbuddy",
+      environmentName: "dev",
+      status: "succeeded",
+      deployedAt: new Date("2022-01-23T21:31:00Z"),
+    });
+    expect(d.serviceId).not.toBeNull();
+  });
+
   it('stores an assessment (payload_version "2") without translating it', async () => {
     const body = fixture("assessment-drifted.v2.json");
     const res = await send(body, sign(body));

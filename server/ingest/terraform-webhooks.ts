@@ -5,7 +5,9 @@
 // "verification" message sent when a configuration is enabled has all run fields null and is answered 200 unstored.
 // Service: the catalog service annotated terraform/workspace with "<organization>/<workspace>" or "<workspace>", else
 // the service named like the workspace. Environment: the workspace name's last "-" segment when it names a catalog
-// environment ("payments-prod" → prod), else the workspace name (kept as given for the data-quality page).
+// environment ("payments-prod" → prod), else the workspace name (kept as given for the data-quality page). A service
+// annotated pier.dev/terraform-runs-are-deployments: "true" also gets a deployment per applied/errored run
+// (./delivery-tools.ts).
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { str, type CanonicalFact } from "./canonical-facts";
 import type { DeliveryFact } from "./delivery-facts";

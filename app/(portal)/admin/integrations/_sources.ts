@@ -42,7 +42,7 @@ export const WEBHOOK_SOURCE_GUIDES = [
     path: "/api/webhooks/terraform",
     auth: "X-TFE-Notification-Signature: use a Terraform secret below as the notification's Token.",
     enable:
-      'Workspace → Settings → Notifications → Webhook, triggers Created, Planning, Needs attention, Applying, Completed, Errored. Workspaces map by the terraform/workspace annotation; "<name>-prod" lands on prod.',
+      'Workspace → Settings → Notifications → Webhook, triggers Created, Planning, Needs attention, Applying, Completed, Errored. Workspaces map by the terraform/workspace annotation; "<name>-prod" lands on prod; annotate a service pier.dev/terraform-runs-are-deployments: "true" to count its applies as deployments.',
   },
 ] as const;
 
