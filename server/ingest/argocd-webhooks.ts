@@ -14,7 +14,8 @@ import type { IntakeProblem } from "./gitlab-webhooks";
 
 type Json = Record<string, unknown>;
 
-const ARGOCD_EVENTS = ["on-deployed", "on-sync-succeeded", "on-sync-failed", "on-health-degraded"] as const;
+// "test" is Admin → Integrations' test delivery (./test-delivery.ts): stored, not translated.
+const ARGOCD_EVENTS = ["on-deployed", "on-sync-succeeded", "on-sync-failed", "on-health-degraded", "test"] as const;
 
 /** A rendered value, or undefined for "", "<no value>" and non-strings. */
 const val = (v: unknown): string | undefined => {
@@ -32,9 +33,9 @@ function k8sTime(v: unknown): Date | null {
 export function argocdIntakeProblem(payload: Json): IntakeProblem | null {
   const event = val(payload.event);
   if (!event) return { field: "event", reason: "event is missing (the template names its trigger, e.g. on-deployed)" };
-  if (!(ARGOCD_EVENTS as readonly string[]).includes(event)) return { field: "event", reason: `event must be one of ${ARGOCD_EVENTS.join(", ")}` };
+  if (!(ARGOCD_EVENTS as readonly string[]).includes(event)) return { field: "event", reason: `event must be one of ${ARGOCD_EVENTS.slice(0, 4).join(", ")}` };
   if (!val(payload.app)) return { field: "app", reason: "app is missing (the Application's metadata.name)" };
-  if (!val(payload.revision)) return { field: "revision", reason: "revision is missing" };
+  if (event !== "test" && !val(payload.revision)) return { field: "revision", reason: "revision is missing" };
   for (const field of ["startedAt", "finishedAt", "at"]) {
     if (val(payload[field]) && !k8sTime(payload[field])) return { field, reason: `${field} is not an RFC 3339 time` };
   }

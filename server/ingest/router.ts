@@ -6,6 +6,7 @@ import { roleProcedure, router } from "../trpc";
 import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
 import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
 import { webhookSourceActivity } from "./source-activity";
+import { TEST_DELIVERY_SOURCES, sendTestDelivery } from "./test-delivery";
 import { WEBHOOK_KINDS, createWebhookSecret, deleteWebhookSecret, listWebhookSecrets } from "./webhook-secrets";
 
 const admin = roleProcedure("admin");
@@ -31,6 +32,7 @@ export const eventsRouter = router({
   deleteWebhookSecret: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => deleteWebhookSecret(ctx.db, actor(ctx.user), input.id)),
   // Last event, accepted and refused per webhook source over the last 7 days (Admin → Integrations).
   sourceActivity: admin.query(({ ctx }) => webhookSourceActivity(ctx.db)),
+  sendTestDelivery: admin.input(z.object({ source: z.enum(TEST_DELIVERY_SOURCES) })).mutation(({ ctx, input }) => sendTestDelivery(ctx.db, input.source)),
 
   deadLetters: admin
     .input(z.object({ status: z.enum(["dead", "failed"]).default("dead") }).default({ status: "dead" }))

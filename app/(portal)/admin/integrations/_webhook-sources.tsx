@@ -1,8 +1,10 @@
 // Admin → Integrations, one section per webhook source: the URL to paste, how the sender proves itself, what to
 // enable in the tool, the last event received and the accepted/refused counts of the last 7 days. Secrets are added
-// and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over).
+// and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over); the
+// delivery tools have a "Send a test event" button.
 import { Badge, Card } from "@/app/_components/ui";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
+import { TestDeliveryButton } from "./_test-delivery-button";
 
 type Activity = { source: string; lastReceivedAt: Date | null; accepted: number; refused: number };
 
@@ -26,7 +28,10 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   {g.label}
                 </h3>
                 {secrets === 0 ? (
-                  <Badge color="yellow" title="Deliveries are refused (401) until a secret of this kind is added below">
+                  <Badge
+                    color="yellow"
+                    title="Deliveries are refused (401) unless a secret of this kind is added below (GitHub and PagerDuty also take one from the environment)"
+                  >
                     no secret
                   </Badge>
                 ) : (
@@ -62,6 +67,7 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   </dd>
                 </div>
               </dl>
+              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform") && <TestDeliveryButton source={g.source} label={g.label} />}
             </section>
           );
         })}
