@@ -274,6 +274,54 @@ export async function seedDora(db: Db, now = new Date()) {
         },
       ])
       .execute();
+    // Ingestion findings: a custom CDEvents type Pier stores but does not know, an event dated in 2099 (its
+    // deployment took the received time), and a deployment to an environment the catalog lacks.
+    const received = new Date(now.getTime() - 6 * HOUR);
+    const future = new Date("2099-01-01T09:00:00Z");
+    const context = (id: string, type: string, timestamp: Date) => ({ specversion: "0.5.1", id, source: "/ci/seed", type, timestamp: timestamp.toISOString() });
+    const custom = "dev.cdeventsx.jenkins-queue.stalled.0.1.0";
+    const deployed = "dev.cdevents.service.deployed.0.3.0";
+    const inbound = { source: "cdevents", specVersion: "0.5.1", receivedAt: received, processedAt: received };
+    await tx
+      .insertInto("InboundEvent")
+      .values([
+        {
+          ...inbound,
+          id: newId(),
+          externalId: "seed-custom-1",
+          type: custom,
+          payload: JSON.stringify({ context: context("seed-custom-1", custom, received), subject: { id: "queue/default", content: { waiting: 14 } } }),
+          status: "ignored",
+          knownType: false,
+          occurredAt: received,
+        },
+        {
+          ...inbound,
+          id: newId(),
+          externalId: "seed-future-1",
+          type: deployed,
+          payload: JSON.stringify({
+            context: context("seed-future-1", deployed, future),
+            subject: { id: "service/shadow-reporting", content: { environment: { id: "qa-eu" }, artifactId: "pkg:oci/shadow-reporting@sha256%3A5f1d9e" } },
+          }),
+          status: "processed",
+          occurredAt: future,
+        },
+      ])
+      .execute();
+    await tx
+      .insertInto("Deployment")
+      .values({
+        id: newId(),
+        source: "cdevents",
+        externalId: "seed-future-1",
+        serviceName: "shadow-reporting",
+        environmentName: "qa-eu",
+        version: "sha256:5f1d9e",
+        status: "succeeded",
+        deployedAt: received,
+      })
+      .execute();
   });
   return { deployments: deployments.length, changes: changes.length, incidents: incidents.length };
 }

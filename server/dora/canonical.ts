@@ -283,6 +283,7 @@ async function linkChangeToDeployments(tx: Tx, changeId: string) {
 }
 
 const earliest = (a?: Date | null, b?: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b ?? undefined));
+const latest = (a?: Date | null, b?: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b ?? undefined));
 
 export type IncidentInput = {
   source: string;
@@ -293,13 +294,19 @@ export type IncidentInput = {
   severity?: string;
   detectedAt?: Date;
   resolvedAt?: Date | null;
+  /** The source reopened it at this time (PagerDuty incident.reopened). */
+  reopenedAt?: Date | null;
   /** The deployed version the source blames, when it says. */
   version?: string | null;
   deploymentId?: string | null;
   createdById?: string | null;
 };
 
-/** Creates or updates an incident (resolution may arrive before detection) and keeps its deployment link. */
+/**
+ * Creates or updates an incident (resolution may arrive before detection) and keeps its deployment link. Events may
+ * be processed out of order, so state follows event times, not arrival: the latest reopening and the latest
+ * resolution are kept, and the incident is resolved only when its latest resolution comes after its latest reopening.
+ */
 export async function recordIncident(tx: Tx, input: IncidentInput) {
   const serviceName = input.serviceName ? normaliseServiceName(input.serviceName) : "";
   const service = serviceName ? await findService(tx, serviceName) : null;
@@ -308,7 +315,9 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
     ? await tx.selectFrom("Incident").selectAll().where("source", "=", input.source).where("externalId", "=", input.externalId).executeTakeFirst()
     : undefined;
   const detectedAt = earliest(existing?.detectedAt, input.detectedAt ?? input.resolvedAt ?? undefined) ?? new Date();
-  const resolvedAt = input.resolvedAt ?? existing?.resolvedAt ?? null;
+  const reopenedAt = latest(existing?.reopenedAt, input.reopenedAt) ?? null;
+  const lastResolution = latest(existing?.resolvedAt, input.resolvedAt);
+  const resolvedAt = lastResolution && (!reopenedAt || lastResolution > reopenedAt) ? lastResolution : null;
   const base = {
     serviceId: service?.id ?? existing?.serviceId ?? null,
     serviceName: serviceName || existing?.serviceName || "",
@@ -317,6 +326,7 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
     severity: input.severity ?? existing?.severity ?? "high",
     detectedAt,
     resolvedAt,
+    reopenedAt,
   };
   const deploymentId =
     input.deploymentId ?? existing?.deploymentId ?? (await findBlamedDeployment(tx, base.serviceName, base.environmentId, detectedAt, input.version));

@@ -1,16 +1,26 @@
-// What a platform team needs to fix its feeds: refused events by reason, events stuck or dead, deployments that
-// shipped no known changes, incidents without a service, and names the catalog does not know. All aggregated in SQL.
+// What a platform team needs to fix its feeds: refused events by reason, events stuck or dead, event types and
+// environments nobody knows, times far in the future, deployments that shipped no known changes, incidents without a
+// service, and names the catalog does not know. All aggregated in SQL.
+// The window applies by event time (when the events say things happened) or by received time (when they reached
+// Pier: what a backfill of last year's history brought in today). Refusals only ever have a received time.
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import { parseUtcTimestamp, sql, type Db } from "../db";
 import { utc } from "./metrics";
 
-/** At most this many of the deployments without changes are listed (all are counted). */
+/** At most this many of the deployments without changes (and of the future-dated events) are listed (all are counted). */
 const UNLINKED_SAMPLE = 20;
+/** Keep in step with FUTURE_TOLERANCE_MS in server/ingest/canonical-facts.ts (the rows' times are capped there). */
+const FUTURE_TOLERANCE = sql.lit("10 minutes");
 
-export async function dataQualityReport(db: Db, since: Date) {
+type DataQualityBasis = "event" | "received";
+
+export async function dataQualityReport(db: Db, since: Date, basis: DataQualityBasis = "event") {
   const k = db.kysely;
   const count = sql<number>`count(*)::int`;
-  const [rejectedByReason, recentRejections, inbound, unlinkedDeployments, incidentsWithoutService, unknownServices] = await Promise.all([
+  const byEvent = basis === "event";
+  // An inbound event without a time of its own (a GitHub ping, …) counts by when it arrived.
+  const inboundAt = byEvent ? sql<Date>`coalesce("occurredAt", "receivedAt")` : sql<Date>`"receivedAt"`;
+  const [rejectedByReason, recentRejections, inbound, unlinkedDeployments, incidentsWithoutService, unknownServices, extra] = await Promise.all([
     k
       .selectFrom("RejectedEvent")
       .select((eb) => [
@@ -29,7 +39,7 @@ export async function dataQualityReport(db: Db, since: Date) {
     k
       .selectFrom("InboundEvent")
       .select(["source", "status", count.as("count")])
-      .where("receivedAt", ">=", utc(since))
+      .where(inboundAt, ">=", utc(since))
       .groupBy([sql.lit(1), sql.lit(2)])
       .orderBy(sql.lit(1))
       .orderBy(sql.lit(2))
@@ -49,7 +59,7 @@ export async function dataQualityReport(db: Db, since: Date) {
               .over((ob) => ob.orderBy("d.deployedAt", "desc"))
               .as("rn"),
           ])
-          .where("d.deployedAt", ">=", utc(since))
+          .where(byEvent ? "d.deployedAt" : "d.createdAt", ">=", utc(since))
           .where("d.status", "<>", "failed")
           .where((eb) => eb.not(eb.ref("d.isRollback")))
           .where((eb) => eb.not(eb.exists(eb.selectFrom("DeploymentChange as dc").select(sql.lit(1).as("one")).whereRef("dc.deploymentId", "=", "d.id"))))
@@ -73,7 +83,7 @@ export async function dataQualityReport(db: Db, since: Date) {
       ])
       .executeTakeFirstOrThrow(),
     db.incident.findMany({
-      where: { serviceId: null, detectedAt: { gte: since } },
+      where: { serviceId: null, ...(byEvent ? { detectedAt: { gte: since } } : { createdAt: { gte: since } }) },
       orderBy: { detectedAt: "desc" },
       take: 50,
       select: { id: true, title: true, serviceName: true, source: true, detectedAt: true },
@@ -84,13 +94,13 @@ export async function dataQualityReport(db: Db, since: Date) {
           .selectFrom("Deployment")
           .select([sql.lit("deployment").$castTo<string>().as("kind"), "serviceName as name", "deployedAt as at"])
           .where("serviceId", "is", null)
-          .where("deployedAt", ">=", utc(since))
+          .where(byEvent ? "deployedAt" : "createdAt", ">=", utc(since))
           .unionAll((qc2) =>
             qc2
               .selectFrom("Change")
               .select((eb) => [sql.lit("change").$castTo<string>().as("kind"), "serviceName as name", eb.fn.coalesce("mergedAt", "authoredAt").as("at")])
               .where("serviceId", "is", null)
-              .where("authoredAt", ">=", utc(since)),
+              .where(byEvent ? "authoredAt" : "createdAt", ">=", utc(since)),
           )
           .unionAll((qc2) =>
             qc2
@@ -98,7 +108,7 @@ export async function dataQualityReport(db: Db, since: Date) {
               .select([sql.lit("incident").$castTo<string>().as("kind"), "serviceName as name", "detectedAt as at"])
               .where("serviceId", "is", null)
               .where("serviceName", "<>", "")
-              .where("detectedAt", ">=", utc(since)),
+              .where(byEvent ? "detectedAt" : "createdAt", ">=", utc(since)),
           )
           .as("u"),
       )
@@ -107,9 +117,12 @@ export async function dataQualityReport(db: Db, since: Date) {
       .orderBy("count", "desc")
       .limit(100)
       .execute(),
+    ingestionReport(db, since, basis),
   ]);
   return {
     since,
+    basis,
+    ...extra,
     rejectedByReason,
     recentRejections,
     inbound,
@@ -121,4 +134,50 @@ export async function dataQualityReport(db: Db, since: Date) {
     incidentsWithoutService,
     unknownServices,
   };
+}
+
+/** What ingestion itself flags: unknown event types, unknown environments, and times far after receipt. */
+async function ingestionReport(db: Db, since: Date, basis: DataQualityBasis) {
+  const k = db.kysely;
+  const count = sql<number>`count(*)::int`;
+  const byEvent = basis === "event";
+  const inboundAt = byEvent ? sql<Date>`coalesce("occurredAt", "receivedAt")` : sql<Date>`"receivedAt"`;
+  const future = sql<boolean>`"occurredAt" > "receivedAt" + interval ${FUTURE_TOLERANCE}`;
+  const [unknownTypes, unknownEnvironments, futureCount, futureSample] = await Promise.all([
+    // Stored, never translated: a custom type or one the declared CDEvents release does not define.
+    k
+      .selectFrom("InboundEvent")
+      .select((eb) => ["source", "type", count.as("count"), eb.fn.max("receivedAt").as("lastAt")])
+      .where("knownType", "=", false)
+      .where(inboundAt, ">=", utc(since))
+      .groupBy(["source", "type"])
+      .orderBy("count", "desc")
+      .limit(100)
+      .execute(),
+    // Deployments to an environment the catalog does not have (kept by the name the source used).
+    k
+      .selectFrom("Deployment")
+      .select((eb) => [
+        "environmentName as name",
+        count.as("count"),
+        eb.fn.max("deployedAt").as("lastAt"),
+        sql<string>`string_agg(DISTINCT source, ', ')`.as("sources"),
+      ])
+      .where("environmentId", "is", null)
+      .where(byEvent ? "deployedAt" : "createdAt", ">=", utc(since))
+      .groupBy("environmentName")
+      .orderBy("count", "desc")
+      .limit(100)
+      .execute(),
+    k.selectFrom("InboundEvent").select(count.as("count")).where(future).where(inboundAt, ">=", utc(since)).executeTakeFirstOrThrow(),
+    k
+      .selectFrom("InboundEvent")
+      .select(["id", "source", "type", "externalId", "occurredAt", "receivedAt"])
+      .where(future)
+      .where(inboundAt, ">=", utc(since))
+      .orderBy("receivedAt", "desc")
+      .limit(UNLINKED_SAMPLE)
+      .execute(),
+  ]);
+  return { unknownTypes, unknownEnvironments, futureTimestamps: { count: futureCount.count, sample: futureSample } };
 }

@@ -1,7 +1,7 @@
 // CDEvents → canonical facts. Field choices:
 //   service name   subject.id (last path segment: "service/payments-api" → payments-api); for changes,
 //                  customData.service, else the repository name.
-//   version        the artifact purl's version (after "@").
+//   version        the artifact purl's version (after "@", percent-decoded: "sha256%3A…" → "sha256:…").
 //   change times   change.created sets authoredAt; change.merged sets mergedAt (customData.authoredAt, when sent,
 //                  gives the commit time for a merge seen without its creation).
 //   pipelinerun.finished is stored but not used: lead time runs from commit to deployment, not CI.

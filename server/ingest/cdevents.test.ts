@@ -61,12 +61,14 @@ describe("CDEvents validation", () => {
     expect(validateCdevent({ subject: {} })).toMatchObject({ ok: false, field: "context" });
   });
 
-  it("keeps unknown but well-formed CDEvents types (ignored by metrics)", () => {
+  it("validates types the metrics do not read against their schema too, and keeps them (ignored by metrics)", () => {
     const e = {
       context: { id: "a1", source: "/ci", type: "dev.cdevents.artifact.packaged.0.3.0", timestamp: "2026-01-05T12:00:00Z", specversion: "0.5.1" },
       subject: { id: "pkg:oci/x@1", content: {} },
     };
-    expect(validateCdevent(e)).toMatchObject({ ok: true, kind: null });
+    expect(validateCdevent(e)).toMatchObject({ ok: false, field: "subject.content.change" });
+    Object.assign(e.subject.content, { change: { id: "c1" } });
+    expect(validateCdevent(e)).toMatchObject({ ok: true, kind: null, knownType: true });
     expect(translateCdevent(e as never)).toMatchObject({ kind: "ignored" });
   });
 

@@ -4,7 +4,7 @@
 //   push to the default branch                → one change per commit (the same sha as a PR merge = same change)
 //   deployment, workflow_run, ping, others    → stored, not used by the metrics
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { asDate, str, type CanonicalFact } from "./canonical-facts";
+import { asDate, eventTime, str, type CanonicalFact } from "./canonical-facts";
 
 /** True when `header` is "sha256=<hex HMAC-SHA256 of raw with secret>" for any of the secrets (constant time). */
 export function verifyGithubSignature(raw: Uint8Array, header: string | null, secrets: string[]): boolean {
@@ -19,6 +19,28 @@ export function verifyGithubSignature(raw: Uint8Array, header: string | null, se
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
+
+/** When a delivery says its event happened (the times the translation below reads); null for other events. */
+export function githubEventTime(event: string, payload: Json): Date | null {
+  switch (event) {
+    case "deployment_status": {
+      const status = obj(payload.deployment_status);
+      return eventTime(status.updated_at ?? status.created_at);
+    }
+    case "deployment":
+      return eventTime(obj(payload.deployment).updated_at ?? obj(payload.deployment).created_at);
+    case "pull_request": {
+      const pr = obj(payload.pull_request);
+      return eventTime(pr.merged_at ?? pr.closed_at ?? pr.updated_at);
+    }
+    case "push":
+      return eventTime(obj(payload.head_commit).timestamp);
+    case "workflow_run":
+      return eventTime(obj(payload.workflow_run).updated_at);
+    default:
+      return null;
+  }
+}
 
 export function translateGithub(event: string, payload: Json): CanonicalFact[] {
   const repo = obj(payload.repository);

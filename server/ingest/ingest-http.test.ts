@@ -237,8 +237,8 @@ describe("PagerDuty webhooks", () => {
     expect(await dup.json()).toMatchObject({ duplicate: true });
     expect((await send(PD_BODY, pdSign(PD_BODY, "rotated-away"))).status).toBe(401);
     expect((await send(PD_BODY)).status).toBe(401);
-    // priority_updated is not a state change the metrics use.
-    expect(await processInboundEvent(getDb(), (await first.json()).id)).toBe("ignored");
+    // priority_updated changes no state but records the incident with its severity (webhooks-http.test.ts).
+    expect(await processInboundEvent(getDb(), (await first.json()).id)).toBe("processed");
   });
 
   it("turns incident.triggered and incident.resolved into one incident with its restore time", async () => {
@@ -249,6 +249,8 @@ describe("PagerDuty webhooks", () => {
       v.event.id = id;
       v.event.event_type = type;
       v.event.occurred_at = at;
+      // Another incident than the fixture's (recorded above, detected in 2021 by its priority change).
+      v.event.data.id = "PGR0VU3";
       v.event.data.created_at = "2026-03-01T10:00:00Z";
       return JSON.stringify(v);
     };
@@ -259,7 +261,7 @@ describe("PagerDuty webhooks", () => {
       const res = await send(body, pdSign(body));
       expect(await processInboundEvent(getDb(), (await res.json()).id)).toBe("processed");
     }
-    const incident = await getDb().incident.findFirstOrThrow({ where: { source: "pagerduty", externalId: "PGR0VU2" } });
+    const incident = await getDb().incident.findFirstOrThrow({ where: { source: "pagerduty", externalId: "PGR0VU3" } });
     expect(incident.detectedAt.toISOString()).toBe("2026-03-01T10:00:00.000Z");
     expect(incident.resolvedAt?.toISOString()).toBe("2026-03-01T10:45:00.000Z");
     expect(incident.title).toBe("A little bump in the road");

@@ -1,5 +1,7 @@
 // The three ingestion endpoints as plain (Request) => Response functions; app/api/**/route.ts only wraps them.
 // Order of checks: size (streamed) → authentication → JSON (depth, NUL, lone surrogates) → validation → store.
+// CDEvents come plain or in any CloudEvents HTTP mode (./cloudevents.ts); GitHub deliveries as JSON or as the
+// form-encoded `payload=` GitHub pre-selects, up to GitHub's 25 MB.
 // Every refusal is a 4xx JSON body { error, field } and is recorded (aggregated, rate-limited) for the data-quality
 // page; duplicates answer 200 with duplicate: true. Permanent errors are never a 5xx: a value the database cannot
 // store is a 422 (senders such as PagerDuty retry 5xx for days); only an unavailable database is a 503.
@@ -8,16 +10,19 @@ import { getDb } from "../db";
 import { applyGithubRunUpdate } from "../deployments/external-status";
 import { logger } from "../logger";
 import { classifyFailure, failureReference } from "../platform/failures";
-import { BodyRefusal, parseJsonBody, readBoundedBody } from "../platform/http-body";
-import { validateCdeventBatch } from "./cdevents";
-import { verifyGithubSignature } from "./github-webhooks";
+import { BodyRefusal, bodyText, parseJsonBody, readBoundedBody } from "../platform/http-body";
+import { validateCdeventList, type CdEvent } from "./cdevents";
+import { attributeMismatch, cdeventsFromRequest } from "./cloudevents";
+import { githubEventTime, verifyGithubSignature } from "./github-webhooks";
 import { storeInboundEvents, type StoredEvent } from "./ingest";
 import { authenticateIngestToken } from "./ingest-tokens";
-import { pagerDutyEventId, pagerDutyEventType, verifyPagerDutySignature } from "./pagerduty-webhooks";
+import { pagerDutyEventId, pagerDutyEventTime, pagerDutyEventType, verifyPagerDutySignature } from "./pagerduty-webhooks";
 import { clientAddress, recordRejection } from "./rejections";
 import { webhookSecrets } from "./webhook-secrets";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** GitHub caps webhook payloads at 25 MB (docs.github.com, "Webhook events and payloads"): accept what it sends. */
+export const MAX_GITHUB_BODY_BYTES = 25 * 1024 * 1024;
 /** Event ids become unique-index keys (source, externalId): far below the ~2.7 KB a btree entry may hold. */
 export const MAX_EVENT_ID_CHARS = 255;
 
@@ -94,26 +99,53 @@ export function storedResponse(stored: StoredEvent[], single: boolean) {
   return Response.json(body, { status: duplicates === stored.length ? 200 : 202 });
 }
 
-/** POST /api/events/cdevents — Bearer integration token; one CDEvent or an array (all-or-nothing). */
+/**
+ * POST /api/events/cdevents — Bearer integration token; one CDEvent or an array, plain or as CloudEvents
+ * (structured, batched or binary mode); all-or-nothing.
+ */
 export const handleCdeventsPost = guarded("cdevents", async (req, db, raw) => {
   const tokenId = await authenticateIngestToken(db, req.headers.get("authorization"));
   if (!tokenId) throw new HttpRefusal(401, "Send a valid integration token: Authorization: Bearer pier_ing_…", "Authorization", "unauthorized");
   raw.authenticated = true;
   raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
-  const body = parseJsonBody(raw.bytes);
-  const result = validateCdeventBatch(body);
+  const request = cdeventsFromRequest(req.headers, raw.bytes);
+  const result = validateCdeventList(request.events, request.array);
   if (!result.ok) throw new HttpRefusal(400, result.reason, result.field, "invalid_cdevent");
+  // Every event passed validation, so each CloudEvent's data is a CDEvent its attributes can be compared with.
+  for (const item of request.events) {
+    const mismatch = attributeMismatch(item, item.value as CdEvent);
+    if (mismatch) throw new HttpRefusal(400, mismatch.reason, mismatch.field, "invalid_cloudevent");
+  }
   const stored = await storeInboundEvents(
     db,
     "cdevents",
-    result.events.map((e) => ({ externalId: e.event.context.id, type: e.event.context.type, specVersion: e.specVersion, payload: e.event })),
+    result.events.map((e) => ({
+      externalId: e.event.context.id,
+      type: e.event.context.type,
+      specVersion: e.specVersion,
+      payload: e.event,
+      occurredAt: e.occurredAt,
+      knownType: e.knownType,
+    })),
   );
-  return storedResponse(stored, !Array.isArray(body));
+  return storedResponse(stored, !request.array);
 });
+
+/**
+ * A GitHub delivery's JSON: the body itself (content type application/json), or the `payload` field of a form
+ * (application/x-www-form-urlencoded, which GitHub pre-selects). The signature was checked over the raw bytes.
+ */
+function githubPayload(req: Request, bytes: Uint8Array): unknown {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") return parseJsonBody(bytes);
+  const payload = new URLSearchParams(bodyText(bytes)).get("payload");
+  if (payload === null) throw new HttpRefusal(400, "A form-encoded GitHub delivery carries its JSON in the payload field", "payload", "missing_payload");
+  return parseJsonBody(Buffer.from(payload, "utf8"));
+}
 
 /** POST /api/webhooks/github — X-Hub-Signature-256 over the raw bytes; X-GitHub-Delivery is the event id. */
 export const handleGithubPost = guarded("github", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
+  raw.bytes = await readBoundedBody(req, MAX_GITHUB_BODY_BYTES);
   const secrets = await webhookSecrets(db, "github_webhook");
   if (secrets.length === 0)
     throw new HttpRefusal(401, "No GitHub webhook secret is configured in Pier (Admin → Integrations)", "X-Hub-Signature-256", "not_configured");
@@ -124,11 +156,11 @@ export const handleGithubPost = guarded("github", async (req, db, raw) => {
   raw.authenticated = true;
   const event = headerId(req, "x-github-event", "X-GitHub-Event", 100);
   const delivery = headerId(req, "x-github-delivery", "X-GitHub-Delivery");
-  const payload = parseJsonBody(raw.bytes) as Record<string, unknown>;
+  const payload = githubPayload(req, raw.bytes) as Record<string, unknown>;
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     throw new HttpRefusal(400, "The body must be a JSON object", "(body)", "invalid_json");
   if (event === "ping") return Response.json({ ok: true, pong: true });
-  const [stored] = await storeInboundEvents(db, "github", [{ externalId: delivery, type: event, payload }]);
+  const [stored] = await storeInboundEvents(db, "github", [{ externalId: delivery, type: event, payload, occurredAt: githubEventTime(event, payload) }]);
   if (!stored.duplicate && (event === "workflow_run" || event === "deployment_status")) {
     // Pier's own GitHub Actions deployments follow their runs from these webhooks (deployments domain). A failure
     // there must not lose the stored event, which DORA processes independently.
@@ -154,6 +186,6 @@ export const handlePagerDutyPost = guarded("pagerduty", async (req, db, raw) => 
   if (id.length > MAX_EVENT_ID_CHARS) throw new HttpRefusal(400, `event.id must be at most ${MAX_EVENT_ID_CHARS} characters`, "event.id", "invalid_id");
   const type = pagerDutyEventType(payload).slice(0, 200);
   if (type === "pagey.ping") return Response.json({ ok: true });
-  const [stored] = await storeInboundEvents(db, "pagerduty", [{ externalId: id, type, payload }]);
+  const [stored] = await storeInboundEvents(db, "pagerduty", [{ externalId: id, type, payload, occurredAt: pagerDutyEventTime(payload) }]);
   return storedResponse([stored], true);
 });

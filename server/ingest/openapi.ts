@@ -12,7 +12,7 @@ const errorResponses = (extra: Record<string, string> = {}) =>
     Object.entries({
       "400": "Malformed JSON or an invalid event; `field` names what is wrong",
       "401": "Missing or invalid credentials / signature",
-      "413": "Body larger than 1 MB",
+      "413": "Body larger than 1 MB (25 MB for GitHub)",
       ...extra,
     }).map(([code, description]) => [code, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]),
   );
@@ -36,9 +36,9 @@ export const OPENAPI_DOCUMENT = {
   paths: {
     "/api/events/cdevents": {
       post: {
-        summary: "Send CDEvents (spec v0.4.1 or v0.5.1): one event or an array of up to 500",
+        summary: "Send CDEvents (spec v0.4.x or v0.5.x): one event or an array of up to 500, plain or as CloudEvents",
         description:
-          "Types used by the metrics: service.deployed, service.upgraded, service.rolledback, change.created, change.merged, incident.detected, incident.reported, incident.resolved (pipelinerun.finished and other well-formed types are stored but not used). Validated against the official JSON schemas; an array is accepted or refused as a whole.",
+          "Every event is validated against the official JSON schema of its type in the spec release it declares (context.version 0.4.0/0.4.1 or context.specversion 0.5.0/0.5.1; any other version is refused). Types used by the metrics: service.deployed, service.upgraded, service.rolledback, change.created, change.merged, incident.detected, incident.reported, incident.resolved; the other types of the release are stored but not used; custom (dev.cdeventsx.*) types and types the release does not define are stored and counted as unknown on the data-quality page. CloudEvents (the CDEvents binding): structured mode (application/cloudevents+json, the CDEvent in data or data_base64), batched mode (application/cloudevents-batch+json) and binary mode (ce-specversion 1.0, ce-id, ce-source, ce-type headers; the CDEvent as an application/json body); the CloudEvent's id, source, type, subject and time must equal the CDEvent's. A request is accepted or refused as a whole.",
         security: [{ integrationToken: [] }],
         requestBody: {
           required: true,
@@ -46,9 +46,11 @@ export const OPENAPI_DOCUMENT = {
             "application/json": {
               schema: { oneOf: [{ $ref: "#/components/schemas/CDEvent" }, { type: "array", items: { $ref: "#/components/schemas/CDEvent" }, maxItems: 500 }] },
             },
+            "application/cloudevents+json": { schema: { $ref: "#/components/schemas/CloudEvent" } },
+            "application/cloudevents-batch+json": { schema: { type: "array", items: { $ref: "#/components/schemas/CloudEvent" }, maxItems: 500 } },
           },
         },
-        responses: { ...stored, ...errorResponses() },
+        responses: { ...stored, ...errorResponses({ "415": "A CloudEvents format or data content type other than JSON" }) },
       },
     },
     "/api/webhooks/github": {
@@ -59,13 +61,23 @@ export const OPENAPI_DOCUMENT = {
           { name: "X-GitHub-Event", in: "header", required: true, schema: { type: "string" } },
           { name: "X-GitHub-Delivery", in: "header", required: true, description: "Idempotency key", schema: { type: "string" } },
         ],
-        requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
+        requestBody: {
+          required: true,
+          description: "Up to 25 MB (GitHub's maximum); the signature is over the raw body in either content type",
+          content: {
+            "application/json": { schema: { type: "object" } },
+            "application/x-www-form-urlencoded": {
+              schema: { type: "object", required: ["payload"], properties: { payload: { type: "string", description: "The JSON" } } },
+            },
+          },
+        },
         responses: { ...stored, ...errorResponses() },
       },
     },
     "/api/webhooks/pagerduty": {
       post: {
-        summary: "PagerDuty v3 webhook subscriptions (incident.triggered, incident.resolved; others stored and ignored)",
+        summary:
+          "PagerDuty v3 webhook subscriptions (incident.triggered, .acknowledged, .unacknowledged, .priority_updated, .resolved, .reopened; others stored and ignored)",
         parameters: [
           {
             name: "X-PagerDuty-Signature",
@@ -102,6 +114,22 @@ export const OPENAPI_DOCUMENT = {
             type: "array",
             items: { type: "object", properties: { id: { type: "string" }, eventId: { type: "string" }, duplicate: { type: "boolean" } } },
           },
+        },
+      },
+      CloudEvent: {
+        type: "object",
+        required: ["specversion", "id", "source", "type"],
+        description: "CloudEvents 1.0 JSON format carrying one CDEvent (CDEvents CloudEvents binding)",
+        properties: {
+          specversion: { const: "1.0" },
+          id: { type: "string", description: "= context.id" },
+          source: { type: "string", description: "= context.source" },
+          type: { type: "string", description: "= context.type" },
+          subject: { type: "string", description: "= subject.id" },
+          time: { type: "string", format: "date-time", description: "= context.timestamp" },
+          datacontenttype: { type: "string", example: "application/json" },
+          data: { $ref: "#/components/schemas/CDEvent" },
+          data_base64: { type: "string", description: "The CDEvent JSON, base64-encoded (instead of data)" },
         },
       },
       CDEvent: {

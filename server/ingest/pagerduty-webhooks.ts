@@ -1,7 +1,15 @@
 // PagerDuty v3 webhooks: signature check (several comma-separated "v1=" signatures during a secret rotation;
-// accept if any matches) and translation of incident.triggered / incident.resolved to canonical incidents.
+// accept if any matches) and translation of the incident events to canonical incidents:
+//   incident.triggered                  opens it (detected at data.created_at)
+//   incident.resolved                   resolves it at event.occurred_at
+//   incident.reopened                   makes it open again from event.occurred_at (a resolution from before then,
+//                                       processed late, does not close it again: server/dora/canonical.ts)
+//   incident.acknowledged, .unacknowledged, .priority_updated
+//                                       no state change: title, service and severity (from the priority) as now
+// Every event carries the incident as it is (data.type "incident", PagerDuty's v3 webhook docs), so an incident
+// first seen through a later event is still recorded, detected no later than that event.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { asDate, str, type CanonicalFact } from "./canonical-facts";
+import { asDate, eventTime, str, type CanonicalFact } from "./canonical-facts";
 
 export function verifyPagerDutySignature(raw: Uint8Array, header: string | null, secrets: string[]): boolean {
   if (!header) return false;
@@ -37,11 +45,25 @@ export function pagerDutyEventType(payload: Json): string {
   return str(obj(payload.event).event_type) ?? "unknown";
 }
 
+/** event.occurred_at, when it is a usable time. */
+export function pagerDutyEventTime(payload: Json): Date | null {
+  return eventTime(obj(payload.event).occurred_at);
+}
+
+const INCIDENT_EVENTS = new Set([
+  "incident.triggered",
+  "incident.resolved",
+  "incident.reopened",
+  "incident.acknowledged",
+  "incident.unacknowledged",
+  "incident.priority_updated",
+]);
+
 export function translatePagerDuty(payload: Json): CanonicalFact {
   const event = obj(payload.event);
   const type = str(event.event_type);
   const data = obj(event.data);
-  if (type !== "incident.triggered" && type !== "incident.resolved") {
+  if (!type || !INCIDENT_EVENTS.has(type)) {
     return { kind: "ignored", reason: `PagerDuty ${type ?? "event"} is not used by the metrics` };
   }
   const id = str(data.id);
@@ -58,6 +80,7 @@ export function translatePagerDuty(payload: Json): CanonicalFact {
       severity: severityOf(data),
       detectedAt: resolved ? undefined : asDate(data.created_at ?? event.occurred_at, "event.data.created_at"),
       resolvedAt: resolved ? occurredAt : null,
+      reopenedAt: type === "incident.reopened" ? occurredAt : null,
     },
   };
 }

@@ -40,6 +40,10 @@ export const eventsRouter = router({
   retry: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => retryInboundEvent(ctx.db, actor(ctx.user), input.id)),
 
   dataQuality: admin
-    .input(z.object({ days: z.number().int().min(1).max(365).default(30) }).default({ days: 30 }))
-    .query(({ ctx, input }) => dataQualityReport(ctx.db, new Date(Date.now() - input.days * 86_400_000))),
+    .input(
+      z
+        .object({ days: z.number().int().min(1).max(3650).default(30), basis: z.enum(["event", "received"]).default("event") })
+        .default({ days: 30, basis: "event" }),
+    )
+    .query(({ ctx, input }) => dataQualityReport(ctx.db, new Date(Date.now() - input.days * 86_400_000), input.basis)),
 });

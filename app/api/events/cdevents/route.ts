@@ -1,4 +1,5 @@
-// POST /api/events/cdevents: CDEvents (spec v0.4/v0.5, one event or an array) from CI/CD and incident tools.
+// POST /api/events/cdevents: CDEvents (spec v0.4/v0.5, one event or an array), plain or as CloudEvents (structured,
+// batched or binary mode), from CI/CD and incident tools.
 import { handleCdeventsPost } from "@/server/ingest/ingest-http";
 import { withHttpMetrics } from "@/server/platform/metrics";
 

@@ -1,4 +1,5 @@
-// POST /api/webhooks/pagerduty: PagerDuty v3 webhook subscriptions (incident.triggered / incident.resolved).
+// POST /api/webhooks/pagerduty: PagerDuty v3 webhook subscriptions (incident triggered, acknowledged, priority changes,
+// resolved, reopened).
 import { handlePagerDutyPost } from "@/server/ingest/ingest-http";
 import { withHttpMetrics } from "@/server/platform/metrics";
 
