@@ -4,7 +4,8 @@
 //     one value (or the whole input) replaced by a hostile one — NUL bytes, lone surrogates, huge/negative/non-finite
 //     numbers, out-of-range cursors and dates, deep nesting, prototype keys, exotic superjson types, random text;
 //   * every REST endpoint that reads input (CDEvents, GitHub and PagerDuty webhooks, the deployment callback, catalog
-//     import/export) as its callers (no/valid credentials, or each signed-in role), with hostile bodies and headers.
+//     import inline and in the background, a background import's status, catalog export) as its callers (no/valid
+//     credentials, or each signed-in role), with hostile bodies and headers.
 // Asserted for every answer: no 5xx; no internal text (SQL, stack, "prisma", "kysely") in it; and when it is a refusal
 // (4xx), nothing was written: a row trigger on every table of this test's own database counts committed row
 // changes per table (the audit log and its head included). Excepted: RejectedEvent for REST (recording the refusal
@@ -18,7 +19,7 @@ import { POST as callbackPOST } from "@/app/api/deployments/callback/route";
 import { POST as githubPOST } from "@/app/api/webhooks/github/route";
 import { POST as pagerdutyPOST } from "@/app/api/webhooks/pagerduty/route";
 import { systemActor } from "../server/audit/audit-log";
-import { handleCatalogExportGet, handleCatalogImportPost } from "../server/catalog/catalog-http";
+import { handleCatalogExportGet, handleCatalogImportGet, handleCatalogImportPost } from "../server/catalog/catalog-http";
 import { getDb, sql } from "../server/db";
 import { signBody } from "../server/deployments/executors/webhook-signature";
 import type { SessionUser } from "../server/identity/roles";
@@ -364,6 +365,21 @@ function restCalls(): RestCall[] {
           db: getDb(),
           user: users[role],
         }),
+    });
+    calls.push({
+      endpoint: "POST /api/catalog/import?async=1",
+      caller: role,
+      send: (b, h) =>
+        handleCatalogImportPost(post("/api/catalog/import?async=1", b, { "content-type": h.length % 2 ? "application/json" : "application/yaml" }), {
+          db: getDb(),
+          user: users[role],
+        }),
+    });
+    calls.push({
+      endpoint: "GET /api/catalog/import/<id>",
+      caller: role,
+      send: (_b, h) =>
+        handleCatalogImportGet(new Request(`http://pier.test/api/catalog/import/${encodeURIComponent(h)}`), { db: getDb(), user: users[role] }, h),
     });
     calls.push({
       endpoint: "GET /api/catalog/export",

@@ -11,6 +11,7 @@ import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deplo
 import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";
 import type { IngestJobData } from "../server/ingest/ingest";
 import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/chain-check";
+import { handleCatalogImportJob } from "../server/catalog/import-jobs";
 
 export type WorkerDefinition = {
   queue: string;
@@ -50,6 +51,13 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     concurrency: 1,
     handle: (db) => runScheduledChainCheck(db),
     start: () => scheduleChainChecks(),
+  },
+  {
+    // Background catalog imports (POST /api/catalog/import?async=1): chunks of entities, one transaction each; a
+    // run that dies resumes from the job's cursor. One at a time per process: each holds a parsed file in memory.
+    queue: QUEUES.catalogImports,
+    concurrency: 1,
+    handle: (db, job) => handleCatalogImportJob(db, job.data as OutboxJobData),
   },
   // Notification delivery: one queue per channel type (pier-notify-<type>) + the sweeper.
   ...NOTIFICATION_WORKERS,

@@ -30,6 +30,7 @@ export const PIER_EVENT_TYPES = [
   "incident.resolved",
   "change.merged",
   "catalog.service_changed",
+  "catalog.import_finished",
   "audit.chain_broken",
   "test.event",
 ] as const;
@@ -76,6 +77,15 @@ export type ServiceChangedData = {
   change: "created" | "updated" | "deprecated" | "dependency_added" | "dependency_removed" | "imported";
 } & EventFields;
 
+/** server/catalog/import-runner.ts: a background catalog import ended (succeeded, or failed: the summary says why). */
+type CatalogImportFinishedData = {
+  importId: string;
+  status: "succeeded" | "failed";
+  summary: string;
+  url: string;
+  counts: { documents: number; created: number; updated: number; unchanged: number; skipped: number; errors: number };
+} & EventFields;
+
 /** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
 type AuditChainBrokenData = {
   summary: string;
@@ -94,6 +104,7 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.
   "change.merged": EventFields;
   "catalog.service_changed": ServiceChangedData;
+  "catalog.import_finished": CatalogImportFinishedData;
   "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };

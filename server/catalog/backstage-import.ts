@@ -1,19 +1,21 @@
 // Backstage catalog-info.yaml import: every document is validated against Backstage's schemas, mapped onto teams
 // and services, and applied in ONE transaction. If any entity has an error, nothing is applied and the report
 // says which entity and why; otherwise each entity is reported created, updated or skipped (with the reason).
-// Limits per request (a 400 naming the limit): MAX_IMPORT_BYTES, MAX_IMPORT_DOCUMENTS, YAML aliases (alias bombs),
-// nesting, and IMPORT_TIME_LIMIT_MS for the whole transaction (with a statement timeout inside it). URLs follow the
-// one rule the service form uses (server/platform/input-rules.ts: http/https only).
-import YAML from "yaml";
+// Limits per request (a 400 naming the limit): INLINE_IMPORT_LIMITS (bytes, documents), YAML aliases (alias bombs),
+// nesting (./catalog-yaml.ts), and IMPORT_TIME_LIMIT_MS for the whole transaction (with a statement timeout inside
+// it). Larger files go to the background import (./import-jobs.ts), which applies the same per-entity functions
+// exported here in chunks. URLs follow the one rule the service form uses (server/platform/input-rules.ts).
 import { anyOf, newId, sql, transaction, type Db, type Tx } from "../db";
 import { canonicalJson, recordAudit } from "../audit/audit-log";
 import { env } from "../env";
 import { badRequest } from "../errors";
-import { findUnsafeValue, HTTP_URL_MESSAGE, isHttpUrl, stringProblem } from "../platform/input-rules";
+import { HTTP_URL_MESSAGE, isHttpUrl } from "../platform/input-rules";
 import { actorOf, canAdminister, canManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { entityProblems, envelopeProblems, isSupportedKind, type SupportedKind } from "./backstage-schema";
 import { ANNOTATION, MAPPED_SPEC_KEYS, parseEntityRef, repositoryFromSourceLocation, slugFromName, type BackstageEntity } from "./backstage-mapping";
+import { readCatalogDocuments } from "./catalog-yaml";
+import { INLINE_IMPORT_LIMITS } from "./import-limits";
 import { recordServiceChange } from "./service-editing";
 import { LIFECYCLES, SLUG_RE, tagSchema } from "./service-input";
 import { selectServiceSummaries } from "./service-summary";
@@ -34,12 +36,8 @@ export type ImportReport = {
   entities: ImportEntityResult[];
 };
 
-export const MAX_IMPORT_BYTES = 2_000_000;
-const MAX_IMPORT_DOCUMENTS = 500;
 /** The whole import (validation and its one transaction) must finish within this; longer files go in parts. */
 const IMPORT_TIME_LIMIT_MS = 20_000;
-/** Aliases a document may expand (Backstage files use none or a few); more is refused as an alias bomb. */
-const MAX_ALIAS_COUNT = 100;
 
 class Rollback extends Error {
   constructor() {
@@ -47,56 +45,20 @@ class Rollback extends Error {
   }
 }
 
-/** Splits a multi-document YAML text into plain objects; YAML syntax errors name the document and line. */
-function parseCatalogYaml(text: string): unknown[] {
-  if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) throw badRequest(`The file is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB`, "yaml");
-  const problem = stringProblem(text);
-  if (problem) throw badRequest(`The file ${problem}`, "yaml");
-  // Document markers counted on the text first, so a file of thousands of documents costs no parsing.
-  const markers = text.match(/^---(?:[ \t]|$)/gm)?.length ?? 0;
-  if (markers > MAX_IMPORT_DOCUMENTS) {
-    throw badRequest(`The file holds ${markers} documents; at most ${MAX_IMPORT_DOCUMENTS} are imported per request (split the file)`, "yaml");
-  }
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
-  if (docs.length > MAX_IMPORT_DOCUMENTS) {
-    throw badRequest(`The file holds ${docs.length} documents; at most ${MAX_IMPORT_DOCUMENTS} are imported per request (split the file)`, "yaml");
-  }
-  const out: unknown[] = [];
-  docs.forEach((doc, i) => {
-    if (doc.errors.length) throw badRequest(`Document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`, "yaml");
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      // yaml throws a ReferenceError when aliases would expand past maxAliasCount (an alias bomb).
-      if (err instanceof ReferenceError) throw badRequest(`Document ${i + 1} expands more than ${MAX_ALIAS_COUNT} aliases; it is refused`, "yaml");
-      throw badRequest(`Document ${i + 1} cannot be read: ${(err as Error).message.split("\n")[0]}`, "yaml");
-    }
-    // Escapes ("\0", "\uD800"), .inf and deep nesting pass YAML but cannot be stored.
-    const unsafe = findUnsafeValue(value);
-    if (unsafe) throw badRequest(`Document ${i + 1}: ${unsafe.field} ${unsafe.problem}`, "yaml");
-    if (value !== null && value !== undefined) out.push(value);
-  });
-  if (!out.length) throw badRequest("No entities found: paste one or more catalog-info.yaml documents", "yaml");
-  return out;
-}
-
-type Prepared = { index: number; kind: SupportedKind; entity: BackstageEntity; slug: string };
+/** An entity that passed validation, ready to apply: its position in the file, kind, body and Pier slug. */
+export type Prepared = { index: number; kind: SupportedKind; entity: BackstageEntity; slug: string };
 
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-export async function importCatalogYaml(db: Db, user: SessionUser, text: string, opts: { dryRun?: boolean; timeLimitMs?: number } = {}): Promise<ImportReport> {
-  const limit = opts.timeLimitMs ?? IMPORT_TIME_LIMIT_MS;
-  const deadline = Date.now() + limit;
-  const inTime = () => {
-    if (Date.now() > deadline) {
-      throw badRequest(`The import took longer than ${limit / 1000} s and was not applied; import the file in smaller parts`, "yaml");
-    }
-  };
-  const values = parseCatalogYaml(text);
+/**
+ * Validates every entity on its own (envelope, kind, Backstage schema, name → slug, a name used twice): no database.
+ * `results` has an entry per value, in order ("pending" for the prepared ones); `prepared` the entities to apply.
+ */
+export function prepareEntities(values: unknown[]): { results: ImportEntityResult[]; prepared: Prepared[] } {
   const results: ImportEntityResult[] = [];
   const prepared: Prepared[] = [];
-
+  // Slug → first entity using it, teams and services apart (a Group may share a Component's name).
+  const taken = new Map<string, number>();
   values.forEach((value, index) => {
     const meta = (value as { metadata?: { name?: unknown } })?.metadata;
     const kind = String((value as { kind?: unknown })?.kind ?? "?");
@@ -118,11 +80,30 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
     if (!SLUG_RE.test(slug) || slug.length > 63) {
       return results.push({ index, kind, name, status: "error", reason: `metadata.name "${name}" cannot become a Pier slug (letters, digits and dashes)` });
     }
-    const dup = prepared.find((p) => p.slug === slug && (p.kind === "Group") === (kind === "Group"));
-    if (dup) return results.push({ index, kind, name, status: "error", reason: `Entity ${dup.index + 1} already uses the name "${slug}"` });
+    const key = `${kind === "Group" ? "team" : "service"}:${slug}`;
+    const dup = taken.get(key);
+    if (dup !== undefined) return results.push({ index, kind, name, status: "error", reason: `Entity ${dup + 1} already uses the name "${slug}"` });
+    taken.set(key, index);
     prepared.push({ index, kind, entity: value as BackstageEntity, slug });
     results.push({ index, kind, name, status: "skipped", reason: "pending" });
   });
+  return { results, prepared };
+}
+
+export async function importCatalogYaml(db: Db, user: SessionUser, text: string, opts: { dryRun?: boolean; timeLimitMs?: number } = {}): Promise<ImportReport> {
+  const limit = opts.timeLimitMs ?? IMPORT_TIME_LIMIT_MS;
+  const deadline = Date.now() + limit;
+  const inTime = () => {
+    if (Date.now() > deadline) {
+      throw badRequest(`The import took longer than ${limit / 1000} s and was not applied; import the file in smaller parts`, "yaml");
+    }
+  };
+  const values = await readCatalogDocuments(
+    text,
+    INLINE_IMPORT_LIMITS,
+    (n) => `The file holds ${n} documents; at most ${INLINE_IMPORT_LIMITS.documents} are imported per request (import it in the background, or split the file)`,
+  );
+  const { results, prepared } = prepareEntities(values);
 
   const setResult = (index: number, r: Omit<ImportEntityResult, "index" | "kind" | "name">) => {
     const target = results.find((x) => x.index === index)!;
@@ -169,9 +150,10 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
   return { applied, dryRun: !!opts.dryRun, counts, entities: results };
 }
 
+/** What applying one entity did (its status and why). */
 type Applied = Omit<ImportEntityResult, "index" | "kind" | "name">;
 
-async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Applied> {
+export async function applyGroup(tx: Tx, user: SessionUser, p: Prepared): Promise<Applied> {
   const { metadata, spec = {} } = p.entity;
   const profile = (spec.profile ?? {}) as { displayName?: string };
   const data = {
@@ -220,7 +202,7 @@ const sameFields = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   // canonicalJson: jsonb hands keys back in its own order, which is not a change.
   Object.keys(b).every((k) => canonicalJson(a[k] ?? null) === canonicalJson(b[k] ?? null));
 
-async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ result: Applied; id?: string }> {
+export async function applyService(tx: Tx, user: SessionUser, p: Prepared): Promise<{ result: Applied; id?: string }> {
   const { metadata, spec = {} } = p.entity;
   const ownerRef = parseEntityRef(String(spec.owner));
   if (ownerRef.kind && ownerRef.kind !== "group") {
@@ -320,7 +302,7 @@ function selectImported(tx: Tx) {
 }
 
 /** Makes the service's dependencies exactly what the entity declares (the file is the source of truth). */
-async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p: Prepared) {
+export async function syncDependencies(tx: Tx, user: SessionUser, serviceId: string, p: Prepared) {
   const spec = p.entity.spec ?? {};
   const refs = [...strings(spec.dependsOn), ...strings(spec.consumesApis).map((r) => (r.includes(":") ? r : `api:${r}`))];
   const warnings: string[] = [];

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { importCatalogYaml } from "./backstage-import";
+import { catalogImportStatus } from "./import-jobs";
 import { exportCatalogYaml, exportServiceYaml } from "./backstage-export";
 import { catalogFacets, catalogSearchInput, searchCatalog } from "./catalog-search";
 import { createEnvironment, createEnvironmentInput, listEnvironments } from "./environments";
@@ -13,6 +14,8 @@ import { createServiceInput, dependencyInput, updateServiceInput } from "./servi
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
+const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
+const importIdInput = z.object({ id: z.string().trim().regex(IMPORT_ID, "Not a catalog import id") });
 
 export const catalogRouter = router({
   search: authedProcedure.input(catalogSearchInput).query(({ ctx, input }) => searchCatalog(ctx.db, input)),
@@ -42,6 +45,8 @@ export const catalogRouter = router({
   importYaml: authedProcedure
     .input(z.object({ yaml: z.string().min(1, "Paste or upload a catalog-info.yaml"), dryRun: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => importCatalogYaml(ctx.db, ctx.user, input.yaml, { dryRun: input.dryRun })),
+  // A background import's progress (started with POST /api/catalog/import?async=1): its requester and admins.
+  importJob: authedProcedure.input(importIdInput).query(({ ctx, input }) => catalogImportStatus(ctx.db, ctx.user, input.id)),
   exportYaml: authedProcedure
     .input(z.object({ slug: z.string().trim().min(1).optional() }))
     .query(async ({ ctx, input }) => ({ yaml: input.slug ? await exportServiceYaml(ctx.db, input.slug) : await exportCatalogYaml(ctx.db) })),

@@ -38,3 +38,8 @@ export function canBreakGlass(user: User): boolean {
 export function canAdminister(user: User): boolean {
   return hasRole(user, "admin");
 }
+
+/** A background catalog import's progress and report: whoever started it, and admins. */
+export function canViewCatalogImport(user: User & Pick<SessionUser, "id">, job: { requestedById: string }): boolean {
+  return job.requestedById === user.id || hasRole(user, "admin");
+}

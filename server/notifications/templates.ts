@@ -66,6 +66,7 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "incident.detected": { title: "[{{severity}}] Incident on {{service}} ({{environment}})", body: "{{summary}}\nOn-call: {{oncall}}\n{{url}}" },
   "incident.resolved": { title: "Resolved: incident on {{service}} ({{environment}})", body: "{{summary}}\n{{url}}" },
   "catalog.service_changed": { title: "Catalog: {{service}} changed", body: "{{actor}} changed {{service}}. {{summary}}\n{{url}}" },
+  "catalog.import_finished": { title: "Catalog import: {{summary}}", body: "The catalog import {{actor}} started has ended. {{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
   "test.event": {
     title: "Test notification from Pier ({{severity}})",

@@ -39,6 +39,9 @@ export async function readBoundedBody(req: Request, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
+  // A body that ends before its declared length was cut off on the way (a proxy's buffer limit): never half a file.
+  if (Number.isFinite(declared) && size < declared)
+    throw new BodyRefusal(400, "The body is shorter than its Content-Length (cut off on the way)", "(body)", "body_truncated");
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 

@@ -10,6 +10,7 @@ export const QUEUES = {
   ingest: "pier-ingest",
   notifications: "pier-notifications",
   maintenance: "pier-maintenance",
+  catalogImports: "pier-catalog-imports",
   notifySlack: "pier-notify-slack",
   notifyTeams: "pier-notify-teams",
   notifyEmail: "pier-notify-email",

@@ -4,12 +4,14 @@ import { ImportForm } from "./import-form";
 
 export const metadata = { title: "Import / export · Pier" };
 
-export default function ImportPage() {
+export default async function ImportPage({ searchParams }: { searchParams: Promise<{ job?: string | string[] }> }) {
+  // ?job=<id>: the background import to show (set after starting one, and by its notification's link).
+  const { job } = await searchParams;
   return (
     <div className="space-y-4">
       <PageHeader title="Import and export" description="Bring Backstage catalog-info.yaml files into Pier, or take Pier's catalog to Backstage." />
       <Card title="Import catalog-info.yaml">
-        <ImportForm />
+        <ImportForm jobId={typeof job === "string" && /^[A-Za-z0-9]{1,40}$/.test(job) ? job : undefined} />
       </Card>
       <Card title="Export">
         <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
