@@ -50,17 +50,17 @@ describe("CloudEvents structured mode (application/cloudevents+json)", () => {
     expect(await stored("ce-b64-1")).toMatchObject({ specVersion: "0.4.1" });
   });
 
-  it.each<[string, (ce: Record<string, unknown>) => void, number, string]>([
-    ["a CloudEvents specversion other than 1.0", (ce) => (ce.specversion = "0.3"), 400, "specversion"],
-    ["no CloudEvents id", (ce) => delete ce.id, 400, "id"],
-    ["an id that is not the CDEvent's context.id", (ce) => (ce.id = "another-id"), 400, "id"],
-    ["a type that is not the CDEvent's type", (ce) => (ce.type = "dev.cdevents.service.upgraded.0.3.0"), 400, "type"],
-    ["a subject that is not the CDEvent's subject.id", (ce) => (ce.subject = "someone-else"), 400, "subject"],
-    ["a time that is not the CDEvent's timestamp", (ce) => (ce.time = "2024-01-01T00:00:00Z"), 400, "time"],
-    ["XML data", (ce) => (ce.datacontenttype = "application/xml"), 415, "datacontenttype"],
-    ["no data", (ce) => delete ce.data, 400, "data"],
-    ["a CDEvent refused by its schema", (ce) => ((ce.data as ConformanceEvent).subject.content = "x"), 400, "data.subject.content"],
-  ])("refuses %s (%i, naming %s) and stores nothing", async (_label, mutate, status, field) => {
+  it.each<[string, number, string, (ce: Record<string, unknown>) => void]>([
+    ["a CloudEvents specversion other than 1.0", 400, "specversion", (ce) => (ce.specversion = "0.3")],
+    ["no CloudEvents id", 400, "id", (ce) => delete ce.id],
+    ["an id that is not the CDEvent's context.id", 400, "id", (ce) => (ce.id = "another-id")],
+    ["a type that is not the CDEvent's type", 400, "type", (ce) => (ce.type = "dev.cdevents.service.upgraded.0.3.0")],
+    ["a subject that is not the CDEvent's subject.id", 400, "subject", (ce) => (ce.subject = "someone-else")],
+    ["a time that is not the CDEvent's timestamp", 400, "time", (ce) => (ce.time = "2024-01-01T00:00:00Z")],
+    ["XML data", 415, "datacontenttype", (ce) => (ce.datacontenttype = "application/xml")],
+    ["no data", 400, "data", (ce) => delete ce.data],
+    ["a CDEvent refused by its schema", 400, "data.subject.content", (ce) => ((ce.data as ConformanceEvent).subject.content = "x")],
+  ])("refuses %s (%i, naming %s) and stores nothing", async (_label, status, field, mutate) => {
     const ce = structured(deployed("ce-refused"));
     mutate(ce);
     const res = await send(ce, CE);
