@@ -131,6 +131,18 @@ export async function seedDeployments(db: Db) {
     });
   }
 
+  // Date-range freezes: one that is over (the policies page marks it expired) and one still to come.
+  if (prod && !(await db.freezeWindow.findFirst({ where: { environmentId: prod, kind: "range" } }))) {
+    const day = 86_400_000;
+    const at = (days: number) => new Date(Math.floor(Date.now() / day) * day + days * day);
+    await db.freezeWindow.createMany({
+      data: [
+        { environmentId: prod, kind: "range", startsAt: at(-45), endsAt: at(-42), timeZone: "Europe/Berlin", reason: "Black Friday code freeze" },
+        { environmentId: prod, kind: "range", startsAt: at(60), endsAt: at(61), timeZone: "Europe/Berlin", reason: "Data centre move" },
+      ],
+    });
+  }
+
   const services = await db.service.findMany({ select: { id: true, slug: true, tier: true } });
   const sid = (slug: string) => services.find((s) => s.slug === slug)?.id;
   for (const slug of ["checkout-api", "payment-gateway", "web-storefront", "signup-service"]) {

@@ -30,7 +30,8 @@ const DEMO_USERS = [
   { id: "demo-dana", email: "dana@pier.example", name: "Dana", role: "developer", teams: ["payments", "growth"] },
   { id: "demo-alex", email: "alex@pier.example", name: "Alex", role: "approver", teams: ["platform"] },
   { id: "demo-sam", email: "sam@pier.example", name: "Sam", role: "admin", teams: ["platform"] },
-  { id: "demo-priya", email: "priya@pier.example", name: "Priya", role: "approver", teams: ["payments"] },
+  // Priya saved a time zone (Settings → Time zone): she sees dates in Bengaluru time; the others follow their browser.
+  { id: "demo-priya", email: "priya@pier.example", name: "Priya", role: "approver", teams: ["payments"], timeZone: "Asia/Kolkata" },
   { id: "demo-lee", email: "lee@pier.example", name: "Lee", role: "developer", teams: ["data"] },
 ] as const;
 
@@ -49,7 +50,7 @@ export async function seedIdentity(db: Db) {
     await db.user.upsert({
       where: { email: u.email },
       update: {},
-      create: { id: u.id, email: u.email, name: u.name, role: u.role, provider: "demo" },
+      create: { id: u.id, email: u.email, name: u.name, role: u.role, provider: "demo", timeZone: "timeZone" in u ? u.timeZone : null },
     });
     for (const slug of u.teams) {
       await db.teamMember.upsert({

@@ -111,6 +111,8 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
     // The row is locked by this transaction since lockForDecision: the state machine works from it (no re-lock, no
     // re-read) and its updates, with the approver's, go as one UPDATE with COMMIT.
     let status: DeploymentStatus = r.status;
+    // Why an approved request is not queued yet, so the approver is told what happens next.
+    let heldBy: "wait_timer" | "freeze_window" | null = null;
     if (input.decision === "reject") {
       status = (
         await transition(tx, r.id, ["pending_approval"], "rejected", {
@@ -128,9 +130,10 @@ export async function decide(db: Db, user: SessionUser, input: { requestId: stri
         freezeWindows: freezeWindows.map(freezeWindowFromJson),
       });
       status = queued === "queued" ? "queued" : "approved";
+      heldBy = queued === "waiting" ? "wait_timer" : queued === "frozen" ? "freeze_window" : null;
     }
     // Record the approver on the row; a decision that moved nothing still bumps revision (a transition has already).
     if (input.decision === "approve") recordApproval(tx, r, user.id, { bumpRevision: status === r.status });
-    return { approvalId: approval.id, status, ...progress };
+    return { approvalId: approval.id, status, heldBy, ...progress };
   });
 }

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit-log";
 import { badRequest, notFound } from "../errors";
 import { actorOf } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
-import { validateFreezeWindow, type FreezeWindowInput } from "../deployments/freeze-windows";
+import { freezeWindowState, validateFreezeWindow, type FreezeWindowInput } from "../deployments/freeze-windows";
 
 export type PolicyInput = {
   id?: string;
@@ -24,7 +24,7 @@ export type PolicyInput = {
   allowBreakGlass: boolean;
 };
 
-export async function listPolicies(db: Db) {
+export async function listPolicies(db: Db, now = new Date()) {
   const [environments, policies, windows] = await Promise.all([
     db.environment.findMany({ orderBy: { rank: "asc" } }),
     db.approvalPolicy.findMany({ orderBy: [{ environmentId: "asc" }, { createdAt: "asc" }], include: { service: { select: { name: true } } } }),
@@ -33,7 +33,7 @@ export async function listPolicies(db: Db) {
   return environments.map((e) => ({
     ...e,
     policies: policies.filter((p) => p.environmentId === e.id),
-    freezeWindows: windows.filter((w) => w.environmentId === e.id),
+    freezeWindows: windows.filter((w) => w.environmentId === e.id).map((w) => ({ ...w, state: freezeWindowState(w, now) })),
   }));
 }
 

@@ -3,7 +3,7 @@ import { getDb } from "../db";
 import { makeTeam, makeUser, sessionUser } from "../../test/support/factories";
 import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { sweepSchedules } from "./scheduling";
-import { activeFreeze, freezeStartsSoon, isInFreezeWindow, localClock, validateFreezeWindow } from "./freeze-windows";
+import { activeFreeze, freezeStartsSoon, freezeWindowState, isInFreezeWindow, localClock, validateFreezeWindow } from "./freeze-windows";
 import { approverEligibility, defaultPolicy, eligibleApproverIds, pickPolicy, type PolicySnapshot } from "./approval-policy";
 
 const policy = (p: Partial<PolicySnapshot>): PolicySnapshot => ({ ...defaultPolicy(true), ...p });
@@ -98,10 +98,10 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
     });
     await expect((await as(w.approver2)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const first = await (await as(reviewerA)).approvals.decide({ requestId: id, decision: "approve", comment: "lgtm" });
-    expect(first).toMatchObject({ status: "pending_approval", approvals: 1, required: 2 });
+    expect(first).toMatchObject({ status: "pending_approval", approvals: 1, required: 2, heldBy: null });
     await expect((await as(reviewerA)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "CONFLICT" });
     const second = await (await as(reviewerB)).approvals.decide({ requestId: id, decision: "approve" });
-    expect(second).toMatchObject({ status: "queued", approvals: 2 });
+    expect(second).toMatchObject({ status: "queued", approvals: 2, heldBy: null });
     await expect((await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringMatching(/queued/),
@@ -177,7 +177,12 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
         reason: "Quarter close",
       },
     });
-    expect(await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).toMatchObject({ status: "approved", approvals: 1 });
+    // The approver is told why it does not start yet.
+    expect(await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).toMatchObject({
+      status: "approved",
+      approvals: 1,
+      heldBy: "freeze_window",
+    });
     const held = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id }, include: { logs: true } });
     expect(held).toMatchObject({ status: "approved", approvedBy: [w.approver1.id], revision: 2 });
     expect(held.logs.map((l) => l.message)).toEqual([expect.stringMatching(/Held by freeze window.*Quarter close/)]);
@@ -259,6 +264,35 @@ describe("freeze windows across time zones", () => {
     );
     expect(() => validateFreezeWindow({ kind: "range", startsAt: new Date(2), endsAt: new Date(1) })).toThrow(expect.objectContaining({ field: "endsAt" }));
     expect(() => validateFreezeWindow({ kind: "weekly", daysOfWeek: [5], startTime: "18:00", endTime: "08:00", timeZone: "Europe/Berlin" })).not.toThrow();
+  });
+
+  it("says where a window stands: active, upcoming, expired (a range that is over) or recurring", () => {
+    const range = { ...weekly([], "", "", "UTC"), kind: "range", startsAt: new Date("2026-12-20T00:00:00Z"), endsAt: new Date("2027-01-02T00:00:00Z") };
+    expect(freezeWindowState(range, new Date("2026-12-01T00:00:00Z"))).toBe("upcoming");
+    expect(freezeWindowState(range, new Date("2026-12-24T00:00:00Z"))).toBe("active");
+    expect(freezeWindowState(range, new Date("2027-01-02T00:00:00Z"))).toBe("expired");
+    const fridays = weekly([5], "16:00", "23:00", "Europe/Berlin");
+    expect(freezeWindowState(fridays, new Date("2026-11-27T16:30:00Z"))).toBe("active"); // Fri 17:30 Berlin
+    expect(freezeWindowState(fridays, new Date("2026-11-28T16:30:00Z"))).toBe("recurring");
+  });
+
+  it("the admin list marks expired windows; a range's time zone must be a real one too", async () => {
+    const w = await makeWorld();
+    const sam = await as(w.admin);
+    const input = {
+      environmentId: w.envs.dev.id,
+      kind: "range" as const,
+      startsAt: new Date("2026-01-01T00:00:00Z"),
+      endsAt: new Date("2026-01-02T00:00:00Z"),
+    };
+    await expect(sam.approvals.addFreezeWindow({ ...input, timeZone: "Mars/Olympus" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      cause: { field: "timeZone" },
+    });
+    const past = await sam.approvals.addFreezeWindow({ ...input, timeZone: "Europe/Berlin", reason: "New year" });
+    const listed = (await (await as(w.developer)).approvals.policies()).find((e) => e.id === w.envs.dev.id)!.freezeWindows.find((f) => f.id === past.id);
+    expect(listed).toMatchObject({ state: "expired", timeZone: "Europe/Berlin", reason: "New year" });
+    await sam.approvals.deleteFreezeWindow({ id: past.id });
   });
 
   it("a weekly freeze in the environment's zone blocks requests created inside it", async () => {

@@ -131,7 +131,7 @@ describe("schedules and the maintenance loop", () => {
   it("wait timer and scheduled windows hold an approved request until due; a missed window expires", async () => {
     const w = await makeWorld({ policies: { dev: { requiredApprovals: 1, waitTimerMinutes: 10 } } });
     const { id } = await (await as(w.developer)).deployments.create(requestInput(w, "dev", "1.1.0"));
-    await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" });
+    expect(await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" })).toMatchObject({ status: "approved", heldBy: "wait_timer" });
     expect(await status(id)).toBe("approved");
     await sweepSchedules(db(), new Date(Date.now() + 5 * 60_000));
     expect(await status(id)).toBe("approved");

@@ -4,6 +4,7 @@ import type { ExpressionBuilder } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { parseUtcTimestamp, type DB, type Selectable } from "../db";
 import { badRequest } from "../errors";
+import { isTimeZone, TIME_ZONE_MESSAGE } from "../platform/input-rules";
 
 export type FreezeWindow = Selectable<DB["FreezeWindow"]>;
 
@@ -29,15 +30,6 @@ type WindowLike = Pick<FreezeWindow, "kind" | "startsAt" | "endsAt" | "daysOfWee
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-function isValidTimeZone(tz: string) {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Day of week (0 = Sunday) and minutes since midnight of `at` as seen in `timeZone`. */
 export function localClock(at: Date, timeZone: string) {
@@ -69,6 +61,16 @@ export function describeFreezeWindow(w: WindowLike): string {
   return `${days} ${w.startTime}–${w.endTime} ${w.timeZone}${w.reason ? ` (${w.reason})` : ""}`;
 }
 
+/**
+ * Where a window stands at `now`, for the admin list: freezing now, a range still to come, a range that is over (it
+ * holds nothing any more and may be removed), or a weekly window waiting for its next turn.
+ */
+export function freezeWindowState(w: WindowLike, now: Date): "active" | "upcoming" | "expired" | "recurring" {
+  if (isInFreezeWindow(w, now)) return "active";
+  if (w.kind !== "range") return "recurring";
+  return w.endsAt && w.endsAt <= now ? "expired" : "upcoming";
+}
+
 /** The first window `at` falls in, or null. */
 export function activeFreeze<T extends WindowLike>(windows: T[], at: Date): T | null {
   return windows.find((w) => isInFreezeWindow(w, at)) ?? null;
@@ -95,6 +97,8 @@ export type FreezeWindowInput = {
 
 /** Checks an admin's window before it is stored; errors name the field. */
 export function validateFreezeWindow(input: FreezeWindowInput) {
+  // A range's zone is the one its dates were entered in: kept, so it must be a real one too.
+  if (!isTimeZone(input.timeZone ?? "UTC")) throw badRequest(TIME_ZONE_MESSAGE, "timeZone");
   if (input.kind === "range") {
     if (!input.startsAt) throw badRequest("A range needs a start", "startsAt");
     if (!input.endsAt) throw badRequest("A range needs an end", "endsAt");
@@ -106,5 +110,4 @@ export function validateFreezeWindow(input: FreezeWindowInput) {
   if (!input.startTime || !HHMM.test(input.startTime)) throw badRequest("Start time must look like 16:00", "startTime");
   if (!input.endTime || !HHMM.test(input.endTime)) throw badRequest("End time must look like 08:00", "endTime");
   if (input.startTime === input.endTime) throw badRequest("Start and end time must differ", "endTime");
-  if (!isValidTimeZone(input.timeZone ?? "UTC")) throw badRequest(`Unknown time zone ${input.timeZone}`, "timeZone");
 }

@@ -9,6 +9,8 @@ export type SessionUser = {
   name: string;
   role: Role;
   teamIds: string[];
+  /** IANA zone the portal shows dates in; null/absent: the browser's own (app/_components/time.tsx). */
+  timeZone?: string | null;
 };
 
 export function hasRole(user: Pick<SessionUser, "role">, required: Role): boolean {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { authedProcedure, publicProcedure, roleProcedure, router } from "../trpc";
-import { changeRole, listDemoUsers, mergeAccount, myTeams, setDisabled } from "./users";
+import { changeRole, listDemoUsers, mergeAccount, myTeams, setDisabled, setTimeZone } from "./users";
 import { env } from "../env";
+import { isTimeZone, TIME_ZONE_MESSAGE } from "../platform/input-rules";
 
 export const identityRouter = router({
   /** The signed-in user, or null. */
@@ -10,6 +11,11 @@ export const identityRouter = router({
   demoUsers: publicProcedure.query(({ ctx }) => (env().demoLoginEnabled ? listDemoUsers(ctx.db) : [])),
 
   me: authedProcedure.query(async ({ ctx }) => ({ user: ctx.user, teams: await myTeams(ctx.db, ctx.user.id) })),
+
+  /** The signed-in user's own display time zone (null: follow the browser). */
+  setTimeZone: authedProcedure
+    .input(z.object({ timeZone: z.string().max(64).refine(isTimeZone, TIME_ZONE_MESSAGE).nullable() }))
+    .mutation(({ ctx, input }) => setTimeZone(ctx.db, ctx.user, input.timeZone)),
 
   /** People directory (approvers pick reviewers, admins manage roles). */
   listUsers: roleProcedure("approver").query(({ ctx }) =>

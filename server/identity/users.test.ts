@@ -1,5 +1,8 @@
+import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
+import type { ZodError } from "zod";
 import { getDb } from "../db";
+import { zodFieldErrors } from "../trpc";
 import { loadSignedInUser } from "./sessions";
 import { resolveExternalSignIn } from "./sign-in";
 import { callerFor, callerWithRole, makeTeam, makeUser, uid } from "../../test/support/factories";
@@ -77,5 +80,49 @@ describe("account administration", () => {
     }
     expect(await getDb().user.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({ disabledAt: null, sessionVersion: 0 });
     expect(await getDb().externalAccount.count({ where: { userId: orphan.id } })).toBe(1);
+  });
+});
+
+describe("display time zone", () => {
+  it("a user sets their own time zone (audited), the session carries it, and null goes back to the browser's", async () => {
+    const { caller, user } = await callerWithRole("developer");
+    expect((await caller.identity.session())?.timeZone).toBeNull();
+    expect(await caller.identity.setTimeZone({ timeZone: "Europe/Berlin" })).toEqual({ id: user.id, timeZone: "Europe/Berlin" });
+    const row = await getDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    // Not a security change: the session goes on (no new session version), and the next request sees the zone.
+    expect(row).toMatchObject({ timeZone: "Europe/Berlin", sessionVersion: 0 });
+    expect(await loadSignedInUser(getDb(), { userId: user.id, sessionVersion: 0 })).toMatchObject({ timeZone: "Europe/Berlin" });
+    const audit = await getDb().auditEvent.findMany({ where: { action: "user.time_zone_changed", subjectId: user.id } });
+    expect(audit).toEqual([
+      expect.objectContaining({ actorId: user.id, before: { id: user.id, timeZone: null }, after: { id: user.id, timeZone: "Europe/Berlin" } }),
+    ]);
+
+    // The same zone again changes nothing and audits nothing; null clears it.
+    await caller.identity.setTimeZone({ timeZone: "Europe/Berlin" });
+    await caller.identity.setTimeZone({ timeZone: null });
+    expect((await getDb().user.findUniqueOrThrow({ where: { id: user.id } })).timeZone).toBeNull();
+    expect(await getDb().auditEvent.count({ where: { action: "user.time_zone_changed", subjectId: user.id } })).toBe(2);
+  });
+
+  it("refuses a zone that is not an IANA name with 400 naming the field, writing nothing", async () => {
+    const { caller, user } = await callerWithRole("admin");
+    for (const timeZone of ["Mars/Olympus", "", "CET; DROP TABLE", "x".repeat(65)]) {
+      await expect(caller.identity.setTimeZone({ timeZone })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    }
+    const err = (await caller.identity.setTimeZone({ timeZone: "Mars/Olympus" }).catch((e: unknown) => e)) as TRPCError;
+    expect(zodFieldErrors(err.cause as ZodError)).toEqual({ timeZone: ["Unknown time zone: pick an IANA name like Europe/Paris"] });
+    expect((await getDb().user.findUniqueOrThrow({ where: { id: user.id } })).timeZone).toBeNull();
+    expect(await getDb().auditEvent.count({ where: { action: "user.time_zone_changed", subjectId: user.id } })).toBe(0);
+  });
+
+  it("only a signed-in user may set one, and only their own", async () => {
+    const anonymous = await callerFor(null);
+    await expect(anonymous.identity.setTimeZone({ timeZone: "UTC" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    // The input has no user id: an admin setting a zone changes the admin's own, never someone else's.
+    const other = await makeUser();
+    const { caller: admin, user: adminUser } = await callerWithRole("admin");
+    await admin.identity.setTimeZone({ timeZone: "Asia/Tokyo" });
+    expect((await getDb().user.findUniqueOrThrow({ where: { id: other.id } })).timeZone).toBeNull();
+    expect((await getDb().user.findUniqueOrThrow({ where: { id: adminUser.id } })).timeZone).toBe("Asia/Tokyo");
   });
 });

@@ -16,6 +16,7 @@ export function sessionUserQuery(db: Kysely<DB>, userId: string) {
       "u.email",
       "u.name",
       "u.role",
+      "u.timeZone",
       eb.fn
         .coalesce(
           eb
@@ -125,5 +126,27 @@ export async function mergeAccount(db: Db, actor: SessionUser, input: { fromUser
     recordAudit(tx, { actor: actorOf(actor), action: "user.merged", subjectType: "user", subjectId: fromUserId, after: merged });
     recordAudit(tx, { actor: actorOf(actor), action: "user.account_linked", subjectType: "user", subjectId: intoUserId, after: merged });
     return { mergedInto: intoUserId, identities: identities.length };
+  });
+}
+
+/**
+ * A user picks the time zone the portal shows dates in (null: the browser's own). Their own choice only; audited.
+ * The session user carries it (sessionUserQuery), so the next page renders in it.
+ */
+export async function setTimeZone(db: Db, user: SessionUser, timeZone: string | null) {
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("User").select(["id", "timeZone"]).where("id", "=", user.id).executeTakeFirst();
+    if (!before) throw notFound("User");
+    if (before.timeZone === timeZone) return before;
+    tx.deferred.write(tx.updateTable("User").set({ timeZone, updatedAt: new Date() }).where("id", "=", user.id));
+    recordAudit(tx, {
+      actor: actorOf(user),
+      action: "user.time_zone_changed",
+      subjectType: "user",
+      subjectId: user.id,
+      before,
+      after: { id: user.id, timeZone },
+    });
+    return { id: user.id, timeZone };
   });
 }

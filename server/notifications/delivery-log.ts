@@ -54,8 +54,9 @@ export async function deliveryCounts(db: Db) {
 }
 
 /**
- * Sends a dead (or suppressed) delivery again. Attempts restart from zero; the idempotency key stays the same, so
- * receivers that deduplicate on it can still tell it is the same notification.
+ * Sends a dead delivery again. Attempts restart from zero; the idempotency key stays the same, so receivers that
+ * deduplicate on it can still tell it is the same notification. A suppressed delivery is never retried: it was held
+ * back on purpose (a silence, quiet hours, a repeat interval, the recipients' mutes), and a retry would override that.
  */
 export async function retryDelivery(db: Db, actor: Actor, id: string) {
   const row = await transaction(db, async (tx) => {
@@ -66,9 +67,10 @@ export async function retryDelivery(db: Db, actor: Actor, id: string) {
       .where("d.id", "=", id)
       .executeTakeFirst();
     if (!before) throw notFound("Delivery");
-    if (before.status !== "dead" && before.status !== "suppressed") {
-      throw badRequest(`Only dead or suppressed deliveries can be retried (this one is ${before.status})`, "id");
+    if (before.status === "suppressed") {
+      throw badRequest(`This delivery was suppressed on purpose (${before.lastError ?? "no reason recorded"}); it is not retried`, "id");
     }
+    if (before.status !== "dead") throw badRequest(`Only dead deliveries can be retried (this one is ${before.status})`, "id");
     if (!before.channelEnabled) throw badRequest("The channel is disabled: enable it first", "id");
     tx.deferred.write(
       tx

@@ -133,6 +133,35 @@ describe("delivery", () => {
     expect((await verifyAuditChain(getDb())).ok).toBe(true);
   });
 
+  it("a suppressed delivery is not retried: the silence that held it back stays in force", async () => {
+    const svc = await makeService();
+    const channel = await makeChannel("webhook", { url: fake.url("/hook"), signingSecret: "signing-secret-123456", headers: {} });
+    await makeRoute({ name: `r-${channel.name}`, matchers: [{ label: "service", op: "=", value: svc.service.slug }], channelIds: [channel.id] });
+    const now = new Date();
+    await getDb().silence.create({
+      data: {
+        matchers: [{ label: "service", op: "=", value: svc.service.slug }],
+        startsAt: now,
+        endsAt: new Date(now.getTime() + 3600_000),
+        reason: "planned work",
+      },
+    });
+    const [routed] = await transaction(getDb(), (tx) => routeEvent(tx, eventFor(svc, "deployment.failed"), now));
+    const before = await getDb().delivery.findUniqueOrThrow({ where: { id: routed.id } });
+    expect(before).toMatchObject({ status: "suppressed", lastError: "silenced: planned work" });
+    const audits = await getDb().auditEvent.count();
+
+    await expect(retryDelivery(getDb(), admin, routed.id)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "id",
+      message: "This delivery was suppressed on purpose (silenced: planned work); it is not retried",
+    });
+    // Nothing changed, nothing audited, nothing sent.
+    expect(await getDb().delivery.findUniqueOrThrow({ where: { id: routed.id } })).toEqual(before);
+    expect(await getDb().auditEvent.count()).toBe(audits);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("a 4xx that will not get better is dead at once", async () => {
     const { deps } = harness();
     const { id } = await routedDelivery();

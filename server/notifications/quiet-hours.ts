@@ -2,11 +2,12 @@
 // the server's zone. During quiet hours a notification is held until the window ends or dropped, except for the
 // severities listed in exceptSeverities (e.g. critical still pages at night).
 import { z } from "zod";
+import { isTimeZone, TIME_ZONE_MESSAGE } from "../platform/input-rules";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use HH:MM (24 h)");
 
 export const quietHoursSchema = z.object({
-  timeZone: z.string().refine(isTimeZone, "unknown time zone (use an IANA name like Europe/Paris)"),
+  timeZone: z.string().refine(isTimeZone, TIME_ZONE_MESSAGE),
   start: hhmm,
   end: hhmm,
   /** 0 = Sunday … 6 = Saturday, in the route's time zone; the day the window starts. Empty = every day. */
@@ -15,15 +16,6 @@ export const quietHoursSchema = z.object({
   exceptSeverities: z.array(z.enum(["critical", "high", "medium", "low", "info"])).default(["critical"]),
 });
 export type QuietHours = z.output<typeof quietHoursSchema>;
-
-function isTimeZone(tz: string) {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const fmtCache = new Map<string, Intl.DateTimeFormat>();
 /** Wall-clock parts of `at` in `timeZone`. */

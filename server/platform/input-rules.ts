@@ -133,4 +133,20 @@ export function isHttpUrl(value: string): boolean {
 
 export const HTTP_URL_MESSAGE = "Must be an http(s) URL";
 
+/**
+ * THE rule for a stored time zone (a user's display zone, freeze windows, quiet hours): an IANA name this runtime's
+ * ICU knows — "Europe/Paris", "UTC", also legacy aliases like "US/Pacific" that Intl resolves.
+ */
+export function isTimeZone(tz: string): boolean {
+  if (tz.length === 0 || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TIME_ZONE_MESSAGE = "Unknown time zone: pick an IANA name like Europe/Paris";
+
 export const httpUrl = z.string().trim().max(500).refine(isHttpUrl, HTTP_URL_MESSAGE);
