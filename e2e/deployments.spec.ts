@@ -55,6 +55,8 @@ test("Dana promotes a version from dev to prod under the approval policies", asy
   const card = alex.getByRole("region", { name: "Waiting for you" }).getByTestId("inbox-item").filter({ hasText: version });
   await expect(card).toContainText("0 of 1 approvals");
   await card.getByRole("button", { name: "Approve" }).click();
+  // The card leaves the inbox, and a toast says what happened to it.
+  await expect(alex.getByTestId("toast")).toContainText(`Approved Checkout API ${version} to staging — deployment queued`);
   await expect(alex.getByRole("region", { name: "Waiting for you" })).not.toContainText(version);
 
   // The simulator runs it; Dana watches status and timeline.
@@ -76,6 +78,7 @@ test("Dana promotes a version from dev to prod under the approval policies", asy
 
   await alex.goto(prodUrl);
   await alex.getByRole("button", { name: "Approve" }).click();
+  await expect(alex.getByTestId("toast")).toContainText(`Approved Checkout API ${version} to prod — 1 more approval needed`);
   await expect(alex.getByTestId("approval-progress")).toHaveText("1 of 2 approvals");
   await alexContext.close();
 

@@ -50,3 +50,38 @@ test("health and metrics endpoints answer", async ({ request }) => {
   const metrics = await request.get("/api/metrics", { headers: { authorization: `Bearer ${process.env.PIER_METRICS_TOKEN}` } });
   expect(await metrics.text()).toContain('pier_http_requests_total{route="/api/health",method="GET",status="200"}');
 });
+
+test("Sam changes a role only after confirming what it allows; cancelling or Escape leaves it unchanged", async ({ page }) => {
+  await signInAs(page, "Sam", "/admin/users");
+  const role = page.getByLabel("Role of Lee");
+  await expect(role).toHaveValue("developer");
+
+  await role.focus();
+  await role.selectOption("approver");
+  const dialog = page.getByRole("alertdialog", { name: "Change Lee's role from developer to approver?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("Lee will be able to approve deployments where a policy asks for approvers");
+  // The safe choice has focus; cancelling closes the dialog, keeps the role and returns focus to the dropdown.
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(role).toHaveValue("developer");
+  await expect(role).toBeFocused();
+
+  await role.selectOption("admin");
+  await expect(page.getByRole("alertdialog", { name: "Change Lee's role from developer to admin?" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("alertdialog")).toBeHidden();
+  await page.reload();
+  await expect(page.getByLabel("Role of Lee")).toHaveValue("developer");
+
+  // Confirmed: changed, and a toast says so. Then back, so the seeded roles hold for the other journeys.
+  await page.getByLabel("Role of Lee").selectOption("approver");
+  await page.getByRole("alertdialog").getByRole("button", { name: "Make Lee an approver" }).click();
+  await expect(page.getByTestId("toast")).toContainText("Lee is now an approver");
+  await expect(page.getByLabel("Role of Lee")).toHaveValue("approver");
+  await page.getByLabel("Role of Lee").selectOption("developer");
+  await expect(page.getByRole("alertdialog")).toContainText("Lee will no longer be able to approve deployments");
+  await page.getByRole("alertdialog").getByRole("button", { name: "Make Lee a developer" }).click();
+  await expect(page.getByLabel("Role of Lee")).toHaveValue("developer");
+});

@@ -7,6 +7,10 @@ import { signOut } from "@/server/auth";
 import { hasRole } from "@/server/identity/roles";
 import { currentUser } from "../_lib/server-caller";
 import { DemoLoginBanner } from "../_components/demo-login-banner";
+import { TimeZoneProvider } from "../_components/time";
+import { ToastProvider } from "../_components/toast";
+import { TIME_ZONE_COOKIE } from "../_lib/format";
+import { isTimeZone } from "@/server/platform/input-rules";
 import { NavLinks, type NavItem } from "../_components/nav-links";
 import { ThemeToggle } from "../_components/theme-toggle";
 import { Badge, Logo } from "../_components/ui";
@@ -38,7 +42,11 @@ export default async function PortalLayout({ children }: { children: ReactNode }
   const user = await shellUser();
   if (user === "unavailable") return <DatabaseUnavailable />;
   if (!user) redirect("/signin");
-  const theme = (await cookies()).get("pier-theme")?.value === "dark" ? "dark" : "light";
+  const cookieJar = await cookies();
+  const theme = cookieJar.get("pier-theme")?.value === "dark" ? "dark" : "light";
+  // Dates render in the user's saved zone, else the zone their browser reported last time (a cookie), else UTC.
+  const browserZone = cookieJar.get(TIME_ZONE_COOKIE)?.value;
+  const renderZone = user.timeZone ?? (browserZone && isTimeZone(browserZone) ? browserZone : "UTC");
   const nav = hasRole(user, "admin") ? [...NAV, { href: "/admin", label: "Admin" }] : NAV;
 
   async function doSignOut() {
@@ -89,6 +97,9 @@ export default async function PortalLayout({ children }: { children: ReactNode }
                 <Link href="/settings/notifications" className="mt-3 block rounded px-2 py-1 hover:bg-gray-100 dark:hover:bg-gray-800">
                   Notification settings
                 </Link>
+                <Link href="/settings/time-zone" className="block rounded px-2 py-1 hover:bg-gray-100 dark:hover:bg-gray-800">
+                  Time zone
+                </Link>
                 <form action={doSignOut}>
                   <button type="submit" className="mt-1 w-full rounded px-2 py-1 text-left text-rose-600 hover:bg-gray-100 dark:hover:bg-gray-800">
                     Sign out
@@ -99,7 +110,11 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+      <main className="mx-auto max-w-7xl px-4 py-6">
+        <TimeZoneProvider preferred={user.timeZone ?? null} initial={renderZone}>
+          <ToastProvider>{children}</ToastProvider>
+        </TimeZoneProvider>
+      </main>
     </div>
   );
 }

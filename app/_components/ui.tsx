@@ -209,11 +209,6 @@ export function Spinner({ label = "Loading…" }: { label?: string }) {
   );
 }
 
-export function formatDateTime(d: Date | string | null | undefined) {
-  if (!d) return "—";
-  return new Date(d).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
-}
-
 export function Logo({ className = "h-6 w-6" }: { className?: string }) {
   return (
     <svg viewBox="0 0 32 32" className={className} aria-hidden>

@@ -2,19 +2,32 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { Badge, Button, Card, EmptyState, ErrorMessage, Input, Spinner, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { useToast } from "@/app/_components/toast";
+import { Badge, Button, Card, EmptyState, ErrorMessage, Input, Spinner } from "@/app/_components/ui";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/root";
 import { RiskBadge } from "../deployments/_components/status-badge";
+import { decisionMessage } from "./decision-message";
 
 type Item = inferRouterOutputs<AppRouter>["approvals"]["inbox"]["mine"][number];
 
 function InboxCard({ item }: { item: Item }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  const toast = useToast();
   const [comment, setComment] = useState("");
-  const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() }) }));
+  const decide = useMutation(
+    trpc.approvals.decide.mutationOptions({
+      onSuccess: (result, input) => {
+        // The card leaves the inbox: say what happened to it, and where to follow it.
+        const request = { service: item.service.name, version: item.version, environment: item.environment.name };
+        toast({ message: decisionMessage(request, { ...result, decision: input.decision }), href: `/deployments/${item.id}`, linkLabel: "View request" });
+        return qc.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() });
+      },
+    }),
+  );
   return (
     <div data-testid="inbox-item">
       <Card>
@@ -27,10 +40,15 @@ function InboxCard({ item }: { item: Item }) {
               {item.currentVersion ?? "nothing"} → {item.version} · {item.strategy.replace("_", "-")}
             </p>
             <p className="text-sm text-gray-600 dark:text-gray-400">{item.summary}</p>
-            <p className="text-xs text-gray-500">
-              by {item.requester.name} · {formatDateTime(item.createdAt)}
+            <p className="text-xs text-gray-500 dark:text-gray-400">
+              by {item.requester.name} · <DateTime value={item.createdAt} />
               {item.ticketKey ? ` · ${item.ticketKey}` : ""}
-              {item.expiresAt ? ` · expires ${formatDateTime(item.expiresAt)}` : ""}
+              {item.expiresAt && (
+                <>
+                  {" "}
+                  · expires <DateTime value={item.expiresAt} relative />
+                </>
+              )}
             </p>
           </div>
           <div className="flex flex-wrap items-center gap-1">

@@ -1,6 +1,7 @@
 // Audit events with filters (approvers and admins), plus evidence export for a date range.
 import { redirect } from "next/navigation";
-import { Button, Card, EmptyState, Input, LinkButton, PageHeader, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Button, Card, EmptyState, Input, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { currentUser, serverCaller } from "@/app/_lib/server-caller";
 import { hasRole } from "@/server/identity/roles";
 import { RangeEvidence } from "./range-evidence";
@@ -53,7 +54,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {page.items.map((e) => (
             <tr key={e.seq}>
               <Td className="text-gray-500 tabular-nums">{e.seq}</Td>
-              <Td>{formatDateTime(e.createdAt)}</Td>
+              <Td>
+                <DateTime value={e.createdAt} />
+              </Td>
               <Td>{e.actorLabel}</Td>
               <Td className="font-mono text-xs">{e.action}</Td>
               <Td className="text-xs">

@@ -1,7 +1,8 @@
 // Deployment history across services, with filters in the URL (shareable, works without JavaScript).
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Button, Card, EmptyState, Input, LinkButton, PageHeader, Select, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Button, Card, EmptyState, Input, LinkButton, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { DEPLOYMENT_STATUSES } from "@/server/deployments/state-machine";
 import { RiskBadge, StatusBadge, statusLabel } from "./_components/status-badge";
 
@@ -87,7 +88,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
           {page.items.map((d) => (
             <tr key={d.id}>
               <Td>
-                <Link href={`/deployments/${d.id}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+                <Link href={`/deployments/${d.id}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
                   {d.service.name}
                 </Link>
                 {d.breakGlass && <span className="ml-1 text-xs text-rose-600">break-glass</span>}
@@ -107,7 +108,9 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                 <RiskBadge score={d.riskScore} />
               </Td>
               <Td>{d.requester.name}</Td>
-              <Td>{formatDateTime(d.createdAt)}</Td>
+              <Td>
+                <DateTime value={d.createdAt} />
+              </Td>
             </tr>
           ))}
         </Table>

@@ -1,7 +1,8 @@
 // The rows behind a dashboard number (server component): same filter, same SQL predicates as the number.
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState, Table, Td } from "@/app/_components/ui";
 import { formatDuration } from "./_format";
 
 export type DrillKind = "deployments" | "failures" | "changes" | "incidents";
@@ -35,7 +36,9 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
               <tr key={d.id} data-testid="drill-deployment">
                 <Td>{d.serviceName}</Td>
                 <Td className="font-mono text-xs">{d.version || "—"}</Td>
-                <Td>{formatDateTime(d.deployedAt)}</Td>
+                <Td>
+                  <DateTime value={d.deployedAt} />
+                </Td>
                 <Td>{d.isFailure ? <Badge color="red">{d.status === "rolled_back" ? "rolled back" : "incident"}</Badge> : <Badge color="green">ok</Badge>}</Td>
                 <Td>{d.changes}</Td>
                 <Td>{d.incidents}</Td>
@@ -67,8 +70,12 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
               <tr key={`${c.changeId}-${c.deploymentId}`}>
                 <Td>{c.serviceName}</Td>
                 <Td className="max-w-xs truncate">{c.title || c.externalId.slice(0, 12)}</Td>
-                <Td>{formatDateTime(c.authoredAt)}</Td>
-                <Td>{formatDateTime(c.deployedAt)}</Td>
+                <Td>
+                  <DateTime value={c.authoredAt} />
+                </Td>
+                <Td>
+                  <DateTime value={c.deployedAt} />
+                </Td>
                 <Td className="font-mono text-xs">{c.version || "—"}</Td>
                 <Td>{formatDuration(c.leadTimeSeconds)}</Td>
               </tr>
@@ -92,7 +99,9 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
               <Td>
                 <Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge>
               </Td>
-              <Td>{formatDateTime(i.detectedAt)}</Td>
+              <Td>
+                <DateTime value={i.detectedAt} />
+              </Td>
               <Td>{i.resolvedAt ? formatDuration(i.restoreSeconds) : <Badge color="red">open</Badge>}</Td>
               <Td className="font-mono text-xs">{i.deploymentVersion ?? "—"}</Td>
             </tr>

@@ -1,12 +1,8 @@
 // Display helpers for DORA numbers (durations, rates, level colours), shared by the dashboard and service panel.
 import type { BadgeColor } from "@/app/_components/ui";
 
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return "—";
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} d`;
-}
+// Durations are formatted by the portal's one formatting module.
+export { formatDuration } from "@/app/_lib/format";
 
 export const formatRate = (r: number | null | undefined) => (r === null || r === undefined ? "—" : `${Math.round(r * 100)} %`);
 

@@ -2,7 +2,8 @@
 // the incident timeline — deployments and incidents on one axis ("what shipped just before this incident?").
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState } from "@/app/_components/ui";
 import { LEVEL_COLOR, formatDuration, formatRate } from "./_format";
 
 export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string; days?: number }) {
@@ -56,14 +57,19 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
               <li key={`d-${it.d.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-blue-500" aria-hidden />
                 <span className="font-mono text-xs">{it.d.version || "—"}</span> to {it.d.environmentName} ·{" "}
-                <span className="text-gray-500">{formatDateTime(it.d.deployedAt)}</span> {it.d.isRollback && <Badge color="purple">rollback</Badge>}{" "}
-                {it.d.status === "rolled_back" && <Badge color="red">rolled back</Badge>}
+                <span className="text-gray-500">
+                  <DateTime value={it.d.deployedAt} />
+                </span>{" "}
+                {it.d.isRollback && <Badge color="purple">rollback</Badge>} {it.d.status === "rolled_back" && <Badge color="red">rolled back</Badge>}
                 {it.d.status === "failed" && <Badge color="red">failed</Badge>} {it.d.hasIncident && <Badge color="yellow">caused incident</Badge>}
               </li>
             ) : (
               <li key={`i-${it.i.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-rose-500" aria-hidden />
-                <Badge color="red">incident</Badge> {it.i.title} · <span className="text-gray-500">{formatDateTime(it.i.detectedAt)}</span>{" "}
+                <Badge color="red">incident</Badge> {it.i.title} ·{" "}
+                <span className="text-gray-500">
+                  <DateTime value={it.i.detectedAt} />
+                </span>{" "}
                 {it.i.resolvedAt ? (
                   `restored in ${formatDuration((it.i.resolvedAt.getTime() - it.i.detectedAt.getTime()) / 1000)}`
                 ) : (

@@ -1,6 +1,7 @@
 // Incidents: the latest from every source, declare one for a service you own, resolve it when restored.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, PageHeader, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { formatDuration } from "../dora/_format";
 import { DeclareIncidentForm, ResolveButton } from "./_forms";
 
@@ -35,7 +36,9 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
                 <Td>
                   <Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge>
                 </Td>
-                <Td>{formatDateTime(i.detectedAt)}</Td>
+                <Td>
+                  <DateTime value={i.detectedAt} />
+                </Td>
                 <Td>{i.resolvedAt ? `after ${formatDuration((i.resolvedAt.getTime() - i.detectedAt.getTime()) / 1000)}` : <Badge color="red">open</Badge>}</Td>
                 <Td className="font-mono text-xs">{i.deployment?.version ?? "—"}</Td>
                 <Td>{i.source}</Td>

@@ -1,7 +1,8 @@
 // One verification result, as the page and the "verify now" buttons show it: where and how the chain breaks.
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/root";
-import { Badge, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge } from "@/app/_components/ui";
 
 type ChainReport = inferRouterOutputs<AppRouter>["audit"]["verifyChain"];
 
@@ -21,7 +22,7 @@ export function ReportView({ report }: { report: ChainReport | null }) {
       <div className="flex flex-wrap items-center gap-2">
         {report.ok ? <Badge color="green">Intact</Badge> : <Badge color="red">BROKEN</Badge>}
         <span className="text-gray-700 dark:text-gray-300">
-          {report.mode === "full" ? "Full" : "Incremental"} · {formatDateTime(report.verifiedAt)} · {report.checked.toLocaleString("en-GB")} record(s) walked
+          {report.mode === "full" ? "Full" : "Incremental"} · <DateTime value={report.verifiedAt} /> · {report.checked.toLocaleString("en-GB")} record(s) walked
           {report.fromSeq ? ` after checkpoint seq ${report.fromSeq}` : " from the start"}
         </span>
       </div>
@@ -34,7 +35,12 @@ export function ReportView({ report }: { report: ChainReport | null }) {
         ) : (
           ""
         )}
-        {report.checkpoints.latest && ` · newest at seq ${report.checkpoints.latest.seq} (${formatDateTime(report.checkpoints.latest.signedAt)})`}
+        {report.checkpoints.latest && (
+          <>
+            {" "}
+            · newest at seq {report.checkpoints.latest.seq} (<DateTime value={report.checkpoints.latest.signedAt} />)
+          </>
+        )}
         {report.checkpointSeq && ` · signed a new one at seq ${report.checkpointSeq}`}
       </p>
       {b && (
@@ -57,7 +63,9 @@ export function ReportView({ report }: { report: ChainReport | null }) {
               <dt className="text-rose-700 dark:text-rose-300">Actor</dt>
               <dd>{b.record.actorLabel}</dd>
               <dt className="text-rose-700 dark:text-rose-300">Recorded</dt>
-              <dd>{formatDateTime(b.record.createdAt)}</dd>
+              <dd>
+                <DateTime value={b.record.createdAt} />
+              </dd>
             </dl>
           ) : (
             <p className="mt-2 text-rose-700 dark:text-rose-300">No record is left at this seq.</p>

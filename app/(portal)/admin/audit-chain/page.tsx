@@ -1,6 +1,7 @@
 // Admin → Audit chain: is the audit log intact, and if not, where and how it breaks; the signed checkpoints.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Card, EmptyState, PageHeader, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { ChainActions } from "./_actions";
 import { ReportView } from "./_report";
 
@@ -50,7 +51,9 @@ export default async function AuditChainPage() {
             {s.checkpoints.map((c) => (
               <tr key={c.seq}>
                 <Td className="font-mono">{c.seq}</Td>
-                <Td>{formatDateTime(c.signedAt)}</Td>
+                <Td>
+                  <DateTime value={c.signedAt} />
+                </Td>
                 <Td className="font-mono text-xs">
                   <span title={c.hash}>{c.hash.slice(0, 16)}…</span>
                 </Td>

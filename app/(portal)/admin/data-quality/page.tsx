@@ -1,6 +1,7 @@
 // Admin → Data quality: what the DORA feeds get wrong, so a platform team can fix them.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Button, Card, EmptyState, PageHeader, Select, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Button, Card, EmptyState, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { RetryButton } from "./_retry";
 
 export const dynamic = "force-dynamic";
@@ -56,7 +57,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                   <Td>{x.source}</Td>
                   <Td>{x.reason}</Td>
                   <Td>{x.count}</Td>
-                  <Td>{formatDateTime(x.lastAt)}</Td>
+                  <Td>
+                    <DateTime value={x.lastAt} />
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -94,7 +97,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                   <Td>{x.source}</Td>
                   <Td className="font-mono text-xs">{x.type}</Td>
                   <Td>{x.count}</Td>
-                  <Td>{formatDateTime(x.lastAt)}</Td>
+                  <Td>
+                    <DateTime value={x.lastAt} />
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -110,7 +115,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                   <Td className="font-mono text-xs">{x.name || "(none)"}</Td>
                   <Td>{x.sources}</Td>
                   <Td>{x.count}</Td>
-                  <Td>{formatDateTime(x.lastAt)}</Td>
+                  <Td>
+                    <DateTime value={x.lastAt} />
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -130,8 +137,12 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                 <Td>{x.source}</Td>
                 <Td className="font-mono text-xs">{x.type}</Td>
                 <Td className="max-w-xs truncate font-mono text-xs">{x.externalId}</Td>
-                <Td>{formatDateTime(x.occurredAt)}</Td>
-                <Td>{formatDateTime(x.receivedAt)}</Td>
+                <Td>
+                  <DateTime value={x.occurredAt} />
+                </Td>
+                <Td>
+                  <DateTime value={x.receivedAt} />
+                </Td>
               </tr>
             ))}
           </Table>
@@ -144,7 +155,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
           <Table head={["Last seen", "Source", "From", "Times", "Field", "Reason", "Body (start)"]} caption="Latest refusals">
             {r.recentRejections.map((x) => (
               <tr key={x.id}>
-                <Td>{formatDateTime(x.lastSeenAt)}</Td>
+                <Td>
+                  <DateTime value={x.lastSeenAt} />
+                </Td>
                 <Td>{x.source}</Td>
                 <Td className="font-mono text-xs">{x.sourceAddress || "—"}</Td>
                 <Td>{x.count}</Td>
@@ -163,7 +176,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
           <Table head={["Received", "Source", "Type", "Attempts", "Error", ""]} caption="Dead events">
             {dead.map((d) => (
               <tr key={d.id}>
-                <Td>{formatDateTime(d.receivedAt)}</Td>
+                <Td>
+                  <DateTime value={d.receivedAt} />
+                </Td>
                 <Td>{d.source}</Td>
                 <Td>{d.type}</Td>
                 <Td>{d.attempts}</Td>
@@ -187,7 +202,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                   <Td>{x.kind}</Td>
                   <Td className="font-mono text-xs">{x.name}</Td>
                   <Td>{x.count}</Td>
-                  <Td>{formatDateTime(x.lastAt)}</Td>
+                  <Td>
+                    <DateTime value={x.lastAt} />
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -202,7 +219,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                 <tr key={x.id}>
                   <Td className="max-w-xs truncate">{x.title}</Td>
                   <Td>{x.source}</Td>
-                  <Td>{formatDateTime(x.detectedAt)}</Td>
+                  <Td>
+                    <DateTime value={x.detectedAt} />
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -222,7 +241,9 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
                 <Td>{d.serviceName}</Td>
                 <Td>{d.environmentName}</Td>
                 <Td className="font-mono text-xs">{d.version || "—"}</Td>
-                <Td>{formatDateTime(d.deployedAt)}</Td>
+                <Td>
+                  <DateTime value={d.deployedAt} />
+                </Td>
               </tr>
             ))}
           </Table>

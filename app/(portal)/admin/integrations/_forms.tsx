@@ -4,6 +4,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useTRPC } from "@/app/_lib/trpc";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useToast } from "@/app/_components/toast";
 import { Button, ErrorMessage, Field, Input, Select } from "@/app/_components/ui";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
 
@@ -54,14 +56,25 @@ export function CreateTokenForm() {
   );
 }
 
-export function RevokeTokenButton({ id }: { id: string }) {
+export function RevokeTokenButton({ id, name }: { id: string; name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const toast = useToast();
   const revoke = useMutation(trpc.events.revokeToken.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
-    <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id })}>
+    <ConfirmButton
+      variant="danger"
+      aria-label={`Revoke the token ${name}`}
+      title={`Revoke the token “${name}”?`}
+      confirmLabel="Revoke token"
+      consequence={`Events sent with it are refused (401) from now on, so ${name} stops feeding deployments and incidents into Pier until it gets a new token. A revoked token cannot be restored.`}
+      onConfirm={async () => {
+        await revoke.mutateAsync({ id });
+        toast({ message: `Token “${name}” revoked.` });
+      }}
+    >
       Revoke
-    </Button>
+    </ConfirmButton>
   );
 }
 
@@ -113,13 +126,24 @@ export function CreateWebhookSecretForm() {
   );
 }
 
-export function DeleteSecretButton({ id }: { id: string }) {
+export function DeleteSecretButton({ id, name, kind }: { id: string; name: string; kind: string }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const toast = useToast();
   const del = useMutation(trpc.events.deleteWebhookSecret.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
-    <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ id })}>
+    <ConfirmButton
+      variant="danger"
+      aria-label={`Delete the webhook secret ${name}`}
+      title={`Delete the ${kind} signing secret “${name}”?`}
+      confirmLabel="Delete secret"
+      consequence={`${kind} webhooks signed with it are refused from now on. If it is the last ${kind} secret, every ${kind} delivery is refused until a new one is added.`}
+      onConfirm={async () => {
+        await del.mutateAsync({ id });
+        toast({ message: `Webhook secret “${name}” deleted.` });
+      }}
+    >
       Delete
-    </Button>
+    </ConfirmButton>
   );
 }

@@ -1,6 +1,7 @@
 // Admin → Integrations: ingestion tokens (shown once, stored hashed) and inbound webhook signing secrets.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, PageHeader, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { env } from "@/server/env";
 import { CreateTokenForm, CreateWebhookSecretForm, DeleteSecretButton, RevokeTokenButton } from "./_forms";
 import { WEBHOOK_KIND_LABELS } from "./_sources";
@@ -49,10 +50,14 @@ export default async function IntegrationsPage() {
                 <tr key={t.id}>
                   <Td>{t.name}</Td>
                   <Td className="font-mono text-xs">{t.prefix}…</Td>
-                  <Td>{formatDateTime(t.createdAt)}</Td>
-                  <Td>{formatDateTime(t.lastUsedAt)}</Td>
+                  <Td>
+                    <DateTime value={t.createdAt} />
+                  </Td>
+                  <Td>
+                    <DateTime value={t.lastUsedAt} />
+                  </Td>
                   <Td>{t.revokedAt ? <Badge color="red">revoked</Badge> : <Badge color="green">active</Badge>}</Td>
-                  <Td>{!t.revokedAt && <RevokeTokenButton id={t.id} />}</Td>
+                  <Td>{!t.revokedAt && <RevokeTokenButton id={t.id} name={t.name} />}</Td>
                 </tr>
               ))}
             </Table>
@@ -73,9 +78,11 @@ export default async function IntegrationsPage() {
                   <Td>{s.name}</Td>
                   <Td>{WEBHOOK_KIND_LABELS[s.kind] ?? s.kind}</Td>
                   <Td className="font-mono text-xs">{s.hint}</Td>
-                  <Td>{formatDateTime(s.createdAt)}</Td>
                   <Td>
-                    <DeleteSecretButton id={s.id} />
+                    <DateTime value={s.createdAt} />
+                  </Td>
+                  <Td>
+                    <DeleteSecretButton id={s.id} name={s.name} kind={WEBHOOK_KIND_LABELS[s.kind] ?? s.kind} />
                   </Td>
                 </tr>
               ))}

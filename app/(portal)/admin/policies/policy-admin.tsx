@@ -1,16 +1,29 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Badge, Button, Card, ErrorMessage, Field, Input, Select, Spinner } from "@/app/_components/ui";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useTimeZone } from "@/app/_components/time";
+import { TimeZoneSelect } from "@/app/_components/time-zone-select";
+import { useToast } from "@/app/_components/toast";
+import { Badge, Button, Card, ErrorMessage, Field, Input, Select, Spinner, type BadgeColor } from "@/app/_components/ui";
+import { formatDateTime, formatMinutes, zonedInputToDate } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { PolicyForm } from "./policy-form";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 type Option = { id: string; name: string };
 
+type FreezeState = "active" | "upcoming" | "expired" | "recurring";
+const FREEZE_BADGE: Record<FreezeState, { color: BadgeColor; label: string } | null> = {
+  active: { color: "red", label: "freezing now" },
+  upcoming: { color: "blue", label: "upcoming" },
+  expired: { color: "gray", label: "expired" },
+  recurring: null,
+};
 function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: () => void }) {
   const trpc = useTRPC();
   const [kind, setKind] = useState<"range" | "weekly">("weekly");
+  const myZone = useTimeZone();
   const add = useMutation(trpc.approvals.addFreezeWindow.mutationOptions({ onSuccess: onDone }));
   const errors = fieldErrors(add.error);
   function submit(e: FormEvent<HTMLFormElement>) {
@@ -18,14 +31,17 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
     const f = new FormData(e.currentTarget);
     const text = (k: string) => String(f.get(k) ?? "");
     add.mutate({
+    // A range's dates are wall-clock times in the chosen zone, whatever zone the browser runs in.
+    const timeZone = text("timeZone") || "UTC";
+    const at = (k: string) => (kind === "range" ? zonedInputToDate(text(k), timeZone) : null);
       environmentId,
       kind,
-      startsAt: kind === "range" && text("startsAt") ? new Date(text("startsAt")) : null,
-      endsAt: kind === "range" && text("endsAt") ? new Date(text("endsAt")) : null,
+      startsAt: at("startsAt"),
+      endsAt: at("endsAt"),
       daysOfWeek: f.getAll("daysOfWeek").map(Number),
       startTime: text("startTime") || null,
       endTime: text("endTime") || null,
-      timeZone: text("timeZone") || "UTC",
+      timeZone,
       reason: text("reason"),
     });
   }
@@ -66,18 +82,23 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
               </p>
             )}
           </fieldset>
-          <Field label="From (HH:MM)" htmlFor={`st-${environmentId}`} error={errors.startTime}>
-            <Input id={`st-${environmentId}`} name="startTime" placeholder="16:00" />
+          <Field label="From" htmlFor={`st-${environmentId}`} error={errors.startTime}>
+            <Input id={`st-${environmentId}`} name="startTime" type="time" defaultValue="16:00" />
           </Field>
-          <Field label="Until (HH:MM)" htmlFor={`et-${environmentId}`} error={errors.endTime}>
-            <Input id={`et-${environmentId}`} name="endTime" placeholder="08:00" />
-          </Field>
-          <Field label="Time zone" htmlFor={`tz-${environmentId}`} error={errors.timeZone}>
-            <Input id={`tz-${environmentId}`} name="timeZone" defaultValue="UTC" />
+          <Field label="Until" htmlFor={`et-${environmentId}`} error={errors.endTime} hint="Earlier than From: the window runs past midnight.">
+            <Input id={`et-${environmentId}`} name="endTime" type="time" defaultValue="08:00" />
           </Field>
         </>
       )}
       <div className="sm:col-span-2">
+      <Field
+        label="Time zone"
+        htmlFor={`tz-${environmentId}`}
+        error={errors.timeZone}
+        hint={kind === "range" ? "The zone the dates above are in." : "The zone whose clock the window follows, daylight saving included."}
+      >
+        <TimeZoneSelect id={`tz-${environmentId}`} name="timeZone" defaultValue={myZone} />
+      </Field>
         <Button type="submit" variant="secondary" disabled={add.isPending}>
           Add freeze window
         </Button>
@@ -87,6 +108,22 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
 }
 
 export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Option[] }) {
+type WindowView = {
+  kind: string;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  daysOfWeek: number[];
+  startTime: string | null;
+  endTime: string | null;
+  timeZone: string;
+};
+
+/** A range in the reader's zone; a weekly window in its own zone, which is what its times mean. */
+function describeWindow(w: WindowView, timeZone: string) {
+  if (w.kind === "range") return `${formatDateTime(w.startsAt, timeZone)} – ${formatDateTime(w.endsAt, timeZone)}`;
+  return `${w.daysOfWeek.map((d) => DAYS[d]).join(", ")} ${w.startTime}–${w.endTime} ${w.timeZone}`;
+}
+
   const trpc = useTRPC();
   const qc = useQueryClient();
   const list = useQuery(trpc.approvals.policies.queryOptions());
@@ -94,11 +131,12 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
   const delPolicy = useMutation(trpc.approvals.deletePolicy.mutationOptions({ onSuccess: refresh }));
   const delWindow = useMutation(trpc.approvals.deleteFreezeWindow.mutationOptions({ onSuccess: refresh }));
   const [editing, setEditing] = useState<string | null>(null);
+  const toast = useToast();
+  const timeZone = useTimeZone();
   if (list.isLoading) return <Spinner />;
   if (!list.data) return <ErrorMessage error={list.error} />;
   return (
     <div className="space-y-4">
-      <ErrorMessage error={delPolicy.error ?? delWindow.error} />
       {list.data.map((env) => (
         <Card
           key={env.id}
@@ -114,9 +152,9 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
                 <div className="flex flex-wrap items-center justify-between gap-2">
                   <span>
                     <strong>{p.name}</strong> · {p.service ? `service ${p.service.name}` : p.tier ? `tier ${p.tier}` : "whole environment"} ·{" "}
-                    {p.requiredApprovals} approval(s)
-                    {p.waitTimerMinutes > 0 && ` · wait ${p.waitTimerMinutes} min`}
-                    {p.expiryMinutes && ` · expires after ${p.expiryMinutes} min`}
+                    {plural(p.requiredApprovals, "approval")}
+                    {p.waitTimerMinutes > 0 && ` · waits ${formatMinutes(p.waitTimerMinutes)}`}
+                    {p.expiryMinutes && ` · approval expires after ${formatMinutes(p.expiryMinutes)}`}
                     {p.autoRollback && " · auto-rollback"}
                     {p.allowSkipPromotion && " · may skip stages"}
                     {!p.allowBreakGlass && " · no break-glass"}
@@ -125,9 +163,28 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
                     <Button variant="ghost" onClick={() => setEditing(editing === p.id ? null : p.id)}>
                       Edit
                     </Button>
-                    <Button variant="ghost" onClick={() => delPolicy.mutate({ id: p.id })}>
+                    <ConfirmButton
+                      variant="ghost"
+                      aria-label={`Delete policy ${p.name}`}
+                      title={`Delete the policy “${p.name}”?`}
+                      confirmLabel="Delete policy"
+                      consequence={
+                        <>
+                          <p>
+                            New requests to {env.name}
+                            {p.service ? ` for ${p.service.name}` : p.tier ? ` for tier ${p.tier} services` : ""} will follow the next broader policy, or the
+                            default ({env.isProduction ? "1 approver" : "no approval"}) if there is none.
+                          </p>
+                          <p>Requests already made keep the policy they were made under.</p>
+                        </>
+                      }
+                      onConfirm={async () => {
+                        await delPolicy.mutateAsync({ id: p.id });
+                        toast({ message: `Policy “${p.name}” deleted.` });
+                      }}
+                    >
                       Delete
-                    </Button>
+                    </ConfirmButton>
                   </span>
                 </div>
                 {editing === p.id && (
@@ -155,16 +212,28 @@ export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Op
           <h3 className="mt-4 text-sm font-semibold">Freeze windows</h3>
           <ul className="mt-1 space-y-1 text-sm">
             {env.freezeWindows.map((w) => (
-              <li key={w.id} className="flex items-center justify-between gap-2">
-                <span>
-                  {w.kind === "range"
-                    ? `${new Date(w.startsAt!).toISOString().slice(0, 16)} – ${new Date(w.endsAt!).toISOString().slice(0, 16)} UTC`
-                    : `${w.daysOfWeek.map((d) => DAYS[d]).join(", ")} ${w.startTime}–${w.endTime} ${w.timeZone}`}
-                  {w.reason && ` · ${w.reason}`}
+              <li key={w.id} className="flex items-center justify-between gap-2" data-testid="freeze-window">
+                <span className={w.state === "expired" ? "text-gray-500 dark:text-gray-400" : undefined}>
+                  {describeWindow(w, timeZone)}
+                  {w.reason && ` · ${w.reason}`} {FREEZE_BADGE[w.state] && <Badge color={FREEZE_BADGE[w.state]!.color}>{FREEZE_BADGE[w.state]!.label}</Badge>}
                 </span>
-                <Button variant="ghost" onClick={() => delWindow.mutate({ id: w.id })}>
+                <ConfirmButton
+                  variant="ghost"
+                  aria-label={`Remove freeze window ${describeWindow(w, timeZone)}`}
+                  title={`Remove the freeze window ${describeWindow(w, timeZone)}?`}
+                  confirmLabel="Remove freeze window"
+                  consequence={
+                    w.state === "expired"
+                      ? "It is over and holds nothing any more; removing it only tidies the list."
+                      : `Normal requests to ${env.name} will no longer be held by it${w.state === "active" ? ": approved requests it holds now may start at once" : ""}.`
+                  }
+                  onConfirm={async () => {
+                    await delWindow.mutateAsync({ id: w.id });
+                    toast({ message: `Freeze window removed from ${env.name}.` });
+                  }}
+                >
                   Remove
-                </Button>
+                </ConfirmButton>
               </li>
             ))}
             {env.freezeWindows.length === 0 && <li className="text-gray-500">None.</li>}

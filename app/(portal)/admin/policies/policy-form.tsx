@@ -1,7 +1,8 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
-import type { FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Button, ErrorMessage, Field, Input, Select } from "@/app/_components/ui";
+import { formatMinutes } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 
 type Option = { id: string; name: string };
@@ -38,6 +39,10 @@ export function PolicyForm({
   const save = useMutation(trpc.approvals.savePolicy.mutationOptions({ onSuccess: onDone }));
   const errors = fieldErrors(save.error);
   const p = policy;
+  // The minutes as words next to the inputs ("4320" → "3 days"), so nobody has to do the arithmetic.
+  const [expiry, setExpiry] = useState(p?.expiryMinutes?.toString() ?? "");
+  const [wait, setWait] = useState((p?.waitTimerMinutes ?? 0).toString());
+  const inWords = (v: string, none: string) => (v.trim() === "" || Number(v) === 0 ? none : Number.isFinite(Number(v)) ? formatMinutes(Number(v)) : undefined);
   const key = (k: string) => `${k}-${p?.id ?? environmentId}`;
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -111,11 +116,16 @@ export function PolicyForm({
           ))}
         </Select>
       </Field>
-      <Field label="Approval expires after (min)" htmlFor={key("expiryMinutes")} error={errors.expiryMinutes}>
-        <Input id={key("expiryMinutes")} name="expiryMinutes" type="number" min={5} defaultValue={p?.expiryMinutes ?? ""} />
+      <Field
+        label="Approval expires after (minutes)"
+        htmlFor={key("expiryMinutes")}
+        error={errors.expiryMinutes}
+        hint={inWords(expiry, "Empty: requests wait for approval indefinitely")}
+      >
+        <Input id={key("expiryMinutes")} name="expiryMinutes" type="number" min={5} value={expiry} onChange={(e) => setExpiry(e.target.value)} />
       </Field>
-      <Field label="Wait timer (min)" htmlFor={key("waitTimerMinutes")} error={errors.waitTimerMinutes}>
-        <Input id={key("waitTimerMinutes")} name="waitTimerMinutes" type="number" min={0} defaultValue={p?.waitTimerMinutes ?? 0} />
+      <Field label="Wait timer (minutes)" htmlFor={key("waitTimerMinutes")} error={errors.waitTimerMinutes} hint={inWords(wait, "No wait after approval")}>
+        <Input id={key("waitTimerMinutes")} name="waitTimerMinutes" type="number" min={0} value={wait} onChange={(e) => setWait(e.target.value)} />
       </Field>
       <div className="space-y-1 sm:col-span-3">
         {box("allowOwningTeam", "Members of the owning team may approve", false)}

@@ -2,10 +2,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { Badge, Button, Card, ErrorMessage, Field, LinkButton, PageHeader, Spinner, Textarea, formatDateTime } from "@/app/_components/ui";
+import { DateTime, useTimeZone } from "@/app/_components/time";
+import { useToast } from "@/app/_components/toast";
+import { Badge, Button, Card, ErrorMessage, Field, LinkButton, PageHeader, Spinner, Textarea } from "@/app/_components/ui";
+import { formatTime } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { decisionMessage } from "../../approvals/decision-message";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
 import { EvidenceButtons } from "./evidence-buttons";
+import { CancelRequestButton, RollbackButton } from "./request-actions";
 
 const ACTIVE = ["pending_approval", "approved", "queued", "deploying"];
 
@@ -23,17 +28,22 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
       qc.invalidateQueries({ queryKey: trpc.deployments.get.queryKey({ id }) }),
       qc.invalidateQueries({ queryKey: trpc.deployments.logs.queryKey({ id }) }),
     ]);
+  const timeZone = useTimeZone();
+  const toast = useToast();
   const [comment, setComment] = useState("");
   const decide = useMutation(
     trpc.approvals.decide.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (result, input) => {
         setComment("");
+        const d = detail.data;
+        if (d)
+          toast({
+            message: decisionMessage({ service: d.service.name, version: d.version, environment: d.environment.name }, { ...result, decision: input.decision }),
+          });
         void refresh();
       },
     }),
   );
-  const cancel = useMutation(trpc.deployments.cancel.mutationOptions({ onSuccess: refresh }));
-  const rollback = useMutation(trpc.deployments.rollback.mutationOptions({ onSuccess: refresh }));
   const review = useMutation(trpc.deployments.reviewBreakGlass.mutationOptions({ onSuccess: refresh }));
 
   if (detail.isLoading) return <Spinner />;
@@ -69,7 +79,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               <div>
                 <dt className="text-gray-500">Requested by</dt>
                 <dd>
-                  {r.requester.name} · {formatDateTime(r.createdAt)}
+                  {r.requester.name} · <DateTime value={r.createdAt} />
                 </dd>
               </div>
               <div>
@@ -121,14 +131,18 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               )}
               {r.notBefore && r.status === "approved" && (
                 <div>
-                  <dt className="text-gray-500">Starts after</dt>
-                  <dd>{formatDateTime(r.notBefore)}</dd>
+                  <dt className="text-gray-500 dark:text-gray-400">Starts after</dt>
+                  <dd>
+                    <DateTime value={r.notBefore} relative />
+                  </dd>
                 </div>
               )}
               {r.expiresAt && r.status === "pending_approval" && (
                 <div>
-                  <dt className="text-gray-500">Approval expires</dt>
-                  <dd>{formatDateTime(r.expiresAt)}</dd>
+                  <dt className="text-gray-500 dark:text-gray-400">Approval expires</dt>
+                  <dd>
+                    <DateTime value={r.expiresAt} relative />
+                  </dd>
                 </div>
               )}
             </dl>
@@ -142,8 +156,11 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             )}
             <ol className="max-h-72 space-y-1 overflow-y-auto font-mono text-xs" aria-label="Deployment log">
               {(logs.data?.logs ?? []).map((l) => (
-                <li key={l.id} className={l.level === "error" ? "text-rose-600" : l.level === "warn" ? "text-amber-600" : ""}>
-                  <span className="text-gray-400">{new Date(l.at).toISOString().slice(11, 19)}</span> {l.message}
+                <li
+                  key={l.id}
+                  className={l.level === "error" ? "text-rose-600 dark:text-rose-400" : l.level === "warn" ? "text-amber-600 dark:text-amber-400" : ""}
+                >
+                  <span className="text-gray-400">{formatTime(l.at, timeZone, { seconds: true })}</span> {l.message}
                 </li>
               ))}
               {logs.data?.logs.length === 0 && <li className="text-gray-500">No log lines yet.</li>}
@@ -154,7 +171,9 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             <ol className="space-y-2 text-sm" data-testid="timeline">
               {r.timeline.map((t, i) => (
                 <li key={i} className="flex flex-col sm:flex-row sm:gap-3">
-                  <span className="w-48 shrink-0 text-gray-500">{formatDateTime(t.at)}</span>
+                  <span className="w-48 shrink-0 text-gray-500 dark:text-gray-400">
+                    <DateTime value={t.at} />
+                  </span>
                   <span>
                     <strong>{t.label}</strong> · {t.actor}
                     {t.detail ? ` — ${t.detail}` : ""}
@@ -214,16 +233,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
 
           <Card title="Actions">
             <div className="flex flex-wrap gap-2">
-              {r.can.cancel && (
-                <Button variant="secondary" disabled={cancel.isPending} onClick={() => cancel.mutate({ id })}>
-                  Cancel request
-                </Button>
-              )}
-              {r.can.rollback && (
-                <Button variant="danger" disabled={rollback.isPending} onClick={() => rollback.mutate({ id, reason: "one-click rollback" })}>
-                  Roll back to {r.previousVersion}
-                </Button>
-              )}
+              {r.can.cancel && <CancelRequestButton request={r} onDone={refresh} />}
+              {r.can.rollback && <RollbackButton request={r} onDone={refresh} />}
               {r.status === "succeeded" && next && (
                 <LinkButton
                   variant="primary"
@@ -243,7 +254,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                 </Link>
               ))}
             </div>
-            <ErrorMessage error={cancel.error ?? rollback.error ?? review.error} />
+            <ErrorMessage error={review.error} />
             <EvidenceButtons requestId={id} />
           </Card>
         </div>

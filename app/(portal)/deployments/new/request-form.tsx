@@ -3,6 +3,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { Badge, Button, EmptyState, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
+import { useTimeZone } from "@/app/_components/time";
+import { formatMinutes, zonedInputToDate } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 
 type ServiceOption = { id: string; name: string; environments: { id: string; name: string; currentVersion: string | null; executor: string }[] };
@@ -50,6 +52,8 @@ export function RequestForm({
   const emergency = useMutation(trpc.deployments.breakGlass.mutationOptions({ onSuccess }));
   const active = breakGlass ? emergency : create;
   const errors = fieldErrors(active.error);
+  // Schedule times are read in the user's time zone (their preference or browser), as the portal shows times.
+  const timeZone = useTimeZone();
 
   if (!services.length) return <EmptyState title="No services to deploy">You can request deployments for services your teams own.</EmptyState>;
 
@@ -57,7 +61,7 @@ export function RequestForm({
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => String(f.get(k) ?? "").trim();
-    const when = (k: string) => (text(k) ? new Date(text(k)) : null);
+    const when = (k: string) => (text(k) ? zonedInputToDate(text(k), timeZone) : null);
     const input = {
       serviceId,
       environmentId: env?.id ?? "",
@@ -136,10 +140,10 @@ export function RequestForm({
         <Input id="ticketKey" name="ticketKey" />
       </Field>
       <div className="grid grid-cols-2 gap-2">
-        <Field label="Not before (optional)" htmlFor="scheduledFrom" error={errors.scheduledFrom}>
+        <Field label="Not before (optional)" htmlFor="scheduledFrom" error={errors.scheduledFrom} hint={`In ${timeZone}`}>
           <Input id="scheduledFrom" name="scheduledFrom" type="datetime-local" />
         </Field>
-        <Field label="Not after (optional)" htmlFor="scheduledUntil" error={errors.scheduledUntil}>
+        <Field label="Not after (optional)" htmlFor="scheduledUntil" error={errors.scheduledUntil} hint={`In ${timeZone}`}>
           <Input id="scheduledUntil" name="scheduledUntil" type="datetime-local" />
         </Field>
       </div>
@@ -159,7 +163,7 @@ export function RequestForm({
             {p.policy.requiredApprovals === 0
               ? "no approval needed"
               : `${p.policy.requiredApprovals} approval${p.policy.requiredApprovals > 1 ? "s" : ""} needed`}
-            {p.policy.waitTimerMinutes > 0 && `, then a ${p.policy.waitTimerMinutes}-minute wait`}
+            {p.policy.waitTimerMinutes > 0 && `, then a wait of ${formatMinutes(p.policy.waitTimerMinutes)}`}
             {p.policy.autoRollback && ", automatic rollback on failure"}
           </p>
           <div className="flex flex-wrap items-center gap-1">

@@ -1,7 +1,8 @@
 // Recent deployment requests of this service (Pier's own), newest first, each a link to its timeline.
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Card, EmptyState, LinkButton, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Card, EmptyState, LinkButton, Table, Td } from "@/app/_components/ui";
 import { StatusBadge } from "@/app/(portal)/deployments/_components/status-badge";
 
 export async function DeploymentsSection({ serviceId, serviceName }: { serviceId: string; serviceName: string }) {
@@ -25,7 +26,9 @@ export async function DeploymentsSection({ serviceId, serviceName }: { serviceId
                 <StatusBadge status={d.status} />
               </Td>
               <Td>{d.requester.name}</Td>
-              <Td className="text-gray-500">{formatDateTime(d.createdAt)}</Td>
+              <Td className="text-gray-500">
+                <DateTime value={d.createdAt} />
+              </Td>
             </tr>
           ))}
         </Table>

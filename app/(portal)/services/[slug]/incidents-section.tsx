@@ -1,6 +1,7 @@
 // Incidents affecting this service, newest first, with the deployment each is linked to.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, LinkButton, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState, LinkButton, Table, Td } from "@/app/_components/ui";
 
 export async function IncidentsSection({ serviceId, serviceName }: { serviceId: string; serviceName: string }) {
   const incidents = await (await serverCaller()).incidents.list({ serviceId, take: 10 });
@@ -16,8 +17,10 @@ export async function IncidentsSection({ serviceId, serviceName }: { serviceId: 
               <Td>
                 <Badge color={i.severity === "critical" || i.severity === "high" ? "red" : "yellow"}>{i.severity}</Badge>
               </Td>
-              <Td className="text-gray-500">{formatDateTime(i.detectedAt)}</Td>
-              <Td>{i.resolvedAt ? formatDateTime(i.resolvedAt) : <Badge color="red">open</Badge>}</Td>
+              <Td className="text-gray-500">
+                <DateTime value={i.detectedAt} />
+              </Td>
+              <Td>{i.resolvedAt ? <DateTime value={i.resolvedAt} /> : <Badge color="red">open</Badge>}</Td>
               <Td className="font-mono text-xs">{i.deployment ? i.deployment.version : "—"}</Td>
             </tr>
           ))}

@@ -4,7 +4,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Card, EmptyState, formatDateTime, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
 import { DeliveryActivitySection } from "./delivery-activity-section";
 import { DeploymentsSection } from "./deployments-section";
@@ -63,7 +64,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
         <Card title="Ownership">
           <p className="text-sm">
             Owned by{" "}
-            <Link href={`/teams/${service.team.slug}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+            <Link href={`/teams/${service.team.slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
               {service.team.name}
             </Link>
           </p>
@@ -71,7 +72,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
             On-call:{" "}
             {service.team.onCallName || service.team.onCallUrl ? (
               service.team.onCallUrl ? (
-                <a href={service.team.onCallUrl} className="dark:text-brand-300 text-brand-700 hover:underline" rel="noreferrer" target="_blank">
+                <a href={service.team.onCallUrl} className="text-brand-700 hover:underline dark:text-brand-300" rel="noreferrer" target="_blank">
                   {service.team.onCallName ?? service.team.onCallUrl}
                 </a>
               ) : (
@@ -111,7 +112,9 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
                 <Td>
                   <code>{e.currentVersion ?? "—"}</code>
                 </Td>
-                <Td>{formatDateTime(e.lastDeployedAt)}</Td>
+                <Td>
+                  <DateTime value={e.lastDeployedAt} />
+                </Td>
                 <Td>{e.lastDeployedBy ?? "—"}</Td>
               </tr>
             ))}
@@ -156,7 +159,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
 function ExternalLink({ href, label }: { href: string; label: string }) {
   return (
     <li>
-      <a href={href} target="_blank" rel="noreferrer" className="dark:text-brand-300 text-brand-700 hover:underline">
+      <a href={href} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
         {label}
       </a>
     </li>

@@ -1,5 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useToast } from "@/app/_components/toast";
 import { Button, Card, ErrorMessage, Field, Input } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 
@@ -12,6 +14,7 @@ export function AllowList() {
   const add = useMutation(trpc.notifications.addAllowEntry.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.notifications.removeAllowEntry.mutationOptions({ onSuccess: refresh }));
   const errors = fieldErrors(add.error);
+  const toast = useToast();
   return (
     <Card title="Outbound allow-list">
       <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
@@ -23,9 +26,19 @@ export function AllowList() {
             <span>
               <code>{e.pattern}</code> <span className="text-gray-500">— {e.reason}</span>
             </span>
-            <Button variant="ghost" onClick={() => remove.mutate({ id: e.id })}>
+            <ConfirmButton
+              variant="ghost"
+              aria-label={`Remove ${e.pattern} from the allow-list`}
+              title={`Stop allowing ${e.pattern}?`}
+              confirmLabel="Remove from allow-list"
+              consequence="Channels and executors whose URLs point at this host are refused from now on: their deliveries and runs fail until it is allowed again."
+              onConfirm={async () => {
+                await remove.mutateAsync({ id: e.id });
+                toast({ message: `${e.pattern} is no longer allowed.` });
+              }}
+            >
               Remove
-            </Button>
+            </ConfirmButton>
           </li>
         ))}
       </ul>

@@ -1,6 +1,8 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useToast } from "@/app/_components/toast";
 import { Badge, Button, Card, EmptyState, ErrorMessage, Spinner, Table, Td } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ChannelView } from "../_components/types";
@@ -14,6 +16,7 @@ export function ChannelManager() {
   const update = useMutation(trpc.notifications.updateChannel.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.notifications.deleteChannel.mutationOptions({ onSuccess: refresh }));
   const reseal = useMutation(trpc.notifications.reEncryptSecrets.mutationOptions({ onSuccess: refresh }));
+  const toast = useToast();
   const [editing, setEditing] = useState<ChannelView | "new" | null>(null);
   const saved = () => (setEditing(null), refresh());
 
@@ -74,9 +77,27 @@ export function ChannelManager() {
                   <Button variant="secondary" onClick={() => toggle(c)} disabled={update.isPending}>
                     {c.enabled ? "Disable" : "Enable"}
                   </Button>
-                  <Button variant="ghost" onClick={() => confirm(`Delete ${c.name}?`) && remove.mutate({ id: c.id })}>
+                  <ConfirmButton
+                    variant="ghost"
+                    aria-label={`Delete ${c.name}`}
+                    title={`Delete the channel ${c.name}?`}
+                    confirmLabel="Delete channel"
+                    consequence={
+                      <>
+                        <p>
+                          Notifications stop going to this {c.type} channel and its stored secrets are erased. A channel that routes still send to cannot be
+                          deleted: remove it from those routes first.
+                        </p>
+                        <p>Its deliveries leave the delivery log with it. This cannot be undone.</p>
+                      </>
+                    }
+                    onConfirm={async () => {
+                      await remove.mutateAsync({ id: c.id });
+                      toast({ message: `Channel ${c.name} deleted.` });
+                    }}
+                  >
                     Delete
-                  </Button>
+                  </ConfirmButton>
                 </Td>
               </tr>
             ))}
@@ -84,7 +105,6 @@ export function ChannelManager() {
         )}
         <div className="mt-2 space-y-2">
           <ErrorMessage error={update.error} />
-          <ErrorMessage error={remove.error} />
           <ErrorMessage error={reseal.error} />
         </div>
         <p className="mt-3 text-xs text-gray-500">

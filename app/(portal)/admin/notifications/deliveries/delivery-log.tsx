@@ -1,7 +1,8 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Badge, Button, EmptyState, ErrorMessage, Field, Select, Spinner, Table, Td, formatDateTime, type BadgeColor } from "@/app/_components/ui";
+import { DateTime } from "@/app/_components/time";
+import { Badge, Button, EmptyState, ErrorMessage, Field, Select, Spinner, Table, Td, type BadgeColor } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 
 const STATUSES = ["pending", "retrying", "sending", "delivered", "dead", "suppressed", "held", "grouped", "merged", "scheduled"] as const;
@@ -53,7 +54,9 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
         <Table head={["When", "Event", "Route", "Channel", "Status", "Attempts", "Last answer", ""]} caption="Deliveries">
           {list.data.items.map((d) => (
             <tr key={d.id}>
-              <Td className="text-xs">{formatDateTime(d.createdAt)}</Td>
+              <Td className="text-xs">
+                <DateTime value={d.createdAt} />
+              </Td>
               <Td className="font-mono text-xs">{d.eventType}</Td>
               <Td>{d.routeName ?? "—"}</Td>
               <Td>
@@ -62,7 +65,9 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
               <Td>
                 <Badge color={COLOR[d.status as Status] ?? "gray"}>{d.status}</Badge>
                 {d.nextAttemptAt && ["retrying", "held", "grouped", "scheduled"].includes(d.status) && (
-                  <span className="ml-1 text-xs text-gray-500">next {formatDateTime(d.nextAttemptAt)}</span>
+                  <span className="ml-1 text-xs text-gray-500 dark:text-gray-400">
+                    next <DateTime value={d.nextAttemptAt} />
+                  </span>
                 )}
               </Td>
               <Td className="tabular-nums">{d.attempts}</Td>
@@ -70,7 +75,8 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
                 <span title={d.lastError ?? undefined}>{[d.lastStatusCode, d.lastError].filter((x) => x !== null && x !== undefined).join(" · ") || "—"}</span>
               </Td>
               <Td>
-                {(d.status === "dead" || d.status === "suppressed") && (
+                {/* Suppressed ones were held back on purpose (silence, quiet hours, mutes): the server refuses to retry them. */}
+                {d.status === "dead" && (
                   <Button variant="secondary" disabled={retry.isPending} onClick={() => retry.mutate({ id: d.id })}>
                     Retry
                   </Button>

@@ -1,6 +1,8 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { useTimeZone } from "@/app/_components/time";
+import { TimeZoneSelect } from "@/app/_components/time-zone-select";
 import { Button, ErrorMessage, Field, Input, Select } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import type { ChannelView, RouteView } from "../_components/types";
@@ -25,6 +27,7 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
   const [matchers, setMatchers] = useState<Matcher[]>(route?.matchers ?? [{ label: "type", op: "=", value: "" }]);
   const [quiet, setQuiet] = useState(!!route?.quietHours);
   const [escalate, setEscalate] = useState(!!route?.escalation);
+  const myZone = useTimeZone();
 
   function submit(form: HTMLFormElement) {
     const f = new FormData(form);
@@ -138,8 +141,8 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
         </legend>
         {quiet && (
           <div className="grid gap-3 sm:grid-cols-4">
-            <Field label="Time zone" htmlFor="qh-tz" error={errors.quietHours}>
-              <Input id="qh-tz" name="qhTimeZone" defaultValue={route?.quietHours?.timeZone ?? "Europe/Paris"} />
+            <Field label="Time zone" htmlFor="qh-tz" error={errors["quietHours.timeZone"] ?? errors.quietHours}>
+              <TimeZoneSelect id="qh-tz" name="qhTimeZone" defaultValue={route?.quietHours?.timeZone ?? myZone} />
             </Field>
             <Field label="From" htmlFor="qh-start">
               <Input id="qh-start" name="qhStart" type="time" defaultValue={route?.quietHours?.start ?? "22:00"} />

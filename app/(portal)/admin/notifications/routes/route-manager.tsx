@@ -1,7 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useToast } from "@/app/_components/toast";
 import { Badge, Button, Card, EmptyState, ErrorMessage, Spinner } from "@/app/_components/ui";
+import { formatMinutes } from "@/app/_lib/format";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { RouteView } from "../_components/types";
 import { RouteForm } from "./route-form";
@@ -14,6 +17,7 @@ export function RouteManager() {
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.notifications.listRoutes.queryKey() });
   const move = useMutation(trpc.notifications.moveRoute.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.notifications.deleteRoute.mutationOptions({ onSuccess: refresh }));
+  const toast = useToast();
   const [editing, setEditing] = useState<RouteView | "new" | null>(null);
   const channelName = (id: string) => channels.data?.find((c) => c.id === id)?.name ?? "(deleted)";
 
@@ -51,7 +55,7 @@ export function RouteManager() {
                     quiet {r.quietHours.start}–{r.quietHours.end} {r.quietHours.timeZone} ({r.quietHours.action})
                   </Badge>
                 )}
-                {r.escalation && <Badge color="red">escalate after {r.escalation.afterMinutes} min</Badge>}
+                {r.escalation && <Badge color="red">escalate after {formatMinutes(r.escalation.afterMinutes)}</Badge>}
                 <span className="ml-auto flex gap-1">
                   <Button variant="ghost" aria-label={`Move ${r.name} up`} disabled={i === 0} onClick={() => move.mutate({ id: r.id, direction: "up" })}>
                     ↑
@@ -67,9 +71,25 @@ export function RouteManager() {
                   <Button variant="secondary" onClick={() => setEditing(r)}>
                     Edit
                   </Button>
-                  <Button variant="ghost" onClick={() => confirm(`Delete route ${r.name}?`) && remove.mutate({ id: r.id })}>
+                  <ConfirmButton
+                    variant="ghost"
+                    aria-label={`Delete route ${r.name}`}
+                    title={`Delete the route ${r.name}?`}
+                    confirmLabel="Delete route"
+                    consequence={
+                      <p>
+                        Events it matches ({r.matchers.length ? r.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(", ") : "every event"}) stop going
+                        to {r.channelIds.map(channelName).join(", ") || "its channels"} through it
+                        {r.continue ? "" : "; the routes after it get the chance to match them instead"}.
+                      </p>
+                    }
+                    onConfirm={async () => {
+                      await remove.mutateAsync({ id: r.id });
+                      toast({ message: `Route ${r.name} deleted.` });
+                    }}
+                  >
                     Delete
-                  </Button>
+                  </ConfirmButton>
                 </span>
               </div>
               <p className="mt-1 font-mono text-xs text-gray-600 dark:text-gray-400">
@@ -83,7 +103,7 @@ export function RouteManager() {
           ))}
         </ol>
       )}
-      <ErrorMessage error={move.error ?? remove.error} />
+      <ErrorMessage error={move.error} />
     </div>
   );
 }

@@ -1,6 +1,9 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Badge, Button, Card, ErrorMessage, Field, Input, Spinner, Table, Td, formatDateTime } from "@/app/_components/ui";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { DateTime } from "@/app/_components/time";
+import { useToast } from "@/app/_components/toast";
+import { Badge, Button, Card, ErrorMessage, Field, Input, Spinner, Table, Td } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 
 /** "service=checkout-api, environment=~prod|staging" → matchers. */
@@ -23,6 +26,8 @@ export function SilenceManager() {
   const create = useMutation(trpc.notifications.createSilence.mutationOptions({ onSuccess: refresh }));
   const expire = useMutation(trpc.notifications.expireSilence.mutationOptions({ onSuccess: refresh }));
   const errors = fieldErrors(create.error);
+  const toast = useToast();
+  const describe = (matchers: unknown) => (matchers as { label: string; op: string; value: string }[]).map((m) => `${m.label}${m.op}"${m.value}"`).join(", ");
   return (
     <div className="space-y-4">
       <Card title="New silence">
@@ -72,17 +77,27 @@ export function SilenceManager() {
             const active = s.active;
             return (
               <tr key={s.id}>
-                <Td className="font-mono text-xs">
-                  {(s.matchers as { label: string; op: string; value: string }[]).map((m) => `${m.label}${m.op}"${m.value}"`).join(", ")}
-                </Td>
+                <Td className="font-mono text-xs">{describe(s.matchers)}</Td>
                 <Td>{s.reason}</Td>
-                <Td className="text-xs">{formatDateTime(s.endsAt)}</Td>
+                <Td className="text-xs">
+                  <DateTime value={s.endsAt} />
+                </Td>
                 <Td>{active ? <Badge color="yellow">active</Badge> : <Badge>expired</Badge>}</Td>
                 <Td>
                   {active && (
-                    <Button variant="secondary" onClick={() => expire.mutate({ id: s.id })}>
+                    <ConfirmButton
+                      variant="secondary"
+                      aria-label={`Expire the silence ${describe(s.matchers)}`}
+                      title="End this silence now?"
+                      confirmLabel="Expire silence"
+                      consequence={`Notifications matching ${describe(s.matchers) || "it"} are sent again from now on, instead of being suppressed until it ends. Those it suppressed so far stay suppressed.`}
+                      onConfirm={async () => {
+                        await expire.mutateAsync({ id: s.id });
+                        toast({ message: "Silence expired: matching notifications are sent again." });
+                      }}
+                    >
                       Expire now
-                    </Button>
+                    </ConfirmButton>
                   )}
                 </Td>
               </tr>

@@ -1,6 +1,8 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
+import { useToast } from "@/app/_components/toast";
 import { Badge, Button, Card, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import type { Options } from "../_components/types";
@@ -33,6 +35,7 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.notifications.listTemplates.queryKey() });
   const save = useMutation(trpc.notifications.saveTemplate.mutationOptions({ onSuccess: refresh }));
   const reset = useMutation(trpc.notifications.deleteTemplate.mutationOptions({ onSuccess: refresh }));
+  const toast = useToast();
   const errors = { ...fieldErrors(preview.error), ...fieldErrors(save.error) };
 
   return (
@@ -79,9 +82,18 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
               Save template
             </Button>
             {current && (
-              <Button variant="secondary" onClick={() => reset.mutate({ id: current.id })}>
+              <ConfirmButton
+                variant="secondary"
+                title={`Reset the ${channelType} template for ${eventType} to the built-in default?`}
+                confirmLabel="Delete custom template"
+                consequence={`The customised title and body are deleted: ${eventType} notifications to ${channelType} channels use Pier's built-in text from now on.`}
+                onConfirm={async () => {
+                  await reset.mutateAsync({ id: current.id });
+                  toast({ message: `${eventType} on ${channelType} uses the built-in template again.` });
+                }}
+              >
                 Reset to default
-              </Button>
+              </ConfirmButton>
             )}
           </div>
           {save.isSuccess && !save.isPending && (
