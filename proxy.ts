@@ -45,6 +45,7 @@ export function proxy(req: NextRequest) {
   return withHeaders(NextResponse.next({ request: { headers: requestHeaders } }));
 }
 
-// Not the GitHub webhook: Next buffers a request body for the proxy and cuts it at 10 MB (proxyClientMaxBodySize),
-// which would hand the route a truncated delivery; GitHub sends up to 25 MB, HMAC-signed (no cookie, no CSRF gate).
-export const config = { matcher: ["/((?!_next/static|_next/image|favicon.svg|api/webhooks/github).*)"] };
+// Not the GitHub and GitLab webhooks: Next buffers a request body for the proxy and cuts it at 10 MB
+// (proxyClientMaxBodySize), which would hand the route a truncated delivery; both send up to 25 MB, authenticated by
+// their own signature/token (no cookie, no CSRF gate).
+export const config = { matcher: ["/((?!_next/static|_next/image|favicon.svg|api/webhooks/github|api/webhooks/gitlab).*)"] };

@@ -110,6 +110,9 @@ describe("CSRF on cookie-authenticated API routes", () => {
     for (const path of [
       "/api/webhooks/github",
       "/api/webhooks/pagerduty",
+      "/api/webhooks/gitlab",
+      "/api/webhooks/argocd",
+      "/api/webhooks/terraform",
       "/api/events/cdevents",
       "/api/deployments/callback",
       "/api/auth/signout",

@@ -62,7 +62,7 @@ export function sameOriginRedirect(url: string, baseUrl: string): string {
 const CSRF_EXEMPT = [
   /^\/api\/trpc(\/|$)/, // tRPC: JSON batches from Pier's own client (out of scope here)
   /^\/api\/auth(\/|$)/, // next-auth: its own double-submit CSRF token
-  /^\/api\/webhooks\//, // HMAC-signed by GitHub / PagerDuty
+  /^\/api\/webhooks\//, // signed or token-checked by each vendor (GitHub, PagerDuty, GitLab, Argo CD, Terraform)
   /^\/api\/events\//, // bearer ingest tokens
   /^\/api\/deployments\/callback$/, // HMAC-signed by the deployment system
 ];
