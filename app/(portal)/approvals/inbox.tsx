@@ -33,7 +33,7 @@ function InboxCard({ item }: { item: Item }) {
       <Card>
         <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
           <div>
-            <Link href={`/deployments/${item.id}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+            <Link href={`/deployments/${item.id}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
               {item.service.name} → {item.environment.name}
             </Link>
             <p className="font-mono text-xs">
@@ -63,7 +63,7 @@ function InboxCard({ item }: { item: Item }) {
             )}
           </div>
         </div>
-        <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-500">
+        <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-500 dark:text-gray-400">
           {item.risk.reasons.map((r) => (
             <li key={r.factor}>
               +{r.points} {r.detail}
@@ -89,7 +89,7 @@ function InboxCard({ item }: { item: Item }) {
             </div>
           </div>
         ) : (
-          <p className="mt-2 text-xs text-gray-500">{item.whyNot ?? `Waiting on ${item.whoMayApprove}`}</p>
+          <p className="mt-2 text-xs text-gray-500 dark:text-gray-400">{item.whyNot ?? `Waiting on ${item.whoMayApprove}`}</p>
         )}
         <div className="mt-2">
           <ErrorMessage error={decide.error} />

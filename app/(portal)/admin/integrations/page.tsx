@@ -9,6 +9,8 @@ import { WebhookSources } from "./_webhook-sources";
 
 export const dynamic = "force-dynamic";
 
+export const metadata = { title: "Integrations" };
+
 export default async function IntegrationsPage() {
   const trpc = await serverCaller();
   const [tokens, secrets, activity] = await Promise.all([trpc.events.tokens(), trpc.events.webhookSecrets(), trpc.events.sourceActivity()]);

@@ -8,11 +8,11 @@ import { useToast } from "@/app/_components/toast";
 import { Badge, Button, Card, ErrorMessage, Field, Input, Select, Spinner, type BadgeColor } from "@/app/_components/ui";
 import { formatDateTime, formatMinutes, zonedInputToDate } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { plural } from "@/app/_lib/plural";
 import { PolicyForm } from "./policy-form";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 type Option = { id: string; name: string };
-
 type FreezeState = "active" | "upcoming" | "expired" | "recurring";
 const FREEZE_BADGE: Record<FreezeState, { color: BadgeColor; label: string } | null> = {
   active: { color: "red", label: "freezing now" },
@@ -20,20 +20,21 @@ const FREEZE_BADGE: Record<FreezeState, { color: BadgeColor; label: string } | n
   expired: { color: "gray", label: "expired" },
   recurring: null,
 };
+
 function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: () => void }) {
   const trpc = useTRPC();
-  const [kind, setKind] = useState<"range" | "weekly">("weekly");
   const myZone = useTimeZone();
+  const [kind, setKind] = useState<"range" | "weekly">("weekly");
   const add = useMutation(trpc.approvals.addFreezeWindow.mutationOptions({ onSuccess: onDone }));
   const errors = fieldErrors(add.error);
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => String(f.get(k) ?? "");
-    add.mutate({
     // A range's dates are wall-clock times in the chosen zone, whatever zone the browser runs in.
     const timeZone = text("timeZone") || "UTC";
     const at = (k: string) => (kind === "range" ? zonedInputToDate(text(k), timeZone) : null);
+    add.mutate({
       environmentId,
       kind,
       startsAt: at("startsAt"),
@@ -77,7 +78,7 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
               ))}
             </div>
             {errors.daysOfWeek && (
-              <p role="alert" className="text-xs text-rose-600">
+              <p role="alert" className="text-xs text-rose-600 dark:text-rose-400">
                 {errors.daysOfWeek[0]}
               </p>
             )}
@@ -90,7 +91,6 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
           </Field>
         </>
       )}
-      <div className="sm:col-span-2">
       <Field
         label="Time zone"
         htmlFor={`tz-${environmentId}`}
@@ -99,6 +99,7 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
       >
         <TimeZoneSelect id={`tz-${environmentId}`} name="timeZone" defaultValue={myZone} />
       </Field>
+      <div className="sm:col-span-2">
         <Button type="submit" variant="secondary" disabled={add.isPending}>
           Add freeze window
         </Button>
@@ -107,7 +108,6 @@ function FreezeForm({ environmentId, onDone }: { environmentId: string; onDone: 
   );
 }
 
-export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Option[] }) {
 type WindowView = {
   kind: string;
   startsAt: Date | null;
@@ -124,15 +124,16 @@ function describeWindow(w: WindowView, timeZone: string) {
   return `${w.daysOfWeek.map((d) => DAYS[d]).join(", ")} ${w.startTime}–${w.endTime} ${w.timeZone}`;
 }
 
+export function PolicyAdmin({ teams, services }: { teams: Option[]; services: Option[] }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const list = useQuery(trpc.approvals.policies.queryOptions());
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.approvals.policies.queryKey() });
   const delPolicy = useMutation(trpc.approvals.deletePolicy.mutationOptions({ onSuccess: refresh }));
   const delWindow = useMutation(trpc.approvals.deleteFreezeWindow.mutationOptions({ onSuccess: refresh }));
-  const [editing, setEditing] = useState<string | null>(null);
   const toast = useToast();
   const timeZone = useTimeZone();
+  const [editing, setEditing] = useState<string | null>(null);
   if (list.isLoading) return <Spinner />;
   if (!list.data) return <ErrorMessage error={list.error} />;
   return (
@@ -202,7 +203,9 @@ function describeWindow(w: WindowView, timeZone: string) {
               </li>
             ))}
             {env.policies.length === 0 && (
-              <li className="text-gray-500">No policy: {env.isProduction ? "1 approver needed by default" : "no approval needed by default"}.</li>
+              <li className="text-gray-500 dark:text-gray-400">
+                No policy: {env.isProduction ? "1 approver needed by default" : "no approval needed by default"}.
+              </li>
             )}
           </ul>
           <details className="mt-3">
@@ -236,7 +239,7 @@ function describeWindow(w: WindowView, timeZone: string) {
                 </ConfirmButton>
               </li>
             ))}
-            {env.freezeWindows.length === 0 && <li className="text-gray-500">None.</li>}
+            {env.freezeWindows.length === 0 && <li className="text-gray-500 dark:text-gray-400">None.</li>}
           </ul>
           <details className="mt-2">
             <summary className="cursor-pointer text-sm font-medium">Add a freeze window</summary>

@@ -77,37 +77,37 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           <Card title="Change">
             <dl className="grid grid-cols-1 gap-2 text-sm sm:grid-cols-2">
               <div>
-                <dt className="text-gray-500">Requested by</dt>
+                <dt className="text-gray-500 dark:text-gray-400">Requested by</dt>
                 <dd>
                   {r.requester.name} · <DateTime value={r.createdAt} />
                 </dd>
               </div>
               <div>
-                <dt className="text-gray-500">Strategy</dt>
+                <dt className="text-gray-500 dark:text-gray-400">Strategy</dt>
                 <dd>
                   {r.strategy.replace("_", "-")}
                   {r.canarySteps.length ? ` (${r.canarySteps.join("% → ")}%)` : ""}
                 </dd>
               </div>
               <div className="sm:col-span-2">
-                <dt className="text-gray-500">Summary</dt>
+                <dt className="text-gray-500 dark:text-gray-400">Summary</dt>
                 <dd>{r.summary || "—"}</dd>
               </div>
               {r.ticketKey && (
                 <div>
-                  <dt className="text-gray-500">Ticket</dt>
+                  <dt className="text-gray-500 dark:text-gray-400">Ticket</dt>
                   <dd>{r.ticketKey}</dd>
                 </div>
               )}
               {r.breakGlassReason && (
                 <div className="sm:col-span-2">
-                  <dt className="text-gray-500">Break-glass reason</dt>
+                  <dt className="text-gray-500 dark:text-gray-400">Break-glass reason</dt>
                   <dd>{r.breakGlassReason}</dd>
                 </div>
               )}
               {r.rollbackOf && (
                 <div>
-                  <dt className="text-gray-500">Rolls back</dt>
+                  <dt className="text-gray-500 dark:text-gray-400">Rolls back</dt>
                   <dd>
                     <Link className="underline" href={`/deployments/${r.rollbackOf.id}`}>
                       {r.rollbackOf.version}
@@ -117,7 +117,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               )}
               {r.waitingFor && (
                 <div className="sm:col-span-2" data-testid="waiting-for">
-                  <dt className="text-gray-500">Queued — waiting for</dt>
+                  <dt className="text-gray-500 dark:text-gray-400">Queued — waiting for</dt>
                   <dd>
                     <Link className="underline" href={`/deployments/${r.waitingFor.id}`}>
                       {r.waitingFor.rollback ? "rollback to " : ""}
@@ -163,7 +163,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                   <span className="text-gray-400">{formatTime(l.at, timeZone, { seconds: true })}</span> {l.message}
                 </li>
               ))}
-              {logs.data?.logs.length === 0 && <li className="text-gray-500">No log lines yet.</li>}
+              {logs.data?.logs.length === 0 && <li className="text-gray-500 dark:text-gray-400">No log lines yet.</li>}
             </ol>
           </Card>
 
@@ -189,14 +189,14 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             <p className="text-sm" data-testid="approval-progress">
               {r.approvedCount} of {r.approvalsRequired} approvals
             </p>
-            <p className="mt-1 text-xs text-gray-500">
+            <p className="mt-1 text-xs text-gray-500 dark:text-gray-400">
               Policy “{r.policy.name}”: {r.approversDescription} may approve; requesters never approve their own.
             </p>
             <ul className="mt-2 space-y-1 text-sm">
               {r.approvals.map((a) => (
                 <li key={a.id}>
                   <Badge color={a.decision === "approve" ? "green" : "red"}>{a.decision === "approve" ? "approved" : "rejected"}</Badge> {a.approver.name}
-                  {a.comment && <span className="text-gray-500"> — {a.comment}</span>}
+                  {a.comment && <span className="text-gray-500 dark:text-gray-400"> — {a.comment}</span>}
                 </li>
               ))}
             </ul>
@@ -216,7 +216,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                 </div>
               </div>
             ) : (
-              r.status === "pending_approval" && r.can.decideReason && <p className="mt-2 text-xs text-gray-500">{r.can.decideReason}</p>
+              r.status === "pending_approval" && r.can.decideReason && <p className="mt-2 text-xs text-gray-500 dark:text-gray-400">{r.can.decideReason}</p>
             )}
           </Card>
 
@@ -227,7 +227,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                   +{x.points} {x.detail}
                 </li>
               ))}
-              {r.riskReasons.length === 0 && <li className="text-gray-500">No risk factors.</li>}
+              {r.riskReasons.length === 0 && <li className="text-gray-500 dark:text-gray-400">No risk factors.</li>}
             </ul>
           </Card>
 

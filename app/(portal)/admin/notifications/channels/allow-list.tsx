@@ -24,7 +24,7 @@ export function AllowList() {
         {list.data?.map((e) => (
           <li key={e.id} className="flex items-center justify-between gap-2 py-1.5">
             <span>
-              <code>{e.pattern}</code> <span className="text-gray-500">— {e.reason}</span>
+              <code>{e.pattern}</code> <span className="text-gray-500 dark:text-gray-400">— {e.reason}</span>
             </span>
             <ConfirmButton
               variant="ghost"

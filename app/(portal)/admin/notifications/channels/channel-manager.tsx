@@ -68,7 +68,7 @@ export function ChannelManager() {
                       disabled
                     </Badge>
                   )}
-                  {c.disabledReason && <span className="ml-2 text-xs text-rose-600">{c.disabledReason}</span>}
+                  {c.disabledReason && <span className="ml-2 text-xs text-rose-600 dark:text-rose-400">{c.disabledReason}</span>}
                 </Td>
                 <Td className="space-x-2 text-right">
                   <Button variant="secondary" aria-label={`Edit ${c.name}`} onClick={() => setEditing(c)}>
@@ -107,9 +107,9 @@ export function ChannelManager() {
           <ErrorMessage error={update.error} />
           <ErrorMessage error={reseal.error} />
         </div>
-        <p className="mt-3 text-xs text-gray-500">
+        <p className="mt-3 text-xs text-gray-500 dark:text-gray-400">
           Rotating the encryption key? Set the new PIER_ENCRYPTION_KEY, keep the old one in PIER_ENCRYPTION_KEYS_OLD, then{" "}
-          <button type="button" className="text-brand-600 underline" onClick={() => reseal.mutate()} disabled={reseal.isPending}>
+          <button type="button" className="text-brand-600 underline dark:text-brand-300" onClick={() => reseal.mutate()} disabled={reseal.isPending}>
             re-encrypt all channel secrets
           </button>
           {reseal.data && ` — ${reseal.data.reEncrypted} re-encrypted.`} After that the old key can be removed.

@@ -60,7 +60,7 @@ export function DeliveryLog({ initialStatus }: { initialStatus: string }) {
               <Td className="font-mono text-xs">{d.eventType}</Td>
               <Td>{d.routeName ?? "—"}</Td>
               <Td>
-                {d.channel.name} <span className="text-xs text-gray-500">{d.recipient.startsWith("user:") ? d.recipient : ""}</span>
+                {d.channel.name} <span className="text-xs text-gray-500 dark:text-gray-400">{d.recipient.startsWith("user:") ? d.recipient : ""}</span>
               </Td>
               <Td>
                 <Badge color={COLOR[d.status as Status] ?? "gray"}>{d.status}</Badge>

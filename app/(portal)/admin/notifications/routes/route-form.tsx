@@ -105,7 +105,7 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
           </div>
         ))}
         {errors.matchers && (
-          <p role="alert" className="text-xs text-rose-600">
+          <p role="alert" className="text-xs text-rose-600 dark:text-rose-400">
             {errors.matchers[0]}
           </p>
         )}
@@ -114,7 +114,11 @@ export function RouteForm({ route, channels, onSaved }: { route: RouteView | nul
         </Button>
       </fieldset>
       <Field label="Channels" error={errors.channelIds}>
-        {channels.length ? checkboxes("channelIds", channelItems, route?.channelIds ?? []) : <p className="text-sm text-gray-500">Create a channel first.</p>}
+        {channels.length ? (
+          checkboxes("channelIds", channelItems, route?.channelIds ?? [])
+        ) : (
+          <p className="text-sm text-gray-500 dark:text-gray-400">Create a channel first.</p>
+        )}
       </Field>
       <Field label="Role recipients (resolved when sent)" error={errors.roleRecipients}>
         {checkboxes("roleRecipients", ROLES, route?.roleRecipients ?? [])}

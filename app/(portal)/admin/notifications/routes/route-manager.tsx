@@ -45,7 +45,7 @@ export function RouteManager() {
           {routes.data.map((r, i) => (
             <li key={r.id} className="rounded-lg border border-gray-200 bg-white p-3 text-sm dark:border-gray-800 dark:bg-gray-900">
               <div className="flex flex-wrap items-center gap-2">
-                <span className="font-mono text-xs text-gray-500">{i + 1}.</span>
+                <span className="font-mono text-xs text-gray-500 dark:text-gray-400">{i + 1}.</span>
                 <span className="font-medium">{r.name}</span>
                 {!r.enabled && <Badge>disabled</Badge>}
                 {r.continue && <Badge color="blue">continue</Badge>}

@@ -71,7 +71,7 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
               aria-invalid={!!errors.body}
             />
           </Field>
-          <p className="text-xs text-gray-500">
+          <p className="text-xs text-gray-500 dark:text-gray-400">
             Variables:{" "}
             {variables.map((v) => (
               <code key={v} className="mr-1">{`{{${v}}}`}</code>
@@ -97,7 +97,7 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
             )}
           </div>
           {save.isSuccess && !save.isPending && (
-            <p role="status" className="text-sm text-emerald-700">
+            <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
               Saved.
             </p>
           )}
@@ -112,12 +112,12 @@ export function TemplateEditor({ eventTypes, channelTypes, variables }: { eventT
               <p className="whitespace-pre-wrap">{preview.data.text}</p>
             </div>
             <details>
-              <summary className="cursor-pointer text-xs text-gray-500">Payload {channelType} would receive</summary>
+              <summary className="cursor-pointer text-xs text-gray-500 dark:text-gray-400">Payload {channelType} would receive</summary>
               <pre className="mt-1 max-h-96 overflow-auto rounded bg-gray-900 p-2 text-xs text-gray-100">{JSON.stringify(preview.data.payload, null, 2)}</pre>
             </details>
           </div>
         ) : (
-          <p className="text-sm text-gray-500">Type a body to see it rendered.</p>
+          <p className="text-sm text-gray-500 dark:text-gray-400">Type a body to see it rendered.</p>
         )}
       </Card>
     </div>
