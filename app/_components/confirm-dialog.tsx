@@ -89,7 +89,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
       onClick={(e) => {
         if (e.target === e.currentTarget) close();
       }}
-      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg border border-gray-200 bg-white p-0 text-gray-900 shadow-xl backdrop:bg-gray-950/60 dark:border-gray-700 dark:bg-gray-900 dark:text-gray-100"
+      // Opened from inside tables and headings: text styles those set (nowrap, uppercase…) must not reach the dialog.
+      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg border border-gray-200 bg-white p-0 text-left text-sm font-normal tracking-normal whitespace-normal text-gray-900 normal-case shadow-xl backdrop:bg-gray-950/60 dark:border-gray-700 dark:bg-gray-900 dark:text-gray-100"
     >
       {open && (
         <div className="space-y-3 p-5">

@@ -137,7 +137,7 @@ export async function seedDeployments(db: Db) {
     const at = (days: number) => new Date(Math.floor(Date.now() / day) * day + days * day);
     await db.freezeWindow.createMany({
       data: [
-        { environmentId: prod, kind: "range", startsAt: at(-45), endsAt: at(-42), timeZone: "Europe/Berlin", reason: "Black Friday code freeze" },
+        { environmentId: prod, kind: "range", startsAt: at(-45), endsAt: at(-42), timeZone: "Europe/Berlin", reason: "Quarter-end code freeze" },
         { environmentId: prod, kind: "range", startsAt: at(60), endsAt: at(61), timeZone: "Europe/Berlin", reason: "Data centre move" },
       ],
     });
