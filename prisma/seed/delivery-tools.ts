@@ -9,14 +9,24 @@ import { processInboundEvent } from "../../server/ingest/ingest-worker";
 const HOUR = 3_600_000;
 
 /** GitLab's own time format ("2026-12-01 09:14:03 UTC"). */
-const gl = (d: Date) => d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const gl = (d: Date) =>
+  d
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 
 export async function seedDeliveryTools(db: Db, now = new Date()) {
   if ((await db.inboundEvent.count({ where: { source: { in: ["gitlab", "argocd", "terraform"] }, externalId: { startsWith: "seed-" } } })) > 0)
     return { skipped: "already seeded" };
   const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * HOUR);
   const sha = "9f2c41e7b5d08a63c1e4f7a2b9d0c58e3a6f1b27";
-  const project = { id: 42, name: "checkout-api", path_with_namespace: "acme/checkout-api", default_branch: "main", web_url: "https://gitlab.example.com/acme/checkout-api" };
+  const project = {
+    id: 42,
+    name: "checkout-api",
+    path_with_namespace: "acme/checkout-api",
+    default_branch: "main",
+    web_url: "https://gitlab.example.com/acme/checkout-api",
+  };
   // The terraform/workspace annotation maps the workspace to the catalog's database service.
   const postgres = await db.service.findUnique({ where: { slug: "postgres-main" }, select: { id: true, annotations: true } });
   if (postgres)
