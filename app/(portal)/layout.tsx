@@ -7,6 +7,7 @@ import { signOut } from "@/server/auth";
 import { hasRole } from "@/server/identity/roles";
 import { currentUser } from "../_lib/server-caller";
 import { DemoLoginBanner } from "../_components/demo-login-banner";
+import { HeaderMenu } from "../_components/header-menu";
 import { TimeZoneProvider } from "../_components/time";
 import { ToastProvider } from "../_components/toast";
 import { TIME_ZONE_COOKIE } from "../_lib/format";
@@ -59,19 +60,24 @@ export default async function PortalLayout({ children }: { children: ReactNode }
       <DemoLoginBanner />
       <header className="sticky top-0 z-20 border-b border-gray-200 bg-white/90 backdrop-blur dark:border-gray-800 dark:bg-gray-950/90">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4">
-          <details className="relative md:hidden">
-            <summary className="list-none rounded-md p-2 hover:bg-gray-100 dark:hover:bg-gray-800" aria-label="Open navigation">
+          <HeaderMenu
+            className="relative md:hidden"
+            testId="nav-menu"
+            buttonLabel="Open navigation"
+            buttonClassName="list-none rounded-md p-2 hover:bg-gray-100 dark:hover:bg-gray-800"
+            button={
               <svg viewBox="0 0 20 20" className="h-5 w-5" fill="currentColor" aria-hidden>
                 <path d="M2 4.75A.75.75 0 0 1 2.75 4h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 4.75Zm0 5A.75.75 0 0 1 2.75 9h14.5a.75.75 0 0 1 0 1.5H2.75A.75.75 0 0 1 2 9.75Zm0 5a.75.75 0 0 1 .75-.75h14.5a.75.75 0 0 1 0 1.5H2.75a.75.75 0 0 1-.75-.75Z" />
               </svg>
-            </summary>
+            }
+          >
             <nav
               aria-label="Main (mobile)"
               className="absolute top-11 left-0 w-56 rounded-lg border border-gray-200 bg-white p-2 shadow-lg dark:border-gray-800 dark:bg-gray-900"
             >
               <NavLinks items={nav} vertical />
             </nav>
-          </details>
+          </HeaderMenu>
           <Link href="/" className="flex items-center gap-2 font-semibold">
             <Logo />
             Pier
@@ -81,16 +87,23 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           </nav>
           <div className="ml-auto flex items-center gap-2">
             <ThemeToggle initial={theme} />
-            <details className="relative" data-testid="user-menu">
-              <summary className="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-gray-100 dark:hover:bg-gray-800">
-                <span className="flex h-7 w-7 items-center justify-center rounded-full bg-brand-600 text-xs font-semibold text-white">
-                  {user.name.slice(0, 1).toUpperCase()}
-                </span>
-                <span className="hidden sm:inline">{user.name}</span>
-              </summary>
+            <HeaderMenu
+              className="relative"
+              testId="user-menu"
+              buttonLabel={`Account: ${user.name}`}
+              buttonClassName="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-gray-100 dark:hover:bg-gray-800"
+              button={
+                <>
+                  <span className="flex h-7 w-7 items-center justify-center rounded-full bg-brand-600 text-xs font-semibold text-white" aria-hidden>
+                    {user.name.slice(0, 1).toUpperCase()}
+                  </span>
+                  <span className="hidden sm:inline">{user.name}</span>
+                </>
+              }
+            >
               <div className="absolute top-11 right-0 w-56 rounded-lg border border-gray-200 bg-white p-3 text-sm shadow-lg dark:border-gray-800 dark:bg-gray-900">
                 <p className="font-medium">{user.name}</p>
-                <p className="truncate text-xs text-gray-500">{user.email}</p>
+                <p className="truncate text-xs text-gray-500 dark:text-gray-400">{user.email}</p>
                 <p className="mt-2">
                   <Badge color={user.role === "admin" ? "purple" : user.role === "approver" ? "blue" : "gray"}>{user.role}</Badge>
                 </p>
@@ -101,12 +114,15 @@ export default async function PortalLayout({ children }: { children: ReactNode }
                   Time zone
                 </Link>
                 <form action={doSignOut}>
-                  <button type="submit" className="mt-1 w-full rounded px-2 py-1 text-left text-rose-600 hover:bg-gray-100 dark:hover:bg-gray-800">
+                  <button
+                    type="submit"
+                    className="mt-1 w-full rounded px-2 py-1 text-left text-rose-600 hover:bg-gray-100 dark:text-rose-400 dark:hover:bg-gray-800"
+                  >
                     Sign out
                   </button>
                 </form>
               </div>
-            </details>
+            </HeaderMenu>
           </div>
         </div>
       </header>

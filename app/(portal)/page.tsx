@@ -1,6 +1,9 @@
 import Link from "next/link";
 import { serverCaller } from "../_lib/server-caller";
+import { plural } from "../_lib/plural";
 import { Badge, Card, EmptyState, PageHeader } from "../_components/ui";
+
+export const metadata = { title: "Home" };
 
 export default async function HomePage() {
   const { user, teams } = await (await serverCaller()).identity.me();
@@ -19,8 +22,8 @@ export default async function HomePage() {
                 </Link>
                 <p className="mt-1 line-clamp-2 text-sm text-gray-600 dark:text-gray-400">{t.description}</p>
                 <div className="mt-3 flex flex-wrap gap-2 text-xs">
-                  <Badge>{t._count.members} members</Badge>
-                  <Badge color="blue">{t._count.services} services</Badge>
+                  <Badge>{plural(t._count.members, "member")}</Badge>
+                  <Badge color="blue">{plural(t._count.services, "service")}</Badge>
                   {t.onCallName ? <Badge color="green">on-call: {t.onCallName}</Badge> : <Badge color="yellow">no on-call</Badge>}
                 </div>
               </li>

@@ -1,6 +1,7 @@
 // Pier's UI primitives (Tailwind, Tremor-like look). Server- and client-safe: no hooks here.
 import Link from "next/link";
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
+import { Children, cloneElement, isValidElement } from "react";
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactElement, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 export function cx(...parts: (string | false | null | undefined)[]) {
   return parts.filter(Boolean).join(" ");
@@ -9,8 +10,8 @@ export function cx(...parts: (string | false | null | undefined)[]) {
 export function PageHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
   return (
     <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+      <div className="min-w-0">
+        <h1 className="text-2xl font-semibold tracking-tight break-words">{title}</h1>
         {description && <p className="mt-1 text-sm text-gray-600 dark:text-gray-400">{description}</p>}
       </div>
       {actions && <div className="flex flex-wrap gap-2">{actions}</div>}
@@ -32,7 +33,7 @@ export function Card({
   id?: string;
 }) {
   return (
-    <section id={id} className={cx("rounded-lg border border-gray-200 bg-white p-4 shadow-sm dark:border-gray-800 dark:bg-gray-900", className)}>
+    <section id={id} className={cx("min-w-0 rounded-lg border border-gray-200 bg-white p-4 shadow-sm dark:border-gray-800 dark:bg-gray-900", className)}>
       {(title || actions) && (
         <div className="mb-3 flex items-center justify-between gap-2">
           {title && <h2 className="text-sm font-semibold text-gray-700 dark:text-gray-200">{title}</h2>}
@@ -108,7 +109,7 @@ export function LinkButton({ href, variant = "secondary", children }: { href: st
 }
 
 const inputClass =
-  "block w-full rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm shadow-sm placeholder:text-gray-400 focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 dark:border-gray-700 dark:bg-gray-900 aria-[invalid=true]:border-rose-500";
+  "block w-full rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm shadow-sm placeholder:text-gray-500 focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 dark:border-gray-700 dark:bg-gray-900 dark:placeholder:text-gray-400 aria-[invalid=true]:border-rose-500";
 
 export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
   return <input {...props} className={cx(inputClass, props.className)} />;
@@ -175,11 +176,30 @@ export function EmptyState({ title, children }: { title: ReactNode; children?: R
   );
 }
 
-/** A responsive table: scrolls sideways on phones instead of breaking the layout. */
+/**
+ * A responsive table: it scrolls sideways inside its box on a tablet, and on a phone it becomes a list of cards
+ * (`table-cards` in globals.css): a row is a card, each cell shows its column's heading and long values wrap. The
+ * headings are given to the cells here (`data-label`), so pages need not repeat them.
+ */
 export function Table({ head, children, caption }: { head: ReactNode[]; children: ReactNode; caption?: string }) {
+  const labelled = Children.map(children, (row) => {
+    if (!isValidElement<{ children?: ReactNode }>(row) || row.type !== "tr") return row;
+    const cells = Children.map(row.props.children, (cell, i) =>
+      isValidElement(cell) && (cell.type === Td || cell.type === "td") && typeof head[i] === "string" && head[i]
+        ? cloneElement(cell as ReactElement<{ "data-label"?: string }>, { "data-label": head[i] })
+        : cell,
+    );
+    return cloneElement(row, undefined, cells);
+  });
+  // A box that may scroll sideways is focusable, so keyboard users can scroll it too (axe scrollable-region-focusable).
   return (
-    <div className="overflow-x-auto rounded-lg border border-gray-200 dark:border-gray-800">
-      <table className="min-w-full divide-y divide-gray-200 text-sm dark:divide-gray-800">
+    <div
+      role="region"
+      aria-label={caption ?? "Table"}
+      tabIndex={0}
+      className="overflow-x-auto rounded-lg border border-gray-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 dark:border-gray-800"
+    >
+      <table className="table-cards min-w-full divide-y divide-gray-200 text-sm dark:divide-gray-800">
         {caption && <caption className="sr-only">{caption}</caption>}
         <thead className="bg-gray-50 dark:bg-gray-900">
           <tr>
@@ -190,19 +210,23 @@ export function Table({ head, children, caption }: { head: ReactNode[]; children
             ))}
           </tr>
         </thead>
-        <tbody className="divide-y divide-gray-100 bg-white dark:divide-gray-800 dark:bg-gray-950">{children}</tbody>
+        <tbody className="divide-y divide-gray-100 bg-white dark:divide-gray-800 dark:bg-gray-950">{labelled}</tbody>
       </table>
     </div>
   );
 }
 
-export function Td({ children, className }: { children?: ReactNode; className?: string }) {
-  return <td className={cx("px-3 py-2 whitespace-nowrap", className)}>{children}</td>;
+export function Td({ children, className, "data-label": label }: { children?: ReactNode; className?: string; "data-label"?: string }) {
+  return (
+    <td className={cx("px-3 py-2 whitespace-nowrap", className)} data-label={label}>
+      {children}
+    </td>
+  );
 }
 
 export function Spinner({ label = "Loading…" }: { label?: string }) {
   return (
-    <div role="status" className="flex items-center gap-2 text-sm text-gray-500">
+    <div role="status" className="flex items-center gap-2 text-sm text-gray-500 dark:text-gray-400">
       <span className="h-4 w-4 animate-spin rounded-full border-2 border-gray-300 border-t-brand-600" />
       {label}
     </div>

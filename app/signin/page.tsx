@@ -81,7 +81,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               <h2 id="demo-heading" className="text-sm font-medium text-gray-700 dark:text-gray-300">
                 Demo accounts
               </h2>
-              <p className="mb-3 text-xs text-gray-500">Pick someone to explore Pier as. (Enabled by PIER_DEMO_LOGIN.)</p>
+              <p className="mb-3 text-xs text-gray-500 dark:text-gray-400">Pick someone to explore Pier as. (Enabled by PIER_DEMO_LOGIN.)</p>
               <ul className="space-y-2">
                 {demoUsers.map((u) => (
                   <li key={u.id}>
@@ -96,7 +96,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                           <span className="block text-sm font-medium">
                             {u.name} — {u.role}
                           </span>
-                          <span className="block text-xs text-gray-500">{ROLE_BLURB[u.role]}</span>
+                          <span className="block text-xs text-gray-500 dark:text-gray-400">{ROLE_BLURB[u.role]}</span>
                         </span>
                         <Badge color={u.role === "admin" ? "purple" : u.role === "approver" ? "blue" : "gray"}>{u.role}</Badge>
                       </button>
@@ -107,7 +107,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             </section>
           )}
           {!options.demo && !options.github && !options.oidc && (
-            <p className="text-sm text-gray-600">
+            <p className="text-sm text-gray-600 dark:text-gray-400">
               No sign-in method is configured. Set AUTH_GITHUB_ID/AUTH_GITHUB_SECRET or OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, or PIER_DEMO_LOGIN=true
               for the demo accounts.
             </p>

@@ -16,6 +16,8 @@ const AREAS = [
   { href: "/admin/audit-chain", title: "Audit chain", text: "Verify the hash chain, see where it breaks, export the signed checkpoints." },
 ];
 
+export const metadata = { title: "Admin" };
+
 export default function AdminHome() {
   return (
     <>

@@ -1,6 +1,8 @@
 import { PageHeader } from "@/app/_components/ui";
 import { Inbox } from "./inbox";
 
+export const metadata = { title: "Approvals" };
+
 export default function ApprovalsPage() {
   return (
     <div className="space-y-4">

@@ -6,6 +6,8 @@ import { currentUser, serverCaller } from "@/app/_lib/server-caller";
 import { hasRole } from "@/server/identity/roles";
 import { RangeEvidence } from "./range-evidence";
 
+export const metadata = { title: "Audit log" };
+
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await currentUser();
   if (!user || !hasRole(user, "approver")) redirect("/");
@@ -53,7 +55,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <Table head={["#", "When", "Actor", "Action", "Subject", "Change"]} caption="Audit events">
           {page.items.map((e) => (
             <tr key={e.seq}>
-              <Td className="text-gray-500 tabular-nums">{e.seq}</Td>
+              <Td className="text-gray-500 tabular-nums dark:text-gray-400">{e.seq}</Td>
               <Td>
                 <DateTime value={e.createdAt} />
               </Td>

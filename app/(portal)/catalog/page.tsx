@@ -2,11 +2,12 @@
 // can be bookmarked or shared and works without client JavaScript.
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
+import { plural } from "@/app/_lib/plural";
 import { Badge, Button, EmptyState, Input, LinkButton, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { catalogSearchInput } from "@/server/catalog/catalog-search";
 import { LifecycleBadge, ServiceLink, TierBadge } from "./_components/catalog-badges";
 
-export const metadata = { title: "Catalog · Pier" };
+export const metadata = { title: "Catalog" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
@@ -86,8 +87,8 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         <div className="col-span-2 flex gap-2 sm:col-span-4 lg:col-span-8">
           <Button type="submit">Search</Button>
           {filtered && <LinkButton href="/catalog">Clear</LinkButton>}
-          <p className="ml-auto self-center text-sm text-gray-500" aria-live="polite">
-            {result.total} {result.total === 1 ? "service" : "services"}
+          <p className="ml-auto self-center text-sm text-gray-500 dark:text-gray-400" aria-live="polite">
+            {plural(result.total, "service")}
           </p>
         </div>
       </form>
@@ -107,7 +108,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
                     <Badge>{s.kind}</Badge>
                   </span>
                 )}
-                <p className="line-clamp-1 max-w-md text-xs text-gray-500">{s.description}</p>
+                <p className="line-clamp-1 max-w-md text-xs text-gray-500 dark:text-gray-400">{s.description}</p>
               </Td>
               <Td>
                 <Link href={`/teams/${s.teamSlug}`} className="hover:underline">
@@ -138,7 +139,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
       {result.pageCount > 1 && (
         <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
           {result.page > 1 ? <Link href={hrefWith({ page: String(result.page - 1) })}>← Previous</Link> : <span />}
-          <span className="text-gray-500">
+          <span className="text-gray-500 dark:text-gray-400">
             Page {result.page} of {result.pageCount}
           </span>
           {result.page < result.pageCount ? <Link href={hrefWith({ page: String(result.page + 1) })}>Next →</Link> : <span />}

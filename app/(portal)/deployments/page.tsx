@@ -8,6 +8,8 @@ import { RiskBadge, StatusBadge, statusLabel } from "./_components/status-badge"
 
 type Search = Promise<Record<string, string | undefined>>;
 
+export const metadata = { title: "Deployments" };
+
 export default async function DeploymentsPage({ searchParams }: { searchParams: Search }) {
   const sp = await searchParams;
   const caller = await serverCaller();
@@ -91,8 +93,8 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                 <Link href={`/deployments/${d.id}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
                   {d.service.name}
                 </Link>
-                {d.breakGlass && <span className="ml-1 text-xs text-rose-600">break-glass</span>}
-                {d.rollbackOfId && <span className="ml-1 text-xs text-amber-600">rollback</span>}
+                {d.breakGlass && <span className="ml-1 text-xs text-rose-600 dark:text-rose-400">break-glass</span>}
+                {d.rollbackOfId && <span className="ml-1 text-xs text-amber-700 dark:text-amber-400">rollback</span>}
               </Td>
               <Td>{d.environment.name}</Td>
               <Td className="font-mono text-xs">

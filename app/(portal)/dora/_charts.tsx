@@ -21,19 +21,19 @@ export function TrendCharts({ weeks, baseHref }: { weeks: Week[]; baseHref: stri
   return (
     <div className="grid gap-4 lg:grid-cols-2">
       <div>
-        <p className="mb-1 text-xs text-gray-500">Deployments per week (click a bar for its deployments)</p>
+        <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Deployments per week (click a bar for its deployments)</p>
         <BarChart data={data} index="week" categories={["Deployments"]} colors={["blue"]} height={200} onValueClick={drill} />
       </div>
       <div>
-        <p className="mb-1 text-xs text-gray-500">Change failure rate per week (%)</p>
+        <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Change failure rate per week (%)</p>
         <LineChart data={data} index="week" categories={["Failure %"]} colors={["rose"]} height={200} onValueClick={drill} />
       </div>
       <div>
-        <p className="mb-1 text-xs text-gray-500">Median lead time per week (hours)</p>
+        <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Median lead time per week (hours)</p>
         <LineChart data={data} index="week" categories={["Lead time (h)"]} colors={["violet"]} height={200} />
       </div>
       <div>
-        <p className="mb-1 text-xs text-gray-500">Median time to restore per week (hours)</p>
+        <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Median time to restore per week (hours)</p>
         <LineChart data={data} index="week" categories={["Restore (h)"]} colors={["amber"]} height={200} />
       </div>
     </div>

@@ -19,7 +19,7 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
   const trpc = await serverCaller();
   const input = { ...filter, week: week ?? null };
   const close = (
-    <Link href={closeHref} className="text-xs text-gray-500 underline">
+    <Link href={closeHref} className="text-xs text-gray-500 underline dark:text-gray-400">
       Close
     </Link>
   );

@@ -41,7 +41,7 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
             href={`/dora?service=${serviceId}&days=${days}&drill=${drill}#drilldown`}
             className="rounded-md border border-gray-200 p-3 hover:border-brand-500 dark:border-gray-800"
           >
-            <p className="text-xs text-gray-500">{label}</p>
+            <p className="text-xs text-gray-500 dark:text-gray-400">{label}</p>
             <p className="text-lg font-semibold tabular-nums">{value}</p>
             {level ? <Badge color={LEVEL_COLOR[level]}>{level}</Badge> : <Badge>no data</Badge>}
           </Link>
@@ -57,7 +57,7 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
               <li key={`d-${it.d.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-blue-500" aria-hidden />
                 <span className="font-mono text-xs">{it.d.version || "—"}</span> to {it.d.environmentName} ·{" "}
-                <span className="text-gray-500">
+                <span className="text-gray-500 dark:text-gray-400">
                   <DateTime value={it.d.deployedAt} />
                 </span>{" "}
                 {it.d.isRollback && <Badge color="purple">rollback</Badge>} {it.d.status === "rolled_back" && <Badge color="red">rolled back</Badge>}
@@ -67,7 +67,7 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
               <li key={`i-${it.i.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-rose-500" aria-hidden />
                 <Badge color="red">incident</Badge> {it.i.title} ·{" "}
-                <span className="text-gray-500">
+                <span className="text-gray-500 dark:text-gray-400">
                   <DateTime value={it.i.detectedAt} />
                 </span>{" "}
                 {it.i.resolvedAt ? (

@@ -13,6 +13,8 @@ type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 const RANGES = [7, 30, 90, 180];
 
+export const metadata = { title: "DORA metrics" };
+
 export default async function DoraPage({ searchParams }: { searchParams: Promise<Search> }) {
   const sp = await searchParams;
   const teamId = one(sp.team);
@@ -81,7 +83,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
         aria-label="Filters"
       >
         <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500">Team</span>
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Team</span>
           <Select name="team" defaultValue={teamId ?? ""} aria-label="Team">
             <option value="">All teams</option>
             {filters.teams.map((t) => (
@@ -92,7 +94,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
           </Select>
         </label>
         <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500">Service</span>
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Service</span>
           <Select name="service" defaultValue={serviceId ?? ""} aria-label="Service">
             <option value="">All services</option>
             {services.map((s) => (
@@ -103,7 +105,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
           </Select>
         </label>
         <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500">Environment</span>
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Environment</span>
           <Select name="env" defaultValue={summary.filter.environment} aria-label="Environment">
             {filters.environments.map((e) => (
               <option key={e.id} value={e.name}>
@@ -113,7 +115,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
           </Select>
         </label>
         <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500">Range</span>
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Range</span>
           <Select name="days" defaultValue={String(days)} aria-label="Range">
             {RANGES.map((d) => (
               <option key={d} value={d}>
@@ -149,7 +151,16 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
               <p className="mt-1 text-2xl font-semibold tabular-nums">{k.value}</p>
               <p className="mt-1 text-xs text-gray-500 dark:text-gray-400">{k.hint}</p>
               {k.cmp && (
-                <p className={cx("mt-1 text-xs", k.cmp.better === null ? "text-gray-500" : k.cmp.better ? "text-emerald-600" : "text-rose-600")}>
+                <p
+                  className={cx(
+                    "mt-1 text-xs",
+                    k.cmp.better === null
+                      ? "text-gray-500 dark:text-gray-400"
+                      : k.cmp.better
+                        ? "text-emerald-700 dark:text-emerald-400"
+                        : "text-rose-600 dark:text-rose-400",
+                  )}
+                >
                   {k.cmp.text} vs previous {days} days
                 </p>
               )}
@@ -184,7 +195,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
             <strong>Time to restore</strong>: incidents detected in the range and resolved: resolved − detected, median and p90. Incidents without an
             environment count as production. Level by median: elite &lt; 1 hour, high &lt; 1 day, medium &lt; 1 week, low ≥ 1 week.
           </p>
-          <p className="text-xs text-gray-500">
+          <p className="text-xs text-gray-500 dark:text-gray-400">
             Thresholds: Accelerate State of DevOps reports 2019 and 2021 (DORA; the bands Google&apos;s Four Keys uses), see{" "}
             <a className="underline" href="https://dora.dev/research/">
               dora.dev/research

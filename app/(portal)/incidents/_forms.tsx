@@ -82,7 +82,7 @@ export function ResolveButton({ incidentId }: { incidentId: string }) {
         Resolve
       </Button>
       {resolve.error && (
-        <span role="alert" className="text-xs text-rose-600">
+        <span role="alert" className="text-xs text-rose-600 dark:text-rose-400">
           {resolve.error.message}
         </span>
       )}

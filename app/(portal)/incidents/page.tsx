@@ -7,6 +7,8 @@ import { DeclareIncidentForm, ResolveButton } from "./_forms";
 
 export const dynamic = "force-dynamic";
 
+export const metadata = { title: "Incidents" };
+
 export default async function IncidentsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
   const trpc = await serverCaller();

@@ -1,6 +1,7 @@
 // One verification result, as the page and the "verify now" buttons show it: where and how the chain breaks.
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/root";
+import { plural } from "@/app/_lib/plural";
 import { DateTime } from "@/app/_components/time";
 import { Badge } from "@/app/_components/ui";
 
@@ -22,7 +23,7 @@ export function ReportView({ report }: { report: ChainReport | null }) {
       <div className="flex flex-wrap items-center gap-2">
         {report.ok ? <Badge color="green">Intact</Badge> : <Badge color="red">BROKEN</Badge>}
         <span className="text-gray-700 dark:text-gray-300">
-          {report.mode === "full" ? "Full" : "Incremental"} · <DateTime value={report.verifiedAt} /> · {report.checked.toLocaleString("en-GB")} record(s) walked
+          {report.mode === "full" ? "Full" : "Incremental"} · <DateTime value={report.verifiedAt} /> · {plural(report.checked, "record")} walked
           {report.fromSeq ? ` after checkpoint seq ${report.fromSeq}` : " from the start"}
         </span>
       </div>

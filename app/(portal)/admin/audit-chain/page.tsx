@@ -9,6 +9,8 @@ export const dynamic = "force-dynamic";
 
 const every = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
+export const metadata = { title: "Audit chain" };
+
 export default async function AuditChainPage() {
   const trpc = await serverCaller();
   const s = await trpc.audit.chainStatus();

@@ -10,6 +10,8 @@ const WINDOWS = [7, 30, 90, 365, 730] as const;
 
 type Search = Promise<{ days?: string | string[]; basis?: string | string[] }>;
 
+export const metadata = { title: "Data quality" };
+
 export default async function DataQualityPage({ searchParams }: { searchParams: Search }) {
   const raw = await searchParams;
   const days = WINDOWS.find((d) => String(d) === raw.days) ?? 30;
@@ -229,7 +231,7 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
         </Card>
       </div>
       <Card title={`Deployments with no linked changes (${r.deploymentsWithoutChanges.count})`}>
-        <p className="mb-2 text-xs text-gray-500">
+        <p className="mb-2 text-xs text-gray-500 dark:text-gray-400">
           Lead time cannot be measured for these: send change events (GitHub push / pull_request, CDEvents change.merged) for their repositories.
         </p>
         {r.deploymentsWithoutChanges.sample.length === 0 ? (

@@ -1,10 +1,11 @@
 // Overview: delivery health at a glance and the test event generator.
 import Link from "next/link";
+import { plural } from "@/app/_lib/plural";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { Card, Metric, PageHeader } from "@/app/_components/ui";
 import { TestEventForm } from "./test/test-event-form";
 
-export const metadata = { title: "Notifications · Pier" };
+export const metadata = { title: "Notifications" };
 
 export default async function NotificationsOverview() {
   const api = (await serverCaller()).notifications;
@@ -27,14 +28,14 @@ export default async function NotificationsOverview() {
         <Card title="Configuration">
           <ul className="space-y-1 text-sm">
             <li>
-              <Link className="text-brand-600 hover:underline" href="/admin/notifications/channels">
-                {channels.length} channels
+              <Link className="text-brand-700 underline dark:text-brand-300" href="/admin/notifications/channels">
+                {plural(channels.length, "channel")}
               </Link>{" "}
               ({channels.filter((c) => !c.enabled).length} disabled)
             </li>
             <li>
-              <Link className="text-brand-600 hover:underline" href="/admin/notifications/routes">
-                {routes.length} routes
+              <Link className="text-brand-700 underline dark:text-brand-300" href="/admin/notifications/routes">
+                {plural(routes.length, "route")}
               </Link>
               , evaluated in order
             </li>

@@ -4,6 +4,8 @@ import { currentUser, serverCaller } from "@/app/_lib/server-caller";
 import { canAdminister } from "@/server/identity/access";
 import { PolicyAdmin } from "./policy-admin";
 
+export const metadata = { title: "Approval policies" };
+
 export default async function PoliciesPage() {
   const user = await currentUser();
   if (!user || !canAdminister(user)) redirect("/");

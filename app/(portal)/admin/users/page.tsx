@@ -3,6 +3,8 @@ import { Badge, PageHeader, Table, Td } from "@/app/_components/ui";
 import { AccountActions } from "./account-actions";
 import { RoleSelect } from "./role-select";
 
+export const metadata = { title: "Users and roles" };
+
 export default async function UsersPage() {
   const caller = await serverCaller();
   const [users, me] = await Promise.all([caller.identity.listUsers(), caller.identity.session()]);

@@ -4,7 +4,7 @@ import { Badge, Card, PageHeader, Table, Td } from "@/app/_components/ui";
 import { canAdminister } from "@/server/identity/access";
 import { EnvironmentForm } from "./environment-form";
 
-export const metadata = { title: "Environments · Pier" };
+export const metadata = { title: "Environments" };
 
 export default async function EnvironmentsPage() {
   const [envs, user] = await Promise.all([(await serverCaller()).catalog.environments(), currentUser()]);

@@ -5,7 +5,7 @@ import { Badge, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { PROBLEM_LABELS } from "@/server/catalog/ownership-health";
 import { ServiceLink, TierBadge } from "../_components/catalog-badges";
 
-export const metadata = { title: "Ownership health · Pier" };
+export const metadata = { title: "Ownership health" };
 
 export default async function OwnershipHealthPage() {
   const rows = await (await serverCaller()).catalog.ownershipHealth();
@@ -35,7 +35,7 @@ export default async function OwnershipHealthPage() {
                     <li key={p}>
                       <Badge color={p === "deprecated_but_used_in_production" ? "yellow" : "red"}>{PROBLEM_LABELS[p]}</Badge>
                       {p === "deprecated_but_used_in_production" && (
-                        <span className="ml-2 text-xs text-gray-500">used by {r.productionDependents.join(", ")}</span>
+                        <span className="ml-2 text-xs text-gray-500 dark:text-gray-400">used by {r.productionDependents.join(", ")}</span>
                       )}
                     </li>
                   ))}

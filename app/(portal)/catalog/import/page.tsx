@@ -2,7 +2,7 @@
 import { buttonClass, Card, PageHeader } from "@/app/_components/ui";
 import { ImportForm } from "./import-form";
 
-export const metadata = { title: "Import / export · Pier" };
+export const metadata = { title: "Import / export" };
 
 export default async function ImportPage({ searchParams }: { searchParams: Promise<{ job?: string | string[] }> }) {
   // ?job=<id>: the background import to show (set after starting one, and by its notification's link).

@@ -4,7 +4,7 @@ import { PageHeader } from "@/app/_components/ui";
 import { canManageService } from "@/server/identity/access";
 import { NewServiceForm } from "./new-service-form";
 
-export const metadata = { title: "New service · Pier" };
+export const metadata = { title: "New service" };
 
 export default async function NewServicePage() {
   const api = await serverCaller();

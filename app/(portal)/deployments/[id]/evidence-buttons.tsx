@@ -1,6 +1,7 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { Button, ErrorMessage } from "@/app/_components/ui";
+import { plural } from "@/app/_lib/plural";
 import { useTRPC } from "@/app/_lib/trpc";
 
 /** Downloads the compliance evidence (approvers and admins; others see the refusal). */
@@ -31,8 +32,8 @@ export function EvidenceButtons(scope: { requestId: string } | { from: Date; to:
         </Button>
       </div>
       {exp.data && (
-        <p className="text-xs text-gray-500">
-          {exp.data.count} record(s) · audit chain {exp.data.auditChainOk ? "verified" : "BROKEN"}
+        <p className="text-xs text-gray-500 dark:text-gray-400">
+          {plural(exp.data.count, "record")} · audit chain {exp.data.auditChainOk ? "verified" : "BROKEN"}
         </p>
       )}
       <ErrorMessage error={exp.error} />

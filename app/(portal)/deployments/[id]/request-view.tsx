@@ -158,7 +158,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               {(logs.data?.logs ?? []).map((l) => (
                 <li
                   key={l.id}
-                  className={l.level === "error" ? "text-rose-600 dark:text-rose-400" : l.level === "warn" ? "text-amber-600 dark:text-amber-400" : ""}
+                  className={l.level === "error" ? "text-rose-600 dark:text-rose-400" : l.level === "warn" ? "text-amber-700 dark:text-amber-400" : ""}
                 >
                   <span className="text-gray-400">{formatTime(l.at, timeZone, { seconds: true })}</span> {l.message}
                 </li>

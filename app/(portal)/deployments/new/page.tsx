@@ -3,6 +3,8 @@ import { currentUser, serverCaller } from "@/app/_lib/server-caller";
 import { hasRole } from "@/server/identity/roles";
 import { RequestForm } from "./request-form";
 
+export const metadata = { title: "Request a deployment" };
+
 export default async function NewDeploymentPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
   const [services, user] = await Promise.all([(await serverCaller()).deployments.formOptions(), currentUser()]);

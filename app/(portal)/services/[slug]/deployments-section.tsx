@@ -26,7 +26,7 @@ export async function DeploymentsSection({ serviceId, serviceName }: { serviceId
                 <StatusBadge status={d.status} />
               </Td>
               <Td>{d.requester.name}</Td>
-              <Td className="text-gray-500">
+              <Td className="text-gray-500 dark:text-gray-400">
                 <DateTime value={d.createdAt} />
               </Td>
             </tr>

@@ -30,7 +30,7 @@ export function EditService({ service }: { service: ServiceDetail }) {
       {open ? (
         <EditForm service={service} onDone={() => setOpen(false)} />
       ) : (
-        <p className="text-sm text-gray-500">You can edit this service as a member of {service.team.name} or an admin.</p>
+        <p className="text-sm text-gray-500 dark:text-gray-400">You can edit this service as a member of {service.team.name} or an admin.</p>
       )}
       {open && <Dependencies service={service} />}
     </Card>
@@ -114,7 +114,7 @@ function Dependencies({ service }: { service: ServiceDetail }) {
       <ul className="mb-3 space-y-1 text-sm">
         {service.upstream.map((d) => (
           <li key={d.id} className="flex items-center gap-2">
-            {d.name} <span className="text-gray-500">({d.dependencyKind})</span>
+            {d.name} <span className="text-gray-500 dark:text-gray-400">({d.dependencyKind})</span>
             <Button variant="ghost" onClick={() => remove.mutate({ fromSlug: service.slug, toSlug: d.slug })} aria-label={`Remove dependency on ${d.name}`}>
               Remove
             </Button>

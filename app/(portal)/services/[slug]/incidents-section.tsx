@@ -17,7 +17,7 @@ export async function IncidentsSection({ serviceId, serviceName }: { serviceId: 
               <Td>
                 <Badge color={i.severity === "critical" || i.severity === "high" ? "red" : "yellow"}>{i.severity}</Badge>
               </Td>
-              <Td className="text-gray-500">
+              <Td className="text-gray-500 dark:text-gray-400">
                 <DateTime value={i.detectedAt} />
               </Td>
               <Td>{i.resolvedAt ? <DateTime value={i.resolvedAt} /> : <Badge color="red">open</Badge>}</Td>

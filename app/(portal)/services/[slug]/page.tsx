@@ -1,9 +1,9 @@
 // The service page: overview, ownership and on-call, environments, dependencies both ways, impact, and the
 // sections other areas fill (deployments, DORA, incidents).
+import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
-import { TRPCError } from "@trpc/server";
 import { serverCaller } from "@/app/_lib/server-caller";
+import { findService, orNotFound } from "@/app/_lib/page-records";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
@@ -13,13 +13,21 @@ import { DoraSection } from "./dora-section";
 import { EditService } from "./edit-service";
 import { IncidentsSection } from "./incidents-section";
 
-export default async function ServicePage({ params }: { params: Promise<{ slug: string }> }) {
+type Props = { params: Promise<{ slug: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const service = await findService((await params).slug);
+  return { title: service ? service.name : "Not found" };
+}
+
+export default async function ServicePage({ params }: Props) {
   const { slug } = await params;
   const api = await serverCaller();
-  const [service, impact] = await Promise.all([api.catalog.service({ slug }), api.catalog.impact({ slug, limit: 200 })]).catch((err) => {
-    if (err instanceof TRPCError && err.code === "NOT_FOUND") notFound();
-    throw err;
-  });
+  // Read in parallel with the service; for an unknown slug it fails too, and the 404 below is what the user sees.
+  const impactRead = api.catalog.impact({ slug, limit: 200 });
+  impactRead.catch(() => undefined);
+  const service = orNotFound(await findService(slug));
+  const impact = await impactRead;
 
   return (
     <div className="space-y-4">
@@ -40,7 +48,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Overview" className="lg:col-span-2">
           <p data-testid="service-description" className="text-sm whitespace-pre-line">
-            {service.description || <span className="text-gray-500">No description yet.</span>}
+            {service.description || <span className="text-gray-500 dark:text-gray-400">No description yet.</span>}
           </p>
           {service.tags.length > 0 && (
             <div className="mt-3 flex flex-wrap gap-1">
@@ -57,7 +65,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
             {service.links.map((l) => (
               <ExternalLink key={l.url} href={l.url} label={l.title} />
             ))}
-            {service.system && <li className="text-gray-500">System: {service.system}</li>}
+            {service.system && <li className="text-gray-500 dark:text-gray-400">System: {service.system}</li>}
           </ul>
         </Card>
 
@@ -143,7 +151,7 @@ export default async function ServicePage({ params }: { params: Promise<{ slug: 
                 {s.direct ? <Badge color="blue">direct</Badge> : <Badge>transitive</Badge>}
               </li>
             ))}
-            {impact.total > impact.items.length && <li className="text-gray-500">…and {impact.total - impact.items.length} more</li>}
+            {impact.total > impact.items.length && <li className="text-gray-500 dark:text-gray-400">…and {impact.total - impact.items.length} more</li>}
           </ul>
         )}
       </Card>
@@ -173,7 +181,7 @@ function DependencyList({
   items: { id: string; slug: string; name: string; tier: number; lifecycle: string; dependencyKind: string }[];
   empty: string;
 }) {
-  if (!items.length) return <p className="text-sm text-gray-500">{empty}</p>;
+  if (!items.length) return <p className="text-sm text-gray-500 dark:text-gray-400">{empty}</p>;
   return (
     <ul className="space-y-1 text-sm">
       {items.map((d) => (

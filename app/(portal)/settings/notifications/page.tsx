@@ -1,7 +1,7 @@
 import { PageHeader } from "@/app/_components/ui";
 import { PreferencesForm } from "./preferences-form";
 
-export const metadata = { title: "My notifications · Pier" };
+export const metadata = { title: "My notifications" };
 
 export default function MyNotificationsPage() {
   return (

@@ -58,7 +58,7 @@ export function PreferencesForm() {
           ))}
         </ul>
         {errors.mutedServiceIds && (
-          <p role="alert" className="text-xs text-rose-600">
+          <p role="alert" className="text-xs text-rose-600 dark:text-rose-400">
             {errors.mutedServiceIds[0]}
           </p>
         )}
@@ -67,7 +67,7 @@ export function PreferencesForm() {
         Save preferences
       </Button>
       {save.isSuccess && (
-        <p role="status" className="text-sm text-emerald-700">
+        <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
           Saved.
         </p>
       )}

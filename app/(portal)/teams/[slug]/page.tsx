@@ -1,18 +1,19 @@
 // A team: its members, on-call contact and the services it owns.
+import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
-import { TRPCError } from "@trpc/server";
-import { serverCaller } from "@/app/_lib/server-caller";
+import { findTeam, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
 
-export default async function TeamPage({ params }: { params: Promise<{ slug: string }> }) {
-  const { slug } = await params;
-  const api = await serverCaller();
-  const team = await api.catalog.team({ slug }).catch((err) => {
-    if (err instanceof TRPCError && err.code === "NOT_FOUND") notFound();
-    throw err;
-  });
+type Props = { params: Promise<{ slug: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const team = await findTeam((await params).slug);
+  return { title: team ? team.name : "Not found" };
+}
+
+export default async function TeamPage({ params }: Props) {
+  const team = orNotFound(await findTeam((await params).slug));
   return (
     <div className="space-y-4">
       <PageHeader title={team.name} description={team.description || undefined} />
@@ -21,7 +22,7 @@ export default async function TeamPage({ params }: { params: Promise<{ slug: str
           {team.onCallName || team.onCallUrl ? (
             <p className="text-sm">
               {team.onCallUrl ? (
-                <a href={team.onCallUrl} target="_blank" rel="noreferrer" className="dark:text-brand-300 text-brand-700 hover:underline">
+                <a href={team.onCallUrl} target="_blank" rel="noreferrer" className="text-brand-700 hover:underline dark:text-brand-300">
                   {team.onCallName ?? team.onCallUrl}
                 </a>
               ) : (
@@ -39,7 +40,7 @@ export default async function TeamPage({ params }: { params: Promise<{ slug: str
             <ul className="space-y-1 text-sm">
               {team.members.map((m) => (
                 <li key={m.user.id} className="flex flex-wrap items-center gap-2">
-                  {m.user.name} <span className="text-gray-500">{m.user.email}</span>
+                  {m.user.name} <span className="text-gray-500 dark:text-gray-400">{m.user.email}</span>
                   {m.role === "lead" && <Badge color="blue">lead</Badge>}
                 </li>
               ))}
@@ -58,7 +59,7 @@ export default async function TeamPage({ params }: { params: Promise<{ slug: str
               <tr key={s.id}>
                 <Td className="whitespace-normal">
                   <ServiceLink slug={s.slug} name={s.name} />
-                  <p className="line-clamp-1 text-xs text-gray-500">{s.description}</p>
+                  <p className="line-clamp-1 text-xs text-gray-500 dark:text-gray-400">{s.description}</p>
                 </Td>
                 <Td>
                   <TierBadge tier={s.tier} />

@@ -123,14 +123,18 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView | null
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" name="enabled" defaultChecked={channel.enabled} /> Enabled
           </label>
-          {channel.disabledReason && <p className="text-xs text-rose-600">Disabled automatically: {channel.disabledReason}. Enabling it again clears this.</p>}
+          {channel.disabledReason && (
+            <p className="text-xs text-rose-600 dark:text-rose-400">Disabled automatically: {channel.disabledReason}. Enabling it again clears this.</p>
+          )}
           {channel.secretMasked.error && (
-            <p className="text-xs text-amber-700">The stored secrets cannot be decrypted with the configured keys: enter them again to replace them.</p>
+            <p className="text-xs text-amber-700 dark:text-amber-400">
+              The stored secrets cannot be decrypted with the configured keys: enter them again to replace them.
+            </p>
           )}
         </div>
       )}
       {errors.secret && (
-        <p role="alert" className="text-xs text-rose-600 sm:col-span-2">
+        <p role="alert" className="text-xs text-rose-600 sm:col-span-2 dark:text-rose-400">
           {errors.secret[0]}
         </p>
       )}

@@ -2,7 +2,7 @@ import { PageHeader } from "@/app/_components/ui";
 import { AllowList } from "./allow-list";
 import { ChannelManager } from "./channel-manager";
 
-export const metadata = { title: "Notification channels · Pier" };
+export const metadata = { title: "Notification channels" };
 
 export default function ChannelsPage() {
   return (

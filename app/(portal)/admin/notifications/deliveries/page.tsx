@@ -1,7 +1,7 @@
 import { PageHeader } from "@/app/_components/ui";
 import { DeliveryLog } from "./delivery-log";
 
-export const metadata = { title: "Delivery log · Pier" };
+export const metadata = { title: "Delivery log" };
 
 export default async function DeliveriesPage({ searchParams }: { searchParams: Promise<{ status?: string }> }) {
   const { status } = await searchParams;

@@ -1,7 +1,7 @@
 import { PageHeader } from "@/app/_components/ui";
 import { RouteManager } from "./route-manager";
 
-export const metadata = { title: "Notification routes · Pier" };
+export const metadata = { title: "Notification routes" };
 
 export default function RoutesPage() {
   return (

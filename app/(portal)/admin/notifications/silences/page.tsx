@@ -1,7 +1,7 @@
 import { PageHeader } from "@/app/_components/ui";
 import { SilenceManager } from "./silence-manager";
 
-export const metadata = { title: "Silences · Pier" };
+export const metadata = { title: "Silences" };
 
 export default function SilencesPage() {
   return (

@@ -2,7 +2,7 @@ import { serverCaller } from "@/app/_lib/server-caller";
 import { PageHeader } from "@/app/_components/ui";
 import { TemplateEditor } from "./template-editor";
 
-export const metadata = { title: "Notification templates · Pier" };
+export const metadata = { title: "Notification templates" };
 
 export default async function TemplatesPage() {
   const options = await (await serverCaller()).notifications.options();

@@ -3,7 +3,7 @@ import { Card, PageHeader } from "@/app/_components/ui";
 import { RouteTester } from "./route-tester";
 import { TestEventForm } from "./test-event-form";
 
-export const metadata = { title: "Route test · Pier" };
+export const metadata = { title: "Route test" };
 
 export default async function RouteTestPage() {
   const options = await (await serverCaller()).notifications.options();

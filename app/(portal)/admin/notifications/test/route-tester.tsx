@@ -29,11 +29,11 @@ export function RouteTester({ options }: { options: Options }) {
   return (
     <>
       <Card title="Event">
-        <div className="mb-3 flex gap-2" role="tablist">
-          <Button variant={mode === "pick" ? "primary" : "secondary"} onClick={() => setMode("pick")}>
+        <div className="mb-3 flex gap-2" role="group" aria-label="Event source">
+          <Button variant={mode === "pick" ? "primary" : "secondary"} aria-pressed={mode === "pick"} onClick={() => setMode("pick")}>
             Pick an event
           </Button>
-          <Button variant={mode === "paste" ? "primary" : "secondary"} onClick={() => setMode("paste")}>
+          <Button variant={mode === "paste" ? "primary" : "secondary"} aria-pressed={mode === "paste"} onClick={() => setMode("paste")}>
             Paste JSON
           </Button>
         </div>
@@ -62,7 +62,7 @@ export function RouteTester({ options }: { options: Options }) {
                 )}
               />
               {pasteError && (
-                <p role="alert" className="text-xs text-rose-600">
+                <p role="alert" className="text-xs text-rose-600 dark:text-rose-400">
                   {pasteError}
                 </p>
               )}
@@ -88,11 +88,11 @@ function Result({ result }: { result: RouteTestResult }) {
             <li key={t.routeId} className="flex flex-wrap items-center gap-2">
               <Badge color={t.matched ? "green" : "gray"}>{t.matched ? "matched" : "no match"}</Badge>
               <span className="font-medium">{t.name}</span>
-              <span className="text-gray-500">{t.note}</span>
+              <span className="text-gray-500 dark:text-gray-400">{t.note}</span>
             </li>
           ))}
         </ol>
-        <p className="mt-2 font-mono text-xs text-gray-500">
+        <p className="mt-2 font-mono text-xs text-gray-500 dark:text-gray-400">
           labels:{" "}
           {Object.entries(result.event.labels)
             .map(([k, v]) => `${k}=${v}`)
@@ -100,7 +100,7 @@ function Result({ result }: { result: RouteTestResult }) {
         </p>
       </Card>
       <Card title={`Notifications (${result.deliveries.length})`}>
-        {result.deliveries.length === 0 && <p className="text-sm text-gray-500">No route sends this event anywhere.</p>}
+        {result.deliveries.length === 0 && <p className="text-sm text-gray-500 dark:text-gray-400">No route sends this event anywhere.</p>}
         <div className="space-y-4">
           {result.deliveries.map((d) => (
             <article key={`${d.routeId}-${d.channelId}-${d.recipient}`} className="rounded-md border border-gray-200 p-3 dark:border-gray-800">
@@ -108,25 +108,25 @@ function Result({ result }: { result: RouteTestResult }) {
                 <Badge color={STATUS_COLOR[d.status] ?? "gray"}>{d.status}</Badge>
                 <span className="font-medium">{d.channelName}</span>
                 <Badge>{d.channelType}</Badge>
-                <span className="text-gray-500">via {d.routeName}</span>
-                {d.reason && <span className="text-gray-500">— {d.reason}</span>}
+                <span className="text-gray-500 dark:text-gray-400">via {d.routeName}</span>
+                {d.reason && <span className="text-gray-500 dark:text-gray-400">— {d.reason}</span>}
               </div>
               <p className="mt-2 text-sm">
-                <span className="text-gray-500">Recipients: </span>
+                <span className="text-gray-500 dark:text-gray-400">Recipients: </span>
                 {[
                   d.recipients.oncall && `on-call ${d.recipients.oncall.name}`,
                   ...d.recipients.users.map((u) => `${u.name} (${u.roles.join(", ").replaceAll("_", " ")})`),
                 ]
                   .filter(Boolean)
                   .join(", ") || "the channel"}
-                {d.recipients.muted.length > 0 && <span className="text-gray-500"> · muted: {d.recipients.muted.join(", ")}</span>}
+                {d.recipients.muted.length > 0 && <span className="text-gray-500 dark:text-gray-400"> · muted: {d.recipients.muted.join(", ")}</span>}
               </p>
               <div className="mt-2 rounded bg-gray-50 p-2 text-sm dark:bg-gray-950">
                 <p className="font-semibold">{d.message.title}</p>
                 <p className="whitespace-pre-wrap">{d.message.text}</p>
               </div>
               <details className="mt-2">
-                <summary className="cursor-pointer text-xs text-gray-500">Exact payload</summary>
+                <summary className="cursor-pointer text-xs text-gray-500 dark:text-gray-400">Exact payload</summary>
                 <pre className="mt-1 max-h-80 overflow-auto rounded bg-gray-900 p-2 text-xs text-gray-100">{JSON.stringify(d.preview, null, 2)}</pre>
               </details>
             </article>
