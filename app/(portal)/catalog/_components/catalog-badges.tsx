@@ -18,7 +18,7 @@ export function TierBadge({ tier }: { tier: number }) {
 
 export function ServiceLink({ slug, name }: { slug: string; name: string }) {
   return (
-    <Link href={`/services/${slug}`} className="dark:text-brand-300 font-medium text-brand-700 hover:underline">
+    <Link href={`/services/${slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
       {name}
     </Link>
   );
