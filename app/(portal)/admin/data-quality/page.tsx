@@ -1,7 +1,8 @@
 // Admin → Data quality: what the DORA feeds get wrong, so a platform team can fix them.
 import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
-import { Badge, Button, Card, EmptyState, PageHeader, Select, Table, Td } from "@/app/_components/ui";
+import { Badge, Button, PageHeader, Select } from "@/app/_components/ui";
+import { ListCard, MONO } from "./_list-card";
 import { RetryButton } from "./_retry";
 
 export const dynamic = "force-dynamic";
@@ -49,208 +50,141 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
         }
       />
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title="Refused events by reason">
-          {r.rejectedByReason.length === 0 ? (
-            <EmptyState title="Nothing refused" />
-          ) : (
-            <Table head={["Source", "Reason", "Count", "Last"]} caption="Rejections by reason">
-              {r.rejectedByReason.map((x) => (
-                <tr key={`${x.source}-${x.reason}`}>
-                  <Td>{x.source}</Td>
-                  <Td>{x.reason}</Td>
-                  <Td>{x.count}</Td>
-                  <Td>
-                    <DateTime value={x.lastAt} />
-                  </Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
-        <Card title="Events by processing state">
-          {r.inbound.length === 0 ? (
-            <EmptyState title="No events received" />
-          ) : (
-            <Table head={["Source", "Status", "Count"]} caption="Inbound events">
-              {r.inbound.map((x) => (
-                <tr key={`${x.source}-${x.status}`}>
-                  <Td>{x.source}</Td>
-                  <Td>
-                    <Badge color={x.status === "dead" ? "red" : x.status === "processed" ? "green" : "gray"}>{x.status}</Badge>
-                  </Td>
-                  <Td>{x.count}</Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
+        <ListCard
+          title="Refused events by reason"
+          empty="Nothing refused"
+          rows={r.rejectedByReason}
+          rowKey={(x) => `${x.source}-${x.reason}`}
+          columns={[
+            { head: "Source", cell: (x) => x.source },
+            { head: "Reason", cell: (x) => x.reason },
+            { head: "Count", cell: (x) => x.count },
+            { head: "Last", cell: (x) => <DateTime value={x.lastAt} /> },
+          ]}
+        />
+        <ListCard
+          title="Events by processing state"
+          empty="No events received"
+          rows={r.inbound}
+          rowKey={(x) => `${x.source}-${x.status}`}
+          columns={[
+            { head: "Source", cell: (x) => x.source },
+            {
+              head: "Status",
+              cell: (x) => <Badge color={x.status === "dead" ? "red" : x.status === "processed" ? "green" : "gray"}>{x.status}</Badge>,
+            },
+            { head: "Count", cell: (x) => x.count },
+          ]}
+        />
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title="Unknown event types">
-          <p className="mb-2 text-xs text-gray-500 dark:text-gray-400">
-            Stored but not used by the metrics: custom types, or types the CDEvents release the sender declared does not define.
-          </p>
-          {r.unknownTypes.length === 0 ? (
-            <EmptyState title="Every event had a known type" />
-          ) : (
-            <Table head={["Source", "Type", "Count", "Last received"]} caption="Unknown event types">
-              {r.unknownTypes.map((x) => (
-                <tr key={`${x.source}-${x.type}`}>
-                  <Td>{x.source}</Td>
-                  <Td className="font-mono text-xs">{x.type}</Td>
-                  <Td>{x.count}</Td>
-                  <Td>
-                    <DateTime value={x.lastAt} />
-                  </Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
-        <Card title="Environments the catalog does not know">
-          {r.unknownEnvironments.length === 0 ? (
-            <EmptyState title="Every deployment names a known environment" />
-          ) : (
-            <Table head={["Environment as sent", "Sources", "Deployments", "Last"]} caption="Unknown environments">
-              {r.unknownEnvironments.map((x) => (
-                <tr key={x.name}>
-                  <Td className="font-mono text-xs">{x.name || "(none)"}</Td>
-                  <Td>{x.sources}</Td>
-                  <Td>{x.count}</Td>
-                  <Td>
-                    <DateTime value={x.lastAt} />
-                  </Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
+        <ListCard
+          title="Unknown event types"
+          note="Stored but not used by the metrics: custom types, or types the CDEvents release the sender declared does not define."
+          empty="Every event had a known type"
+          rows={r.unknownTypes}
+          rowKey={(x) => `${x.source}-${x.type}`}
+          columns={[
+            { head: "Source", cell: (x) => x.source },
+            { head: "Type", cell: (x) => x.type, className: MONO },
+            { head: "Count", cell: (x) => x.count },
+            { head: "Last received", cell: (x) => <DateTime value={x.lastAt} /> },
+          ]}
+        />
+        <ListCard
+          title="Environments the catalog does not know"
+          empty="Every deployment names a known environment"
+          rows={r.unknownEnvironments}
+          rowKey={(x) => x.name}
+          columns={[
+            { head: "Environment as sent", cell: (x) => x.name || "(none)", className: MONO },
+            { head: "Sources", cell: (x) => x.sources },
+            { head: "Deployments", cell: (x) => x.count },
+            { head: "Last", cell: (x) => <DateTime value={x.lastAt} /> },
+          ]}
+        />
       </div>
-      <Card title={`Times in the future (${r.futureTimestamps.count})`}>
-        <p className="mb-2 text-xs text-gray-500 dark:text-gray-400">
-          Events dated more than 10 minutes after Pier received them (a sender&apos;s clock or time-zone error). The metrics use the received time for them.
-        </p>
-        {r.futureTimestamps.sample.length === 0 ? (
-          <EmptyState title="No event is dated in the future" />
-        ) : (
-          <Table head={["Source", "Type", "Event id", "Says it happened", "Received"]} caption="Events dated in the future">
-            {r.futureTimestamps.sample.map((x) => (
-              <tr key={x.id}>
-                <Td>{x.source}</Td>
-                <Td className="font-mono text-xs">{x.type}</Td>
-                <Td className="max-w-xs truncate font-mono text-xs">{x.externalId}</Td>
-                <Td>
-                  <DateTime value={x.occurredAt} />
-                </Td>
-                <Td>
-                  <DateTime value={x.receivedAt} />
-                </Td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Card>
-      <Card title="Latest refusals">
-        {r.recentRejections.length === 0 ? (
-          <EmptyState title="Nothing refused" />
-        ) : (
-          <Table head={["Last seen", "Source", "From", "Times", "Field", "Reason", "Body (start)"]} caption="Latest refusals">
-            {r.recentRejections.map((x) => (
-              <tr key={x.id}>
-                <Td>
-                  <DateTime value={x.lastSeenAt} />
-                </Td>
-                <Td>{x.source}</Td>
-                <Td className="font-mono text-xs">{x.sourceAddress || "—"}</Td>
-                <Td>{x.count}</Td>
-                <Td className="font-mono text-xs">{x.field ?? "—"}</Td>
-                <Td className="max-w-md truncate">{x.reason}</Td>
-                <Td className="max-w-xs truncate font-mono text-xs">{x.bodyExcerpt || "—"}</Td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Card>
-      <Card title={`Dead events (${dead.length})`}>
-        {dead.length === 0 ? (
-          <EmptyState title="No dead events" />
-        ) : (
-          <Table head={["Received", "Source", "Type", "Attempts", "Error", ""]} caption="Dead events">
-            {dead.map((d) => (
-              <tr key={d.id}>
-                <Td>
-                  <DateTime value={d.receivedAt} />
-                </Td>
-                <Td>{d.source}</Td>
-                <Td>{d.type}</Td>
-                <Td>{d.attempts}</Td>
-                <Td className="max-w-md truncate">{d.error}</Td>
-                <Td>
-                  <RetryButton id={d.id} />
-                </Td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Card>
+      <ListCard
+        title={`Times in the future (${r.futureTimestamps.count})`}
+        note="Events dated more than 10 minutes after Pier received them (a sender's clock or time-zone error). The metrics use the received time for them."
+        empty="No event is dated in the future"
+        rows={r.futureTimestamps.sample}
+        rowKey={(x) => x.id}
+        columns={[
+          { head: "Source", cell: (x) => x.source },
+          { head: "Type", cell: (x) => x.type, className: MONO },
+          { head: "Event id", cell: (x) => x.externalId, className: `max-w-xs truncate ${MONO}` },
+          { head: "Says it happened", cell: (x) => <DateTime value={x.occurredAt} /> },
+          { head: "Received", cell: (x) => <DateTime value={x.receivedAt} /> },
+        ]}
+      />
+      <ListCard
+        title="Latest refusals"
+        empty="Nothing refused"
+        rows={r.recentRejections}
+        rowKey={(x) => x.id}
+        columns={[
+          { head: "Last seen", cell: (x) => <DateTime value={x.lastSeenAt} /> },
+          { head: "Source", cell: (x) => x.source },
+          { head: "From", cell: (x) => x.sourceAddress || "—", className: MONO },
+          { head: "Times", cell: (x) => x.count },
+          { head: "Field", cell: (x) => x.field ?? "—", className: MONO },
+          { head: "Reason", cell: (x) => x.reason, className: "max-w-md truncate" },
+          { head: "Body (start)", cell: (x) => x.bodyExcerpt || "—", className: `max-w-xs truncate ${MONO}` },
+        ]}
+      />
+      <ListCard
+        title={`Dead events (${dead.length})`}
+        empty="No dead events"
+        rows={dead}
+        rowKey={(d) => d.id}
+        columns={[
+          { head: "Received", cell: (d) => <DateTime value={d.receivedAt} /> },
+          { head: "Source", cell: (d) => d.source },
+          { head: "Type", cell: (d) => d.type },
+          { head: "Attempts", cell: (d) => d.attempts },
+          { head: "Error", cell: (d) => d.error, className: "max-w-md truncate" },
+          { head: "", cell: (d) => <RetryButton id={d.id} /> },
+        ]}
+      />
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title="Names the catalog does not know">
-          {r.unknownServices.length === 0 ? (
-            <EmptyState title="Every event names a catalog service" />
-          ) : (
-            <Table head={["Kind", "Service name as sent", "Count", "Last"]} caption="Unknown services">
-              {r.unknownServices.map((x) => (
-                <tr key={`${x.kind}-${x.name}`}>
-                  <Td>{x.kind}</Td>
-                  <Td className="font-mono text-xs">{x.name}</Td>
-                  <Td>{x.count}</Td>
-                  <Td>
-                    <DateTime value={x.lastAt} />
-                  </Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
-        <Card title="Incidents with no service">
-          {r.incidentsWithoutService.length === 0 ? (
-            <EmptyState title="None" />
-          ) : (
-            <Table head={["Incident", "Source", "Detected"]} caption="Incidents without service">
-              {r.incidentsWithoutService.map((x) => (
-                <tr key={x.id}>
-                  <Td className="max-w-xs truncate">{x.title}</Td>
-                  <Td>{x.source}</Td>
-                  <Td>
-                    <DateTime value={x.detectedAt} />
-                  </Td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Card>
+        <ListCard
+          title="Names the catalog does not know"
+          empty="Every event names a catalog service"
+          rows={r.unknownServices}
+          rowKey={(x) => `${x.kind}-${x.name}`}
+          columns={[
+            { head: "Kind", cell: (x) => x.kind },
+            { head: "Service name as sent", cell: (x) => x.name, className: MONO },
+            { head: "Count", cell: (x) => x.count },
+            { head: "Last", cell: (x) => <DateTime value={x.lastAt} /> },
+          ]}
+        />
+        <ListCard
+          title="Incidents with no service"
+          empty="None"
+          rows={r.incidentsWithoutService}
+          rowKey={(x) => x.id}
+          columns={[
+            { head: "Incident", cell: (x) => x.title, className: "max-w-xs truncate" },
+            { head: "Source", cell: (x) => x.source },
+            { head: "Detected", cell: (x) => <DateTime value={x.detectedAt} /> },
+          ]}
+        />
       </div>
-      <Card title={`Deployments with no linked changes (${r.deploymentsWithoutChanges.count})`}>
-        <p className="mb-2 text-xs text-gray-500 dark:text-gray-400">
-          Lead time cannot be measured for these: send change events (GitHub push / pull_request, CDEvents change.merged) for their repositories.
-        </p>
-        {r.deploymentsWithoutChanges.sample.length === 0 ? (
-          <EmptyState title="Every deployment shipped known changes" />
-        ) : (
-          <Table head={["Service", "Environment", "Version", "Deployed"]} caption="Deployments without changes">
-            {r.deploymentsWithoutChanges.sample.map((d) => (
-              <tr key={d.id}>
-                <Td>{d.serviceName}</Td>
-                <Td>{d.environmentName}</Td>
-                <Td className="font-mono text-xs">{d.version || "—"}</Td>
-                <Td>
-                  <DateTime value={d.deployedAt} />
-                </Td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Card>
+      <ListCard
+        title={`Deployments with no linked changes (${r.deploymentsWithoutChanges.count})`}
+        note="Lead time cannot be measured for these: send change events (GitHub push / pull_request, CDEvents change.merged) for their repositories."
+        empty="Every deployment shipped known changes"
+        rows={r.deploymentsWithoutChanges.sample}
+        rowKey={(d) => d.id}
+        columns={[
+          { head: "Service", cell: (d) => d.serviceName },
+          { head: "Environment", cell: (d) => d.environmentName },
+          { head: "Version", cell: (d) => d.version || "—", className: MONO },
+          { head: "Deployed", cell: (d) => <DateTime value={d.deployedAt} /> },
+        ]}
+      />
     </div>
   );
 }
