@@ -88,6 +88,17 @@ function totals(r: Result, withSettle = false) {
   return { cpu, ops, perOp: cpu.pier / ops, servicesPerOp: cpu.services / ops };
 }
 
+/**
+ * One phase's CPU per operation. The mixed phase offers both runs the same work at the same pace (each completes
+ * it), so its figures compare the cost of the same operations; the approvers phase is saturated in both runs, and
+ * the faster run completes more of its (dearer) inbox and decide calls, which moves the all-phase average.
+ */
+function phaseCost(r: Result, phase: string) {
+  const c = r.cpu[phase] ?? { pier: 0, pierWeb: 0, pierWorker: 0, services: 0 };
+  const ops = r.ops[phase] ?? 0;
+  return { ops, pierPerOp: c.pier / ops, servicesPerOp: c.services / ops };
+}
+
 function report(title: string, r: Result, pctOf: (v: number[], p: number) => number) {
   console.log(`\n=== ${title}: ${r.config.web} web + ${r.config.workers} worker processes ===`);
   for (const k of r.kills) console.log(`  fault: ${k}`);
@@ -102,6 +113,13 @@ function report(title: string, r: Result, pctOf: (v: number[], p: number) => num
     `  CPU during the load (${t.ops} operations): Pier processes ${f1(t.cpu.pier / 1000)} s (web ${f1(t.cpu.web / 1000)}, workers ${f1(t.cpu.worker / 1000)}) = ${t.perOp.toFixed(2)} ms per operation; Postgres + Redis (all on this machine) ${f1(t.cpu.services / 1000)} s = ${t.servicesPerOp.toFixed(2)} ms per operation`,
   );
   console.log(`  CPU including the settle wait: Pier ${f1(ts.cpu.pier / 1000)} s = ${ts.perOp.toFixed(2)} ms per operation`);
+  for (const phase of ["mixed", "approvers", "burst"]) {
+    const c = phaseCost(r, phase);
+    if (c.ops > 0)
+      console.log(
+        `    ${phase.padEnd(9)} ${String(c.ops).padStart(6)} operations: Pier ${c.pierPerOp.toFixed(2)} ms per operation, Postgres + Redis ${c.servicesPerOp.toFixed(2)} ms, together ${(c.pierPerOp + c.servicesPerOp).toFixed(2)} ms`,
+      );
+  }
   console.log("  latency per call kind (whole run):");
   for (const [kind, v] of Object.entries(r.timings).sort()) {
     console.log(`    ${kind.padEnd(40)} n=${String(v.length).padStart(6)}  p50=${f1(pctOf(v, 50)).padStart(7)} ms  p95=${f1(pctOf(v, 95)).padStart(7)} ms`);
@@ -165,6 +183,12 @@ async function main() {
       `CPU per operation, ${web}+${workers} vs 1+1: ${s.perOp.toFixed(2)} vs ${b.perOp.toFixed(2)} ms = ${((ratio - 1) * 100).toFixed(1)} % (goal within 15 %) ${ratio <= 1.15 ? "MET" : "NOT MET"}`,
     );
     console.log(`  (including the settle wait: ${((withSettle - 1) * 100).toFixed(1)} %)`);
+    const sm = phaseCost(scaled, "mixed");
+    const bm = phaseCost(baseline, "mixed");
+    const pct1 = (a: number, b: number) => `${a >= b ? "+" : ""}${((a / b - 1) * 100).toFixed(1)} %`;
+    console.log(
+      `  same work (mixed phase): Pier ${sm.pierPerOp.toFixed(2)} vs ${bm.pierPerOp.toFixed(2)} ms per operation (${pct1(sm.pierPerOp, bm.pierPerOp)}); with Postgres + Redis ${(sm.pierPerOp + sm.servicesPerOp).toFixed(2)} vs ${(bm.pierPerOp + bm.servicesPerOp).toFixed(2)} ms (${pct1(sm.pierPerOp + sm.servicesPerOp, bm.pierPerOp + bm.servicesPerOp)})`,
+    );
   }
   const p95 = pct(scaled.notify.steadyLatencies, 95);
   console.log(`notification event → delivered p95 ${f1(p95)} ms (goal < 100 ms) ${p95 < 100 ? "MET" : "NOT MET"}`);

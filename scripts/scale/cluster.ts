@@ -97,7 +97,9 @@ export class Cluster {
       env.PIER_PROCESS = `pier-workers-${index}`;
     } else {
       command = process.execPath;
-      args = ["--import", "tsx", path.join(ROOT, "scripts", "bench-scale.ts")];
+      // SCALE_WEB_NODE_ARGS: extra node flags for the web processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      const extra = (process.env.SCALE_WEB_NODE_ARGS ?? "").split(" ").filter(Boolean);
+      args = [...extra, "--import", "tsx", path.join(ROOT, "scripts", "bench-scale.ts")];
       env.SCALE_ROLE = "web";
       env.SCALE_WEB_PORT = String(port);
       env.PIER_PROCESS = `pier-web-${index}`;

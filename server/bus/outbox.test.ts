@@ -1,6 +1,7 @@
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb, transaction } from "../db";
+import { closeDb, createDb, getDb, invalidationListening, transaction } from "../db";
+import { env } from "../env";
 import { resetEnvForTests } from "../env";
 import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
 import { PrivateRedis } from "../../test/support/redis-server";
@@ -129,5 +130,28 @@ describe("transactional outbox", () => {
     expect(ids.map((id) => effects.get(id))).toEqual(Array(10).fill(1));
     // A duplicate delivery of an already consumed event is skipped.
     expect(await consumeOnce(db, "test-consumer", ids[0], async () => "again")).toEqual({ skipped: true });
+  });
+
+  it("a commit in one process wakes the dispatcher of another at once (its poll is an hour away)", async () => {
+    const web = getDb();
+    // The worker process: its own handle (own pool and LISTEN connection), a dispatcher that polls once an hour.
+    const worker = createDb(env().DATABASE_URL);
+    const effects = new Map<string, number>();
+    const consumer = startConsumer(effects);
+    const dispatcher = startOutboxDispatcher(worker, 3_600_000);
+    try {
+      await invalidationListening(worker);
+      await new Promise((r) => setTimeout(r, 200)); // the dispatcher's first run (at start) is over
+      const started = Date.now();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await transaction(web, async (tx) => writeOutbox(tx, { type: "test.wake", payload: { i } }))).id);
+      await waitFor(async () => (await web.outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })) === 0, 10_000);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(ids.map((id) => effects.get(id))).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      await dispatcher.stop();
+      await consumer.close();
+      await closeDb(worker);
+    }
   });
 });

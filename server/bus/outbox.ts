@@ -2,7 +2,7 @@
 // the dispatcher moves unsent rows into BullMQ with job id = outbox id. Rows dispatched but never processed
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
-import { anyOf, newId, prepared, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
+import { anyOf, newId, onWake, prepared, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, addReplacingFinished, closeQueues, getReadyQueue } from "../platform/queues";
@@ -36,6 +36,9 @@ function jobsFor(queueName: string, rows: OutboxRow[]) {
 
 type OutboxInsert = OutboxMessage & { id: string };
 
+/** Committing outbox rows wakes the dispatchers of every worker process (their poll is the fallback). */
+const OUTBOX_WAKE = "outbox";
+
 /** A transaction's outbox rows, inserted by one statement at commit. */
 const OUTBOX_INSERT: Coalesced<OutboxInsert[]> = {
   merge: (earlier, later) => [...earlier, ...later],
@@ -50,6 +53,7 @@ const OUTBOX_INSERT: Coalesced<OutboxInsert[]> = {
 export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
   const id = newId();
   tx.deferred.coalesce(OUTBOX_INSERT, "outbox", [{ ...message, id }]);
+  tx.wakeAfterCommit(OUTBOX_WAKE);
   return { id };
 }
 
@@ -207,15 +211,24 @@ export async function consumeOnce<T>(
   });
 }
 
-/** Polls the outbox until stopped (draining it in batches on each tick); used by the worker process. */
+/**
+ * Drains the outbox (in batches) whenever a process commits outbox rows — woken over LISTEN/NOTIFY, so an event
+ * reaches its queue in milliseconds — and at least every `intervalMs` (rows whose wake was lost, redeliveries);
+ * used by the worker process.
+ */
 export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
   let stopping = false;
-  const stop = startPeriodic("outbox dispatcher", intervalMs, async () => {
-    let result: DispatchResult;
-    do {
-      result = await dispatchOutbox(db, opts);
-    } while (!stopping && result.dispatched > 0 && !result.error);
-  });
+  const stop = startPeriodic(
+    "outbox dispatcher",
+    intervalMs,
+    async () => {
+      let result: DispatchResult;
+      do {
+        result = await dispatchOutbox(db, opts);
+      } while (!stopping && result.dispatched > 0 && !result.error);
+    },
+    { wakeOn: (wakeNow) => onWake(db, OUTBOX_WAKE, wakeNow) },
+  );
   return {
     async stop() {
       stopping = true;

@@ -8,7 +8,7 @@ import type { DB } from "@/generated/kysely/types";
 import { env } from "../env";
 import { kyselyPool } from "./pg-pool";
 import { runTransaction, type Tx } from "./transaction";
-import { stopInvalidations } from "./invalidation";
+import { stopInvalidations, wake } from "./invalidation";
 
 /**
  * The database outside a transaction: Prisma's model API, `db.kysely` for SQL, `db.reader` for reads that many
@@ -137,7 +137,7 @@ export function createDb(connectionString: string, max?: number, options: DbOpti
 
 /** Runs `fn` in a Kysely transaction with deferred writes and after-commit work (see transaction.ts). */
 export function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return runTransaction(db.kysely, fn);
+  return runTransaction(db.kysely, fn, (name) => wake(db, name));
 }
 
 const globalForDb = globalThis as unknown as { pierDb?: { url: string; client: Db } };

@@ -6,6 +6,13 @@
 // handlers run, and the caches keep their own short expiry as the bound for that window.
 // LISTEN needs a session of its own: behind PgBouncer in transaction mode, set DATABASE_LISTEN_URL to Postgres
 // itself (or a session-mode pool); without it the caches fall back on their expiry.
+//
+// The same connection carries wake-ups: a loop that polls for work (the outbox dispatcher) registers `onWake` for a
+// channel, and a process that just committed such work calls `wake` (see `Tx.wakeAfterCommit`): one NOTIFY sent after
+// the commit, shared by every commit of the process within a few milliseconds. It is sent after COMMIT, not inside
+// the transaction, because a transaction that NOTIFYs takes a database-wide lock through its commit (WAL flush
+// included), serialising every such commit — a burst of thousands of small transactions would queue on it. A wake
+// that is lost (listener reconnecting) costs only the loop's poll interval.
 import pg from "pg";
 import { sql } from "kysely";
 import type { Db } from "./client";
@@ -15,6 +22,8 @@ const CHANNEL = "pier_invalidate";
 
 type Listener = {
   handlers: Map<string, Set<() => void>>;
+  /** Wake-up channels (each LISTENed to on this connection) and their handlers. */
+  wakes: Map<string, Set<() => void>>;
   client?: pg.Client;
   ready: Promise<void>;
   markReady: () => void;
@@ -25,9 +34,15 @@ type Listener = {
 const listeners = new WeakMap<Db, Listener>();
 
 function runAll(l: Listener, topic?: string) {
-  const sets = topic ? [l.handlers.get(topic)] : [...l.handlers.values()];
+  const sets = topic ? [l.handlers.get(topic)] : [...l.handlers.values(), ...l.wakes.values()];
   for (const set of sets) for (const h of set ?? []) h();
 }
+
+const WAKE_PREFIX = "pier_wake_";
+const wakeChannel = (name: string) => {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`wake channel names are lower-case letters and _: ${name}`);
+  return WAKE_PREFIX + name;
+};
 
 function connect(db: Db, l: Listener) {
   if (l.closed) return;
@@ -43,10 +58,11 @@ function connect(db: Db, l: Listener) {
   client.on("end", lost);
   client.on("notification", (n) => {
     if (n.channel === CHANNEL && n.payload) runAll(l, n.payload);
+    else for (const h of l.wakes.get(n.channel) ?? []) h();
   });
   client
     .connect()
-    .then(() => client.query(`LISTEN ${CHANNEL}`))
+    .then(() => client.query([CHANNEL, ...l.wakes.keys()].map((c) => `LISTEN ${c}`).join(";")))
     .then(() => {
       // Whatever changed while we were not listening: drop everything once.
       runAll(l);
@@ -60,7 +76,7 @@ function listenerOf(db: Db): Listener {
   if (!l) {
     let markReady!: () => void;
     const ready = new Promise<void>((r) => (markReady = r));
-    l = { handlers: new Map(), ready, markReady, closed: false };
+    l = { handlers: new Map(), wakes: new Map(), ready, markReady, closed: false };
     listeners.set(db, l);
     connect(db, l);
   }
@@ -73,6 +89,44 @@ export function onInvalidation(db: Db, topic: string, handler: () => void) {
   let set = l.handlers.get(topic);
   if (!set) l.handlers.set(topic, (set = new Set()));
   set.add(handler);
+}
+
+/**
+ * Runs `handler` in this process soon after any process calls `wake(db, name)` (and after a reconnect, when wakes
+ * may have been missed). For loops that poll: the poll stays as the fallback.
+ */
+export function onWake(db: Db, name: string, handler: () => void) {
+  const l = listenerOf(db);
+  const channel = wakeChannel(name);
+  let set = l.wakes.get(channel);
+  if (!set) {
+    l.wakes.set(channel, (set = new Set()));
+    // Connected already: listen now (a connection still opening LISTENs to every channel once it is up).
+    if (l.client) l.ready.then(() => l.client?.query(`LISTEN ${channel}`)).catch(() => undefined);
+  }
+  set.add(handler);
+}
+
+/** The wakes this process has scheduled and not yet sent, per handle and channel. */
+const scheduledWakes = new WeakMap<Db, Set<string>>();
+/** How long a wake waits for more commits to share its NOTIFY. */
+const WAKE_COALESCE_MS = 2;
+
+/**
+ * Wakes every process's `onWake(name)` handlers. Call it after the work is committed: the NOTIFY goes out at most
+ * WAKE_COALESCE_MS later, so every commit before it is visible to the woken loop; calls meanwhile share it.
+ */
+export function wake(db: Db, name: string) {
+  const channel = wakeChannel(name);
+  let scheduled = scheduledWakes.get(db);
+  if (!scheduled) scheduledWakes.set(db, (scheduled = new Set()));
+  if (scheduled.has(channel)) return;
+  scheduled.add(channel);
+  setTimeout(() => {
+    scheduled.delete(channel);
+    // Best effort: a lost wake costs the poll interval.
+    sql`SELECT pg_notify(${channel}, '')`.execute(db.kysely).catch(() => undefined);
+  }, WAKE_COALESCE_MS);
 }
 
 /** Resolves once this handle listens (tests; a process need not wait). */

@@ -6,6 +6,7 @@
 //    transaction rolls back, and mean the same for every caller. The types enforce "nothing reads it back": a
 //    deferred write is an INSERT/UPDATE/DELETE without RETURNING, and deferring returns nothing.
 //  - tx.afterCommit: work to run once the transaction has committed (queueing jobs, dropping caches).
+//  - tx.wakeAfterCommit(name): once committed, wake the loops waiting for this kind of work (invalidation.ts).
 import {
   CompiledQuery,
   type DeleteQueryBuilder,
@@ -49,7 +50,12 @@ interface Deferred {
 }
 
 /** A transaction: Kysely on the transaction's connection, its deferred writes, its after-commit work. */
-export type Tx = Kysely<DB> & { readonly deferred: Deferred; afterCommit(work: () => unknown): void };
+export type Tx = Kysely<DB> & {
+  readonly deferred: Deferred;
+  afterCommit(work: () => unknown): void;
+  /** After commit, wakes every process's loops registered with onWake(name) (no-op where nobody wakes). */
+  wakeAfterCommit(name: string): void;
+};
 
 type Pending = { write: DeferredWrite } | { kind: Coalesced<unknown>; item: unknown };
 
@@ -84,12 +90,17 @@ class PendingWrites implements Deferred {
  * Runs `fn` in a transaction (READ COMMITTED, like Prisma's): committed with the deferred writes when it resolves,
  * rolled back (deferred writes never sent, after-commit work never run) when it throws.
  */
-export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Promise<T>, wake?: (name: string) => void): Promise<T> {
   const afterCommit: (() => unknown)[] = [];
+  const wakes = new Set<string>();
   const result = await kysely.connection().execute(async (conn) => {
     const pending = new PendingWrites(conn);
     await conn.executeQuery(CompiledQuery.raw("BEGIN"));
-    const tx = Object.assign(conn, { deferred: pending as Deferred, afterCommit: (work: () => unknown) => void afterCommit.push(work) }) as Tx;
+    const tx = Object.assign(conn, {
+      deferred: pending as Deferred,
+      afterCommit: (work: () => unknown) => void afterCommit.push(work),
+      wakeAfterCommit: (name: string) => void wakes.add(name),
+    }) as Tx;
     try {
       const value = await fn(tx);
       await conn.executeQuery(CompiledQuery.raw(`${pending.text()}COMMIT`));
@@ -100,6 +111,7 @@ export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Prom
       throw err;
     }
   });
+  if (wake) for (const name of wakes) wake(name);
   for (const work of afterCommit) await work();
   return result;
 }

@@ -34,21 +34,40 @@ export async function withLease<T>(db: Db, name: string, work: () => Promise<T>)
 export type PeriodicOptions = {
   /** Run under an advisory-lock lease on this database: one run at a time across every process. */
   lease?: Db;
+  /**
+   * Gets the loop's wake function: calling it runs the loop now instead of at the next tick (or, during a run, once
+   * more right after it). The interval stays as the fallback.
+   */
+  wakeOn?: (wake: () => void) => void;
 };
 
 export function startPeriodic(name: string, intervalMs: number, work: () => Promise<unknown>, opts: PeriodicOptions = {}): () => Promise<void> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  let wokenWhileBusy = false;
   const leased = opts.lease;
   const run = leased ? () => withLease(leased, `periodic:${name}`, work) : work;
   const tick = async () => {
     if (stopped) return;
+    busy = true;
+    wokenWhileBusy = false;
     running = run().catch((err) => logger.error({ err, loop: name }, `${name} failed`));
     await running;
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    busy = false;
+    if (!stopped) timer = setTimeout(tick, wokenWhileBusy ? 0 : intervalMs);
   };
   timer = setTimeout(tick, 0);
+  opts.wakeOn?.(() => {
+    if (stopped) return;
+    if (busy) {
+      wokenWhileBusy = true;
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(tick, 0);
+  });
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
