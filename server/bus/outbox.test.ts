@@ -1,6 +1,6 @@
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, createDb, getDb, invalidationListening, transaction } from "../db";
+import { closeDb, createDb, getDb, invalidationListening, leads, transaction } from "../db";
 import { env } from "../env";
 import { resetEnvForTests } from "../env";
 import { closeQueues, getQueue, QUEUES, workerConnection } from "../platform/queues";
@@ -152,6 +152,39 @@ describe("transactional outbox", () => {
       await dispatcher.stop();
       await consumer.close();
       await closeDb(worker);
+    }
+  });
+
+  it("one worker leads the woken dispatch; when it is gone another takes over at its next poll", async () => {
+    const web = getDb();
+    const a = createDb(env().DATABASE_URL);
+    const b = createDb(env().DATABASE_URL);
+    const effects = new Map<string, number>();
+    const consumer = startConsumer(effects);
+    const da = startOutboxDispatcher(a, 300);
+    const db2 = startOutboxDispatcher(b, 300);
+    let bStopped = false;
+    try {
+      await Promise.all([invalidationListening(a), invalidationListening(b)]);
+      await waitFor(async () => leads(a, "outbox") || leads(b, "outbox"), 5000);
+      await new Promise((r) => setTimeout(r, 700)); // both have polled since: still one leader
+      expect([leads(a, "outbox"), leads(b, "outbox")].filter(Boolean)).toHaveLength(1);
+      const [leader, other] = leads(a, "outbox") ? [a, b] : [b, a];
+      // The leader's process goes away (its connections close): the other takes over.
+      if (leader === b) {
+        await db2.stop();
+        bStopped = true;
+      } else await da.stop();
+      await closeDb(leader);
+      await waitFor(async () => leads(other, "outbox"), 5000);
+      const id = (await transaction(web, async (tx) => writeOutbox(tx, { type: "test.lead", payload: {} }))).id;
+      await waitFor(async () => effects.get(id) === 1, 5000);
+    } finally {
+      if (!bStopped) await db2.stop();
+      await da.stop();
+      await consumer.close();
+      await closeDb(a);
+      await closeDb(b);
     }
   });
 });

@@ -2,7 +2,7 @@
 // the dispatcher moves unsent rows into BullMQ with job id = outbox id. Rows dispatched but never processed
 // (Redis flushed, worker lost) are dispatched again; consumers are idempotent, so nothing is lost or doubled.
 import type { Queue } from "bullmq";
-import { anyOf, newId, onWake, prepared, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
+import { anyOf, leads, newId, onWake, resign, prepared, sql, transaction, type Coalesced, type Db, type DB, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { startPeriodic } from "../platform/periodic";
 import { QUEUES, addReplacingFinished, closeQueues, getReadyQueue } from "../platform/queues";
@@ -212,27 +212,33 @@ export async function consumeOnce<T>(
 }
 
 /**
- * Drains the outbox (in batches) whenever a process commits outbox rows — woken over LISTEN/NOTIFY, so an event
- * reaches its queue in milliseconds — and at least every `intervalMs` (rows whose wake was lost, redeliveries);
- * used by the worker process.
+ * Drains the outbox (in batches) at least every `intervalMs`; used by the worker process. One worker process, the
+ * dispatch leader (`leads`), also drains it whenever any process commits outbox rows — woken over LISTEN/NOTIFY, so
+ * an event reaches its queue in milliseconds. Only the leader answers wakes, so a wake costs one dispatch however
+ * many workers run; the others keep polling (they share a backlog through SKIP LOCKED, and the first to poll after
+ * the leader is gone takes over).
  */
 export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
   let stopping = false;
+  let stopWaking = () => {};
   const stop = startPeriodic(
     "outbox dispatcher",
     intervalMs,
     async () => {
+      leads(db, OUTBOX_WAKE); // a poll by a process that does not lead: take over if nobody does
       let result: DispatchResult;
       do {
         result = await dispatchOutbox(db, opts);
       } while (!stopping && result.dispatched > 0 && !result.error);
     },
-    { wakeOn: (wakeNow) => onWake(db, OUTBOX_WAKE, wakeNow) },
+    { wakeOn: (wakeNow) => (stopWaking = onWake(db, OUTBOX_WAKE, () => !stopping && leads(db, OUTBOX_WAKE) && wakeNow())) },
   );
   return {
     async stop() {
       stopping = true;
+      stopWaking();
       await stop();
+      await resign(db, OUTBOX_WAKE);
     },
   };
 }

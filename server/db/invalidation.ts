@@ -24,6 +24,9 @@ type Listener = {
   handlers: Map<string, Set<() => void>>;
   /** Wake-up channels (each LISTENed to on this connection) and their handlers. */
   wakes: Map<string, Set<() => void>>;
+  /** Leaderships this process holds (session advisory locks on this connection) and attempts in flight. */
+  leads: Set<string>;
+  trying: Map<string, Promise<void>>;
   client?: pg.Client;
   ready: Promise<void>;
   markReady: () => void;
@@ -51,6 +54,7 @@ function connect(db: Db, l: Listener) {
   const lost = () => {
     if (l.client !== client) return;
     l.client = undefined;
+    l.leads.clear(); // the session's advisory locks end with it
     client.end().catch(() => undefined);
     if (!l.closed) l.retry = setTimeout(() => connect(db, l), 1000);
   };
@@ -76,7 +80,7 @@ function listenerOf(db: Db): Listener {
   if (!l) {
     let markReady!: () => void;
     const ready = new Promise<void>((r) => (markReady = r));
-    l = { handlers: new Map(), wakes: new Map(), ready, markReady, closed: false };
+    l = { handlers: new Map(), wakes: new Map(), leads: new Set(), trying: new Map(), ready, markReady, closed: false };
     listeners.set(db, l);
     connect(db, l);
   }
@@ -95,7 +99,7 @@ export function onInvalidation(db: Db, topic: string, handler: () => void) {
  * Runs `handler` in this process soon after any process calls `wake(db, name)` (and after a reconnect, when wakes
  * may have been missed). For loops that poll: the poll stays as the fallback.
  */
-export function onWake(db: Db, name: string, handler: () => void) {
+export function onWake(db: Db, name: string, handler: () => void): () => void {
   const l = listenerOf(db);
   const channel = wakeChannel(name);
   let set = l.wakes.get(channel);
@@ -105,6 +109,42 @@ export function onWake(db: Db, name: string, handler: () => void) {
     if (l.client) l.ready.then(() => l.client?.query(`LISTEN ${channel}`)).catch(() => undefined);
   }
   set.add(handler);
+  return () => void set.delete(handler);
+}
+
+/** The advisory-lock class of leaderships (two-key form: (class, hashtext(name))). */
+const LEAD_CLASS = 0x4c_45_41_44; // "LEAD"
+
+/**
+ * Whether this process leads `name` among all processes on the database: at most one does, holding a session
+ * advisory lock on its listening connection, so a leader that dies (or loses that connection) frees it at once. A
+ * process that does not lead tries to become leader in the background (answering false meanwhile): call it on
+ * every tick of the loop it guards, and the first process to ask after the leader is gone takes over.
+ */
+export function leads(db: Db, name: string): boolean {
+  const l = listenerOf(db);
+  if (l.leads.has(name)) return true;
+  const client = l.client;
+  if (client && !l.trying.has(name)) {
+    const attempt = l.ready
+      .then(() => client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok", [LEAD_CLASS, name]))
+      .then((r) => {
+        if (r.rows[0]?.ok && l.client === client) l.leads.add(name);
+      })
+      .catch(() => undefined)
+      .finally(() => l.trying.delete(name));
+    l.trying.set(name, attempt);
+  }
+  return false;
+}
+
+/** Gives up leading `name` (the loop it guarded stopped), so another process can take over. */
+export async function resign(db: Db, name: string) {
+  const l = listeners.get(db);
+  if (!l) return;
+  await l.trying.get(name);
+  if (!l.leads.delete(name)) return;
+  await l.client?.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [LEAD_CLASS, name]).catch(() => undefined);
 }
 
 /** The wakes this process has scheduled and not yet sent, per handle and channel. */
