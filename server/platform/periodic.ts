@@ -7,7 +7,7 @@
 // loop happens at a time across all processes; the lock goes with the transaction (commit, or a dead process's
 // connection closing), so a crashed holder frees it at once. It works through PgBouncer in transaction mode.
 // The loops (README "Running in production"):
-//   outbox dispatcher      partitioned: FOR UPDATE SKIP LOCKED on the rows it dispatches (no lease)
+//   outbox dispatcher      partitioned: FOR UPDATE SKIP LOCKED on the rows it dispatches (no lease); woken by commits
 //   deployment maintenance lease (schedules, expiry, stalled-run reconciler, target-queue sweep)
 //   notification sweep     lease (its row moves also use SKIP LOCKED)
 //   ingest sweep           lease
