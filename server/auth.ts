@@ -3,6 +3,8 @@
 // the database on each request, and a token whose version is no longer current is refused (identity/sessions.ts).
 // Sign-in attempts are rate-limited per account and per source address (identity/sign-in-limit.ts).
 import NextAuth, { CredentialsSignin, type NextAuthConfig, type Profile, type Session } from "next-auth";
+import { decode } from "next-auth/jwt";
+import { headers } from "next/headers";
 import type { NextRequest } from "next/server";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
@@ -225,10 +227,68 @@ function limitedByAddress(handler: (req: NextRequest) => Promise<Response>) {
 
 /** The signed-in session's user id and session version (null when signed out, or for a token from before versions). */
 export async function sessionClaims(): Promise<SessionClaims | null> {
+  const h = await headers();
+  const name = sessionCookieName(h);
+  const token = cookieValue(h.get("cookie"), name);
+  // A token split over several cookies (name.0, name.1…: never Pier's small tokens): next-auth reassembles it.
+  if (!token) return cookieValue(h.get("cookie"), `${name}.0`) ? claimsThroughNextAuth() : null;
+  return decodedClaims(name, token);
+}
+
+/** One cookie's value from a Cookie header, decoded as next-auth's parser (the `cookie` package) decodes it. */
+function cookieValue(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}
+
+async function claimsThroughNextAuth(): Promise<SessionClaims | null> {
   const session = (await nextAuth.auth()) as (Session & { sessionVersion?: unknown }) | null;
   const userId = session?.user?.id;
   const sessionVersion = session?.sessionVersion;
   return typeof userId === "string" && typeof sessionVersion === "number" ? { userId, sessionVersion } : null;
+}
+
+/**
+ * The session cookie's name as next-auth picks it for this request: `__Secure-` when its URL is https — AUTH_URL's
+ * when set, else the forwarded protocol (next-auth's createActionURL, https when none is forwarded).
+ */
+function sessionCookieName(h: Headers): string {
+  const envUrl = process.env.AUTH_URL ?? process.env.NEXTAUTH_URL;
+  const protocol = envUrl ? new URL(envUrl).protocol : `${(h.get("x-forwarded-proto") ?? "https").replace(/:$/, "")}:`;
+  return protocol === "https:" ? "__Secure-authjs.session-token" : "authjs.session-token";
+}
+
+/**
+ * Decoded session tokens, by cookie name and value. next-auth's auth() decrypts the token (HKDF + JWE through
+ * WebCrypto) and then encrypts a refreshed one that it throws away (auth() without arguments sets no cookie), about
+ * a millisecond of CPU on every request. A token is immutable and carries its own expiry, so the same cookie always
+ * decodes to the same claims until then: decoding it once is enough. What revokes a session (sign-out, a role change,
+ * disabling) is the session version, checked against the database on every request (identity/sessions.ts), not here.
+ */
+const decoded = new Map<string, { claims: SessionClaims | null; expiresAt: number }>();
+const DECODED_MAX = 10_000;
+/** Claims of an undecodable token are not kept: an attacker's garbage must not fill the cache. */
+async function decodedClaims(name: string, token: string): Promise<SessionClaims | null> {
+  const key = `${name}\n${token}`;
+  const hit = decoded.get(key);
+  if (hit && hit.expiresAt > Date.now()) return hit.claims;
+  if (hit) decoded.delete(key);
+  const payload = await decode({ token, secret: env().AUTH_SECRET, salt: name }).catch(() => null);
+  if (!payload) return null;
+  const claims = typeof payload.uid === "string" && typeof payload.sv === "number" ? { userId: payload.uid, sessionVersion: payload.sv } : null;
+  const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 : Date.now();
+  if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+  decoded.set(key, { claims, expiresAt });
+  return claims;
 }
 
 /** What the sign-in page says about a refused sign-in (next-auth's `error` and `code` query parameters). */
