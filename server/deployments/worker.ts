@@ -9,7 +9,7 @@ import { EXECUTE_JOB, sweepSchedules } from "./scheduling";
 import { sweepTargetQueues } from "./target-queue";
 import { pollTargetHealth } from "./rollouts/health";
 import { rolloutTick } from "./rollouts/loop";
-import { runRolloutStep } from "./rollouts/runner";
+import { runQueuedStepsInProcess, runRolloutStep } from "./rollouts/runner";
 import { ROLLOUT_STEP_JOB } from "./rollouts/state-machine";
 
 export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
@@ -35,6 +35,8 @@ export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
     // Fleet rollouts: soaks, analysis measurements, holding waves, steps whose worker died.
     startPeriodic("rollouts", 2000, () => rolloutTick(db), { lease: db }),
     startPeriodic("target health", 10_000, () => pollTargetHealth(db), { lease: db }),
+    // Steps this process queues run here at once; their outbox jobs are the fallback.
+    runQueuedStepsInProcess(db),
   ];
   return async () => {
     await Promise.all(stops.map((stop) => stop()));

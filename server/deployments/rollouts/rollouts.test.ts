@@ -7,7 +7,7 @@ import { runDeployment } from "../execution";
 import { rolloutTick } from "./loop";
 import type { RolloutPlanSpec } from "./plan";
 import { insertTarget, upsertPlan } from "./rollout-store";
-import { runRolloutStep } from "./runner";
+import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
 import { ROLLOUT_STEP_JOB } from "./state-machine";
 import { transaction } from "../../db";
 
@@ -353,5 +353,30 @@ describe("a worker killed mid-wave", () => {
     ]);
     expect(s.find((x) => x.name === "b")?.attempt).toBe(2);
     expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("succeeded");
+  });
+});
+
+describe("the worker's fast path", () => {
+  it("runs the steps it queued right after the commit; the outbox jobs then find them claimed", async () => {
+    const w = await makeWorld();
+    const { env } = await fleet(w, threeRegions, { waves: [{ name: "canary", match: { region: "eu" } }], maxParallel: 2 });
+    const stop = runQueuedStepsInProcess(db(), 10, noSleep);
+    try {
+      const { requestId, rolloutId } = await start(w, env.id);
+      const deadline = Date.now() + 10_000;
+      while ((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status === "deploying" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("succeeded");
+      const jobs = await pendingJobs(rolloutId);
+      expect(jobs.length).toBe(4);
+      for (const j of jobs) {
+        const p = j.payload as { stepId: string; attempt: number };
+        expect(await runRolloutStep(db(), p.stepId, p.attempt, noSleep)).toEqual({ outcome: "skipped" });
+      }
+      expect((await steps(rolloutId)).every((s) => s.deployCount === 1 && s.attempt === 1)).toBe(true);
+    } finally {
+      stop();
+    }
   });
 });

@@ -11,7 +11,7 @@ import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../ex
 import { advance, rolloutActor } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
 import { beatStep, insertRollout, lockRollout } from "./rollout-store";
-import { moveSteps } from "./state-machine";
+import { moveSteps, setStepHandOff } from "./state-machine";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
@@ -207,4 +207,22 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
   if (result.outcome === "pending") return result;
   await finishStep(db, stepId, claimed, result, executorMs);
   return result;
+}
+
+/**
+ * Registers this process's fast path for steps it queues (state-machine.ts setStepHandOff): runs them at once,
+ * up to `limit` at a time; beyond that they wait for their outbox job like any other. Returns the unregister.
+ */
+export function runQueuedStepsInProcess(db: Db, limit = 200, opts: StepRunOptions = {}) {
+  let running = 0;
+  setStepHandOff((jobs) => {
+    for (const job of jobs) {
+      if (running >= limit) return;
+      running++;
+      void runRolloutStep(db, job.stepId, job.attempt, opts)
+        .catch((err: unknown) => logger.warn({ err, stepId: job.stepId }, "rollout step (fast path) failed; its outbox job will retry"))
+        .finally(() => running--);
+    }
+  });
+  return () => setStepHandOff(null);
 }

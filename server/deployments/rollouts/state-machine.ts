@@ -65,9 +65,24 @@ export const IN_FLIGHT: readonly StepStatus[] = ["queued", "deploying", "rollbac
 
 export const ROLLOUT_STEP_JOB = "rollout.step";
 
+/**
+ * A worker process's fast path: steps this process queued are run by it right after the commit, without waiting
+ * for the outbox dispatcher's next poll. The outbox job stays the durable path: whichever run claims the step
+ * first runs it; the other finds it claimed and does nothing. Only worker processes register one (web processes
+ * that pause/resume a rollout leave the steps to the workers).
+ */
+type StepHandOff = (steps: { stepId: string; attempt: number }[]) => void;
+let handOff: StepHandOff | null = null;
+export function setStepHandOff(fn: StepHandOff | null) {
+  handOff = fn;
+}
+
 /** The job that makes a worker run a step (outbox → deployments queue), keyed by the attempt it will start. */
-function enqueueStep(tx: Tx, stepId: string, attempt: number) {
-  writeOutbox(tx, { queue: QUEUES.deployments, type: ROLLOUT_STEP_JOB, payload: { stepId, attempt } });
+function enqueueSteps(tx: Tx, steps: readonly { id: string; attempt: number }[]) {
+  const jobs = steps.map((s) => ({ stepId: s.id, attempt: s.attempt + 1 }));
+  for (const payload of jobs) writeOutbox(tx, { queue: QUEUES.deployments, type: ROLLOUT_STEP_JOB, payload });
+  const fast = handOff;
+  if (fast) tx.afterCommit(() => fast(jobs));
 }
 
 type RolloutChange = Parameters<typeof changeRollout>[2];
@@ -142,7 +157,7 @@ export async function moveSteps(
       after: { status: to, targetId: s.targetId, wave: s.wave, ...(opts.message ? { message: opts.message.slice(0, 300) } : {}) },
     })),
   );
-  if (to === "queued" || to === "rollback_queued") for (const s of steps) enqueueStep(tx, s.id, s.attempt + 1);
+  if (to === "queued" || to === "rollback_queued") enqueueSteps(tx, steps);
 }
 
 /** Emits a rollout event about the rollout's request (subject: its service and environment). */
