@@ -10,8 +10,8 @@ import { EXECUTORS } from "../executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
 import { advance, rolloutActor } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
-import { beatStep, insertRollout, lockRollout } from "./rollout-store";
-import { moveSteps, setStepHandOff } from "./state-machine";
+import { beatStep, claimStepRow, endStepRow, insertRollout, lockRollout } from "./rollout-store";
+import { auditSteps, moveSteps, setStepHandOff, type StepStatus } from "./state-machine";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
@@ -85,25 +85,18 @@ type Claimed = {
 /** queued → deploying (rollback_queued → rolling_back) under the rollout lock; null when it is not ours to run. */
 async function claimStep(db: Db, stepId: string, attempt: number | undefined): Promise<Claimed | null> {
   return transaction(db, async (tx) => {
-    const s0 = await tx.selectFrom("RolloutStep").select("rolloutId").where("id", "=", stepId).executeTakeFirst();
-    if (!s0) return null;
-    const r = await lockRollout(tx, { id: s0.rolloutId });
-    const step = await tx.selectFrom("RolloutStep").selectAll().where("id", "=", stepId).executeTakeFirstOrThrow();
-    if (step.status !== "queued" && step.status !== "rollback_queued") return null;
-    if (attempt !== undefined && step.attempt + 1 !== attempt) return null;
-    if (!r || (step.status === "queued" && r.status !== "running")) return null;
-    const rollback = step.status === "rollback_queued";
     const now = new Date();
-    await moveSteps(tx, [step], rollback ? "rolling_back" : "deploying", {
-      actor: rolloutActor,
-      set: { startedAt: now, heartbeatAt: now },
-      inc: { attempt: 1 },
-    });
+    const step = await claimStepRow(tx, stepId, attempt, now);
+    if (!step) return null;
+    const rollback = step.status === "rolling_back";
+    auditSteps(tx, [{ ...step, status: rollback ? "rollback_queued" : "queued", attempt: step.attempt - 1 }], step.status as StepStatus, rolloutActor);
     const row = await tx
-      .selectFrom("DeploymentRequest as d")
+      .selectFrom("RolloutStep as st")
+      .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+      .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+      .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
       .innerJoin("Service as s", "s.id", "d.serviceId")
       .innerJoin("Environment as e", "e.id", "d.environmentId")
-      .innerJoin("DeploymentTarget as t", (j) => j.on("t.id", "=", step.targetId))
       .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
       .select([
         "d.id",
@@ -121,12 +114,12 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
         "t.executorConfig",
         "se.executorConfig as serviceConfig",
       ])
-      .where("d.id", "=", r.requestId)
+      .where("st.id", "=", stepId)
       .executeTakeFirstOrThrow();
     return {
-      rolloutId: r.id,
+      rolloutId: step.rolloutId,
       rollback,
-      attempt: step.attempt + 1,
+      attempt: step.attempt,
       target: {
         name: row.targetName,
         executor: row.executor,
@@ -139,7 +132,7 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
         previousVersion: rollback ? row.version : row.previousVersion,
         strategy: row.strategy,
         canarySteps: row.canarySteps,
-        attempt: step.attempt + 1,
+        attempt: step.attempt,
         service: { slug: row.slug, name: row.name },
         environment: { name: `${row.environmentName}/${row.targetName}` },
         serviceId: row.serviceId,
@@ -181,16 +174,23 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions)
 async function finishStep(db: Db, stepId: string, c: Claimed, result: { outcome: "succeeded" | "failed"; message: string }, executorMs: number) {
   await transaction(db, async (tx) => {
     const r = await lockRollout(tx, { id: c.rolloutId });
-    const step = await tx.selectFrom("RolloutStep").selectAll().where("id", "=", stepId).executeTakeFirstOrThrow();
+    if (!r) return;
     const running = c.rollback ? "rolling_back" : "deploying";
-    if (!r || step.status !== running || step.attempt !== c.attempt) return;
     const to = c.rollback ? (result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : result.outcome;
-    await moveSteps(tx, [step], to, {
-      actor: rolloutActor,
-      message: result.message,
-      set: { finishedAt: new Date(), heartbeatAt: null, executorMs },
-      inc: { deployCount: !c.rollback && result.outcome === "succeeded" ? 1 : 0 },
-    });
+    // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
+    const ended = await endStepRow(
+      tx,
+      stepId,
+      { running, attempt: c.attempt },
+      {
+        status: to,
+        message: result.message,
+        executorMs,
+        deployed: !c.rollback && result.outcome === "succeeded",
+      },
+    );
+    if (!ended) return;
+    auditSteps(tx, [{ ...ended, status: running, attempt: c.attempt }], to, rolloutActor, result.message);
     await advance(tx, r, rolloutActor);
   });
 }
