@@ -11,7 +11,7 @@ import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../ex
 import { advance, rolloutActor } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
 import { beatStep, claimStepRow, endStepRow, insertRollout, lockRollout } from "./rollout-store";
-import { auditSteps, moveSteps, setStepHandOff, type StepStatus } from "./state-machine";
+import { auditSteps, setStepHandOff, type StepStatus } from "./state-machine";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
