@@ -104,7 +104,8 @@ async function main() {
   await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
   const c = new Client({ connectionString: scratchUrl });
   await c.connect();
-  const db = createDb(scratchUrl, POOL);
+  // Connections are waited for as long as a step may take: 1,000 steps run at once on BENCH_POOL connections.
+  const db = createDb(scratchUrl, POOL, { connectTimeoutMs: 60_000 });
   const running = new Set<Promise<unknown>>();
   let stopFast: (() => void) | undefined;
   try {
@@ -118,7 +119,7 @@ async function main() {
       `${REQUESTS} requests × ${TARGETS} simulator targets in ${WAVES} waves (${perWave} at a time), ${STEP_MS} ms per target; outbox poll ${POLL_MS} ms`,
     );
     const user = { id: "dev-1", email: "dev1@bench", name: "Dev 1", role: "developer" as const, teamIds: ["team-1"] };
-    stopFast = runQueuedStepsInProcess(db, 5000);
+    stopFast = runQueuedStepsInProcess(db, REQUESTS * TARGETS);
     let dispatching = true;
     const queueFor = inProcessQueues(db, running);
     const dispatcher = (async () => {
@@ -132,11 +133,18 @@ async function main() {
     const loop = setInterval(() => void rolloutTick(db).catch((err: unknown) => console.error("rollout loop", err)), 2000);
     const cpu = cpuMeter();
     const started = performance.now();
-    const ids = await Promise.all(
-      Array.from({ length: REQUESTS }, (_, i) =>
-        createRequest(db, user, { serviceId: `svc-${i + 1}`, environmentId: "env-prod", version: "1.1.0", strategy: "rolling", summary: `Bench ${i + 1}` }),
-      ),
-    );
+    // Created 20 at a time (each rollout starts as soon as its request is queued): all 200 run concurrently.
+    const ids: string[] = [];
+    for (let i = 0; i < REQUESTS; i += 20) {
+      const batch = Array.from({ length: Math.min(20, REQUESTS - i) }, (_, k) => i + k + 1);
+      ids.push(
+        ...(await Promise.all(
+          batch.map((n) =>
+            createRequest(db, user, { serviceId: `svc-${n}`, environmentId: "env-prod", version: "1.1.0", strategy: "rolling", summary: `Bench ${n}` }),
+          ),
+        )),
+      );
+    }
     console.log(`created ${ids.length} requests in ${(performance.now() - started).toFixed(0)} ms`);
     const deadline = Date.now() + 10 * 60_000;
     for (;;) {

@@ -152,8 +152,15 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions)
     db,
     request: c.request,
     config: c.target.executorConfig,
-    log: (message, level) => writeLog(db, c.request.id, `${prefix} ${message}`, level),
-    heartbeat: () => beatStep(db.kysely, stepId, c.attempt),
+    // A log line or heartbeat that cannot be written (pool exhausted, database busy) does not fail the deployment:
+    // a step whose heartbeats stay missing is taken back by the loop after 60 s.
+    log: (message, level) =>
+      writeLog(db, c.request.id, `${prefix} ${message}`, level).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log line lost")),
+    heartbeat: () =>
+      beatStep(db.kysely, stepId, c.attempt).catch((err: unknown) => {
+        logger.warn({ err, stepId }, "rollout step heartbeat failed");
+        return true;
+      }),
     fetch: (url, init) => guardedFetch(db, url, init),
     sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
@@ -213,7 +220,7 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
  * Registers this process's fast path for steps it queues (state-machine.ts setStepHandOff): runs them at once,
  * up to `limit` at a time; beyond that they wait for their outbox job like any other. Returns the unregister.
  */
-export function runQueuedStepsInProcess(db: Db, limit = 200, opts: StepRunOptions = {}) {
+export function runQueuedStepsInProcess(db: Db, limit = 32, opts: StepRunOptions = {}) {
   let running = 0;
   setStepHandOff((jobs) => {
     for (const job of jobs) {
