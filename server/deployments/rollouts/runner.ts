@@ -5,7 +5,7 @@
 // or for an attempt the loop already retried, finds nothing to do: a target is never deployed twice by one rollout.
 import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
-import { writeLog } from "../deployment-log";
+import { appendLogs, writeLogs, type LogLevel } from "../deployment-log";
 import { EXECUTORS } from "../executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
 import { advance, rolloutActor } from "./orchestrator";
@@ -144,23 +144,42 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
 
 export type StepRunOptions = { sleep?: (ms: number) => Promise<void> };
 
-async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions): Promise<ExecutionResult> {
+/** How often a running step writes its buffered log lines, and refreshes its heartbeat (the loop takes a step back after 60 s). */
+const LOG_FLUSH_MS = 5_000;
+const BEAT_EVERY_MS = 15_000;
+
+type LogLine = { message: string; level: LogLevel };
+
+async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions, lines: LogLine[]): Promise<ExecutionResult> {
   const executor = EXECUTORS[c.target.executor];
   if (!executor) return { outcome: "failed", message: `Unknown executor "${c.target.executor}"` };
   const prefix = `[${c.target.name}]${c.rollback ? " rollback:" : ""}`;
+  // A fleet runs many steps at once: their log lines are written in batches (every 5 s, and the rest with the
+  // step's end), their heartbeats every 15 s. A line or heartbeat that cannot be written (pool exhausted, database
+  // busy) does not fail the deployment.
+  let flushedAt = performance.now();
+  let beatAt = performance.now();
+  const flush = async () => {
+    const batch = lines.splice(0, lines.length);
+    flushedAt = performance.now();
+    await writeLogs(db, c.request.id, batch).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+  };
   const ctx: ExecutionContext = {
     db,
     request: c.request,
     config: c.target.executorConfig,
-    // A log line or heartbeat that cannot be written (pool exhausted, database busy) does not fail the deployment:
-    // a step whose heartbeats stay missing is taken back by the loop after 60 s.
-    log: (message, level) =>
-      writeLog(db, c.request.id, `${prefix} ${message}`, level).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log line lost")),
-    heartbeat: () =>
-      beatStep(db.kysely, stepId, c.attempt).catch((err: unknown) => {
+    log: async (message, level = "info") => {
+      lines.push({ message: `${prefix} ${message}`, level });
+      if (performance.now() - flushedAt >= LOG_FLUSH_MS) await flush();
+    },
+    heartbeat: async () => {
+      if (performance.now() - beatAt < BEAT_EVERY_MS) return true;
+      beatAt = performance.now();
+      return beatStep(db.kysely, stepId, c.attempt).catch((err: unknown) => {
         logger.warn({ err, stepId }, "rollout step heartbeat failed");
         return true;
-      }),
+      });
+    },
     fetch: (url, init) => guardedFetch(db, url, init),
     sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
@@ -178,8 +197,17 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions)
 }
 
 /** Ends the step's attempt (if it is still that attempt) and advances the rollout, in one transaction. */
-async function finishStep(db: Db, stepId: string, c: Claimed, result: { outcome: "succeeded" | "failed"; message: string }, executorMs: number) {
+async function finishStep(
+  db: Db,
+  stepId: string,
+  c: Claimed,
+  result: { outcome: "succeeded" | "failed"; message: string },
+  executorMs: number,
+  lines: LogLine[],
+) {
   await transaction(db, async (tx) => {
+    // The step's last log lines go with its end (whether or not this attempt still owns the step).
+    appendLogs(tx, c.request.id, lines);
     const r = await lockRollout(tx, { id: c.rolloutId });
     if (!r) return;
     const running = c.rollback ? "rolling_back" : "deploying";
@@ -207,12 +235,15 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
   const claimed = await claimStep(db, stepId, attempt);
   if (!claimed) return { outcome: "skipped" as const };
   const t0 = performance.now();
-  const result = await execute(db, stepId, claimed, opts);
+  const lines: LogLine[] = [];
+  const result = await execute(db, stepId, claimed, opts, lines);
   const executorMs = Math.round(performance.now() - t0);
   // Abandoned: the loop took the step over (its heartbeat went stale); the new attempt will report.
-  if (result.outcome === "abandoned") return result;
-  if (result.outcome === "pending") return result;
-  await finishStep(db, stepId, claimed, result, executorMs);
+  if (result.outcome === "abandoned" || result.outcome === "pending") {
+    await writeLogs(db, claimed.request.id, lines).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+    return result;
+  }
+  await finishStep(db, stepId, claimed, { ...result, message: result.message }, executorMs, lines);
   return result;
 }
 
