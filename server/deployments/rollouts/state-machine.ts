@@ -18,9 +18,9 @@ import type { Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { changeRollout, changeSteps, type RolloutRow, type StepRow } from "./rollout-store";
 
-export const ROLLOUT_STATUSES = ["running", "paused", "rolling_back", "succeeded", "failed", "rolled_back", "aborted"] as const;
+const ROLLOUT_STATUSES = ["running", "paused", "rolling_back", "succeeded", "failed", "rolled_back", "aborted"] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
-export const STEP_STATUSES = [
+const STEP_STATUSES = [
   "pending",
   "queued",
   "deploying",
@@ -35,7 +35,7 @@ export const STEP_STATUSES = [
 ] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]> = {
+const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]> = {
   running: ["paused", "rolling_back", "succeeded", "failed", "aborted"],
   paused: ["running", "rolling_back", "aborted"],
   rolling_back: ["rolled_back", "failed"],
@@ -45,7 +45,7 @@ export const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]
   aborted: [],
 };
 
-export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
+const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   pending: ["queued", "skipped", "cancelled"],
   queued: ["deploying", "cancelled"],
   deploying: ["succeeded", "failed", "queued"],
