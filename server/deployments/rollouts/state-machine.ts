@@ -18,22 +18,19 @@ import type { Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { changeRollout, changeSteps, type RolloutRow, type StepRow } from "./rollout-store";
 
-const ROLLOUT_STATUSES = ["running", "paused", "rolling_back", "succeeded", "failed", "rolled_back", "aborted"] as const;
-export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
-const STEP_STATUSES = [
-  "pending",
-  "queued",
-  "deploying",
-  "succeeded",
-  "failed",
-  "skipped",
-  "cancelled",
-  "rollback_queued",
-  "rolling_back",
-  "rolled_back",
-  "rollback_failed",
-] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
+export type StepStatus =
+  | "pending"
+  | "queued"
+  | "deploying"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "cancelled"
+  | "rollback_queued"
+  | "rolling_back"
+  | "rolled_back"
+  | "rollback_failed";
 
 const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]> = {
   running: ["paused", "rolling_back", "succeeded", "failed", "aborted"],
