@@ -7,11 +7,13 @@ import { approvalsRouter } from "./approvals/router";
 import { notificationsRouter } from "./notifications/router";
 import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
+import { rolloutsRouter } from "./deployments/rollouts/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   identity: identityRouter,
   deployments: deploymentsRouter,
+  rollouts: rolloutsRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

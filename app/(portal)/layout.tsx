@@ -25,6 +25,7 @@ const NAV: NavItem[] = [
   { href: "/catalog", label: "Catalog" },
   { href: "/deployments", label: "Deployments" },
   { href: "/approvals", label: "Approvals" },
+  { href: "/environments", label: "Environments" },
   { href: "/dora", label: "DORA" },
   { href: "/incidents", label: "Incidents" },
 ];

@@ -24,8 +24,21 @@ const DEPLOYMENT_EVENT_TYPES = [
 /** Events about one deployment request: they all carry the request's facts (DeploymentEventData). */
 export type DeploymentEventType = (typeof DEPLOYMENT_EVENT_TYPES)[number];
 
+/** Events about a fleet rollout of a request (server/deployments/rollouts). */
+const ROLLOUT_EVENT_TYPES = [
+  "rollout.wave_started",
+  "rollout.analysis_failed",
+  "rollout.paused",
+  "rollout.resumed",
+  "rollout.aborted",
+  "rollout.rolled_back",
+  "rollout.target_drained",
+] as const;
+export type RolloutEventType = (typeof ROLLOUT_EVENT_TYPES)[number];
+
 export const PIER_EVENT_TYPES = [
   ...DEPLOYMENT_EVENT_TYPES,
+  ...ROLLOUT_EVENT_TYPES,
   "incident.detected",
   "incident.resolved",
   "change.merged",
@@ -68,6 +81,9 @@ type DeploymentEventData = {
   url: string;
 } & EventFields;
 
+/** server/deployments/rollouts: what happened to the rollout (wave, targets, reason), with its request's link. */
+type RolloutEventData = { rolloutId: string | null; requestId: string | null; wave: number | null; message: string; url: string } & EventFields;
+
 /** server/dora/incidents.ts: an incident declared in the portal. */
 type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
 /** server/dora/incidents.ts: an incident resolved in the portal. */
@@ -98,7 +114,7 @@ type AuditChainBrokenData = {
 } & EventFields;
 
 /** The data each event type carries. */
-type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
+type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T in RolloutEventType]: RolloutEventData } & {
   "incident.detected": IncidentDetectedData;
   "incident.resolved": IncidentResolvedData;
   // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.

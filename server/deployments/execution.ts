@@ -13,6 +13,7 @@ import { appendLog, writeLog } from "./deployment-log";
 import { recordRunReport, TRANSITIONED } from "./request-store";
 import { createRollbackRequest } from "./rollback";
 import { FINISHED_RUN_STATUSES, isFinishedRun, lockRequest, transition } from "./state-machine";
+import { hasTargets, startRollout } from "./rollouts/runner";
 import { claimTarget, isTargetSlotTaken, lockTarget, makeNextDue, type TargetBlocker } from "./target-queue";
 
 const workerActor = systemActor("deployment-worker");
@@ -27,6 +28,7 @@ export async function finishRunInTx(
   requestId: string,
   result: { outcome: "succeeded" | "failed"; message: string; attempt?: number },
   actor: Actor = workerActor,
+  opts: { autoRollback?: boolean } = {},
 ) {
   // Locked and loaded in one statement.
   const r = await tx.selectFrom("DeploymentRequest").select(TRANSITIONED).where("id", "=", requestId).forUpdate().executeTakeFirst();
@@ -57,7 +59,7 @@ export async function finishRunInTx(
         });
       }
     }
-  } else if (r.autoRollback && r.previousVersion && !r.rollbackOfId) {
+  } else if (r.autoRollback && opts.autoRollback !== false && r.previousVersion && !r.rollbackOfId) {
     const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${result.message}`);
     appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
     // Queueing the rollback wrote its job, and rollbacks go first: nothing else to make due.
@@ -127,6 +129,7 @@ async function startRun(db: Db, requestId: string) {
           "r.serviceId",
           "r.environmentId",
           "r.executor",
+          "r.targetNames",
           jsonBuildObject({ slug: eb.ref("s.slug"), name: eb.ref("s.name") }).as("service"),
           jsonBuildObject({ name: eb.ref("e.name") }).as("environment"),
         ])
@@ -150,6 +153,17 @@ export async function runDeployment(db: Db, requestId: string, opts: RunOptions 
   if (!started) return { outcome: "skipped" };
   if (started.kind === "waiting") return { outcome: "waiting", blocker: started.blocker };
   const { run } = started;
+  // A fleet environment: the request's rollout runs the targets' executors, wave by wave (rollouts/runner.ts).
+  if (await hasTargets(db, run.environmentId)) {
+    const result = await startRollout(db, run);
+    await recordRunReport(db, requestId, {
+      attempt: run.attempt,
+      whileDeploying: false,
+      externalRunId: result.outcome === "pending" ? result.externalRunId : null,
+    });
+    await writeLog(db, requestId, result.message);
+    return result;
+  }
   const placement = await db.kysely
     .selectFrom("ServiceEnvironment")
     .select("executorConfig")

@@ -29,6 +29,8 @@ export type NewRequestInput = {
   scheduledUntil?: Date | null;
   /** Set for break-glass: the mandatory reason. */
   breakGlassReason?: string | null;
+  /** Fleet environments: only these targets (by name); none: all of them. */
+  targetNames?: string[];
 };
 
 const TICKET_KEY = /^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/;
@@ -95,6 +97,15 @@ export async function previewRequest(
   return { policy, promotion, freeze: freeze ? describeFreezeWindow(freeze) : null, risk, currentVersion: placement.currentVersion };
 }
 
+/** The request's narrowed targets must all be targets of the environment (a 400 naming the field otherwise). */
+async function checkTargetNames(db: Db, environmentId: string, names: string[]) {
+  if (!names.length) return [];
+  const known = await db.kysely.selectFrom("DeploymentTarget").select("name").where("environmentId", "=", environmentId).execute();
+  const unknown = names.filter((n) => !known.some((k) => k.name === n));
+  if (unknown.length) throw badRequest(`Not a target of this environment: ${unknown.join(", ")}`, "targetNames");
+  return [...new Set(names)];
+}
+
 export async function createRequest(db: Db, user: SessionUser, input: NewRequestInput, now = new Date()) {
   validateInput(input, now);
   const breakGlass = input.breakGlassReason !== undefined && input.breakGlassReason !== null;
@@ -119,8 +130,11 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
     );
   }
 
+  const targetNames = await checkTargetNames(db, environment.id, input.targetNames ?? []);
+
   return transaction(db, async (tx) => {
     const created = await insertRequest(tx, {
+      targetNames,
       serviceId: service.id,
       environmentId: environment.id,
       version,

@@ -20,6 +20,7 @@ const requestInput = z.object({
   ticketKey: z.string().trim().max(20).optional().nullable(),
   scheduledFrom: optionalDate("scheduledFrom"),
   scheduledUntil: optionalDate("scheduledUntil"),
+  targetNames: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
 });
 
 export const deploymentsRouter = router({

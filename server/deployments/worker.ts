@@ -7,9 +7,16 @@ import { runDeployment } from "./execution";
 import { reconcileStalledRuns } from "./reconciler";
 import { EXECUTE_JOB, sweepSchedules } from "./scheduling";
 import { sweepTargetQueues } from "./target-queue";
+import { pollTargetHealth } from "./rollouts/health";
+import { rolloutTick } from "./rollouts/loop";
+import { runQueuedStepsInProcess, runRolloutStep } from "./rollouts/runner";
+import { ROLLOUT_STEP_JOB } from "./rollouts/state-machine";
 
 export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
   if (job.type === EXECUTE_JOB && typeof job.payload.requestId === "string") await runDeployment(db, job.payload.requestId);
+  if (job.type === ROLLOUT_STEP_JOB && typeof job.payload.stepId === "string") {
+    await runRolloutStep(db, job.payload.stepId, typeof job.payload.attempt === "number" ? job.payload.attempt : undefined);
+  }
   await markOutboxProcessed(db.kysely, [job.outboxId]);
 }
 
@@ -23,5 +30,15 @@ export async function deploymentMaintenanceTick(db: Db, now = new Date()) {
 }
 
 export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
-  return startPeriodic("deployment maintenance", intervalMs, () => deploymentMaintenanceTick(db), { lease: db });
+  const stops = [
+    startPeriodic("deployment maintenance", intervalMs, () => deploymentMaintenanceTick(db), { lease: db }),
+    // Fleet rollouts: soaks, analysis measurements, holding waves, steps whose worker died.
+    startPeriodic("rollouts", 2000, () => rolloutTick(db), { lease: db }),
+    startPeriodic("target health", 10_000, () => pollTargetHealth(db), { lease: db }),
+    // Steps this process queues run here at once; their outbox jobs are the fallback.
+    runQueuedStepsInProcess(db),
+  ];
+  return async () => {
+    await Promise.all(stops.map((stop) => stop()));
+  };
 }

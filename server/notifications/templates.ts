@@ -51,6 +51,10 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
     title: "Rolled back: {{service}} in {{environment}}",
     body: "{{service}} was rolled back to {{previousVersion}} in {{environment}}. {{reason}}\n{{url}}",
   },
+  "rollout.analysis_failed": {
+    title: "Verification FAILED: {{service}} {{version}} in {{environment}}, rolling back",
+    body: "{{summary}}\nOn-call: {{oncall}}\n{{url}}",
+  },
   "deployment.break_glass": {
     title: "Break-glass deployment: {{service}} {{version}} → {{environment}}",
     body: "{{actor}} deployed without approval. Reason: {{reason}}\n{{url}}",

@@ -11,6 +11,7 @@ import { decisionMessage } from "../../approvals/decision-message";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
+import { RolloutCard } from "./rollout-card";
 
 const ACTIVE = ["pending_approval", "approved", "queued", "deploying"];
 
@@ -147,6 +148,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               )}
             </dl>
           </Card>
+
+          <RolloutCard requestId={id} onChange={refresh} />
 
           <Card title={`Progress${r.status === "deploying" ? ` · ${r.progress}%` : ""}`}>
             {(r.status === "deploying" || r.status === "succeeded") && (

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "DeploymentRequest" ADD COLUMN     "targetNames" TEXT[] DEFAULT ARRAY[]::TEXT[];

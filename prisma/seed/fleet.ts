@@ -1,0 +1,94 @@
+// The demo fleet: prod runs in three regions (prod-eu-1, prod-us-1, prod-ap-1, simulator targets), with a default
+// rollout plan (the EU canary, then half the fleet, then the rest; one target at a time; a 30 s soak; the simulator's
+// error rate verified after each wave), and one real rollout whose canary failed verification and rolled back:
+// payment-gateway's staging version, whose fake error rate in prod is 12 %. Dana requests it, Alex and Priya
+// approve, the workers' code runs it here in-process. Idempotent: targets upsert by name, the plan by environment,
+// the demo rollout is made once.
+import { transaction, type Db } from "../../server/db";
+import { decide } from "../../server/approvals/decisions";
+import { runDeployment } from "../../server/deployments/execution";
+import { createRequest } from "../../server/deployments/requests";
+import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/rollout-store";
+import { runUntilSettled } from "../../server/deployments/rollouts/settle";
+import type { RolloutPlanSpec } from "../../server/deployments/rollouts/plan";
+import { loadSessionUser } from "../../server/identity/users";
+
+const TARGETS = [
+  { name: "prod-eu-1", labels: { region: "eu", provider: "aws", cluster: "eks-eu-west-1" } },
+  { name: "prod-us-1", labels: { region: "us", provider: "gcp", cluster: "gke-us-east1" } },
+  { name: "prod-ap-1", labels: { region: "ap", provider: "aws", cluster: "eks-ap-southeast-1" } },
+];
+
+const DEMO_PLAN: RolloutPlanSpec = {
+  waves: [{ name: "EU canary", match: { region: "eu" } }, { name: "half the fleet", percent: 50 }, { name: "the rest" }],
+  maxParallel: 1,
+  soakSeconds: 30,
+  onUnhealthy: "hold",
+  onFailure: "rollback_failed",
+  analysis: {
+    metrics: [
+      {
+        name: "error-rate",
+        interval: "10s",
+        count: 3,
+        failureLimit: 0,
+        inconclusiveLimit: 1,
+        consecutiveErrorLimit: 2,
+        successCondition: "$max(result) < 0.05",
+        failureCondition: "$max(result) >= 0.1",
+        provider: { simulator: { metric: "error_rate" } },
+      },
+    ],
+  },
+};
+
+const DEMO_SERVICE = "payment-gateway";
+
+export async function seedFleet(db: Db) {
+  const prod = await db.environment.findUnique({ where: { name: "prod" } });
+  if (!prod) return { targets: 0, demo: "no prod environment" };
+  for (const t of TARGETS) {
+    if (!(await db.deploymentTarget.findUnique({ where: { name: t.name } }))) {
+      await insertTarget(db.kysely, { environmentId: prod.id, name: t.name, labels: t.labels, healthCheck: { kind: "simulator" } });
+    }
+  }
+  if (!(await db.rolloutPlan.findUnique({ where: { environmentId: prod.id } }))) await transaction(db, (tx) => upsertPlan(tx, prod.id, DEMO_PLAN));
+  return { targets: TARGETS.length, demo: await seedFailedCanary(db, prod.id) };
+}
+
+async function seedFailedCanary(db: Db, prodId: string) {
+  const placements = await db.serviceEnvironment.findMany({
+    where: { service: { slug: DEMO_SERVICE }, environment: { name: { in: ["staging", "prod"] } } },
+    include: { environment: true },
+  });
+  const staging = placements.find((p) => p.environment.name === "staging");
+  const prod = placements.find((p) => p.environment.name === "prod");
+  if (!staging?.currentVersion || !prod || staging.currentVersion === prod.currentVersion) return "no version to promote";
+  if (await db.rollout.findFirst({ where: { environmentId: prodId, request: { serviceId: prod.serviceId } } })) return "already seeded";
+  const version = staging.currentVersion;
+  // The simulator's fake metrics: this version's error rate in prod is 12 % (the plan fails at 10 %).
+  const config = (prod.executorConfig ?? {}) as Record<string, unknown>;
+  await db.serviceEnvironment.update({
+    where: { serviceId_environmentId: { serviceId: prod.serviceId, environmentId: prodId } },
+    data: { executorConfig: { ...config, fakeMetrics: { [version]: { error_rate: 0.12 } } } },
+  });
+  const [dana, alex, priya] = await Promise.all(["demo-dana", "demo-alex", "demo-priya"].map((id) => loadSessionUser(db, id)));
+  if (!dana || !alex || !priya) return "demo users missing";
+  try {
+    const id = await createRequest(db, dana, {
+      serviceId: prod.serviceId,
+      environmentId: prodId,
+      version,
+      strategy: "rolling",
+      summary: "Card-network tokenisation across all regions",
+      ticketKey: "PAY-150",
+    });
+    await decide(db, alex, { requestId: id, decision: "approve" });
+    await decide(db, priya, { requestId: id, decision: "approve" });
+    const noSleep = { sleep: async () => undefined };
+    await runDeployment(db, id, noSleep);
+    return `${DEMO_SERVICE} ${version}: ${await runUntilSettled(db, id, noSleep)}`;
+  } catch (err) {
+    return `not seeded: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}

@@ -1,0 +1,266 @@
+// Starting a request's rollout and running its per-target steps. runDeployment (execution.ts) hands a request
+// whose environment has targets to startRollout instead of an executor; each step is then a job on the
+// deployments queue that runs the target's executor: claimed under the rollout lock (queued → deploying, attempt +
+// 1), run outside any transaction, finished under the lock if it is still that attempt. A job delivered twice,
+// or for an attempt the loop already retried, finds nothing to do: a target is never deployed twice by one rollout.
+import { transaction, type Db } from "../../db";
+import { logger } from "../../logger";
+import { appendLogs, writeLogs, type LogLevel } from "../deployment-log";
+import { EXECUTORS } from "../executors/registry";
+import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
+import { advance, rolloutActor } from "./orchestrator";
+import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
+import { beatStep, claimStepRow, endStepRow, insertRollout, lockRollout } from "./rollout-store";
+import { auditSteps, setStepHandOff, type StepStatus } from "./state-machine";
+
+/** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
+export async function hasTargets(db: Db, environmentId: string) {
+  const row = await db.kysely.selectFrom("DeploymentTarget").select("id").where("environmentId", "=", environmentId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The environment's plan (its RolloutPlan row, else the default). */
+export async function planFor(db: Db, environmentId: string): Promise<RolloutPlanSpec> {
+  const p = await db.kysely.selectFrom("RolloutPlan").selectAll().where("environmentId", "=", environmentId).executeTakeFirst();
+  if (!p) return DEFAULT_PLAN;
+  return {
+    waves: p.waves as RolloutPlanSpec["waves"],
+    maxParallel: p.maxParallel,
+    soakSeconds: p.soakSeconds,
+    onUnhealthy: p.onUnhealthy as RolloutPlanSpec["onUnhealthy"],
+    onFailure: p.onFailure as RolloutPlanSpec["onFailure"],
+    analysis: (p.analysis ?? null) as RolloutPlanSpec["analysis"],
+  };
+}
+
+/**
+ * Creates the request's rollout (waves from the plan and the environment's targets, narrowed to the request's
+ * `targetNames` when it names some) and makes its first moves; a rollout that exists already (the request was
+ * retried after its worker died) is only advanced. Returns the executor-style result runDeployment records.
+ */
+export async function startRollout(db: Db, request: { id: string; environmentId: string; targetNames: string[] }): Promise<ExecutionResult> {
+  const plan = await planFor(db, request.environmentId);
+  let targets = await db.kysely.selectFrom("DeploymentTarget").select(["id", "name", "labels"]).where("environmentId", "=", request.environmentId).execute();
+  if (request.targetNames.length) targets = targets.filter((t) => request.targetNames.includes(t.name));
+  const waves = assignWaves(
+    targets.map((t) => ({ ...t, labels: t.labels as Record<string, string> })),
+    plan.waves,
+  );
+  return transaction(db, async (tx) => {
+    const created = await insertRollout(
+      tx,
+      { requestId: request.id, environmentId: request.environmentId, plan, waveCount: waves.length },
+      waves.flatMap((w, i) => w.targets.map((t) => ({ targetId: t.id, wave: i }))),
+    );
+    const r = await lockRollout(tx, { requestId: request.id });
+    if (!r) throw new Error("rollout vanished");
+    await advance(tx, r, rolloutActor);
+    const summary = waves.map((w, i) => `${i + 1}. ${w.name}: ${w.targets.map((t) => t.name).join(", ")}`).join("; ");
+    return {
+      outcome: "pending" as const,
+      externalRunId: r.id,
+      message: created ? `Rollout to ${targets.length} target(s) in ${waves.length} wave(s): ${summary}` : "Rollout resumed",
+    };
+  });
+}
+
+/**
+ * The executor settings of a step. The simulator's failure injection (failAtStep, failureRate) is about deploying
+ * the new version; a rollback step uses rollbackFailAtStep / rollbackFailureRate instead (default: it works).
+ */
+function configFor(config: Record<string, unknown>, rollback: boolean): Record<string, unknown> {
+  if (!rollback) return config;
+  const { rollbackFailAtStep, rollbackFailureRate, ...rest } = config;
+  return { ...rest, failAtStep: rollbackFailAtStep, failureRate: rollbackFailureRate ?? 0 };
+}
+
+type Claimed = {
+  rolloutId: string;
+  rollback: boolean;
+  attempt: number;
+  target: { name: string; executor: string; executorConfig: Record<string, unknown> };
+  request: ExecutionContext["request"] & { serviceId: string; environmentId: string };
+};
+
+/** queued → deploying (rollback_queued → rolling_back) under the rollout lock; null when it is not ours to run. */
+async function claimStep(db: Db, stepId: string, attempt: number | undefined): Promise<Claimed | null> {
+  return transaction(db, async (tx) => {
+    const now = new Date();
+    const step = await claimStepRow(tx, stepId, attempt, now);
+    if (!step) return null;
+    const rollback = step.status === "rolling_back";
+    auditSteps(tx, [{ ...step, status: rollback ? "rollback_queued" : "queued", attempt: step.attempt - 1 }], step.status as StepStatus, rolloutActor);
+    const row = await tx
+      .selectFrom("RolloutStep as st")
+      .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+      .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+      .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
+      .innerJoin("Service as s", "s.id", "d.serviceId")
+      .innerJoin("Environment as e", "e.id", "d.environmentId")
+      .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
+      .select([
+        "d.id",
+        "d.version",
+        "d.previousVersion",
+        "d.strategy",
+        "d.canarySteps",
+        "d.serviceId",
+        "d.environmentId",
+        "s.slug",
+        "s.name",
+        "e.name as environmentName",
+        "t.name as targetName",
+        "t.executor",
+        "t.executorConfig",
+        "se.executorConfig as serviceConfig",
+      ])
+      .where("st.id", "=", stepId)
+      .executeTakeFirstOrThrow();
+    return {
+      rolloutId: step.rolloutId,
+      rollback,
+      attempt: step.attempt,
+      target: {
+        name: row.targetName,
+        executor: row.executor,
+        executorConfig: configFor({ ...((row.serviceConfig ?? {}) as Record<string, unknown>), ...(row.executorConfig as Record<string, unknown>) }, rollback),
+      },
+      request: {
+        id: row.id,
+        // A rollback step deploys the version the target had before.
+        version: rollback ? (row.previousVersion ?? row.version) : row.version,
+        previousVersion: rollback ? row.version : row.previousVersion,
+        strategy: row.strategy,
+        canarySteps: row.canarySteps,
+        attempt: step.attempt,
+        service: { slug: row.slug, name: row.name },
+        environment: { name: `${row.environmentName}/${row.targetName}` },
+        serviceId: row.serviceId,
+        environmentId: row.environmentId,
+      },
+    };
+  });
+}
+
+export type StepRunOptions = { sleep?: (ms: number) => Promise<void> };
+
+/** How often a running step writes its buffered log lines, and refreshes its heartbeat (the loop takes a step back after 60 s). */
+const LOG_FLUSH_MS = 5_000;
+const BEAT_EVERY_MS = 15_000;
+
+type LogLine = { message: string; level: LogLevel };
+
+async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions, lines: LogLine[]): Promise<ExecutionResult> {
+  const executor = EXECUTORS[c.target.executor];
+  if (!executor) return { outcome: "failed", message: `Unknown executor "${c.target.executor}"` };
+  const prefix = `[${c.target.name}]${c.rollback ? " rollback:" : ""}`;
+  // A fleet runs many steps at once: their log lines are written in batches (every 5 s, and the rest with the
+  // step's end), their heartbeats every 15 s. A line or heartbeat that cannot be written (pool exhausted, database
+  // busy) does not fail the deployment.
+  let flushedAt = performance.now();
+  let beatAt = performance.now();
+  const flush = async () => {
+    const batch = lines.splice(0, lines.length);
+    flushedAt = performance.now();
+    await writeLogs(db, c.request.id, batch).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+  };
+  const ctx: ExecutionContext = {
+    db,
+    request: c.request,
+    config: c.target.executorConfig,
+    log: async (message, level = "info") => {
+      lines.push({ message: `${prefix} ${message}`, level });
+      if (performance.now() - flushedAt >= LOG_FLUSH_MS) await flush();
+    },
+    heartbeat: async () => {
+      if (performance.now() - beatAt < BEAT_EVERY_MS) return true;
+      beatAt = performance.now();
+      return beatStep(db.kysely, stepId, c.attempt).catch((err: unknown) => {
+        logger.warn({ err, stepId }, "rollout step heartbeat failed");
+        return true;
+      });
+    },
+    fetch: (url, init) => guardedFetch(db, url, init),
+    sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+  try {
+    const result = await executor.start(ctx);
+    // A fleet step waits for its outcome: executors that report back later (webhook callbacks, GitHub
+    // workflows) cannot drive one yet.
+    if (result.outcome === "pending")
+      return { outcome: "failed", message: `${executor.kind} reports back asynchronously; fleet targets need a synchronous executor` };
+    return result;
+  } catch (err) {
+    logger.warn({ err, stepId }, "rollout step executor failed");
+    return { outcome: "failed", message: `${executor.kind} executor error: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Ends the step's attempt (if it is still that attempt) and advances the rollout, in one transaction. */
+async function finishStep(
+  db: Db,
+  stepId: string,
+  c: Claimed,
+  result: { outcome: "succeeded" | "failed"; message: string },
+  executorMs: number,
+  lines: LogLine[],
+) {
+  await transaction(db, async (tx) => {
+    // The step's last log lines go with its end (whether or not this attempt still owns the step).
+    appendLogs(tx, c.request.id, lines);
+    const r = await lockRollout(tx, { id: c.rolloutId });
+    if (!r) return;
+    const running = c.rollback ? "rolling_back" : "deploying";
+    const to = c.rollback ? (result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : result.outcome;
+    // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
+    const ended = await endStepRow(
+      tx,
+      stepId,
+      { running, attempt: c.attempt },
+      {
+        status: to,
+        message: result.message,
+        executorMs,
+        deployed: !c.rollback && result.outcome === "succeeded",
+      },
+    );
+    if (!ended) return;
+    auditSteps(tx, [{ ...ended, status: running, attempt: c.attempt }], to, rolloutActor, result.message);
+    await advance(tx, r, rolloutActor);
+  });
+}
+
+/** The rollout-step job: runs one target's deployment (or rollback). Safe to deliver twice. */
+export async function runRolloutStep(db: Db, stepId: string, attempt?: number, opts: StepRunOptions = {}) {
+  const claimed = await claimStep(db, stepId, attempt);
+  if (!claimed) return { outcome: "skipped" as const };
+  const t0 = performance.now();
+  const lines: LogLine[] = [];
+  const result = await execute(db, stepId, claimed, opts, lines);
+  const executorMs = Math.round(performance.now() - t0);
+  // Abandoned: the loop took the step over (its heartbeat went stale); the new attempt will report.
+  if (result.outcome === "abandoned" || result.outcome === "pending") {
+    await writeLogs(db, claimed.request.id, lines).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+    return result;
+  }
+  await finishStep(db, stepId, claimed, { ...result, message: result.message }, executorMs, lines);
+  return result;
+}
+
+/**
+ * Registers this process's fast path for steps it queues (state-machine.ts setStepHandOff): runs them at once,
+ * up to `limit` at a time; beyond that they wait for their outbox job like any other. Returns the unregister.
+ */
+export function runQueuedStepsInProcess(db: Db, limit = 32, opts: StepRunOptions = {}) {
+  let running = 0;
+  setStepHandOff((jobs) => {
+    for (const job of jobs) {
+      if (running >= limit) return;
+      running++;
+      void runRolloutStep(db, job.stepId, job.attempt, opts)
+        .catch((err: unknown) => logger.warn({ err, stepId: job.stepId }, "rollout step (fast path) failed; its outbox job will retry"))
+        .finally(() => running--);
+    }
+  });
+  return () => setStepHandOff(null);
+}
