@@ -3,13 +3,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as gitlabPOST } from "@/app/api/webhooks/gitlab/route";
 import { systemActor } from "../audit/audit-log";
 import { getDb } from "../db";
 import { callerFor, callerWithRole } from "../../test/support/factories";
 import { createWebhookSecret } from "./webhook-secrets";
 
-const PUSH = readFileSync(path.join(__dirname, "..", "..", "..", "shared", "fixtures", "gitlab", "push.json"));
+const PUSH = readFileSync(path.join(SHARED_FIXTURES, "gitlab", "push.json"));
 const SECRET = "gitlab-activity-token-0123";
 const send = (key: string, token: string) =>
   gitlabPOST(
