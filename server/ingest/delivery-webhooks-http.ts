@@ -10,6 +10,7 @@ import { parseJsonBody, readBoundedBody } from "../platform/http-body";
 import { argocdEventTime, argocdIntakeProblem } from "./argocd-webhooks";
 import { gitlabEventTime, gitlabIntakeProblem, matchesSharedSecret, type IntakeProblem } from "./gitlab-webhooks";
 import { storeInboundEvents } from "./ingest";
+import { jenkinsDeliveryId, jenkinsEventTime, jenkinsEventType, jenkinsIntakeProblem } from "./jenkins-webhooks";
 import { HttpRefusal, MAX_BODY_BYTES, MAX_EVENT_ID_CHARS, guarded, headerId, storedResponse } from "./ingest-http";
 import {
   isTerraformVerification,
@@ -156,4 +157,26 @@ export const handleTerraformPost = vendorWebhook({
   answerWithoutStoring: (p) => (isTerraformVerification(p) ? Response.json({ ok: true, verified: true }) : null),
   type: terraformEventType,
   occurredAt: terraformEventTime,
+});
+
+/**
+ * POST /api/webhooks/jenkins — the Notification plugin's JSON. The plugin cannot set headers, so the secret (a
+ * jenkins_webhook secret) comes as ?token=<secret> in the endpoint URL, or as Authorization: Bearer from a proxy;
+ * either is compared in constant time. The delivery id is the build and its phase (./jenkins-webhooks.ts).
+ */
+export const handleJenkinsPost = vendorWebhook({
+  source: "jenkins",
+  kind: "jenkins_webhook",
+  tool: "Jenkins",
+  header: "token",
+  verify: (req, _bytes, secrets) => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+    const given = bearer ?? new URL(req.url).searchParams.get("token");
+    if (!given) throw unauthorized("token", "The secret is missing: end the Notification plugin's URL with ?token=<secret>", "missing_token");
+    if (!matchesSharedSecret(given, secrets)) throw unauthorized("token", "The token matches none of the configured Jenkins secrets", "bad_token");
+  },
+  deliveryId: (_req, p) => jenkinsDeliveryId(p),
+  problem: jenkinsIntakeProblem,
+  type: jenkinsEventType,
+  occurredAt: jenkinsEventTime,
 });

@@ -14,8 +14,9 @@ import type { CdEvent } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
-import { applyDeliveryFact, isDeliveryToolSource, translateDeliveryToolEvent } from "./delivery-tools";
+import { applyDeliveryFact, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
 import { enqueueInbound } from "./ingest";
+import { isCdeventRunType } from "./jenkins-cdevents";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
 
@@ -73,7 +74,9 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
       const source = row.source;
       const facts: ToolFact[] = isDeliveryToolSource(source)
         ? await translateDeliveryToolEvent(tx, { ...row, source })
-        : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
+        : source === "cdevents" && isCdeventRunType(row.type)
+          ? await translateCdeventRunEvent(tx, row)
+          : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
       for (const fact of facts) await (isDeliveryFact(fact) ? applyDeliveryFact(tx, fact) : applyFact(tx, fact));
       const ignored = facts.every((f) => f.kind === "ignored");
       // Nothing reads the row back in this transaction: its update goes with COMMIT.

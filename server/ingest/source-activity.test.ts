@@ -45,6 +45,6 @@ describe("events.sourceActivity", () => {
     const after = (await caller.events.sourceActivity()).find((a) => a.source === "gitlab");
     expect(after).toMatchObject({ accepted: 2, refused: 1 });
     expect(after?.lastReceivedAt).toBeInstanceOf(Date);
-    expect((await caller.events.sourceActivity()).map((a) => a.source)).toEqual(["github", "pagerduty", "gitlab", "argocd", "terraform"]);
+    expect((await caller.events.sourceActivity()).map((a) => a.source)).toEqual(["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira"]);
   });
 });

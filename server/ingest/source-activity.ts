@@ -3,7 +3,7 @@
 // answered 200 without a row, so they are not counted here.
 import { sql, type Db } from "../db";
 
-const WEBHOOK_SOURCES = ["github", "pagerduty", "gitlab", "argocd", "terraform"] as const;
+const WEBHOOK_SOURCES = ["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira"] as const;
 type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 type SourceActivity = { source: WebhookSource; lastReceivedAt: Date | null; accepted: number; refused: number };

@@ -67,7 +67,9 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   </dd>
                 </div>
               </dl>
-              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform") && <TestDeliveryButton source={g.source} label={g.label} />}
+              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform" || g.source === "jenkins") && (
+                <TestDeliveryButton source={g.source} label={g.label} />
+              )}
             </section>
           );
         })}
