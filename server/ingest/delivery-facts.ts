@@ -3,9 +3,14 @@
 // environment.modified). Applied through server/dora/delivery-activity.ts.
 import type { EnvironmentChangeInput, PipelineRunInput } from "../dora/delivery-activity";
 import type { CanonicalFact } from "./canonical-facts";
+import type { TicketInput } from "./jira-webhooks";
 
-export type DeliveryFact = { kind: "pipelineRun"; run: PipelineRunInput } | { kind: "environmentChange"; change: EnvironmentChangeInput };
+export type DeliveryFact =
+  | { kind: "pipelineRun"; run: PipelineRunInput }
+  | { kind: "environmentChange"; change: EnvironmentChangeInput }
+  /** A Jira issue's latest status (./jira-tickets.ts). */
+  | { kind: "ticketStatus"; ticket: TicketInput };
 
 export type ToolFact = CanonicalFact | DeliveryFact;
 
-export const isDeliveryFact = (f: ToolFact): f is DeliveryFact => f.kind === "pipelineRun" || f.kind === "environmentChange";
+export const isDeliveryFact = (f: ToolFact): f is DeliveryFact => f.kind === "pipelineRun" || f.kind === "environmentChange" || f.kind === "ticketStatus";

@@ -11,12 +11,14 @@ import { withoutFutureTimes } from "./canonical-facts";
 import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
 import type { DeliveryFact, ToolFact } from "./delivery-facts";
 import { translateGitlab } from "./gitlab-webhooks";
+import { jiraProjectKey, translateJira } from "./jira-webhooks";
+import { recordTicketStatus } from "./jira-tickets";
 import type { CdEvent } from "./cdevents";
 import { translateCdeventRun } from "./jenkins-cdevents";
 import { jenkinsJobOf as jenkinsJobName, translateJenkins } from "./jenkins-webhooks";
 import { terraformEnvironmentCandidates, translateTerraform } from "./terraform-webhooks";
 
-const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform", "jenkins"] as const;
+const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform", "jenkins", "jira"] as const;
 type ToolSource = (typeof DELIVERY_TOOL_SOURCES)[number];
 
 export const isDeliveryToolSource = (source: string): source is ToolSource => (DELIVERY_TOOL_SOURCES as readonly string[]).includes(source);
@@ -26,6 +28,7 @@ const SERVICE_ANNOTATION: Record<ToolSource, string> = {
   argocd: "argocd/app-name",
   terraform: "terraform/workspace",
   jenkins: "jenkins.io/job-full-name",
+  jira: "jira/project-key",
 };
 
 /** The slug of the catalog service annotated `key` with one of `values`, if any. */
@@ -57,6 +60,8 @@ function serviceNameOf(f: ToolFact): string {
       return f.run.serviceName;
     case "environmentChange":
       return f.change.serviceName;
+    case "incident":
+      return f.incident.serviceName ?? "";
     default:
       return "";
   }
@@ -74,6 +79,8 @@ function withNames(f: ToolFact, service: string | null, environment: string | nu
       return { ...f, run: s(f.run) };
     case "environmentChange":
       return { ...f, change: e(s(f.change)) };
+    case "incident":
+      return service ? { ...f, incident: { ...f.incident, serviceName: service } } : f;
     default:
       return f;
   }
@@ -86,6 +93,7 @@ function capped(f: ToolFact, receivedAt: Date): ToolFact {
   if (f.kind === "pipelineRun")
     return { ...f, run: { ...f.run, startedAt: cap(f.run.startedAt), finishedAt: cap(f.run.finishedAt), updatedAt: cap(f.run.updatedAt)! } };
   if (f.kind === "environmentChange") return { ...f, change: { ...f.change, occurredAt: cap(f.change.occurredAt)! } };
+  if (f.kind === "ticketStatus") return { ...f, ticket: { ...f.ticket, updatedAt: cap(f.ticket.updatedAt)! } };
   return withoutFutureTimes(f, receivedAt);
 }
 
@@ -99,7 +107,9 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
         ? translateArgocd(payload, row.receivedAt)
         : row.source === "jenkins"
           ? translateJenkins(payload, row.receivedAt)
-          : translateTerraform(payload, row.receivedAt);
+          : row.source === "jira"
+            ? translateJira(payload, row.receivedAt)
+            : translateTerraform(payload, row.receivedAt);
   const environment =
     row.source === "argocd"
       ? await chooseEnvironment(tx, argocdEnvironmentCandidates(payload))
@@ -112,7 +122,7 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
     const sent = serviceNameOf(fact);
     if (sent && !mapped.has(sent)) {
       // Terraform's "<organization>/<workspace>" may be annotated with or without the organization.
-      const values = row.source === "terraform" ? [sent, sent.split("/").pop() ?? sent] : [sent];
+      const values = row.source === "terraform" ? [sent, sent.split("/").pop() ?? sent] : row.source === "jira" ? [jiraProjectKey(payload), sent] : [sent];
       mapped.set(sent, await annotatedService(tx, SERVICE_ANNOTATION[row.source], values));
     }
     out.push(capped(withNames(fact, mapped.get(sent) ?? null, environment), row.receivedAt));
@@ -214,5 +224,6 @@ async function terraformDeployments(tx: Tx, facts: ToolFact[]): Promise<ToolFact
 
 export async function applyDeliveryFact(tx: Tx, fact: DeliveryFact) {
   if (fact.kind === "pipelineRun") await recordPipelineRun(tx, fact.run);
+  else if (fact.kind === "ticketStatus") await recordTicketStatus(tx, fact.ticket);
   else await recordEnvironmentChange(tx, fact.change);
 }

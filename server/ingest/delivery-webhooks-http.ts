@@ -9,7 +9,9 @@ import type { Db } from "../db";
 import { parseJsonBody, readBoundedBody } from "../platform/http-body";
 import { argocdEventTime, argocdIntakeProblem } from "./argocd-webhooks";
 import { gitlabEventTime, gitlabIntakeProblem, matchesSharedSecret, type IntakeProblem } from "./gitlab-webhooks";
+import { verifyGithubSignature } from "./github-webhooks";
 import { storeInboundEvents } from "./ingest";
+import { jiraDeliveryId, jiraEventTime, jiraEventType, jiraIntakeProblem } from "./jira-webhooks";
 import { jenkinsDeliveryId, jenkinsEventTime, jenkinsEventType, jenkinsIntakeProblem } from "./jenkins-webhooks";
 import { HttpRefusal, MAX_BODY_BYTES, MAX_EVENT_ID_CHARS, guarded, headerId, storedResponse } from "./ingest-http";
 import {
@@ -179,4 +181,30 @@ export const handleJenkinsPost = vendorWebhook({
   problem: jenkinsIntakeProblem,
   type: jenkinsEventType,
   occurredAt: jenkinsEventTime,
+});
+
+/**
+ * POST /api/webhooks/jira — Jira issue webhooks: X-Hub-Signature (sha256=<hex HMAC-SHA256 of the raw body>, an admin
+ * webhook's secret), or ?token=<secret> for Jira Data Center, which signs nothing. See ./jira-webhooks.ts.
+ */
+export const handleJiraPost = vendorWebhook({
+  source: "jira",
+  kind: "jira_webhook",
+  tool: "Jira",
+  header: "X-Hub-Signature",
+  verify: (req, bytes, secrets) => {
+    const signature = req.headers.get("x-hub-signature");
+    if (signature) {
+      if (!verifyGithubSignature(bytes, signature.trim(), secrets))
+        throw unauthorized("X-Hub-Signature", "X-Hub-Signature matches none of the configured Jira secrets", "bad_signature");
+      return;
+    }
+    const token = new URL(req.url).searchParams.get("token");
+    if (!token) throw unauthorized("X-Hub-Signature", "X-Hub-Signature is missing (set the webhook's Secret), and no ?token= was given", "missing_signature");
+    if (!matchesSharedSecret(token, secrets)) throw unauthorized("token", "The token matches none of the configured Jira secrets", "bad_token");
+  },
+  deliveryId: jiraDeliveryId,
+  problem: jiraIntakeProblem,
+  type: jiraEventType,
+  occurredAt: jiraEventTime,
 });

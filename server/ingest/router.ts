@@ -1,9 +1,11 @@
 // eventsRouter (as `events`): admin-only management of ingestion — integration tokens, webhook signing secrets,
-// the dead-letter list with retry, and the data-quality report.
+// the dead-letter list with retry, and the data-quality report — and, for any signed-in user, the Jira status of a
+// ticket a deployment request names.
 import { z } from "zod";
 import { dataQualityReport } from "../dora/data-quality";
-import { roleProcedure, router } from "../trpc";
+import { authedProcedure, roleProcedure, router } from "../trpc";
 import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
+import { ticketStatus } from "./jira-tickets";
 import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
 import { webhookSourceActivity } from "./source-activity";
 import { TEST_DELIVERY_SOURCES, sendTestDelivery } from "./test-delivery";
@@ -38,6 +40,11 @@ export const eventsRouter = router({
     .input(z.object({ status: z.enum(["dead", "failed"]).default("dead") }).default({ status: "dead" }))
     .query(({ ctx, input }) => listDeadEvents(ctx.db, { status: input.status })),
   retry: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => retryInboundEvent(ctx.db, actor(ctx.user), input.id)),
+
+  // The deployment request page's ticket (any signed-in user sees requests and the keys they name).
+  ticketStatus: authedProcedure
+    .input(z.object({ key: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/, "Ticket keys look like PAY-123") }))
+    .query(({ ctx, input }) => ticketStatus(ctx.db, input.key)),
 
   dataQuality: admin
     .input(

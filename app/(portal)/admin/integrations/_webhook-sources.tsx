@@ -67,7 +67,7 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   </dd>
                 </div>
               </dl>
-              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform" || g.source === "jenkins") && (
+              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform" || g.source === "jenkins" || g.source === "jira") && (
                 <TestDeliveryButton source={g.source} label={g.label} />
               )}
             </section>

@@ -8,6 +8,7 @@ import { Badge, Button, Card, ErrorMessage, Field, LinkButton, PageHeader, Spinn
 import { formatTime } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { decisionMessage } from "../../approvals/decision-message";
+import { JiraTicketStatus } from "../_components/jira-ticket-status";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
@@ -96,7 +97,10 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               {r.ticketKey && (
                 <div>
                   <dt className="text-gray-500 dark:text-gray-400">Ticket</dt>
-                  <dd>{r.ticketKey}</dd>
+                  <dd>
+                    {r.ticketKey}
+                    <JiraTicketStatus ticketKey={r.ticketKey} />
+                  </dd>
                 </div>
               )}
               {r.breakGlassReason && (
