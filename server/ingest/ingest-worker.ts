@@ -15,6 +15,7 @@ import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
 import { applyDeliveryFact, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
+import { isCustomEventSource } from "./custom-sources-http";
 import { enqueueInbound } from "./ingest";
 import { isCdeventRunType } from "./jenkins-cdevents";
 import { translatePagerDuty } from "./pagerduty-webhooks";
@@ -24,7 +25,8 @@ export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
 
 function translateInbound(e: { source: string; type: string; payload: unknown }): CanonicalFact[] {
   const payload = e.payload as Record<string, unknown>;
-  switch (e.source) {
+  // A custom source's events were mapped to CDEvents when they arrived (./custom-sources-http.ts).
+  switch (isCustomEventSource(e.source) ? "cdevents" : e.source) {
     case "cdevents":
       return [translateCdevent(payload as unknown as CdEvent)];
     case "github":
@@ -74,7 +76,7 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
       const source = row.source;
       const facts: ToolFact[] = isDeliveryToolSource(source)
         ? await translateDeliveryToolEvent(tx, { ...row, source })
-        : source === "cdevents" && isCdeventRunType(row.type)
+        : (source === "cdevents" || isCustomEventSource(source)) && isCdeventRunType(row.type)
           ? await translateCdeventRunEvent(tx, row)
           : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
       for (const fact of facts) await (isDeliveryFact(fact) ? applyDeliveryFact(tx, fact) : applyFact(tx, fact));
