@@ -37,13 +37,13 @@ describe("events.sourceActivity", () => {
   it("counts accepted events and refused requests per source, with the last event's time", async () => {
     const { caller } = await callerWithRole("admin");
     const before = (await caller.events.sourceActivity()).find((a) => a.source === "gitlab");
-    expect(before).toEqual({ source: "gitlab", lastReceivedAt: null, accepted: 0, refused: 0 });
+    expect(before).toEqual({ source: "gitlab", lastReceivedAt: null, accepted: 0, refused: 0, duplicates: 0 });
     expect((await send("act-1", SECRET)).status).toBe(202);
     expect((await send("act-2", SECRET)).status).toBe(202);
     expect((await send("act-2", SECRET)).status).toBe(200); // a duplicate is not a new event
     expect((await send("act-3", "wrong-token-value-xyz")).status).toBe(401);
     const after = (await caller.events.sourceActivity()).find((a) => a.source === "gitlab");
-    expect(after).toMatchObject({ accepted: 2, refused: 1 });
+    expect(after).toMatchObject({ accepted: 2, refused: 1, duplicates: 1 });
     expect(after?.lastReceivedAt).toBeInstanceOf(Date);
     expect((await caller.events.sourceActivity()).map((a) => a.source)).toEqual(["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira"]);
   });
