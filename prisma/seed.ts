@@ -6,6 +6,7 @@ import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
+import { seedDeliverySources } from "./seed/delivery-sources";
 
 async function main() {
   const db = getDb();
@@ -16,6 +17,7 @@ async function main() {
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));
   console.log("delivery tools:", await seedDeliveryTools(db));
+  console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
