@@ -12,7 +12,7 @@ describe("seedDeliverySources", () => {
     const db = getDb();
     const { teamIds } = await seedIdentity(db);
     await seedCatalog(db, teamIds);
-    expect(await seedDeliverySources(db)).toMatchObject({ events: 7, custom: 1 });
+    expect(await seedDeliverySources(db)).toMatchObject({ events: 8, custom: 1 });
     const ledger = await db.service.findUniqueOrThrow({ where: { slug: "ledger" } });
     expect(await db.pipelineRun.findMany({ where: { serviceId: ledger.id }, select: { status: true } })).toEqual([{ status: "succeeded" }]);
     expect(await db.deployment.findFirstOrThrow({ where: { source: "jenkins" } })).toMatchObject({ serviceId: ledger.id, environmentName: "staging" });
@@ -25,6 +25,10 @@ describe("seedDeliverySources", () => {
       serviceName: "recommendations",
       environmentName: "dev",
       version: "2.14.0",
+    });
+    expect(await db.deploymentMigration.findFirstOrThrow({ where: { externalId: "seed-migration-checkout-190" } })).toMatchObject({
+      version: "1.9.0",
+      environmentName: "prod",
     });
     expect(await seedDeliverySources(db)).toEqual({ skipped: "already seeded" });
   });

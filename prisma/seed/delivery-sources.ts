@@ -1,4 +1,4 @@
-// Demo events from Jenkins, Jira and a custom source (after ./delivery-tools.ts): a ledger build and a deploy job's
+// Demo events from Jenkins, Jira, a custom source and a migration event (after ./delivery-tools.ts): a ledger build and a deploy job's
 // build (a deployment to staging, via the pier.dev/jenkins-deploy-jobs annotation), Jira statuses for the tickets
 // the seeded deployment requests name and a Jira incident on the ledger, and a "release-bot" custom source whose
 // JSONata mapping turns its JSON into a CDEvents deployment. Stored as the endpoints store them and translated by
@@ -125,6 +125,36 @@ export async function seedDeliverySources(db: Db, now = new Date()) {
       type: "completed",
       receivedAt: at(7.5),
       payload: build("payments/ledger-deploy-staging", "ledger-deploy-staging", 87, "COMPLETED", "SUCCESS", 7.6),
+    },
+    {
+      // The pipeline of checkout-api 1.9.0 in prod (a seeded, succeeded request) ran a database migration: its request
+      // page and rollback confirmation warn with the down step.
+      source: "cdevents",
+      externalId: "seed-migration-checkout-190",
+      type: "dev.cdeventsx.pier-migration.applied.0.1.0",
+      receivedAt: at(11 * 24),
+      payload: {
+        context: {
+          specversion: "0.5.1",
+          id: "seed-migration-checkout-190",
+          source: "/ci/checkout-api",
+          type: "dev.cdeventsx.pier-migration.applied.0.1.0",
+          timestamp: at(11 * 24).toISOString(),
+        },
+        subject: {
+          id: "migration/20261120_add_wallet_tokens",
+          content: {
+            service: "checkout-api",
+            environment: "prod",
+            version: "1.9.0",
+            migration: {
+              id: "20261120_add_wallet_tokens",
+              description: "Wallet tokens table for Apple Pay",
+              down: "npm run migrate:down -- 20261120_add_wallet_tokens",
+            },
+          },
+        },
+      },
     },
     ...issues.map((i, n) => ({
       source: "jira",

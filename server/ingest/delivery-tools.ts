@@ -13,8 +13,9 @@ import type { DeliveryFact, ToolFact } from "./delivery-facts";
 import { translateGitlab } from "./gitlab-webhooks";
 import { jiraProjectKey, translateJira } from "./jira-webhooks";
 import { recordTicketStatus } from "./jira-tickets";
+import { isMigrationType, recordMigration, translateMigration } from "./deployment-migrations";
 import type { CdEvent } from "./cdevents";
-import { translateCdeventRun } from "./jenkins-cdevents";
+import { isCdeventRunType, translateCdeventRun } from "./jenkins-cdevents";
 import { jenkinsJobOf as jenkinsJobName, translateJenkins } from "./jenkins-webhooks";
 import { terraformEnvironmentCandidates, translateTerraform } from "./terraform-webhooks";
 
@@ -94,6 +95,7 @@ function capped(f: ToolFact, receivedAt: Date): ToolFact {
     return { ...f, run: { ...f.run, startedAt: cap(f.run.startedAt), finishedAt: cap(f.run.finishedAt), updatedAt: cap(f.run.updatedAt)! } };
   if (f.kind === "environmentChange") return { ...f, change: { ...f.change, occurredAt: cap(f.change.occurredAt)! } };
   if (f.kind === "ticketStatus") return { ...f, ticket: { ...f.ticket, updatedAt: cap(f.ticket.updatedAt)! } };
+  if (f.kind === "migration") return { ...f, migration: { ...f.migration, occurredAt: cap(f.migration.occurredAt)! } };
   return withoutFutureTimes(f, receivedAt);
 }
 
@@ -132,8 +134,15 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
   return out;
 }
 
-/** A CDEvents pipelinerun/taskrun (any release; the Jenkins CDEvents plugin's) → a pipeline run on its service. */
-export async function translateCdeventRunEvent(tx: Tx, row: { payload: unknown; receivedAt: Date }): Promise<ToolFact[]> {
+/** CDEvents that are delivery activity rather than DORA facts: pipeline/task runs and Pier's migration events. */
+export const isCdeventDeliveryType = (type: string) => isCdeventRunType(type) || isMigrationType(type);
+
+/**
+ * A CDEvents pipelinerun/taskrun (any release; the Jenkins CDEvents plugin's) → a pipeline run on its service; a
+ * dev.cdeventsx.pier-migration event → the migration its deployment ran.
+ */
+export async function translateCdeventRunEvent(tx: Tx, row: { type: string; payload: unknown; receivedAt: Date }): Promise<ToolFact[]> {
+  if (isMigrationType(row.type)) return [capped({ kind: "migration", migration: translateMigration(row.payload as CdEvent) }, row.receivedAt)];
   const fact = translateCdeventRun(row.payload as CdEvent);
   if (fact.kind !== "pipelineRun") return [fact];
   const annotated = await annotatedService(tx, SERVICE_ANNOTATION.jenkins, [fact.run.serviceName].filter(Boolean));
@@ -225,5 +234,6 @@ async function terraformDeployments(tx: Tx, facts: ToolFact[]): Promise<ToolFact
 export async function applyDeliveryFact(tx: Tx, fact: DeliveryFact) {
   if (fact.kind === "pipelineRun") await recordPipelineRun(tx, fact.run);
   else if (fact.kind === "ticketStatus") await recordTicketStatus(tx, fact.ticket);
+  else if (fact.kind === "migration") await recordMigration(tx, fact.migration);
   else await recordEnvironmentChange(tx, fact.change);
 }

@@ -14,10 +14,9 @@ import type { CdEvent } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
-import { applyDeliveryFact, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
+import { applyDeliveryFact, isCdeventDeliveryType, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
 import { isCustomEventSource } from "./custom-sources-http";
 import { enqueueInbound } from "./ingest";
-import { isCdeventRunType } from "./jenkins-cdevents";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
 
@@ -76,7 +75,7 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
       const source = row.source;
       const facts: ToolFact[] = isDeliveryToolSource(source)
         ? await translateDeliveryToolEvent(tx, { ...row, source })
-        : (source === "cdevents" || isCustomEventSource(source)) && isCdeventRunType(row.type)
+        : (source === "cdevents" || isCustomEventSource(source)) && isCdeventDeliveryType(row.type)
           ? await translateCdeventRunEvent(tx, row)
           : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
       for (const fact of facts) await (isDeliveryFact(fact) ? applyDeliveryFact(tx, fact) : applyFact(tx, fact));

@@ -1,11 +1,12 @@
 // eventsRouter (as `events`): admin-only management of ingestion — integration tokens, webhook signing secrets,
 // the dead-letter list with retry, and the data-quality report — and, for any signed-in user, the Jira status of a
-// ticket a deployment request names.
+// ticket a deployment request names and the database migrations a deployed version ran.
 import { z } from "zod";
 import { dataQualityReport } from "../dora/data-quality";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
 import { ticketStatus } from "./jira-tickets";
+import { migrationsFor } from "./deployment-migrations";
 import {
   CUSTOM_AUTH_TYPES,
   HMAC_ALGORITHMS,
@@ -85,6 +86,11 @@ export const eventsRouter = router({
   ticketStatus: authedProcedure
     .input(z.object({ key: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/, "Ticket keys look like PAY-123") }))
     .query(({ ctx, input }) => ticketStatus(ctx.db, input.key)),
+
+  // The database migrations a deployed version ran (the request page and the rollback confirmation warn with them).
+  migrationsFor: authedProcedure
+    .input(z.object({ serviceId: z.string().min(1), environmentId: z.string().min(1), version: z.string().min(1).max(200) }))
+    .query(({ ctx, input }) => migrationsFor(ctx.db, input)),
 
   dataQuality: admin
     .input(

@@ -9,6 +9,7 @@ import { formatTime } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { decisionMessage } from "../../approvals/decision-message";
 import { JiraTicketStatus } from "../_components/jira-ticket-status";
+import { MigrationWarning } from "../_components/migration-warning";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
@@ -236,7 +237,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           </Card>
 
           <Card title="Actions">
-            <div className="flex flex-wrap gap-2">
+            {r.status === "succeeded" && <MigrationWarning serviceId={r.serviceId} environmentId={r.environmentId} version={r.version} />}
+            <div className="mt-2 flex flex-wrap gap-2">
               {r.can.cancel && <CancelRequestButton request={r} onDone={refresh} />}
               {r.can.rollback && <RollbackButton request={r} onDone={refresh} />}
               {r.status === "succeeded" && next && (
