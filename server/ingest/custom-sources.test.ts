@@ -68,6 +68,12 @@ describe("custom source administration", () => {
     expect(ok).toMatchObject({ ok: true, events: [{ subject: { id: "service/test-deployment-webhooks", content: { environment: { id: "staging" } } } }] });
     const invalid = await admin.events.previewCustomMapping({ expression: mapping("nothing_here"), sample: DEPLOYMENT });
     expect(invalid).toMatchObject({ ok: false, field: "subject.content.environment.id" });
+    expect(await admin.events.previewCustomMapping({ expression: "nothing_here", sample: DEPLOYMENT })).toMatchObject({ ok: false, field: "expression" });
+    expect(await admin.events.previewCustomMapping({ expression: '$error("no release in this event")', sample: DEPLOYMENT })).toMatchObject({
+      ok: false,
+      field: "expression",
+      reason: expect.stringContaining("no release in this event"),
+    });
     await expect(admin.events.previewCustomMapping({ expression: "{ 'a': ", sample: DEPLOYMENT })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(admin.events.previewCustomMapping({ expression: "$", sample: "{not json" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
@@ -164,5 +170,20 @@ describe("POST /api/webhooks/custom/<slug>", () => {
     expect((await post("basic-bot", withId(107), { authorization: basic("ci", secret) })).status).toBe(202);
     expect((await post("basic-bot", withId(108), { authorization: basic("ci", "wrong-password-value") })).status).toBe(401);
     expect((await post("basic-bot", withId(108), { authorization: basic("other", secret) })).status).toBe(401);
+  });
+
+  it("a deleted source's endpoint answers 404; the deletion is audited", async () => {
+    const { id } = await admin.events.createCustomSource({
+      slug: "short-lived",
+      name: "Short-lived",
+      authType: "bearer",
+      secret: TOKEN,
+      expression: mapping(),
+    });
+    expect((await post("short-lived", withId(120), { authorization: `Bearer ${TOKEN}` })).status).toBe(202);
+    await admin.events.deleteCustomSource({ id });
+    expect((await post("short-lived", withId(121), { authorization: `Bearer ${TOKEN}` })).status).toBe(404);
+    await expect(admin.events.deleteCustomSource({ id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await getDb().auditEvent.count({ where: { subjectId: id, action: "custom_source.deleted" } })).toBe(1);
   });
 });
