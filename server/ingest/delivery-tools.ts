@@ -1,7 +1,9 @@
-// Worker side of the delivery-tool webhooks (GitLab, Argo CD, Terraform, Jenkins; CDEvents pipeline/task runs): translate a stored event, map the tool's
-// project / Application / workspace to a catalog service and environment, and apply the facts.
+// Worker side of the delivery-tool webhooks (GitLab, Argo CD, Terraform, Jenkins, Jira; CDEvents pipeline/task runs
+// and migration events): translate a stored event, map the tool's project / Application / workspace / job to a
+// catalog service and environment, and apply the facts.
 // Mapping (the minimal mechanism, documented in the README): a catalog service whose Backstage annotation
-// (gitlab.com/project-slug, argocd/app-name, terraform/workspace, jenkins.io/job-full-name) equals the name the tool sent wins; otherwise the
+// (gitlab.com/project-slug, argocd/app-name, terraform/workspace, jenkins.io/job-full-name, jira/project-key) equals
+// the name the tool sent wins; otherwise the
 // canonical store's usual name matching applies (server/dora/catalog-lookup.ts: slug, name, repository URL, on the
 // name's last path segment). Unmatched names are kept as sent, so the data-quality page lists them.
 import { sql, type Tx } from "../db";

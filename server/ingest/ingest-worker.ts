@@ -1,5 +1,6 @@
 // Worker side of ingestion: InboundEvent → canonical deployments/changes/incidents (and, for the delivery tools in
-// ./delivery-tools.ts, pipeline runs and environment changes). One transaction per event
+// ./delivery-tools.ts, pipeline runs, environment changes, Jira ticket statuses and deployment migrations; CDEvents
+// pipeline/task runs and migration events of any sender, custom sources included, go there too). One transaction per event
 // with the row locked, so a duplicate job cannot apply it twice. Failures are retried (BullMQ backoff); after
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
