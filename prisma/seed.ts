@@ -7,6 +7,7 @@ import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFleet } from "./seed/fleet";
+import { seedDeliverySources } from "./seed/delivery-sources";
 
 async function main() {
   const db = getDb();
@@ -17,6 +18,7 @@ async function main() {
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));
   console.log("delivery tools:", await seedDeliveryTools(db));
+  console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);

@@ -1,11 +1,17 @@
 // npm run bench:ingest — sustained CDEvents ingestion over HTTP with durable storage (Postgres insert + BullMQ
 // enqueue per request), against the real route handler served by a minimal node:http server in a child process
 // (what `next start` would call). Reports events/s and request latency p50/p99. Goal: ≥ 3,000 events/s, p99 < 50 ms.
-//   BENCH_SECONDS (default 20), BENCH_CONCURRENCY (default 8), BENCH_BATCH (events per request, default 10)
+// Per source as well (one event per request, as those tools send): GitLab webhooks (the real pipeline hook from
+// fixtures/gitlab, a fresh Idempotency-Key each) and a custom source (bearer token, a JSONata mapping of GitLab's
+// deployment hook to a CDEvent); goal ≥ 2,000 events/s each, p99 < 50 ms.
+//   BENCH_SECONDS (per source, default 20), BENCH_CONCURRENCY (default 8), BENCH_BATCH (CDEvents per request,
+//   default 10), BENCH_SOURCES (default cdevents,gitlab,custom)
 import { fork } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { Client } from "pg";
+import { readFileSync } from "node:fs";
+import { SHARED_FIXTURES } from "../test/support/shared-fixtures";
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "pier_bench_ingest";
@@ -29,8 +35,26 @@ async function serve() {
   const { handleCdeventsPost } = await import("../server/ingest/ingest-http");
   const { createIngestToken } = await import("../server/ingest/ingest-tokens");
   const { withHttpMetrics } = await import("../server/platform/metrics");
-  const { token } = await createIngestToken(getDb(), { id: null, label: "bench" }, "bench");
-  const POST = withHttpMetrics("/api/events/cdevents", (req: Request) => handleCdeventsPost(req));
+  const { handleGitlabPost } = await import("../server/ingest/delivery-webhooks-http");
+  const { handleCustomSourcePost } = await import("../server/ingest/custom-sources-http");
+  const { createWebhookSecret } = await import("../server/ingest/webhook-secrets");
+  const { createCustomSource } = await import("../server/ingest/custom-sources");
+  const actor = { id: null, label: "bench" };
+  const { token } = await createIngestToken(getDb(), actor, "bench");
+  await createWebhookSecret(getDb(), actor, { kind: "gitlab_webhook", name: "bench", secret: BENCH_SECRET });
+  await createCustomSource(getDb(), actor, {
+    slug: "bench",
+    name: "bench",
+    authType: "bearer",
+    settings: {},
+    secret: BENCH_SECRET,
+    expression: CUSTOM_MAPPING,
+  });
+  const routes: Record<string, (req: Request) => Promise<Response>> = {
+    "/api/events/cdevents": withHttpMetrics("/api/events/cdevents", (req: Request) => handleCdeventsPost(req)),
+    "/api/webhooks/gitlab": withHttpMetrics("/api/webhooks/gitlab", (req: Request) => handleGitlabPost(req)),
+    "/api/webhooks/custom/bench": withHttpMetrics("/api/webhooks/custom/[slug]", (req: Request) => handleCustomSourcePost(req, "bench")),
+  };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -39,7 +63,7 @@ async function serve() {
       headers: req.headers as Record<string, string>,
       body: Buffer.concat(chunks),
     });
-    const response = await POST(request);
+    const response = await routes[req.url ?? ""](request);
     res.writeHead(response.status, { "content-type": "application/json" });
     res.end(Buffer.from(await response.arrayBuffer()));
   });
@@ -49,6 +73,22 @@ async function serve() {
     process.send?.({ port, token });
   });
 }
+
+const BENCH_SECRET = "bench-webhook-secret-0123456789";
+/** GitLab's deployment hook → CDEvents service.deployed (as in the README's custom-source example). */
+const CUSTOM_MAPPING = `{
+  "context": {
+    "specversion": "0.5.1",
+    "id": "gitlab-deployment-" & $string(deployment_id),
+    "source": project.web_url,
+    "type": "dev.cdevents.service.deployed.0.3.0",
+    "timestamp": $replace(status_changed_at, /^(\\S+) (\\S+) ([+-]\\d{2})(\\d{2})$/, "$1T$2$3:$4")
+  },
+  "subject": {
+    "id": "service/" & project.name,
+    "content": { "environment": { "id": environment }, "artifactId": "pkg:generic/" & project.name & "@" & short_sha }
+  }
+}`;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,12 +108,43 @@ function event(i: number) {
   };
 }
 
-async function drive(port: number, token: string) {
+type Phase = { label: string; path: string; headers: () => Record<string, string>; body: () => string; eventsPerRequest: number };
+
+function phases(token: string): Phase[] {
+  const batch = Number(process.env.BENCH_BATCH ?? 10);
+  let seq = 0;
+  const pipeline = JSON.parse(readFileSync(`${SHARED_FIXTURES}/gitlab/pipeline.json`, "utf8"));
+  const deployment = JSON.parse(readFileSync(`${SHARED_FIXTURES}/gitlab/deployment.json`, "utf8"));
+  const all: Record<string, Phase> = {
+    cdevents: {
+      label: `CDEvents over HTTP, ${batch} event(s) per request`,
+      path: "/api/events/cdevents",
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      body: () => JSON.stringify(batch === 1 ? event(seq++) : Array.from({ length: batch }, () => event(seq++))),
+      eventsPerRequest: batch,
+    },
+    gitlab: {
+      label: "GitLab webhooks (pipeline hook fixture), 1 event per request",
+      path: "/api/webhooks/gitlab",
+      headers: () => ({ "x-gitlab-token": BENCH_SECRET, "x-gitlab-event": "Pipeline Hook", "idempotency-key": `bench-${process.pid}-${seq++}` }),
+      body: () => JSON.stringify(pipeline),
+      eventsPerRequest: 1,
+    },
+    custom: {
+      label: "Custom source (bearer + JSONata mapping → CDEvent), 1 event per request",
+      path: "/api/webhooks/custom/bench",
+      headers: () => ({ authorization: `Bearer ${BENCH_SECRET}` }),
+      body: () => JSON.stringify({ ...deployment, deployment_id: seq++ }),
+      eventsPerRequest: 1,
+    },
+  };
+  return (process.env.BENCH_SOURCES ?? "cdevents,gitlab,custom").split(",").map((s) => all[s.trim()]);
+}
+
+async function drive(port: number, phase: Phase) {
   const seconds = Number(process.env.BENCH_SECONDS ?? 20);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
-  const batch = Number(process.env.BENCH_BATCH ?? 10);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  let seq = 0;
   const latencies: number[] = [];
   let events = 0;
   let errors = 0;
@@ -83,10 +154,10 @@ async function drive(port: number, token: string) {
         {
           host: "127.0.0.1",
           port,
-          path: "/api/events/cdevents",
+          path: phase.path,
           method: "POST",
           agent,
-          headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "content-length": Buffer.byteLength(body) },
+          headers: { "content-type": "application/json", ...phase.headers(), "content-length": Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();
@@ -96,18 +167,18 @@ async function drive(port: number, token: string) {
       req.on("error", reject);
       req.end(body);
     });
-  // Warm-up (JIT, connection pool, ajv compile).
-  for (let i = 0; i < 20; i++) await send(JSON.stringify(Array.from({ length: batch }, () => event(seq++))));
+  // Warm-up (JIT, connection pool, ajv/JSONata compile).
+  for (let i = 0; i < 20; i++) await send(phase.body());
   const until = Date.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
-        const body = JSON.stringify(batch === 1 ? event(seq++) : Array.from({ length: batch }, () => event(seq++)));
+        const body = phase.body();
         const t = performance.now();
         const status = await send(body);
         latencies.push(performance.now() - t);
-        if (status === 202) events += batch;
+        if (status === 202) events += phase.eventsPerRequest;
         else errors++;
       }
     }),
@@ -117,7 +188,6 @@ async function drive(port: number, token: string) {
   return {
     seconds: elapsed,
     concurrency,
-    batch,
     requests: latencies.length,
     events,
     errors,
@@ -149,16 +219,19 @@ async function main() {
       child.once("message", (m) => resolve(m as { port: number; token: string }));
       child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
     });
-    const r = await drive(port, token);
+    for (const phase of phases(token)) {
+      const r = await drive(port, phase);
+      console.log(`\n${phase.label}, ${r.concurrency} concurrent clients, ${r.seconds.toFixed(1)} s`);
+      console.log(`  ${r.events.toLocaleString()} events accepted, ${r.errors} errors`);
+      console.log(
+        `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
+      );
+    }
     const c = new Client({ connectionString: dbUrl });
     await c.connect();
-    const stored = Number((await c.query(`SELECT count(*) FROM "InboundEvent"`)).rows[0].count);
+    const stored = await c.query(`SELECT source, count(*) AS n FROM "InboundEvent" GROUP BY source ORDER BY source`);
     await c.end();
-    console.log(`\nCDEvents over HTTP, ${r.concurrency} concurrent clients, ${r.batch} event(s) per request, ${r.seconds.toFixed(1)} s`);
-    console.log(`  ${r.events.toLocaleString()} events accepted (${stored.toLocaleString()} rows stored incl. warm-up), ${r.errors} errors`);
-    console.log(
-      `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
-    );
+    console.log(`\nRows stored (incl. warm-up): ${stored.rows.map((r) => `${r.source} ${Number(r.n).toLocaleString()}`).join(", ")}`);
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));

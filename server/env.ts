@@ -55,6 +55,8 @@ const schema = z
     // Inbound webhook signing secrets for set-ups configured by environment (admins can also add them in the UI).
     PIER_GITHUB_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     PIER_PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    // Jira issue types (comma-separated, any case) whose issues are incidents (server/ingest/jira-webhooks.ts).
+    PIER_JIRA_INCIDENT_ISSUE_TYPES: z.string().trim().min(1, "name at least one issue type").default("Incident"),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     // When set, the worker process answers GET http://127.0.0.1:<port>/ with its liveness.
     PIER_WORKER_HEALTH_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).optional(),

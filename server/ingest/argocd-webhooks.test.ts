@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { parse } from "yaml";
 import { POST as argocdPOST } from "@/app/api/webhooks/argocd/route";
 import { systemActor } from "../audit/audit-log";
@@ -15,7 +16,7 @@ import { processInboundEvent } from "./ingest-worker";
 import { createWebhookSecret, deleteWebhookSecret } from "./webhook-secrets";
 
 const ROOT = path.join(__dirname, "..", "..");
-const APPLICATION = parse(readFileSync(path.join(ROOT, "..", "shared", "fixtures", "argocd", "application.yaml"), "utf8")) as Record<string, unknown>;
+const APPLICATION = parse(readFileSync(path.join(SHARED_FIXTURES, "argocd", "application.yaml"), "utf8")) as Record<string, unknown>;
 const CONFIG = parse(readFileSync(path.join(ROOT, "deploy", "integrations", "argocd-notifications-cm.yaml"), "utf8")) as { data: Record<string, string> };
 const SECRET = "argocd-shared-secret-for-tests";
 

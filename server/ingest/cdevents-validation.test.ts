@@ -2,13 +2,13 @@
 // spec's own conformance examples; the declared spec version checked; custom and unknown types kept as unknown;
 // the Jenkins plugin's events (spec 0.1, /work/shared/fixtures) refused for their version.
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { conformance, conformanceNames, RELEASES } from "../../test/support/cdevents-conformance";
 import { validateCdevent, validateCdeventBatch, versionFromArtifact } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures");
+const FIXTURES = SHARED_FIXTURES;
 const versionField = (release: string) => (release === "v0.4.1" ? "version" : "specversion");
 
 describe("every CDEvents type against its schema", () => {

@@ -8,6 +8,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020"
 import addFormats from "ajv-formats";
 import { V04_SCHEMAS } from "./cdevents-schemas-v04";
 import { V05_SCHEMAS } from "./cdevents-schemas-v05";
+import { isMigrationType, migrationProblem } from "./migration-events";
 
 /** The DORA-relevant subjects/predicates, whatever the type's own version. */
 const DORA_CDEVENT_KINDS = [
@@ -221,6 +222,8 @@ export function validateCdeventList(items: EventItem[], array: boolean, maxEvent
       const field = r.field === "(event)" ? items[i].path.replace(/\.$/, "") || r.field : `${items[i].path}${r.field}`;
       return { ok: false, index: array ? i : null, field, reason: r.reason };
     }
+    const migration = isMigrationType(r.event.context.type) ? migrationProblem(r.event) : null;
+    if (migration) return { ok: false, index: array ? i : null, field: `${items[i].path}${migration.field}`, reason: migration.reason };
     // The same id twice in one request is one event (idempotency by id).
     if (seen.has(r.event.context.id)) continue;
     seen.add(r.event.context.id);

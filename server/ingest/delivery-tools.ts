@@ -1,7 +1,9 @@
-// Worker side of the delivery-tool webhooks (GitLab, Argo CD, Terraform): translate a stored event, map the tool's
-// project / Application / workspace to a catalog service and environment, and apply the facts.
+// Worker side of the delivery-tool webhooks (GitLab, Argo CD, Terraform, Jenkins, Jira; CDEvents pipeline/task runs
+// and migration events): translate a stored event, map the tool's project / Application / workspace / job to a
+// catalog service and environment, and apply the facts.
 // Mapping (the minimal mechanism, documented in the README): a catalog service whose Backstage annotation
-// (gitlab.com/project-slug, argocd/app-name, terraform/workspace) equals the name the tool sent wins; otherwise the
+// (gitlab.com/project-slug, argocd/app-name, terraform/workspace, jenkins.io/job-full-name, jira/project-key) equals
+// the name the tool sent wins; otherwise the
 // canonical store's usual name matching applies (server/dora/catalog-lookup.ts: slug, name, repository URL, on the
 // name's last path segment). Unmatched names are kept as sent, so the data-quality page lists them.
 import { sql, type Tx } from "../db";
@@ -11,9 +13,15 @@ import { withoutFutureTimes } from "./canonical-facts";
 import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
 import type { DeliveryFact, ToolFact } from "./delivery-facts";
 import { translateGitlab } from "./gitlab-webhooks";
+import { jiraProjectKey, translateJira } from "./jira-webhooks";
+import { recordTicketStatus } from "./jira-tickets";
+import { isMigrationType, recordMigration, translateMigration } from "./deployment-migrations";
+import type { CdEvent } from "./cdevents";
+import { isCdeventRunType, translateCdeventRun } from "./jenkins-cdevents";
+import { jenkinsJobOf as jenkinsJobName, translateJenkins } from "./jenkins-webhooks";
 import { terraformEnvironmentCandidates, translateTerraform } from "./terraform-webhooks";
 
-const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform"] as const;
+const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform", "jenkins", "jira"] as const;
 type ToolSource = (typeof DELIVERY_TOOL_SOURCES)[number];
 
 export const isDeliveryToolSource = (source: string): source is ToolSource => (DELIVERY_TOOL_SOURCES as readonly string[]).includes(source);
@@ -22,6 +30,8 @@ const SERVICE_ANNOTATION: Record<ToolSource, string> = {
   gitlab: "gitlab.com/project-slug",
   argocd: "argocd/app-name",
   terraform: "terraform/workspace",
+  jenkins: "jenkins.io/job-full-name",
+  jira: "jira/project-key",
 };
 
 /** The slug of the catalog service annotated `key` with one of `values`, if any. */
@@ -53,6 +63,8 @@ function serviceNameOf(f: ToolFact): string {
       return f.run.serviceName;
     case "environmentChange":
       return f.change.serviceName;
+    case "incident":
+      return f.incident.serviceName ?? "";
     default:
       return "";
   }
@@ -70,6 +82,8 @@ function withNames(f: ToolFact, service: string | null, environment: string | nu
       return { ...f, run: s(f.run) };
     case "environmentChange":
       return { ...f, change: e(s(f.change)) };
+    case "incident":
+      return service ? { ...f, incident: { ...f.incident, serviceName: service } } : f;
     default:
       return f;
   }
@@ -82,6 +96,8 @@ function capped(f: ToolFact, receivedAt: Date): ToolFact {
   if (f.kind === "pipelineRun")
     return { ...f, run: { ...f.run, startedAt: cap(f.run.startedAt), finishedAt: cap(f.run.finishedAt), updatedAt: cap(f.run.updatedAt)! } };
   if (f.kind === "environmentChange") return { ...f, change: { ...f.change, occurredAt: cap(f.change.occurredAt)! } };
+  if (f.kind === "ticketStatus") return { ...f, ticket: { ...f.ticket, updatedAt: cap(f.ticket.updatedAt)! } };
+  if (f.kind === "migration") return { ...f, migration: { ...f.migration, occurredAt: cap(f.migration.occurredAt)! } };
   return withoutFutureTimes(f, receivedAt);
 }
 
@@ -93,7 +109,11 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
       ? translateGitlab(payload, row.receivedAt)
       : row.source === "argocd"
         ? translateArgocd(payload, row.receivedAt)
-        : translateTerraform(payload, row.receivedAt);
+        : row.source === "jenkins"
+          ? translateJenkins(payload, row.receivedAt)
+          : row.source === "jira"
+            ? translateJira(payload, row.receivedAt)
+            : translateTerraform(payload, row.receivedAt);
   const environment =
     row.source === "argocd"
       ? await chooseEnvironment(tx, argocdEnvironmentCandidates(payload))
@@ -106,12 +126,74 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
     const sent = serviceNameOf(fact);
     if (sent && !mapped.has(sent)) {
       // Terraform's "<organization>/<workspace>" may be annotated with or without the organization.
-      const values = row.source === "terraform" ? [sent, sent.split("/").pop() ?? sent] : [sent];
+      const values = row.source === "terraform" ? [sent, sent.split("/").pop() ?? sent] : row.source === "jira" ? [jiraProjectKey(payload), sent] : [sent];
       mapped.set(sent, await annotatedService(tx, SERVICE_ANNOTATION[row.source], values));
     }
     out.push(capped(withNames(fact, mapped.get(sent) ?? null, environment), row.receivedAt));
   }
-  return row.source === "terraform" ? [...out, ...(await terraformDeployments(tx, out))] : out;
+  if (row.source === "terraform") return [...out, ...(await terraformDeployments(tx, out))];
+  if (row.source === "jenkins") return [...out, ...(await jenkinsDeployments(tx, out, payload))];
+  return out;
+}
+
+/** CDEvents that are delivery activity rather than DORA facts: pipeline/task runs and Pier's migration events. */
+export const isCdeventDeliveryType = (type: string) => isCdeventRunType(type) || isMigrationType(type);
+
+/**
+ * A CDEvents pipelinerun/taskrun (any release; the Jenkins CDEvents plugin's) → a pipeline run on its service; a
+ * dev.cdeventsx.pier-migration event → the migration its deployment ran.
+ */
+export async function translateCdeventRunEvent(tx: Tx, row: { type: string; payload: unknown; receivedAt: Date }): Promise<ToolFact[]> {
+  if (isMigrationType(row.type)) return [capped({ kind: "migration", migration: translateMigration(row.payload as CdEvent) }, row.receivedAt)];
+  const fact = translateCdeventRun(row.payload as CdEvent);
+  if (fact.kind !== "pipelineRun") return [fact];
+  const annotated = await annotatedService(tx, SERVICE_ANNOTATION.jenkins, [fact.run.serviceName].filter(Boolean));
+  return [capped(withNames(fact, annotated, null), row.receivedAt)];
+}
+
+/** "<job full name>=<environment>, …" on a catalog service: those jobs' completed builds deploy it. */
+const JENKINS_DEPLOY_JOBS_ANNOTATION = "pier.dev/jenkins-deploy-jobs";
+
+/** The services (and environments) whose pier.dev/jenkins-deploy-jobs list `job`. */
+export async function jenkinsDeployTargets(tx: Tx, job: string): Promise<Array<{ slug: string; environment: string }>> {
+  if (!job) return [];
+  const rows = await tx
+    .selectFrom("Service")
+    .select(["slug", sql<string>`annotations->>${JENKINS_DEPLOY_JOBS_ANNOTATION}`.as("jobs")])
+    .where(sql<string>`annotations->>${JENKINS_DEPLOY_JOBS_ANNOTATION}`, "like", `%${job.replace(/[\\%_]/g, "\\$&")}%`)
+    .orderBy("slug")
+    .execute();
+  const out: Array<{ slug: string; environment: string }> = [];
+  for (const r of rows)
+    for (const entry of (r.jobs ?? "").split(",")) {
+      const [name, environment] = entry.split("=").map((s) => s.trim());
+      if (name === job && environment) out.push({ slug: r.slug, environment });
+    }
+  return out;
+}
+
+/** A finished build of a deploy job (see above): a deployment per listed service, keyed by the build. */
+async function jenkinsDeployments(tx: Tx, facts: ToolFact[], payload: Record<string, unknown>): Promise<ToolFact[]> {
+  const build = (payload.build ?? {}) as Record<string, unknown>;
+  if (build.phase !== "COMPLETED" && build.phase !== "FINALIZED") return [];
+  const out: ToolFact[] = [];
+  for (const f of facts) {
+    if (f.kind !== "pipelineRun" || (f.run.status !== "succeeded" && f.run.status !== "failed")) continue;
+    for (const target of await jenkinsDeployTargets(tx, jenkinsJobName(payload)))
+      out.push({
+        kind: "deployment",
+        deployment: {
+          source: "jenkins",
+          externalId: `${f.run.externalId}:${target.slug}`,
+          serviceName: target.slug,
+          environmentName: target.environment,
+          version: f.run.sha || String(build.number ?? ""),
+          status: f.run.status,
+          deployedAt: f.run.finishedAt ?? f.run.updatedAt,
+        },
+      });
+  }
+  return out;
 }
 
 /** Set to "true" on a catalog service (an infrastructure component) whose Terraform applies count as deployments. */
@@ -153,5 +235,7 @@ async function terraformDeployments(tx: Tx, facts: ToolFact[]): Promise<ToolFact
 
 export async function applyDeliveryFact(tx: Tx, fact: DeliveryFact) {
   if (fact.kind === "pipelineRun") await recordPipelineRun(tx, fact.run);
+  else if (fact.kind === "ticketStatus") await recordTicketStatus(tx, fact.ticket);
+  else if (fact.kind === "migration") await recordMigration(tx, fact.migration);
   else await recordEnvironmentChange(tx, fact.change);
 }

@@ -1,14 +1,18 @@
-// The delivery tools' webhook endpoints (GitLab, Argo CD Notifications, HCP Terraform) as (Request) => Response
-// functions; app/api/webhooks/<tool>/route.ts only wraps them. Same order and answers as ./ingest-http.ts: size
-// (streamed) → sender check (constant time) → JSON → the fields Pier needs (400 naming the field) → store (idempotent
-// by the delivery id) → 202, or 200 for a duplicate. Translation happens in the ingest worker (./delivery-tools.ts),
-// so the answer never waits for it: GitLab disables a hook that fails or times out four times in a row.
+// The delivery tools' webhook endpoints (GitLab, Argo CD Notifications, HCP Terraform, Jenkins, Jira) as
+// (Request) => Response functions; app/api/webhooks/<tool>/route.ts only wraps them. Every vendor goes through one
+// intake (vendorWebhook below), in the same order and with the same answers as ./ingest-http.ts: size (streamed) →
+// sender check (constant time, the vendor's own scheme) → JSON → the fields Pier needs (400 naming the field) → store
+// (idempotent by the vendor's delivery id) → 202, or 200 for a duplicate. Translation happens in the ingest worker
+// (./delivery-tools.ts), so the answer never waits for it: GitLab disables a hook that fails or times out four times.
 import { createHash } from "node:crypto";
 import type { Db } from "../db";
 import { parseJsonBody, readBoundedBody } from "../platform/http-body";
 import { argocdEventTime, argocdIntakeProblem } from "./argocd-webhooks";
 import { gitlabEventTime, gitlabIntakeProblem, matchesSharedSecret, type IntakeProblem } from "./gitlab-webhooks";
+import { verifyGithubSignature } from "./github-webhooks";
 import { storeInboundEvents } from "./ingest";
+import { jiraDeliveryId, jiraEventTime, jiraEventType, jiraIntakeProblem } from "./jira-webhooks";
+import { jenkinsDeliveryId, jenkinsEventTime, jenkinsEventType, jenkinsIntakeProblem } from "./jenkins-webhooks";
 import { HttpRefusal, MAX_BODY_BYTES, MAX_EVENT_ID_CHARS, guarded, headerId, storedResponse } from "./ingest-http";
 import {
   isTerraformVerification,
@@ -25,13 +29,7 @@ const MAX_GITLAB_BODY_BYTES = 25 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
 
-const bodyHash = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-
-async function secretsOrRefuse(db: Db, kind: WebhookKind, tool: string, header: string) {
-  const secrets = await webhookSecrets(db, kind);
-  if (secrets.length === 0) throw new HttpRefusal(401, `No ${tool} webhook secret is configured in Pier (Admin → Integrations)`, header, "not_configured");
-  return secrets;
-}
+export const bodyHash = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 function jsonObject(bytes: Uint8Array): Json {
   const payload = parseJsonBody(bytes);
@@ -40,8 +38,65 @@ function jsonObject(bytes: Uint8Array): Json {
   return payload as Json;
 }
 
-function refuseProblem(problem: IntakeProblem | null) {
-  if (problem) throw new HttpRefusal(400, problem.reason, problem.field, "invalid_payload");
+/** A 401 naming the header that carries (or should carry) the sender's proof. */
+export const unauthorized = (header: string, message: string, reason: "missing_token" | "bad_token" | "missing_signature" | "bad_signature") =>
+  new HttpRefusal(401, message, header, reason);
+
+/** What one vendor's endpoint differs in; everything else is the shared intake. */
+export type VendorWebhook = {
+  source: string;
+  kind: WebhookKind;
+  /** The tool as an admin knows it ("GitLab"), for messages. */
+  tool: string;
+  /** The header that proves the sender, named in a 401. */
+  header: string;
+  maxBytes?: number;
+  /** Throws a 401 (unauthorized) unless the request proves it comes from a holder of one of `secrets`. */
+  verify: (req: Request, bytes: Uint8Array, secrets: string[]) => void;
+  /** The id the vendor keeps across retries (a header, a body field, else the body's sha256). */
+  deliveryId: (req: Request, payload: Json, bytes: Uint8Array) => string;
+  problem: (payload: Json) => IntakeProblem | null;
+  type: (payload: Json) => string;
+  occurredAt: (payload: Json) => Date | null;
+  /** An answer for a delivery that is acknowledged but not stored (a vendor's verification ping), else null. */
+  answerWithoutStoring?: (payload: Json) => Response | null;
+};
+
+/** The shared intake: (Request, db?) => Response for one vendor. */
+export function vendorWebhook(spec: VendorWebhook) {
+  return guarded(spec.source, async (req, db: Db, raw) => {
+    raw.bytes = await readBoundedBody(req, spec.maxBytes ?? MAX_BODY_BYTES);
+    const secrets = await webhookSecrets(db, spec.kind);
+    if (secrets.length === 0)
+      throw new HttpRefusal(401, `No ${spec.tool} webhook secret is configured in Pier (Admin → Integrations)`, spec.header, "not_configured");
+    spec.verify(req, raw.bytes, secrets);
+    raw.authenticated = true;
+    const payload = jsonObject(raw.bytes);
+    const problem = spec.problem(payload);
+    if (problem) throw new HttpRefusal(400, problem.reason, problem.field, "invalid_payload");
+    const early = spec.answerWithoutStoring?.(payload);
+    if (early) return early;
+    const id = spec.deliveryId(req, payload, raw.bytes);
+    const [stored] = await storeInboundEvents(db, spec.source, [
+      {
+        externalId: id.length <= MAX_EVENT_ID_CHARS ? id : bodyHash(raw.bytes),
+        type: spec.type(payload).slice(0, 100),
+        payload,
+        occurredAt: spec.occurredAt(payload),
+      },
+    ]);
+    return storedResponse([stored], true);
+  });
+}
+
+/** A plain shared secret in a header (optionally after "Bearer "), compared in constant time. */
+export function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
+  return (req: Request, _bytes: Uint8Array, secrets: string[]) => {
+    const value = req.headers.get(header.toLowerCase());
+    if (!value) throw unauthorized(header, missing, "missing_token");
+    const given = opts.bearer ? (/^Bearer\s+(\S+)\s*$/i.exec(value)?.[1] ?? null) : value;
+    if (!matchesSharedSecret(given, secrets)) throw unauthorized(header, `${header} matches none of the configured ${opts.tool} secrets`, "bad_token");
+  };
 }
 
 /**
@@ -50,19 +105,17 @@ function refuseProblem(problem: IntakeProblem | null) {
  * several deliveries can share it (recursion detection), so a GitLab too old to send Idempotency-Key is de-duplicated
  * by the body's sha256.
  */
-export const handleGitlabPost = guarded("gitlab", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req, MAX_GITLAB_BODY_BYTES);
-  const secrets = await secretsOrRefuse(db, "gitlab_webhook", "GitLab", "X-Gitlab-Token");
-  const token = req.headers.get("x-gitlab-token");
-  if (!token) throw new HttpRefusal(401, "X-Gitlab-Token is missing (set the hook's Secret token)", "X-Gitlab-Token", "missing_token");
-  if (!matchesSharedSecret(token, secrets)) throw new HttpRefusal(401, "X-Gitlab-Token matches none of the configured secrets", "X-Gitlab-Token", "bad_token");
-  raw.authenticated = true;
-  const delivery = req.headers.has("idempotency-key") ? headerId(req, "idempotency-key", "Idempotency-Key") : bodyHash(raw.bytes);
-  const payload = jsonObject(raw.bytes);
-  refuseProblem(gitlabIntakeProblem(payload));
-  const type = String(payload.object_kind).slice(0, 100);
-  const [stored] = await storeInboundEvents(db, "gitlab", [{ externalId: delivery, type, payload, occurredAt: gitlabEventTime(payload) }]);
-  return storedResponse([stored], true);
+export const handleGitlabPost = vendorWebhook({
+  source: "gitlab",
+  kind: "gitlab_webhook",
+  tool: "GitLab",
+  header: "X-Gitlab-Token",
+  maxBytes: MAX_GITLAB_BODY_BYTES,
+  verify: sharedSecretHeader("X-Gitlab-Token", "X-Gitlab-Token is missing (set the hook's Secret token)", { tool: "GitLab" }),
+  deliveryId: (req, _p, bytes) => (req.headers.has("idempotency-key") ? headerId(req, "idempotency-key", "Idempotency-Key") : bodyHash(bytes)),
+  problem: gitlabIntakeProblem,
+  type: (p) => String(p.object_kind),
+  occurredAt: gitlabEventTime,
 });
 
 /**
@@ -70,58 +123,88 @@ export const handleGitlabPost = guarded("gitlab", async (req, db, raw) => {
  * service's headers carry `Authorization: Bearer <secret>` (an argocd_webhook secret). Argo CD sends no delivery
  * id and retries the same rendered body, so the body's sha256 is the id.
  */
-export const handleArgocdPost = guarded("argocd", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
-  const secrets = await secretsOrRefuse(db, "argocd_webhook", "Argo CD", "Authorization");
-  const auth = req.headers.get("authorization");
-  if (!auth)
-    throw new HttpRefusal(
-      401,
-      "Authorization is missing: add the header Authorization: Bearer <secret> to the webhook service",
-      "Authorization",
-      "missing_token",
-    );
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] ?? null;
-  if (!matchesSharedSecret(bearer, secrets))
-    throw new HttpRefusal(401, "Authorization matches none of the configured Argo CD secrets", "Authorization", "bad_token");
-  raw.authenticated = true;
-  const payload = jsonObject(raw.bytes);
-  refuseProblem(argocdIntakeProblem(payload));
-  const [stored] = await storeInboundEvents(db, "argocd", [
-    { externalId: bodyHash(raw.bytes), type: String(payload.event), payload, occurredAt: argocdEventTime(payload) },
-  ]);
-  return storedResponse([stored], true);
+export const handleArgocdPost = vendorWebhook({
+  source: "argocd",
+  kind: "argocd_webhook",
+  tool: "Argo CD",
+  header: "Authorization",
+  verify: sharedSecretHeader("Authorization", "Authorization is missing: add the header Authorization: Bearer <secret> to the webhook service", {
+    bearer: true,
+    tool: "Argo CD",
+  }),
+  deliveryId: (_req, _p, bytes) => bodyHash(bytes),
+  problem: argocdIntakeProblem,
+  type: (p) => String(p.event),
+  occurredAt: argocdEventTime,
 });
 
 /**
  * POST /api/webhooks/terraform — X-TFE-Notification-Signature: hex HMAC-SHA512 of the raw body keyed with the
  * notification token (a terraform_webhook secret). The verification message is answered 200 and not stored.
  */
-export const handleTerraformPost = guarded("terraform", async (req, db, raw) => {
-  raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
-  const secrets = await secretsOrRefuse(db, "terraform_webhook", "Terraform", "X-TFE-Notification-Signature");
-  const signature = req.headers.get("x-tfe-notification-signature");
-  if (!signature)
-    throw new HttpRefusal(
-      401,
-      "X-TFE-Notification-Signature is missing (set a token on the notification)",
-      "X-TFE-Notification-Signature",
-      "missing_signature",
-    );
-  if (!verifyTerraformSignature(raw.bytes, signature, secrets))
-    throw new HttpRefusal(401, "X-TFE-Notification-Signature matches none of the configured tokens", "X-TFE-Notification-Signature", "bad_signature");
-  raw.authenticated = true;
-  const payload = jsonObject(raw.bytes);
-  refuseProblem(terraformIntakeProblem(payload));
-  if (isTerraformVerification(payload)) return Response.json({ ok: true, verified: true });
-  const id = terraformDeliveryId(payload, raw.bytes);
-  const [stored] = await storeInboundEvents(db, "terraform", [
-    {
-      externalId: id.length <= MAX_EVENT_ID_CHARS ? id : bodyHash(raw.bytes),
-      type: terraformEventType(payload).slice(0, 100),
-      payload,
-      occurredAt: terraformEventTime(payload),
-    },
-  ]);
-  return storedResponse([stored], true);
+export const handleTerraformPost = vendorWebhook({
+  source: "terraform",
+  kind: "terraform_webhook",
+  tool: "Terraform",
+  header: "X-TFE-Notification-Signature",
+  verify: (req, bytes, secrets) => {
+    const signature = req.headers.get("x-tfe-notification-signature");
+    if (!signature)
+      throw unauthorized("X-TFE-Notification-Signature", "X-TFE-Notification-Signature is missing (set a token on the notification)", "missing_signature");
+    if (!verifyTerraformSignature(bytes, signature, secrets))
+      throw unauthorized("X-TFE-Notification-Signature", "X-TFE-Notification-Signature matches none of the configured tokens", "bad_signature");
+  },
+  deliveryId: (_req, p, bytes) => terraformDeliveryId(p, bytes),
+  problem: terraformIntakeProblem,
+  answerWithoutStoring: (p) => (isTerraformVerification(p) ? Response.json({ ok: true, verified: true }) : null),
+  type: terraformEventType,
+  occurredAt: terraformEventTime,
+});
+
+/**
+ * POST /api/webhooks/jenkins — the Notification plugin's JSON. The plugin cannot set headers, so the secret (a
+ * jenkins_webhook secret) comes as ?token=<secret> in the endpoint URL, or as Authorization: Bearer from a proxy;
+ * either is compared in constant time. The delivery id is the build and its phase (./jenkins-webhooks.ts).
+ */
+export const handleJenkinsPost = vendorWebhook({
+  source: "jenkins",
+  kind: "jenkins_webhook",
+  tool: "Jenkins",
+  header: "token",
+  verify: (req, _bytes, secrets) => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+    const given = bearer ?? new URL(req.url).searchParams.get("token");
+    if (!given) throw unauthorized("token", "The secret is missing: end the Notification plugin's URL with ?token=<secret>", "missing_token");
+    if (!matchesSharedSecret(given, secrets)) throw unauthorized("token", "The token matches none of the configured Jenkins secrets", "bad_token");
+  },
+  deliveryId: (_req, p) => jenkinsDeliveryId(p),
+  problem: jenkinsIntakeProblem,
+  type: jenkinsEventType,
+  occurredAt: jenkinsEventTime,
+});
+
+/**
+ * POST /api/webhooks/jira — Jira issue webhooks: X-Hub-Signature (sha256=<hex HMAC-SHA256 of the raw body>, an admin
+ * webhook's secret), or ?token=<secret> for Jira Data Center, which signs nothing. See ./jira-webhooks.ts.
+ */
+export const handleJiraPost = vendorWebhook({
+  source: "jira",
+  kind: "jira_webhook",
+  tool: "Jira",
+  header: "X-Hub-Signature",
+  verify: (req, bytes, secrets) => {
+    const signature = req.headers.get("x-hub-signature");
+    if (signature) {
+      if (!verifyGithubSignature(bytes, signature.trim(), secrets))
+        throw unauthorized("X-Hub-Signature", "X-Hub-Signature matches none of the configured Jira secrets", "bad_signature");
+      return;
+    }
+    const token = new URL(req.url).searchParams.get("token");
+    if (!token) throw unauthorized("X-Hub-Signature", "X-Hub-Signature is missing (set the webhook's Secret), and no ?token= was given", "missing_signature");
+    if (!matchesSharedSecret(token, secrets)) throw unauthorized("token", "The token matches none of the configured Jira secrets", "bad_token");
+  },
+  deliveryId: jiraDeliveryId,
+  problem: jiraIntakeProblem,
+  type: jiraEventType,
+  occurredAt: jiraEventTime,
 });

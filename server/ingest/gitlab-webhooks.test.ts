@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as gitlabPOST } from "@/app/api/webhooks/gitlab/route";
 import { systemActor } from "../audit/audit-log";
 import { getDb } from "../db";
@@ -13,7 +14,7 @@ import { gitlabTime, matchesSharedSecret } from "./gitlab-webhooks";
 import { processInboundEvent } from "./ingest-worker";
 import { createWebhookSecret, deleteWebhookSecret } from "./webhook-secrets";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures", "gitlab");
+const FIXTURES = path.join(SHARED_FIXTURES, "gitlab");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 const SECRET = "gitlab-hook-token-for-tests";
 const NEXT_SECRET = "gitlab-hook-token-rotated-in";

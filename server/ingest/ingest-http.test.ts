@@ -2,8 +2,8 @@
 // real vendor payloads, size limits, idempotency, rejections recorded, and the worker turning events into rows.
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as cdeventsPOST } from "@/app/api/events/cdevents/route";
 import { POST as githubPOST } from "@/app/api/webhooks/github/route";
 import { POST as pagerdutyPOST } from "@/app/api/webhooks/pagerduty/route";
@@ -19,7 +19,7 @@ import { processInboundEvent } from "./ingest-worker";
 import { verifyPagerDutySignature } from "./pagerduty-webhooks";
 import { createWebhookSecret } from "./webhook-secrets";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures");
+const FIXTURES = SHARED_FIXTURES;
 const GH_SECRET = "gh-webhook-secret-for-tests";
 const PD_SECRET = "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK";
 const PD_BODY = readFileSync(`${FIXTURES}/pagerduty-webhooks/incident.priority_updated.signed.json`);

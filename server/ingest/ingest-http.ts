@@ -16,6 +16,7 @@ import { attributeMismatch, cdeventsFromRequest } from "./cloudevents";
 import { githubEventTime, verifyGithubSignature } from "./github-webhooks";
 import { storeInboundEvents, type StoredEvent } from "./ingest";
 import { authenticateIngestToken } from "./ingest-tokens";
+import { cdeventFromJavaText, isJavaCloudEventText, validateLegacyCdevent } from "./jenkins-cdevents";
 import { pagerDutyEventId, pagerDutyEventTime, pagerDutyEventType, verifyPagerDutySignature } from "./pagerduty-webhooks";
 import { clientAddress, recordRejection } from "./rejections";
 import { webhookSecrets } from "./webhook-secrets";
@@ -100,14 +101,35 @@ export function storedResponse(stored: StoredEvent[], single: boolean) {
 }
 
 /**
- * POST /api/events/cdevents — Bearer integration token; one CDEvent or an array, plain or as CloudEvents
+ * The integration token from the URL (?token=pier_ing_…) for senders that cannot set a header — the Jenkins CDEvents
+ * plugin's HTTP sink sets none. Only read when no Authorization header is sent.
+ */
+function queryToken(req: Request): string | null {
+  const token = new URL(req.url).searchParams.get("token");
+  return token ? `Bearer ${token}` : null;
+}
+
+/** The Jenkins CDEvents plugin's body (Java CloudEvent.toString(), CDEvents 0.1.2): see ./jenkins-cdevents.ts. */
+async function storeJenkinsPluginEvent(db: Db, bytes: Uint8Array) {
+  const r = validateLegacyCdevent(cdeventFromJavaText(bytes));
+  if (!r.ok) throw new HttpRefusal(400, r.reason, `data.${r.field}`, "invalid_cdevent");
+  const e = r.event;
+  const [stored] = await storeInboundEvents(db, "cdevents", [
+    { externalId: e.context.id, type: e.context.type, specVersion: r.specVersion, payload: e, occurredAt: r.occurredAt, knownType: r.knownType },
+  ]);
+  return storedResponse([stored], true);
+}
+
+/**
+ * POST /api/events/cdevents — Bearer integration token (or ?token=); one CDEvent or an array, plain or as CloudEvents
  * (structured, batched or binary mode); all-or-nothing.
  */
 export const handleCdeventsPost = guarded("cdevents", async (req, db, raw) => {
-  const tokenId = await authenticateIngestToken(db, req.headers.get("authorization"));
+  const tokenId = await authenticateIngestToken(db, req.headers.get("authorization") ?? queryToken(req));
   if (!tokenId) throw new HttpRefusal(401, "Send a valid integration token: Authorization: Bearer pier_ing_…", "Authorization", "unauthorized");
   raw.authenticated = true;
   raw.bytes = await readBoundedBody(req, MAX_BODY_BYTES);
+  if (isJavaCloudEventText(raw.bytes)) return storeJenkinsPluginEvent(db, raw.bytes);
   const request = cdeventsFromRequest(req.headers, raw.bytes);
   const result = validateCdeventList(request.events, request.array);
   if (!result.ok) throw new HttpRefusal(400, result.reason, result.field, "invalid_cdevent");

@@ -1,5 +1,6 @@
 // Worker side of ingestion: InboundEvent → canonical deployments/changes/incidents (and, for the delivery tools in
-// ./delivery-tools.ts, pipeline runs and environment changes). One transaction per event
+// ./delivery-tools.ts, pipeline runs, environment changes, Jira ticket statuses and deployment migrations; CDEvents
+// pipeline/task runs and migration events of any sender, custom sources included, go there too). One transaction per event
 // with the row locked, so a duplicate job cannot apply it twice. Failures are retried (BullMQ backoff); after
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
@@ -14,7 +15,8 @@ import type { CdEvent } from "./cdevents";
 import { translateCdevent } from "./cdevents-translate";
 import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
-import { applyDeliveryFact, isDeliveryToolSource, translateDeliveryToolEvent } from "./delivery-tools";
+import { applyDeliveryFact, isCdeventDeliveryType, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
+import { isCustomEventSource } from "./custom-sources-http";
 import { enqueueInbound } from "./ingest";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
@@ -23,7 +25,8 @@ export const MAX_INGEST_ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 5;
 
 function translateInbound(e: { source: string; type: string; payload: unknown }): CanonicalFact[] {
   const payload = e.payload as Record<string, unknown>;
-  switch (e.source) {
+  // A custom source's events were mapped to CDEvents when they arrived (./custom-sources-http.ts).
+  switch (isCustomEventSource(e.source) ? "cdevents" : e.source) {
     case "cdevents":
       return [translateCdevent(payload as unknown as CdEvent)];
     case "github":
@@ -73,7 +76,9 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
       const source = row.source;
       const facts: ToolFact[] = isDeliveryToolSource(source)
         ? await translateDeliveryToolEvent(tx, { ...row, source })
-        : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
+        : (source === "cdevents" || isCustomEventSource(source)) && isCdeventDeliveryType(row.type)
+          ? await translateCdeventRunEvent(tx, row)
+          : translateInbound(row).map((f) => withoutFutureTimes(f, row.receivedAt));
       for (const fact of facts) await (isDeliveryFact(fact) ? applyDeliveryFact(tx, fact) : applyFact(tx, fact));
       const ignored = facts.every((f) => f.kind === "ignored");
       // Nothing reads the row back in this transaction: its update goes with COMMIT.

@@ -41,11 +41,13 @@ export async function storeInboundEvents(db: Db, source: string, events: Incomin
   const fresh = new Map(created.map((c) => [c.externalId, c.id]));
   let existing = new Map<string, string>();
   if (fresh.size < events.length) {
+    // Counted for Admin → Integrations (accepted / refused / duplicate) in the statement that finds them.
     const dupes = await db.kysely
-      .selectFrom("InboundEvent")
-      .select(["id", "externalId"])
+      .updateTable("InboundEvent")
+      .set({ duplicates: sql<number>`duplicates + 1`, lastDuplicateAt: sql<Date>`(now() AT TIME ZONE 'UTC')` })
       .where("source", "=", source)
       .where("externalId", "=", anyOf(events.filter((e) => !fresh.has(e.externalId)).map((e) => e.externalId)))
+      .returning(["id", "externalId"])
       .execute();
     existing = new Map(dupes.map((d) => [d.externalId, d.id]));
   }

@@ -24,6 +24,16 @@ const stored = {
   "202": { description: "Stored durably; processed asynchronously", content: { "application/json": { schema: { $ref: "#/components/schemas/Stored" } } } },
 };
 
+/** A delivery tool's webhook: the vendor's own JSON, authenticated its way, stored once by its delivery id. */
+const vendorWebhook = (summary: string, parameters: Array<{ name: string; in: "header" | "query" | "path"; required: boolean; description: string }>) => ({
+  post: {
+    summary,
+    parameters: parameters.map((p) => ({ ...p, schema: { type: "string" } })),
+    requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
+    responses: { ...stored, ...errorResponses() },
+  },
+});
+
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
   info: {
@@ -38,8 +48,8 @@ export const OPENAPI_DOCUMENT = {
       post: {
         summary: "Send CDEvents (spec v0.4.x or v0.5.x): one event or an array of up to 500, plain or as CloudEvents",
         description:
-          "Every event is validated against the official JSON schema of its type in the spec release it declares (context.version 0.4.0/0.4.1 or context.specversion 0.5.0/0.5.1; any other version is refused). Types used by the metrics: service.deployed, service.upgraded, service.rolledback, change.created, change.merged, incident.detected, incident.reported, incident.resolved; the other types of the release are stored but not used; custom (dev.cdeventsx.*) types and types the release does not define are stored and counted as unknown on the data-quality page. CloudEvents (the CDEvents binding): structured mode (application/cloudevents+json, the CDEvent in data or data_base64), batched mode (application/cloudevents-batch+json) and binary mode (ce-specversion 1.0, ce-id, ce-source, ce-type headers; the CDEvent as an application/json body); the CloudEvent's id, source, type, subject and time must equal the CDEvent's. A request is accepted or refused as a whole.",
-        security: [{ integrationToken: [] }],
+          "Every event is validated against the official JSON schema of its type in the spec release it declares (context.version 0.4.0/0.4.1 or context.specversion 0.5.0/0.5.1; any other version is refused). Types used by the metrics: service.deployed, service.upgraded, service.rolledback, change.created, change.merged, incident.detected, incident.reported, incident.resolved; the other types of the release are stored but not used; custom (dev.cdeventsx.*) types and types the release does not define are stored and counted as unknown on the data-quality page. CloudEvents (the CDEvents binding): structured mode (application/cloudevents+json, the CDEvent in data or data_base64), batched mode (application/cloudevents-batch+json) and binary mode (ce-specversion 1.0, ce-id, ce-source, ce-type headers; the CDEvent as an application/json body); the CloudEvent's id, source, type, subject and time must equal the CDEvent's. A request is accepted or refused as a whole. The Jenkins CDEvents plugin's HTTP sink body (Java CloudEvent.toString() text with the CDEvent as byte values, CDEvents 0.1.x) is accepted as sent; its pipelinerun/taskrun events, like those of every release, become pipeline runs. Senders that cannot set a header may pass the token as ?token=.",
+        security: [{ integrationToken: [] }, { integrationTokenQuery: [] }],
         requestBody: {
           required: true,
           content: {
@@ -96,10 +106,39 @@ export const OPENAPI_DOCUMENT = {
         responses: { ...stored, ...errorResponses() },
       },
     },
+    "/api/webhooks/gitlab": vendorWebhook("GitLab project/group webhooks: pipeline, job, deployment, merge request and push hooks", [
+      { name: "X-Gitlab-Token", in: "header", required: true, description: "The hook's secret token (a GitLab secret)" },
+      { name: "Idempotency-Key", in: "header", required: false, description: "Delivery id, kept across GitLab's retries (else the body's sha256)" },
+    ]),
+    "/api/webhooks/argocd": vendorWebhook("Argo CD Notifications webhook service, with the templates in deploy/integrations/argocd-notifications-cm.yaml", [
+      { name: "Authorization", in: "header", required: true, description: "Bearer <an Argo CD secret>" },
+    ]),
+    "/api/webhooks/terraform": vendorWebhook("HCP Terraform / Terraform Enterprise run notifications", [
+      { name: "X-TFE-Notification-Signature", in: "header", required: true, description: "Hex HMAC-SHA512 of the raw body keyed with the notification token" },
+    ]),
+    "/api/webhooks/jenkins": vendorWebhook("Jenkins Notification plugin (JSON): every build phase → a pipeline run; deploy jobs → deployments", [
+      { name: "token", in: "query", required: false, description: "A Jenkins secret (the plugin cannot set headers); or Authorization: Bearer" },
+    ]),
+    "/api/webhooks/jira": vendorWebhook("Jira issue webhooks: ticket status for deployment requests; incidents for the configured issue types", [
+      { name: "X-Hub-Signature", in: "header", required: false, description: "sha256=<hex HMAC-SHA256 of the raw body> (Jira Cloud admin webhook secret)" },
+      { name: "token", in: "query", required: false, description: "A Jira secret, for Jira Data Center (which signs nothing)" },
+      { name: "X-Atlassian-Webhook-Identifier", in: "header", required: false, description: "Delivery id, kept across Jira's retries" },
+    ]),
+    "/api/webhooks/custom/{slug}": {
+      post: {
+        summary: "A custom source defined under Admin → Integrations: any JSON, mapped to CDEvents by the source's current JSONata mapping",
+        description:
+          "Authenticated as the source says (Authorization: Bearer, an HMAC header with its algorithm/encoding/prefix, or Basic). The mapping's output (one CDEvent or an array) is validated against the CDEvents schemas; a 400 names the first invalid field (and is listed on the data-quality page). Events are stored once by context.id; X-Pier-Mapping-Version names the mapping version used.",
+        parameters: [{ name: "slug", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: { required: true, content: { "application/json": { schema: {} } } },
+        responses: { ...stored, ...errorResponses({ "404": "No custom source has this slug" }) },
+      },
+    },
   },
   components: {
     securitySchemes: {
       integrationToken: { type: "http", scheme: "bearer", description: "An integration token created by an admin under Admin → Integrations (pier_ing_…)" },
+      integrationTokenQuery: { type: "apiKey", in: "query", name: "token", description: "The same integration token, for senders that cannot set headers" },
     },
     schemas: {
       Error: error,

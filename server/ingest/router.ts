@@ -1,9 +1,22 @@
 // eventsRouter (as `events`): admin-only management of ingestion — integration tokens, webhook signing secrets,
-// the dead-letter list with retry, and the data-quality report.
+// the dead-letter list with retry, and the data-quality report — and, for any signed-in user, the Jira status of a
+// ticket a deployment request names and the database migrations a deployed version ran.
 import { z } from "zod";
 import { dataQualityReport } from "../dora/data-quality";
-import { roleProcedure, router } from "../trpc";
+import { authedProcedure, roleProcedure, router } from "../trpc";
 import { createIngestToken, listIngestTokens, revokeIngestToken } from "./ingest-tokens";
+import { ticketStatus } from "./jira-tickets";
+import { migrationsFor } from "./deployment-migrations";
+import {
+  CUSTOM_AUTH_TYPES,
+  HMAC_ALGORITHMS,
+  HMAC_ENCODINGS,
+  createCustomSource,
+  deleteCustomSource,
+  listCustomSources,
+  previewMapping,
+  publishMappingVersion,
+} from "./custom-sources";
 import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
 import { webhookSourceActivity } from "./source-activity";
 import { TEST_DELIVERY_SOURCES, sendTestDelivery } from "./test-delivery";
@@ -34,10 +47,50 @@ export const eventsRouter = router({
   sourceActivity: admin.query(({ ctx }) => webhookSourceActivity(ctx.db)),
   sendTestDelivery: admin.input(z.object({ source: z.enum(TEST_DELIVERY_SOURCES) })).mutation(({ ctx, input }) => sendTestDelivery(ctx.db, input.source)),
 
+  // Custom sources (POST /api/webhooks/custom/<slug>): authentication, versioned JSONata mappings, live preview.
+  customSources: admin.query(({ ctx }) => listCustomSources(ctx.db)),
+  createCustomSource: admin
+    .input(
+      z.object({
+        slug: z.string().trim().min(3, "At least 3 characters").max(50),
+        name: z.string().trim().min(2, "At least 2 characters").max(80),
+        authType: z.enum(CUSTOM_AUTH_TYPES),
+        settings: z
+          .object({
+            header: z.string().trim().max(80).optional(),
+            algorithm: z.enum(HMAC_ALGORITHMS).optional(),
+            encoding: z.enum(HMAC_ENCODINGS).optional(),
+            prefix: z.string().max(40).optional(),
+            username: z.string().trim().max(100).optional(),
+          })
+          .default({}),
+        secret: z.string().min(16, "At least 16 characters").max(500),
+        expression: z.string().min(1, "Write a mapping").max(20_000),
+      }),
+    )
+    .mutation(({ ctx, input }) => createCustomSource(ctx.db, actor(ctx.user), input)),
+  publishCustomMapping: admin
+    .input(z.object({ sourceId: z.string().min(1), expression: z.string().min(1, "Write a mapping").max(20_000) }))
+    .mutation(({ ctx, input }) => publishMappingVersion(ctx.db, actor(ctx.user), input)),
+  previewCustomMapping: admin
+    .input(z.object({ expression: z.string().min(1, "Write a mapping").max(20_000), sample: z.string().min(1, "Paste a sample event").max(1_000_000) }))
+    .mutation(({ input }) => previewMapping(input.expression, input.sample)),
+  deleteCustomSource: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => deleteCustomSource(ctx.db, actor(ctx.user), input.id)),
+
   deadLetters: admin
     .input(z.object({ status: z.enum(["dead", "failed"]).default("dead") }).default({ status: "dead" }))
     .query(({ ctx, input }) => listDeadEvents(ctx.db, { status: input.status })),
   retry: admin.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => retryInboundEvent(ctx.db, actor(ctx.user), input.id)),
+
+  // The deployment request page's ticket (any signed-in user sees requests and the keys they name).
+  ticketStatus: authedProcedure
+    .input(z.object({ key: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-\d{1,7}$/, "Ticket keys look like PAY-123") }))
+    .query(({ ctx, input }) => ticketStatus(ctx.db, input.key)),
+
+  // The database migrations a deployed version ran (the request page and the rollback confirmation warn with them).
+  migrationsFor: authedProcedure
+    .input(z.object({ serviceId: z.string().min(1), environmentId: z.string().min(1), version: z.string().min(1).max(200) }))
+    .query(({ ctx, input }) => migrationsFor(ctx.db, input)),
 
   dataQuality: admin
     .input(

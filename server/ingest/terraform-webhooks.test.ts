@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as terraformPOST } from "@/app/api/webhooks/terraform/route";
 import { systemActor } from "../audit/audit-log";
 import { getDb } from "../db";
@@ -14,7 +15,7 @@ import { processInboundEvent } from "./ingest-worker";
 import { verifyTerraformSignature } from "./terraform-webhooks";
 import { createWebhookSecret, deleteWebhookSecret } from "./webhook-secrets";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures", "terraform");
+const FIXTURES = path.join(SHARED_FIXTURES, "terraform");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 const TOKEN = "tfc-notification-token-for-tests";
 const sign = (body: Buffer | string, token = TOKEN) => createHmac("sha512", token).update(body).digest("hex");

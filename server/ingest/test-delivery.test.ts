@@ -23,9 +23,9 @@ describe("events.sendTestDelivery", () => {
 
   it("passes each tool's endpoint with the configured secret, stored (or verified) and ignored by the metrics", async () => {
     const { caller } = await callerWithRole("admin");
-    for (const kind of ["gitlab_webhook", "argocd_webhook", "terraform_webhook"] as const)
+    for (const kind of ["gitlab_webhook", "argocd_webhook", "terraform_webhook", "jenkins_webhook", "jira_webhook"] as const)
       await createWebhookSecret(getDb(), systemActor("test"), { kind, name: `test ${kind}`, secret: `${kind}-secret-0123456789` });
-    for (const source of ["gitlab", "argocd"] as const) {
+    for (const source of ["gitlab", "argocd", "jenkins", "jira"] as const) {
       const answer = await caller.events.sendTestDelivery({ source });
       expect(answer).toMatchObject({ status: 202, body: { duplicate: false } });
       const id = (answer.body as { id: string }).id;
@@ -34,6 +34,7 @@ describe("events.sendTestDelivery", () => {
     expect(await caller.events.sendTestDelivery({ source: "terraform" })).toMatchObject({ status: 200, body: { verified: true } });
     expect(await getDb().deployment.count()).toBe(0);
     expect(await getDb().change.count()).toBe(0);
+    expect(await getDb().pipelineRun.count()).toBe(0);
     expect((await caller.events.sourceActivity()).find((a) => a.source === "argocd")?.accepted).toBe(1);
   });
 });

@@ -4,8 +4,8 @@
 // as the existing trigger/resolve tests do: PagerDuty sends the same incident object with every incident event).
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as githubPOST } from "@/app/api/webhooks/github/route";
 import { POST as pagerdutyPOST } from "@/app/api/webhooks/pagerduty/route";
 import { config as proxyConfig } from "@/proxy";
@@ -16,7 +16,7 @@ import { MAX_GITHUB_BODY_BYTES } from "./ingest-http";
 import { processInboundEvent } from "./ingest-worker";
 import { createWebhookSecret } from "./webhook-secrets";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures");
+const FIXTURES = SHARED_FIXTURES;
 const GH_SECRET = "gh-webhook-secret-for-issue-14";
 const PD_SECRET = "pd-webhook-secret-for-issue-14";
 const DEPLOYMENT_STATUS = readFileSync(`${FIXTURES}/github-webhooks/deployment_status.payload.json`, "utf8");

@@ -44,6 +44,24 @@ export const WEBHOOK_SOURCE_GUIDES = [
     enable:
       'Workspace → Settings → Notifications → Webhook, triggers Created, Planning, Needs attention, Applying, Completed, Errored. Workspaces map by the terraform/workspace annotation; "<name>-prod" lands on prod; annotate a service pier.dev/terraform-runs-are-deployments: "true" to count its applies as deployments.',
   },
+  {
+    source: "jenkins",
+    kind: "jenkins_webhook",
+    label: "Jenkins",
+    path: "/api/webhooks/jenkins",
+    auth: "The Notification plugin cannot set headers: end its URL with ?token=<a Jenkins secret below> (keep the URL as a Secret text credential).",
+    enable:
+      'Notification plugin: format JSON, protocol HTTP, event All. Jobs map by the jenkins.io/job-full-name annotation, else by name; a service annotated pier.dev/jenkins-deploy-jobs: "<job full name>=<environment>" gets a deployment per finished build of that job. The CDEvents plugin posts to /api/events/cdevents?token=<integration token>.',
+  },
+  {
+    source: "jira",
+    kind: "jira_webhook",
+    label: "Jira",
+    path: "/api/webhooks/jira",
+    auth: "Jira Cloud: paste a Jira secret below as the webhook's Secret (X-Hub-Signature). Jira Data Center signs nothing: end the URL with ?token=<secret>.",
+    enable:
+      "System → WebHooks: Issue created, updated, deleted. Issues of the types in PIER_JIRA_INCIDENT_ISSUE_TYPES (default Incident) are incidents, on the service annotated jira/project-key; every issue's status shows on deployment requests naming it.",
+  },
 ] as const;
 
 export const WEBHOOK_KIND_LABELS: Record<string, string> = Object.fromEntries(WEBHOOK_SOURCE_GUIDES.map((g) => [g.kind, g.label]));

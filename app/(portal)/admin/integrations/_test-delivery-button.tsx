@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useTRPC } from "@/app/_lib/trpc";
 import { Button, ErrorMessage } from "@/app/_components/ui";
 
-export function TestDeliveryButton({ source, label }: { source: "gitlab" | "argocd" | "terraform"; label: string }) {
+export function TestDeliveryButton({ source, label }: { source: "gitlab" | "argocd" | "terraform" | "jenkins" | "jira"; label: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const send = useMutation(trpc.events.sendTestDelivery.mutationOptions({ onSuccess: () => router.refresh() }));

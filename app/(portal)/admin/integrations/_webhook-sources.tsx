@@ -1,12 +1,12 @@
 // Admin → Integrations, one section per webhook source: the URL to paste, how the sender proves itself, what to
-// enable in the tool, the last event received and the accepted/refused counts of the last 7 days. Secrets are added
+// enable in the tool, the last event received and the accepted/duplicate/refused counts of the last 7 days. Secrets are added
 // and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over); the
 // delivery tools have a "Send a test event" button.
 import { Badge, Card } from "@/app/_components/ui";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
 import { TestDeliveryButton } from "./_test-delivery-button";
 
-type Activity = { source: string; lastReceivedAt: Date | null; accepted: number; refused: number };
+type Activity = { source: string; lastReceivedAt: Date | null; accepted: number; refused: number; duplicates: number };
 
 function When({ at }: { at: Date | null }) {
   if (!at) return <span className="text-gray-500 dark:text-gray-400">nothing yet</span>;
@@ -43,7 +43,7 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
               </p>
               <p className="mt-1 text-gray-600 dark:text-gray-300">{g.auth}</p>
               <p className="mt-1 text-gray-600 dark:text-gray-300">{g.enable}</p>
-              <dl className="mt-2 grid grid-cols-3 gap-2 text-xs">
+              <dl className="mt-2 grid grid-cols-2 gap-2 text-xs sm:grid-cols-4">
                 <div>
                   <dt className="text-gray-500 dark:text-gray-400">Last event</dt>
                   <dd>
@@ -53,6 +53,12 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                 <div>
                   <dt className="text-gray-500 dark:text-gray-400">Accepted (7 days)</dt>
                   <dd>{a?.accepted ?? 0}</dd>
+                </div>
+                <div>
+                  <dt className="text-gray-500 dark:text-gray-400" title="Repeat deliveries of an event already stored (answered 200, stored once)">
+                    Duplicates (7 days)
+                  </dt>
+                  <dd>{a?.duplicates ?? 0}</dd>
                 </div>
                 <div>
                   <dt className="text-gray-500 dark:text-gray-400">Refused (7 days)</dt>
@@ -67,7 +73,9 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   </dd>
                 </div>
               </dl>
-              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform") && <TestDeliveryButton source={g.source} label={g.label} />}
+              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform" || g.source === "jenkins" || g.source === "jira") && (
+                <TestDeliveryButton source={g.source} label={g.label} />
+              )}
             </section>
           );
         })}

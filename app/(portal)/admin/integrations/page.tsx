@@ -3,6 +3,7 @@ import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { env } from "@/server/env";
+import { CustomSources } from "./_custom-sources";
 import { CreateTokenForm, CreateWebhookSecretForm, DeleteSecretButton, RevokeTokenButton } from "./_forms";
 import { WEBHOOK_KIND_LABELS } from "./_sources";
 import { WebhookSources } from "./_webhook-sources";
@@ -13,7 +14,12 @@ export const metadata = { title: "Integrations" };
 
 export default async function IntegrationsPage() {
   const trpc = await serverCaller();
-  const [tokens, secrets, activity] = await Promise.all([trpc.events.tokens(), trpc.events.webhookSecrets(), trpc.events.sourceActivity()]);
+  const [tokens, secrets, activity, customSources] = await Promise.all([
+    trpc.events.tokens(),
+    trpc.events.webhookSecrets(),
+    trpc.events.sourceActivity(),
+    trpc.events.customSources(),
+  ]);
   const base = env().PIER_BASE_URL.replace(/\/$/, "");
   return (
     <div className="space-y-6">
@@ -41,6 +47,7 @@ export default async function IntegrationsPage() {
         </ul>
       </Card>
       <WebhookSources base={base} activity={activity} secretKinds={secrets.map((s) => s.kind)} />
+      <CustomSources base={base} sources={customSources} />
       <Card title="Integration tokens">
         <CreateTokenForm />
         <div className="mt-4">

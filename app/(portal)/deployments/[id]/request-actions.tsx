@@ -6,9 +6,19 @@ import { useId, useState } from "react";
 import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { useToast } from "@/app/_components/toast";
 import { Field, Textarea } from "@/app/_components/ui";
+import { MigrationWarning } from "../_components/migration-warning";
 import { useTRPC } from "@/app/_lib/trpc";
 
-type Request = { id: string; status: string; version: string; previousVersion: string | null; service: { name: string }; environment: { name: string } };
+type Request = {
+  id: string;
+  status: string;
+  version: string;
+  previousVersion: string | null;
+  serviceId: string;
+  environmentId: string;
+  service: { name: string };
+  environment: { name: string };
+};
 
 function ReasonField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
   const id = useId();
@@ -68,6 +78,7 @@ export function RollbackButton({ request: r, onDone }: { request: Request; onDon
             A rollback deploys {r.previousVersion} to {r.environment.name} right away, replacing {r.version}: it needs no approval, skips the wait timer and is
             not held by freeze windows. When it succeeds, this deployment is marked rolled back.
           </p>
+          <MigrationWarning serviceId={r.serviceId} environmentId={r.environmentId} version={r.version} />
           <ReasonField value={reason} onChange={setReason} />
         </>
       }

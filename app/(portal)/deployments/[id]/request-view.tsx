@@ -8,6 +8,8 @@ import { Badge, Button, Card, ErrorMessage, Field, LinkButton, PageHeader, Spinn
 import { formatTime } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { decisionMessage } from "../../approvals/decision-message";
+import { JiraTicketStatus } from "../_components/jira-ticket-status";
+import { MigrationWarning } from "../_components/migration-warning";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
@@ -97,7 +99,10 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               {r.ticketKey && (
                 <div>
                   <dt className="text-gray-500 dark:text-gray-400">Ticket</dt>
-                  <dd>{r.ticketKey}</dd>
+                  <dd>
+                    {r.ticketKey}
+                    <JiraTicketStatus ticketKey={r.ticketKey} />
+                  </dd>
                 </div>
               )}
               {r.breakGlassReason && (
@@ -235,7 +240,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           </Card>
 
           <Card title="Actions">
-            <div className="flex flex-wrap gap-2">
+            {r.status === "succeeded" && <MigrationWarning serviceId={r.serviceId} environmentId={r.environmentId} version={r.version} />}
+            <div className="mt-2 flex flex-wrap gap-2">
               {r.can.cancel && <CancelRequestButton request={r} onDone={refresh} />}
               {r.can.rollback && <RollbackButton request={r} onDone={refresh} />}
               {r.status === "succeeded" && next && (
