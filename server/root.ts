@@ -7,6 +7,7 @@ import { approvalsRouter } from "./approvals/router";
 import { notificationsRouter } from "./notifications/router";
 import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
+import { inboxRouter } from "./inbox/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -19,6 +20,7 @@ export const appRouter = router({
   incidents: incidentsRouter,
   events: eventsRouter,
   audit: auditRouter,
+  inbox: inboxRouter,
 });
 
 export type AppRouter = typeof appRouter;
