@@ -6,6 +6,7 @@ import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
+import { seedInbox } from "./seed/inbox";
 
 async function main() {
   const db = getDb();
@@ -17,6 +18,7 @@ async function main() {
   console.log("dora history:", await seedDora(db));
   console.log("delivery tools:", await seedDeliveryTools(db));
   await seedPendingRequests(db);
+  console.log("inbox items:", await seedInbox(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 
