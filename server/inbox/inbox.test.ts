@@ -147,3 +147,24 @@ describe("inbox router", () => {
     expect(await dev.inbox.unreadCount()).toEqual({ unread: 0 });
   });
 });
+
+describe("home page attention", () => {
+  it("lists my requests, my teams' failures and open incidents, and nothing of other teams' services", async () => {
+    const db = getDb();
+    const dev = await as(w.developer);
+    const { id } = await dev.deployments.create(requestInput(w, "dev", "2.1.0"));
+    await db.deploymentRequest.update({ where: { id }, data: { status: "failed", finishedAt: new Date() } });
+    await db.incident.create({ data: { serviceId: w.service.id, title: "Latency spike", detectedAt: new Date(), source: "pier" } });
+    await db.incident.create({ data: { serviceId: w.service.id, title: "Old one", detectedAt: new Date(), resolvedAt: new Date(), source: "pier" } });
+
+    const mine = await dev.inbox.attention();
+    expect(mine.myRequests.map((r) => r.id)).toContain(id);
+    expect(mine.failures.map((r) => r.id)).toEqual([id]);
+    expect(mine.incidents.map((i) => i.title)).toEqual(["Latency spike"]);
+    expect(mine.activity.map((r) => r.id)).toContain(id);
+
+    const other = await (await as(w.outsider)).inbox.attention();
+    expect(other).toMatchObject({ myRequests: [], failures: [], incidents: [], activity: [] });
+    expect(await code((await callerFor(null)).inbox.attention())).toBe("UNAUTHORIZED");
+  });
+});
