@@ -6,6 +6,7 @@ import { exportEvidence } from "./evidence";
 import { getRequest, listRequests, requestFormOptions, requestLogs } from "./queries";
 import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } from "./requests";
 import { requestRollback } from "./rollback";
+import { changesForRequest } from "./changes-between";
 
 const id = z.string().min(1).max(64);
 const optionalDate = (name: string) => dateInput(name).optional().nullable();
@@ -56,6 +57,9 @@ export const deploymentsRouter = router({
     .query(({ ctx, input }) => listRequests(ctx.db, { ...input, status: input.status as (typeof DEPLOYMENT_STATUSES)[number] | undefined })),
 
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
+
+  /** The commits/PRs the request brings to its environment (what approvers approve); anyone who may see the request. */
+  changes: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => changesForRequest(ctx.db, input.id)),
 
   logs: authedProcedure
     .input(z.object({ id, afterId: bigintCursor("afterId").optional() }))

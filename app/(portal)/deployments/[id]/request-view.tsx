@@ -9,6 +9,8 @@ import { formatTime } from "@/app/_lib/format";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { decisionMessage } from "../../approvals/decision-message";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
+import { ChangeList } from "../_components/change-list";
+import { RISK_SCALE_TEXT } from "@/server/deployments/risk-scale";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
 
@@ -148,6 +150,10 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             </dl>
           </Card>
 
+          <Card title="What this brings">
+            <ChangeList requestId={r.id} />
+          </Card>
+
           <Card title={`Progress${r.status === "deploying" ? ` · ${r.progress}%` : ""}`}>
             {(r.status === "deploying" || r.status === "succeeded") && (
               <div className="mb-3 h-2 w-full overflow-hidden rounded bg-gray-100 dark:bg-gray-800">
@@ -220,7 +226,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             )}
           </Card>
 
-          <Card title="Risk">
+          <Card title="Risk" actions={<RiskBadge score={r.riskScore} />}>
+            <p className="mb-2 text-xs text-gray-600 dark:text-gray-400">{RISK_SCALE_TEXT}.</p>
             <ul className="space-y-1 text-sm">
               {r.riskReasons.map((x) => (
                 <li key={x.factor}>
