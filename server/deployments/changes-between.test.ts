@@ -1,7 +1,7 @@
 // What a request brings: the changes shipped where the requested version already ran and not yet in the target.
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db";
-import { callerFor } from "../../test/support/factories";
+import { callerFor, makeUser } from "../../test/support/factories";
 import { as, makeWorld, type World } from "../../test/support/deployment-world";
 import { changeUrl } from "./changes-between";
 import { riskLevel, RISK_SCALE_TEXT } from "./risk-scale";
@@ -85,6 +85,33 @@ describe("changes a request brings", () => {
     const fallback = await (await as(w.developer)).deployments.changes({ id: unseen.id });
     expect(fallback.basis).toBe("unshipped");
     expect(fallback.items.map((c) => c.title)).toEqual(["Change 4", "Change 3", "Change 2"]);
+  });
+
+  it("offers the versions that succeeded upstream of the target, newest first; for the first environment, those seen", async () => {
+    const dev = await as(w.developer);
+    const prod = await dev.deployments.versionChoices({ serviceId: w.service.id, environmentId: w.envs.prod.id });
+    expect(prod.basis).toBe("upstream");
+    expect(prod.choices.map((c) => [c.version, c.environments])).toEqual([
+      ["1.3.0", ["staging"]],
+      ["1.2.0", ["staging"]],
+      ["1.1.0", ["staging"]],
+    ]);
+    const first = await dev.deployments.versionChoices({ serviceId: w.service.id, environmentId: w.envs.dev.id });
+    expect(first.basis).toBe("seen");
+    expect(first.choices[0].version).toBe("1.3.0");
+    expect(first.choices.find((c) => c.version === "1.1.0")?.environments).toEqual(["prod", "staging"]);
+    await expect((await callerFor(null)).deployments.versionChoices({ serviceId: w.service.id, environmentId: w.envs.dev.id })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
+    await expect(dev.deployments.versionChoices({ serviceId: w.service.id, environmentId: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("puts the user's own teams' services first in the request form", async () => {
+    const admin = await callerFor((await makeUser("admin", [w.otherTeam.id])).id);
+    const other = await getDb().service.create({ data: { slug: `growth-${Date.now()}`, name: "ZZZ growth", teamId: w.otherTeam.id } });
+    const options = await admin.deployments.formOptions();
+    expect(options[0]).toMatchObject({ id: other.id, mine: true });
+    expect(options.find((o) => o.id === w.service.id)?.mine).toBe(false);
   });
 
   it("refuses anonymous callers and unknown requests", async () => {

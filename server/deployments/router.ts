@@ -7,6 +7,7 @@ import { getRequest, listRequests, requestFormOptions, requestLogs } from "./que
 import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } from "./requests";
 import { requestRollback } from "./rollback";
 import { changesForRequest } from "./changes-between";
+import { versionChoices } from "./version-choices";
 
 const id = z.string().min(1).max(64);
 const optionalDate = (name: string) => dateInput(name).optional().nullable();
@@ -25,6 +26,9 @@ const requestInput = z.object({
 
 export const deploymentsRouter = router({
   formOptions: authedProcedure.query(({ ctx }) => requestFormOptions(ctx.db, ctx.user)),
+
+  /** Versions the request form offers for a target: those that succeeded upstream (free text stays allowed). */
+  versionChoices: authedProcedure.input(z.object({ serviceId: id, environmentId: id })).query(({ ctx, input }) => versionChoices(ctx.db, input)),
 
   /** The form's live explanation: promotion verdict, freeze, policy, risk. */
   preview: authedProcedure
