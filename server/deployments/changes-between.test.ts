@@ -106,6 +106,16 @@ describe("changes a request brings", () => {
     await expect(dev.deployments.versionChoices({ serviceId: w.service.id, environmentId: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("gives the service's recent deployment outcomes oldest first, per environment if asked", async () => {
+    const dev = await as(w.developer);
+    const all = await dev.deployments.recentOutcomes({ serviceId: w.service.id });
+    expect(all.items.map((d) => `${d.environmentName} ${d.version}`)).toEqual(["staging 1.1.0", "prod 1.1.0", "staging 1.2.0", "staging 1.3.0"]);
+    expect(all.counts).toEqual({ succeeded: 4, failed: 0, rolledBack: 0 });
+    const prod = await dev.deployments.recentOutcomes({ serviceId: w.service.id, environmentName: "prod", limit: 1 });
+    expect(prod.items.map((d) => d.version)).toEqual(["1.1.0"]);
+    await expect((await callerFor(null)).deployments.recentOutcomes({ serviceId: w.service.id })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
   it("puts the user's own teams' services first in the request form", async () => {
     const admin = await callerFor((await makeUser("admin", [w.otherTeam.id])).id);
     const other = await getDb().service.create({ data: { slug: `growth-${Date.now()}`, name: "ZZZ growth", teamId: w.otherTeam.id } });

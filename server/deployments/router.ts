@@ -8,6 +8,7 @@ import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } 
 import { requestRollback } from "./rollback";
 import { changesForRequest } from "./changes-between";
 import { versionChoices } from "./version-choices";
+import { recentOutcomes } from "./recent-outcomes";
 
 const id = z.string().min(1).max(64);
 const optionalDate = (name: string) => dateInput(name).optional().nullable();
@@ -61,6 +62,11 @@ export const deploymentsRouter = router({
     .query(({ ctx, input }) => listRequests(ctx.db, { ...input, status: input.status as (typeof DEPLOYMENT_STATUSES)[number] | undefined })),
 
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
+
+  /** A service's recent deployment outcomes (the service page's tracker). */
+  recentOutcomes: authedProcedure
+    .input(z.object({ serviceId: id, environmentName: z.string().max(100).optional(), limit: z.number().int().min(1).max(90).optional() }))
+    .query(({ ctx, input }) => recentOutcomes(ctx.db, input)),
 
   /** The commits/PRs the request brings to its environment (what approvers approve); anyone who may see the request. */
   changes: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => changesForRequest(ctx.db, input.id)),
