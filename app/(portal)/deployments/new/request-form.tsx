@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { Badge, Button, EmptyState, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
-import { useTimeZone } from "@/app/_components/time";
+import { DateTime, useTimeZone } from "@/app/_components/time";
 import { formatMinutes, formatRelative, zonedInputToDate } from "@/app/_lib/format";
 import { riskLevel } from "@/server/deployments/risk-scale";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
@@ -254,7 +254,19 @@ export function RequestForm({
             {p.promotion.ok ? "✓ " : "✗ Not allowed yet: "}
             {p.promotion.reason}
           </p>
-          {p.freeze && <p className="text-rose-700 dark:text-rose-300">Frozen: {p.freeze}</p>}
+          {p.freeze && (
+            <p className="text-rose-700 dark:text-rose-300">
+              Frozen:{" "}
+              {p.freezeRange ? (
+                <>
+                  <DateTime value={p.freezeRange.startsAt} /> – <DateTime value={p.freezeRange.endsAt} />
+                  {p.freezeRange.reason ? ` (${p.freezeRange.reason})` : ""}
+                </>
+              ) : (
+                p.freeze
+              )}
+            </p>
+          )}
           <p>
             Policy <strong>{p.policy.name}</strong>:{" "}
             {p.policy.requiredApprovals === 0
