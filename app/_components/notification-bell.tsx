@@ -56,7 +56,7 @@ export function NotificationBell() {
         </>
       }
     >
-      <div className="absolute top-11 right-0 w-[min(22rem,calc(100vw-2rem))] rounded-lg border border-gray-200 bg-white text-sm shadow-lg dark:border-gray-800 dark:bg-gray-900">
+      <div className="fixed inset-x-2 top-14 rounded-lg border border-gray-200 bg-white text-sm shadow-lg sm:absolute sm:inset-x-auto sm:top-11 sm:right-0 sm:w-[22rem] dark:border-gray-800 dark:bg-gray-900">
         <div className="flex items-center justify-between border-b border-gray-200 px-3 py-2 dark:border-gray-800">
           <p className="font-medium">Notifications</p>
           <button
