@@ -2,7 +2,7 @@
 // low below 30, medium from 30, high from 60.
 export type RiskLevel = "low" | "medium" | "high";
 
-export const RISK_SCALE = { max: 100, medium: 30, high: 60 } as const;
+const RISK_SCALE = { max: 100, medium: 30, high: 60 } as const;
 
 export function riskLevel(score: number): RiskLevel {
   return score >= RISK_SCALE.high ? "high" : score >= RISK_SCALE.medium ? "medium" : "low";
