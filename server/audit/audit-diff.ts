@@ -36,6 +36,7 @@ export function auditDiff(before: unknown, after: unknown): { entries: DiffEntry
 
 /** A value as one line of text for the diff (long values cut with an ellipsis; the export has them whole). */
 export function diffValue(v: unknown, max = 160): string {
-  const text = typeof v === "string" ? v : JSON.stringify(v);
+  // An empty string shows as "" (not as nothing); other strings as they are, anything else as JSON.
+  const text = typeof v === "string" && v !== "" ? v : (JSON.stringify(v) ?? String(v));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -42,6 +42,7 @@ describe("audit diff", () => {
     expect(auditDiff(1, 2).entries).toEqual([{ path: "value", kind: "changed", before: 1, after: 2 }]);
     expect(diffValue("x".repeat(500)).length).toBe(160);
     expect(diffValue({ a: 1 })).toBe('{"a":1}');
+    expect(diffValue("")).toBe('""');
   });
 });
 

@@ -18,16 +18,15 @@ function Diff({ entries, truncated }: { entries: DiffEntry[]; truncated: boolean
         <li key={d.path} className="break-words">
           <span className="font-mono font-medium">{d.path}</span>{" "}
           {d.kind !== "added" && (
-            <del className="bg-rose-50 px-0.5 text-rose-800 dark:bg-rose-950 dark:text-rose-200" aria-label={`before: ${diffValue(d.before)}`}>
+            <del className="bg-rose-50 px-0.5 text-rose-800 dark:bg-rose-950 dark:text-rose-200">
+              <span className="sr-only">before: </span>
               {diffValue(d.before)}
             </del>
           )}
           {d.kind === "changed" && " → "}
           {d.kind !== "removed" && (
-            <ins
-              className="bg-emerald-50 px-0.5 text-emerald-800 no-underline dark:bg-emerald-950 dark:text-emerald-200"
-              aria-label={`after: ${diffValue(d.after)}`}
-            >
+            <ins className="bg-emerald-50 px-0.5 text-emerald-800 no-underline dark:bg-emerald-950 dark:text-emerald-200">
+              <span className="sr-only">after: </span>
               {diffValue(d.after)}
             </ins>
           )}
