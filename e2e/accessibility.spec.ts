@@ -240,6 +240,26 @@ test.describe("header menus at 390 px", () => {
       await menu.getByRole("link", { name: "Notification settings" }).click();
       await expect(menu).not.toHaveAttribute("open");
     });
+
+    test("the bell lists Dana's notifications, links to the item and marks them read", async ({ page }) => {
+      await page.goto("/");
+      const bell = page.getByTestId("notification-bell");
+      await expect(bell.getByTestId("unread-count")).toBeVisible();
+      await bell.locator("summary").click();
+      const items = bell.getByRole("listitem");
+      await expect(items.first()).toBeVisible();
+      expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+      await page.keyboard.press("Escape");
+      await expect(bell).not.toHaveAttribute("open");
+
+      await bell.locator("summary").click();
+      await items.first().getByRole("link").click();
+      await expect(page).toHaveURL(/\/(deployments|services)\//);
+      await expect(bell).not.toHaveAttribute("open");
+      await bell.locator("summary").click();
+      await bell.getByRole("button", { name: "Mark all read" }).click();
+      await expect(bell.getByTestId("unread-count")).toHaveCount(0);
+    });
   });
 });
 

@@ -101,7 +101,7 @@ export default async function HomePage() {
                   meta={
                     <>
                       <StatusBadge status={r.status} />
-                      <DateTime value={r.updatedAt} />
+                      <DateTime value={r.createdAt} />
                     </>
                   }
                 >
@@ -177,7 +177,7 @@ export default async function HomePage() {
                   meta={
                     <>
                       <StatusBadge status={r.status} />
-                      <DateTime value={r.updatedAt} />
+                      <DateTime value={r.createdAt} />
                     </>
                   }
                 >

@@ -1,4 +1,4 @@
-// The home page's "what needs your attention" for one user: their own requests and where they stand, their teams'
+// The home page's "what needs your attention" for one user: their own requests (newest first) and where they stand, their teams'
 // services' failed deployments and open incidents, and recent delivery activity on those services. (Approvals
 // waiting for them come from the approvals inbox itself, which the page calls alongside.) Reads only.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
@@ -30,7 +30,7 @@ export async function attentionFor(db: Db, user: Pick<SessionUser, "id" | "teamI
       .innerJoin("Environment as e", "e.id", "r.environmentId")
       .innerJoin("User as u", "u.id", "r.requesterId");
   const [myRequests, failures, incidents, activity] = await Promise.all([
-    base().select(requestColumns).where("r.requesterId", "=", user.id).orderBy("r.updatedAt", "desc").limit(LIST_LIMIT).execute(),
+    base().select(requestColumns).where("r.requesterId", "=", user.id).orderBy("r.createdAt", "desc").orderBy("r.id", "desc").limit(LIST_LIMIT).execute(),
     base()
       .select([...requestColumns, "u.name as requesterName"])
       .where("s.teamId", "in", teamIds)
@@ -52,7 +52,8 @@ export async function attentionFor(db: Db, user: Pick<SessionUser, "id" | "teamI
     base()
       .select([...requestColumns, "u.name as requesterName"])
       .where("s.teamId", "in", teamIds)
-      .orderBy("r.updatedAt", "desc")
+      .orderBy("r.createdAt", "desc")
+      .orderBy("r.id", "desc")
       .limit(LIST_LIMIT)
       .execute(),
   ]);

@@ -9,7 +9,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/root";
 import { RiskBadge } from "../deployments/_components/status-badge";
-import { ChangeList } from "../deployments/_components/change-list";
+import { CollapsibleChangeList } from "../deployments/_components/change-list";
 import { decisionMessage } from "./decision-message";
 
 type Item = inferRouterOutputs<AppRouter>["approvals"]["inbox"]["mine"][number];
@@ -71,12 +71,9 @@ function InboxCard({ item }: { item: Item }) {
             </li>
           ))}
         </ul>
-        <details className="mt-2 rounded border border-gray-200 px-2 py-1 dark:border-gray-800">
-          <summary className="cursor-pointer text-xs font-medium">What this brings (commits and PRs)</summary>
-          <div className="mt-1">
-            <ChangeList requestId={item.id} compact />
-          </div>
-        </details>
+        <div className="mt-2">
+          <CollapsibleChangeList requestId={item.id} />
+        </div>
         {item.approvers.length > 0 && <p className="mt-1 text-xs">Decided: {item.approvers.map((a) => `${a.name} (${a.decision})`).join(", ")}</p>}
         {item.canDecide ? (
           <div className="mt-3 flex flex-col gap-2 sm:flex-row">

@@ -6,6 +6,20 @@ import { ErrorMessage, Spinner } from "@/app/_components/ui";
 import { plural } from "@/app/_lib/plural";
 import { useTRPC } from "@/app/_lib/trpc";
 
+/** The approval card's form: a disclosure whose summary already says how many changes the request brings. */
+export function CollapsibleChangeList({ requestId }: { requestId: string }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.deployments.changes.queryOptions({ id: requestId }));
+  return (
+    <details className="rounded border border-gray-200 px-2 py-1 dark:border-gray-800">
+      <summary className="cursor-pointer text-xs font-medium">What this brings{q.data ? `: ${plural(q.data.total, "change")}` : ""} (commits and PRs)</summary>
+      <div className="mt-1">
+        <ChangeList requestId={requestId} compact />
+      </div>
+    </details>
+  );
+}
+
 export function ChangeList({ requestId, compact = false }: { requestId: string; compact?: boolean }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.deployments.changes.queryOptions({ id: requestId }));
