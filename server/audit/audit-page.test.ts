@@ -51,6 +51,9 @@ describe("audit page API", () => {
     const team = await makeTeam("Payments");
     const dana = await makeUser("developer", [team.id]);
     const service = await getDb().service.create({ data: { slug: `ledger-${Date.now()}`, name: "Ledger", teamId: team.id } });
+    const env = await getDb().environment.upsert({ where: { name: "prod" }, update: {}, create: { name: "prod", rank: 30, isProduction: true } });
+    const request = await getDb().deploymentRequest.create({ data: { serviceId: service.id, environmentId: env.id, version: "2.0.0", requesterId: dana.id } });
+    const incident = await getDb().incident.create({ data: { serviceId: service.id, title: "Down", detectedAt: new Date(), source: "pier" } });
     await transaction(getDb(), async (tx) => {
       recordAudit(tx, { actor, action: "catalog.service_updated", subjectType: "service", subjectId: service.id, before: { tier: 2 }, after: { tier: 1 } });
       recordAudit(tx, { actor, action: "team.changed", subjectType: "team", subjectId: team.id, after: { name: "Payments" } });
@@ -63,6 +66,14 @@ describe("audit page API", () => {
         after: { role: "approver" },
       });
       recordAudit(tx, { actor, action: "thing.changed", subjectType: "thing", subjectId: "t1", after: { n: 1 } });
+      recordAudit(tx, {
+        actor,
+        action: "deployment.requested",
+        subjectType: "deployment_request",
+        subjectId: request.id,
+        after: { status: "pending_approval" },
+      });
+      recordAudit(tx, { actor, action: "incident.declared", subjectType: "incident", subjectId: incident.id, after: { title: "Down" } });
     });
     const { caller } = await callerWithRole("approver");
     const page = await caller.audit.events({});
@@ -74,6 +85,8 @@ describe("audit page API", () => {
     expect(by("team.changed").subject).toEqual({ label: "Payments", href: `/teams/${team.slug}` });
     expect(by("user.role_changed").subject?.label).toBe(dana.name);
     expect(by("thing.changed").subject).toBeNull();
+    expect(by("deployment.requested").subject).toEqual({ label: "Ledger 2.0.0 → prod", href: `/deployments/${request.id}` });
+    expect(by("incident.declared").subject).toEqual({ label: "Down", href: `/services/${service.slug}` });
   });
 
   it("tells approvers whether the chain verified; developers and anonymous callers are refused", async () => {
