@@ -53,120 +53,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
 
       <ServiceTabs slug={service.slug} current={tab} />
 
-      {tab === "overview" && impact && (
-        <>
-          <div className="grid gap-4 lg:grid-cols-3">
-            <Card title="Overview" className="lg:col-span-2">
-              <p data-testid="service-description" className="text-sm whitespace-pre-line">
-                {service.description || <span className="text-gray-500 dark:text-gray-400">No description yet.</span>}
-              </p>
-              {service.tags.length > 0 && (
-                <div className="mt-3 flex flex-wrap gap-1">
-                  {service.tags.map((t) => (
-                    <Link key={t} href={`/catalog?tag=${encodeURIComponent(t)}`}>
-                      <Badge>{t}</Badge>
-                    </Link>
-                  ))}
-                </div>
-              )}
-              <ul className="mt-3 space-y-1 text-sm">
-                {service.repositoryUrl && <ExternalLink href={service.repositoryUrl} label="Repository" />}
-                {service.runbookUrl && <ExternalLink href={service.runbookUrl} label="Runbook" />}
-                {service.links.map((l) => (
-                  <ExternalLink key={l.url} href={l.url} label={l.title} />
-                ))}
-                {service.system && <li className="text-gray-500 dark:text-gray-400">System: {service.system}</li>}
-              </ul>
-            </Card>
-
-            <Card title="Ownership">
-              <p className="text-sm">
-                Owned by{" "}
-                <Link href={`/teams/${service.team.slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
-                  {service.team.name}
-                </Link>
-              </p>
-              <p className="mt-2 text-sm">
-                On-call:{" "}
-                {service.team.onCallName || service.team.onCallUrl ? (
-                  service.team.onCallUrl ? (
-                    <a href={service.team.onCallUrl} className="text-brand-700 hover:underline dark:text-brand-300" rel="noreferrer" target="_blank">
-                      {service.team.onCallName ?? service.team.onCallUrl}
-                    </a>
-                  ) : (
-                    service.team.onCallName
-                  )
-                ) : (
-                  <Badge color="yellow">no on-call contact</Badge>
-                )}
-              </p>
-              <ul className="mt-2 space-y-0.5 text-sm text-gray-600 dark:text-gray-400">
-                {service.team.members.map((m) => (
-                  <li key={m.user.id}>
-                    {m.user.name} {m.role === "lead" && <Badge>lead</Badge>}
-                  </li>
-                ))}
-                {service.team.members.length === 0 && (
-                  <li>
-                    <Badge color="yellow">the team has no members</Badge>
-                  </li>
-                )}
-              </ul>
-            </Card>
-          </div>
-
-          <EditService service={service} />
-
-          <Card id="environments" title="Environments">
-            {service.environments.length === 0 ? (
-              <EmptyState title="Not running anywhere yet" />
-            ) : (
-              <Table head={["Environment", "Version", "Deployed", "By"]}>
-                {service.environments.map((e) => (
-                  <tr key={e.id}>
-                    <Td>
-                      {e.name} {e.isProduction && <Badge color="red">production</Badge>}
-                    </Td>
-                    <Td>
-                      <code>{e.currentVersion ?? "—"}</code>
-                    </Td>
-                    <Td>
-                      <DateTime value={e.lastDeployedAt} />
-                    </Td>
-                    <Td>{e.lastDeployedBy ?? "—"}</Td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </Card>
-
-          <div className="grid gap-4 md:grid-cols-2">
-            <Card title={`Depends on (${service.upstream.length})`}>
-              <DependencyList items={service.upstream} empty="Depends on nothing in the catalog." />
-            </Card>
-            <Card title={`Used by (${service.downstream.length})`}>
-              <DependencyList items={service.downstream} empty="Nothing in the catalog depends on it." />
-            </Card>
-          </div>
-
-          <Card id="impact" title={`Impact: ${impact.total} ${impact.total === 1 ? "service depends" : "services depend"} on it, directly or transitively`}>
-            {impact.total === 0 ? (
-              <EmptyState title="No dependents">A change or outage here affects no other catalogued service.</EmptyState>
-            ) : (
-              <ul className="grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3">
-                {impact.items.map((s) => (
-                  <li key={s.id} className="flex flex-wrap items-center gap-2">
-                    <ServiceLink slug={s.slug} name={s.name} />
-                    <TierBadge tier={s.tier} />
-                    {s.direct ? <Badge color="blue">direct</Badge> : <Badge>transitive</Badge>}
-                  </li>
-                ))}
-                {impact.total > impact.items.length && <li className="text-gray-500 dark:text-gray-400">…and {impact.total - impact.items.length} more</li>}
-              </ul>
-            )}
-          </Card>
-        </>
-      )}
+      {tab === "overview" && impact && <OverviewTab service={service} impact={impact} />}
 
       {tab === "deployments" && outcomes && (
         <>
@@ -184,6 +71,127 @@ export default async function ServicePage({ params, searchParams }: Props) {
       {tab === "incidents" && <IncidentsSection serviceId={service.id} serviceName={service.name} />}
       {tab === "activity" && <DeliveryActivitySection serviceId={service.id} serviceName={service.name} />}
     </div>
+  );
+}
+
+type Service = NonNullable<Awaited<ReturnType<typeof findService>>>;
+type Impact = Awaited<ReturnType<Awaited<ReturnType<typeof serverCaller>>["catalog"]["impact"]>>;
+
+/** The Overview tab: description and links, ownership, editing, environments, dependencies both ways, impact. */
+function OverviewTab({ service, impact }: { service: Service; impact: Impact }) {
+  return (
+    <>
+      <div className="grid gap-4 lg:grid-cols-3">
+        <Card title="Overview" className="lg:col-span-2">
+          <p data-testid="service-description" className="text-sm whitespace-pre-line">
+            {service.description || <span className="text-gray-500 dark:text-gray-400">No description yet.</span>}
+          </p>
+          {service.tags.length > 0 && (
+            <div className="mt-3 flex flex-wrap gap-1">
+              {service.tags.map((t) => (
+                <Link key={t} href={`/catalog?tag=${encodeURIComponent(t)}`}>
+                  <Badge>{t}</Badge>
+                </Link>
+              ))}
+            </div>
+          )}
+          <ul className="mt-3 space-y-1 text-sm">
+            {service.repositoryUrl && <ExternalLink href={service.repositoryUrl} label="Repository" />}
+            {service.runbookUrl && <ExternalLink href={service.runbookUrl} label="Runbook" />}
+            {service.links.map((l) => (
+              <ExternalLink key={l.url} href={l.url} label={l.title} />
+            ))}
+            {service.system && <li className="text-gray-500 dark:text-gray-400">System: {service.system}</li>}
+          </ul>
+        </Card>
+
+        <Card title="Ownership">
+          <p className="text-sm">
+            Owned by{" "}
+            <Link href={`/teams/${service.team.slug}`} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
+              {service.team.name}
+            </Link>
+          </p>
+          <p className="mt-2 text-sm">
+            On-call:{" "}
+            {service.team.onCallName || service.team.onCallUrl ? (
+              service.team.onCallUrl ? (
+                <a href={service.team.onCallUrl} className="text-brand-700 hover:underline dark:text-brand-300" rel="noreferrer" target="_blank">
+                  {service.team.onCallName ?? service.team.onCallUrl}
+                </a>
+              ) : (
+                service.team.onCallName
+              )
+            ) : (
+              <Badge color="yellow">no on-call contact</Badge>
+            )}
+          </p>
+          <ul className="mt-2 space-y-0.5 text-sm text-gray-600 dark:text-gray-400">
+            {service.team.members.map((m) => (
+              <li key={m.user.id}>
+                {m.user.name} {m.role === "lead" && <Badge>lead</Badge>}
+              </li>
+            ))}
+            {service.team.members.length === 0 && (
+              <li>
+                <Badge color="yellow">the team has no members</Badge>
+              </li>
+            )}
+          </ul>
+        </Card>
+      </div>
+
+      <EditService service={service} />
+
+      <Card id="environments" title="Environments">
+        {service.environments.length === 0 ? (
+          <EmptyState title="Not running anywhere yet" />
+        ) : (
+          <Table head={["Environment", "Version", "Deployed", "By"]}>
+            {service.environments.map((e) => (
+              <tr key={e.id}>
+                <Td>
+                  {e.name} {e.isProduction && <Badge color="red">production</Badge>}
+                </Td>
+                <Td>
+                  <code>{e.currentVersion ?? "—"}</code>
+                </Td>
+                <Td>
+                  <DateTime value={e.lastDeployedAt} />
+                </Td>
+                <Td>{e.lastDeployedBy ?? "—"}</Td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+
+      <div className="grid gap-4 md:grid-cols-2">
+        <Card title={`Depends on (${service.upstream.length})`}>
+          <DependencyList items={service.upstream} empty="Depends on nothing in the catalog." />
+        </Card>
+        <Card title={`Used by (${service.downstream.length})`}>
+          <DependencyList items={service.downstream} empty="Nothing in the catalog depends on it." />
+        </Card>
+      </div>
+
+      <Card id="impact" title={`Impact: ${impact.total} ${impact.total === 1 ? "service depends" : "services depend"} on it, directly or transitively`}>
+        {impact.total === 0 ? (
+          <EmptyState title="No dependents">A change or outage here affects no other catalogued service.</EmptyState>
+        ) : (
+          <ul className="grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3">
+            {impact.items.map((s) => (
+              <li key={s.id} className="flex flex-wrap items-center gap-2">
+                <ServiceLink slug={s.slug} name={s.name} />
+                <TierBadge tier={s.tier} />
+                {s.direct ? <Badge color="blue">direct</Badge> : <Badge>transitive</Badge>}
+              </li>
+            ))}
+            {impact.total > impact.items.length && <li className="text-gray-500 dark:text-gray-400">…and {impact.total - impact.items.length} more</li>}
+          </ul>
+        )}
+      </Card>
+    </>
   );
 }
 
