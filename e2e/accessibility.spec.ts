@@ -19,6 +19,10 @@ const PAGES: PortalPage[] = [
   { name: "catalog-environments", path: "/catalog/environments", user: "Dana" },
   { name: "catalog-import", path: "/catalog/import", user: "Sam" },
   { name: "service", path: "/services/checkout-api", user: "Dana", main: true },
+  { name: "service-deployments", path: "/services/checkout-api?tab=deployments", user: "Dana", main: true },
+  { name: "service-dora", path: "/services/checkout-api?tab=dora", user: "Dana" },
+  { name: "service-incidents", path: "/services/checkout-api?tab=incidents", user: "Dana" },
+  { name: "service-activity", path: "/services/checkout-api?tab=activity", user: "Dana" },
   { name: "team", path: "/teams/payments", user: "Dana" },
   { name: "deployments", path: "/deployments", user: "Dana", main: true },
   { name: "deployment", path: DEPLOYMENT, user: "Alex", main: true },
@@ -29,6 +33,7 @@ const PAGES: PortalPage[] = [
   { name: "incidents", path: "/incidents", user: "Dana" },
   { name: "audit", path: "/audit", user: "Alex" },
   { name: "settings-notifications", path: "/settings/notifications", user: "Dana" },
+  { name: "settings-time-zone", path: "/settings/time-zone", user: "Dana" },
   { name: "admin", path: "/admin", user: "Sam" },
   { name: "admin-users", path: "/admin/users", user: "Sam" },
   { name: "admin-policies", path: "/admin/policies", user: "Sam" },
@@ -234,6 +239,26 @@ test.describe("header menus at 390 px", () => {
       await button.click();
       await menu.getByRole("link", { name: "Notification settings" }).click();
       await expect(menu).not.toHaveAttribute("open");
+    });
+
+    test("the bell lists Dana's notifications, links to the item and marks them read", async ({ page }) => {
+      await page.goto("/");
+      const bell = page.getByTestId("notification-bell");
+      await expect(bell.getByTestId("unread-count")).toBeVisible();
+      await bell.locator("summary").click();
+      const items = bell.getByRole("listitem");
+      await expect(items.first()).toBeVisible();
+      expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+      await page.keyboard.press("Escape");
+      await expect(bell).not.toHaveAttribute("open");
+
+      await bell.locator("summary").click();
+      await items.first().getByRole("link").click();
+      await expect(page).toHaveURL(/\/(deployments|services)\//);
+      await expect(bell).not.toHaveAttribute("open");
+      await bell.locator("summary").click();
+      await bell.getByRole("button", { name: "Mark all read" }).click();
+      await expect(bell.getByTestId("unread-count")).toHaveCount(0);
     });
   });
 });

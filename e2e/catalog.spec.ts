@@ -25,8 +25,19 @@ test("Dana searches the catalog, opens a payments service and edits its descript
   await results.getByRole("link", { name: "Ledger" }).click();
   await expect(page).toHaveURL(/\/services\/ledger$/);
   await expect(page.getByRole("heading", { name: "Ledger", level: 1 })).toBeVisible();
-  for (const id of ["deployments", "dora", "incidents", "impact"]) await expect(page.locator(`section#${id}`)).toBeVisible();
   await expect(page.locator("section#impact")).toContainText("Checkout API");
+  // The other sections are tabs, each with its own URL.
+  const tabs = page.getByRole("navigation", { name: "Service sections" });
+  for (const [tab, id] of [
+    ["Deployments", "deployments"],
+    ["DORA", "dora"],
+    ["Incidents", "incidents"],
+  ] as const) {
+    await tabs.getByRole("link", { name: tab }).click();
+    await expect(page.locator(`section#${id}`)).toBeVisible();
+    await expect(tabs.getByRole("link", { name: tab })).toHaveAttribute("aria-current", "page");
+  }
+  await tabs.getByRole("link", { name: "Overview" }).click();
 
   const description = `Double-entry bookkeeping, edited by Dana at ${Date.now()}`;
   await page.getByRole("button", { name: "Edit service" }).click();

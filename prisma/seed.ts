@@ -8,6 +8,7 @@ import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFleet } from "./seed/fleet";
 import { seedDeliverySources } from "./seed/delivery-sources";
+import { seedInbox } from "./seed/inbox";
 
 async function main() {
   const db = getDb();
@@ -21,6 +22,7 @@ async function main() {
   console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
+  console.log("inbox items:", await seedInbox(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

@@ -8,6 +8,7 @@ import { notificationsRouter } from "./notifications/router";
 import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
 import { rolloutsRouter } from "./deployments/rollouts/router";
+import { inboxRouter } from "./inbox/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -21,6 +22,7 @@ export const appRouter = router({
   incidents: incidentsRouter,
   events: eventsRouter,
   audit: auditRouter,
+  inbox: inboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

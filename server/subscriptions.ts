@@ -5,10 +5,13 @@ import { subscriber } from "./bus/fanout";
 import { PIER_EVENT_TYPES } from "./bus/events";
 import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "./notifications/subscriber";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "./dora/subscriber";
+import { INBOX_EVENTS, INBOX_SUBSCRIBER, recordInboxItems } from "./inbox/inbox-subscriber";
 
 export const SUBSCRIBERS = [
   // Every event may match a notification route.
   subscriber(NOTIFICATION_SUBSCRIBER, PIER_EVENT_TYPES, routeNotifications),
   // deployment.succeeded / failed / rolled_back → canonical DORA deployments.
   subscriber("dora.pier-deployments", PIER_DEPLOYMENT_EVENTS, recordPierDeployments),
+  // Approvals needed, my requests decided/finished, incidents on my team's services → the in-app inbox (the bell).
+  subscriber(INBOX_SUBSCRIBER, INBOX_EVENTS, recordInboxItems),
 ] as const;

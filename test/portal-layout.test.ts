@@ -8,6 +8,8 @@ import { resetEnvForTests } from "../server/env";
 vi.mock("@/app/_lib/server-caller", () => ({
   currentUser: async () => ({ id: "u1", email: "dana@pier.example", name: "Dana", role: "developer", teamIds: [] }),
 }));
+// The bell fetches through tRPC in the browser (tested in server/inbox); the shell renders without a provider.
+vi.mock("../app/_components/notification-bell", () => ({ NotificationBell: () => null }));
 vi.mock("next/headers", () => ({ cookies: async () => ({ get: () => undefined }) }));
 vi.mock("next/navigation", async (original) => ({ ...(await original<typeof import("next/navigation")>()), usePathname: () => "/catalog" }));
 

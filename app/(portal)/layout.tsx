@@ -8,6 +8,7 @@ import { hasRole } from "@/server/identity/roles";
 import { currentUser } from "../_lib/server-caller";
 import { DemoLoginBanner } from "../_components/demo-login-banner";
 import { HeaderMenu } from "../_components/header-menu";
+import { NotificationBell } from "../_components/notification-bell";
 import { TimeZoneProvider } from "../_components/time";
 import { ToastProvider } from "../_components/toast";
 import { TIME_ZONE_COOKIE } from "../_lib/format";
@@ -88,6 +89,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           </nav>
           <div className="ml-auto flex items-center gap-2">
             <ThemeToggle initial={theme} />
+            <NotificationBell />
             <HeaderMenu
               className="relative"
               testId="user-menu"

@@ -5,6 +5,8 @@ import { conflict } from "../errors";
 import { bigintCursor, dateInput } from "../platform/input-rules";
 import { roleProcedure, router } from "../trpc";
 import { listAuditEvents } from "./audit-events";
+import { auditDiff } from "./audit-diff";
+import { subjectNames } from "./subject-names";
 import { chainStatus, checkAuditChain } from "./chain-check";
 import { exportCheckpoints, recentCheckpoints, usesDevelopmentKey } from "./checkpoints";
 import { env } from "../env";
@@ -23,7 +25,31 @@ export const auditRouter = router({
         limit: z.number().int().min(1).max(200).optional(),
       }),
     )
-    .query(({ ctx, input }) => listAuditEvents(ctx.db, input)),
+    .query(async ({ ctx, input }) => {
+      const page = await listAuditEvents(ctx.db, input);
+      const names = await subjectNames(ctx.db, page.items);
+      return {
+        ...page,
+        items: page.items.map((e) => ({ ...e, subject: names.get(`${e.subjectType}:${e.subjectId}`) ?? null, diff: auditDiff(e.before, e.after) })),
+      };
+    }),
+
+  /** Whether the chain verified at its latest check (approvers see the state; the report itself is for admins). */
+  chainSummary: roleProcedure("approver").query(async ({ ctx }) => {
+    const status = await chainStatus(ctx.db);
+    const reports = [status.incremental, status.full].filter((r) => r !== null).sort((a, b) => b.verifiedAt.localeCompare(a.verifiedAt));
+    if (reports.length === 0) return { state: "unverified" as const, verifiedAt: null, checked: 0, mode: null, brokenAtSeq: null };
+    // A break found by either kind of check stands until a check of that kind passes again.
+    const broken = reports.find((r) => !r.ok);
+    const shown = broken ?? reports[0];
+    return {
+      state: broken ? ("broken" as const) : ("verified" as const),
+      verifiedAt: new Date(shown.verifiedAt),
+      checked: shown.checked,
+      mode: shown.mode,
+      brokenAtSeq: broken?.break?.seq ?? null,
+    };
+  }),
 
   /** The latest scheduled/on-demand results, the newest checkpoints and how checks are configured. */
   chainStatus: roleProcedure("admin").query(async ({ ctx }) => {

@@ -185,7 +185,10 @@ describe("N-of-M approvals, expiry and break-glass through the API", () => {
     });
     const held = await getDb().deploymentRequest.findUniqueOrThrow({ where: { id }, include: { logs: true } });
     expect(held).toMatchObject({ status: "approved", approvedBy: [w.approver1.id], revision: 2 });
-    expect(held.logs.map((l) => l.message)).toEqual([expect.stringMatching(/Held by freeze window.*Quarter close/)]);
+    expect(held.logs.map((l) => l.message)).toEqual([expect.stringMatching(/Held by freeze window \d{4}-\d\d-\d\d \d\d:\d\d – .* UTC \(Quarter close\)/)]);
+    // The form gets the range itself, to show in the user's own zone.
+    const preview = await (await as(w.developer)).deployments.preview({ serviceId: w.service.id, environmentId: w.envs.staging.id, version: "1.0.1" });
+    expect(preview.freezeRange).toEqual({ startsAt: freeze.startsAt, endsAt: freeze.endsAt, reason: "Quarter close" });
     await sweepSchedules(getDb()); // still frozen: no second log line, still approved
     expect(await getDb().deploymentLog.count({ where: { requestId: id } })).toBe(1);
     await getDb().freezeWindow.delete({ where: { id: freeze.id } });

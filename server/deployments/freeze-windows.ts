@@ -55,8 +55,11 @@ export function isInFreezeWindow(w: WindowLike, at: Date): boolean {
   return w.daysOfWeek.includes((day + 6) % 7) && minutes < end;
 }
 
+/** "2026-12-24 00:00" in UTC: for text stored and shared (logs); pages show the range in the reader's zone. */
+const utcMinute = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "?");
+
 export function describeFreezeWindow(w: WindowLike): string {
-  if (w.kind === "range") return `${w.startsAt?.toISOString()} – ${w.endsAt?.toISOString()}${w.reason ? ` (${w.reason})` : ""}`;
+  if (w.kind === "range") return `${utcMinute(w.startsAt)} – ${utcMinute(w.endsAt)} UTC${w.reason ? ` (${w.reason})` : ""}`;
   const days = w.daysOfWeek.map((d) => WEEKDAYS[d]).join(", ");
   return `${days} ${w.startTime}–${w.endTime} ${w.timeZone}${w.reason ? ` (${w.reason})` : ""}`;
 }

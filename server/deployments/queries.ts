@@ -143,10 +143,14 @@ export async function requestFormOptions(db: Db, user: SessionUser) {
       environments: { select: { currentVersion: true, executor: true, environment: { select: { id: true, name: true, rank: true, isProduction: true } } } },
     },
   });
+  // The user's own teams' services first (the form preselects the first): admins may deploy anything, but usually
+  // deploy their own.
   return services
     .filter((s) => canManageService(user, s.teamId))
-    .map(({ teamId: _teamId, ...s }) => ({
+    .map(({ teamId, ...s }) => ({
       ...s,
+      mine: user.teamIds.includes(teamId),
       environments: s.environments.map((e) => ({ ...e.environment, currentVersion: e.currentVersion, executor: e.executor })).sort((a, b) => a.rank - b.rank),
-    }));
+    }))
+    .sort((a, b) => Number(b.mine) - Number(a.mine));
 }

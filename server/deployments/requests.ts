@@ -66,6 +66,8 @@ export type RequestPreview = {
   policy: PolicySnapshot;
   promotion: PromotionCheck;
   freeze: string | null;
+  /** The freezing window's range (a range window), for the form to show in the user's zone. */
+  freezeRange: { startsAt: Date; endsAt: Date; reason: string } | null;
   risk: RiskAssessment;
   currentVersion: string | null;
 };
@@ -94,7 +96,9 @@ export async function previewRequest(
     freezeWindows: windows,
     breakGlass: input.breakGlass,
   });
-  return { policy, promotion, freeze: freeze ? describeFreezeWindow(freeze) : null, risk, currentVersion: placement.currentVersion };
+  const freezeRange =
+    freeze?.kind === "range" && freeze.startsAt && freeze.endsAt ? { startsAt: freeze.startsAt, endsAt: freeze.endsAt, reason: freeze.reason } : null;
+  return { policy, promotion, freeze: freeze ? describeFreezeWindow(freeze) : null, freezeRange, risk, currentVersion: placement.currentVersion };
 }
 
 /** The request's narrowed targets must all be targets of the environment (a 400 naming the field otherwise). */

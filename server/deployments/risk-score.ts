@@ -3,9 +3,10 @@
 import type { Db } from "../db";
 import { freezeStartsSoon, localClock } from "./freeze-windows";
 import { versionJump } from "./version";
+import { riskLevel, type RiskLevel } from "./risk-scale";
 
 export type RiskReason = { factor: string; points: number; detail: string };
-export type RiskAssessment = { score: number; level: "low" | "medium" | "high"; reasons: RiskReason[] };
+export type RiskAssessment = { score: number; level: RiskLevel; reasons: RiskReason[] };
 
 export type ChangeFailureRate = { finished: number; failed: number; rate: number };
 
@@ -76,5 +77,5 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     100,
     reasons.reduce((s, r) => s + r.points, 0),
   );
-  return { score, level: score >= 60 ? "high" : score >= 30 ? "medium" : "low", reasons };
+  return { score, level: riskLevel(score), reasons };
 }

@@ -6,6 +6,9 @@ import { exportEvidence } from "./evidence";
 import { getRequest, listRequests, requestFormOptions, requestLogs } from "./queries";
 import { cancelRequest, createRequest, markBreakGlassReviewed, previewRequest } from "./requests";
 import { requestRollback } from "./rollback";
+import { changesForRequest } from "./changes-between";
+import { versionChoices } from "./version-choices";
+import { recentOutcomes } from "./recent-outcomes";
 
 const id = z.string().min(1).max(64);
 const optionalDate = (name: string) => dateInput(name).optional().nullable();
@@ -25,6 +28,9 @@ const requestInput = z.object({
 
 export const deploymentsRouter = router({
   formOptions: authedProcedure.query(({ ctx }) => requestFormOptions(ctx.db, ctx.user)),
+
+  /** Versions the request form offers for a target: those that succeeded upstream (free text stays allowed). */
+  versionChoices: authedProcedure.input(z.object({ serviceId: id, environmentId: id })).query(({ ctx, input }) => versionChoices(ctx.db, input)),
 
   /** The form's live explanation: promotion verdict, freeze, policy, risk. */
   preview: authedProcedure
@@ -57,6 +63,14 @@ export const deploymentsRouter = router({
     .query(({ ctx, input }) => listRequests(ctx.db, { ...input, status: input.status as (typeof DEPLOYMENT_STATUSES)[number] | undefined })),
 
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRequest(ctx.db, ctx.user, input.id)),
+
+  /** A service's recent deployment outcomes (the service page's tracker). */
+  recentOutcomes: authedProcedure
+    .input(z.object({ serviceId: id, environmentName: z.string().max(100).optional(), limit: z.number().int().min(1).max(90).optional() }))
+    .query(({ ctx, input }) => recentOutcomes(ctx.db, input)),
+
+  /** The commits/PRs the request brings to its environment (what approvers approve); anyone who may see the request. */
+  changes: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => changesForRequest(ctx.db, input.id)),
 
   logs: authedProcedure
     .input(z.object({ id, afterId: bigintCursor("afterId").optional() }))

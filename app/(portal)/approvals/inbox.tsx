@@ -9,6 +9,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/root";
 import { RiskBadge } from "../deployments/_components/status-badge";
+import { CollapsibleChangeList } from "../deployments/_components/change-list";
 import { decisionMessage } from "./decision-message";
 
 type Item = inferRouterOutputs<AppRouter>["approvals"]["inbox"]["mine"][number];
@@ -63,13 +64,16 @@ function InboxCard({ item }: { item: Item }) {
             )}
           </div>
         </div>
-        <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-500 dark:text-gray-400">
+        <ul className="mt-2 flex flex-wrap gap-x-3 text-xs text-gray-600 dark:text-gray-400" aria-label="Why this risk score">
           {item.risk.reasons.map((r) => (
             <li key={r.factor}>
               +{r.points} {r.detail}
             </li>
           ))}
         </ul>
+        <div className="mt-2">
+          <CollapsibleChangeList requestId={item.id} />
+        </div>
         {item.approvers.length > 0 && <p className="mt-1 text-xs">Decided: {item.approvers.map((a) => `${a.name} (${a.decision})`).join(", ")}</p>}
         {item.canDecide ? (
           <div className="mt-3 flex flex-col gap-2 sm:flex-row">

@@ -2,6 +2,7 @@
 // enable in the tool, the last event received and the accepted/duplicate/refused counts of the last 7 days. Secrets are added
 // and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over); the
 // delivery tools have a "Send a test event" button.
+import { DateTime } from "@/app/_components/time";
 import { Badge, Card } from "@/app/_components/ui";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
 import { TestDeliveryButton } from "./_test-delivery-button";
@@ -10,8 +11,8 @@ type Activity = { source: string; lastReceivedAt: Date | null; accepted: number;
 
 function When({ at }: { at: Date | null }) {
   if (!at) return <span className="text-gray-500 dark:text-gray-400">nothing yet</span>;
-  const iso = new Date(at).toISOString();
-  return <time dateTime={iso}>{iso.slice(0, 16).replace("T", " ")} UTC</time>;
+  // In the user's time zone (their preference, else their browser's), like every date in the portal.
+  return <DateTime value={at} />;
 }
 
 export function WebhookSources({ base, activity, secretKinds }: { base: string; activity: Activity[]; secretKinds: string[] }) {

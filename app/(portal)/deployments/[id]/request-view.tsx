@@ -11,6 +11,8 @@ import { decisionMessage } from "../../approvals/decision-message";
 import { JiraTicketStatus } from "../_components/jira-ticket-status";
 import { MigrationWarning } from "../_components/migration-warning";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
+import { ChangeList } from "../_components/change-list";
+import { RISK_SCALE_TEXT } from "@/server/deployments/risk-scale";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
 import { RolloutCard } from "./rollout-card";
@@ -155,6 +157,9 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           </Card>
 
           <RolloutCard requestId={id} onChange={refresh} />
+          <Card title="What this brings">
+            <ChangeList requestId={r.id} />
+          </Card>
 
           <Card title={`Progress${r.status === "deploying" ? ` · ${r.progress}%` : ""}`}>
             {(r.status === "deploying" || r.status === "succeeded") && (
@@ -228,7 +233,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             )}
           </Card>
 
-          <Card title="Risk">
+          <Card title="Risk" actions={<RiskBadge score={r.riskScore} />}>
+            <p className="mb-2 text-xs text-gray-600 dark:text-gray-400">{RISK_SCALE_TEXT}.</p>
             <ul className="space-y-1 text-sm">
               {r.riskReasons.map((x) => (
                 <li key={x.factor}>

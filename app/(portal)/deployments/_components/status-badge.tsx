@@ -1,5 +1,6 @@
 // Deployment status and risk badges, shared by the deployments, approvals and audit pages.
 import { Badge, type BadgeColor } from "@/app/_components/ui";
+import { riskLevel, RISK_SCALE_TEXT } from "@/server/deployments/risk-scale";
 
 const STATUS_COLOR: Record<string, BadgeColor> = {
   draft: "gray",
@@ -27,10 +28,11 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function RiskBadge({ score }: { score: number | null }) {
   if (score === null) return <Badge>risk n/a</Badge>;
-  const color: BadgeColor = score >= 60 ? "red" : score >= 30 ? "yellow" : "green";
+  const level = riskLevel(score);
+  const color: BadgeColor = level === "high" ? "red" : level === "medium" ? "yellow" : "green";
   return (
-    <Badge color={color} title="Change-risk score (0–100)">
-      risk {score}
+    <Badge color={color} title={RISK_SCALE_TEXT}>
+      risk {score}/100 · {level}
     </Badge>
   );
 }

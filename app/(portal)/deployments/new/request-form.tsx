@@ -3,11 +3,18 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { Badge, Button, EmptyState, ErrorMessage, Field, Input, Select, Textarea } from "@/app/_components/ui";
-import { useTimeZone } from "@/app/_components/time";
-import { formatMinutes, zonedInputToDate } from "@/app/_lib/format";
+import { DateTime, useTimeZone } from "@/app/_components/time";
+import { formatMinutes, formatRelative, zonedInputToDate } from "@/app/_lib/format";
+import { riskLevel } from "@/server/deployments/risk-scale";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 
-type ServiceOption = { id: string; name: string; environments: { id: string; name: string; currentVersion: string | null; executor: string }[] };
+type ServiceOption = {
+  id: string;
+  slug: string;
+  name: string;
+  mine?: boolean;
+  environments: { id: string; name: string; currentVersion: string | null; executor: string }[];
+};
 
 function useDebounced<T>(value: T, ms = 300) {
   const [v, setV] = useState(value);
@@ -46,6 +53,10 @@ export function RequestForm({
     // The promotion rule depends on deployments that finish while the user moves around: never reuse a stale answer.
     staleTime: 0,
     refetchOnMount: "always",
+  });
+  const choices = useQuery({
+    ...trpc.deployments.versionChoices.queryOptions({ serviceId, environmentId: env?.id ?? "" }),
+    enabled: !!serviceId && !!env,
   });
   const onSuccess = (r: { id: string }) => router.push(`/deployments/${r.id}`);
   const create = useMutation(trpc.deployments.create.mutationOptions({ onSuccess }));
@@ -95,11 +106,34 @@ export function RequestForm({
             setEnvironmentId("");
           }}
         >
-          {services.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          {services.some((s) => s.mine) && services.some((s) => !s.mine) ? (
+            <>
+              <optgroup label="Your teams' services">
+                {services
+                  .filter((s) => s.mine)
+                  .map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+              </optgroup>
+              <optgroup label="Other services">
+                {services
+                  .filter((s) => !s.mine)
+                  .map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+              </optgroup>
+            </>
+          ) : (
+            services.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))
+          )}
         </Select>
       </Field>
       <Field
@@ -108,17 +142,80 @@ export function RequestForm({
         error={errors.environmentId}
         hint={env ? `Live now: ${env.currentVersion ?? "nothing yet"} · executor ${env.executor}` : undefined}
       >
-        <Select id="environmentId" value={env?.id ?? ""} onChange={(e) => setEnvironmentId(e.target.value)}>
-          {service?.environments.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.name}
-            </option>
+        {service && service.environments.length === 0 ? (
+          <p
+            className="rounded-md border border-dashed border-gray-300 p-2 text-sm text-gray-600 dark:border-gray-700 dark:text-gray-400"
+            data-testid="no-environments"
+          >
+            {service.name} runs in no environment yet. Add one on its{" "}
+            <a className="text-brand-700 underline dark:text-brand-300" href={`/services/${service.slug}#environments`}>
+              service page
+            </a>{" "}
+            before requesting a deployment.
+          </p>
+        ) : (
+          <Select id="environmentId" value={env?.id ?? ""} onChange={(e) => setEnvironmentId(e.target.value)}>
+            {service?.environments.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name}
+              </option>
+            ))}
+          </Select>
+        )}
+      </Field>
+      <Field label="Version" htmlFor="version" error={errors.version} hint="Pick one below or type a semver (1.4.2), commit sha, image tag or git ref">
+        <Input
+          id="version"
+          name="version"
+          value={version}
+          onChange={(e) => setVersion(e.target.value)}
+          aria-invalid={!!errors.version}
+          autoComplete="off"
+          list="version-choices"
+        />
+        <datalist id="version-choices">
+          {choices.data?.choices.map((c) => (
+            <option key={c.version} value={c.version} />
           ))}
-        </Select>
+        </datalist>
       </Field>
-      <Field label="Version" htmlFor="version" error={errors.version} hint="semver (1.4.2), commit sha, image tag or git ref">
-        <Input id="version" name="version" value={version} onChange={(e) => setVersion(e.target.value)} aria-invalid={!!errors.version} autoComplete="off" />
-      </Field>
+      {env && choices.data && (
+        <div className="sm:col-span-2" data-testid="version-choices">
+          {choices.data.choices.length === 0 ? (
+            <p className="text-xs text-gray-600 dark:text-gray-400">
+              {choices.data.basis === "upstream"
+                ? `No version newer than what ${env.name} runs has succeeded upstream yet: deploy it to an earlier environment first, or type a version.`
+                : "Pier has not seen a deployment of this service yet: type the version to deploy."}
+            </p>
+          ) : (
+            <fieldset>
+              <legend className="text-xs text-gray-600 dark:text-gray-400">
+                {choices.data.basis === "upstream" ? `Succeeded upstream of ${env.name}:` : "Deployed before:"}
+              </legend>
+              <div className="mt-1 flex flex-wrap gap-2">
+                {choices.data.choices.map((c) => (
+                  <button
+                    key={c.version}
+                    type="button"
+                    aria-pressed={version === c.version}
+                    onClick={() => setVersion(c.version)}
+                    className={
+                      version === c.version
+                        ? "rounded-md border border-brand-600 bg-brand-50 px-2 py-1 text-left text-xs text-brand-900 dark:bg-gray-800 dark:text-brand-100"
+                        : "rounded-md border border-gray-300 px-2 py-1 text-left text-xs hover:border-brand-500 dark:border-gray-700"
+                    }
+                  >
+                    <span className="font-mono font-medium">{c.version}</span>{" "}
+                    <span className="text-gray-600 dark:text-gray-400">
+                      {c.environments.join(", ")} · {formatRelative(c.deployedAt)}
+                    </span>
+                  </button>
+                ))}
+              </div>
+            </fieldset>
+          )}
+        </div>
+      )}
       <Field label="Strategy" htmlFor="strategy" error={errors.strategy}>
         <Select id="strategy" value={strategy} onChange={(e) => setStrategy(e.target.value as typeof strategy)}>
           <option value="rolling">Rolling</option>
@@ -157,7 +254,19 @@ export function RequestForm({
             {p.promotion.ok ? "✓ " : "✗ Not allowed yet: "}
             {p.promotion.reason}
           </p>
-          {p.freeze && <p className="text-rose-700 dark:text-rose-300">Frozen: {p.freeze}</p>}
+          {p.freeze && (
+            <p className="text-rose-700 dark:text-rose-300">
+              Frozen:{" "}
+              {p.freezeRange ? (
+                <>
+                  <DateTime value={p.freezeRange.startsAt} /> – <DateTime value={p.freezeRange.endsAt} />
+                  {p.freezeRange.reason ? ` (${p.freezeRange.reason})` : ""}
+                </>
+              ) : (
+                p.freeze
+              )}
+            </p>
+          )}
           <p>
             Policy <strong>{p.policy.name}</strong>:{" "}
             {p.policy.requiredApprovals === 0
@@ -167,7 +276,9 @@ export function RequestForm({
             {p.policy.autoRollback && ", automatic rollback on failure"}
           </p>
           <div className="flex flex-wrap items-center gap-1">
-            <Badge color={p.risk.level === "high" ? "red" : p.risk.level === "medium" ? "yellow" : "green"}>risk {p.risk.score}</Badge>
+            <Badge color={p.risk.level === "high" ? "red" : p.risk.level === "medium" ? "yellow" : "green"}>
+              risk {p.risk.score}/100 · {riskLevel(p.risk.score)}
+            </Badge>
             {p.risk.reasons.map((r) => (
               <span key={r.factor} className="text-xs text-gray-600 dark:text-gray-400">
                 {r.detail} (+{r.points});

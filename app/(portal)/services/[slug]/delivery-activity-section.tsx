@@ -3,14 +3,15 @@
 // ones are rendered as links.
 import type { ReactNode } from "react";
 import { serverCaller } from "@/app/_lib/server-caller";
+import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, Table, Td, type BadgeColor } from "@/app/_components/ui";
 
 const RUN_COLORS: Record<string, BadgeColor> = { succeeded: "green", failed: "red", running: "blue", queued: "gray", canceled: "yellow", skipped: "gray" };
 
 function When({ at }: { at: Date | null }) {
   if (!at) return <>—</>;
-  const iso = new Date(at).toISOString();
-  return <time dateTime={iso}>{iso.slice(0, 16).replace("T", " ")} UTC</time>;
+  // In the user's time zone (their preference, else their browser's), like every date in the portal.
+  return <DateTime value={at} />;
 }
 
 const safeUrl = (url: string) => (/^https?:\/\//i.test(url) ? url : null);

@@ -1,5 +1,5 @@
-// The service page: overview, ownership and on-call, environments, dependencies both ways, impact, and the
-// sections other areas fill (deployments, DORA, incidents).
+// The service page, in tabs (?tab=…): overview (ownership and on-call, environments, dependencies both ways,
+// impact) and the sections other areas fill (deployments with the outcome tracker, DORA, incidents, activity).
 import type { Metadata } from "next";
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
@@ -12,22 +12,28 @@ import { DeploymentsSection } from "./deployments-section";
 import { DoraSection } from "./dora-section";
 import { EditService } from "./edit-service";
 import { IncidentsSection } from "./incidents-section";
+import { DeploymentTracker } from "./deployment-tracker";
+import { SERVICE_TABS, ServiceTabs, serviceTab } from "./service-tabs";
 
-type Props = { params: Promise<{ slug: string }> };
+type Props = { params: Promise<{ slug: string }>; searchParams?: Promise<Record<string, string | string[] | undefined>> };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const service = await findService((await params).slug);
-  return { title: service ? service.name : "Not found" };
+  const current = serviceTab((await searchParams)?.tab);
+  const tab = SERVICE_TABS.find((t) => t.id === current);
+  return { title: service ? (tab && tab.id !== "overview" ? `${service.name} · ${tab.label}` : service.name) : "Not found" };
 }
 
-export default async function ServicePage({ params }: Props) {
+export default async function ServicePage({ params, searchParams }: Props) {
   const { slug } = await params;
+  const tab = serviceTab((await searchParams)?.tab);
   const api = await serverCaller();
   // Read in parallel with the service; for an unknown slug it fails too, and the 404 below is what the user sees.
-  const impactRead = api.catalog.impact({ slug, limit: 200 });
-  impactRead.catch(() => undefined);
+  const impactRead = tab === "overview" ? api.catalog.impact({ slug, limit: 200 }) : null;
+  impactRead?.catch(() => undefined);
   const service = orNotFound(await findService(slug));
   const impact = await impactRead;
+  const outcomes = tab === "deployments" ? await api.deployments.recentOutcomes({ serviceId: service.id, limit: 60 }) : null;
 
   return (
     <div className="space-y-4">
@@ -45,6 +51,36 @@ export default async function ServicePage({ params }: Props) {
         actions={<LinkButton href={`/api/catalog/export?service=${encodeURIComponent(service.slug)}`}>catalog-info.yaml</LinkButton>}
       />
 
+      <ServiceTabs slug={service.slug} current={tab} />
+
+      {tab === "overview" && impact && <OverviewTab service={service} impact={impact} />}
+
+      {tab === "deployments" && outcomes && (
+        <>
+          <Card title="Recent outcomes (all environments)">
+            {outcomes.items.length === 0 ? (
+              <EmptyState title="No deployments recorded yet">Deployments through Pier or reported by delivery tools show here.</EmptyState>
+            ) : (
+              <DeploymentTracker items={outcomes.items} counts={outcomes.counts} />
+            )}
+          </Card>
+          <DeploymentsSection serviceId={service.id} serviceName={service.name} />
+        </>
+      )}
+      {tab === "dora" && <DoraSection serviceId={service.id} serviceName={service.name} />}
+      {tab === "incidents" && <IncidentsSection serviceId={service.id} serviceName={service.name} />}
+      {tab === "activity" && <DeliveryActivitySection serviceId={service.id} serviceName={service.name} />}
+    </div>
+  );
+}
+
+type Service = NonNullable<Awaited<ReturnType<typeof findService>>>;
+type Impact = Awaited<ReturnType<Awaited<ReturnType<typeof serverCaller>>["catalog"]["impact"]>>;
+
+/** The Overview tab: description and links, ownership, editing, environments, dependencies both ways, impact. */
+function OverviewTab({ service, impact }: { service: Service; impact: Impact }) {
+  return (
+    <>
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Overview" className="lg:col-span-2">
           <p data-testid="service-description" className="text-sm whitespace-pre-line">
@@ -107,7 +143,7 @@ export default async function ServicePage({ params }: Props) {
 
       <EditService service={service} />
 
-      <Card title="Environments">
+      <Card id="environments" title="Environments">
         {service.environments.length === 0 ? (
           <EmptyState title="Not running anywhere yet" />
         ) : (
@@ -155,12 +191,7 @@ export default async function ServicePage({ params }: Props) {
           </ul>
         )}
       </Card>
-
-      <DeploymentsSection serviceId={service.id} serviceName={service.name} />
-      <DoraSection serviceId={service.id} serviceName={service.name} />
-      <IncidentsSection serviceId={service.id} serviceName={service.name} />
-      <DeliveryActivitySection serviceId={service.id} serviceName={service.name} />
-    </div>
+    </>
   );
 }
 

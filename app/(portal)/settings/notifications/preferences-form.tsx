@@ -3,10 +3,22 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Button, Card, ErrorMessage, Field, Input, Select, Spinner } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { useTimeZone } from "@/app/_components/time";
+import { formatTime } from "@/app/_lib/format";
+
+/** 08:00 UTC today in the user's zone ("09:00"), or null when their zone is UTC. */
+function useDigestTime(): string | null {
+  const timeZone = useTimeZone();
+  if (timeZone === "UTC" || timeZone === "Etc/UTC") return null;
+  const at = new Date();
+  at.setUTCHours(8, 0, 0, 0);
+  return formatTime(at, timeZone);
+}
 
 export function PreferencesForm() {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  const digestLocal = useDigestTime();
   const prefs = useQuery(trpc.notifications.myPreferences.queryOptions());
   const save = useMutation(
     trpc.notifications.setMyPreferences.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.notifications.myPreferences.queryKey() }) }),
@@ -37,7 +49,7 @@ export function PreferencesForm() {
         <Field label="Email delivery" htmlFor="pref-digest" error={errors.emailDigest}>
           <Select id="pref-digest" name="emailDigest" defaultValue={p.emailDigest}>
             <option value="immediate">Immediately</option>
-            <option value="daily">Daily digest (08:00 UTC)</option>
+            <option value="daily">Daily digest (08:00 UTC{digestLocal ? `, ${digestLocal} your time` : ""})</option>
           </Select>
         </Field>
       </Card>
