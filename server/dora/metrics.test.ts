@@ -28,7 +28,7 @@ beforeAll(async () => {
       source: "test",
       externalId: "c1",
       serviceName: "orders",
-      authoredAt: at("2026-01-05T08:00:00Z"),
+      authoredAt: at("2026-01-05T08:00:00Z"), firstCommitAt: at("2026-01-05T08:00:00Z"),
       mergedAt: at("2026-01-05T09:00:00Z"),
     });
     await dep("d1", "2026-01-05T12:00:00Z");
@@ -37,7 +37,7 @@ beforeAll(async () => {
       source: "test",
       externalId: "c2",
       serviceName: "orders",
-      authoredAt: at("2026-01-05T13:00:00Z"),
+      authoredAt: at("2026-01-05T13:00:00Z"), firstCommitAt: at("2026-01-05T13:00:00Z"),
       mergedAt: at("2026-01-05T14:00:00Z"),
     });
     await dep("d2", "2026-01-05T15:00:00Z", "failed");
@@ -59,7 +59,7 @@ beforeAll(async () => {
       source: "test",
       externalId: "c3",
       serviceName: "orders",
-      authoredAt: at("2026-01-07T00:00:00Z"),
+      authoredAt: at("2026-01-07T00:00:00Z"), firstCommitAt: at("2026-01-07T00:00:00Z"),
       mergedAt: at("2026-01-07T01:00:00Z"),
     });
     await dep("d5", "2026-01-07T10:00:00Z");
