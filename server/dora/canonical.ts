@@ -271,7 +271,16 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
         .executeTakeFirstOrThrow()
     : await tx
         .insertInto("Incident")
-        .values({ id: newId(), ...base, deploymentId, linkReason, rootCauseRef, source: input.source, externalId: input.externalId ?? null, createdById: input.createdById ?? null })
+        .values({
+          id: newId(),
+          ...base,
+          deploymentId,
+          linkReason,
+          rootCauseRef,
+          source: input.source,
+          externalId: input.externalId ?? null,
+          createdById: input.createdById ?? null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
   await refreshHasIncident(tx, [deploymentId, existing?.deploymentId]);

@@ -81,12 +81,7 @@ export async function findServiceByIncidentAlias(db: Kysely<DB>, ref: string): P
   const row = await db
     .selectFrom("Service")
     .select(["id", "slug"])
-    .where((eb) =>
-      eb.or([
-        sql<boolean>`${value} = ANY("incidentAliases")`,
-        sql<boolean>`annotations->>'pagerduty.com/service-id' = ${value}`,
-      ]),
-    )
+    .where((eb) => eb.or([sql<boolean>`${value} = ANY("incidentAliases")`, sql<boolean>`annotations->>'pagerduty.com/service-id' = ${value}`]))
     .orderBy("slug")
     .limit(1)
     .executeTakeFirst();

@@ -126,7 +126,14 @@ describe("incident attribution", () => {
     const b = await makeService(undefined, `pd-${uid()}`);
     await getDb().service.update({ where: { id: b.id }, data: { annotations: { "pagerduty.com/service-id": "PABC999" } } });
     const ia = await transaction(getDb(), (tx) =>
-      recordIncident(tx, { source: "pagerduty", externalId: `Q-${uid()}`, serviceName: "Storefront", serviceRef: "PXYZ123", title: "x", detectedAt: new Date() }),
+      recordIncident(tx, {
+        source: "pagerduty",
+        externalId: `Q-${uid()}`,
+        serviceName: "Storefront",
+        serviceRef: "PXYZ123",
+        title: "x",
+        detectedAt: new Date(),
+      }),
     );
     const ib = await transaction(getDb(), (tx) =>
       recordIncident(tx, { source: "pagerduty", externalId: `Q-${uid()}`, serviceName: "Whatever", serviceRef: "PABC999", title: "x", detectedAt: new Date() }),
@@ -144,7 +151,14 @@ describe("live version", () => {
   it("keeps the latest succeeded deployment by event time, whatever the source and arrival order", async () => {
     await deploy({ externalId: "lv-2", source: "argocd", version: "2.0.0", environmentName: "dev", deployedAt: at("2026-05-10T12:00:00Z") });
     await deploy({ externalId: "lv-1", source: "github", version: "1.0.0", environmentName: "dev", deployedAt: at("2026-05-10T10:00:00Z") });
-    await deploy({ externalId: "lv-3", source: "cdevents", version: "3.0.0", environmentName: "dev", status: "failed", deployedAt: at("2026-05-10T13:00:00Z") });
+    await deploy({
+      externalId: "lv-3",
+      source: "cdevents",
+      version: "3.0.0",
+      environmentName: "dev",
+      status: "failed",
+      deployedAt: at("2026-05-10T13:00:00Z"),
+    });
     const dev = (await liveVersions(getDb(), serviceId)).find((v) => v.environment === "dev");
     expect(dev).toMatchObject({ version: "2.0.0", source: "argocd" });
   });

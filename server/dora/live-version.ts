@@ -4,7 +4,10 @@
 import { sql, type Db, type Tx } from "../db";
 import type { DeploymentRow } from "./canonical";
 
-export async function updateLiveVersion(tx: Tx, d: Pick<DeploymentRow, "id" | "serviceId" | "environmentId" | "version" | "source" | "deployedAt" | "isRollback">) {
+export async function updateLiveVersion(
+  tx: Tx,
+  d: Pick<DeploymentRow, "id" | "serviceId" | "environmentId" | "version" | "source" | "deployedAt" | "isRollback">,
+) {
   if (!d.serviceId || !d.environmentId) return;
   await tx
     .insertInto("LiveVersion")
@@ -19,7 +22,9 @@ export async function updateLiveVersion(tx: Tx, d: Pick<DeploymentRow, "id" | "s
           deployedAt: eb.ref("excluded.deployedAt"),
           updatedAt: sql<Date>`now()`,
         }))
-        .where((eb) => eb.or([eb("LiveVersion.deployedAt", "<", eb.ref("excluded.deployedAt")), eb("LiveVersion.deploymentId", "=", eb.ref("excluded.deploymentId"))])),
+        .where((eb) =>
+          eb.or([eb("LiveVersion.deployedAt", "<", eb.ref("excluded.deployedAt")), eb("LiveVersion.deploymentId", "=", eb.ref("excluded.deploymentId"))]),
+        ),
     )
     .execute();
 }

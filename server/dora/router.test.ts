@@ -100,7 +100,8 @@ describe("Pier's own deployments", () => {
         source: "test",
         externalId: "bill-1",
         serviceName: "billing",
-        authoredAt: new Date("2026-01-15T08:00:00Z"), firstCommitAt: new Date("2026-01-15T08:00:00Z"),
+        authoredAt: new Date("2026-01-15T08:00:00Z"),
+        firstCommitAt: new Date("2026-01-15T08:00:00Z"),
         mergedAt: new Date("2026-01-15T09:00:00Z"),
       }),
     );
