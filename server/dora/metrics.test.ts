@@ -169,7 +169,11 @@ describe("weekly trend and time zones", () => {
       ["2026-01-12", 1],
       ["2026-01-19", 0],
     ]);
-    expect(berlin[0]).toMatchObject({ failures: 2, changeFailureRate: 2 / 3, incidents: 2 });
+    expect(berlin[0]).toMatchObject({ failures: 2, changeFailureRate: 2 / 3, incidents: 2, partial: true });
+    // Whole weeks in UTC; the empty week has a count of 0 and no rate or median (a gap, not 0).
+    expect(utcWeeks.map((w) => w.partial)).toEqual([false, false]);
+    expect(utcWeeks[1]).toMatchObject({ deployments: 0, changes: 0, changeFailureRate: null, leadTimeP50: null, restoreP50: null });
+    expect(berlin[2].partial).toBe(true);
     expect(berlin[0].leadTimeP50).toBeCloseTo(10 * H);
   });
 

@@ -275,6 +275,9 @@ export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
 
 export type WeekPoint = {
   weekStart: string;
+  /** The range covers only part of this week (its first or last): its numbers are not comparable with full weeks. */
+  partial: boolean;
+  changes: number;
   deployments: number;
   failures: number;
   changeFailureRate: number | null;
@@ -283,7 +286,10 @@ export type WeekPoint = {
   incidents: number;
 };
 
-/** Weekly trend (weeks start Monday 00:00 in the filter's time zone); weeks with nothing show zeros/nulls. */
+/**
+ * Weekly trend (weeks start Monday 00:00 in the filter's time zone). Counts of an empty week are 0; its rates and
+ * medians are null (a gap on the chart, not a 0); the first and last weeks are flagged partial when the range cuts them.
+ */
 export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint[]> {
   const f = await resolveFilter(db, filter);
   const tz = f.timeZone;
@@ -305,6 +311,7 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
       countedChanges(db, f, f.from, f.to)
         .select((eb) => [
           wk("dc.deployedAt").as("wk"),
+          eb.fn.countAll<string>().as("changes"),
           eb.fn
             .agg<number | null>("percentile_cont", [sql.lit(0.5)])
             .withinGroupOrderBy("dc.leadTimeSeconds")
@@ -331,6 +338,8 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
     .leftJoin("rs", "rs.wk", "weeks.wk")
     .select((eb) => [
       "weeks.wk",
+      sql<boolean>`(weeks.wk < ${local(utc(f.from), tz)} OR weeks.wk + interval '7 days' > ${local(utc(f.to), tz)})`.as("partial"),
+      eb.fn.coalesce("lt.changes", sql.lit("0")).as("changes"),
       eb.fn.coalesce("dep.deployments", sql.lit("0")).as("deployments"),
       eb.fn.coalesce("dep.failures", sql.lit("0")).as("failures"),
       "lt.lt50",
@@ -345,6 +354,8 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
     return {
       // The local calendar date the week starts on (a wall-clock date, not an instant).
       weekStart: isoDate(r.wk),
+      partial: r.partial,
+      changes: Number(r.changes),
       deployments,
       failures,
       changeFailureRate: deployments === 0 ? null : failures / deployments,
