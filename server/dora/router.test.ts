@@ -25,6 +25,7 @@ describe("access", () => {
     const anon = await callerFor(null);
     await expect(anon.dora.summary(range)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(anon.incidents.list({})).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(anon.dora.liveVersions({ serviceId: "x" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     const { caller: dev } = await callerWithRole("developer");
     expect((await dev.dora.summary(range)).current.deployments).toBe(0);
     await expect(dev.events.tokens()).rejects.toMatchObject({ code: "FORBIDDEN" });
@@ -226,6 +227,7 @@ describe("definition modes and bands via the API", () => {
       code: "BAD_REQUEST",
       message: expect.stringContaining("bands"),
     });
+    expect(Array.isArray(await caller.dora.liveVersions({ serviceId: service.id }))).toBe(true);
     const defs = await caller.dora.definitions();
     expect(defs.defaultBands).toBe("2023");
     expect(defs.bands["2021"].changeFailureRate.elite).toBe(0.15);

@@ -8,6 +8,7 @@ import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
 import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
 import { BAND_SETS, BANDS, DEFAULT_BANDS, LEVEL_SOURCES } from "./levels";
 import { DORA_MODES } from "./modes";
+import { liveVersions } from "./live-version";
 import { doraSummary, weeklyTrend } from "./metrics";
 
 const filterInput = z.object({
@@ -42,6 +43,8 @@ export const doraRouter = router({
   deliveryActivity: authedProcedure
     .input(z.object({ serviceId: z.string().min(1).max(64) }))
     .query(({ ctx, input }) => serviceDeliveryActivity(ctx.db, input.serviceId)),
+  /** The version live in each environment, whatever deployment source reported it. */
+  liveVersions: authedProcedure.input(z.object({ serviceId: z.string().min(1).max(64) })).query(({ ctx, input }) => liveVersions(ctx.db, input.serviceId)),
   /** Filter choices for the dashboard. */
   filters: authedProcedure.query(async ({ ctx }) => {
     const [teams, services, environments] = await Promise.all([
