@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../db";
 import { recordChange, recordDeployment, recordIncident, type ChangeInput, type DeploymentInput } from "./canonical";
 import { liveVersions } from "./live-version";
+import { relinkChanges } from "./linkage";
 import { at, ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 import { uid } from "../../test/support/factories";
 
@@ -161,5 +162,18 @@ describe("live version", () => {
     });
     const dev = (await liveVersions(getDb(), serviceId)).find((v) => v.environment === "dev");
     expect(dev).toMatchObject({ version: "2.0.0", source: "argocd" });
+  });
+});
+
+describe("bulk relinking", () => {
+  it("reproduces, set-based, every link the event-by-event path made above", async () => {
+    const snapshot = async () =>
+      (await getDb().deploymentChange.findMany({ where: { change: { serviceName: svc } }, orderBy: [{ changeId: "asc" }, { environmentName: "asc" }] })).map(
+        (r) => [r.changeId, r.environmentName, r.deploymentId, r.linkedBy, r.startKind, r.leadTimeSeconds],
+      );
+    const before = await snapshot();
+    expect(before.length).toBeGreaterThan(8);
+    await transaction(getDb(), (tx) => relinkChanges(tx, [svc]));
+    expect(await snapshot()).toEqual(before);
   });
 });

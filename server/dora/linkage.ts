@@ -110,6 +110,63 @@ export async function unlinkDeployment(tx: Tx, deploymentId: string) {
   for (const { changeId } of dropped) await linkChange(tx, changeId);
 }
 
+/**
+ * The same links for whole services at once (the seed, a backfill, the benchmark): set-based, no per-row work.
+ * Per service and environment, a deployment's cut-off (its revision's merge time, else — with no list — its own
+ * time) only matters where it raises the running maximum of the cut-offs before it; a change ships with the first
+ * such deployment whose running maximum reaches its merge. Changes and those deployments are sorted into one stream
+ * per service and environment, and each change takes the next deployment in it. Listed changes are linked in a
+ * second pass, kept where the listing deployment came earlier.
+ */
+export async function relinkChanges(tx: Tx, serviceNames?: string[]) {
+  const scope = (col: string) => (serviceNames ? sql`AND ${sql.ref(col)} = ANY(${serviceNames}::text[])` : sql``);
+  await sql`
+    UPDATE "Deployment" d SET "revisionMergedAt" = m.at
+    FROM (SELECT d2.id, min(c."mergedAt") AS at FROM "Deployment" d2
+          JOIN "Change" c ON c."serviceName" = d2."serviceName" AND (c."commitSha" = d2.revision OR c."externalId" = d2.revision)
+          WHERE d2.revision <> '' AND d2."revisionMergedAt" IS NULL AND c."mergedAt" IS NOT NULL ${scope("d2.serviceName")}
+          GROUP BY d2.id) m
+    WHERE d.id = m.id`.execute(tx);
+  await sql`DELETE FROM "DeploymentChange" dc USING "Deployment" d WHERE d.id = dc."deploymentId" ${scope("d.serviceName")}`.execute(tx);
+  await sql`
+    WITH r AS (
+      SELECT d.id, d."serviceName", d."environmentName", x.cutoff,
+             max(x.cutoff) OVER w AS runmax,
+             max(x.cutoff) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prevmax
+      FROM "Deployment" d
+      CROSS JOIN LATERAL (SELECT COALESCE(d."revisionMergedAt", CASE WHEN cardinality(d."shippedRefs") = 0 THEN d."deployedAt" END) AS cutoff) x
+      WHERE ${SHIPS} ${scope("d.serviceName")}
+      WINDOW w AS (PARTITION BY d."serviceName", d."environmentName" ORDER BY d."deployedAt", d.id)),
+    adv AS (SELECT id, "serviceName", "environmentName", runmax FROM r WHERE cutoff IS NOT NULL AND (prevmax IS NULL OR cutoff > prevmax)),
+    envs AS (SELECT DISTINCT "serviceName", "environmentName" FROM adv),
+    stream AS (
+      SELECT "serviceName", "environmentName", runmax AS key, 1 AS kind, NULL::text AS cid FROM adv
+      UNION ALL
+      SELECT c."serviceName", e."environmentName", c."mergedAt", 0, c.id FROM "Change" c JOIN envs e ON e."serviceName" = c."serviceName"
+      WHERE c."mergedAt" IS NOT NULL),
+    nxt AS (
+      SELECT cid, "serviceName", "environmentName",
+             min(CASE WHEN kind = 1 THEN key END) OVER (PARTITION BY "serviceName", "environmentName" ORDER BY key, kind
+                                                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS target
+      FROM stream)
+    INSERT INTO "DeploymentChange" ${LINK_COLUMNS}
+    SELECT ${LINK_VALUES}
+    FROM nxt JOIN adv a ON a."serviceName" = nxt."serviceName" AND a."environmentName" = nxt."environmentName" AND a.runmax = nxt.target
+    JOIN "Deployment" d ON d.id = a.id JOIN "Change" c ON c.id = nxt.cid
+    WHERE nxt.cid IS NOT NULL`.execute(tx);
+  await sql`
+    INSERT INTO "DeploymentChange" ${LINK_COLUMNS}
+    SELECT DISTINCT ON (c.id, d."environmentName") ${LINK_VALUES}
+    FROM "Deployment" d JOIN "Change" c ON c."serviceName" = d."serviceName" AND ${LISTED}
+    WHERE cardinality(d."shippedRefs") > 0 AND ${SHIPS} AND c."mergedAt" IS NOT NULL ${scope("d.serviceName")}
+    ORDER BY c.id, d."environmentName", d."deployedAt", d.id
+    ON CONFLICT ("changeId", "environmentName") DO UPDATE SET
+      "deploymentId" = excluded."deploymentId", "deployedAt" = excluded."deployedAt", "leadTimeSeconds" = excluded."leadTimeSeconds",
+      "serviceId" = excluded."serviceId", "environmentId" = excluded."environmentId", "linkedBy" = excluded."linkedBy", "startKind" = excluded."startKind"
+    WHERE "DeploymentChange"."deployedAt" > excluded."deployedAt"`.execute(tx);
+  await syncChangeDeploymentIds(tx, sql`SELECT c.id FROM "Change" c WHERE true ${scope("c.serviceName")}`);
+}
+
 /** Change.deploymentId names the deployment that took it to production (or, before that, its first deployment). */
 async function syncChangeDeploymentIds(tx: Tx, changeIds: ReturnType<typeof sql>) {
   await sql`
