@@ -120,14 +120,20 @@ export async function unlinkDeployment(tx: Tx, deploymentId: string) {
  */
 export async function relinkChanges(tx: Tx, serviceNames?: string[]) {
   const scope = (col: string) => (serviceNames ? sql`AND ${sql.ref(col)} = ANY(${serviceNames}::text[])` : sql``);
+  // Hash-joinable: a change is found by its commit or its id (two arms, not an OR the planner cannot hash).
   await sql`
     UPDATE "Deployment" d SET "revisionMergedAt" = m.at
-    FROM (SELECT d2.id, min(c."mergedAt") AS at FROM "Deployment" d2
-          JOIN "Change" c ON c."serviceName" = d2."serviceName" AND (c."commitSha" = d2.revision OR c."externalId" = d2.revision)
-          WHERE d2.revision <> '' AND d2."revisionMergedAt" IS NULL AND c."mergedAt" IS NOT NULL ${scope("d2.serviceName")}
-          GROUP BY d2.id) m
-    WHERE d.id = m.id`.execute(tx);
+    FROM (SELECT "serviceName", ref, min("mergedAt") AS at FROM (
+            SELECT c."serviceName", c."commitSha" AS ref, c."mergedAt" FROM "Change" c
+            WHERE c."commitSha" <> '' AND c."mergedAt" IS NOT NULL ${scope("c.serviceName")}
+            UNION ALL
+            SELECT c."serviceName", c."externalId", c."mergedAt" FROM "Change" c WHERE c."mergedAt" IS NOT NULL ${scope("c.serviceName")}) x
+          GROUP BY 1, 2) m
+    WHERE d."serviceName" = m."serviceName" AND d.revision = m.ref AND d.revision <> '' AND d."revisionMergedAt" IS NULL`.execute(tx);
   await sql`DELETE FROM "DeploymentChange" dc USING "Deployment" d WHERE d.id = dc."deploymentId" ${scope("d.serviceName")}`.execute(tx);
+  // Rows written earlier in the same transaction (the seed) have no statistics yet: a nested loop over the stream
+  // would be quadratic, so this statement is planned with hash joins only.
+  await sql`SET LOCAL enable_nestloop = off`.execute(tx);
   await sql`
     WITH r AS (
       SELECT d.id, d."serviceName", d."environmentName", x.cutoff,
@@ -154,6 +160,7 @@ export async function relinkChanges(tx: Tx, serviceNames?: string[]) {
     FROM nxt JOIN adv a ON a."serviceName" = nxt."serviceName" AND a."environmentName" = nxt."environmentName" AND a.runmax = nxt.target
     JOIN "Deployment" d ON d.id = a.id JOIN "Change" c ON c.id = nxt.cid
     WHERE nxt.cid IS NOT NULL`.execute(tx);
+  await sql`SET LOCAL enable_nestloop = on`.execute(tx);
   await sql`
     INSERT INTO "DeploymentChange" ${LINK_COLUMNS}
     SELECT DISTINCT ON (c.id, d."environmentName") ${LINK_VALUES}

@@ -95,7 +95,8 @@ export async function fourKeysFigures(db: Db, f: ResolvedFilter, from = f.from, 
     root AS (
       SELECT i.id, i."resolvedAt", LEAST(i."detectedAt", (
                SELECT min(d."deployedAt") FROM "Change" c JOIN "Deployment" d ON d."serviceName" = c."serviceName" AND ${carries}
-               WHERE i."rootCauseRef" <> '' AND (c."commitSha" = i."rootCauseRef" OR c."externalId" = i."rootCauseRef")
+               WHERE i."rootCauseRef" <> '' AND c."serviceName" = i."serviceName"
+                 AND (c."commitSha" = i."rootCauseRef" OR c."externalId" = i."rootCauseRef")
                  AND d."environmentId" = ${f.environmentId} AND d.status IN ('succeeded', 'rolled_back'))) AS created
       FROM "Incident" i WHERE ${incidentEnv(f)} AND i."detectedAt" < ${utc(to)} ${scope("i", f)}),
     inc AS (SELECT *, EXTRACT(EPOCH FROM "resolvedAt" - created)::float8 AS restore FROM root
