@@ -257,8 +257,13 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
   };
   const rootCauseRef = input.rootCauseRef ?? rootCauseFromText(input.title) ?? existing?.rootCauseRef ?? "";
   const hasNewEvidence = Boolean(input.deploymentId || input.version || (input.rootCauseRef ?? rootCauseFromText(input.title)));
-  // An owner's decision (manual link, confirmation) stands; new evidence replaces a heuristic; otherwise keep the link.
-  const keep = existing && (existing.linkReason === "manual" || existing.linkStatus === "confirmed" || (existing.deploymentId && !hasNewEvidence));
+  // An owner's decision (manual link, confirmation, dispute) stands; new evidence replaces a heuristic; otherwise keep the link.
+  // A disputed link stays removed until the source sends evidence.
+  const keep =
+    existing &&
+    (existing.linkReason === "manual" ||
+      existing.linkStatus === "confirmed" ||
+      ((existing.deploymentId || existing.linkStatus === "disputed") && !hasNewEvidence));
   const { deploymentId, linkReason } = keep
     ? { deploymentId: existing.deploymentId, linkReason: existing.linkReason }
     : await attributeIncident(tx, { serviceName: base.serviceName, environmentId: base.environmentId, detectedAt }, { ...input, rootCauseRef });
@@ -287,7 +292,7 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
   return incident;
 }
 
-async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
+export async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
   const ids = [...new Set(deploymentIds.filter((x): x is string => Boolean(x)))];
   if (ids.length === 0) return;
   await tx

@@ -36,8 +36,15 @@ export async function pierDetails(db: Db, f: ResolvedFilter, from = f.from, to =
       .executeTakeFirstOrThrow(),
     countedIncidents(db, f, from, to)
       .select((eb) => [
-        eb.fn.countAll<string>().filterWhere("i.linkReason", "in", ["deployment", "version", "commit", "manual"]).as("evidence"),
-        eb.fn.countAll<string>().filterWhere("i.linkReason", "=", "window").as("heuristic"),
+        // A disputed link keeps its reason but no deployment: it counts as unlinked.
+        eb.fn
+          .countAll<string>()
+          .filterWhere((w) => w.and([w("i.linkReason", "in", ["deployment", "version", "commit", "manual"]), w("i.deploymentId", "is not", null)]))
+          .as("evidence"),
+        eb.fn
+          .countAll<string>()
+          .filterWhere((w) => w.and([w("i.linkReason", "=", "window"), w("i.deploymentId", "is not", null)]))
+          .as("heuristic"),
         eb.fn.countAll<string>().filterWhere("i.deploymentId", "is", null).as("unlinked"),
       ])
       .executeTakeFirstOrThrow(),

@@ -9,6 +9,7 @@ import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInpu
 import { BAND_SETS, BANDS, DEFAULT_BANDS, LEVEL_SOURCES } from "./levels";
 import { DORA_MODES } from "./modes";
 import { liveVersions } from "./live-version";
+import { reviewIncidentLink, reviewIncidentLinkInput } from "./incident-review";
 import { doraSummary, weeklyTrend } from "./metrics";
 
 const filterInput = z.object({
@@ -66,6 +67,8 @@ export const doraRouter = router({
 export const incidentsRouter = router({
   list: authedProcedure.input(listIncidentsInput).query(({ ctx, input }) => listIncidents(ctx.db, input)),
   declare: authedProcedure.input(declareIncidentInput).mutation(({ ctx, input }) => declareIncident(ctx.db, ctx.user, input)),
+  /** Owners (and admins) confirm or dispute the deployment an incident is attributed to; audited. */
+  reviewLink: authedProcedure.input(reviewIncidentLinkInput).mutation(({ ctx, input }) => reviewIncidentLink(ctx.db, ctx.user, input)),
   resolve: authedProcedure
     .input(z.object({ incidentId: z.string().min(1), resolvedAt: z.coerce.date().optional() }))
     .mutation(({ ctx, input }) => resolveIncident(ctx.db, ctx.user, input)),

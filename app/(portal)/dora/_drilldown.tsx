@@ -4,6 +4,7 @@ import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, Table, Td } from "@/app/_components/ui";
 import { formatDuration } from "./_format";
+import { LinkReview } from "./_link-review";
 
 export type DrillKind = "deployments" | "failures" | "changes" | "incidents";
 type Filter = { from: Date; to: Date; teamId?: string; serviceId?: string; environment?: string };
@@ -105,7 +106,7 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
       {rows.length === 0 ? (
         <EmptyState title="No incidents in this selection" />
       ) : (
-        <Table head={["Incident", "Service", "Severity", "Detected", "Restored in", "Caused by", "Linked by", "Source"]} caption="Incidents">
+        <Table head={["Incident", "Service", "Severity", "Detected", "Restored in", "Caused by", "Linked by", "Source", "Review"]} caption="Incidents">
           {rows.map((i) => (
             <tr key={i.id}>
               <Td className="max-w-xs truncate">{i.title}</Td>
@@ -129,6 +130,7 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
                 )}
               </Td>
               <Td className="text-xs">{i.source}</Td>
+              <Td>{i.deploymentId && i.linkStatus !== "confirmed" ? <LinkReview incidentId={i.id} /> : null}</Td>
             </tr>
           ))}
         </Table>
