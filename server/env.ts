@@ -67,6 +67,14 @@ const schema = z
     PIER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // How often the worker moves outbox rows into queues.
     OUTBOX_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10).max(60_000).default(250),
+    // DORA incident attribution: with no evidence, an incident is blamed on the service's last deployment in its
+    // environment up to this many hours before detection (README "DORA definitions").
+    DORA_INCIDENT_LINK_HOURS: z.coerce
+      .number({ error: "must be a number of hours" })
+      .int()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
     // Refused ingestion requests (data-quality page) are kept this many days after they were last seen.
     PIER_REJECTED_EVENT_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).max(3650).default(30),
     // Audit chain (README "What the audit chain proves"): the key signing checkpoints, kept outside the database, and

@@ -4,7 +4,9 @@
 // Team profiles differ on purpose (payments ships often, data rarely) so filters show different levels.
 // Idempotent: skipped when seed history already exists. Rows are bulk-inserted; links are made in SQL.
 import type { Insertable } from "kysely";
-import { newId, sql, transaction, type DB, type Db } from "../../server/db";
+import { createHash } from "node:crypto";
+import { newId, transaction, type DB, type Db } from "../../server/db";
+import { relinkChanges } from "../../server/dora/linkage";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -16,6 +18,9 @@ const PROFILES: Record<string, { perWeek: number; lead: [number, number]; failur
   growth: { perWeek: 3, lead: [24, 240], failure: 0.22, restore: [60, 1440] },
   data: { perWeek: 1, lead: [72, 600], failure: 0.3, restore: [240, 4320] },
 };
+
+/** A stable 12-hex-digit fake commit sha for a seed change. */
+const sha = (key: string) => createHash("sha1").update(key).digest("hex").slice(0, 12);
 
 /** Deterministic PRNG (mulberry32): the same demo every time. */
 function rng(seed: number) {
@@ -60,9 +65,15 @@ export async function seedDora(db: Db, now = new Date()) {
       // The commits this release ships: authored within the lead-time range before prod.
       const commitCount = 1 + Math.floor(random() * 4);
       const merged = new Date(t - between(1, 3) * HOUR);
+      // The release's head commit: deployments name it as their revision (server/dora/linkage.ts), except the growth
+      // team's, which report no revision (merge-order fallback, counted on the data-quality page).
+      const head = sha(`${svc.slug}-${v}-0`);
       for (let c = 0; c < commitCount; c++) {
         const authored = new Date(t - between(profile.lead[0], profile.lead[1]) * HOUR);
         changes.push({
+          commitSha: sha(`${svc.slug}-${v}-${c}`),
+          // PRs merged a minute apart, newest (c = 0) last; the first commit starts the lead time.
+          firstCommitAt: authored < merged ? authored : new Date(merged.getTime() - HOUR),
           id: id("c"),
           source: "seed",
           externalId: `${svc.slug}-${v}-${c}`,
@@ -71,7 +82,7 @@ export async function seedDora(db: Db, now = new Date()) {
           repository: `acme/${svc.slug}`,
           title: `Change ${c + 1} for ${v}`,
           authoredAt: authored < merged ? authored : new Date(merged.getTime() - HOUR),
-          mergedAt: merged,
+          mergedAt: new Date(merged.getTime() - c * 60_000),
         });
       }
       for (const [env, offset] of [
@@ -88,6 +99,7 @@ export async function seedDora(db: Db, now = new Date()) {
             environmentId: envId[env],
             environmentName: env,
             version: v,
+            revision: svc.team.slug === "growth" ? "" : head,
             status: "succeeded",
             deployedAt: new Date(t + offset),
           });
@@ -106,6 +118,7 @@ export async function seedDora(db: Db, now = new Date()) {
         environmentId: envId.prod,
         environmentName: "prod",
         version: v,
+        revision: svc.team.slug === "growth" ? "" : head,
         status: failed ? "failed" : rolledBack ? "rolled_back" : "succeeded",
         deployedAt,
         rolledBackAt: rolledBack ? new Date(t + 40 * 60_000) : null,
@@ -141,6 +154,8 @@ export async function seedDora(db: Db, now = new Date()) {
           detectedAt: detected,
           resolvedAt: resolved.getTime() < now.getTime() ? resolved : null,
           deploymentId: prodId,
+          // The alert named the version it started on: evidence, not the time-window heuristic.
+          linkReason: "version",
         });
       }
       t += -Math.log(1 - random()) / rate; // exponential gaps: bursty, like real teams
@@ -200,60 +215,9 @@ export async function seedDora(db: Db, now = new Date()) {
         .insertInto("Incident")
         .values(incidents.slice(i, i + 2000))
         .execute();
-    // Same rule as server/dora/canonical.ts, in bulk: a change ships with the first successful deployment per
-    // environment after its merge (merged after the previous deployment there, at or before this one).
-    await tx
-      .with("d", (qc) =>
-        qc
-          .selectFrom("Deployment")
-          .select((eb) => [
-            "id",
-            "serviceId",
-            "serviceName",
-            "environmentId",
-            "environmentName",
-            "deployedAt",
-            eb.fn
-              .agg<Date | null>("lag", ["deployedAt"])
-              .over((ob) => ob.partitionBy(["serviceName", "environmentName"]).orderBy("deployedAt"))
-              .as("prev"),
-          ])
-          .where("source", "=", "seed")
-          .where("status", "<>", "failed")
-          .where((eb) => eb.not(eb.ref("isRollback"))),
-      )
-      .insertInto("DeploymentChange")
-      .columns(["deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds"])
-      .expression((eb) =>
-        eb
-          .selectFrom("d")
-          .innerJoin("Change as c", (join) =>
-            join
-              .onRef("c.serviceName", "=", "d.serviceName")
-              .onRef("c.mergedAt", "<=", "d.deployedAt")
-              .on((eb) => eb.or([eb("d.prev", "is", null), eb("c.mergedAt", ">", eb.ref("d.prev"))])),
-          )
-          .select([
-            "d.id",
-            "c.id as changeId",
-            "d.serviceId",
-            "d.environmentId",
-            "d.environmentName",
-            "d.deployedAt",
-            sql<number>`GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))`.as("leadTimeSeconds"),
-          ])
-          .where("c.source", "=", "seed"),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    await tx
-      .updateTable("Change as c")
-      .from("DeploymentChange as dc")
-      .set((eb) => ({ deploymentId: eb.ref("dc.deploymentId") }))
-      .whereRef("dc.changeId", "=", "c.id")
-      .where("dc.environmentName", "=", "prod")
-      .where("c.source", "=", "seed")
-      .execute();
+    // Same rule as server/dora/canonical.ts, in bulk (server/dora/linkage.ts): a change ships with the first
+    // successful deployment per environment whose revision contains it (merge order where it names none).
+    await relinkChanges(tx, [...new Set(services.map((x) => x.slug))]);
     await tx
       .insertInto("RejectedEvent")
       .values([

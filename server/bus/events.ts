@@ -41,6 +41,7 @@ export const PIER_EVENT_TYPES = [
   ...ROLLOUT_EVENT_TYPES,
   "incident.detected",
   "incident.resolved",
+  "incident.link_reviewed",
   "change.merged",
   "catalog.service_changed",
   "catalog.import_finished",
@@ -88,6 +89,8 @@ type RolloutEventData = { rolloutId: string | null; requestId: string | null; wa
 type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
 /** server/dora/incidents.ts: an incident resolved in the portal. */
 type IncidentResolvedData = { incidentId: string; title: string; detectedAt: string; resolvedAt: string; restoreSeconds: number } & EventFields;
+/** server/dora/incident-review.ts: an owner confirmed or disputed the deployment an incident is attributed to. */
+type IncidentLinkReviewedData = { incidentId: string; deploymentId: string | null; decision: "confirmed" | "disputed"; linkReason: string } & EventFields;
 /** server/catalog/service-editing.ts: what happened to the service (plus the change's own facts). */
 export type ServiceChangedData = {
   change: "created" | "updated" | "deprecated" | "dependency_added" | "dependency_removed" | "imported";
@@ -117,6 +120,7 @@ type AuditChainBrokenData = {
 type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T in RolloutEventType]: RolloutEventData } & {
   "incident.detected": IncidentDetectedData;
   "incident.resolved": IncidentResolvedData;
+  "incident.link_reviewed": IncidentLinkReviewedData;
   // Nothing in Pier emits change.merged yet; its type is reserved for the CDEvents mapping.
   "change.merged": EventFields;
   "catalog.service_changed": ServiceChangedData;

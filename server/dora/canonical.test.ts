@@ -25,6 +25,7 @@ describe("change ↔ deployment links", () => {
         externalId: "L1",
         serviceName: "ledger",
         authoredAt: at("2026-04-01T08:00:00Z"),
+        firstCommitAt: at("2026-04-01T08:00:00Z"),
         mergedAt: at("2026-04-01T09:00:00Z"),
       });
       // The later deployment arrives first and takes the change…
@@ -56,7 +57,14 @@ describe("change ↔ deployment links", () => {
 
     // A change merged between the two, reported after both: linked to "late".
     await transaction(db, async (tx) =>
-      recordChange(tx, { source: "t", externalId: "L2", serviceName: "ledger", authoredAt: at("2026-04-01T12:00:00Z"), mergedAt: at("2026-04-01T13:00:00Z") }),
+      recordChange(tx, {
+        source: "t",
+        externalId: "L2",
+        serviceName: "ledger",
+        authoredAt: at("2026-04-01T12:00:00Z"),
+        firstCommitAt: at("2026-04-01T12:00:00Z"),
+        mergedAt: at("2026-04-01T13:00:00Z"),
+      }),
     );
     expect((await links("L2")).map((l) => [l.deployment.externalId, l.leadTimeSeconds])).toEqual([["late", 21 * 3600]]);
   });

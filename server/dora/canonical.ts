@@ -1,13 +1,14 @@
 // The canonical DORA store: deployments, changes and incidents, whoever reported them (Pier itself, CDEvents,
 // GitHub, PagerDuty). Every writer goes through these functions so the links DORA reads are made one way:
-//   change → deployment: the first successful deployment of the change's service in each environment at or after
-//     the merge (DeploymentChange); out-of-order arrivals re-link to the earlier deployment.
-//   incident → deployment: the one named by the source, else the same version, else the service's last
-//     successful deployment in that environment up to LINK_WINDOW before detection (DevLake's rule, bounded).
+//   change → deployment: the first successful deployment of the change's service in each environment whose content
+//     contains it (./linkage.ts: listed by the deployment, merged before its revision, else merge order);
+//     out-of-order arrivals re-link to the earlier deployment.
+//   incident → deployment: ./incident-links.ts (evidence first, then the same-service window heuristic).
 import { anyOf, newId, sql, type DB, type Selectable, type Tx } from "../db";
-import { findEnvironment, findService, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
-
-const INCIDENT_LINK_WINDOW_HOURS = 7 * 24;
+import { findEnvironment, findService, findServiceByIncidentAlias, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
+import { attributeIncident, rootCauseFromText } from "./incident-links";
+import { linkChange, linkDeployment, resolveRevision, revisionMergedAt, unlinkDeployment } from "./linkage";
+import { updateLiveVersion } from "./live-version";
 
 export type DeploymentRow = Selectable<DB["Deployment"]>;
 
@@ -30,7 +31,13 @@ export type DeploymentInput = {
   isRollback?: boolean;
   deployedAt: Date;
   rolledBackAt?: Date | null;
+  /** The commit the deployed revision points at (defaults to version when that looks like a commit sha). */
+  revision?: string | null;
+  /** Commits or change ids the source says this deployment carries. */
+  shippedRefs?: string[];
 };
+
+const looksLikeSha = (v: string) => /^[0-9a-f]{7,40}$/i.test(v);
 
 async function resolveRefs(tx: Tx, serviceName: string, serviceId: string | null | undefined, envName: string, envId?: string | null) {
   const service = serviceId ? { id: serviceId } : await findService(tx, serviceName);
@@ -44,6 +51,7 @@ async function resolveRefs(tx: Tx, serviceName: string, serviceId: string | null
 export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<DeploymentRow> {
   const serviceName = normaliseServiceName(input.serviceName);
   const { serviceId, environment } = await resolveRefs(tx, input.serviceName, input.serviceId, input.environmentName, input.environmentId);
+  const revision = input.revision ?? (input.version && looksLikeSha(input.version) ? input.version : "");
   const data = {
     serviceId,
     serviceName,
@@ -57,6 +65,9 @@ export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<
     source: input.source,
     externalId: input.externalId ?? null,
     deploymentRequestId: input.deploymentRequestId ?? null,
+    revision,
+    shippedRefs: [...new Set((input.shippedRefs ?? []).filter(Boolean))],
+    revisionMergedAt: await revisionMergedAt(tx, serviceName, revision),
   };
   const existing = input.deploymentRequestId
     ? await tx.selectFrom("Deployment").select(["id", "status"]).where("deploymentRequestId", "=", input.deploymentRequestId).executeTakeFirst()
@@ -81,7 +92,9 @@ export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<
       .returningAll()
       .executeTakeFirstOrThrow();
   }
-  if (deployment.status !== "failed" && !deployment.isRollback) await linkChangesToDeployment(tx, deployment.id);
+  if (deployment.status === "failed") await unlinkDeployment(tx, deployment.id);
+  else if (!deployment.isRollback) await linkDeployment(tx, deployment.id);
+  if (deployment.status === "succeeded") await updateLiveVersion(tx, deployment);
   return deployment;
 }
 
@@ -127,82 +140,6 @@ export async function markPreviousRolledBack(tx: Tx, rollback: Rollback & Pick<D
   return row ?? null;
 }
 
-/** Lead time of a change shipped by a deployment: deployment − commit time, never negative. */
-const leadTimeSeconds = sql<number>`GREATEST(0, EXTRACT(EPOCH FROM d."deployedAt" - c."authoredAt"))`;
-
-const LINK_COLUMNS = ["deploymentId", "changeId", "serviceId", "environmentId", "environmentName", "deployedAt", "leadTimeSeconds"] as const;
-
-/**
- * Links to deployment `id` every merged change of its service merged after the previous successful deployment
- * there and at or before this one; a change already linked to a *later* deployment in this environment moves here.
- * (Changes merged before the previous deployment were shipped by it; late-arriving changes link themselves.)
- */
-async function linkChangesToDeployment(tx: Tx, deploymentId: string) {
-  await tx
-    .with("d", (db) =>
-      db.selectFrom("Deployment").select(["id", "serviceId", "serviceName", "environmentId", "environmentName", "deployedAt"]).where("id", "=", deploymentId),
-    )
-    .with("prev", (db) =>
-      db
-        .selectFrom(["Deployment as p", "d"])
-        .select((eb) => eb.fn.max("p.deployedAt").as("at"))
-        .whereRef("p.serviceName", "=", "d.serviceName")
-        .whereRef("p.environmentName", "=", "d.environmentName")
-        .whereRef("p.id", "<>", "d.id")
-        .where("p.status", "<>", "failed")
-        .where((eb) => eb.not(eb.ref("p.isRollback")))
-        .whereRef("p.deployedAt", "<", "d.deployedAt"),
-    )
-    .insertInto("DeploymentChange")
-    .columns(LINK_COLUMNS)
-    .expression((eb) =>
-      eb
-        .selectFrom(["d", "prev", "Change as c"])
-        .select(["d.id", "c.id as changeId", "d.serviceId", "d.environmentId", "d.environmentName", "d.deployedAt", leadTimeSeconds.as("leadTimeSeconds")])
-        .whereRef("c.serviceName", "=", "d.serviceName")
-        .whereRef("c.mergedAt", "<=", "d.deployedAt")
-        .where((eb) => eb.or([eb("prev.at", "is", null), eb("c.mergedAt", ">", eb.ref("prev.at"))])),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(["changeId", "environmentName"])
-        .doUpdateSet((eb) => ({
-          deploymentId: eb.ref("excluded.deploymentId"),
-          deployedAt: eb.ref("excluded.deployedAt"),
-          leadTimeSeconds: eb.ref("excluded.leadTimeSeconds"),
-          serviceId: eb.ref("excluded.serviceId"),
-          environmentId: eb.ref("excluded.environmentId"),
-        }))
-        .whereRef("DeploymentChange.deployedAt", ">", "excluded.deployedAt"),
-    )
-    .execute();
-  await syncChangeDeploymentIds(tx, { deploymentId });
-}
-
-/** Change.deploymentId names the deployment that took it to production (or, before that, its first deployment). */
-async function syncChangeDeploymentIds(tx: Tx, where: { deploymentId: string } | { changeId: string }) {
-  const changes = tx.selectFrom("DeploymentChange").select("changeId");
-  const linked = "deploymentId" in where ? changes.where("deploymentId", "=", where.deploymentId) : changes.where("changeId", "=", where.changeId);
-  await tx
-    .updateTable("Change as c")
-    .from(
-      tx
-        .selectFrom("DeploymentChange as dc")
-        .leftJoin("Environment as e", "e.id", "dc.environmentId")
-        .distinctOn("dc.changeId")
-        .select(["dc.changeId", "dc.deploymentId as id"])
-        .where("dc.changeId", "in", linked)
-        .orderBy("dc.changeId")
-        .orderBy((eb) => eb.fn.coalesce("e.isProduction", sql.lit(false)), "desc")
-        .orderBy("dc.deployedAt")
-        .as("pick"),
-    )
-    .set((eb) => ({ deploymentId: eb.ref("pick.id") }))
-    .whereRef("c.id", "=", "pick.changeId")
-    .whereRef("c.deploymentId", "is distinct from", "pick.id")
-    .execute();
-}
-
 export type ChangeInput = {
   source: string;
   externalId: string;
@@ -211,6 +148,10 @@ export type ChangeInput = {
   title?: string;
   authoredAt?: Date | null;
   mergedAt?: Date | null;
+  /** The commit that put it on the main line (merge commit / pushed commit). */
+  commitSha?: string | null;
+  /** Its first commit's time, when the source said: the lead-time start. */
+  firstCommitAt?: Date | null;
 };
 
 /** Creates or updates a change; a merged change is linked to the deployments that already shipped it. */
@@ -219,12 +160,14 @@ export async function recordChange(tx: Tx, input: ChangeInput) {
   const service = await findService(tx, serviceName);
   const existing = await tx
     .selectFrom("Change")
-    .select(["authoredAt", "mergedAt"])
+    .select(["authoredAt", "mergedAt", "firstCommitAt", "commitSha"])
     .where("source", "=", input.source)
     .where("externalId", "=", input.externalId)
     .executeTakeFirst();
   const authoredAt = earliest(existing?.authoredAt, input.authoredAt ?? input.mergedAt ?? undefined) ?? new Date();
   const mergedAt = input.mergedAt ?? existing?.mergedAt ?? null;
+  const firstCommitAt = earliest(existing?.firstCommitAt, input.firstCommitAt) ?? null;
+  const commitSha = input.commitSha || existing?.commitSha || "";
   const change = await tx
     .insertInto("Change")
     .values({
@@ -237,49 +180,26 @@ export async function recordChange(tx: Tx, input: ChangeInput) {
       title: input.title ?? "",
       authoredAt,
       mergedAt,
+      firstCommitAt,
+      commitSha,
     })
     .onConflict((oc) =>
       oc.columns(["source", "externalId"]).doUpdateSet({
         authoredAt,
         mergedAt,
+        firstCommitAt,
+        commitSha,
         ...(input.title ? { title: input.title } : {}),
         ...(input.repository ? { repository: input.repository } : {}),
       }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (mergedAt) await linkChangeToDeployments(tx, change.id);
+  if (mergedAt) {
+    await resolveRevision(tx, change);
+    await linkChange(tx, change.id);
+  }
   return change;
-}
-
-/** For a change that arrived after its deployment: the first successful deployment per environment after merge. */
-async function linkChangeToDeployments(tx: Tx, changeId: string) {
-  await tx
-    .insertInto("DeploymentChange")
-    .columns(LINK_COLUMNS)
-    .expression(
-      tx
-        .selectFrom("Change as c")
-        .innerJoin("Deployment as d", "d.serviceName", "c.serviceName")
-        .distinctOn("d.environmentName")
-        .select(["d.id", "c.id as changeId", "d.serviceId", "d.environmentId", "d.environmentName", "d.deployedAt", leadTimeSeconds.as("leadTimeSeconds")])
-        .where("c.id", "=", changeId)
-        .where("d.status", "<>", "failed")
-        .where((eb) => eb.not(eb.ref("d.isRollback")))
-        .where("c.mergedAt", "is not", null)
-        .whereRef("d.deployedAt", ">=", "c.mergedAt")
-        .orderBy("d.environmentName")
-        .orderBy("d.deployedAt"),
-    )
-    .onConflict((oc) =>
-      oc.columns(["changeId", "environmentName"]).doUpdateSet((eb) => ({
-        deploymentId: eb.ref("excluded.deploymentId"),
-        deployedAt: eb.ref("excluded.deployedAt"),
-        leadTimeSeconds: eb.ref("excluded.leadTimeSeconds"),
-      })),
-    )
-    .execute();
-  await syncChangeDeploymentIds(tx, { changeId });
 }
 
 const earliest = (a?: Date | null, b?: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b ?? undefined));
@@ -298,6 +218,10 @@ export type IncidentInput = {
   reopenedAt?: Date | null;
   /** The deployed version the source blames, when it says. */
   version?: string | null;
+  /** The commit or change id the source names as root cause. */
+  rootCauseRef?: string | null;
+  /** The incident tool's own id for the service (PagerDuty service id): matched against Service.incidentAliases. */
+  serviceRef?: string | null;
   deploymentId?: string | null;
   createdById?: string | null;
 };
@@ -309,7 +233,9 @@ export type IncidentInput = {
  */
 export async function recordIncident(tx: Tx, input: IncidentInput) {
   const serviceName = input.serviceName ? normaliseServiceName(input.serviceName) : "";
-  const service = serviceName ? await findService(tx, serviceName) : null;
+  const service =
+    (input.serviceRef ? await findServiceByIncidentAlias(tx, input.serviceRef) : null) ??
+    (serviceName ? ((await findServiceByIncidentAlias(tx, serviceName)) ?? (await findService(tx, serviceName))) : null);
   const environment = input.environmentName ? await findEnvironment(tx, input.environmentName) : null;
   const existing = input.externalId
     ? await tx.selectFrom("Incident").selectAll().where("source", "=", input.source).where("externalId", "=", input.externalId).executeTakeFirst()
@@ -320,7 +246,8 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
   const resolvedAt = lastResolution && (!reopenedAt || lastResolution > reopenedAt) ? lastResolution : null;
   const base = {
     serviceId: service?.id ?? existing?.serviceId ?? null,
-    serviceName: serviceName || existing?.serviceName || "",
+    // A catalog match by alias files the incident under the catalog's name (the name linkage and metrics use).
+    serviceName: (service && "slug" in service ? service.slug : serviceName) || existing?.serviceName || "",
     environmentId: environment?.id ?? existing?.environmentId ?? null,
     title: input.title || existing?.title || "Incident",
     severity: input.severity ?? existing?.severity ?? "high",
@@ -328,45 +255,44 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
     resolvedAt,
     reopenedAt,
   };
-  const deploymentId =
-    input.deploymentId ?? existing?.deploymentId ?? (await findBlamedDeployment(tx, base.serviceName, base.environmentId, detectedAt, input.version));
+  const rootCauseRef = input.rootCauseRef ?? rootCauseFromText(input.title) ?? existing?.rootCauseRef ?? "";
+  const hasNewEvidence = Boolean(input.deploymentId || input.version || (input.rootCauseRef ?? rootCauseFromText(input.title)));
+  // An owner's decision (manual link, confirmation, dispute) stands; new evidence replaces a heuristic; otherwise keep the link.
+  // A disputed link stays removed until the source sends evidence.
+  const keep =
+    existing &&
+    (existing.linkReason === "manual" ||
+      existing.linkStatus === "confirmed" ||
+      ((existing.deploymentId || existing.linkStatus === "disputed") && !hasNewEvidence));
+  const { deploymentId, linkReason } = keep
+    ? { deploymentId: existing.deploymentId, linkReason: existing.linkReason }
+    : await attributeIncident(tx, { serviceName: base.serviceName, environmentId: base.environmentId, detectedAt }, { ...input, rootCauseRef });
   const incident = existing
     ? await tx
         .updateTable("Incident")
-        .set({ ...base, deploymentId })
+        .set({ ...base, deploymentId, linkReason, rootCauseRef })
         .where("id", "=", existing.id)
         .returningAll()
         .executeTakeFirstOrThrow()
     : await tx
         .insertInto("Incident")
-        .values({ id: newId(), ...base, deploymentId, source: input.source, externalId: input.externalId ?? null, createdById: input.createdById ?? null })
+        .values({
+          id: newId(),
+          ...base,
+          deploymentId,
+          linkReason,
+          rootCauseRef,
+          source: input.source,
+          externalId: input.externalId ?? null,
+          createdById: input.createdById ?? null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
   await refreshHasIncident(tx, [deploymentId, existing?.deploymentId]);
   return incident;
 }
 
-async function findBlamedDeployment(tx: Tx, serviceName: string, environmentId: string | null, detectedAt: Date, version?: string | null) {
-  if (!serviceName) return null;
-  const since = new Date(detectedAt.getTime() - INCIDENT_LINK_WINDOW_HOURS * 3600_000);
-  const found = await tx
-    .selectFrom("Deployment")
-    .select("id")
-    .where("serviceName", "=", serviceName)
-    // No environment named: incidents are about production unless they say otherwise.
-    .where("environmentId", "in", environmentId ? [environmentId] : tx.selectFrom("Environment").select("id").where("isProduction", "=", true))
-    .where("status", "<>", "failed")
-    .where("isRollback", "=", false)
-    .where("deployedAt", "<=", detectedAt)
-    .where("deployedAt", ">=", since)
-    .$if(Boolean(version), (qb) => qb.where("version", "=", version ?? ""))
-    .orderBy("deployedAt", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return found?.id ?? null;
-}
-
-async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
+export async function refreshHasIncident(tx: Tx, deploymentIds: (string | null | undefined)[]) {
   const ids = [...new Set(deploymentIds.filter((x): x is string => Boolean(x)))];
   if (ids.length === 0) return;
   await tx

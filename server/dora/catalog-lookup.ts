@@ -1,6 +1,6 @@
 // Maps the names outside systems use for services and environments onto catalog rows. Unmatched names are kept
 // on the canonical rows as given (serviceId/environmentId null) so the data-quality page can show them.
-import type { DB, Kysely } from "../db";
+import { sql, type DB, type Kysely } from "../db";
 
 const ENV_ALIASES: Record<string, string> = {
   production: "prod",
@@ -65,6 +65,24 @@ export async function findEnvironment(db: Kysely<DB>, rawName: string): Promise<
     .selectFrom("Environment")
     .select(["id", "name", "isProduction"])
     .where((eb) => eb(eb.fn("lower", ["name"]), "=", name.toLowerCase()))
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/**
+ * Catalog service an incident tool's id or name is an alias of: Service.incidentAliases (editable on the service) or
+ * the Backstage annotation `pagerduty.com/service-id`. PagerDuty names services freely ("Checkout API"), so its id is
+ * the stable key.
+ */
+export async function findServiceByIncidentAlias(db: Kysely<DB>, ref: string): Promise<ServiceRef> {
+  const value = ref.trim();
+  if (!value) return null;
+  const row = await db
+    .selectFrom("Service")
+    .select(["id", "slug"])
+    .where((eb) => eb.or([sql<boolean>`${value} = ANY("incidentAliases")`, sql<boolean>`annotations->>'pagerduty.com/service-id' = ${value}`]))
+    .orderBy("slug")
     .limit(1)
     .executeTakeFirst();
   return row ?? null;

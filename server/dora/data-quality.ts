@@ -143,7 +143,7 @@ async function ingestionReport(db: Db, since: Date, basis: DataQualityBasis) {
   const byEvent = basis === "event";
   const inboundAt = byEvent ? sql<Date>`coalesce("occurredAt", "receivedAt")` : sql<Date>`"receivedAt"`;
   const future = sql<boolean>`"occurredAt" > "receivedAt" + interval ${FUTURE_TOLERANCE}`;
-  const [unknownTypes, unknownEnvironments, futureCount, futureSample] = await Promise.all([
+  const [unknownTypes, unknownEnvironments, futureCount, futureSample, changeLinkage] = await Promise.all([
     // Stored, never translated: a custom type or one the declared CDEvents release does not define.
     k
       .selectFrom("InboundEvent")
@@ -178,6 +178,17 @@ async function ingestionReport(db: Db, since: Date, basis: DataQualityBasis) {
       .orderBy("receivedAt", "desc")
       .limit(UNLINKED_SAMPLE)
       .execute(),
+    // How changes were credited to deployments (server/dora/linkage.ts): merge_order rows are the fallback, where the
+    // deployment said nothing about what it deployed (send its commit or change list to fix them).
+    k
+      .selectFrom("DeploymentChange as dc")
+      .innerJoin("Deployment as d", "d.id", "dc.deploymentId")
+      .select(["dc.environmentName", "dc.linkedBy", count.as("count"), sql<string>`string_agg(DISTINCT d.source, ', ')`.as("sources")])
+      .where(byEvent ? "dc.deployedAt" : "d.createdAt", ">=", utc(since))
+      .groupBy(["dc.environmentName", "dc.linkedBy"])
+      .orderBy("dc.environmentName")
+      .orderBy("dc.linkedBy")
+      .execute(),
   ]);
-  return { unknownTypes, unknownEnvironments, futureTimestamps: { count: futureCount.count, sample: futureSample } };
+  return { unknownTypes, unknownEnvironments, futureTimestamps: { count: futureCount.count, sample: futureSample }, changeLinkage };
 }

@@ -82,6 +82,12 @@ export async function changesBehind(db: Db, input: DrilldownInput & { deployment
         "c.serviceName",
         "c.authoredAt",
         "c.mergedAt",
+        "c.firstCommitAt",
+        "c.source",
+        "dc.linkedBy",
+        "dc.startKind",
+        "d.source as deploymentSource",
+        "d.deploymentRequestId",
         "dc.deploymentId",
         "dc.deployedAt",
         "d.version",
@@ -114,6 +120,9 @@ export async function incidentsBehind(db: Db, input: DrilldownInput) {
         "i.deploymentId",
         "d.version as deploymentVersion",
         "i.source",
+        "i.linkReason",
+        "i.linkStatus",
+        "i.rootCauseRef",
       ])
       .orderBy("i.detectedAt", "desc")
       .limit(DRILLDOWN_LIMIT)

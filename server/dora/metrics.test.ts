@@ -29,6 +29,7 @@ beforeAll(async () => {
       externalId: "c1",
       serviceName: "orders",
       authoredAt: at("2026-01-05T08:00:00Z"),
+      firstCommitAt: at("2026-01-05T08:00:00Z"),
       mergedAt: at("2026-01-05T09:00:00Z"),
     });
     await dep("d1", "2026-01-05T12:00:00Z");
@@ -38,6 +39,7 @@ beforeAll(async () => {
       externalId: "c2",
       serviceName: "orders",
       authoredAt: at("2026-01-05T13:00:00Z"),
+      firstCommitAt: at("2026-01-05T13:00:00Z"),
       mergedAt: at("2026-01-05T14:00:00Z"),
     });
     await dep("d2", "2026-01-05T15:00:00Z", "failed");
@@ -60,6 +62,7 @@ beforeAll(async () => {
       externalId: "c3",
       serviceName: "orders",
       authoredAt: at("2026-01-07T00:00:00Z"),
+      firstCommitAt: at("2026-01-07T00:00:00Z"),
       mergedAt: at("2026-01-07T01:00:00Z"),
     });
     await dep("d5", "2026-01-07T10:00:00Z");
@@ -105,14 +108,14 @@ describe("key figures", () => {
     expect(s.current.restoreP50).toBeCloseTo(4 * H);
     expect(s.current.restoreP90).toBeCloseTo(5.6 * H);
     // 4/7 per day → high; 10 h → elite; 50 % → low; 4 h → high.
-    expect(s.levels).toEqual({ deploymentFrequency: "high", leadTime: "elite", changeFailureRate: "low", timeToRestore: "high" });
+    expect(s.levels).toMatchObject({ deploymentFrequency: "high", leadTime: "elite", changeFailureRate: "low", timeToRestore: "high" });
     expect(s.previous.deployments).toBe(0);
   });
 
   it("returns zeros and no levels for an empty range", async () => {
     const s = await doraSummary(getDb(), { from: at("2025-06-01T00:00:00Z"), to: at("2025-06-08T00:00:00Z") });
     expect(s.current).toMatchObject({ deployments: 0, failures: 0, changeFailureRate: null, leadTimeP50: null, restoreP50: null, incidents: 0 });
-    expect(s.levels).toEqual({ deploymentFrequency: null, leadTime: null, changeFailureRate: null, timeToRestore: null });
+    expect(s.levels).toEqual({ deploymentFrequency: null, leadTime: null, changeFailureRate: null, timeToRestore: null, recovery: null });
   });
 
   it("filters by team and service; an incident with no deployment still counts for restore", async () => {
@@ -166,7 +169,11 @@ describe("weekly trend and time zones", () => {
       ["2026-01-12", 1],
       ["2026-01-19", 0],
     ]);
-    expect(berlin[0]).toMatchObject({ failures: 2, changeFailureRate: 2 / 3, incidents: 2 });
+    expect(berlin[0]).toMatchObject({ failures: 2, changeFailureRate: 2 / 3, incidents: 2, partial: true });
+    // Whole weeks in UTC; the empty week has a count of 0 and no rate or median (a gap, not 0).
+    expect(utcWeeks.map((w) => w.partial)).toEqual([false, false]);
+    expect(utcWeeks[1]).toMatchObject({ deployments: 0, changes: 0, changeFailureRate: null, leadTimeP50: null, restoreP50: null });
+    expect(berlin[2].partial).toBe(true);
     expect(berlin[0].leadTimeP50).toBeCloseTo(10 * H);
   });
 

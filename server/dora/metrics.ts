@@ -1,15 +1,18 @@
 // The four keys, computed by Postgres (ARCHITECTURE rule 6). Definitions (also shown on the dashboard):
 //   deployment frequency  successful deployments (succeeded, or later rolled back) in the range, excluding
 //                         rollback deployments themselves; per day and per week.
-//   lead time             per change shipped to the environment in the range: deployment time − commit (authored)
-//                         time; median and p90 (percentile_cont).
+//   lead time             per change shipped to the environment in the range (server/dora/linkage.ts: the first
+//                         deployment whose content contains it): deployment time − first commit time when the
+//                         source gave it, else − merge time; median and p90 (percentile_cont).
 //   change failure rate   of those deployments, the share rolled back or with an incident linked to them.
 //   time to restore       incidents detected in the range and resolved: resolved − detected; median and p90.
 // Incidents without an environment count as production. Weeks start on Monday in the requested time zone.
 import { expressionBuilder, type Expression, type SelectQueryBuilder, type SqlBool } from "kysely";
 import { sql, type DB, type Db } from "../db";
 import { badRequest } from "../errors";
-import { failureRateLevel, frequencyLevel, leadTimeLevel, restoreLevel, type DoraLevel } from "./levels";
+import { DEFAULT_BANDS, failureRateLevel, frequencyLevel, leadTimeLevel, restoreLevel, type BandSet, type DoraLevel } from "./levels";
+import { devLakeFigures, fourKeysFigures, type DoraMode } from "./modes";
+import { pierDetails } from "./pier-details";
 
 export type DoraFilter = {
   from: Date;
@@ -217,35 +220,64 @@ export type Levels = {
   leadTime: DoraLevel | null;
   changeFailureRate: DoraLevel | null;
   timeToRestore: DoraLevel | null;
+  recovery: DoraLevel | null;
 };
 
-function levelsOf(k: KeyFigures): Levels {
+export type ModeKeyFigures = KeyFigures & { recoveryP50: number | null };
+
+function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
   return {
     // No deployments at all: nothing to judge (a new service is not "low").
-    deploymentFrequency: k.deployments === 0 ? null : frequencyLevel(k.deploymentsPerDay),
-    leadTime: leadTimeLevel(k.leadTimeP50),
-    changeFailureRate: failureRateLevel(k.changeFailureRate),
-    timeToRestore: restoreLevel(k.restoreP50),
+    deploymentFrequency: k.deployments === 0 ? null : frequencyLevel(k.deploymentsPerDay, bands),
+    leadTime: leadTimeLevel(k.leadTimeP50, bands),
+    changeFailureRate: failureRateLevel(k.changeFailureRate, bands),
+    timeToRestore: restoreLevel(k.restoreP50, bands),
+    recovery: restoreLevel(k.recoveryP50, bands),
   };
 }
 
+/** The key figures of one range in one definition mode (server/dora/modes.ts). */
+async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
+  const days = (to.getTime() - from.getTime()) / 86_400_000;
+  if (mode === "pier") {
+    const [k, details] = await Promise.all([keyFigures(db, f, from, to), pierDetails(db, f, from, to)]);
+    return { ...k, recoveryP50: details.recoveryP50 };
+  }
+  const m = await (mode === "fourkeys" ? fourKeysFigures : devLakeFigures)(db, f, from, to);
+  return { ...m, deploymentsPerDay: m.deployments / days, deploymentsPerWeek: (m.deployments / days) * 7 };
+}
+
+export type SummaryOptions = { mode?: DoraMode; bands?: BandSet };
+
 /** The dashboard summary: this range, the same-length range just before it, and the levels. */
-export async function doraSummary(db: Db, filter: DoraFilter) {
+export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
   const f = await resolveFilter(db, filter);
+  const mode = filter.mode ?? "pier";
+  const bands = filter.bands ?? DEFAULT_BANDS;
   const span = f.to.getTime() - f.from.getTime();
   const previousFrom = new Date(f.from.getTime() - span);
-  const [current, previous] = await Promise.all([keyFigures(db, f), keyFigures(db, f, previousFrom, f.from)]);
+  const [current, previous, details] = await Promise.all([
+    modeFigures(db, f, mode, f.from, f.to),
+    modeFigures(db, f, mode, previousFrom, f.from),
+    mode === "pier" ? pierDetails(db, f) : null,
+  ]);
   return {
     filter: { from: f.from, to: f.to, environment: f.environmentName, teamId: f.teamId, serviceId: f.serviceId, timeZone: f.timeZone },
+    mode,
+    bands,
     current,
     previous,
     previousRange: { from: previousFrom, to: f.from },
-    levels: levelsOf(current),
+    levels: levelsOf(current, bands),
+    details,
   };
 }
 
 export type WeekPoint = {
   weekStart: string;
+  /** The range covers only part of this week (its first or last): its numbers are not comparable with full weeks. */
+  partial: boolean;
+  changes: number;
   deployments: number;
   failures: number;
   changeFailureRate: number | null;
@@ -254,7 +286,10 @@ export type WeekPoint = {
   incidents: number;
 };
 
-/** Weekly trend (weeks start Monday 00:00 in the filter's time zone); weeks with nothing show zeros/nulls. */
+/**
+ * Weekly trend (weeks start Monday 00:00 in the filter's time zone). Counts of an empty week are 0; its rates and
+ * medians are null (a gap on the chart, not a 0); the first and last weeks are flagged partial when the range cuts them.
+ */
 export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint[]> {
   const f = await resolveFilter(db, filter);
   const tz = f.timeZone;
@@ -276,6 +311,7 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
       countedChanges(db, f, f.from, f.to)
         .select((eb) => [
           wk("dc.deployedAt").as("wk"),
+          eb.fn.countAll<string>().as("changes"),
           eb.fn
             .agg<number | null>("percentile_cont", [sql.lit(0.5)])
             .withinGroupOrderBy("dc.leadTimeSeconds")
@@ -302,6 +338,8 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
     .leftJoin("rs", "rs.wk", "weeks.wk")
     .select((eb) => [
       "weeks.wk",
+      sql<boolean>`(weeks.wk < ${local(utc(f.from), tz)} OR weeks.wk + interval '7 days' > ${local(utc(f.to), tz)})`.as("partial"),
+      eb.fn.coalesce("lt.changes", sql.lit("0")).as("changes"),
       eb.fn.coalesce("dep.deployments", sql.lit("0")).as("deployments"),
       eb.fn.coalesce("dep.failures", sql.lit("0")).as("failures"),
       "lt.lt50",
@@ -316,6 +354,8 @@ export async function weeklyTrend(db: Db, filter: DoraFilter): Promise<WeekPoint
     return {
       // The local calendar date the week starts on (a wall-clock date, not an instant).
       weekStart: isoDate(r.wk),
+      partial: r.partial,
+      changes: Number(r.changes),
       deployments,
       failures,
       changeFailureRate: deployments === 0 ? null : failures / deployments,

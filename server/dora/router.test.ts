@@ -7,7 +7,7 @@ import { SUBSCRIBERS } from "../subscriptions";
 import { emitPierEvent } from "../bus/events";
 import { MAX_INGEST_ATTEMPTS, processInboundEvent } from "../ingest/ingest-worker";
 import { callerFor, callerWithRole, makeTeam, makeUser } from "../../test/support/factories";
-import { recordChange } from "./canonical";
+import { recordChange, recordDeployment } from "./canonical";
 import { ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 
 let team: { id: string };
@@ -25,6 +25,7 @@ describe("access", () => {
     const anon = await callerFor(null);
     await expect(anon.dora.summary(range)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(anon.incidents.list({})).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(anon.dora.liveVersions({ serviceId: "x" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     const { caller: dev } = await callerWithRole("developer");
     expect((await dev.dora.summary(range)).current.deployments).toBe(0);
     await expect(dev.events.tokens()).rejects.toMatchObject({ code: "FORBIDDEN" });
@@ -101,6 +102,7 @@ describe("Pier's own deployments", () => {
         externalId: "bill-1",
         serviceName: "billing",
         authoredAt: new Date("2026-01-15T08:00:00Z"),
+        firstCommitAt: new Date("2026-01-15T08:00:00Z"),
         mergedAt: new Date("2026-01-15T09:00:00Z"),
       }),
     );
@@ -189,5 +191,45 @@ describe("dead letters and data quality", () => {
     expect(r.deploymentsWithoutChanges.count).toBeGreaterThanOrEqual(1);
     expect(r.deploymentsWithoutChanges.sample.map((s) => s.serviceName)).toContain("ghost-svc");
     expect(r.incidentsWithoutService.map((i) => i.title)).toContain("Mystery outage");
+  });
+
+  it("counts changes credited by merge-order fallback, per environment and source", async () => {
+    const db = getDb();
+    const now = Date.now();
+    await transaction(db, async (tx) => {
+      await recordChange(tx, { source: "t", externalId: "fb-1", serviceName: "fallback-svc", mergedAt: new Date(now - 2 * 3600_000) });
+      await recordDeployment(tx, {
+        source: "jenkins-x",
+        externalId: "fb-d",
+        serviceName: "fallback-svc",
+        environmentName: "dev",
+        status: "succeeded",
+        deployedAt: new Date(now - 3600_000),
+      });
+    });
+    const { caller } = await callerWithRole("admin");
+    const r = await caller.events.dataQuality({ days: 7 });
+    expect(r.changeLinkage).toContainEqual(
+      expect.objectContaining({ environmentName: "dev", linkedBy: "merge_order", sources: expect.stringContaining("jenkins-x") }),
+    );
+  });
+});
+
+describe("definition modes and bands via the API", () => {
+  it("answers each mode, and refuses an unknown mode or band set naming the field", async () => {
+    const { caller } = await callerWithRole("developer");
+    for (const mode of ["pier", "fourkeys", "devlake"] as const) expect((await caller.dora.summary({ ...range, mode })).mode).toBe(mode);
+    await expect(caller.dora.summary({ ...range, mode: "linearb" as never })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("mode"),
+    });
+    await expect(caller.dora.summary({ ...range, bands: "2019" as never })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("bands"),
+    });
+    expect(Array.isArray(await caller.dora.liveVersions({ serviceId: service.id }))).toBe(true);
+    const defs = await caller.dora.definitions();
+    expect(defs.defaultBands).toBe("2023");
+    expect(defs.bands["2021"].changeFailureRate.elite).toBe(0.15);
   });
 });

@@ -6,7 +6,10 @@ import { authedProcedure, router } from "../trpc";
 import { serviceDeliveryActivity } from "./delivery-activity";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
 import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
-import { LEVEL_SOURCES, LEVEL_THRESHOLDS } from "./levels";
+import { BAND_SETS, BANDS, DEFAULT_BANDS, LEVEL_SOURCES } from "./levels";
+import { DORA_MODES } from "./modes";
+import { liveVersions } from "./live-version";
+import { reviewIncidentLink, reviewIncidentLinkInput } from "./incident-review";
 import { doraSummary, weeklyTrend } from "./metrics";
 
 const filterInput = z.object({
@@ -21,8 +24,15 @@ const drillInput = filterInput.extend({
   week: calendarDate("week").nullish(),
 });
 
+const summaryInput = filterInput.extend({
+  /** Whose definitions: Pier's (default), Four Keys' or DevLake's (README "DORA definitions"). */
+  mode: z.enum(DORA_MODES, { error: `mode must be one of ${DORA_MODES.join(", ")}` }).optional(),
+  /** Which report's level bands: 2023 (current, default) or 2021. */
+  bands: z.enum(BAND_SETS, { error: `bands must be one of ${BAND_SETS.join(", ")}` }).optional(),
+});
+
 export const doraRouter = router({
-  summary: authedProcedure.input(filterInput).query(({ ctx, input }) => doraSummary(ctx.db, input)),
+  summary: authedProcedure.input(summaryInput).query(({ ctx, input }) => doraSummary(ctx.db, input)),
   trend: authedProcedure.input(filterInput).query(({ ctx, input }) => weeklyTrend(ctx.db, input)),
   deployments: authedProcedure.input(drillInput.extend({ onlyFailures: z.boolean().optional() })).query(({ ctx, input }) => deploymentsBehind(ctx.db, input)),
   changes: authedProcedure.input(drillInput.extend({ deploymentId: z.string().nullish() })).query(({ ctx, input }) => changesBehind(ctx.db, input)),
@@ -34,6 +44,8 @@ export const doraRouter = router({
   deliveryActivity: authedProcedure
     .input(z.object({ serviceId: z.string().min(1).max(64) }))
     .query(({ ctx, input }) => serviceDeliveryActivity(ctx.db, input.serviceId)),
+  /** The version live in each environment, whatever deployment source reported it. */
+  liveVersions: authedProcedure.input(z.object({ serviceId: z.string().min(1).max(64) })).query(({ ctx, input }) => liveVersions(ctx.db, input.serviceId)),
   /** Filter choices for the dashboard. */
   filters: authedProcedure.query(async ({ ctx }) => {
     const [teams, services, environments] = await Promise.all([
@@ -43,12 +55,20 @@ export const doraRouter = router({
     ]);
     return { teams, services, environments };
   }),
-  definitions: authedProcedure.query(() => ({ thresholds: LEVEL_THRESHOLDS, sources: LEVEL_SOURCES })),
+  definitions: authedProcedure.query(() => ({
+    thresholds: BANDS[DEFAULT_BANDS],
+    bands: BANDS,
+    defaultBands: DEFAULT_BANDS,
+    modes: DORA_MODES,
+    sources: LEVEL_SOURCES,
+  })),
 });
 
 export const incidentsRouter = router({
   list: authedProcedure.input(listIncidentsInput).query(({ ctx, input }) => listIncidents(ctx.db, input)),
   declare: authedProcedure.input(declareIncidentInput).mutation(({ ctx, input }) => declareIncident(ctx.db, ctx.user, input)),
+  /** Owners (and admins) confirm or dispute the deployment an incident is attributed to; audited. */
+  reviewLink: authedProcedure.input(reviewIncidentLinkInput).mutation(({ ctx, input }) => reviewIncidentLink(ctx.db, ctx.user, input)),
   resolve: authedProcedure
     .input(z.object({ incidentId: z.string().min(1), resolvedAt: z.coerce.date().optional() }))
     .mutation(({ ctx, input }) => resolveIncident(ctx.db, ctx.user, input)),

@@ -77,6 +77,8 @@ export function translateArgocd(payload: Json, receivedAt: Date): Array<Canonica
             serviceName: app,
             environmentName,
             version: revision,
+            // The sync revision is the deployed commit (server/dora/linkage.ts).
+            revision: revision || null,
             status: event === "on-sync-failed" ? "failed" : "succeeded",
             deployedAt: k8sTime(payload.finishedAt) ?? receivedAt,
           },

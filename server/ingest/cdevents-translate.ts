@@ -4,9 +4,21 @@
 //   version        the artifact purl's version (after "@", percent-decoded: "sha256%3A…" → "sha256:…").
 //   change times   change.created sets authoredAt; change.merged sets mergedAt (customData.authoredAt, when sent,
 //                  gives the commit time for a merge seen without its creation).
+//   deployed content deployments: customData.commit (or .revision, .sha) is the deployed commit; customData.changes
+//                  (commit shas or change ids, strings or {id}) lists what the deployment carries
+//                  (server/dora/linkage.ts). changes: customData.commit (or .sha) is the merge commit;
+//                  customData.firstCommitAt (or the older customData.authoredAt) the first commit's time, the
+//                  lead-time start. incidents: customData.rootCause (a commit or change id) is evidence for
+//                  attribution; subject.content.artifactId names the version.
 //   pipelinerun.finished is stored but not used: lead time runs from commit to deployment, not CI.
 import { asDate, str, type CanonicalFact } from "./canonical-facts";
 import { parseCdeventType, versionFromArtifact, type CdEvent } from "./cdevents";
+
+/** Commit shas / change ids from customData.changes: strings or objects with an id or sha. */
+function refList(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((x) => (typeof x === "string" ? x : (str(obj(x).id) ?? str(obj(x).sha) ?? ""))).filter((x) => x !== "");
+}
 
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -32,6 +44,8 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
           status: "succeeded",
           isRollback: rollback,
           deployedAt: at,
+          revision: str(custom.commit) ?? str(custom.revision) ?? str(custom.sha) ?? null,
+          shippedRefs: refList(custom.changes),
         },
         rolledBackVersion: rollback ? str(custom.rolledBackVersion) : undefined,
       };
@@ -41,6 +55,7 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
       const repository = str(obj(content.repository).id) ?? "";
       const serviceName = str(custom.service) ?? repository;
       if (!serviceName) return { kind: "ignored", reason: "change names neither customData.service nor subject.content.repository" };
+      const firstCommit = custom.firstCommitAt ?? custom.authoredAt;
       return {
         kind: "change",
         change: {
@@ -51,6 +66,8 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
           title: str(content.description) ?? str(custom.title) ?? "",
           authoredAt: parsed.kind === "change.created" ? at : custom.authoredAt ? asDate(custom.authoredAt, "customData.authoredAt") : null,
           mergedAt: parsed.kind === "change.merged" ? at : null,
+          commitSha: str(custom.commit) ?? str(custom.sha) ?? null,
+          firstCommitAt: firstCommit ? asDate(firstCommit, "customData.firstCommitAt") : null,
         },
       };
     }
@@ -70,6 +87,7 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
           detectedAt: resolved ? undefined : at,
           resolvedAt: resolved ? at : null,
           version: content.artifactId ? versionFromArtifact(content.artifactId) : null,
+          rootCauseRef: str(custom.rootCause) ?? null,
         },
       };
     }

@@ -42,6 +42,8 @@ export function githubEventTime(event: string, payload: Json): Date | null {
   }
 }
 
+const shaList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x !== "") : []);
+
 export function translateGithub(event: string, payload: Json): CanonicalFact[] {
   const repo = obj(payload.repository);
   const serviceName = str(repo.name) ?? "";
@@ -63,6 +65,10 @@ export function translateGithub(event: string, payload: Json): CanonicalFact[] {
             serviceName,
             environmentName: str(status.environment) ?? str(deployment.environment) ?? "",
             version: str(deployment.sha) ?? str(deployment.ref) ?? "",
+            // What was deployed: the deployment's sha, plus any further commits listed in its payload (Four Keys'
+            // additional_sha convention) for server/dora/linkage.ts.
+            revision: str(deployment.sha) ?? null,
+            shippedRefs: shaList(obj(deployment.payload).additional_sha ?? deployment.additional_sha),
             status: state === "success" ? "succeeded" : "failed",
             deployedAt: asDate(status.updated_at ?? status.created_at, "deployment_status.updated_at"),
           },
@@ -84,6 +90,7 @@ export function translateGithub(event: string, payload: Json): CanonicalFact[] {
             title: str(pr.title) ?? "",
             authoredAt: asDate(pr.created_at, "pull_request.created_at"),
             mergedAt: asDate(pr.merged_at, "pull_request.merged_at"),
+            commitSha: str(pr.merge_commit_sha) ?? null,
           },
         },
       ];
@@ -103,6 +110,9 @@ export function translateGithub(event: string, payload: Json): CanonicalFact[] {
           title: (str(c.message) ?? "").split("\n")[0],
           authoredAt: asDate(c.timestamp, "commits[].timestamp"),
           mergedAt: asDate(pushedAt, "head_commit.timestamp"),
+          commitSha: String(c.id),
+          // A pushed commit's own time is its first (only) commit time: the lead-time start.
+          firstCommitAt: asDate(c.timestamp, "commits[].timestamp"),
         },
       }));
     }

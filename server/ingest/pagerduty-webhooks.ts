@@ -76,6 +76,8 @@ export function translatePagerDuty(payload: Json): CanonicalFact {
       source: "pagerduty",
       externalId: id,
       serviceName: str(obj(data.service).summary) ?? "",
+      // PagerDuty's service id: matched to a catalog service's incident aliases or pagerduty.com/service-id.
+      serviceRef: str(obj(data.service).id) ?? null,
       title: str(data.title) ?? `PagerDuty incident ${str(data.number) ?? id}`,
       severity: severityOf(data),
       detectedAt: resolved ? undefined : asDate(data.created_at ?? event.occurred_at, "event.data.created_at"),

@@ -69,6 +69,7 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   },
   "incident.detected": { title: "[{{severity}}] Incident on {{service}} ({{environment}})", body: "{{summary}}\nOn-call: {{oncall}}\n{{url}}" },
   "incident.resolved": { title: "Resolved: incident on {{service}} ({{environment}})", body: "{{summary}}\n{{url}}" },
+  "incident.link_reviewed": { title: "Incident on {{service}}: deployment link reviewed", body: "{{actor}} reviewed which deployment caused it.\n{{url}}" },
   "catalog.service_changed": { title: "Catalog: {{service}} changed", body: "{{actor}} changed {{service}}. {{summary}}\n{{url}}" },
   "catalog.import_finished": { title: "Catalog import: {{summary}}", body: "The catalog import {{actor}} started has ended. {{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },

@@ -1,41 +1,50 @@
 "use client";
-// The weekly trend charts of the DORA dashboard (Tremor-style charts from app/_components/charts.tsx).
+// The weekly trend charts of the DORA dashboard, drawn with Tremor 4 (themed by the tremor-* tokens in
+// app/globals.css, light and dark). Weeks are bucketed in the dashboard's time zone; an empty week's rates and medians
+// are gaps (null, lines not joined across them), not 0; partial first/last weeks are marked "*".
 import { useRouter } from "next/navigation";
-import { BarChart, LineChart } from "@/app/_components/charts";
+import { BarChart, LineChart, type EventProps } from "@tremor/react";
 import type { WeekPoint } from "@/server/dora/metrics";
 
-type Week = Omit<WeekPoint, "incidents">;
+const hours = (s: number | null) => (s === null ? null : Math.round((s / 3600) * 10) / 10);
 
-export function TrendCharts({ weeks, baseHref }: { weeks: Week[]; baseHref: string }) {
+export function TrendCharts({ weeks, baseHref }: { weeks: WeekPoint[]; baseHref: string }) {
   const router = useRouter();
   const data = weeks.map((w) => ({
-    week: w.weekStart.slice(5),
+    week: `${w.weekStart.slice(5)}${w.partial ? "*" : ""}`,
     weekStart: w.weekStart,
     Deployments: w.deployments,
-    "Failure %": w.changeFailureRate === null ? 0 : Math.round(w.changeFailureRate * 100),
-    "Lead time (h)": w.leadTimeP50 === null ? 0 : Math.round((w.leadTimeP50 / 3600) * 10) / 10,
-    "Restore (h)": w.restoreP50 === null ? 0 : Math.round((w.restoreP50 / 3600) * 10) / 10,
+    "Failure %": w.changeFailureRate === null ? null : Math.round(w.changeFailureRate * 100),
+    "Lead time (h)": hours(w.leadTimeP50),
+    "Restore (h)": hours(w.restoreP50),
   }));
   // Clicking a week drills into the deployments of that week.
-  const drill = (p: { weekStart: string }) => router.push(`${baseHref}&drill=deployments&week=${p.weekStart}#drilldown`);
+  const drill = (e: EventProps) => {
+    const week = e && typeof e.weekStart === "string" ? e.weekStart : null;
+    if (week) router.push(`${baseHref}&drill=deployments&week=${week}#drilldown`);
+  };
+  const common = { data, index: "week", className: "h-48", showLegend: false, yAxisWidth: 40 } as const;
   return (
-    <div className="grid gap-4 lg:grid-cols-2">
+    <div className="grid gap-4 lg:grid-cols-2" data-testid="dora-trend">
       <div>
         <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Deployments per week (click a bar for its deployments)</p>
-        <BarChart data={data} index="week" categories={["Deployments"]} colors={["blue"]} height={200} onValueClick={drill} />
+        <BarChart {...common} categories={["Deployments"]} colors={["blue"]} onValueChange={drill} allowDecimals={false} />
       </div>
       <div>
         <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Change failure rate per week (%)</p>
-        <LineChart data={data} index="week" categories={["Failure %"]} colors={["rose"]} height={200} onValueClick={drill} />
+        <LineChart {...common} categories={["Failure %"]} colors={["rose"]} connectNulls={false} onValueChange={drill} />
       </div>
       <div>
         <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Median lead time per week (hours)</p>
-        <LineChart data={data} index="week" categories={["Lead time (h)"]} colors={["violet"]} height={200} />
+        <LineChart {...common} categories={["Lead time (h)"]} colors={["violet"]} connectNulls={false} />
       </div>
       <div>
         <p className="mb-1 text-xs text-gray-500 dark:text-gray-400">Median time to restore per week (hours)</p>
-        <LineChart data={data} index="week" categories={["Restore (h)"]} colors={["amber"]} height={200} />
+        <LineChart {...common} categories={["Restore (h)"]} colors={["amber"]} connectNulls={false} />
       </div>
+      <p className="text-xs text-gray-500 lg:col-span-2 dark:text-gray-400">
+        * partial week (the range covers only part of it). Weeks without deployments, changes or incidents leave a gap.
+      </p>
     </div>
   );
 }

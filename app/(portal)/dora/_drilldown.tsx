@@ -4,6 +4,7 @@ import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, Table, Td } from "@/app/_components/ui";
 import { formatDuration } from "./_format";
+import { LinkReview } from "./_link-review";
 
 export type DrillKind = "deployments" | "failures" | "changes" | "incidents";
 type Filter = { from: Date; to: Date; teamId?: string; serviceId?: string; environment?: string };
@@ -65,19 +66,33 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
         {rows.length === 0 ? (
           <EmptyState title="No changes shipped in this selection" />
         ) : (
-          <Table head={["Service", "Change", "Committed", "Deployed", "Version", "Lead time"]} caption="Changes">
+          <Table head={["Service", "Change", "Lead time from", "Deployed", "Version", "Linked by", "Lead time", "Source"]} caption="Changes">
             {rows.map((c) => (
               <tr key={`${c.changeId}-${c.deploymentId}`}>
                 <Td>{c.serviceName}</Td>
                 <Td className="max-w-xs truncate">{c.title || c.externalId.slice(0, 12)}</Td>
                 <Td>
-                  <DateTime value={c.authoredAt} />
+                  <DateTime value={c.startKind === "first_commit" ? c.firstCommitAt : c.mergedAt} />{" "}
+                  <span className="text-xs text-gray-500 dark:text-gray-400">{c.startKind === "first_commit" ? "first commit" : "merge"}</span>
                 </Td>
                 <Td>
                   <DateTime value={c.deployedAt} />
                 </Td>
                 <Td className="font-mono text-xs">{c.version || "—"}</Td>
+                <Td>
+                  <Badge color={c.linkedBy === "merge_order" ? "yellow" : "green"}>{c.linkedBy.replace("_", " ")}</Badge>
+                </Td>
                 <Td>{formatDuration(c.leadTimeSeconds)}</Td>
+                <Td className="text-xs">
+                  {c.source} →{" "}
+                  {c.deploymentRequestId ? (
+                    <Link className="underline" href={`/deployments/${c.deploymentRequestId}`}>
+                      Pier
+                    </Link>
+                  ) : (
+                    c.deploymentSource
+                  )}
+                </Td>
               </tr>
             ))}
           </Table>
@@ -91,7 +106,7 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
       {rows.length === 0 ? (
         <EmptyState title="No incidents in this selection" />
       ) : (
-        <Table head={["Incident", "Service", "Severity", "Detected", "Restored in", "Caused by"]} caption="Incidents">
+        <Table head={["Incident", "Service", "Severity", "Detected", "Restored in", "Caused by", "Linked by", "Source", "Review"]} caption="Incidents">
           {rows.map((i) => (
             <tr key={i.id}>
               <Td className="max-w-xs truncate">{i.title}</Td>
@@ -104,6 +119,18 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
               </Td>
               <Td>{i.resolvedAt ? formatDuration(i.restoreSeconds) : <Badge color="red">open</Badge>}</Td>
               <Td className="font-mono text-xs">{i.deploymentVersion ?? "—"}</Td>
+              <Td>
+                {i.linkReason ? (
+                  <Badge color={i.linkReason === "window" ? "yellow" : "green"} title={i.rootCauseRef ? `root cause ${i.rootCauseRef}` : undefined}>
+                    {i.linkReason === "window" ? "time window" : i.linkReason}
+                    {i.linkStatus ? ` · ${i.linkStatus}` : ""}
+                  </Badge>
+                ) : (
+                  "—"
+                )}
+              </Td>
+              <Td className="text-xs">{i.source}</Td>
+              <Td>{i.deploymentId && i.linkStatus !== "confirmed" ? <LinkReview incidentId={i.id} /> : null}</Td>
             </tr>
           ))}
         </Table>

@@ -1,17 +1,23 @@
-// DORA dashboard: the four keys with level, previous-period comparison, weekly trend, drill-down to the rows
-// behind every number, and the definitions ("how is this computed?"). Filters are a plain GET form.
-import Link from "next/link";
+// DORA dashboard: the keys with level (selectable band set), previous-period comparison, weekly trend, drill-down to
+// the rows behind every number, the counts and definition behind each number, and the definitions ("how is this
+// computed?") in the chosen mode (Pier, Four Keys, DevLake). Filters are a plain GET form.
 import { serverCaller } from "@/app/_lib/server-caller";
-import { Badge, Button, Card, PageHeader, Select, cx } from "@/app/_components/ui";
+import { TimeZoneSelect } from "@/app/_components/time-zone-select";
+import { Button, Card, Input, PageHeader, Select } from "@/app/_components/ui";
 import { TrendCharts } from "./_charts";
 import { Drilldown, type DrillKind } from "./_drilldown";
-import { LEVEL_COLOR, delta, formatDuration, formatRate } from "./_format";
+import { delta, formatDuration, formatRate } from "./_format";
+import { KpiCards, type Kpi } from "./_kpi-cards";
+import { PRESETS, dashboardRange } from "./_range";
+import { Definitions } from "./_definitions";
 
 export const dynamic = "force-dynamic";
 
 type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
-const RANGES = [7, 30, 90, 180];
+const MODES = { pier: "Pier", fourkeys: "Four Keys", devlake: "DevLake" } as const;
+type Mode = keyof typeof MODES;
+const share = (n: number, total: number) => (total === 0 ? "—" : `${Math.round((n / total) * 100)} %`);
 
 export const metadata = { title: "DORA metrics" };
 
@@ -20,53 +26,108 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const teamId = one(sp.team);
   const serviceId = one(sp.service);
   const environment = one(sp.env);
-  const days = RANGES.includes(Number(one(sp.days))) ? Number(one(sp.days)) : 30;
+  const mode: Mode = (one(sp.mode) as Mode) in MODES ? (one(sp.mode) as Mode) : "pier";
+  const bands = one(sp.bands) === "2021" ? "2021" : "2023";
   const drill = one(sp.drill) as DrillKind | undefined;
   const week = one(sp.week);
-  const to = new Date();
-  const from = new Date(to.getTime() - days * 86_400_000);
   const trpc = await serverCaller();
-  const filter = { from, to, teamId, serviceId, environment };
-  const [filters, summary, trend] = await Promise.all([trpc.dora.filters(), trpc.dora.summary(filter), trpc.dora.trend(filter)]);
+  const session = await trpc.identity.session();
+  const timeZone = one(sp.tz) ?? session?.timeZone ?? "UTC";
+  const range = dashboardRange({ days: one(sp.days), from: one(sp.from), to: one(sp.to) }, timeZone);
+  const { from, to } = range;
+  const filter = { from, to, teamId, serviceId, environment, timeZone };
+  const [filters, summary, trend] = await Promise.all([trpc.dora.filters(), trpc.dora.summary({ ...filter, mode, bands }), trpc.dora.trend(filter)]);
   const query = new URLSearchParams(
-    Object.entries({ team: teamId, service: serviceId, env: environment, days: String(days) }).filter(([, v]) => v) as [string, string][],
+    Object.entries({
+      team: teamId,
+      service: serviceId,
+      env: environment,
+      days: range.days ? String(range.days) : undefined,
+      from: range.fromDate ?? undefined,
+      to: range.toDate ?? undefined,
+      tz: timeZone,
+      mode,
+      bands,
+    }).filter(([, v]) => v) as [string, string][],
   );
   const base = `/dora?${query.toString()}`;
-  const { current: c, previous: p, levels } = summary;
+  const { current: c, previous: p, levels, details } = summary;
   const services = teamId ? filters.services.filter((s) => s.teamId === teamId) : filters.services;
+  // Drill-down lists the rows of Pier's definition (the canonical rows); other modes explain their own counting.
+  const link = (kind: DrillKind) => (mode === "pier" ? `${base}&drill=${kind}#drilldown` : null);
+  const prevLabel = `the ${range.days ?? Math.round((to.getTime() - from.getTime()) / 86_400_000)} days before`;
 
-  const keys = [
+  const kpis: Kpi[] = [
     {
       key: "deploymentFrequency",
       title: "Deployment frequency",
       value: `${c.deploymentsPerWeek.toFixed(1)} / week`,
       hint: `${c.deployments} deployments`,
+      notes: [],
+      level: levels.deploymentFrequency,
       cmp: delta(c.deployments, p.deployments, false),
-      drill: "deployments" as const,
+      href: link("deployments"),
+      active: drill === "deployments",
     },
     {
       key: "leadTime",
       title: "Lead time for changes",
       value: formatDuration(c.leadTimeP50),
       hint: `median · p90 ${formatDuration(c.leadTimeP90)} · ${c.changes} changes`,
+      notes: details
+        ? [
+            `from first commit: ${share(details.leadTimeStart.firstCommit, c.changes)} · from merge: ${share(details.leadTimeStart.merge, c.changes)}`,
+            `linked by deployed revision/list: ${details.linkage.revision + details.linkage.listed} · by merge order (fallback): ${details.linkage.mergeOrder}`,
+          ]
+        : [],
+      level: levels.leadTime,
       cmp: delta(c.leadTimeP50, p.leadTimeP50, true),
-      drill: "changes" as const,
+      href: link("changes"),
+      active: drill === "changes",
     },
     {
       key: "changeFailureRate",
       title: "Change failure rate",
       value: formatRate(c.changeFailureRate),
       hint: `${c.failures} of ${c.deployments} deployments`,
+      notes: details ? [`incidents linked by evidence: ${details.incidentLinks.evidence} · by time window: ${details.incidentLinks.heuristic}`] : [],
+      level: levels.changeFailureRate,
       cmp: delta(c.changeFailureRate, p.changeFailureRate, true),
-      drill: "failures" as const,
+      href: link("failures"),
+      active: drill === "failures",
     },
     {
       key: "timeToRestore",
       title: "Time to restore",
       value: formatDuration(c.restoreP50),
       hint: `median · p90 ${formatDuration(c.restoreP90)} · ${c.resolvedIncidents}/${c.incidents} resolved`,
+      notes: [],
+      level: levels.timeToRestore,
       cmp: delta(c.restoreP50, p.restoreP50, true),
-      drill: "incidents" as const,
+      href: link("incidents"),
+      active: drill === "incidents",
+    },
+    {
+      key: "recovery",
+      title: "Failed deployment recovery",
+      value: formatDuration(c.recoveryP50),
+      hint: details ? `median over ${details.recoveries} failed deployments` : "median",
+      notes: [],
+      level: levels.recovery,
+      cmp: delta(c.recoveryP50, p.recoveryP50, true),
+      href: link("failures"),
+      active: false,
+    },
+    {
+      key: "reworkRate",
+      title: "Deployment rework rate",
+      value: details ? formatRate(details.reworkRate) : "—",
+      hint: details ? `${details.reworkDeployments} of ${details.allDeployments} deployments were rollbacks or hotfixes` : "not defined in this mode",
+      notes: [],
+      level: null,
+      cmp: null,
+      href: null,
+      active: false,
     },
   ];
 
@@ -74,12 +135,12 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
     <div className="space-y-6">
       <PageHeader
         title="DORA metrics"
-        description={`The four keys for ${summary.filter.environment}, last ${days} days, compared with the ${days} days before.`}
+        description={`The keys for ${summary.filter.environment}, ${range.label} (${timeZone}), by ${MODES[mode]}'s definitions and the ${bands} bands, compared with the period before.`}
       />
       <form
         method="get"
         action="/dora"
-        className="grid grid-cols-2 gap-3 rounded-lg border border-gray-200 p-3 sm:grid-cols-5 dark:border-gray-800"
+        className="grid grid-cols-2 gap-3 rounded-lg border border-gray-200 p-3 sm:grid-cols-4 xl:grid-cols-6 dark:border-gray-800"
         aria-label="Filters"
       >
         <label className="text-sm">
@@ -116,12 +177,42 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
         </label>
         <label className="text-sm">
           <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Range</span>
-          <Select name="days" defaultValue={String(days)} aria-label="Range">
-            {RANGES.map((d) => (
+          <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
+            <option value="">Custom (from – to)</option>
+            {PRESETS.map((d) => (
               <option key={d} value={d}>
                 Last {d} days
               </option>
             ))}
+          </Select>
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">From</span>
+          <Input type="date" name="from" defaultValue={range.fromDate ?? ""} aria-label="From" />
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">To (inclusive)</span>
+          <Input type="date" name="to" defaultValue={range.toDate ?? ""} aria-label="To" />
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Time zone (weeks, dates)</span>
+          <TimeZoneSelect name="tz" defaultValue={timeZone} aria-label="Time zone" />
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Definitions</span>
+          <Select name="mode" defaultValue={mode} aria-label="Definitions">
+            {Object.entries(MODES).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className="text-sm">
+          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Level bands</span>
+          <Select name="bands" defaultValue={bands} aria-label="Level bands">
+            <option value="2023">DORA 2023 (current)</option>
+            <option value="2021">DORA 2019/2021</option>
           </Select>
         </label>
         <div className="flex items-end">
@@ -131,79 +222,15 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
         </div>
       </form>
 
-      <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
-        {keys.map((k) => {
-          const level = levels[k.key as keyof typeof levels];
-          return (
-            <Link
-              key={k.key}
-              href={`${base}&drill=${k.drill}#drilldown`}
-              data-testid={`dora-${k.key}`}
-              className={cx(
-                "block rounded-lg border bg-white p-4 shadow-sm hover:border-brand-500 dark:bg-gray-900",
-                drill === k.drill ? "border-brand-500" : "border-gray-200 dark:border-gray-800",
-              )}
-            >
-              <div className="flex items-start justify-between gap-2">
-                <p className="text-xs font-medium tracking-wide text-gray-500 uppercase dark:text-gray-400">{k.title}</p>
-                {level ? <Badge color={LEVEL_COLOR[level]}>{level}</Badge> : <Badge>no data</Badge>}
-              </div>
-              <p className="mt-1 text-2xl font-semibold tabular-nums">{k.value}</p>
-              <p className="mt-1 text-xs text-gray-500 dark:text-gray-400">{k.hint}</p>
-              {k.cmp && (
-                <p
-                  className={cx(
-                    "mt-1 text-xs",
-                    k.cmp.better === null
-                      ? "text-gray-500 dark:text-gray-400"
-                      : k.cmp.better
-                        ? "text-emerald-700 dark:text-emerald-400"
-                        : "text-rose-600 dark:text-rose-400",
-                  )}
-                >
-                  {k.cmp.text} vs previous {days} days
-                </p>
-              )}
-            </Link>
-          );
-        })}
-      </div>
+      <KpiCards kpis={kpis} previousLabel={prevLabel} />
 
       <Card title="Weekly trend">
         <TrendCharts weeks={trend} baseHref={base} />
       </Card>
 
-      {drill && <Drilldown kind={drill} filter={filter} week={week} closeHref={base} />}
+      {drill && mode === "pier" && <Drilldown kind={drill} filter={filter} week={week} closeHref={base} />}
 
-      <Card title="How is this computed?" id="definitions">
-        <div className="space-y-2 text-sm text-gray-700 dark:text-gray-300">
-          <p>
-            <strong>Deployment frequency</strong>: successful deployments to the environment in the range (deployments later rolled back count; rollback
-            deployments themselves and failed rollouts do not), per week. Level by deployments per day: elite ≥ 1/day (on demand), high ≥ 1/week, medium ≥
-            1/month, low less.
-          </p>
-          <p>
-            <strong>Lead time for changes</strong>: for each change (commit or merged PR) shipped by a deployment in the range, deployment time − commit time;
-            we show the median and p90 (Postgres percentile_cont). A change ships with the first successful deployment of its service after its merge. Level by
-            median: elite &lt; 1 day, high &lt; 1 week, medium &lt; 1 month, low ≥ 1 month.
-          </p>
-          <p>
-            <strong>Change failure rate</strong>: of those deployments, the share that were rolled back or have an incident linked to them (the incident names
-            the version, or it was detected within 7 days after the service&apos;s last deployment). Level: elite ≤ 15 %, high ≤ 30 %, medium ≤ 45 %, low above.
-          </p>
-          <p>
-            <strong>Time to restore</strong>: incidents detected in the range and resolved: resolved − detected, median and p90. Incidents without an
-            environment count as production. Level by median: elite &lt; 1 hour, high &lt; 1 day, medium &lt; 1 week, low ≥ 1 week.
-          </p>
-          <p className="text-xs text-gray-500 dark:text-gray-400">
-            Thresholds: Accelerate State of DevOps reports 2019 and 2021 (DORA; the bands Google&apos;s Four Keys uses), see{" "}
-            <a className="underline" href="https://dora.dev/research/">
-              dora.dev/research
-            </a>
-            . Weeks start on Monday (UTC). The previous period is the same length, immediately before.
-          </p>
-        </div>
-      </Card>
+      <Definitions mode={mode} bands={bands} timeZone={timeZone} />
     </div>
   );
 }

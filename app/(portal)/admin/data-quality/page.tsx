@@ -49,6 +49,19 @@ export default async function DataQualityPage({ searchParams }: { searchParams: 
           </form>
         }
       />
+      <ListCard
+        title="How changes were credited to deployments"
+        note="merge order = fallback: the deployment named no commit or change list, so every change merged before it was credited. Send the deployed commit (or change list) to fix."
+        empty="No changes linked"
+        rows={r.changeLinkage}
+        rowKey={(x) => `${x.environmentName}-${x.linkedBy}`}
+        columns={[
+          { head: "Environment", cell: (x) => x.environmentName },
+          { head: "Linked by", cell: (x) => <Badge color={x.linkedBy === "merge_order" ? "yellow" : "green"}>{x.linkedBy.replace("_", " ")}</Badge> },
+          { head: "Changes", cell: (x) => x.count },
+          { head: "Sources", cell: (x) => x.sources, className: MONO },
+        ]}
+      />
       <div className="grid gap-4 lg:grid-cols-2">
         <ListCard
           title="Refused events by reason"

@@ -1,0 +1,102 @@
+// What stands behind Pier's numbers (shown next to them), and the two newer keys:
+//   lead-time start   how many counted changes started at their first commit vs at their merge
+//   linkage           how many were linked by the deployment's list, by its revision, or by merge-order fallback
+//   incident links    incidents in the range linked by evidence (deployment, version, commit, owner) vs by the
+//                     same-service window heuristic, or not linked
+//   failed deployment recovery time  per change failure in the range (rolled back, or an incident linked): time
+//                     to the service's next good deployment in the environment (succeeded, no incident), median
+//   deployment rework rate  (2024 DORA report's fifth key) unplanned deployments ÷ all deployments in the range,
+//                     unplanned = rollback deployments and hotfixes (deployed while an incident caused by an earlier
+//                     deployment of the service was open)
+import { sql } from "kysely";
+import type { Db } from "../db";
+import { countedChanges, countedDeployments, countedIncidents, isFailure, utc, type ResolvedFilter } from "./metrics";
+
+export type PierDetails = {
+  leadTimeStart: { firstCommit: number; merge: number };
+  linkage: { listed: number; revision: number; mergeOrder: number };
+  incidentLinks: { evidence: number; heuristic: number; unlinked: number };
+  recoveryP50: number | null;
+  recoveries: number;
+  reworkDeployments: number;
+  allDeployments: number;
+  reworkRate: number | null;
+};
+
+export async function pierDetails(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<PierDetails> {
+  const [ch, inc, rec, rw] = await Promise.all([
+    countedChanges(db, f, from, to)
+      .select((eb) => [
+        eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "first_commit").as("firstCommit"),
+        eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "merge").as("merge"),
+        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "listed").as("listed"),
+        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "revision").as("revision"),
+        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "merge_order").as("mergeOrder"),
+      ])
+      .executeTakeFirstOrThrow(),
+    countedIncidents(db, f, from, to)
+      .select((eb) => [
+        // A disputed link keeps its reason but no deployment: it counts as unlinked.
+        eb.fn
+          .countAll<string>()
+          .filterWhere((w) => w.and([w("i.linkReason", "in", ["deployment", "version", "commit", "manual"]), w("i.deploymentId", "is not", null)]))
+          .as("evidence"),
+        eb.fn
+          .countAll<string>()
+          .filterWhere((w) => w.and([w("i.linkReason", "=", "window"), w("i.deploymentId", "is not", null)]))
+          .as("heuristic"),
+        eb.fn.countAll<string>().filterWhere("i.deploymentId", "is", null).as("unlinked"),
+      ])
+      .executeTakeFirstOrThrow(),
+    countedDeployments(db, f, from, to)
+      .where(isFailure)
+      .select(
+        sql<number | null>`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (
+          SELECT min(n."deployedAt") FROM "Deployment" n
+          WHERE n."serviceName" = d."serviceName" AND n."environmentName" = d."environmentName" AND n.status = 'succeeded'
+            AND NOT n."hasIncident" AND n."deployedAt" > d."deployedAt") - d."deployedAt"))`.as("rec50"),
+      )
+      .select((eb) => eb.fn.countAll<string>().as("failures"))
+      .executeTakeFirstOrThrow(),
+    db.replica
+      .selectFrom("Deployment as d")
+      .where("d.environmentId", "=", f.environmentId)
+      .where("d.deployedAt", ">=", utc(from))
+      .where("d.deployedAt", "<", utc(to))
+      .where("d.status", "in", ["succeeded", "rolled_back"])
+      .$if(Boolean(f.serviceId), (qb) => qb.where("d.serviceId", "=", f.serviceId ?? ""))
+      .$if(!f.serviceId && Boolean(f.teamId), (qb) =>
+        qb.where(
+          "d.serviceId",
+          "in",
+          db.replica
+            .selectFrom("Service")
+            .select("id")
+            .where("teamId", "=", f.teamId ?? ""),
+        ),
+      )
+      .select((eb) => [
+        eb.fn.countAll<string>().as("all"),
+        eb.fn
+          .countAll<string>()
+          .filterWhere(
+            sql<boolean>`d."isRollback" OR EXISTS (SELECT 1 FROM "Incident" i WHERE i."serviceId" = d."serviceId" AND i."deploymentId" IS NOT NULL
+              AND i."deploymentId" <> d.id AND i."detectedAt" <= d."deployedAt" AND (i."resolvedAt" IS NULL OR i."resolvedAt" > d."deployedAt"))`,
+          )
+          .as("rework"),
+      ])
+      .executeTakeFirstOrThrow(),
+  ]);
+  const all = Number(rw.all);
+  const rework = Number(rw.rework);
+  return {
+    leadTimeStart: { firstCommit: Number(ch.firstCommit), merge: Number(ch.merge) },
+    linkage: { listed: Number(ch.listed), revision: Number(ch.revision), mergeOrder: Number(ch.mergeOrder) },
+    incidentLinks: { evidence: Number(inc.evidence), heuristic: Number(inc.heuristic), unlinked: Number(inc.unlinked) },
+    recoveryP50: rec.rec50 === null ? null : Number(rec.rec50),
+    recoveries: Number(rec.failures),
+    reworkDeployments: rework,
+    allDeployments: all,
+    reworkRate: all === 0 ? null : rework / all,
+  };
+}
