@@ -31,6 +31,7 @@ export const PIER_EVENT_TYPES = [
   "change.merged",
   "catalog.service_changed",
   "catalog.import_finished",
+  "catalog.entity_changed",
   "audit.chain_broken",
   "test.event",
 ] as const;
@@ -86,6 +87,9 @@ type CatalogImportFinishedData = {
   counts: { documents: number; created: number; updated: number; unchanged: number; skipped: number; errors: number };
 } & EventFields;
 
+/** server/catalog/entity-store.ts: a Backstage entity was imported new or changed. */
+type CatalogEntityChangedData = { ref: string; change: "created" | "updated" } & EventFields;
+
 /** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
 type AuditChainBrokenData = {
   summary: string;
@@ -105,6 +109,7 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   "change.merged": EventFields;
   "catalog.service_changed": ServiceChangedData;
   "catalog.import_finished": CatalogImportFinishedData;
+  "catalog.entity_changed": CatalogEntityChangedData;
   "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };
