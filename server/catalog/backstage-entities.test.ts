@@ -90,6 +90,11 @@ describe("Backstage entity model (issue 15)", () => {
     expect(site.serviceSlug).toBe("p5-example-website");
     const service = await getDb().service.findUniqueOrThrow({ where: { slug: "p5-example-website" }, include: { team: true } });
     expect(service.team.slug).toBe("p5-guests");
+    // The service page links to the entity and to its System's page.
+    expect(await caller.catalog.service({ slug: "p5-example-website" })).toMatchObject({
+      entity: { kind: "Component", namespace: "default", name: "p5-example-website" },
+      systemEntity: { kind: "System", name: "p5-examples" },
+    });
   });
 
   it("6: namespaces are never merged", async () => {

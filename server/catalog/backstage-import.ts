@@ -26,7 +26,15 @@ import { INLINE_IMPORT_LIMITS } from "./import-limits";
 
 type ImportStatus = "created" | "updated" | "skipped" | "error";
 export type ImportEntityResult = { index: number; kind: string; name: string; file?: string; status: ImportStatus; reason?: string; warnings?: string[] };
-export type ImportReport = { applied: boolean; dryRun: boolean; atomic: boolean; counts: Record<ImportStatus, number>; entities: ImportEntityResult[] };
+export type ImportReport = {
+  applied: boolean;
+  dryRun: boolean;
+  atomic: boolean;
+  counts: Record<ImportStatus, number>;
+  /** What a dry run or a rolled-back atomic import would have created or updated (counted as skipped). */
+  wouldBe: { created: number; updated: number };
+  entities: ImportEntityResult[];
+};
 
 /** The whole import (validation and its one transaction) must finish within this; longer files go in parts. */
 const IMPORT_TIME_LIMIT_MS = 20_000;
@@ -205,6 +213,7 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
   const byIndex = new Map(results.map((r) => [r.index, r]));
 
   let applied = false;
+  const wouldBe = { created: 0, updated: 0 };
   try {
     await transaction(db, async (tx) => {
       // No single statement may outlast what is left of the request's time (never above the pool's own timeout).
@@ -234,12 +243,14 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
     if (!(err instanceof Rollback)) throw err;
     const why = opts.dryRun ? "dry run" : `not applied: ${results.filter((r) => r.status === "error").length} entities were refused and the import is atomic`;
     for (const r of results) {
-      if (r.status === "created" || r.status === "updated") Object.assign(r, { status: "skipped", reason: `would be ${r.status} (${why})` });
+      if (r.status !== "created" && r.status !== "updated") continue;
+      wouldBe[r.status]++;
+      Object.assign(r, { status: "skipped", reason: `would be ${r.status} (${why})` });
     }
   }
   const counts: Record<ImportStatus, number> = { created: 0, updated: 0, skipped: 0, error: 0 };
   for (const r of results) counts[r.status]++;
-  return { applied, dryRun: !!opts.dryRun, atomic: !!opts.atomic, counts, entities: results };
+  return { applied, dryRun: !!opts.dryRun, atomic: !!opts.atomic, counts, wouldBe, entities: results };
 }
 
 function bundleOf(files: { path: string; text: string }[]): Bundle {

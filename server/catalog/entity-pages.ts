@@ -65,7 +65,7 @@ export async function entityPage(db: Kysely<DB>, input: { kind: string; namespac
   };
 }
 
-/** Every relation whose target is not (yet) in the catalog. */
+/** Relations whose target is not (yet) in the catalog (the first 1,000). */
 export async function unresolvedRelations(db: Kysely<DB>) {
   const rows = await db
     .selectFrom("CatalogRelation as r")
@@ -75,6 +75,7 @@ export async function unresolvedRelations(db: Kysely<DB>) {
     .orderBy("r.sourceRef")
     .orderBy("r.type")
     .orderBy("r.targetRef")
+    .limit(1000)
     .execute();
   const known = await existingRefs(db, [...new Set(rows.map((r) => r.targetRef))]);
   return rows.filter((r) => !known.has(r.targetRef));

@@ -41,6 +41,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         description="Every service, who owns it, what it depends on and what runs where."
         actions={
           <>
+            <LinkButton href="/catalog/entities">Backstage entities</LinkButton>
             <LinkButton href="/catalog/health">Ownership health</LinkButton>
             <LinkButton href="/catalog/environments">Environments</LinkButton>
             <LinkButton href="/catalog/import">Import / export</LinkButton>
