@@ -32,6 +32,7 @@ export const PIER_EVENT_TYPES = [
   "catalog.service_changed",
   "catalog.import_finished",
   "catalog.entity_changed",
+  "catalog.team_changed",
   "audit.chain_broken",
   "test.event",
 ] as const;
@@ -89,6 +90,8 @@ type CatalogImportFinishedData = {
 
 /** server/catalog/entity-store.ts: a Backstage entity was imported new or changed. */
 type CatalogEntityChangedData = { ref: string; change: "created" | "updated" } & EventFields;
+/** server/catalog/team-editing.ts: an admin created or edited a team, or its members. */
+type CatalogTeamChangedData = { teamSlug: string; change: string } & EventFields;
 
 /** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
 type AuditChainBrokenData = {
@@ -110,6 +113,7 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & {
   "catalog.service_changed": ServiceChangedData;
   "catalog.import_finished": CatalogImportFinishedData;
   "catalog.entity_changed": CatalogEntityChangedData;
+  "catalog.team_changed": CatalogTeamChangedData;
   "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };

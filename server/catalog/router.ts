@@ -13,6 +13,7 @@ import { addDependency, createService, deprecateService, removeDependency, updat
 import { createServiceInput, dependencyInput, updateServiceInput } from "./service-input";
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
+import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
 const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
@@ -37,6 +38,20 @@ export const catalogRouter = router({
   removeDependency: authedProcedure
     .input(z.object({ fromSlug: z.string().min(1), toSlug: z.string().min(1) }))
     .mutation(({ ctx, input }) => removeDependency(ctx.db, ctx.user, input)),
+
+  // Teams: admins create and edit them and their members.
+  createTeam: roleProcedure("admin")
+    .input(createTeamInput)
+    .mutation(({ ctx, input }) => createTeam(ctx.db, ctx.user, input)),
+  updateTeam: roleProcedure("admin")
+    .input(updateTeamInput)
+    .mutation(({ ctx, input }) => updateTeam(ctx.db, ctx.user, input)),
+  setTeamMember: roleProcedure("admin")
+    .input(teamMemberInput)
+    .mutation(({ ctx, input }) => setTeamMember(ctx.db, ctx.user, input)),
+  removeTeamMember: roleProcedure("admin")
+    .input(z.object({ slug: z.string().trim().min(1).max(63), userId: z.string().trim().min(1).max(40) }))
+    .mutation(({ ctx, input }) => removeTeamMember(ctx.db, ctx.user, input)),
 
   environments: authedProcedure.query(({ ctx }) => listEnvironments(ctx.db)),
   createEnvironment: roleProcedure("admin")

@@ -104,6 +104,7 @@ export async function teamPage(db: Db, slug: string) {
       description: true,
       onCallName: true,
       onCallUrl: true,
+      chatChannel: true,
       members: { orderBy: { user: { name: "asc" } }, select: { role: true, user: { select: { id: true, name: true, email: true, role: true } } } },
       services: { orderBy: [{ tier: "asc" }, { name: "asc" }], select: { ...peerSelect, type: true, description: true } },
     },
