@@ -7,6 +7,7 @@ import { findEntity, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { ApiDefinition } from "../../../../_components/api-definition";
 import { EntityRefLink } from "../../../../_components/entity-links";
+import { RelationsGraph } from "../../../../_components/relations-graph";
 
 type Props = { params: Promise<{ kind: string; namespace: string; name: string }> };
 
@@ -164,6 +165,12 @@ export default async function EntityPage({ params }: Props) {
             </Card>
           )}
         </>
+      )}
+
+      {e.relations.length + e.inverse.length > 0 && (
+        <Card title="Relations graph">
+          <RelationsGraph center={{ ref: e.ref, kind: e.kind, name: e.name }} outgoing={e.relations} incoming={e.inverse} />
+        </Card>
       )}
 
       <div className="grid gap-4 lg:grid-cols-2">
