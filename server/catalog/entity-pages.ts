@@ -6,7 +6,9 @@ import { notFound } from "../errors";
 import type { BackstageEntity } from "./backstage-mapping";
 import { INVERSE, refKey } from "./entity-relations";
 
-export type RelationView = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string };
+/** `pierPage`: a target that is Pier's own team or service (no imported entity) opens that page instead. */
+export type RelationView = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string; pierPage?: string };
+type Known = { kind: string; namespace: string; name: string; pierPage?: string };
 
 const splitRef = (ref: string) => {
   const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref)!;
@@ -14,19 +16,19 @@ const splitRef = (ref: string) => {
 };
 
 /** Which of the refs exist (as entities, or as Pier's own services and teams in the default namespace). */
-export async function existingRefs(db: Kysely<DB>, refs: readonly string[]): Promise<Map<string, { kind: string; namespace: string; name: string }>> {
-  const out = new Map<string, { kind: string; namespace: string; name: string }>();
+export async function existingRefs(db: Kysely<DB>, refs: readonly string[]): Promise<Map<string, Known>> {
+  const out = new Map<string, Known>();
   if (!refs.length) return out;
   for (const e of await db.selectFrom("CatalogEntity").select(["ref", "kind", "namespace", "name"]).where("ref", "in", refs).execute()) out.set(e.ref, e);
   const slugs = (prefix: string) => refs.filter((r) => !out.has(r) && r.startsWith(prefix)).map((r) => r.slice(prefix.length));
   const services = slugs("component:default/");
   if (services.length)
     for (const s of await db.selectFrom("Service").select("slug").where("slug", "in", services).execute())
-      out.set(`component:default/${s.slug}`, { kind: "Component", namespace: "default", name: s.slug });
+      out.set(`component:default/${s.slug}`, { kind: "Component", namespace: "default", name: s.slug, pierPage: `/services/${s.slug}` });
   const teams = slugs("group:default/");
   if (teams.length)
     for (const t of await db.selectFrom("Team").select("slug").where("slug", "in", teams).execute())
-      out.set(`group:default/${t.slug}`, { kind: "Group", namespace: "default", name: t.slug });
+      out.set(`group:default/${t.slug}`, { kind: "Group", namespace: "default", name: t.slug, pierPage: `/teams/${t.slug}` });
   return out;
 }
 

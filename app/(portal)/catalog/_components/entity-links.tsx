@@ -6,7 +6,7 @@ export const entityHref = (e: { kind: string; namespace: string; name: string })
   `/catalog/entity/${encodeURIComponent(e.kind.toLowerCase())}/${encodeURIComponent(e.namespace)}/${encodeURIComponent(e.name)}`;
 
 /** A relation's target: a link when it is in the catalog, the ref with an "unresolved" badge when it is not. */
-export function EntityRefLink({ target }: { target: { kind: string; namespace: string; name: string; ref: string; resolved: boolean } }) {
+export function EntityRefLink({ target }: { target: { kind: string; namespace: string; name: string; ref: string; resolved: boolean; pierPage?: string } }) {
   if (!target.resolved)
     return (
       <span className="inline-flex items-center gap-2">
@@ -17,7 +17,7 @@ export function EntityRefLink({ target }: { target: { kind: string; namespace: s
       </span>
     );
   return (
-    <Link href={entityHref(target)} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
+    <Link href={target.pierPage ?? entityHref(target)} className="font-medium text-brand-700 hover:underline dark:text-brand-300">
       {target.name}
       <span className="ml-1 text-xs text-gray-500 dark:text-gray-400">
         {target.kind}

@@ -9,7 +9,7 @@ import { useRouter } from "next/navigation";
 import { useMemo } from "react";
 import { entityHref } from "./entity-links";
 
-type Target = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string };
+type Target = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string; pierPage?: string };
 
 const NODE_WIDTH = 190;
 const NODE_HEIGHT = 44;
@@ -45,7 +45,7 @@ function build(center: { ref: string; kind: string; name: string }, outgoing: Ta
     return {
       id: ref,
       position: { x: pos.x - NODE_WIDTH / 2, y: pos.y - NODE_HEIGHT / 2 },
-      data: { label: `${n.kind}: ${n.name}`, href: "resolved" in n && n.resolved ? entityHref(n) : null },
+      data: { label: `${n.kind}: ${n.name}`, href: "resolved" in n && n.resolved ? (n.pierPage ?? entityHref(n)) : null },
       style: {
         width: NODE_WIDTH,
         fontSize: 11,
