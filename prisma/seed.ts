@@ -2,6 +2,7 @@
 import { disconnectDb, getDb } from "../server/db";
 import { seedIdentity } from "./seed/identity";
 import { seedCatalog } from "./seed/catalog";
+import { seedBackstageEntities } from "./seed/backstage-entities";
 import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
@@ -15,6 +16,7 @@ async function main() {
   const started = Date.now();
   const { teamIds } = await seedIdentity(db);
   await seedCatalog(db, teamIds);
+  console.log("backstage entities:", await seedBackstageEntities(db));
   await seedDeployments(db);
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));

@@ -18,6 +18,9 @@ async function orNull<T>(read: Promise<T>): Promise<T | null> {
 
 export const findService = cache(async (slug: string) => orNull((await serverCaller()).catalog.service({ slug })));
 export const findTeam = cache(async (slug: string) => orNull((await serverCaller()).catalog.team({ slug })));
+export const findEntity = cache(async (kind: string, namespace: string, name: string) =>
+  orNull((await serverCaller()).catalog.entity({ kind, namespace, name })),
+);
 export const findDeployment = cache(async (id: string) => orNull((await serverCaller()).deployments.get({ id })));
 
 /** The record, or the Not found page with status 404. */

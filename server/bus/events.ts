@@ -45,6 +45,8 @@ export const PIER_EVENT_TYPES = [
   "change.merged",
   "catalog.service_changed",
   "catalog.import_finished",
+  "catalog.entity_changed",
+  "catalog.team_changed",
   "audit.chain_broken",
   "test.event",
 ] as const;
@@ -105,6 +107,11 @@ type CatalogImportFinishedData = {
   counts: { documents: number; created: number; updated: number; unchanged: number; skipped: number; errors: number };
 } & EventFields;
 
+/** server/catalog/entity-store.ts: a Backstage entity was imported new or changed. */
+type CatalogEntityChangedData = { ref: string; change: "created" | "updated" } & EventFields;
+/** server/catalog/team-editing.ts: an admin created or edited a team, or its members. */
+type CatalogTeamChangedData = { teamSlug: string; change: string } & EventFields;
+
 /** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
 type AuditChainBrokenData = {
   summary: string;
@@ -125,6 +132,8 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T 
   "change.merged": EventFields;
   "catalog.service_changed": ServiceChangedData;
   "catalog.import_finished": CatalogImportFinishedData;
+  "catalog.entity_changed": CatalogEntityChangedData;
+  "catalog.team_changed": CatalogTeamChangedData;
   "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };

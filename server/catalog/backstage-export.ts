@@ -1,8 +1,11 @@
-// Export to Backstage catalog-info.yaml: one service, or the whole catalog with the Groups that own it, so the
-// file imports into Backstage (or back into Pier) on its own. Every entity is checked against Backstage's schema.
+// Export to Backstage catalog-info.yaml: one service, or the whole catalog. Imported entities go out exactly as
+// they came in (relations, labels, links, Groups, Users, Domains, Locations…); services and teams made in Pier are
+// written as Components and the Groups owning them. Every entity is checked against Backstage's schema AND its
+// field-format rules, so Pier never exports what Backstage refuses.
 import YAML from "yaml";
 import type { Db } from "../db";
 import { notFound } from "../errors";
+import { fieldFormatProblems, isValidTag } from "./backstage-format";
 import { entityProblems, isSupportedKind } from "./backstage-schema";
 import { ANNOTATION, type BackstageEntity } from "./backstage-mapping";
 
@@ -28,8 +31,14 @@ const exportSelect = {
 
 type ExportRow = Awaited<ReturnType<typeof loadRows>>[number];
 
-function loadRows(db: Db, slug?: string) {
-  return db.service.findMany({ where: slug ? { slug } : undefined, orderBy: [{ kind: "asc" }, { slug: "asc" }], select: exportSelect });
+/** Services made in Pier (no imported entity stands for them). */
+async function loadRows(db: Db, slug?: string) {
+  const linked = (await db.kysely.selectFrom("CatalogEntity").select("serviceId").where("serviceId", "is not", null).execute()).map((r) => r.serviceId!);
+  return db.service.findMany({
+    where: { ...(slug ? { slug } : {}), id: { notIn: linked } },
+    orderBy: [{ kind: "asc" }, { slug: "asc" }],
+    select: exportSelect,
+  });
 }
 
 function serviceToEntity(s: ExportRow): BackstageEntity {
@@ -45,7 +54,8 @@ function serviceToEntity(s: ExportRow): BackstageEntity {
 
   const kind = isSupportedKind(s.kind) && s.kind !== "Group" ? s.kind : "Component";
   const spec: Record<string, unknown> = { ...((s.backstageSpec ?? {}) as Record<string, unknown>) };
-  spec.type = s.type;
+  // A System has no type unless one was given (Pier's default "system" is not one).
+  if (!(kind === "System" && s.type === "system")) spec.type = s.type;
   spec.owner = `group:${s.team.slug}`;
   if (kind === "Component" || kind === "API") spec.lifecycle = s.lifecycle;
   if (s.system && kind !== "System") spec.system = s.system;
@@ -62,7 +72,22 @@ function serviceToEntity(s: ExportRow): BackstageEntity {
   const metadata: BackstageEntity["metadata"] = { name: s.slug };
   if (s.name !== s.slug) metadata.title = s.name;
   if (s.description) metadata.description = s.description;
-  if (s.tags.length) metadata.tags = s.tags;
+  // Tags saved before Pier used Backstage's tag rule (e.g. "node.js") go out in a form Backstage accepts.
+  if (s.tags.length)
+    metadata.tags = [
+      ...new Set(
+        s.tags
+          .map((t) =>
+            isValidTag(t)
+              ? t
+              : t
+                  .toLowerCase()
+                  .replace(/[^a-z0-9:+#]+/g, "-")
+                  .replace(/^-+|-+$/g, ""),
+          )
+          .filter(isValidTag),
+      ),
+    ];
   if (links.length) metadata.links = links;
   metadata.annotations = annotations;
   return { apiVersion: "backstage.io/v1alpha1", kind, metadata, spec };
@@ -80,9 +105,34 @@ function teamToEntity(t: TeamRow): BackstageEntity {
   return { apiVersion: "backstage.io/v1alpha1", kind: "Group", metadata, spec: { type: "team", profile: { displayName: t.name }, children: [] } };
 }
 
+/** Imported entities, as stored (optionally only the one standing for a service). */
+async function loadEntities(db: Db, serviceSlug?: string): Promise<BackstageEntity[]> {
+  let q = db.kysely.selectFrom("CatalogEntity as e").select("e.entity").orderBy("e.kind").orderBy("e.namespace").orderBy("e.name");
+  if (serviceSlug) q = q.innerJoin("Service as s", "s.id", "e.serviceId").where("s.slug", "=", serviceSlug);
+  return (await q.execute()).map((r) => readable(r.entity as BackstageEntity));
+}
+
+const METADATA_ORDER = ["name", "namespace", "title", "description", "labels", "annotations", "tags", "links"];
+
+/** Keys in the order catalog files use (jsonb hands them back in its own order). */
+function readable(e: BackstageEntity): BackstageEntity {
+  const { apiVersion, kind, metadata, spec, ...rest } = e;
+  const ordered = Object.fromEntries([
+    ...METADATA_ORDER.filter((k) => k in metadata).map((k) => [k, metadata[k]]),
+    ...Object.entries(metadata).filter(([k]) => !METADATA_ORDER.includes(k)),
+  ]) as BackstageEntity["metadata"];
+  return { apiVersion, kind, metadata: ordered, ...(spec ? { spec } : {}), ...rest };
+}
+
+/** Backstage's own checks (schema + field formats): the problems, or none. */
+export function backstageProblems(e: BackstageEntity): string[] {
+  if (!isSupportedKind(e.kind)) return [`kind ${e.kind} is not a Backstage kind`];
+  return [...entityProblems(e.kind, e), ...fieldFormatProblems(e)];
+}
+
 function toYaml(entities: BackstageEntity[]) {
   for (const e of entities) {
-    const problems = entityProblems(e.kind as "Component", e);
+    const problems = backstageProblems(e);
     // A failure here is Pier's bug, not the user's: say exactly which entity.
     if (problems.length) throw new Error(`Exported ${e.kind} ${e.metadata.name} is not a valid Backstage entity: ${problems.join("; ")}`);
   }
@@ -91,20 +141,22 @@ function toYaml(entities: BackstageEntity[]) {
 
 /** catalog-info.yaml for one service. */
 export async function exportServiceYaml(db: Db, slug: string) {
-  const rows = await loadRows(db, slug);
-  if (!rows.length) throw notFound(`Service "${slug}"`);
-  return toYaml(rows.map(serviceToEntity));
+  const [entities, rows] = await Promise.all([loadEntities(db, slug), loadRows(db, slug)]);
+  if (!entities.length && !rows.length) throw notFound(`Service "${slug}"`);
+  return toYaml([...entities, ...rows.map(serviceToEntity)]);
 }
 
-/** The whole catalog: the owning teams as Groups, then every service. */
+/** The whole catalog: every imported entity, then Pier's own teams (as Groups) and services. */
 export async function exportCatalogYaml(db: Db) {
-  const [teams, rows] = await Promise.all([
+  const linkedTeams = (await db.kysely.selectFrom("CatalogEntity").select("teamId").where("teamId", "is not", null).execute()).map((r) => r.teamId!);
+  const [entities, teams, rows] = await Promise.all([
+    loadEntities(db),
     db.team.findMany({
-      where: { services: { some: {} } },
+      where: { services: { some: {} }, id: { notIn: linkedTeams } },
       orderBy: { slug: "asc" },
       select: { slug: true, name: true, description: true, onCallName: true, onCallUrl: true },
     }),
     loadRows(db),
   ]);
-  return toYaml([...teams.map(teamToEntity), ...rows.map(serviceToEntity)]);
+  return toYaml([...entities, ...teams.map(teamToEntity), ...rows.map(serviceToEntity)]);
 }

@@ -1,40 +1,61 @@
 // Validates Backstage entities against the official JSON schemas (copied in ./backstage-schema), as Backstage's
-// own catalog does before it accepts an entity. The JSON files are copied unchanged from the npm package
-// @backstage/catalog-model 1.10.3 (Apache License 2.0, Copyright The Backstage Authors); only the kinds Pier
-// imports are kept, and backstage.test.ts checks they still match the upstream copies in the shared fixtures.
+// own catalog does before it accepts an entity. The JSON files are copied unchanged from Backstage's
+// @backstage/catalog-model (Apache License 2.0, Copyright The Backstage Authors): every kind of the current schemas,
+// with the spec.type variants (API "mcp-server", AiResource "skill"/"rule"/"plugin"/"marketplace"); backstage.test.ts
+// checks they still match the upstream copies in the shared fixtures.
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import common from "./backstage-schema/common.schema.json";
 import entity from "./backstage-schema/Entity.schema.json";
 import envelope from "./backstage-schema/EntityEnvelope.schema.json";
 import meta from "./backstage-schema/EntityMeta.schema.json";
+import aiResource from "./backstage-schema/AiResource.v1alpha1.schema.json";
+import aiMarketplace from "./backstage-schema/AiResource.v1alpha1.marketplace.schema.json";
+import aiPlugin from "./backstage-schema/AiResource.v1alpha1.plugin.schema.json";
+import aiRule from "./backstage-schema/AiResource.v1alpha1.rule.schema.json";
+import aiSkill from "./backstage-schema/AiResource.v1alpha1.skill.schema.json";
 import api from "./backstage-schema/API.v1alpha1.schema.json";
+import apiMcp from "./backstage-schema/API.v1alpha1.mcp-server.schema.json";
 import component from "./backstage-schema/Component.v1alpha1.schema.json";
+import domain from "./backstage-schema/Domain.v1alpha1.schema.json";
 import group from "./backstage-schema/Group.v1alpha1.schema.json";
+import location from "./backstage-schema/Location.v1alpha1.schema.json";
 import resource from "./backstage-schema/Resource.v1alpha1.schema.json";
 import system from "./backstage-schema/System.v1alpha1.schema.json";
+import user from "./backstage-schema/User.v1alpha1.schema.json";
 
-const SUPPORTED_KINDS = ["Component", "API", "Resource", "System", "Group"] as const;
+export const SUPPORTED_KINDS = ["Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "AiResource"] as const;
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
 
-const KIND_SCHEMA_IDS: Record<SupportedKind, string> = {
-  Component: "ComponentV1alpha1",
-  API: "ApiV1alpha1",
-  Resource: "ResourceV1alpha1",
-  System: "SystemV1alpha1",
-  Group: "GroupV1alpha1",
+/** Each kind's schema, and the schemas of its spec.type variants (validated instead of the general one). */
+const KIND_SCHEMAS: Record<SupportedKind, { id: string; variants?: Record<string, string> }> = {
+  Component: { id: "ComponentV1alpha1" },
+  API: { id: "ApiV1alpha1", variants: { "mcp-server": "ApiV1alpha1McpServer" } },
+  Resource: { id: "ResourceV1alpha1" },
+  System: { id: "SystemV1alpha1" },
+  Domain: { id: "DomainV1alpha1" },
+  Group: { id: "GroupV1alpha1" },
+  User: { id: "UserV1alpha1" },
+  Location: { id: "LocationV1alpha1" },
+  AiResource: {
+    id: "AiResourceV1alpha1",
+    variants: {
+      skill: "AiResourceV1alpha1Skill",
+      rule: "AiResourceV1alpha1Rule",
+      plugin: "AiResourceV1alpha1Plugin",
+      marketplace: "AiResourceV1alpha1Marketplace",
+    },
+  },
 };
 
-let compiled: { envelope: ValidateFunction; kinds: Record<SupportedKind, ValidateFunction> } | undefined;
+let compiled: { ajv: Ajv; envelope: ValidateFunction } | undefined;
 
 function validators() {
   if (compiled) return compiled;
   // strict: false — the upstream schemas carry `examples` and draft-07 idioms Ajv's strict mode rejects.
   const ajv = new Ajv({ allErrors: true, strict: false });
-  for (const s of [common, entity, meta, envelope, api, component, group, resource, system]) ajv.addSchema(s);
-  compiled = {
-    envelope: ajv.getSchema("EntityEnvelope")!,
-    kinds: Object.fromEntries(SUPPORTED_KINDS.map((k) => [k, ajv.getSchema(KIND_SCHEMA_IDS[k])!])) as Record<SupportedKind, ValidateFunction>,
-  };
+  const schemas = [common, entity, meta, envelope, api, apiMcp, component, group, resource, system, domain, user, location];
+  for (const s of [...schemas, aiResource, aiSkill, aiRule, aiPlugin, aiMarketplace]) ajv.addSchema(s);
+  compiled = { ajv, envelope: ajv.getSchema("EntityEnvelope")! };
   return compiled;
 }
 
@@ -54,8 +75,10 @@ export function envelopeProblems(value: unknown): string[] {
   return v(value) ? [] : describe(v.errors);
 }
 
-/** Problems with a supported kind's entity against its schema; empty when valid. */
+/** Problems with a supported kind's entity against its schema (its spec.type variant's, if it has one). */
 export function entityProblems(kind: SupportedKind, value: unknown): string[] {
-  const v = validators().kinds[kind];
+  const { id, variants } = KIND_SCHEMAS[kind];
+  const type = (value as { spec?: { type?: unknown } })?.spec?.type;
+  const v = validators().ajv.getSchema((typeof type === "string" && variants?.[type]) || id)!;
   return v(value) ? [] : describe(v.errors);
 }

@@ -56,8 +56,8 @@ export async function handleCatalogExportGet(req: Request, ctx: RequestContext):
 }
 
 /**
- * POST /api/catalog/import — the same per-entity rules and report as the UI import; `?async=1` queues a background
- * import instead (202 + Location of its status).
+ * POST /api/catalog/import — the same per-entity rules and report as the UI import (`?atomic=true` or {"atomic": true}:
+ * all or nothing, for CI); `?async=1` queues a background import instead (202 + Location of its status).
  */
 export async function handleCatalogImportPost(req: Request, ctx: RequestContext): Promise<Response> {
   if (!ctx.user) return fail(401, "Sign in to continue");
@@ -68,11 +68,13 @@ export async function handleCatalogImportPost(req: Request, ctx: RequestContext)
     const raw = await readBoundedBody(req, background ? MAX_IMPORT_REQUEST_BYTES : MAX_INLINE_REQUEST_BYTES);
     let yaml: string;
     let dryRun = new URL(req.url).searchParams.get("dryRun") === "true";
+    let atomic = new URL(req.url).searchParams.get("atomic") === "true";
     if ((req.headers.get("content-type") ?? "").includes("application/json")) {
-      const body = parseJsonBody(raw) as { yaml?: unknown; dryRun?: unknown } | null;
+      const body = parseJsonBody(raw) as { yaml?: unknown; dryRun?: unknown; atomic?: unknown } | null;
       if (!body || typeof body !== "object" || typeof body.yaml !== "string") return fail(400, 'Send {"yaml": "..."} or the YAML itself', "yaml");
       yaml = body.yaml;
       dryRun = dryRun || body.dryRun === true;
+      atomic = atomic || body.atomic === true;
     } else {
       yaml = bodyText(raw);
     }
@@ -81,8 +83,8 @@ export async function handleCatalogImportPost(req: Request, ctx: RequestContext)
       const job = await startCatalogImport(ctx.db, ctx.user, yaml);
       return Response.json(job, { status: 202, headers: { location: job.statusUrl, "cache-control": "no-store" } });
     }
-    const report = await importCatalogYaml(ctx.db, ctx.user, yaml, { dryRun });
-    // 422 when entities had errors and nothing was applied: scripts can fail on the status alone.
+    const report = await importCatalogYaml(ctx.db, ctx.user, yaml, { dryRun, atomic });
+    // 422 when an entity was refused (`applied` says whether the others went in): scripts can fail on the status alone.
     return Response.json(report, { status: report.counts.error ? 422 : 200 });
   } catch (err) {
     return failure(err, "catalog import", "yaml");

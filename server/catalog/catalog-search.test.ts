@@ -96,8 +96,16 @@ describe("catalog search", () => {
     const f = await catalogFacets(getDb());
     expect(f.types).toEqual(["job", "service", "website"]);
     expect(f.kinds).toEqual(["Component"]);
+    expect(f.systems).toEqual([]);
     expect(f.tags[0]).toEqual({ tag: "pci", count: 2 });
     expect(f.teams.map((t) => t.slug)).toEqual(expect.arrayContaining([pay.slug, data.slug]));
+  });
+
+  it("filters by system", async () => {
+    const db = getDb();
+    await db.service.update({ where: { slug: "invoice-pdf" }, data: { system: "billing" } });
+    expect(slugs(await searchCatalog(db, { system: "billing" }))).toEqual(["invoice-pdf"]);
+    expect((await catalogFacets(db)).systems).toEqual(["billing"]);
   });
 
   it("is for signed-in users only, and validates its input", async () => {

@@ -17,6 +17,7 @@ export const catalogSearchInput = z.object({
   lifecycle: z.enum(LIFECYCLES).optional(),
   type: z.string().trim().max(40).optional(),
   kind: z.string().trim().max(40).optional(),
+  system: z.string().trim().max(63).optional(),
   tag: z.string().trim().toLowerCase().max(63).optional(),
   sort: z.enum(SEARCH_SORTS).default("relevance"),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -47,6 +48,7 @@ function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, wo
       if (input.lifecycle) where.push(eb("s.lifecycle", "=", input.lifecycle));
       if (input.type) where.push(eb("s.type", "=", input.type));
       if (input.kind) where.push(eb("s.kind", "=", input.kind));
+      if (input.system) where.push(eb("s.system", "=", input.system));
       // Containment, so the GIN index on tags serves it.
       if (input.tag) where.push(eb("s.tags", "@>", sql<string[]>`ARRAY[${input.tag}]::text[]`));
       return eb.and(where);
@@ -105,10 +107,11 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
 
 /** The values the filter dropdowns offer. */
 export async function catalogFacets(db: Db) {
-  const [teams, types, kinds, tags] = await Promise.all([
+  const [teams, types, kinds, systems, tags] = await Promise.all([
     db.team.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
     db.replica.selectFrom("Service").select("type").distinct().orderBy("type").execute(),
     db.replica.selectFrom("Service").select("kind").distinct().orderBy("kind").execute(),
+    db.replica.selectFrom("Service").select("system").distinct().where("system", "is not", null).orderBy("system").execute(),
     db.replica
       .selectFrom((eb) =>
         eb
@@ -127,6 +130,7 @@ export async function catalogFacets(db: Db) {
     teams,
     types: types.map((r) => r.type),
     kinds: kinds.map((r) => r.kind),
+    systems: systems.map((r) => r.system!),
     tags: tags.map((r) => ({ tag: r.tag, count: Number(r.n) })),
   };
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { seedCatalog } from "../../prisma/seed/catalog";
 import { seedIdentity } from "../../prisma/seed/identity";
+import { seedBackstageEntities } from "../../prisma/seed/backstage-entities";
+import { unresolvedRelations } from "./entity-pages";
 import { callerFor } from "../../test/support/factories";
 import { impactOfSlug } from "./impact";
 import { ownershipHealth } from "./ownership-health";
@@ -30,5 +32,22 @@ describe("demo catalog seed", () => {
     await expect(lee.catalog.update({ slug: "ledger", changes: { description: "Lee was here" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect((await lee.catalog.service({ slug: "ledger" })).canEdit).toBe(false);
     expect((await db.service.findUniqueOrThrow({ where: { slug: "ledger" } })).description).toBe("Edited by Dana");
+  });
+});
+
+describe("demo Backstage entities seed", () => {
+  it("imports with no refusal and no unresolved relation, twice", async () => {
+    const db = getDb();
+    const { teamIds } = await seedIdentity(db);
+    await seedCatalog(db, teamIds);
+    expect(await seedBackstageEntities(db)).toMatchObject({ created: 8, error: 0 });
+    expect(await seedBackstageEntities(db)).toMatchObject({ created: 0, updated: 0, skipped: 8, error: 0 });
+    expect(await unresolvedRelations(db.kysely)).toEqual([]);
+    const links = await db.service.findUniqueOrThrow({
+      where: { slug: "payment-links" },
+      include: { dependsOn: { include: { toService: true } }, team: true },
+    });
+    expect(links.team.slug).toBe("payments");
+    expect(links.dependsOn.map((d) => d.toService.slug)).toEqual(["ledger"]);
   });
 });

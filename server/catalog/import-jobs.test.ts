@@ -31,12 +31,12 @@ async function writes() {
   return { jobs: await db.catalogImport.count(), outbox: await db.outboxEvent.count(), audit: await db.auditEvent.count() };
 }
 
-/** Audit records of entities created by the import of `prefix` (services and teams), per subject. */
+/** Audit records of catalog entities created by the import of `prefix`, per subject. */
 async function creationAudits(prefix: string) {
   const { rows } = await sql<{ subjectId: string; n: string }>`
     SELECT a."subjectId", count(*) AS n FROM "AuditEvent" a
-    WHERE a.action IN ('catalog.service_created', 'team.created')
-      AND (a.after->>'slug') LIKE ${`${prefix}-%`}
+    WHERE a.action = 'catalog.entity_created'
+      AND (a.after->'metadata'->>'name') LIKE ${`${prefix}-%`}
     GROUP BY a."subjectId"`.execute(getDb().kysely);
   return rows;
 }
@@ -72,8 +72,8 @@ describe("background catalog import", () => {
     expect(done).toMatchObject({
       status: "succeeded",
       failure: null,
-      progress: { documents: 5000, processed: 5000, linkTotal: 3000, linked: 3000, percent: 100 },
-      counts: { created: 4000, updated: 0, unchanged: 0, skipped: 1000, errors: 0, warnings: 0 },
+      progress: { documents: 5000, processed: 5000, linkTotal: 5000, linked: 5000, percent: 100 },
+      counts: { created: 5000, updated: 0, unchanged: 0, skipped: 0, errors: 0, warnings: 0 },
       errors: [],
     });
     // Progress moved in chunk steps while it ran (never backwards, never past the total).
@@ -85,17 +85,20 @@ describe("background catalog import", () => {
 
     const db = getDb();
     expect(await db.team.count({ where: { slug: { startsWith: "bulk-" } } })).toBe(1000);
-    expect(await db.service.count({ where: { slug: { startsWith: "bulk-" } } })).toBe(3000);
-    // Each Component consumes the API that comes after it in the file: linked by the second pass.
-    const website = await db.service.findUniqueOrThrow({
-      where: { slug: "bulk-999-example-website" },
-      include: { dependsOn: { include: { toService: true } } },
-    });
-    expect(website.dependsOn.map((d) => d.toService.slug)).toEqual(["bulk-999-example-grpc-api"]);
-    expect(await db.serviceDependency.count({ where: { fromService: { slug: { startsWith: "bulk-" } } } })).toBe(1000);
+    // Each Component (the one Pier service per copy) became a service when the second pass settled its owner team.
+    expect(await db.service.count({ where: { slug: { startsWith: "bulk-" } } })).toBe(1000);
+    expect((await db.service.findUniqueOrThrow({ where: { slug: "bulk-999-example-website" }, include: { team: true } })).team.slug).toBe("bulk-999-guests");
+    // Each Component consumes the API that comes after it in the file: the relation is kept, and resolved.
+    const consumes = await db.kysely
+      .selectFrom("CatalogRelation")
+      .select("targetRef")
+      .where("type", "=", "consumesApi")
+      .where("sourceRef", "like", "component:default/bulk-%")
+      .execute();
+    expect(consumes).toHaveLength(1000);
     // One creation audit per entity, by the requester; the job's own records; its outbox row done; the file let go.
     const audits = await creationAudits("bulk");
-    expect(audits).toHaveLength(4000);
+    expect(audits).toHaveLength(5000);
     expect(audits.every((a) => a.n === "1")).toBe(true);
     expect(await db.auditEvent.count({ where: { subjectId: queued.id } })).toBe(2);
     const job = await db.catalogImport.findUniqueOrThrow({ where: { id: queued.id } });
@@ -145,12 +148,12 @@ describe("background catalog import", () => {
     const outboxRow = await db.outboxEvent.findFirstOrThrow({ where: { queue: QUEUES.catalogImports, payload: { path: ["importId"], equals: id } } });
     expect(await handleCatalogImportJob(db, { outboxId: outboxRow.id, type: outboxRow.type, payload: { importId: id } })).toBe("succeeded");
     const job = await db.catalogImport.findUniqueOrThrow({ where: { id } });
-    expect(job).toMatchObject({ status: "succeeded", documents: 600, processed: 600, linked: 360, created: 480, skipped: 120, errorCount: 0, unchanged: 0 });
+    expect(job).toMatchObject({ status: "succeeded", documents: 600, processed: 600, linked: 600, created: 600, skipped: 0, errorCount: 0, unchanged: 0 });
     expect(await db.catalogImportEntity.count({ where: { importId: id } })).toBe(600);
     const audits = await creationAudits("resume");
-    expect(audits).toHaveLength(480);
+    expect(audits).toHaveLength(600);
     expect(audits.every((a) => a.n === "1")).toBe(true);
-    expect(await db.serviceDependency.count({ where: { fromService: { slug: { startsWith: "resume-" } } } })).toBe(120);
+    expect(await db.service.count({ where: { slug: { startsWith: "resume-" } } })).toBe(120);
     expect((await db.outboxEvent.findUniqueOrThrow({ where: { id: outboxRow.id } })).processedAt).not.toBeNull();
 
     // A job that has ended is not run again; the same file again finds every entity unchanged.
@@ -159,28 +162,28 @@ describe("background catalog import", () => {
     expect(await db.auditEvent.count()).toBe(auditCount);
     const again = await startCatalogImport(db, user, exampleCatalogCopies(120, "resume"));
     expect(await runCatalogImport(db, again.id)).toBe("succeeded");
-    expect(await db.catalogImport.findUniqueOrThrow({ where: { id: again.id } })).toMatchObject({ created: 0, updated: 0, unchanged: 480, skipped: 120 });
+    expect(await db.catalogImport.findUniqueOrThrow({ where: { id: again.id } })).toMatchObject({ created: 0, updated: 0, unchanged: 600, skipped: 0 });
   });
 
   it("accepts or refuses each entity on its own and lists the refused ones with their position, kind, name and reason", async () => {
     const developer = await sessionUser((await makeUser("developer")).id);
-    // The example entities without their org: the owner group "guests" is unknown, the User is skipped; the Group
-    // in a second copy is refused to a developer (teams are admin-only), as in the inline import.
+    // The example entities without their org: the owner group "guests" is no Pier team, so only admins may import
+    // them; the second copy's entities are refused to a developer likewise (its Group too: teams are admin-only).
     const yaml = backstageFixture("entities.yaml") + "\n" + exampleCatalogCopies(1, "dev");
     const { id } = await startCatalogImport(getDb(), developer, yaml);
     expect(await runCatalogImport(getDb(), id)).toBe("succeeded");
     const report = await (await callerFor(developer.id)).catalog.importJob({ id });
-    expect(report.counts).toMatchObject({ created: 0, skipped: 1, errors: 7 });
+    expect(report.counts).toMatchObject({ created: 0, skipped: 0, errors: 8 });
     expect(report.errors.slice(0, 3)).toEqual([
-      { index: 0, kind: "System", name: "examples", message: 'Unknown owner "guests": no team with that name (import its Group too)' },
-      { index: 1, kind: "Component", name: "example-website", message: expect.stringContaining('Unknown owner "guests"') },
-      { index: 2, kind: "API", name: "example-grpc-api", message: expect.stringContaining('Unknown owner "guests"') },
+      { index: 0, kind: "System", name: "examples", message: "Only admins may import a System owned by group:default/guests, which is not a Pier team" },
+      { index: 1, kind: "Component", name: "example-website", message: expect.stringContaining("owned by group:default/guests") },
+      { index: 2, kind: "API", name: "example-grpc-api", message: expect.stringContaining("owned by group:default/guests") },
     ]);
     expect(report.errors.find((e) => e.kind === "Group")).toEqual({
       index: 7,
       kind: "Group",
       name: "dev-0-guests",
-      message: "Only admins may create or change teams",
+      message: "Only admins may import a Group (it has no owning team)",
     });
   });
 });

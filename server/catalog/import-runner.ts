@@ -2,9 +2,9 @@
 // queued), planned, and applied in chunks of CHUNK_SIZE entities, each chunk one transaction that also records the
 // entities' results and moves the job's counters and cursor. A worker that dies loses at most its open chunk (rolled
 // back); the next run reads the cursor and goes on from there, so nothing is applied or audited twice.
-//   plan: teams (Groups) first, then every other entity in file order (a service names its owner team, which may
-//         come later in the file); then, once every entity exists, a second pass makes each applied service's
-//         dependencies what the file says (so an entity may depend on one further down the file).
+//   plan: Groups first, then every other entity in file order; then, once every entity exists, a second pass
+//         settles the projections (teams, services, service dependencies) of the applied entities and of those
+//         pointing at them, so the result does not depend on the order of the file.
 // Unlike the inline import, each entity is accepted or refused on its own: one bad entity does not hold back the
 // other 19,999. The per-entity rules and audit records are the inline import's (./backstage-import.ts).
 import { recordAudit, type Actor } from "../audit/audit-log";
@@ -16,7 +16,7 @@ import type { SessionUser } from "../identity/roles";
 import { loadSessionUser } from "../identity/users";
 import { logger } from "../logger";
 import { classifyFailure, failureReference } from "../platform/failures";
-import { applyGroup, applyService, prepareEntities, syncDependencies, type Prepared } from "./backstage-import";
+import { applyEntity, prepareEntities, settleEntities, type Prepared } from "./backstage-import";
 import { readCatalogDocuments } from "./catalog-yaml";
 import {
   advanceImportJob,
@@ -45,7 +45,7 @@ type Plan = { entities: PlanItem[]; services: Prepared[] };
 
 /** The order the file is applied in; the same text always gives the same plan, which is what makes cursors work. */
 function planOf(values: unknown[]): Plan {
-  const { results, prepared } = prepareEntities(values);
+  const { results, prepared } = prepareEntities(values.map((value) => ({ value, file: "catalog-info.yaml" })));
   const byIndex = new Map(prepared.map((p) => [p.index, p]));
   const items: PlanItem[] = results.map((r) => {
     const p = byIndex.get(r.index);
@@ -53,7 +53,7 @@ function planOf(values: unknown[]): Plan {
     return p ? { index: r.index, kind: r.kind, name: r.name, prepared: p } : { index: r.index, kind: r.kind, name: r.name, refused };
   });
   const isTeam = (i: PlanItem) => i.prepared?.kind === "Group";
-  return { entities: [...items.filter(isTeam), ...items.filter((i) => !isTeam(i))], services: prepared.filter((p) => p.kind !== "Group") };
+  return { entities: [...items.filter(isTeam), ...items.filter((i) => !isTeam(i))], services: prepared };
 }
 
 type RunOutcome = "succeeded" | "failed" | "stopped";
@@ -149,9 +149,8 @@ async function applyEntities(tx: Tx, importId: string, user: SessionUser, items:
     let message: string | null;
     if (item.prepared) {
       const p = item.prepared;
-      const r = p.kind === "Group" ? await applyGroup(tx, user, p) : (await applyService(tx, user, p)).result;
-      // The inline report's "skipped: no changes" is an entity that is already as the file says.
-      status = r.status === "skipped" ? "unchanged" : r.status;
+      const r = await applyEntity(tx, user, p);
+      status = r.status;
       message = r.reason ?? null;
     } else {
       status = item.refused!.status;
@@ -164,7 +163,7 @@ async function applyEntities(tx: Tx, importId: string, user: SessionUser, items:
   return tally;
 }
 
-/** The second pass: dependencies of the services the first pass applied (not of those it refused). */
+/** The second pass: the projections of the entities the first pass applied (not of those it refused). */
 async function linkDependencies(tx: Tx, importId: string, user: SessionUser, services: Prepared[]): Promise<Tally> {
   const tally = emptyTally();
   const statuses = await entityStatuses(
@@ -172,20 +171,30 @@ async function linkDependencies(tx: Tx, importId: string, user: SessionUser, ser
     importId,
     services.map((p) => p.index),
   );
-  for (const p of services) {
+  const applied = services.filter((p) => {
     const status = statuses.get(p.index);
-    if (!status || status === "error") continue;
-    const service = await tx.selectFrom("Service").select("id").where("slug", "=", p.slug).executeTakeFirst();
-    if (!service) continue; // deleted since the first pass
-    const { warnings, changed } = await syncDependencies(tx, user, service.id, p);
-    const nowUpdated = changed && status === "unchanged";
+    return status && status !== "error";
+  });
+  const settled = await settleEntities(
+    tx,
+    user,
+    applied.map((p) => p.key),
+  );
+  for (const p of applied) {
+    const s = settled.get(p.key);
+    if (!s) continue;
+    const nowUpdated = s.changed && statuses.get(p.index) === "unchanged";
     if (nowUpdated) {
       tally.unchanged--;
       tally.updated++;
     }
-    tally.warningCount += warnings.length;
-    if (nowUpdated || warnings.length)
-      reviseEntityResult(tx, importId, p.index, { status: nowUpdated ? "updated" : undefined, message: "dependencies changed", warnings });
+    tally.warningCount += s.warnings.length;
+    if (nowUpdated || s.warnings.length)
+      reviseEntityResult(tx, importId, p.index, {
+        status: nowUpdated ? "updated" : undefined,
+        message: nowUpdated ? "Pier service or team updated" : undefined,
+        warnings: s.warnings,
+      });
   }
   return tally;
 }

@@ -12,6 +12,8 @@ import { ownershipHealth } from "./ownership-health";
 import { addDependency, createService, deprecateService, removeDependency, updateService } from "./service-editing";
 import { createServiceInput, dependencyInput, updateServiceInput } from "./service-input";
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
+import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
+import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
 const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
@@ -37,14 +39,56 @@ export const catalogRouter = router({
     .input(z.object({ fromSlug: z.string().min(1), toSlug: z.string().min(1) }))
     .mutation(({ ctx, input }) => removeDependency(ctx.db, ctx.user, input)),
 
+  // Teams: admins create and edit them and their members.
+  createTeam: roleProcedure("admin")
+    .input(createTeamInput)
+    .mutation(({ ctx, input }) => createTeam(ctx.db, ctx.user, input)),
+  updateTeam: roleProcedure("admin")
+    .input(updateTeamInput)
+    .mutation(({ ctx, input }) => updateTeam(ctx.db, ctx.user, input)),
+  setTeamMember: roleProcedure("admin")
+    .input(teamMemberInput)
+    .mutation(({ ctx, input }) => setTeamMember(ctx.db, ctx.user, input)),
+  removeTeamMember: roleProcedure("admin")
+    .input(z.object({ slug: z.string().trim().min(1).max(63), userId: z.string().trim().min(1).max(40) }))
+    .mutation(({ ctx, input }) => removeTeamMember(ctx.db, ctx.user, input)),
+
   environments: authedProcedure.query(({ ctx }) => listEnvironments(ctx.db)),
   createEnvironment: roleProcedure("admin")
     .input(createEnvironmentInput)
     .mutation(({ ctx, input }) => createEnvironment(ctx.db, ctx.user, input)),
 
+  // Imported Backstage entities (any signed-in user may read the catalog).
+  entity: authedProcedure
+    .input(
+      z.object({
+        kind: z.string().trim().min(1).max(63),
+        namespace: z.string().trim().min(1).max(63).default("default"),
+        name: z.string().trim().min(1).max(63),
+      }),
+    )
+    .query(({ ctx, input }) => entityPage(ctx.db.kysely, input)),
+  entities: authedProcedure
+    .input(z.object({ kind: z.string().trim().max(63).optional() }))
+    .query(({ ctx, input }) => listEntities(ctx.db.kysely, input.kind || undefined)),
+  unresolvedRelations: authedProcedure.query(({ ctx }) => unresolvedRelations(ctx.db.kysely)),
+
   importYaml: authedProcedure
-    .input(z.object({ yaml: z.string().min(1, "Paste or upload a catalog-info.yaml"), dryRun: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => importCatalogYaml(ctx.db, ctx.user, input.yaml, { dryRun: input.dryRun })),
+    .input(
+      z.object({
+        yaml: z.string().min(1, "Paste or upload a catalog-info.yaml"),
+        dryRun: z.boolean().default(false),
+        // Refuse the whole file when one entity is refused (for CI pipelines); by default each entity stands alone.
+        atomic: z.boolean().default(false),
+        // The imported file's path in the bundle, and the bundle's other files ($text/$json/$yaml, Location targets).
+        path: z.string().trim().min(1).max(500).optional(),
+        files: z
+          .array(z.object({ path: z.string().trim().min(1).max(500), text: z.string().max(5_000_000) }))
+          .max(200)
+          .optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => importCatalogYaml(ctx.db, ctx.user, input.yaml, input)),
   // A background import's progress (started with POST /api/catalog/import?async=1): its requester and admins.
   importJob: authedProcedure.input(importIdInput).query(({ ctx, input }) => catalogImportStatus(ctx.db, ctx.user, input.id)),
   exportYaml: authedProcedure

@@ -23,7 +23,8 @@ export const tagSchema = z
   .toLowerCase()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9:+#.-]+$/, "Tags are lowercase words: letters, digits, - . : + #");
+  // Backstage's tag rule (server/catalog/backstage-format.ts isValidTag), so every tag exports.
+  .regex(/^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$/, "Tags are lowercase words joined by single dashes: letters, digits, : + #");
 
 // Without defaults: an edit must only touch the fields it names (zod 4 applies defaults inside .partial()).
 const serviceFields = {

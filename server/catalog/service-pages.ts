@@ -72,8 +72,19 @@ export async function serviceDetail(db: Db, slug: string, viewer: Pick<SessionUs
   const service = await serviceDetailQuery(db.kysely, slug).executeTakeFirst();
   if (!service) throw notFound(`Service "${slug}"`);
   const { links, environments, ...rest } = service;
+  // The imported entity this service stands for (if any), and its System's entity page.
+  const entity = await db.kysely.selectFrom("CatalogEntity").select(["kind", "namespace", "name"]).where("serviceId", "=", service.id).executeTakeFirst();
+  const system = service.system
+    ? await db.kysely
+        .selectFrom("CatalogEntity")
+        .select(["kind", "namespace", "name"])
+        .where("ref", "=", `system:default/${service.system.toLowerCase()}`)
+        .executeTakeFirst()
+    : undefined;
   return {
     ...rest,
+    entity: entity ?? null,
+    systemEntity: system ?? null,
     links: Array.isArray(links) ? (links as { title: string; url: string }[]) : [],
     // JSON carries timestamps as text (UTC wall time).
     environments: environments.map((e) => ({ ...e, lastDeployedAt: e.lastDeployedAt === null ? null : parseUtcTimestamp(e.lastDeployedAt) })),
@@ -93,6 +104,7 @@ export async function teamPage(db: Db, slug: string) {
       description: true,
       onCallName: true,
       onCallUrl: true,
+      chatChannel: true,
       members: { orderBy: { user: { name: "asc" } }, select: { role: true, user: { select: { id: true, name: true, email: true, role: true } } } },
       services: { orderBy: [{ tier: "asc" }, { name: "asc" }], select: { ...peerSelect, type: true, description: true } },
     },

@@ -72,6 +72,8 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "incident.link_reviewed": { title: "Incident on {{service}}: deployment link reviewed", body: "{{actor}} reviewed which deployment caused it.\n{{url}}" },
   "catalog.service_changed": { title: "Catalog: {{service}} changed", body: "{{actor}} changed {{service}}. {{summary}}\n{{url}}" },
   "catalog.import_finished": { title: "Catalog import: {{summary}}", body: "The catalog import {{actor}} started has ended. {{summary}}\n{{url}}" },
+  "catalog.entity_changed": { title: "Catalog: {{ref}} {{change}}", body: "{{actor}} imported {{ref}} ({{change}}).\n{{url}}" },
+  "catalog.team_changed": { title: "Team {{teamSlug}}: {{change}}", body: "{{actor}} changed team {{teamSlug}} ({{change}}).\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
   "test.event": {
     title: "Test notification from Pier ({{severity}})",

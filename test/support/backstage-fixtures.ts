@@ -1,10 +1,15 @@
 // Backstage catalogs for tests, grown from the real create-app example catalog in the shared fixtures
 // (backstage/entities.yaml + org.yaml, Apache-2.0): copies with renamed entities, never hand-written YAML.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures", "backstage");
+/** /work/shared/fixtures, next to the main checkout; a git worktree finds it through its node_modules link. */
+export const SHARED_FIXTURES = [
+  path.join(__dirname, "..", "..", "..", "shared", "fixtures"),
+  path.join(realpathSync(path.join(__dirname, "..", "..", "node_modules")), "..", "..", "shared", "fixtures"),
+].find((p) => existsSync(p))!;
+const FIXTURES = path.join(SHARED_FIXTURES, "backstage");
 
 export const backstageFixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");
 
@@ -41,3 +46,14 @@ export function exampleCatalogCopies(copies: number, prefix: string): string {
   }
   return parts.join("");
 }
+
+/** The example catalog (entities.yaml + org.yaml) as entities, every name and reference prefixed `<prefix>-`. */
+export function exampleCatalog(prefix: string): Entity[] {
+  const base = [...YAML.parseAllDocuments(backstageFixture("entities.yaml")), ...YAML.parseAllDocuments(backstageFixture("org.yaml"))]
+    .map((d) => d.toJS() as Entity | null)
+    .filter((e): e is Entity => e !== null);
+  const names = new Set(base.map((e) => e.metadata.name));
+  return base.map((e) => renamed(e, (n) => `${prefix}-${n}`, names) as Entity);
+}
+
+export const toYamlDocs = (entities: unknown[]) => entities.map((e) => `---\n${YAML.stringify(e)}`).join("");

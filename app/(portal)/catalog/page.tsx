@@ -6,12 +6,13 @@ import { plural } from "@/app/_lib/plural";
 import { Badge, Button, EmptyState, Input, LinkButton, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { catalogSearchInput } from "@/server/catalog/catalog-search";
 import { LifecycleBadge, ServiceLink, TierBadge } from "./_components/catalog-badges";
+import { InstantFilters } from "./_components/instant-filters";
 
 export const metadata = { title: "Catalog" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-const FILTER_KEYS = ["q", "team", "tier", "lifecycle", "type", "kind", "tag", "sort", "page"] as const;
+const FILTER_KEYS = ["q", "team", "tier", "lifecycle", "type", "kind", "system", "tag", "sort", "page"] as const;
 
 export default async function CatalogPage({ searchParams }: { searchParams: SearchParams }) {
   const raw = await searchParams;
@@ -41,6 +42,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         description="Every service, who owns it, what it depends on and what runs where."
         actions={
           <>
+            <LinkButton href="/catalog/entities">Backstage entities</LinkButton>
             <LinkButton href="/catalog/health">Ownership health</LinkButton>
             <LinkButton href="/catalog/environments">Environments</LinkButton>
             <LinkButton href="/catalog/import">Import / export</LinkButton>
@@ -70,6 +72,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         />
         <FilterSelect name="lifecycle" label="Lifecycle" value={input.lifecycle} options={["experimental", "production", "deprecated"].map((l) => [l, l])} />
         <FilterSelect name="type" label="Type" value={input.type} options={facets.types.map((t) => [t, t])} />
+        {facets.systems.length > 0 && <FilterSelect name="system" label="System" value={input.system} options={facets.systems.map((t) => [t, t])} />}
         <FilterSelect name="tag" label="Tag" value={input.tag} options={facets.tags.map((t) => [t.tag, `${t.tag} (${t.count})`])} />
         <FilterSelect
           name="sort"
@@ -85,6 +88,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         />
         {input.kind && <input type="hidden" name="kind" value={input.kind} />}
         <div className="col-span-2 flex gap-2 sm:col-span-4 lg:col-span-8">
+          <InstantFilters />
           <Button type="submit">Search</Button>
           {filtered && <LinkButton href="/catalog">Clear</LinkButton>}
           <p className="ml-auto self-center text-sm text-gray-500 dark:text-gray-400" aria-live="polite">

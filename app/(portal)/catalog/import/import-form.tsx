@@ -1,12 +1,14 @@
 "use client";
 // Paste or upload YAML, preview with a dry run, then import. The report lists every entity and what happened.
+// Each entity is accepted or refused on its own unless "atomic" is ticked. The files next to the catalog file (a
+// folder upload) are sent along for $text/$json/$yaml placeholders and Location targets.
 // A file over the inline limits (or any file, when asked) is imported in the background instead: it is sent to
 // POST /api/catalog/import?async=1 (the REST route takes up to 20 MB; tRPC bodies stop at 5 MB) and its progress
 // shown until it ends (./import-progress.tsx).
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
-import { Badge, type BadgeColor, Button, ErrorMessage, Field, Table, Td, Textarea } from "@/app/_components/ui";
+import { Badge, type BadgeColor, Button, ErrorMessage, Field, Input, Table, Td, Textarea } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { INLINE_IMPORT_LIMITS } from "@/server/catalog/import-limits";
 import { ImportProgress } from "./import-progress";
@@ -43,6 +45,10 @@ export function ImportForm({ jobId: initialJobId }: { jobId?: string }) {
   const [yaml, setYaml] = useState("");
   const [jobId, setJobId] = useState(initialJobId);
   const [backgroundChosen, setBackgroundChosen] = useState(false);
+  const [atomic, setAtomic] = useState(false);
+  const [path, setPath] = useState("catalog-info.yaml");
+  const [files, setFiles] = useState<{ path: string; text: string }[]>([]);
+  const options = { atomic, path: path.trim() || undefined, files: files.length ? files : undefined };
   const run = useMutation(trpc.catalog.importYaml.mutationOptions());
   const start = useMutation({
     mutationFn: startBackgroundImport,
@@ -57,6 +63,8 @@ export function ImportForm({ jobId: initialJobId }: { jobId?: string }) {
   const background = big || backgroundChosen;
   const startError = start.error instanceof ImportRefusal ? start.error : null;
   const errors = { ...fieldErrors(run.error), ...(startError?.field === "yaml" ? { yaml: [startError.message] } : {}) };
+  const named: Record<string, string[] | undefined> = errors;
+  const bundleErrors = named.path ?? named.files;
   const report = run.data;
   const busy = run.isPending || start.isPending;
 
@@ -96,7 +104,7 @@ export function ImportForm({ jobId: initialJobId }: { jobId?: string }) {
             }}
           />
         </label>
-        <Button variant="secondary" disabled={!yaml || busy || big} onClick={() => run.mutate({ yaml, dryRun: true })}>
+        <Button variant="secondary" disabled={!yaml || busy || big} onClick={() => run.mutate({ yaml, dryRun: true, ...options })}>
           Preview (dry run)
         </Button>
         <Button
@@ -105,16 +113,48 @@ export function ImportForm({ jobId: initialJobId }: { jobId?: string }) {
             run.reset();
             start.reset();
             if (background) start.mutate(yaml);
-            else run.mutate({ yaml, dryRun: false });
+            else run.mutate({ yaml, dryRun: false, ...options });
           }}
         >
           {busy ? "Importing…" : background ? "Import in the background" : "Import"}
         </Button>
         <label className="flex items-center gap-1.5 text-sm text-gray-700 dark:text-gray-300">
+          <input type="checkbox" checked={atomic} disabled={background} onChange={(e) => setAtomic(e.target.checked)} />
+          Atomic (one refused entity refuses the whole file)
+        </label>
+        <label className="flex items-center gap-1.5 text-sm text-gray-700 dark:text-gray-300">
           <input type="checkbox" checked={background} disabled={big} onChange={(e) => setBackgroundChosen(e.target.checked)} />
           Run in the background (each entity on its own)
         </label>
       </div>
+      {!background && (
+        <details className="text-sm">
+          <summary className="cursor-pointer text-gray-700 dark:text-gray-300">Files next to it ({files.length}): placeholders and Location targets</summary>
+          <div className="mt-2 flex flex-wrap items-end gap-3">
+            <Field label="This file's path in the folder" htmlFor="bundle-path" error={bundleErrors}>
+              <Input id="bundle-path" value={path} onChange={(e) => setPath(e.target.value)} className="font-mono text-xs" />
+            </Field>
+            <label className="text-sm">
+              <span className="block text-gray-700 dark:text-gray-300">Folder</span>
+              <input
+                type="file"
+                multiple
+                // @ts-expect-error -- webkitdirectory is not in React's input attributes; every current browser supports it
+                webkitdirectory=""
+                className="text-sm"
+                onChange={async (e) => {
+                  const picked = [...(e.target.files ?? [])].filter((f) => f.size <= 5_000_000).slice(0, 200);
+                  // Paths relative to the chosen folder (its own name dropped), as the catalog file refers to them.
+                  const read = await Promise.all(
+                    picked.map(async (f) => ({ path: (f.webkitRelativePath || f.name).split("/").slice(1).join("/") || f.name, text: await f.text() })),
+                  );
+                  setFiles(read);
+                }}
+              />
+            </label>
+          </div>
+        </details>
+      )}
       {run.error && !Object.keys(fieldErrors(run.error)).length && <ErrorMessage error={run.error} />}
       {start.error && startError?.field !== "yaml" && <ErrorMessage error={start.error} />}
       {jobId && !run.data && <ImportProgress key={jobId} id={jobId} />}
@@ -122,10 +162,10 @@ export function ImportForm({ jobId: initialJobId }: { jobId?: string }) {
         <div className="space-y-2" aria-live="polite">
           <p role="status" className="text-sm font-medium">
             {report.applied
-              ? `Imported: ${report.counts.created} created, ${report.counts.updated} updated, ${report.counts.skipped} skipped.`
-              : report.dryRun && !report.counts.error
-                ? `Dry run: ${report.counts.created} would be created, ${report.counts.updated} updated, ${report.counts.skipped} skipped. Nothing was changed.`
-                : `Nothing was imported: ${report.counts.error} ${report.counts.error === 1 ? "entity has" : "entities have"} errors. Fix them and try again.`}
+              ? `Imported: ${report.counts.created} created, ${report.counts.updated} updated, ${report.counts.skipped} skipped, ${report.counts.error} refused.`
+              : report.dryRun
+                ? `Dry run: ${report.wouldBe.created} would be created, ${report.wouldBe.updated} updated, ${report.counts.error} refused. Nothing was changed.`
+                : `Nothing was imported (atomic): ${report.counts.error} ${report.counts.error === 1 ? "entity was" : "entities were"} refused. Fix them and try again.`}
           </p>
           <Table head={["#", "Kind", "Name", "Result", "Why"]} caption="Import report">
             {report.entities.map((e) => (

@@ -7,6 +7,7 @@ import { findService, orNotFound } from "@/app/_lib/page-records";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
+import { entityHref } from "../../catalog/_components/entity-links";
 import { DeliveryActivitySection } from "./delivery-activity-section";
 import { DeploymentsSection } from "./deployments-section";
 import { DoraSection } from "./dora-section";
@@ -101,7 +102,25 @@ function OverviewTab({ service, impact }: { service: Service; impact: Impact }) 
             {service.links.map((l) => (
               <ExternalLink key={l.url} href={l.url} label={l.title} />
             ))}
-            {service.system && <li className="text-gray-500 dark:text-gray-400">System: {service.system}</li>}
+            {service.system && (
+              <li className="text-gray-500 dark:text-gray-400">
+                System:{" "}
+                {service.systemEntity ? (
+                  <Link href={entityHref(service.systemEntity)} className="text-brand-700 hover:underline dark:text-brand-300">
+                    {service.system}
+                  </Link>
+                ) : (
+                  service.system
+                )}
+              </li>
+            )}
+            {service.entity && (
+              <li>
+                <Link href={entityHref(service.entity)} className="text-brand-700 hover:underline dark:text-brand-300">
+                  Backstage entity: relations, labels and annotations
+                </Link>
+              </li>
+            )}
           </ul>
         </Card>
 

@@ -1,0 +1,93 @@
+// Read side of imported entities: an entity's page (its entity, its relations both ways with whether each target
+// exists), and the catalog's unresolved relations. A relation is resolved when an entity with the target ref is in
+// the catalog, or Pier's own service (component:default/<slug>) or team (group:default/<slug>) is.
+import { sql, type DB, type Kysely } from "../db";
+import { notFound } from "../errors";
+import type { BackstageEntity } from "./backstage-mapping";
+import { INVERSE, refKey } from "./entity-relations";
+
+/** `pierPage`: a target that is Pier's own team or service (no imported entity) opens that page instead. */
+export type RelationView = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string; pierPage?: string };
+type Known = { kind: string; namespace: string; name: string; pierPage?: string };
+
+const splitRef = (ref: string) => {
+  const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref)!;
+  return { kind: m[1], namespace: m[2], name: m[3] };
+};
+
+/** Which of the refs exist (as entities, or as Pier's own services and teams in the default namespace). */
+export async function existingRefs(db: Kysely<DB>, refs: readonly string[]): Promise<Map<string, Known>> {
+  const out = new Map<string, Known>();
+  if (!refs.length) return out;
+  for (const e of await db.selectFrom("CatalogEntity").select(["ref", "kind", "namespace", "name"]).where("ref", "in", refs).execute()) out.set(e.ref, e);
+  const slugs = (prefix: string) => refs.filter((r) => !out.has(r) && r.startsWith(prefix)).map((r) => r.slice(prefix.length));
+  const services = slugs("component:default/");
+  if (services.length)
+    for (const s of await db.selectFrom("Service").select("slug").where("slug", "in", services).execute())
+      out.set(`component:default/${s.slug}`, { kind: "Component", namespace: "default", name: s.slug, pierPage: `/services/${s.slug}` });
+  const teams = slugs("group:default/");
+  if (teams.length)
+    for (const t of await db.selectFrom("Team").select("slug").where("slug", "in", teams).execute())
+      out.set(`group:default/${t.slug}`, { kind: "Group", namespace: "default", name: t.slug, pierPage: `/teams/${t.slug}` });
+  return out;
+}
+
+export async function entityPage(db: Kysely<DB>, input: { kind: string; namespace: string; name: string }) {
+  const ref = refKey(input);
+  const row = await db
+    .selectFrom("CatalogEntity")
+    .select(["ref", "kind", "namespace", "name", "entity", "serviceId", "teamId"])
+    .where("ref", "=", ref)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Entity ${ref}`);
+  const [outgoing, incoming] = await Promise.all([
+    db.selectFrom("CatalogRelation").select(["type", "targetRef as ref"]).where("sourceRef", "=", ref).orderBy("type").orderBy("targetRef").execute(),
+    db.selectFrom("CatalogRelation").select(["type", "sourceRef as ref"]).where("targetRef", "=", ref).orderBy("type").orderBy("sourceRef").execute(),
+  ]);
+  const known = await existingRefs(db, [...new Set([...outgoing, ...incoming].map((r) => r.ref))]);
+  const view = (r: { type: string; ref: string }): RelationView => ({
+    type: r.type,
+    ref: r.ref,
+    resolved: known.has(r.ref),
+    ...(known.get(r.ref) ?? splitRef(r.ref)),
+  });
+  const service = row.serviceId ? await db.selectFrom("Service").select(["slug"]).where("id", "=", row.serviceId).executeTakeFirst() : undefined;
+  const team = row.teamId ? await db.selectFrom("Team").select(["slug"]).where("id", "=", row.teamId).executeTakeFirst() : undefined;
+  return {
+    ref,
+    kind: row.kind,
+    namespace: row.namespace,
+    name: row.name,
+    entity: row.entity as BackstageEntity,
+    serviceSlug: service?.slug ?? null,
+    teamSlug: team?.slug ?? null,
+    relations: outgoing.map(view),
+    // Relations other entities declare towards this one, named from this side (ownerOf, hasPart, apiProvidedBy, …).
+    inverse: incoming.map((r) => ({ ...view(r), type: INVERSE[r.type] ?? `${r.type} (from)` })),
+  };
+}
+
+/** Relations whose target is not (yet) in the catalog (the first 1,000). */
+export async function unresolvedRelations(db: Kysely<DB>) {
+  const rows = await db
+    .selectFrom("CatalogRelation as r")
+    .leftJoin("CatalogEntity as e", "e.ref", "r.targetRef")
+    .select(["r.sourceRef", "r.type", "r.targetRef"])
+    .where("e.id", "is", null)
+    .orderBy("r.sourceRef")
+    .orderBy("r.type")
+    .orderBy("r.targetRef")
+    .limit(1000)
+    .execute();
+  const known = await existingRefs(db, [...new Set(rows.map((r) => r.targetRef))]);
+  return rows.filter((r) => !known.has(r.targetRef));
+}
+
+/** Imported entities of a kind (or all), for lists. */
+export async function listEntities(db: Kysely<DB>, kind?: string) {
+  let q = db
+    .selectFrom("CatalogEntity")
+    .select(["ref", "kind", "namespace", "name", "title", sql<string | null>`entity->'metadata'->>'description'`.as("description")]);
+  if (kind) q = q.where("kind", "=", kind);
+  return q.orderBy("kind").orderBy("namespace").orderBy("name").limit(500).execute();
+}
