@@ -125,6 +125,44 @@ describe("a registered catalog-info.yaml URL", () => {
   });
 });
 
+describe("a registered all.yaml", () => {
+  it("follows its Location targets and placeholders in the same repository, and notices when only a target changed", async () => {
+    const p = `disc-${uid()}`;
+    const entities = exampleCatalog(p);
+    const group = entities.find((e) => e.kind === "Group")!;
+    const component = entities.find((e) => e.kind === "Component")!;
+    const others = entities.filter((e) => e !== group && e !== component);
+    const allOf = (targets: string[]) =>
+      toYamlDocs([{ apiVersion: "backstage.io/v1alpha1", kind: "Location", metadata: { name: `${p}-all` }, spec: { targets } }]);
+    const all = allOf(["./org.yaml", "./services/website.yaml", "./others.yaml"]);
+    const files = {
+      "catalog/all.yaml": all,
+      "catalog/org.yaml": toYamlDocs([group]),
+      "catalog/services/website.yaml": toYamlDocs([{ ...component, metadata: { ...component.metadata, description: { $text: "./website.md" } } }]),
+      "catalog/services/website.md": "The shop's website.",
+      "catalog/others.yaml": toYamlDocs(others),
+    };
+    github.repo(`acme/${p}`, { files });
+    const { api } = await admin();
+    const r = await api.catalog.locations.register({ type: "url", target: `https://github.com/acme/${p}/blob/main/catalog/all.yaml`, integration });
+    expect(r.refresh).toMatchObject({ status: "ok", entities: 6 });
+    const websiteRef = `component:default/${p}-example-website`;
+    expect(((await entityOf(websiteRef))!.entity as { metadata: { description: string } }).metadata.description).toBe("The shop's website.");
+
+    // Only a placeholder's file changed: all.yaml answers 304, its followed file does not → read again.
+    github.repo(`acme/${p}`, { files: { ...files, "catalog/services/website.md": "Now with a new description." } });
+    expect(await api.catalog.locations.refresh({ id: r.id })).toMatchObject({ status: "ok" });
+    expect(((await entityOf(websiteRef))!.entity as { metadata: { description: string } }).metadata.description).toBe("Now with a new description.");
+    expect(await api.catalog.locations.refresh({ id: r.id })).toMatchObject({ status: "unchanged" });
+
+    // A target dropped from all.yaml → the entities of that file are orphans.
+    github.repo(`acme/${p}`, { files: { ...files, "catalog/all.yaml": allOf(["./org.yaml", "./services/website.yaml"]) } });
+    const dropped = await api.catalog.locations.refresh({ id: r.id });
+    expect(dropped).toMatchObject({ status: "ok", entities: 3 });
+    expect(dropped.orphaned).toHaveLength(3);
+  });
+});
+
 describe("a registered GitHub organisation", () => {
   it("scans every repository's default branch for catalog-info.yaml (archived ones and ones without the file skipped)", async () => {
     const org = `org-${uid()}`;

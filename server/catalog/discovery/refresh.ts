@@ -27,10 +27,11 @@ import {
   type Fetcher,
   type FileTarget,
 } from "./location-source";
+import { followedUnchanged, readFollowedFiles } from "./followed-files";
 import { lockLocation, readLocation, recordRead, type ReadOutcome, type StoredLocation } from "./location-store";
 
 /** What a location remembers per file it read: the ETag for the next conditional read, and the refs it listed. */
-type FileMemory = { etag: string | null; refs: string[] };
+type FileMemory = { etag: string | null; refs: string[]; followed?: Record<string, string | null> };
 
 const actor = systemActor("catalog-discovery");
 
@@ -47,9 +48,12 @@ export async function loadCredentials(db: Db, name: string | null): Promise<Cred
   };
 }
 
-/** The refs a file lists (every document with a kind and a name, valid or not: a refused entity is still listed). */
-export async function listedRefs(text: string): Promise<string[]> {
-  const docs = await readBundleDocuments(text, { path: DISCOVERED_FILE });
+/**
+ * The refs a file lists, with the files its Location entities point at (every document with a kind and a name,
+ * valid or not: a refused entity is still listed).
+ */
+export async function listedRefs(text: string, path = DISCOVERED_FILE, files: { path: string; text: string }[] = []): Promise<string[]> {
+  const docs = await readBundleDocuments(text, { path, bundle: { files: new Map(files.map((f) => [f.path, f.text])) } });
   const refs: string[] = [];
   for (const { value } of docs) {
     const v = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
@@ -116,8 +120,15 @@ async function read(db: Db, loc: StoredLocation, fetcher: Fetcher): Promise<Read
       continue;
     }
     if (r.status === "unchanged" && before) {
-      next[label] = before;
-      continue;
+      if (await followedUnchanged(fetcher, file, creds, before.followed ?? {})) {
+        next[label] = before;
+        continue;
+      }
+      // A file it refers to changed: read it whole again.
+      r = await readFile(fetcher, file, creds).catch((err: unknown) => {
+        if (err instanceof SourceError) return { status: "unchanged" as const };
+        throw err;
+      });
     }
     // A repository that has no catalog-info.yaml and never had one changes nothing.
     if (r.status === "missing" && !before && target.type === "github-org") continue;
@@ -129,8 +140,9 @@ async function read(db: Db, loc: StoredLocation, fetcher: Fetcher): Promise<Read
       continue;
     }
     try {
-      const report = await importCatalogYaml(db, user, r.text, { path: DISCOVERED_FILE });
-      next[label] = { etag: r.etag, refs: await listedRefs(r.text) };
+      const followed = await readFollowedFiles(fetcher, file, creds, r.text);
+      const report = await importCatalogYaml(db, user, r.text, { path: file.path, files: followed.files });
+      next[label] = { etag: r.etag, refs: await listedRefs(r.text, file.path, followed.files), followed: followed.etags };
       summary = {
         files: summary.files + 1,
         created: summary.created + report.counts.created,
@@ -139,7 +151,7 @@ async function read(db: Db, loc: StoredLocation, fetcher: Fetcher): Promise<Read
       };
       for (const e of report.entities.filter((x) => x.status === "error").slice(0, 5)) problems.push(`${label}: ${e.kind} ${e.name}: ${e.reason}`);
     } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
+      if (!(err instanceof DomainError || err instanceof SourceError)) throw err;
       problems.push(`${label}: ${err.message}`);
       if (before) next[label] = { etag: null, refs: before.refs };
     }
