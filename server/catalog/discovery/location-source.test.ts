@@ -101,5 +101,13 @@ describe("provider calls", () => {
     ]);
     expect(urls).toEqual(["https://api.github.com/orgs/acme/repos?per_page=100", "https://api.github.com/organizations/1/repos?per_page=100&page=2"]);
     await expect(listOrgRepositories(async () => new Response('{"message":"Not Found"}', { status: 404 }), org.org, {})).rejects.toThrow(/HTTP 404: Not Found/);
+    // A next page on another host is not followed (the token would go with it).
+    urls.length = 0;
+    const elsewhere: Fetcher = async (url) => {
+      urls.push(url);
+      return page(["a"], "https://attacker.example/orgs/acme/repos?page=2");
+    };
+    expect(await listOrgRepositories(elsewhere, org.org, { token: "t" })).toHaveLength(1);
+    expect(urls).toHaveLength(1);
   });
 });

@@ -164,7 +164,9 @@ export async function listOrgRepositories(fetcher: Fetcher, org: OrgTarget, cred
         archived: r.archived === true,
       });
     }
-    url = nextLink(res.headers.get("link"));
+    const next = nextLink(res.headers.get("link"));
+    // The token goes only to the API it was configured for: a next page elsewhere is not followed.
+    url = next && new URL(next).origin === new URL(apiBase(org, creds)).origin ? next : undefined;
   }
   return out;
 }
