@@ -3,6 +3,7 @@ import { disconnectDb, getDb } from "../server/db";
 import { seedIdentity } from "./seed/identity";
 import { seedCatalog } from "./seed/catalog";
 import { seedBackstageEntities } from "./seed/backstage-entities";
+import { seedCatalogLocations } from "./seed/catalog-locations";
 import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
@@ -17,6 +18,7 @@ async function main() {
   const { teamIds } = await seedIdentity(db);
   await seedCatalog(db, teamIds);
   console.log("backstage entities:", await seedBackstageEntities(db));
+  console.log("catalog locations:", await seedCatalogLocations(db));
   await seedDeployments(db);
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));

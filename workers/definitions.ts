@@ -12,6 +12,7 @@ import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest
 import type { IngestJobData } from "../server/ingest/ingest";
 import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/chain-check";
 import { handleCatalogImportJob } from "../server/catalog/import-jobs";
+import { startLocationRefresh } from "../server/catalog/discovery/refresh-loop";
 
 export type WorkerDefinition = {
   queue: string;
@@ -58,6 +59,8 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     queue: QUEUES.catalogImports,
     concurrency: 1,
     handle: (db, job) => handleCatalogImportJob(db, job.data as OutboxJobData),
+    // Registered catalog locations read again every few minutes (leased loop): server/catalog/discovery/.
+    start: (db) => startLocationRefresh(db),
   },
   // Notification delivery: one queue per channel type (pier-notify-<type>) + the sweeper.
   ...NOTIFICATION_WORKERS,

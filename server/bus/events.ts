@@ -47,6 +47,7 @@ export const PIER_EVENT_TYPES = [
   "catalog.import_finished",
   "catalog.entity_changed",
   "catalog.team_changed",
+  "catalog.location_changed",
   "audit.chain_broken",
   "test.event",
 ] as const;
@@ -112,6 +113,14 @@ type CatalogEntityChangedData = { ref: string; change: "created" | "updated" } &
 /** server/catalog/team-editing.ts: an admin created or edited a team, or its members. */
 type CatalogTeamChangedData = { teamSlug: string; change: string } & EventFields;
 
+/** server/catalog/discovery/location-store.ts: a location was registered, read with changes, failed or was deleted. */
+type CatalogLocationChangedData = {
+  locationId: string;
+  target: string;
+  change: "registered" | "refreshed" | "failed" | "deleted" | "orphan_deleted";
+  summary: string;
+} & EventFields;
+
 /** server/audit/chain-check.ts: a verification found the audit chain broken (critical). */
 type AuditChainBrokenData = {
   summary: string;
@@ -134,6 +143,7 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T 
   "catalog.import_finished": CatalogImportFinishedData;
   "catalog.entity_changed": CatalogEntityChangedData;
   "catalog.team_changed": CatalogTeamChangedData;
+  "catalog.location_changed": CatalogLocationChangedData;
   "audit.chain_broken": AuditChainBrokenData;
   "test.event": EventFields;
 };

@@ -83,3 +83,18 @@ export async function sourcesPointingAt(tx: Tx, targets: readonly string[], type
   const rows = await tx.selectFrom("CatalogRelation").select("sourceRef").distinct().where("targetRef", "in", targets).where("type", "in", types).execute();
   return rows.map((r) => r.sourceRef);
 }
+
+/** Deletes an entity and the relations it declares (relations pointing at it stay, unresolved again); audited. */
+export async function deleteEntity(tx: Tx, user: SessionUser, entity: StoredEntity, why: string) {
+  await tx.deleteFrom("CatalogEntity").where("id", "=", entity.id).execute();
+  await tx.deleteFrom("CatalogRelation").where("sourceRef", "=", entity.ref).execute();
+  const actor = actorOf(user);
+  recordAudit(tx, {
+    actor,
+    action: "catalog.entity_deleted",
+    subjectType: "catalog_entity",
+    subjectId: entity.id,
+    before: entity.entity,
+    after: { reason: why },
+  });
+}

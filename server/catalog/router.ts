@@ -14,12 +14,15 @@ import { createServiceInput, dependencyInput, updateServiceInput } from "./servi
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
+import { locationsRouter } from "./discovery/router";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
 const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
 const importIdInput = z.object({ id: z.string().trim().regex(IMPORT_ID, "Not a catalog import id") });
 
 export const catalogRouter = router({
+  // Registered locations (discovery) and orphaned entities: ./discovery/router.ts.
+  locations: locationsRouter,
   search: authedProcedure.input(catalogSearchInput).query(({ ctx, input }) => searchCatalog(ctx.db, input)),
   facets: authedProcedure.query(({ ctx }) => catalogFacets(ctx.db)),
   picker: authedProcedure.input(z.object({ q: z.string().trim().max(100).default("") })).query(({ ctx, input }) => servicePicker(ctx.db, input.q)),

@@ -74,6 +74,7 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "catalog.import_finished": { title: "Catalog import: {{summary}}", body: "The catalog import {{actor}} started has ended. {{summary}}\n{{url}}" },
   "catalog.entity_changed": { title: "Catalog: {{ref}} {{change}}", body: "{{actor}} imported {{ref}} ({{change}}).\n{{url}}" },
   "catalog.team_changed": { title: "Team {{teamSlug}}: {{change}}", body: "{{actor}} changed team {{teamSlug}} ({{change}}).\n{{url}}" },
+  "catalog.location_changed": { title: "Catalog location {{change}}: {{target}}", body: "{{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
   "test.event": {
     title: "Test notification from Pier ({{severity}})",

@@ -46,6 +46,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
             <LinkButton href="/catalog/health">Ownership health</LinkButton>
             <LinkButton href="/catalog/environments">Environments</LinkButton>
             <LinkButton href="/catalog/import">Import / export</LinkButton>
+            <LinkButton href="/catalog/locations">Locations</LinkButton>
             <LinkButton href="/catalog/new" variant="primary">
               New service
             </LinkButton>

@@ -8,6 +8,7 @@ import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/ap
 import { ApiDefinition } from "../../../../_components/api-definition";
 import { EntityRefLink } from "../../../../_components/entity-links";
 import { RelationsGraph } from "../../../../_components/relations-graph";
+import { EntityOrigin } from "../../../../locations/entity-origin";
 
 type Props = { params: Promise<{ kind: string; namespace: string; name: string }> };
 
@@ -89,6 +90,8 @@ export default async function EntityPage({ params }: Props) {
           </>
         }
       />
+
+      <EntityOrigin entityRef={e.ref} />
 
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Overview" className="lg:col-span-2">
