@@ -8,12 +8,14 @@ import { notificationsRouter } from "./notifications/router";
 import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
 import { rolloutsRouter } from "./deployments/rollouts/router";
+import { releasesRouter } from "./deployments/releases/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   identity: identityRouter,
   deployments: deploymentsRouter,
   rollouts: rolloutsRouter,
+  releases: releasesRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

@@ -5,10 +5,13 @@ import { subscriber } from "./bus/fanout";
 import { PIER_EVENT_TYPES } from "./bus/events";
 import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "./notifications/subscriber";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "./dora/subscriber";
+import { advanceReleases, RELEASE_MEMBER_EVENTS, RELEASE_SUBSCRIBER } from "./deployments/releases/subscriber";
 
 export const SUBSCRIBERS = [
   // Every event may match a notification route.
   subscriber(NOTIFICATION_SUBSCRIBER, PIER_EVENT_TYPES, routeNotifications),
   // deployment.succeeded / failed / rolled_back → canonical DORA deployments.
   subscriber("dora.pier-deployments", PIER_DEPLOYMENT_EVENTS, recordPierDeployments),
+  // A member's request ended → its release moves on (next member, hold, roll back).
+  subscriber(RELEASE_SUBSCRIBER, RELEASE_MEMBER_EVENTS, advanceReleases),
 ] as const;
