@@ -3,7 +3,7 @@
 import type { Db } from "../../db";
 import { notFound } from "../../errors";
 import type { SessionUser } from "../../identity/roles";
-import { canAbortRelease, releaseApproverEligibility, type ReleasePolicy } from "./access";
+import { canAbortRelease, canCreateRelease, releaseApproverEligibility, type ReleasePolicy } from "./access";
 import { ACTIVE_RELEASE, type ReleaseStatus } from "./state-machine";
 
 export async function listReleases(db: Db, opts: { environmentId?: string; limit?: number } = {}) {
@@ -120,3 +120,24 @@ export async function getRelease(db: Db, user: SessionUser, id: string) {
 }
 
 export type ReleaseView = Awaited<ReturnType<typeof getRelease>>;
+
+/** The new-release form: environments, and the services the caller may put in a release with their live versions. */
+export async function releaseFormOptions(db: Db, user: SessionUser) {
+  const [environments, services] = await Promise.all([
+    db.kysely.selectFrom("Environment").select(["id", "name", "isProduction"]).orderBy("rank").execute(),
+    db.kysely
+      .selectFrom("Service as s")
+      .innerJoin("ServiceEnvironment as se", "se.serviceId", "s.id")
+      .select(["s.id", "s.slug", "s.name", "s.teamId", "se.environmentId", "se.currentVersion"])
+      .orderBy("s.name")
+      .execute(),
+  ]);
+  const byService = new Map<string, { id: string; slug: string; name: string; versions: Record<string, string | null> }>();
+  for (const s of services) {
+    if (!canCreateRelease(user, [s.teamId])) continue;
+    const entry = byService.get(s.id) ?? { id: s.id, slug: s.slug, name: s.name, versions: {} };
+    entry.versions[s.environmentId] = s.currentVersion;
+    byService.set(s.id, entry);
+  }
+  return { environments, services: [...byService.values()] };
+}

@@ -278,6 +278,12 @@ describe("safe with many workers", () => {
     expect(await code(anon.releases.abort({ id: "x" }))).toBe("UNAUTHORIZED");
     expect(await code((await as(x.w.outsider)).releases.create(input(x)))).toBe("FORBIDDEN");
     expect(await code((await as(x.w.developer)).releases.get({ id: "nope" }))).toBe("NOT_FOUND");
+    // The form offers a developer their team's services only; approvers see every service.
+    const mine = await (await as(x.w.developer)).releases.formOptions();
+    expect(mine.services.map((s) => s.id).sort()).toEqual([x.consumer.id, x.provider.id].sort());
+    expect((await (await as(x.w.outsider)).releases.formOptions()).services.some((s) => s.id === x.provider.id)).toBe(false);
+    expect((await (await as(x.w.approver2)).releases.formOptions()).services.some((s) => s.id === x.provider.id)).toBe(true);
+    expect(await code(anon.releases.formOptions())).toBe("UNAUTHORIZED");
     // Approvers coordinate across teams.
     expect(await code((await as(x.w.approver2)).releases.create(input(x)))).toBe("OK");
   });

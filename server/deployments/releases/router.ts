@@ -1,13 +1,14 @@
 // Coordinated releases over tRPC: thin; the rules live in releases.ts, access.ts and orchestrator.ts.
 import { z } from "zod";
 import { authedProcedure, router } from "../../trpc";
-import { getRelease, listReleases } from "./queries";
+import { getRelease, listReleases, releaseFormOptions } from "./queries";
 import { abortRelease, createRelease, decideRelease } from "./releases";
 
 const id = z.string().min(1).max(64);
 
 export const releasesRouter = router({
   list: authedProcedure.input(z.object({ environmentId: id.optional() }).optional()).query(({ ctx, input }) => listReleases(ctx.db, input ?? {})),
+  formOptions: authedProcedure.query(({ ctx }) => releaseFormOptions(ctx.db, ctx.user)),
   get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getRelease(ctx.db, ctx.user, input.id)),
   create: authedProcedure
     .input(
