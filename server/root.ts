@@ -9,6 +9,7 @@ import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
 import { rolloutsRouter } from "./deployments/rollouts/router";
 import { releasesRouter } from "./deployments/releases/router";
+import { driftRouter } from "./deployments/drift-router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -16,6 +17,7 @@ export const appRouter = router({
   deployments: deploymentsRouter,
   rollouts: rolloutsRouter,
   releases: releasesRouter,
+  drift: driftRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

@@ -5,6 +5,7 @@ import { subscriber } from "./bus/fanout";
 import { PIER_EVENT_TYPES } from "./bus/events";
 import { NOTIFICATION_SUBSCRIBER, routeNotifications } from "./notifications/subscriber";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "./dora/subscriber";
+import { DRIFT_SOURCE_EVENTS, DRIFT_SUBSCRIBER, recordLiveFromPierRuns } from "./deployments/drift-sources";
 import { advanceReleases, RELEASE_MEMBER_EVENTS, RELEASE_SUBSCRIBER } from "./deployments/releases/subscriber";
 
 export const SUBSCRIBERS = [
@@ -14,4 +15,6 @@ export const SUBSCRIBERS = [
   subscriber("dora.pier-deployments", PIER_DEPLOYMENT_EVENTS, recordPierDeployments),
   // A member's request ended → its release moves on (next member, hold, roll back).
   subscriber(RELEASE_SUBSCRIBER, RELEASE_MEMBER_EVENTS, advanceReleases),
+  // A request ended → the live versions of the targets it deployed, and drift re-judged.
+  subscriber(DRIFT_SUBSCRIBER, DRIFT_SOURCE_EVENTS, recordLiveFromPierRuns),
 ] as const;

@@ -72,6 +72,12 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "catalog.service_changed": { title: "Catalog: {{service}} changed", body: "{{actor}} changed {{service}}. {{summary}}\n{{url}}" },
   "catalog.import_finished": { title: "Catalog import: {{summary}}", body: "The catalog import {{actor}} started has ended. {{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
+  "drift.detected": { title: "[{{severity}}] Drift: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "drift.resolved": { title: "Drift resolved: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.requested": { title: "Release approval needed ({{environment}})", body: "{{actor}} asks to release together: {{summary}}\n{{url}}" },
+  "release.held": { title: "Release HELD in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.failed": { title: "Release FAILED in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.rolled_back": { title: "Release rolled back in {{environment}}", body: "{{summary}}\n{{url}}" },
   "test.event": {
     title: "Test notification from Pier ({{severity}})",
     body: "This is a test event for {{service}} {{environment}} sent by {{actor}}.\n{{url}}",

@@ -156,6 +156,7 @@ export async function createRelease(db: Db, user: SessionUser, input: NewRelease
       eligibleApproverIds: approverIds,
       approvalsRequired: policy.requiredApprovals,
       order: order.map((c) => c.service.slug),
+      summary: `${name}: ${order.map((c) => `${c.service.slug} ${c.version}`).join(" → ")} to ${environment.name}`,
     });
     if (policy.requiredApprovals === 0) {
       const approved = await transitionRelease(tx, release, "rolling_out", {
