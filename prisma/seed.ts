@@ -7,6 +7,7 @@ import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFleet } from "./seed/fleet";
+import { seedReleases } from "./seed/releases";
 
 async function main() {
   const db = getDb();
@@ -19,6 +20,7 @@ async function main() {
   console.log("delivery tools:", await seedDeliveryTools(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
+  console.log("releases and drift:", await seedReleases(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 
