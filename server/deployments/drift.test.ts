@@ -8,7 +8,9 @@ import { uid } from "../../test/support/factories";
 import { runDeployment } from "./execution";
 import { reportLiveVersion } from "./drift";
 import { DRIFT_SOURCE_EVENTS, DRIFT_SUBSCRIBER, recordLiveFromPierRuns, syncIngestedLiveVersions } from "./drift-sources";
-import { insertTarget } from "./rollouts/rollout-store";
+import { insertTarget, upsertPlan } from "./rollouts/rollout-store";
+import { runUntilSettled } from "./rollouts/settle";
+import { transaction } from "../db";
 
 const db = () => getDb();
 const code = async (p: Promise<unknown>) =>
@@ -134,6 +136,35 @@ describe("drift detection", () => {
       [a.name, "in_sync"],
       [b.name, "drifted"],
     ]);
+  });
+
+  it("a fleet rollout reports the live version of each target it deployed", async () => {
+    const w = await makeWorld();
+    const env = await db().environment.create({ data: { name: `fleet-${uid()}`, rank: -3e6 - Math.floor(Math.random() * 1e6) } });
+    await db().serviceEnvironment.create({
+      data: { serviceId: w.service.id, environmentId: env.id, currentVersion: "1.0.0", executorConfig: { durationMs: 0, failureRate: 0 } },
+    });
+    await db().approvalPolicy.create({ data: { name: `fleet ${uid()}`, environmentId: env.id, serviceId: w.service.id, requiredApprovals: 0 } });
+    const a = await insertTarget(db().kysely, { environmentId: env.id, name: `eu-${uid()}`, labels: { region: "eu" } });
+    const b = await insertTarget(db().kysely, { environmentId: env.id, name: `us-${uid()}`, labels: { region: "us" } });
+    await transaction(db(), (tx) =>
+      upsertPlan(tx, env.id, { waves: [{ name: "all" }], maxParallel: 2, soakSeconds: 0, onUnhealthy: "hold", onFailure: "stop", analysis: null }),
+    );
+    const { id } = await (
+      await as(w.developer)
+    ).deployments.create({ serviceId: w.service.id, environmentId: env.id, version: "1.1.0", strategy: "rolling", summary: "Ship it" });
+    const noSleep = { sleep: async () => undefined };
+    await runDeployment(db(), id, noSleep);
+    expect(await runUntilSettled(db(), id, noSleep)).toBe("succeeded");
+    const events = await db().outboxEvent.findMany({ where: { type: "deployment.succeeded", payload: { path: ["data", "requestId"], equals: id } } });
+    for (const e of events) await processOutboxJob(db(), { outboxId: e.id, type: e.type, payload: e.payload as Record<string, unknown> }, driftSubscriber);
+    const live = await db().liveVersion.findMany({ where: { serviceId: w.service.id, environmentId: env.id }, orderBy: { target: "asc" } });
+    expect(live.map((l) => [l.target, l.version, l.source])).toEqual([
+      [a.name, "1.1.0", "pier"],
+      [b.name, "1.1.0", "pier"],
+    ]);
+    const rows = await db().driftStatus.findMany({ where: { serviceId: w.service.id, environmentId: env.id } });
+    expect(rows.map((r) => r.status)).toEqual(["in_sync", "in_sync"]);
   });
 
   it("ingested deployment events of other tools are live reports of an environment without targets", async () => {
