@@ -5,12 +5,33 @@ import { authedProcedure, roleProcedure, router } from "../trpc";
 import { DomainError } from "../errors";
 import { reportLiveVersion } from "./drift";
 import { compareEnvironments } from "./drift-queries";
+import { readPromotionGate, savePromotionGate } from "./promotion-gate";
 import { parseVersion, VERSION_HINT } from "./version";
 
 const id = z.string().min(1).max(64);
 
 export const driftRouter = router({
   compare: authedProcedure.query(({ ctx }) => compareEnvironments(ctx.db)),
+  // The environment's promotion gate (promotion-gate.ts): anyone may read it, admins set or remove it.
+  gate: authedProcedure.input(z.object({ environmentId: id })).query(({ ctx, input }) => readPromotionGate(ctx.db, input.environmentId)),
+  saveGate: roleProcedure("admin")
+    .input(
+      z.object({
+        environmentId: id,
+        gate: z
+          .object({
+            minTargets: z.number().int().min(1).max(1000).nullable(),
+            soakMinutes: z
+              .number()
+              .int()
+              .min(0)
+              .max(60 * 24 * 30),
+            requiredEvidence: z.array(z.string().max(50)).max(10),
+          })
+          .nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) => savePromotionGate(ctx.db, ctx.user, input.environmentId, input.gate)),
   report: roleProcedure("admin")
     .input(
       z.object({

@@ -97,6 +97,27 @@ describe("promotion gate", () => {
     expect(await check(x, min(60))).toMatchObject({ ok: true, evidence: [{ ok: true }, { ok: true }] });
   });
 
+  it("admins set and remove a gate (audited); others may only read it; unknown evidence is a 400 naming the field", async () => {
+    const w = await makeWorld();
+    const env = await db().environment.create({ data: { name: `gated-${uid()}`, rank: -20e6 - Math.floor(Math.random() * 1e6) } });
+    const gate = { minTargets: 2, soakMinutes: 30, requiredEvidence: ["artifact.signed"] };
+    expect(await (await as(null)).drift.gate({ environmentId: env.id }).catch((e: { code: string }) => e.code)).toBe("UNAUTHORIZED");
+    for (const u of [w.developer, w.approver1]) {
+      expect(await (await as(u)).drift.saveGate({ environmentId: env.id, gate }).catch((e: { code: string }) => e.code)).toBe("FORBIDDEN");
+    }
+    const admin = await as(w.admin);
+    await expect(admin.drift.saveGate({ environmentId: env.id, gate: { ...gate, requiredEvidence: ["vibes"] } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      cause: { field: "requiredEvidence" },
+    });
+    await admin.drift.saveGate({ environmentId: env.id, gate });
+    expect(await (await as(w.developer)).drift.gate({ environmentId: env.id })).toMatchObject(gate);
+    await admin.drift.saveGate({ environmentId: env.id, gate: null });
+    expect(await admin.drift.gate({ environmentId: env.id })).toBeNull();
+    const audit = await db().auditEvent.findMany({ where: { subjectId: env.id }, orderBy: { seq: "asc" } });
+    expect(audit.map((a) => a.action)).toEqual(["promotion_gate.saved", "promotion_gate.removed"]);
+  });
+
   it("the request form and creation obey the gate", async () => {
     const x = await gateWorld({ minTargets: 2, soakMinutes: 0 });
     const dev = await as(x.w.developer);

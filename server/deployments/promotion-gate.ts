@@ -4,8 +4,12 @@
 // has the evidence events the gate names. Evidence comes from ingested CDEvents: artifact.signed whose subject is the
 // version's artifact purl, testsuiterun.finished with outcome "pass" whose customData names the version (a test run
 // has no artifact of its own in CDEvents). Without a gate row only the basic promotion rule (promotion.ts) applies.
-import type { Db } from "../db";
-import { versionFromArtifact } from "../ingest/cdevents";
+import { transaction, type Db } from "../db";
+import { recordAudit } from "../audit/audit-log";
+import { badRequest, DomainError, forbidden } from "../errors";
+import { actorOf, canAdminister } from "../identity/access";
+import type { SessionUser } from "../identity/roles";
+import { purlVersion } from "../platform/purl";
 
 export type GateCheck = {
   ok: boolean;
@@ -28,7 +32,7 @@ type CdEventPayload = {
 /** Does this ingested event vouch for `version`? */
 export function evidenceMatches(kind: string, payload: CdEventPayload, version: string): boolean {
   const named = [payload.subject?.id, payload.subject?.content?.artifactId, payload.customData?.artifactId]
-    .map((v) => versionFromArtifact(v))
+    .map((v) => purlVersion(v))
     .concat(typeof payload.customData?.version === "string" ? [payload.customData.version] : []);
   if (!named.includes(version)) return false;
   return kind !== "testsuiterun.finished" || payload.subject?.content?.outcome === "pass";
@@ -118,4 +122,43 @@ export async function checkPromotionGate(
     soakUntil,
     evidence,
   };
+}
+
+export type GateSettings = { minTargets: number | null; soakMinutes: number; requiredEvidence: string[] };
+export const EVIDENCE_KINDS = Object.keys(EVIDENCE_TYPE);
+
+/** The environment's gate, or null (the basic rule only). */
+export async function readPromotionGate(db: Db, environmentId: string) {
+  return (await db.kysely.selectFrom("PromotionGate").selectAll().where("environmentId", "=", environmentId).executeTakeFirst()) ?? null;
+}
+
+/** Admins set (or, with null, remove) an environment's gate; audited. The one writer of PromotionGate. */
+export async function savePromotionGate(db: Db, user: SessionUser, environmentId: string, settings: GateSettings | null) {
+  if (!canAdminister(user)) throw forbidden("Only admins may change promotion gates");
+  const env = await db.kysely.selectFrom("Environment").select(["id", "name"]).where("id", "=", environmentId).executeTakeFirst();
+  if (!env) throw new DomainError("NOT_FOUND", "Environment was not found", "environmentId");
+  const unknown = settings?.requiredEvidence.filter((k) => !EVIDENCE_KINDS.includes(k)) ?? [];
+  if (unknown.length) throw badRequest(`Unknown evidence: ${unknown.join(", ")}; use ${EVIDENCE_KINDS.join(" or ")}`, "requiredEvidence");
+  return transaction(db, async (tx) => {
+    const before = await tx.selectFrom("PromotionGate").selectAll().where("environmentId", "=", env.id).forUpdate().executeTakeFirst();
+    if (settings) {
+      const values = { ...settings, updatedAt: new Date() };
+      await tx
+        .insertInto("PromotionGate")
+        .values({ environmentId: env.id, ...values })
+        .onConflict((oc) => oc.column("environmentId").doUpdateSet(values))
+        .execute();
+    } else {
+      await tx.deleteFrom("PromotionGate").where("environmentId", "=", env.id).execute();
+    }
+    recordAudit(tx, {
+      actor: actorOf(user),
+      action: settings ? "promotion_gate.saved" : "promotion_gate.removed",
+      subjectType: "environment",
+      subjectId: env.id,
+      before: before ? { minTargets: before.minTargets, soakMinutes: before.soakMinutes, requiredEvidence: before.requiredEvidence } : null,
+      after: settings,
+    });
+    return settings;
+  });
 }
