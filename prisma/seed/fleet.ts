@@ -19,7 +19,7 @@ const TARGETS = [
   { name: "prod-ap-1", labels: { region: "ap", provider: "aws", cluster: "eks-ap-southeast-1" } },
 ];
 
-export const DEMO_PLAN: RolloutPlanSpec = {
+const DEMO_PLAN: RolloutPlanSpec = {
   waves: [{ name: "EU canary", match: { region: "eu" } }, { name: "half the fleet", percent: 50 }, { name: "the rest" }],
   maxParallel: 1,
   soakSeconds: 30,

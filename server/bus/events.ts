@@ -25,7 +25,7 @@ const DEPLOYMENT_EVENT_TYPES = [
 export type DeploymentEventType = (typeof DEPLOYMENT_EVENT_TYPES)[number];
 
 /** Events about a fleet rollout of a request (server/deployments/rollouts). */
-export const ROLLOUT_EVENT_TYPES = [
+const ROLLOUT_EVENT_TYPES = [
   "rollout.wave_started",
   "rollout.analysis_failed",
   "rollout.paused",

@@ -11,6 +11,21 @@ export function appendLog(tx: Tx, requestId: string, message: string, level: Log
   tx.deferred.write(insertLine(tx, requestId, message, level));
 }
 
+/** Appends several lines (in order) with the transaction's commit, as one INSERT. */
+export function appendLogs(tx: Tx, requestId: string, lines: readonly { message: string; level: LogLevel }[]) {
+  if (!lines.length) return;
+  tx.deferred.write(tx.insertInto("DeploymentLog").values(lines.map((l) => ({ requestId, message: l.message.slice(0, 2000), level: l.level }))));
+}
+
+/** Appends several lines at once, outside a transaction, as one INSERT. */
+export async function writeLogs(db: Db, requestId: string, lines: readonly { message: string; level: LogLevel }[]) {
+  if (!lines.length) return;
+  await db.kysely
+    .insertInto("DeploymentLog")
+    .values(lines.map((l) => ({ requestId, message: l.message.slice(0, 2000), level: l.level })))
+    .execute();
+}
+
 /** Appends a line at once, outside a transaction (a run's progress as its executor reports it). */
 export async function writeLog(db: Db, requestId: string, message: string, level: LogLevel = "info") {
   await insertLine(db.kysely, requestId, message, level).execute();

@@ -9,6 +9,7 @@
 // The loops (README "Running in production"):
 //   outbox dispatcher      partitioned: FOR UPDATE SKIP LOCKED on the rows it dispatches (no lease)
 //   deployment maintenance lease (schedules, expiry, stalled-run reconciler, target-queue sweep)
+//   rollouts, target health lease (server/deployments/rollouts: soaks, analyses, stale steps; health polls)
 //   notification sweep     lease (its row moves also use SKIP LOCKED)
 //   ingest sweep           lease
 import { sql, transaction, type Db } from "../db";

@@ -77,9 +77,9 @@ export async function judge(metric: AnalysisMetric, values: number[]): Promise<{
   }
 }
 
-export type Fetcher = (url: string, init?: RequestInit) => Promise<Response>;
+type Fetcher = (url: string, init?: RequestInit) => Promise<Response>;
 /** Fake metric values for the simulator provider (server/deployments/rollouts/simulated-metrics.ts). */
-export type SimulatedMetrics = (metric: string) => number[];
+type SimulatedMetrics = (metric: string) => number[];
 export type MeasureContext = { fetch: Fetcher; simulated: SimulatedMetrics; vars: Record<string, string> };
 
 /** `{{name}}` placeholders in a query: targets (a regex of the wave's target names), service, version, environment. */
@@ -112,7 +112,7 @@ export async function measure(metric: AnalysisMetric, ctx: MeasureContext, now =
 }
 
 /** Where a metric's measurements so far leave it. */
-export function metricStatus(metric: AnalysisMetric, taken: readonly Measurement[]): AnalysisStatus {
+function metricStatus(metric: AnalysisMetric, taken: readonly Measurement[]): AnalysisStatus {
   const mine = taken.filter((m) => m.metric === metric.name);
   const count = (p: MeasurementPhase) => mine.filter((m) => m.phase === p).length;
   if (count("failed") > metric.failureLimit) return "failed";

@@ -8,7 +8,7 @@ import { pruneHealthHistory, recordHealth } from "./rollout-store";
 type HealthCheck = { kind?: string; healthy?: boolean; url?: string; message?: string };
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
-export async function checkHealth(check: HealthCheck, fetch: Fetch): Promise<{ status: "healthy" | "unhealthy"; message: string }> {
+async function checkHealth(check: HealthCheck, fetch: Fetch): Promise<{ status: "healthy" | "unhealthy"; message: string }> {
   if (check.kind === "webhook") {
     if (!check.url) return { status: "unhealthy", message: "healthCheck.url is not set" };
     try {

@@ -103,7 +103,7 @@ export async function afterVerification(tx: Tx, r: RolloutRow, actor: Actor, now
 }
 
 /** Starts the next wave, or finishes the rollout (and its request) after the last. */
-export async function nextWave(tx: Tx, r: RolloutRow, actor: Actor, now: Date): Promise<RolloutRow> {
+async function nextWave(tx: Tx, r: RolloutRow, actor: Actor, now: Date): Promise<RolloutRow> {
   if (r.currentWave + 1 >= r.waveCount) {
     const done = await transitionRollout(tx, r, "succeeded", { actor, set: { finishedAt: now, dueAt: null, phase: "done", message: "Every wave deployed" } });
     await finishRunInTx(tx, r.requestId, { outcome: "succeeded", message: `Rolled out to every target in ${r.waveCount} wave(s)` }, actor);

@@ -7,7 +7,7 @@ import { analysisTemplateSchema, type AnalysisTemplate } from "./analysis";
 const labelKey = z.string().trim().min(1).max(63);
 const labelValue = z.string().trim().min(1).max(200);
 
-export const waveSchema = z.object({
+const waveSchema = z.object({
   name: z.string().trim().min(1, "Name the wave").max(60),
   /** Targets whose labels all equal these (e.g. { region: "eu" }); none: any remaining target. */
   match: z.record(labelKey, labelValue).optional(),
@@ -16,8 +16,8 @@ export const waveSchema = z.object({
 });
 export type Wave = z.infer<typeof waveSchema>;
 
-export const ON_UNHEALTHY = ["hold", "skip"] as const;
-export const ON_FAILURE = ["rollback_all", "rollback_failed", "stop"] as const;
+const ON_UNHEALTHY = ["hold", "skip"] as const;
+const ON_FAILURE = ["rollback_all", "rollback_failed", "stop"] as const;
 
 export const planSchema = z.object({
   waves: z.array(waveSchema).max(20).default([]),

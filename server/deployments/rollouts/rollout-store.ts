@@ -11,10 +11,16 @@ export type StepRow = Selectable<DB["RolloutStep"]>;
 type RolloutSet = Omit<Updateable<DB["Rollout"]>, "id" | "revision" | "updatedAt">;
 type StepSet = Omit<Updateable<DB["RolloutStep"]>, "id" | "attempt" | "deployCount">;
 
-/** Locks a rollout row for the rest of the transaction and returns it. */
-export async function lockRollout(tx: Tx, where: { id: string } | { requestId: string }): Promise<RolloutRow | undefined> {
+/** Locks a rollout row (by its id, its request's, or one of its steps') for the rest of the transaction and returns it. */
+export async function lockRollout(tx: Tx, where: { id: string } | { requestId: string } | { stepId: string }): Promise<RolloutRow | undefined> {
   const q = tx.selectFrom("Rollout").selectAll();
-  return ("id" in where ? q.where("id", "=", where.id) : q.where("requestId", "=", where.requestId)).forUpdate().executeTakeFirst();
+  const one =
+    "id" in where
+      ? q.where("id", "=", where.id)
+      : "requestId" in where
+        ? q.where("requestId", "=", where.requestId)
+        : q.where("id", "=", (eb) => eb.selectFrom("RolloutStep").select("rolloutId").where("id", "=", where.stepId));
+  return one.forUpdate().executeTakeFirst();
 }
 
 export async function insertRollout(
@@ -47,10 +53,19 @@ export async function changeRollout(tx: Tx, id: string, set: RolloutSet): Promis
     .executeTakeFirstOrThrow();
 }
 
-/** Changes steps (all of the ids); `attempt`/`deployCount` add to the counters. */
-export async function changeSteps(tx: Tx, ids: readonly string[], set: StepSet, inc: { attempt?: number; deployCount?: number } = {}) {
-  if (!ids.length) return;
-  await tx
+/**
+ * Changes those of the steps that are still in one of `from` (a step another transaction moved meanwhile is left
+ * alone) and returns the ids it changed; `attempt`/`deployCount` add to the counters.
+ */
+export async function changeSteps(
+  tx: Tx,
+  ids: readonly string[],
+  from: readonly string[],
+  set: StepSet,
+  inc: { attempt?: number; deployCount?: number } = {},
+): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await tx
     .updateTable("RolloutStep")
     .set((eb) => ({
       ...set,
@@ -58,7 +73,63 @@ export async function changeSteps(tx: Tx, ids: readonly string[], set: StepSet, 
       ...(inc.deployCount ? { deployCount: eb("deployCount", "+", inc.deployCount) } : {}),
     }))
     .where("id", "in", ids)
+    .where("status", "in", from)
+    .returning("id")
     .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A worker claims a queued step in one statement, without the rollout's lock: queued → deploying (rollback_queued
+ * → rolling_back), attempt + 1, only while it is still queued at the attempt the job was written for and its
+ * rollout still runs (a rollback step also while rolling back). The step row's lock orders it against pause/abort,
+ * which move queued steps with the same status condition. Returns the step as claimed, or undefined.
+ */
+export async function claimStepRow(tx: Tx, stepId: string, attempt: number | undefined, now: Date) {
+  let q = tx
+    .updateTable("RolloutStep as st")
+    .set((eb) => ({
+      status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
+      attempt: eb("st.attempt", "+", 1),
+      startedAt: now,
+      heartbeatAt: now,
+    }))
+    .where("st.id", "=", stepId)
+    .where("st.status", "in", ["queued", "rollback_queued"])
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("Rollout as r")
+          .select(sql<number>`1`.as("ok"))
+          .whereRef("r.id", "=", "st.rolloutId")
+          .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
+      ),
+    );
+  if (attempt !== undefined) q = q.where("st.attempt", "=", attempt - 1);
+  return q.returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]).executeTakeFirst();
+}
+
+/** Ends a step's run if it is still that attempt's and still running (one conditional statement); the step, or undefined. */
+export async function endStepRow(
+  tx: Tx,
+  stepId: string,
+  run: { running: string; attempt: number },
+  end: { status: string; message: string; executorMs: number; deployed: boolean },
+) {
+  return tx
+    .updateTable("RolloutStep")
+    .set((eb) => ({
+      status: end.status,
+      message: end.message.slice(0, 1000),
+      finishedAt: new Date(),
+      heartbeatAt: null,
+      executorMs: end.executorMs,
+      ...(end.deployed ? { deployCount: eb("deployCount", "+", 1) } : {}),
+    }))
+    .where("id", "=", stepId)
+    .where("status", "=", run.running)
+    .where("attempt", "=", run.attempt)
+    .returning(["id", "targetId", "wave"])
+    .executeTakeFirst();
 }
 
 /** A running step's heartbeat (false when the step is no longer this attempt's, or no longer running). */

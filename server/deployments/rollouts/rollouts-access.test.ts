@@ -87,6 +87,11 @@ describe("who may do what", () => {
     expect(fleetView.targets.find((t) => t.id === a.id)).toMatchObject({ drained: true, drainedReason: "failover to us" });
     expect(fleetView.plan.soakSeconds).toBe(60);
     expect(fleetView.can.administer).toBe(true);
+    const listed = (await (await as(w.developer)).rollouts.environments()).find((e) => e.id === env.id);
+    expect(listed).toMatchObject({ name: env.name });
+    expect(Number(listed?.targets)).toBe(2);
+    expect(Number(listed?.drained)).toBe(1);
+    expect(await admin.rollouts.drain({ targetId: a.id, drained: false })).toEqual({ drained: false });
   });
 
   it("a request narrows its targets; an unknown target name is a 400 on targetNames", async () => {

@@ -332,7 +332,18 @@ describe("a worker killed mid-wave", () => {
     const [ja, jb, jc] = jobs.map((j) => j.payload as { stepId: string; attempt: number });
     await runRolloutStep(db(), ja.stepId, ja.attempt, noSleep);
     let release!: () => void;
-    const hung = runRolloutStep(db(), jb.stepId, jb.attempt, { sleep: () => new Promise<void>((r) => (release = r)) });
+    let released = false;
+    const hung = runRolloutStep(db(), jb.stepId, jb.attempt, {
+      sleep: () =>
+        released
+          ? Promise.resolve()
+          : new Promise<void>((r) => {
+              release = () => {
+                released = true;
+                r();
+              };
+            }),
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect((await db().rolloutStep.findUniqueOrThrow({ where: { id: jb.stepId } })).status).toBe("deploying");
     await db().outboxEvent.updateMany({ where: { id: { in: jobs.map((j) => j.id) } }, data: { processedAt: new Date() } });
@@ -342,9 +353,9 @@ describe("a worker killed mid-wave", () => {
     await rolloutTick(db(), { now: later(61) });
     await runRolloutStep(db(), jc.stepId, jc.attempt, noSleep);
     await drain(rolloutId);
-    // The dead worker's run wakes up late: its attempt is no longer the step's, nothing is recorded.
+    // The dead worker's run wakes up late and finishes: its attempt is no longer the step's, nothing is recorded.
     release();
-    await hung;
+    expect(await hung).toMatchObject({ outcome: "succeeded" });
     const s = await steps(rolloutId);
     expect(s.map((x) => [x.name, x.status, x.deployCount])).toEqual([
       ["a", "succeeded", 1],

@@ -5,13 +5,13 @@
 // or for an attempt the loop already retried, finds nothing to do: a target is never deployed twice by one rollout.
 import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
-import { writeLog } from "../deployment-log";
+import { appendLogs, writeLogs, type LogLevel } from "../deployment-log";
 import { EXECUTORS } from "../executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
 import { advance, rolloutActor } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
-import { beatStep, insertRollout, lockRollout } from "./rollout-store";
-import { moveSteps, setStepHandOff } from "./state-machine";
+import { beatStep, claimStepRow, endStepRow, insertRollout, lockRollout } from "./rollout-store";
+import { auditSteps, setStepHandOff, type StepStatus } from "./state-machine";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
@@ -85,25 +85,18 @@ type Claimed = {
 /** queued → deploying (rollback_queued → rolling_back) under the rollout lock; null when it is not ours to run. */
 async function claimStep(db: Db, stepId: string, attempt: number | undefined): Promise<Claimed | null> {
   return transaction(db, async (tx) => {
-    const s0 = await tx.selectFrom("RolloutStep").select("rolloutId").where("id", "=", stepId).executeTakeFirst();
-    if (!s0) return null;
-    const r = await lockRollout(tx, { id: s0.rolloutId });
-    const step = await tx.selectFrom("RolloutStep").selectAll().where("id", "=", stepId).executeTakeFirstOrThrow();
-    if (step.status !== "queued" && step.status !== "rollback_queued") return null;
-    if (attempt !== undefined && step.attempt + 1 !== attempt) return null;
-    if (!r || (step.status === "queued" && r.status !== "running")) return null;
-    const rollback = step.status === "rollback_queued";
     const now = new Date();
-    await moveSteps(tx, [step], rollback ? "rolling_back" : "deploying", {
-      actor: rolloutActor,
-      set: { startedAt: now, heartbeatAt: now },
-      inc: { attempt: 1 },
-    });
+    const step = await claimStepRow(tx, stepId, attempt, now);
+    if (!step) return null;
+    const rollback = step.status === "rolling_back";
+    auditSteps(tx, [{ ...step, status: rollback ? "rollback_queued" : "queued", attempt: step.attempt - 1 }], step.status as StepStatus, rolloutActor);
     const row = await tx
-      .selectFrom("DeploymentRequest as d")
+      .selectFrom("RolloutStep as st")
+      .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+      .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+      .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
       .innerJoin("Service as s", "s.id", "d.serviceId")
       .innerJoin("Environment as e", "e.id", "d.environmentId")
-      .innerJoin("DeploymentTarget as t", (j) => j.on("t.id", "=", step.targetId))
       .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
       .select([
         "d.id",
@@ -121,12 +114,12 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
         "t.executorConfig",
         "se.executorConfig as serviceConfig",
       ])
-      .where("d.id", "=", r.requestId)
+      .where("st.id", "=", stepId)
       .executeTakeFirstOrThrow();
     return {
-      rolloutId: r.id,
+      rolloutId: step.rolloutId,
       rollback,
-      attempt: step.attempt + 1,
+      attempt: step.attempt,
       target: {
         name: row.targetName,
         executor: row.executor,
@@ -139,7 +132,7 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
         previousVersion: rollback ? row.version : row.previousVersion,
         strategy: row.strategy,
         canarySteps: row.canarySteps,
-        attempt: step.attempt + 1,
+        attempt: step.attempt,
         service: { slug: row.slug, name: row.name },
         environment: { name: `${row.environmentName}/${row.targetName}` },
         serviceId: row.serviceId,
@@ -151,16 +144,42 @@ async function claimStep(db: Db, stepId: string, attempt: number | undefined): P
 
 export type StepRunOptions = { sleep?: (ms: number) => Promise<void> };
 
-async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions): Promise<ExecutionResult> {
+/** How often a running step writes its buffered log lines, and refreshes its heartbeat (the loop takes a step back after 60 s). */
+const LOG_FLUSH_MS = 5_000;
+const BEAT_EVERY_MS = 15_000;
+
+type LogLine = { message: string; level: LogLevel };
+
+async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions, lines: LogLine[]): Promise<ExecutionResult> {
   const executor = EXECUTORS[c.target.executor];
   if (!executor) return { outcome: "failed", message: `Unknown executor "${c.target.executor}"` };
   const prefix = `[${c.target.name}]${c.rollback ? " rollback:" : ""}`;
+  // A fleet runs many steps at once: their log lines are written in batches (every 5 s, and the rest with the
+  // step's end), their heartbeats every 15 s. A line or heartbeat that cannot be written (pool exhausted, database
+  // busy) does not fail the deployment.
+  let flushedAt = performance.now();
+  let beatAt = performance.now();
+  const flush = async () => {
+    const batch = lines.splice(0, lines.length);
+    flushedAt = performance.now();
+    await writeLogs(db, c.request.id, batch).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+  };
   const ctx: ExecutionContext = {
     db,
     request: c.request,
     config: c.target.executorConfig,
-    log: (message, level) => writeLog(db, c.request.id, `${prefix} ${message}`, level),
-    heartbeat: () => beatStep(db.kysely, stepId, c.attempt),
+    log: async (message, level = "info") => {
+      lines.push({ message: `${prefix} ${message}`, level });
+      if (performance.now() - flushedAt >= LOG_FLUSH_MS) await flush();
+    },
+    heartbeat: async () => {
+      if (performance.now() - beatAt < BEAT_EVERY_MS) return true;
+      beatAt = performance.now();
+      return beatStep(db.kysely, stepId, c.attempt).catch((err: unknown) => {
+        logger.warn({ err, stepId }, "rollout step heartbeat failed");
+        return true;
+      });
+    },
     fetch: (url, init) => guardedFetch(db, url, init),
     sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
@@ -178,19 +197,35 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions)
 }
 
 /** Ends the step's attempt (if it is still that attempt) and advances the rollout, in one transaction. */
-async function finishStep(db: Db, stepId: string, c: Claimed, result: { outcome: "succeeded" | "failed"; message: string }, executorMs: number) {
+async function finishStep(
+  db: Db,
+  stepId: string,
+  c: Claimed,
+  result: { outcome: "succeeded" | "failed"; message: string },
+  executorMs: number,
+  lines: LogLine[],
+) {
   await transaction(db, async (tx) => {
+    // The step's last log lines go with its end (whether or not this attempt still owns the step).
+    appendLogs(tx, c.request.id, lines);
     const r = await lockRollout(tx, { id: c.rolloutId });
-    const step = await tx.selectFrom("RolloutStep").selectAll().where("id", "=", stepId).executeTakeFirstOrThrow();
+    if (!r) return;
     const running = c.rollback ? "rolling_back" : "deploying";
-    if (!r || step.status !== running || step.attempt !== c.attempt) return;
     const to = c.rollback ? (result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : result.outcome;
-    await moveSteps(tx, [step], to, {
-      actor: rolloutActor,
-      message: result.message,
-      set: { finishedAt: new Date(), heartbeatAt: null, executorMs },
-      inc: { deployCount: !c.rollback && result.outcome === "succeeded" ? 1 : 0 },
-    });
+    // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
+    const ended = await endStepRow(
+      tx,
+      stepId,
+      { running, attempt: c.attempt },
+      {
+        status: to,
+        message: result.message,
+        executorMs,
+        deployed: !c.rollback && result.outcome === "succeeded",
+      },
+    );
+    if (!ended) return;
+    auditSteps(tx, [{ ...ended, status: running, attempt: c.attempt }], to, rolloutActor, result.message);
     await advance(tx, r, rolloutActor);
   });
 }
@@ -200,12 +235,15 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
   const claimed = await claimStep(db, stepId, attempt);
   if (!claimed) return { outcome: "skipped" as const };
   const t0 = performance.now();
-  const result = await execute(db, stepId, claimed, opts);
+  const lines: LogLine[] = [];
+  const result = await execute(db, stepId, claimed, opts, lines);
   const executorMs = Math.round(performance.now() - t0);
   // Abandoned: the loop took the step over (its heartbeat went stale); the new attempt will report.
-  if (result.outcome === "abandoned") return result;
-  if (result.outcome === "pending") return result;
-  await finishStep(db, stepId, claimed, result, executorMs);
+  if (result.outcome === "abandoned" || result.outcome === "pending") {
+    await writeLogs(db, claimed.request.id, lines).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
+    return result;
+  }
+  await finishStep(db, stepId, claimed, { ...result, message: result.message }, executorMs, lines);
   return result;
 }
 
@@ -213,7 +251,7 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
  * Registers this process's fast path for steps it queues (state-machine.ts setStepHandOff): runs them at once,
  * up to `limit` at a time; beyond that they wait for their outbox job like any other. Returns the unregister.
  */
-export function runQueuedStepsInProcess(db: Db, limit = 200, opts: StepRunOptions = {}) {
+export function runQueuedStepsInProcess(db: Db, limit = 32, opts: StepRunOptions = {}) {
   let running = 0;
   setStepHandOff((jobs) => {
     for (const job of jobs) {

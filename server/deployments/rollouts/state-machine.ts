@@ -18,24 +18,21 @@ import type { Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { changeRollout, changeSteps, type RolloutRow, type StepRow } from "./rollout-store";
 
-export const ROLLOUT_STATUSES = ["running", "paused", "rolling_back", "succeeded", "failed", "rolled_back", "aborted"] as const;
-export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
-export const STEP_STATUSES = [
-  "pending",
-  "queued",
-  "deploying",
-  "succeeded",
-  "failed",
-  "skipped",
-  "cancelled",
-  "rollback_queued",
-  "rolling_back",
-  "rolled_back",
-  "rollback_failed",
-] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
+export type StepStatus =
+  | "pending"
+  | "queued"
+  | "deploying"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "cancelled"
+  | "rollback_queued"
+  | "rolling_back"
+  | "rolled_back"
+  | "rollback_failed";
 
-export const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]> = {
+const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]> = {
   running: ["paused", "rolling_back", "succeeded", "failed", "aborted"],
   paused: ["running", "rolling_back", "aborted"],
   rolling_back: ["rolled_back", "failed"],
@@ -45,7 +42,7 @@ export const ROLLOUT_TRANSITIONS: Record<RolloutStatus, readonly RolloutStatus[]
   aborted: [],
 };
 
-export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
+const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   pending: ["queued", "skipped", "cancelled"],
   queued: ["deploying", "cancelled"],
   deploying: ["succeeded", "failed", "queued"],
@@ -131,33 +128,57 @@ export async function updateRollout(tx: Tx, r: RolloutRow, set: RolloutChange, a
 }
 
 /**
- * Moves steps of a locked rollout to `to`, each checked against the table, one audit record per step; steps moved
- * to queued/rollback_queued get their job written (the attempt they will start is the current one + 1).
+ * Moves steps of a locked rollout to `to`, each checked against the table; a step another transaction moved
+ * meanwhile (a worker claiming a queued step) is left alone. One audit record per step moved; steps moved to
+ * queued/rollback_queued get their job written (the attempt they will start is the current one + 1).
+ * Returns the steps moved.
  */
-export async function moveSteps(
+export async function moveSteps<S extends Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">>(
   tx: Tx,
-  steps: readonly Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">[],
+  steps: readonly S[],
   to: StepStatus,
-  opts: { actor: Actor; set?: Parameters<typeof changeSteps>[2]; inc?: Parameters<typeof changeSteps>[3]; message?: string },
-) {
-  if (!steps.length) return;
+  opts: { actor: Actor; set?: Parameters<typeof changeSteps>[3]; inc?: Parameters<typeof changeSteps>[4]; message?: string },
+): Promise<S[]> {
+  if (!steps.length) return [];
   for (const s of steps) {
     if (!STEP_TRANSITIONS[s.status as StepStatus]?.includes(to)) throw conflict(`A ${s.status} step cannot become ${to}`);
   }
-  const ids = steps.map((s) => s.id);
-  await changeSteps(tx, ids, { ...opts.set, status: to, ...(opts.message !== undefined ? { message: opts.message.slice(0, 1000) } : {}) }, opts.inc);
+  const from = [...new Set(steps.map((s) => s.status))];
+  const changed = new Set(
+    await changeSteps(
+      tx,
+      steps.map((s) => s.id),
+      from,
+      { ...opts.set, status: to, ...(opts.message !== undefined ? { message: opts.message.slice(0, 1000) } : {}) },
+      opts.inc,
+    ),
+  );
+  const moved = steps.filter((s) => changed.has(s.id));
+  auditSteps(tx, moved, to, opts.actor, opts.message);
+  if (to === "queued" || to === "rollback_queued") enqueueSteps(tx, moved);
+  return moved;
+}
+
+/** The audit records of steps moved to `to` (one per step). */
+export function auditSteps(
+  tx: Tx,
+  steps: readonly Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">[],
+  to: StepStatus,
+  actor: Actor,
+  message?: string,
+) {
+  if (!steps.length) return;
   recordAudits(
     tx,
     steps.map((s) => ({
-      actor: opts.actor,
+      actor,
       action: `rollout.step.${to}`,
       subjectType: "rollout_step",
       subjectId: s.id,
       before: { status: s.status, attempt: s.attempt },
-      after: { status: to, targetId: s.targetId, wave: s.wave, ...(opts.message ? { message: opts.message.slice(0, 300) } : {}) },
+      after: { status: to, targetId: s.targetId, wave: s.wave, ...(message ? { message: message.slice(0, 300) } : {}) },
     })),
   );
-  if (to === "queued" || to === "rollback_queued") enqueueSteps(tx, steps);
 }
 
 /** Emits a rollout event about the rollout's request (subject: its service and environment). */
