@@ -11,6 +11,7 @@ import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFleet } from "./seed/fleet";
 import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
+import { seedReleases } from "./seed/releases";
 
 async function main() {
   const db = getDb();
@@ -27,6 +28,7 @@ async function main() {
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
   console.log("inbox items:", await seedInbox(db));
+  console.log("releases and drift:", await seedReleases(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

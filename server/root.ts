@@ -9,12 +9,16 @@ import { doraRouter, incidentsRouter } from "./dora/router";
 import { eventsRouter } from "./ingest/router";
 import { rolloutsRouter } from "./deployments/rollouts/router";
 import { inboxRouter } from "./inbox/router";
+import { releasesRouter } from "./deployments/releases/router";
+import { driftRouter } from "./deployments/drift-router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   identity: identityRouter,
   deployments: deploymentsRouter,
   rollouts: rolloutsRouter,
+  releases: releasesRouter,
+  drift: driftRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

@@ -27,6 +27,7 @@ const NAV: NavItem[] = [
   { href: "/deployments", label: "Deployments" },
   { href: "/approvals", label: "Approvals" },
   { href: "/environments", label: "Environments" },
+  { href: "/releases", label: "Releases" },
   { href: "/dora", label: "DORA" },
   { href: "/incidents", label: "Incidents" },
 ];

@@ -36,9 +36,30 @@ const ROLLOUT_EVENT_TYPES = [
 ] as const;
 export type RolloutEventType = (typeof ROLLOUT_EVENT_TYPES)[number];
 
+/** Events about a coordinated release (server/deployments/releases). */
+export const RELEASE_EVENT_TYPES = [
+  "release.requested",
+  "release.approved",
+  "release.rejected",
+  "release.member_started",
+  "release.held",
+  "release.rolling_back",
+  "release.succeeded",
+  "release.rolled_back",
+  "release.failed",
+  "release.aborted",
+] as const;
+export type ReleaseEventType = (typeof RELEASE_EVENT_TYPES)[number];
+
+/** A target's live version stopped (or started again) matching its desired one (server/deployments/drift*.ts). */
+export const DRIFT_EVENT_TYPES = ["drift.detected", "drift.resolved"] as const;
+export type DriftEventType = (typeof DRIFT_EVENT_TYPES)[number];
+
 export const PIER_EVENT_TYPES = [
   ...DEPLOYMENT_EVENT_TYPES,
   ...ROLLOUT_EVENT_TYPES,
+  ...RELEASE_EVENT_TYPES,
+  ...DRIFT_EVENT_TYPES,
   "incident.detected",
   "incident.resolved",
   "incident.link_reviewed",
@@ -88,6 +109,17 @@ type DeploymentEventData = {
 /** server/deployments/rollouts: what happened to the rollout (wave, targets, reason), with its request's link. */
 type RolloutEventData = { rolloutId: string | null; requestId: string | null; wave: number | null; message: string; url: string } & EventFields;
 
+/** server/deployments/releases: the release, its members in order, and its page. */
+type ReleaseEventData = { releaseId: string; name: string; status: string; message: string; url: string } & EventFields;
+/** server/deployments/drift.ts: desired vs live on one target, and since when they differ. */
+type DriftEventData = {
+  target: string;
+  desiredVersion: string | null;
+  liveVersion: string | null;
+  driftSince: string | null;
+  url: string;
+} & EventFields;
+
 /** server/dora/incidents.ts: an incident declared in the portal. */
 type IncidentDetectedData = { incidentId: string; title: string; detectedAt: string; deploymentId: string | null } & EventFields;
 /** server/dora/incidents.ts: an incident resolved in the portal. */
@@ -134,6 +166,8 @@ type AuditChainBrokenData = {
 
 /** The data each event type carries. */
 type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T in RolloutEventType]: RolloutEventData } & {
+  [T in ReleaseEventType]: ReleaseEventData;
+} & { [T in DriftEventType]: DriftEventData } & {
   "incident.detected": IncidentDetectedData;
   "incident.resolved": IncidentResolvedData;
   "incident.link_reviewed": IncidentLinkReviewedData;
@@ -153,6 +187,7 @@ type PierEventSubject = {
   environment?: { id: string; name: string; isProduction: boolean };
   deploymentRequestId?: string;
   incidentId?: string;
+  releaseId?: string;
 };
 
 /** One event type with its data. */

@@ -1,10 +1,11 @@
 // Promotion rule: a version reaches an environment only after it succeeded in the previous one (by rank, among
 // the environments this service runs in), unless the policy allows skipping. The answer explains itself for the form.
 import type { Db } from "../db";
+import { checkPromotionGate, type GateCheck } from "./promotion-gate";
 
 export type PromotionCheck =
-  | { ok: true; reason: string; previousEnvironment: { id: string; name: string } | null }
-  | { ok: false; reason: string; previousEnvironment: { id: string; name: string } };
+  | { ok: true; reason: string; previousEnvironment: { id: string; name: string } | null; gate?: GateCheck }
+  | { ok: false; reason: string; previousEnvironment: { id: string; name: string }; gate?: GateCheck };
 
 export async function checkPromotion(
   db: Db,
@@ -17,6 +18,9 @@ export async function checkPromotion(
     select: { id: true, name: true },
   });
   if (!previous) return { ok: true, reason: `${input.environment.name} is the first stage for this service`, previousEnvironment: null };
+  // An environment with a promotion gate (N of M targets, soak, evidence) decides by it (promotion-gate.ts).
+  const gate = await checkPromotionGate(db, { serviceId: input.serviceId, environment: input.environment, previous, version: input.version });
+  if (gate) return { ok: gate.ok, reason: gate.reason, previousEnvironment: previous, gate } as PromotionCheck;
   const [succeeded, running] = await Promise.all([
     db.deploymentRequest.findFirst({
       where: { serviceId: input.serviceId, environmentId: previous.id, version: input.version, status: "succeeded" },

@@ -11,6 +11,7 @@ import { pollTargetHealth } from "./rollouts/health";
 import { rolloutTick } from "./rollouts/loop";
 import { runQueuedStepsInProcess, runRolloutStep } from "./rollouts/runner";
 import { ROLLOUT_STEP_JOB } from "./rollouts/state-machine";
+import { syncIngestedLiveVersions } from "./drift-sources";
 
 export async function handleDeploymentJob(db: Db, job: OutboxJobData) {
   if (job.type === EXECUTE_JOB && typeof job.payload.requestId === "string") await runDeployment(db, job.payload.requestId);
@@ -35,6 +36,8 @@ export function startDeploymentMaintenance(db: Db, intervalMs = 5000) {
     // Fleet rollouts: soaks, analysis measurements, holding waves, steps whose worker died.
     startPeriodic("rollouts", 2000, () => rolloutTick(db), { lease: db }),
     startPeriodic("target health", 10_000, () => pollTargetHealth(db), { lease: db }),
+    // Drift: ingested deployment events of other tools as live versions.
+    startPeriodic("live versions", 60_000, () => syncIngestedLiveVersions(db), { lease: db }),
     // Steps this process queues run here at once; their outbox jobs are the fallback.
     runQueuedStepsInProcess(db),
   ];

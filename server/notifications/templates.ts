@@ -76,6 +76,12 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "catalog.team_changed": { title: "Team {{teamSlug}}: {{change}}", body: "{{actor}} changed team {{teamSlug}} ({{change}}).\n{{url}}" },
   "catalog.location_changed": { title: "Catalog location {{change}}: {{target}}", body: "{{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
+  "drift.detected": { title: "[{{severity}}] Drift: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "drift.resolved": { title: "Drift resolved: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.requested": { title: "Release approval needed ({{environment}})", body: "{{actor}} asks to release together: {{summary}}\n{{url}}" },
+  "release.held": { title: "Release HELD in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.failed": { title: "Release FAILED in {{environment}}", body: "{{summary}}\n{{url}}" },
+  "release.rolled_back": { title: "Release rolled back in {{environment}}", body: "{{summary}}\n{{url}}" },
   "test.event": {
     title: "Test notification from Pier ({{severity}})",
     body: "This is a test event for {{service}} {{environment}} sent by {{actor}}.\n{{url}}",

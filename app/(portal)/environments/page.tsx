@@ -9,7 +9,15 @@ export default async function EnvironmentsPage() {
   const envs = await (await serverCaller()).rollouts.environments();
   return (
     <div className="max-w-4xl space-y-4">
-      <PageHeader title="Environments" description="Where services run: each environment's deployment targets (clusters, regions) and their health." />
+      <PageHeader
+        title="Environments"
+        description="Where services run: each environment's deployment targets (clusters, regions) and their health."
+        actions={
+          <Link className="underline" href="/environments/compare">
+            Compare versions and drift
+          </Link>
+        }
+      />
       <Table head={["Environment", "Targets", "Health", ""]} caption="Environments and their targets">
         {envs.map((e) => (
           <tr key={e.id}>
