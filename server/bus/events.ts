@@ -37,7 +37,7 @@ const ROLLOUT_EVENT_TYPES = [
 export type RolloutEventType = (typeof ROLLOUT_EVENT_TYPES)[number];
 
 /** Events about a coordinated release (server/deployments/releases). */
-export const RELEASE_EVENT_TYPES = [
+const RELEASE_EVENT_TYPES = [
   "release.requested",
   "release.approved",
   "release.rejected",
@@ -52,8 +52,8 @@ export const RELEASE_EVENT_TYPES = [
 export type ReleaseEventType = (typeof RELEASE_EVENT_TYPES)[number];
 
 /** A target's live version stopped (or started again) matching its desired one (server/deployments/drift*.ts). */
-export const DRIFT_EVENT_TYPES = ["drift.detected", "drift.resolved"] as const;
-export type DriftEventType = (typeof DRIFT_EVENT_TYPES)[number];
+const DRIFT_EVENT_TYPES = ["drift.detected", "drift.resolved"] as const;
+type DriftEventType = (typeof DRIFT_EVENT_TYPES)[number];
 
 export const PIER_EVENT_TYPES = [
   ...DEPLOYMENT_EVENT_TYPES,

@@ -11,28 +11,28 @@ function isValidPrefixAndOrSuffix(value: unknown, separator: string, isValidPref
   return false;
 }
 
-export function isValidDnsLabel(value: unknown): boolean {
+function isValidDnsLabel(value: unknown): boolean {
   return typeof value === "string" && value.length >= 1 && value.length <= 63 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(value);
 }
 
-export function isValidDnsSubdomain(value: unknown): boolean {
+function isValidDnsSubdomain(value: unknown): boolean {
   return typeof value === "string" && value.length >= 1 && value.length <= 253 && value.split(".").every(isValidDnsLabel);
 }
 
 const isValidUrl = (value: unknown) => typeof value === "string" && URL.canParse(value);
 const isValidString = (value: unknown) => typeof value === "string" && value.trim().length >= 1;
 
-export const isValidApiVersion = (value: unknown) =>
+const isValidApiVersion = (value: unknown) =>
   isValidPrefixAndOrSuffix(value, "/", isValidDnsSubdomain, (n) => n.length >= 1 && n.length <= 63 && /^[a-z0-9A-Z]+$/.test(n));
-export const isValidKind = (value: unknown) => typeof value === "string" && value.length >= 1 && value.length <= 63 && /^[a-zA-Z][a-z0-9A-Z]*$/.test(value);
+const isValidKind = (value: unknown) => typeof value === "string" && value.length >= 1 && value.length <= 63 && /^[a-zA-Z][a-z0-9A-Z]*$/.test(value);
 /** metadata.name (isValidEntityName) and link icons. */
-export const isValidObjectName = (value: unknown) =>
+const isValidObjectName = (value: unknown) =>
   typeof value === "string" && value.length >= 1 && value.length <= 63 && /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(value);
-export const isValidNamespace = isValidDnsLabel;
-export const isValidLabelKey = (value: unknown) => isValidPrefixAndOrSuffix(value, "/", isValidDnsSubdomain, isValidObjectName);
-export const isValidLabelValue = (value: unknown) => value === "" || isValidObjectName(value);
-export const isValidAnnotationKey = isValidLabelKey;
-export const isValidAnnotationValue = (value: unknown) => typeof value === "string";
+const isValidNamespace = isValidDnsLabel;
+const isValidLabelKey = (value: unknown) => isValidPrefixAndOrSuffix(value, "/", isValidDnsSubdomain, isValidObjectName);
+const isValidLabelValue = (value: unknown) => value === "" || isValidObjectName(value);
+const isValidAnnotationKey = isValidLabelKey;
+const isValidAnnotationValue = (value: unknown) => typeof value === "string";
 export const isValidTag = (value: unknown) =>
   typeof value === "string" && value.length >= 1 && value.length <= 63 && /^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$/.test(value);
 

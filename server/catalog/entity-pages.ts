@@ -16,7 +16,7 @@ const splitRef = (ref: string) => {
 };
 
 /** Which of the refs exist (as entities, or as Pier's own services and teams in the default namespace). */
-export async function existingRefs(db: Kysely<DB>, refs: readonly string[]): Promise<Map<string, Known>> {
+async function existingRefs(db: Kysely<DB>, refs: readonly string[]): Promise<Map<string, Known>> {
   const out = new Map<string, Known>();
   if (!refs.length) return out;
   for (const e of await db.selectFrom("CatalogEntity").select(["ref", "kind", "namespace", "name"]).where("ref", "in", refs).execute()) out.set(e.ref, e);

@@ -16,7 +16,7 @@ export function refOfEntity(e: Pick<BackstageEntity, "kind" | "metadata">): Ref 
 }
 
 /** Parses a reference in the context of a field; throws a readable error when the kind is missing with no default. */
-export function parseRef(raw: string, ctx: { defaultKind?: string; defaultNamespace: string }, field: string): Ref {
+function parseRef(raw: string, ctx: { defaultKind?: string; defaultNamespace: string }, field: string): Ref {
   let rest = raw.trim();
   let kind: string | undefined;
   const colon = rest.indexOf(":");

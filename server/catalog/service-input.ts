@@ -17,7 +17,7 @@ const slugSchema = z
 
 const linkSchema = z.object({ title: z.string().trim().min(1, "Give the link a title").max(100), url: httpUrl });
 
-export const tagSchema = z
+const tagSchema = z
   .string()
   .trim()
   .toLowerCase()

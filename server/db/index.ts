@@ -4,7 +4,7 @@
 //   Tx  a Kysely transaction from transaction(db, fn), with tx.deferred and tx.afterCommit
 // Reads that run both inside and outside transactions take Kysely<DB> (a Tx is one; so is db.kysely).
 export { createDb, getDb, closeDb, disconnectDb, transaction, type Db } from "./client";
-export { announceInvalidation, onInvalidation, invalidationListening, onWake, wake, leads, resign } from "./invalidation";
+export { announceInvalidation, onInvalidation, invalidationListening, onWake, leads, resign } from "./invalidation";
 export { deferredStatement, type Coalesced, type Tx } from "./transaction";
 export { newId } from "./ids";
 export { parseUtcTimestamp } from "./pg-pool";

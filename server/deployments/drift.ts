@@ -11,7 +11,7 @@ import { env } from "../env";
 import { lockDriftRow, readLiveVersion, upsertLiveVersion, writeDriftRow, type DriftKey } from "./drift-store";
 
 const driftActor = systemActor("drift");
-export type DriftState = "in_sync" | "drifted" | "unknown";
+type DriftState = "in_sync" | "drifted" | "unknown";
 export type LiveReport = DriftKey & { version: string; observedAt: Date; source: "pier" | "executor" | "event" };
 
 /** The desired version of a target: the newest succeeded request there (a fleet request counts for its targets). */
@@ -27,7 +27,7 @@ async function desiredOf(tx: Tx, key: DriftKey) {
   return q.orderBy("finishedAt", "desc").limit(1).executeTakeFirst();
 }
 
-export const driftUrl = () => `${env().PIER_BASE_URL.replace(/\/$/, "")}/environments/compare`;
+const driftUrl = () => `${env().PIER_BASE_URL.replace(/\/$/, "")}/environments/compare`;
 
 /** Re-judges one target under its drift row's lock; emits drift.detected / drift.resolved on a change. */
 export async function evaluateDrift(tx: Tx, key: DriftKey, now = new Date()) {

@@ -125,7 +125,7 @@ export async function checkPromotionGate(
 }
 
 export type GateSettings = { minTargets: number | null; soakMinutes: number; requiredEvidence: string[] };
-export const EVIDENCE_KINDS = Object.keys(EVIDENCE_TYPE);
+const EVIDENCE_KINDS = Object.keys(EVIDENCE_TYPE);
 
 /** The environment's gate, or null (the basic rule only). */
 export async function readPromotionGate(db: Db, environmentId: string) {

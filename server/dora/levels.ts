@@ -41,9 +41,6 @@ export const BANDS: Record<BandSet, Thresholds> = {
   },
 };
 
-/** The default set's thresholds (kept for callers that predate band sets). */
-export const LEVEL_THRESHOLDS = BANDS[DEFAULT_BANDS];
-
 export const LEVEL_SOURCES = [
   { title: "Accelerate State of DevOps Report 2023 (DORA) — current bands", url: "https://dora.dev/research/2023/dora-report/" },
   {

@@ -12,7 +12,7 @@ import { HttpRefusal, MAX_BODY_BYTES, guarded, storedResponse } from "./ingest-h
 const SLUG = /^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/;
 
 /** The InboundEvent source of a custom source's events. */
-export const customEventSource = (slug: string) => `custom:${slug}`;
+const customEventSource = (slug: string) => `custom:${slug}`;
 export const isCustomEventSource = (source: string) => source.startsWith("custom:");
 
 export function handleCustomSourcePost(req: Request, slug: string, db: Db = getDb()): Promise<Response> {

@@ -14,7 +14,7 @@ import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
 import { validateCdeventList, type ValidationSuccess } from "./cdevents";
 
 export const CUSTOM_AUTH_TYPES = ["bearer", "hmac", "basic"] as const;
-export type CustomAuthType = (typeof CUSTOM_AUTH_TYPES)[number];
+type CustomAuthType = (typeof CUSTOM_AUTH_TYPES)[number];
 export const HMAC_ALGORITHMS = ["sha256", "sha512", "sha1"] as const;
 export const HMAC_ENCODINGS = ["hex", "base64"] as const;
 
@@ -44,7 +44,7 @@ const HEADER = /^[A-Za-z0-9-]{1,80}$/;
 const MAX_EXPRESSION_CHARS = 20_000;
 
 /** Compiles a JSONata expression; a syntax error is a 400 on `expression` with JSONata's message and position. */
-export function compileMapping(expression: string) {
+function compileMapping(expression: string) {
   if (!expression.trim()) throw badRequest("Write a JSONata mapping that returns a CDEvent or an array of them", "expression");
   if (expression.length > MAX_EXPRESSION_CHARS) throw badRequest(`The mapping must be at most ${MAX_EXPRESSION_CHARS} characters`, "expression");
   try {

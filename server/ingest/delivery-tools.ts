@@ -155,7 +155,7 @@ export async function translateCdeventRunEvent(tx: Tx, row: { type: string; payl
 const JENKINS_DEPLOY_JOBS_ANNOTATION = "pier.dev/jenkins-deploy-jobs";
 
 /** The services (and environments) whose pier.dev/jenkins-deploy-jobs list `job`. */
-export async function jenkinsDeployTargets(tx: Tx, job: string): Promise<Array<{ slug: string; environment: string }>> {
+async function jenkinsDeployTargets(tx: Tx, job: string): Promise<Array<{ slug: string; environment: string }>> {
   if (!job) return [];
   const rows = await tx
     .selectFrom("Service")

@@ -8,7 +8,7 @@ import { emitPierEvent } from "../../bus/events";
 import { anyOf, newId, sql, type DB, type Kysely, type Tx } from "../../db";
 import type { LocationType } from "./location-source";
 
-export const LOCATION_COLUMNS = [
+const LOCATION_COLUMNS = [
   "id",
   "type",
   "target",

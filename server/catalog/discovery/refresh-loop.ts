@@ -8,7 +8,7 @@ import { refreshLocation } from "./refresh";
 
 const LOOP_MS = 60_000;
 /** How stale a location may get (Backstage refreshes every couple of minutes; an unchanged file costs one 304). */
-export const REFRESH_AFTER_MS = 5 * 60_000;
+const REFRESH_AFTER_MS = 5 * 60_000;
 const PER_RUN = 20;
 
 /** One run: reads the due locations; returns how many were read. */

@@ -52,7 +52,7 @@ export async function loadCredentials(db: Db, name: string | null): Promise<Cred
  * The refs a file lists, with the files its Location entities point at (every document with a kind and a name,
  * valid or not: a refused entity is still listed).
  */
-export async function listedRefs(text: string, path = DISCOVERED_FILE, files: { path: string; text: string }[] = []): Promise<string[]> {
+async function listedRefs(text: string, path = DISCOVERED_FILE, files: { path: string; text: string }[] = []): Promise<string[]> {
   const docs = await readBundleDocuments(text, { path, bundle: { files: new Map(files.map((f) => [f.path, f.text])) } });
   const refs: string[] = [];
   for (const { value } of docs) {

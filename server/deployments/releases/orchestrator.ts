@@ -13,7 +13,7 @@ import { makeNextDue } from "../target-queue";
 import type { ReleaseRow } from "./release-store";
 import { emitReleaseEvent, transitionRelease } from "./state-machine";
 
-export const releaseActor = systemActor("release");
+const releaseActor = systemActor("release");
 
 export type MemberState = {
   requestId: string;

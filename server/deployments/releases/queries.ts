@@ -119,8 +119,6 @@ export async function getRelease(db: Db, user: SessionUser, id: string) {
   };
 }
 
-export type ReleaseView = Awaited<ReturnType<typeof getRelease>>;
-
 /** The new-release form: environments, and the services the caller may put in a release with their live versions. */
 export async function releaseFormOptions(db: Db, user: SessionUser) {
   const [environments, services] = await Promise.all([

@@ -13,20 +13,11 @@ import { env } from "../../env";
 import { conflict } from "../../errors";
 import { changeRelease, type ReleaseRow } from "./release-store";
 
-export const RELEASE_STATUSES = [
-  "pending_approval",
-  "rolling_out",
-  "held",
-  "rolling_back",
-  "succeeded",
-  "rolled_back",
-  "failed",
-  "rejected",
-  "aborted",
-] as const;
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the list the ReleaseStatus type is read from
+const RELEASE_STATUSES = ["pending_approval", "rolling_out", "held", "rolling_back", "succeeded", "rolled_back", "failed", "rejected", "aborted"] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
-export const RELEASE_TRANSITIONS: Record<ReleaseStatus, readonly ReleaseStatus[]> = {
+const RELEASE_TRANSITIONS: Record<ReleaseStatus, readonly ReleaseStatus[]> = {
   pending_approval: ["rolling_out", "rejected", "aborted"],
   rolling_out: ["succeeded", "held", "rolling_back", "aborted"],
   held: ["rolling_back", "aborted"],
@@ -39,7 +30,7 @@ export const RELEASE_TRANSITIONS: Record<ReleaseStatus, readonly ReleaseStatus[]
 };
 
 export const ACTIVE_RELEASE: readonly ReleaseStatus[] = ["pending_approval", "rolling_out", "held", "rolling_back"];
-export const RELEASE_LABEL: Record<ReleaseStatus, string> = {
+const RELEASE_LABEL: Record<ReleaseStatus, string> = {
   pending_approval: "waiting for approval",
   rolling_out: "rolling out",
   held: "held",
@@ -71,7 +62,7 @@ const SEVERITY: Partial<Record<ReleaseEventType, Severity>> = {
   "release.aborted": "medium",
 };
 
-export const releaseUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/releases/${id}`;
+const releaseUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/releases/${id}`;
 
 /** Moves a locked release to `to` (checked against the table), with its audit record and event. */
 export async function transitionRelease(
