@@ -1,5 +1,6 @@
 // `npm run db:seed`: the demo organisation. Safe to run again: every step upserts by natural keys.
 import { disconnectDb, getDb } from "../server/db";
+import { closeQueues } from "../server/platform/queues";
 import { seedIdentity } from "./seed/identity";
 import { seedCatalog } from "./seed/catalog";
 import { seedBackstageEntities } from "./seed/backstage-entities";
@@ -32,10 +33,14 @@ async function main() {
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 
+// Seeding a rollout or a release queues jobs after their commits (a worker would run them): close those Redis
+// connections too, or the process never exits.
+const closeAll = () => Promise.all([disconnectDb(), closeQueues()]);
+
 main()
-  .then(() => disconnectDb())
+  .then(closeAll)
   .catch(async (err) => {
     console.error(err);
-    await disconnectDb();
+    await closeAll();
     process.exit(1);
   });
