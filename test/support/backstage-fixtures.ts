@@ -1,14 +1,12 @@
 // Backstage catalogs for tests, grown from the real create-app example catalog in the shared fixtures
 // (backstage/entities.yaml + org.yaml, Apache-2.0): copies with renamed entities, never hand-written YAML.
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 
-/** /work/shared/fixtures, next to the main checkout; a git worktree finds it through its node_modules link. */
-export const SHARED_FIXTURES = [
-  path.join(__dirname, "..", "..", "..", "shared", "fixtures"),
-  path.join(realpathSync(path.join(__dirname, "..", "..", "node_modules")), "..", "..", "shared", "fixtures"),
-].find((p) => existsSync(p))!;
+import { SHARED_FIXTURES } from "./shared-fixtures";
+
+export { SHARED_FIXTURES };
 const FIXTURES = path.join(SHARED_FIXTURES, "backstage");
 
 export const backstageFixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");

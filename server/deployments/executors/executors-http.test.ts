@@ -10,8 +10,9 @@ import { as, makeWorld, requestInput, type World } from "../../../test/support/d
 import { runDeployment } from "../execution";
 import { applyGithubRunUpdate, applyWebhookCallback } from "../external-status";
 import { signBody, verifyBodySignature } from "./webhook-signature";
+import { SHARED_FIXTURES } from "../../../test/support/shared-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "..", "..", "..", "shared", "fixtures");
+const FIXTURES = SHARED_FIXTURES;
 type Seen = { method: string; url: string; headers: IncomingMessage["headers"]; body: string };
 type Handler = (req: Seen, res: ServerResponse) => void;
 
