@@ -19,6 +19,8 @@ export type Kpi = {
 };
 
 const LEVEL_TREMOR = { elite: "emerald", high: "blue", medium: "amber", low: "rose" } as const;
+/** Tremor's badge text (-700 on -100) is under 4.5:1 for amber (4.48, axe): one shade darker for every level. */
+const LEVEL_TEXT = { elite: "text-emerald-800", high: "text-blue-800", medium: "text-amber-800", low: "text-rose-800" } as const;
 
 export function KpiCards({ kpis, previousLabel }: { kpis: Kpi[]; previousLabel: string }) {
   return (
@@ -28,7 +30,13 @@ export function KpiCards({ kpis, previousLabel }: { kpis: Kpi[]; previousLabel: 
           <Card className={k.active ? "ring-2 ring-brand-500" : "hover:ring-brand-400"} decoration={k.active ? "top" : ""} decorationColor="blue">
             <div className="flex items-start justify-between gap-2">
               <p className="text-xs font-medium tracking-wide text-gray-500 uppercase dark:text-gray-400">{k.title}</p>
-              {k.level ? <Badge color={LEVEL_TREMOR[k.level as keyof typeof LEVEL_TREMOR]}>{k.level}</Badge> : <Badge color="gray">no level</Badge>}
+              {k.level ? (
+                <Badge color={LEVEL_TREMOR[k.level as keyof typeof LEVEL_TREMOR]} className={LEVEL_TEXT[k.level as keyof typeof LEVEL_TEXT]}>
+                  {k.level}
+                </Badge>
+              ) : (
+                <Badge color="gray">no level</Badge>
+              )}
             </div>
             <p className="mt-1 text-2xl font-semibold text-gray-900 tabular-nums dark:text-gray-100">{k.value}</p>
             <p className="mt-1 text-xs text-gray-600 dark:text-gray-300">{k.hint}</p>
