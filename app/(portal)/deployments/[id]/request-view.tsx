@@ -173,7 +173,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                   key={l.id}
                   className={l.level === "error" ? "text-rose-600 dark:text-rose-400" : l.level === "warn" ? "text-amber-700 dark:text-amber-400" : ""}
                 >
-                  <span className="text-gray-400">{formatTime(l.at, timeZone, { seconds: true })}</span> {l.message}
+                  <span className="text-gray-500 dark:text-gray-400">{formatTime(l.at, timeZone, { seconds: true })}</span> {l.message}
                 </li>
               ))}
               {logs.data?.logs.length === 0 && <li className="text-gray-500 dark:text-gray-400">No log lines yet.</li>}
