@@ -21,9 +21,10 @@ test("Dana opens DORA, filters by team, clicks a number and sees the deployments
   await expect(drill.getByRole("heading", { name: /Deployments counted by deployment frequency/ })).toContainText(`(${count})`);
   const rows = drill.getByTestId("drill-deployment");
   await expect(rows.first()).toBeVisible();
-  // Only the filtered team's services: every row is a payments service from the seed catalog.
+  // Only the filtered team's services: every row is a payments service from the seed catalog (payment-links comes from
+  // the seeded Backstage entities, a Component owned by group:payments).
   const services = await rows.locator("td:first-child").allTextContents();
-  const payments = ["checkout-api", "payment-gateway", "ledger", "invoicing", "fraud-scoring", "refunds-worker", "legacy-billing"];
+  const payments = ["checkout-api", "payment-gateway", "ledger", "invoicing", "fraud-scoring", "refunds-worker", "legacy-billing", "payment-links"];
   for (const s of services) expect(payments).toContain(s);
 
   // The change-failure number drills into failures only.
