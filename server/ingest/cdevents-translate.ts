@@ -12,7 +12,8 @@
 //                  attribution; subject.content.artifactId names the version.
 //   pipelinerun.finished is stored but not used: lead time runs from commit to deployment, not CI.
 import { asDate, str, type CanonicalFact } from "./canonical-facts";
-import { parseCdeventType, versionFromArtifact, type CdEvent } from "./cdevents";
+import { purlVersion } from "../platform/purl";
+import { parseCdeventType, type CdEvent } from "./cdevents";
 
 /** Commit shas / change ids from customData.changes: strings or objects with an id or sha. */
 function refList(v: unknown): string[] {
@@ -40,7 +41,7 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
           externalId: e.context.id,
           serviceName: e.subject.id,
           environmentName: envId ?? "",
-          version: versionFromArtifact(content.artifactId),
+          version: purlVersion(content.artifactId),
           status: "succeeded",
           isRollback: rollback,
           deployedAt: at,
@@ -86,7 +87,7 @@ export function translateCdevent(e: CdEvent): CanonicalFact {
           severity: str(custom.severity),
           detectedAt: resolved ? undefined : at,
           resolvedAt: resolved ? at : null,
-          version: content.artifactId ? versionFromArtifact(content.artifactId) : null,
+          version: content.artifactId ? purlVersion(content.artifactId) : null,
           rootCauseRef: str(custom.rootCause) ?? null,
         },
       };

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { conformance, conformanceNames, RELEASES } from "../../test/support/cdevents-conformance";
-import { validateCdevent, validateCdeventBatch, versionFromArtifact } from "./cdevents";
+import { validateCdevent, validateCdeventBatch } from "./cdevents";
+import { purlVersion } from "../platform/purl";
 import { translateCdevent } from "./cdevents-translate";
 
 const FIXTURES = SHARED_FIXTURES;
@@ -106,10 +107,10 @@ describe("every CDEvents type against its schema", () => {
 
 describe("versions from package URLs", () => {
   it("percent-decodes the purl version, without qualifiers or subpath", () => {
-    expect(versionFromArtifact("pkg:oci/myapp@sha256%3A0b31b1c0?repository_url=ghcr.io%2Facme")).toBe("sha256:0b31b1c0");
-    expect(versionFromArtifact("pkg:npm/%40acme/web@1.2.3#dist/app.js")).toBe("1.2.3");
-    expect(versionFromArtifact("pkg:generic/x@50%25-off")).toBe("50%-off");
-    expect(versionFromArtifact("pkg:generic/x@bad%E0")).toBe("bad%E0");
+    expect(purlVersion("pkg:oci/myapp@sha256%3A0b31b1c0?repository_url=ghcr.io%2Facme")).toBe("sha256:0b31b1c0");
+    expect(purlVersion("pkg:npm/%40acme/web@1.2.3#dist/app.js")).toBe("1.2.3");
+    expect(purlVersion("pkg:generic/x@50%25-off")).toBe("50%-off");
+    expect(purlVersion("pkg:generic/x@bad%E0")).toBe("bad%E0");
   });
 
   it("gives the conformance service.deployed (v0.4.1 and v0.5.1) its digest as the deployment's version", () => {

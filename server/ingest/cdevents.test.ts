@@ -1,7 +1,8 @@
 // CDEvents validation against the official v0.4.1 and v0.5.1 schemas: a valid example of every type Pier reads is
 // accepted in both spec versions; malformed events are refused with the offending field named.
 import { describe, expect, it } from "vitest";
-import { parseCdeventType, validateCdevent, validateCdeventBatch, versionFromArtifact } from "./cdevents";
+import { parseCdeventType, validateCdevent, validateCdeventBatch } from "./cdevents";
+import { purlVersion } from "../platform/purl";
 import { translateCdevent } from "./cdevents-translate";
 import { cdevent, TYPE_VERSIONS } from "../../test/support/cdevents-fixtures";
 
@@ -114,7 +115,7 @@ describe("CDEvents translation", () => {
 
   it("parses types and artifact versions", () => {
     expect(parseCdeventType("dev.cdevents.pipelinerun.finished.0.3.0")).toEqual({ kind: "pipelinerun.finished", version: "0.3.0" });
-    expect(versionFromArtifact("pkg:npm/left-pad@1.3.0?arch=x")).toBe("1.3.0");
-    expect(versionFromArtifact(undefined)).toBe("");
+    expect(purlVersion("pkg:npm/left-pad@1.3.0?arch=x")).toBe("1.3.0");
+    expect(purlVersion(undefined)).toBe("");
   });
 });

@@ -238,20 +238,3 @@ export function validateCdeventBatch(body: unknown, maxEvents = MAX_EVENTS_PER_R
   const items = array ? body.map((value, i) => ({ value, path: `[${i}].` })) : [{ value: body, path: "" }];
   return validateCdeventList(items, array, maxEvents);
 }
-
-/**
- * The version in an artifact package URL ("pkg:oci/app@sha256%3Aab…?repository_url=…" → "sha256:ab…",
- * "pkg:npm/x@1.2.3" → "1.2.3"). The purl spec percent-encodes the version, and puts qualifiers after "?" and a
- * subpath after "#"; a malformed escape keeps the text as sent.
- */
-export function versionFromArtifact(artifactId: unknown): string {
-  if (typeof artifactId !== "string") return "";
-  const withoutTail = artifactId.split(/[?#]/, 1)[0];
-  const at = withoutTail.lastIndexOf("@");
-  const version = at >= 0 ? withoutTail.slice(at + 1) : withoutTail;
-  try {
-    return decodeURIComponent(version);
-  } catch {
-    return version;
-  }
-}
