@@ -225,7 +225,7 @@ export type Levels = {
 
 export type ModeKeyFigures = KeyFigures & { recoveryP50: number | null };
 
-function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
+export function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
   return {
     // No deployments at all: nothing to judge (a new service is not "low").
     deploymentFrequency: k.deployments === 0 ? null : frequencyLevel(k.deploymentsPerDay, bands),
@@ -237,7 +237,7 @@ function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
 }
 
 /** The key figures of one range in one definition mode (server/dora/modes.ts). */
-async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
+export async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
   const days = (to.getTime() - from.getTime()) / 86_400_000;
   if (mode === "pier") {
     const [k, details] = await Promise.all([keyFigures(db, f, from, to), pierDetails(db, f, from, to)]);
