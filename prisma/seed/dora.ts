@@ -7,6 +7,7 @@ import type { Insertable } from "kysely";
 import { createHash } from "node:crypto";
 import { newId, transaction, type DB, type Db } from "../../server/db";
 import { relinkChanges } from "../../server/dora/linkage";
+import { backfillDeploymentFacts } from "../../server/dora/deployment-facts";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -218,6 +219,8 @@ export async function seedDora(db: Db, now = new Date()) {
     // Same rule as server/dora/canonical.ts, in bulk (server/dora/linkage.ts): a change ships with the first
     // successful deployment per environment whose revision contains it (merge order where it names none).
     await relinkChanges(tx, [...new Set(services.map((x) => x.slug))]);
+    // The recovery time and rework flag the summary reads (server/dora/deployment-facts.ts), in bulk.
+    await backfillDeploymentFacts(tx, [...new Set(services.map((x) => x.slug))]);
     await tx
       .insertInto("RejectedEvent")
       .values([

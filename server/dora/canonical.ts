@@ -9,6 +9,7 @@ import { findEnvironment, findService, findServiceByIncidentAlias, normaliseEnvi
 import { attributeIncident, rootCauseFromText } from "./incident-links";
 import { linkChange, linkDeployment, resolveRevision, revisionMergedAt, unlinkDeployment } from "./linkage";
 import { updateLiveVersion } from "./live-version";
+import { refreshAfterDeployment, refreshAfterIncidentFlags, refreshRework } from "./deployment-facts";
 
 export type DeploymentRow = Selectable<DB["Deployment"]>;
 
@@ -70,11 +71,11 @@ export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<
     revisionMergedAt: await revisionMergedAt(tx, serviceName, revision),
   };
   const existing = input.deploymentRequestId
-    ? await tx.selectFrom("Deployment").select(["id", "status"]).where("deploymentRequestId", "=", input.deploymentRequestId).executeTakeFirst()
+    ? await tx.selectFrom("Deployment").select(["id", "status", "deployedAt"]).where("deploymentRequestId", "=", input.deploymentRequestId).executeTakeFirst()
     : input.externalId
       ? await tx
           .selectFrom("Deployment")
-          .select(["id", "status"])
+          .select(["id", "status", "deployedAt"])
           .where("source", "=", input.source)
           .where("externalId", "=", input.externalId)
           .executeTakeFirst()
@@ -95,6 +96,7 @@ export async function recordDeployment(tx: Tx, input: DeploymentInput): Promise<
   if (deployment.status === "failed") await unlinkDeployment(tx, deployment.id);
   else if (!deployment.isRollback) await linkDeployment(tx, deployment.id);
   if (deployment.status === "succeeded") await updateLiveVersion(tx, deployment);
+  await refreshAfterDeployment(tx, deployment, existing?.deployedAt);
   return deployment;
 }
 
@@ -108,11 +110,13 @@ export async function markRolledBack(tx: Tx, target: { deploymentRequestId: stri
   const found = await tx.selectFrom("Deployment").select(["id", "status"]).where("deploymentRequestId", "=", target.deploymentRequestId).executeTakeFirst();
   if (!found) return "absent";
   if (found.status === "failed") return "failed";
-  await tx
+  const marked = await tx
     .updateTable("Deployment")
     .set({ status: "rolled_back", rolledBackAt: rollback.deployedAt, rolledBackById: rollback.id })
     .where("id", "=", found.id)
-    .execute();
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await refreshAfterDeployment(tx, marked);
   return "marked";
 }
 
@@ -137,6 +141,7 @@ export async function markPreviousRolledBack(tx: Tx, rollback: Rollback & Pick<D
     )
     .returningAll()
     .executeTakeFirst();
+  if (row) await refreshAfterDeployment(tx, row);
   return row ?? null;
 }
 
@@ -289,6 +294,7 @@ export async function recordIncident(tx: Tx, input: IncidentInput) {
         .returningAll()
         .executeTakeFirstOrThrow();
   await refreshHasIncident(tx, [deploymentId, existing?.deploymentId]);
+  await refreshRework(tx, [incident.serviceId, existing?.serviceId], earliest(existing?.detectedAt, incident.detectedAt) ?? incident.detectedAt);
   return incident;
 }
 
@@ -302,4 +308,5 @@ export async function refreshHasIncident(tx: Tx, deploymentIds: (string | null |
     })
     .where("d.id", "=", anyOf(ids))
     .execute();
+  await refreshAfterIncidentFlags(tx, ids);
 }

@@ -9,6 +9,7 @@ import { emitPierEvent } from "../bus/events";
 import { actorOf, assertCanManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { lockServiceHistory, refreshHasIncident } from "./canonical";
+import { refreshRework } from "./deployment-facts";
 
 export const reviewIncidentLinkInput = z.object({
   incidentId: z.string().min(1, "incidentId is required").max(64),
@@ -37,6 +38,8 @@ export async function reviewIncidentLink(db: Db, user: SessionUser, raw: z.input
       .returningAll()
       .executeTakeFirstOrThrow();
     await refreshHasIncident(tx, [before.deploymentId]);
+    // A disputed link no longer makes the service's later deployments rework.
+    await refreshRework(tx, [before.serviceId], before.detectedAt);
     recordAudit(tx, { actor: actorOf(user), action: `incident.link_${input.decision}`, subjectType: "incident", subjectId: after.id, before, after });
     emitPierEvent(tx, {
       type: "incident.link_reviewed",

@@ -8,6 +8,7 @@ import { emitPierEvent, type Severity } from "../bus/events";
 import { actorOf, assertCanManageService } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
 import { lockServiceHistory, recordIncident } from "./canonical";
+import { refreshRework } from "./deployment-facts";
 
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 
@@ -78,7 +79,10 @@ export async function resolveIncident(db: Db, user: SessionUser, input: { incide
     assertCanManageService(user, service.teamId, MAY_MANAGE);
     if (before.resolvedAt) throw badRequest("This incident is already resolved", "incidentId");
     if (resolvedAt < before.detectedAt) throw badRequest("Resolution cannot be before detection", "resolvedAt");
+    await lockServiceHistory(tx, service.slug);
     const after = await tx.updateTable("Incident").set({ resolvedAt }).where("id", "=", before.id).returningAll().executeTakeFirstOrThrow();
+    // Deployments after the resolution are no longer rework (server/dora/deployment-facts.ts).
+    await refreshRework(tx, [after.serviceId], after.detectedAt);
     const env = after.environmentId ? await environments(tx).where("id", "=", after.environmentId).executeTakeFirst() : undefined;
     recordAudit(tx, { actor: actorOf(user), action: "incident.resolved", subjectType: "incident", subjectId: after.id, before, after });
     emitPierEvent(tx, {

@@ -82,7 +82,7 @@ export const restoreSeconds = sql<number>`EXTRACT(EPOCH FROM i."resolvedAt" - i.
 
 type Scope = Pick<ResolvedFilter, "serviceId" | "teamId">;
 /** A query restricted to the filter's service or team, by a "serviceId" column (d, dc or i). */
-const inScope =
+export const inScope =
   (column: "d.serviceId" | "dc.serviceId" | "i.serviceId", f: Scope) =>
   <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
     const serviceId = sql.ref<string | null>(column);
@@ -225,7 +225,7 @@ export type Levels = {
 
 export type ModeKeyFigures = KeyFigures & { recoveryP50: number | null };
 
-function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
+export function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
   return {
     // No deployments at all: nothing to judge (a new service is not "low").
     deploymentFrequency: k.deployments === 0 ? null : frequencyLevel(k.deploymentsPerDay, bands),
@@ -237,7 +237,7 @@ function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
 }
 
 /** The key figures of one range in one definition mode (server/dora/modes.ts). */
-async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
+export async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
   const days = (to.getTime() - from.getTime()) / 86_400_000;
   if (mode === "pier") {
     const [k, details] = await Promise.all([keyFigures(db, f, from, to), pierDetails(db, f, from, to)]);

@@ -10,7 +10,7 @@ import { recordChange, recordDeployment, recordIncident } from "./canonical";
 import { doraSummary } from "./metrics";
 import { failureRateLevel } from "./levels";
 import { at, ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
-import { uid } from "../../test/support/factories";
+import { callerFor, callerWithRole, uid } from "../../test/support/factories";
 
 const H = 3600;
 let serviceId: string;
@@ -107,5 +107,22 @@ describe("definition modes", () => {
     expect(s.current.restoreP50).toBeCloseTo(1 * H);
     // Failed deployment recovery: I2 15:30 − D2 14:00 = 1.5 h, I1 20:00 − D3 18:00 = 2 h → 1.5 h.
     expect(s.current.recoveryP50).toBeCloseTo(1.5 * H);
+  });
+
+  it("compare: the three modes side by side for signed-in users, each equal to that mode's summary", async () => {
+    const anon = await callerFor(null);
+    await expect(anon.dora.compare({ ...range, serviceId })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    const { caller } = await callerWithRole("developer");
+    const compared = await caller.dora.compare({ ...range, serviceId });
+    expect(compared.modes.map((m) => m.mode)).toEqual(["pier", "fourkeys", "devlake"]);
+    for (const m of compared.modes) {
+      const summary = await doraSummary(getDb(), { ...range, serviceId, mode: m.mode });
+      expect(m.figures).toEqual(summary.current);
+      expect(m.levels).toEqual(summary.levels);
+    }
+    // Where the definitions disagree on this history: deployments 5 / 4 / 6, failure rate 40 % / 50 % / 33 %.
+    expect(compared.modes.map((m) => m.figures.deployments)).toEqual([5, 4, 6]);
+    await expect(caller.dora.compare({ from: range.to, to: range.from })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "to" } });
+    await expect(caller.dora.compare({ ...range, environment: "moon" })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { field: "environment" } });
   });
 });

@@ -5,12 +5,13 @@
 //                     same-service window heuristic, or not linked
 //   failed deployment recovery time  per change failure in the range (rolled back, or an incident linked): time
 //                     to the service's next good deployment in the environment (succeeded, no incident), median
+//                     (Deployment.nextGoodDeployedAt, kept by ./deployment-facts.ts)
 //   deployment rework rate  (2024 DORA report's fifth key) unplanned deployments ÷ all deployments in the range,
 //                     unplanned = rollback deployments and hotfixes (deployed while an incident caused by an earlier
-//                     deployment of the service was open)
+//                     deployment of the service was open; Deployment.isRework, kept by ./deployment-facts.ts)
 import { sql } from "kysely";
 import type { Db } from "../db";
-import { countedChanges, countedDeployments, countedIncidents, isFailure, utc, type ResolvedFilter } from "./metrics";
+import { countedChanges, countedDeployments, countedIncidents, inScope, isFailure, utc, type ResolvedFilter } from "./metrics";
 
 export type PierDetails = {
   leadTimeStart: { firstCommit: number; merge: number };
@@ -48,14 +49,11 @@ export async function pierDetails(db: Db, f: ResolvedFilter, from = f.from, to =
         eb.fn.countAll<string>().filterWhere("i.deploymentId", "is", null).as("unlinked"),
       ])
       .executeTakeFirstOrThrow(),
+    // Set-based: the recovery time and the rework flag were stored when the deployments were projected
+    // (server/dora/deployment-facts.ts); both read the covering index only.
     countedDeployments(db, f, from, to)
       .where(isFailure)
-      .select(
-        sql<number | null>`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (
-          SELECT min(n."deployedAt") FROM "Deployment" n
-          WHERE n."serviceName" = d."serviceName" AND n."environmentName" = d."environmentName" AND n.status = 'succeeded'
-            AND NOT n."hasIncident" AND n."deployedAt" > d."deployedAt") - d."deployedAt"))`.as("rec50"),
-      )
+      .select(sql<number | null>`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt"))`.as("rec50"))
       .select((eb) => eb.fn.countAll<string>().as("failures"))
       .executeTakeFirstOrThrow(),
     db.replica
@@ -64,27 +62,8 @@ export async function pierDetails(db: Db, f: ResolvedFilter, from = f.from, to =
       .where("d.deployedAt", ">=", utc(from))
       .where("d.deployedAt", "<", utc(to))
       .where("d.status", "in", ["succeeded", "rolled_back"])
-      .$if(Boolean(f.serviceId), (qb) => qb.where("d.serviceId", "=", f.serviceId ?? ""))
-      .$if(!f.serviceId && Boolean(f.teamId), (qb) =>
-        qb.where(
-          "d.serviceId",
-          "in",
-          db.replica
-            .selectFrom("Service")
-            .select("id")
-            .where("teamId", "=", f.teamId ?? ""),
-        ),
-      )
-      .select((eb) => [
-        eb.fn.countAll<string>().as("all"),
-        eb.fn
-          .countAll<string>()
-          .filterWhere(
-            sql<boolean>`d."isRollback" OR EXISTS (SELECT 1 FROM "Incident" i WHERE i."serviceId" = d."serviceId" AND i."deploymentId" IS NOT NULL
-              AND i."deploymentId" <> d.id AND i."detectedAt" <= d."deployedAt" AND (i."resolvedAt" IS NULL OR i."resolvedAt" > d."deployedAt"))`,
-          )
-          .as("rework"),
-      ])
+      .$call(inScope("d.serviceId", f))
+      .select((eb) => [eb.fn.countAll<string>().as("all"), eb.fn.countAll<string>().filterWhere("d.isRework", "=", true).as("rework")])
       .executeTakeFirstOrThrow(),
   ]);
   const all = Number(rw.all);

@@ -11,6 +11,7 @@ import { DORA_MODES } from "./modes";
 import { liveVersions } from "./live-version";
 import { reviewIncidentLink, reviewIncidentLinkInput } from "./incident-review";
 import { doraSummary, weeklyTrend } from "./metrics";
+import { compareModes } from "./compare";
 
 const filterInput = z.object({
   from: dateInput("from"),
@@ -33,6 +34,8 @@ const summaryInput = filterInput.extend({
 
 export const doraRouter = router({
   summary: authedProcedure.input(summaryInput).query(({ ctx, input }) => doraSummary(ctx.db, input)),
+  /** The keys of one scope in Pier's, Four Keys' and DevLake's definitions side by side (server/dora/compare.ts). */
+  compare: authedProcedure.input(summaryInput.omit({ mode: true })).query(({ ctx, input }) => compareModes(ctx.db, input)),
   trend: authedProcedure.input(filterInput).query(({ ctx, input }) => weeklyTrend(ctx.db, input)),
   deployments: authedProcedure.input(drillInput.extend({ onlyFailures: z.boolean().optional() })).query(({ ctx, input }) => deploymentsBehind(ctx.db, input)),
   changes: authedProcedure.input(drillInput.extend({ deploymentId: z.string().nullish() })).query(({ ctx, input }) => changesBehind(ctx.db, input)),

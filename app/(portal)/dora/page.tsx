@@ -1,6 +1,7 @@
 // DORA dashboard: the keys with level (selectable band set), previous-period comparison, weekly trend, drill-down to
 // the rows behind every number, the counts and definition behind each number, and the definitions ("how is this
-// computed?") in the chosen mode (Pier, Four Keys, DevLake). Filters are a plain GET form.
+// computed?") in the chosen mode (Pier, Four Keys, DevLake), and all three modes side by side ("compare definitions").
+// Filters are a plain GET form.
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
 import { Button, Card, Input, PageHeader, Select } from "@/app/_components/ui";
@@ -10,6 +11,7 @@ import { delta, formatDuration, formatRate } from "./_format";
 import { KpiCards, type Kpi } from "./_kpi-cards";
 import { PRESETS, dashboardRange } from "./_range";
 import { Definitions } from "./_definitions";
+import { CompareDefinitions } from "./_compare";
 
 export const dynamic = "force-dynamic";
 
@@ -36,7 +38,12 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const range = dashboardRange({ days: one(sp.days), from: one(sp.from), to: one(sp.to) }, timeZone);
   const { from, to } = range;
   const filter = { from, to, teamId, serviceId, environment, timeZone };
-  const [filters, summary, trend] = await Promise.all([trpc.dora.filters(), trpc.dora.summary({ ...filter, mode, bands }), trpc.dora.trend(filter)]);
+  const [filters, summary, trend, comparison] = await Promise.all([
+    trpc.dora.filters(),
+    trpc.dora.summary({ ...filter, mode, bands }),
+    trpc.dora.trend(filter),
+    trpc.dora.compare({ ...filter, bands }),
+  ]);
   const query = new URLSearchParams(
     Object.entries({
       team: teamId,
@@ -229,6 +236,8 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
       </Card>
 
       {drill && mode === "pier" && <Drilldown kind={drill} filter={filter} week={week} closeHref={base} />}
+
+      <CompareDefinitions comparison={comparison} />
 
       <Definitions mode={mode} bands={bands} timeZone={timeZone} />
     </div>
