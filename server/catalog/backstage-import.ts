@@ -20,8 +20,8 @@ import { HTTP_URL_MESSAGE, isHttpUrl } from "../platform/input-rules";
 import { bundlePath, resolveInBundle, resolvePlaceholders, type Bundle } from "./catalog-bundle";
 import { readCatalogDocuments } from "./catalog-yaml";
 import { refKey, refOfEntity, relationsOf, type Ref, type Relation } from "./entity-relations";
-import { projectComponent, projectGroup, syncServiceDependencies, writeRefusal } from "./entity-projection";
-import { lockEntity, readEntities, sourcesPointingAt, writeEntity } from "./entity-store";
+import { projectComponents, projectGroups, syncServiceDependencies, writeRefusal, type Projected } from "./entity-projection";
+import { lockEntities, readEntities, sourcesPointingAt, writeEntities, type EntityWrite } from "./entity-store";
 import { INLINE_IMPORT_LIMITS } from "./import-limits";
 
 type ImportStatus = "created" | "updated" | "skipped" | "error";
@@ -158,14 +158,34 @@ function unsafeUrlProblems(e: BackstageEntity): string[] {
 /** What applying one entity did. */
 export type Applied = { status: "created" | "updated" | "unchanged" | "error"; reason?: string; warnings?: string[] };
 
-/** Writes one entity (no-change check first, then permission), with its own projection. */
-export async function applyEntity(tx: Tx, user: SessionUser, p: Prepared): Promise<Applied> {
-  const before = await lockEntity(tx, p.key);
-  if (before && canonicalJson(before.entity) === canonicalJson(p.entity)) return { status: "unchanged", reason: "no changes" };
-  const refusal = await writeRefusal(tx, user, p.entity, before);
-  if (refusal) return { status: "error", reason: refusal };
-  await writeEntity(tx, user, p.ref, p.entity, p.relations, before);
-  return { status: before ? "updated" : "created", reason: before ? "changed" : `new ${p.kind}` };
+/**
+ * Writes entities (each: no-change check first, then permission) with one lock and one batched write for all of
+ * them, by index. Their projections are settled afterwards (settleEntities).
+ */
+export async function applyEntities(tx: Tx, user: SessionUser, items: readonly Prepared[]): Promise<Map<number, Applied>> {
+  const out = new Map<number, Applied>();
+  const stored = await lockEntities(
+    tx,
+    items.map((p) => p.key),
+  );
+  const writes: EntityWrite[] = [];
+  for (const p of items) {
+    const before = stored.get(p.key);
+    if (before && canonicalJson(before.entity) === canonicalJson(p.entity)) {
+      out.set(p.index, { status: "unchanged", reason: "no changes" });
+      continue;
+    }
+    // Admins are never refused (no query); others' refusals depend on teams and services, not on this batch.
+    const refusal = await writeRefusal(tx, user, p.entity, before);
+    if (refusal) {
+      out.set(p.index, { status: "error", reason: refusal });
+      continue;
+    }
+    writes.push({ ref: p.ref, entity: p.entity, relations: p.relations, before });
+    out.set(p.index, { status: before ? "updated" : "created", reason: before ? "changed" : `new ${p.kind}` });
+  }
+  await writeEntities(tx, user, writes);
+  return out;
 }
 
 /** Relation types whose arrival can change a projection (a team for an owner, a service to depend on). */
@@ -178,24 +198,20 @@ const SETTLING = ["ownedBy", "dependsOn"];
  */
 export async function settleEntities(tx: Tx, user: SessionUser, refs: readonly string[]) {
   const out = new Map<string, { changed: boolean; warnings: string[] }>();
+  const record = (projected: Map<string, Projected>) => {
+    for (const [ref, r] of projected) out.set(ref, { changed: r.changed, warnings: r.warning ? [r.warning] : [] });
+  };
   const groups = (await readEntities(tx, refs)).filter((e) => e.kind === "Group");
-  for (const g of groups) {
-    const r = await projectGroup(tx, user, g);
-    out.set(g.ref, { changed: r.changed, warnings: r.warning ? [r.warning] : [] });
-  }
+  record(await projectGroups(tx, user, groups));
   const pointing = await sourcesPointingAt(tx, refs, SETTLING);
   const components = (await readEntities(tx, [...new Set([...refs, ...pointing])])).filter((e) => e.kind === "Component");
   // Every service first, then the dependencies between them (a dependency may be on a service projected later).
-  for (const c of components) {
-    const r = await projectComponent(tx, user, c);
-    out.set(c.ref, { changed: r.changed, warnings: r.warning ? [r.warning] : [] });
-  }
-  for (const c of await readEntities(
+  record(await projectComponents(tx, user, components));
+  const linked = await readEntities(
     tx,
     components.map((c) => c.ref),
-  )) {
-    if (await syncServiceDependencies(tx, user, c)) out.get(c.ref)!.changed = true;
-  }
+  );
+  for (const ref of await syncServiceDependencies(tx, user, linked)) out.get(ref)!.changed = true;
   return out;
 }
 
@@ -221,9 +237,10 @@ export async function importCatalogYaml(db: Db, user: SessionUser, text: string,
       const timeout = Math.max(1000, Math.min(configured, deadline - Date.now()));
       await sql`SELECT set_config('statement_timeout', ${String(timeout)}, true)`.execute(tx);
       const touched: string[] = [];
+      inTime();
+      const outcomes = await applyEntities(tx, user, prepared);
       for (const p of prepared) {
-        inTime();
-        const r = await applyEntity(tx, user, p);
+        const r = outcomes.get(p.index)!;
         Object.assign(byIndex.get(p.index)!, { status: r.status === "unchanged" ? "skipped" : r.status, reason: r.reason });
         if (r.status !== "error") touched.push(p.key);
       }

@@ -1,9 +1,11 @@
 // Impact view: every service that depends on a service, directly or through others.
 // The recursive CTE uses UNION (not UNION ALL) over the service id alone, so a service already reached is never
 // expanded again: cycles end, and each service is visited once however many paths lead to it (no path explosion
-// on dense graphs). Whether a dependent is direct is known from the edge itself.
+// on dense graphs). Whether a dependent is direct is known from the edge itself. Edges are ./service-graph.ts's:
+// declared dependencies and API consumption (the consumer of an API depends on its providers).
 import { sql, type DB, type Db, type Kysely } from "../db";
 import { notFound } from "../errors";
+import { serviceEdges } from "./service-graph";
 
 export async function impactOf(db: Db, serviceId: string, limit = 1000) {
   const rows = await dependentsOf(db.kysely, serviceId, limit).execute();
@@ -13,12 +15,13 @@ export async function impactOf(db: Db, serviceId: string, limit = 1000) {
 /** The statement: dependents, direct ones first, then by tier and name, with the count of all of them. */
 function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
   return db
+    .withRecursive("edges", () => serviceEdges(db))
     .withRecursive("dependents(id)", (qb) =>
       qb
-        .selectFrom("ServiceDependency as d")
+        .selectFrom("edges as d")
         .select("d.fromServiceId as id")
         .where("d.toServiceId", "=", serviceId)
-        .union((qb) => qb.selectFrom("ServiceDependency as d").innerJoin("dependents as p", "p.id", "d.toServiceId").select("d.fromServiceId as id")),
+        .union((qb) => qb.selectFrom("edges as d").innerJoin("dependents as p", "p.id", "d.toServiceId").select("d.fromServiceId as id")),
     )
     .selectFrom("dependents as x")
     .innerJoin("Service as s", "s.id", "x.id")
@@ -32,9 +35,7 @@ function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
       "t.slug as teamSlug",
       "t.name as teamName",
       eb
-        .exists(
-          eb.selectFrom("ServiceDependency as e").select(sql.lit(1).as("one")).whereRef("e.fromServiceId", "=", "s.id").where("e.toServiceId", "=", serviceId),
-        )
+        .exists(eb.selectFrom("edges as e").select(sql.lit(1).as("one")).whereRef("e.fromServiceId", "=", "s.id").where("e.toServiceId", "=", serviceId))
         .as("direct"),
       eb.fn.countAll<string>().over().as("total"),
     ])

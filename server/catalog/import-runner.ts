@@ -16,7 +16,7 @@ import type { SessionUser } from "../identity/roles";
 import { loadSessionUser } from "../identity/users";
 import { logger } from "../logger";
 import { classifyFailure, failureReference } from "../platform/failures";
-import { applyEntity, prepareEntities, settleEntities, type Prepared } from "./backstage-import";
+import { applyEntities as applyPrepared, prepareEntities, settleEntities, type Prepared } from "./backstage-import";
 import { readCatalogDocuments } from "./catalog-yaml";
 import {
   advanceImportJob,
@@ -144,12 +144,16 @@ const TALLY_OF: Record<EntityStatus, keyof Tally> = { created: "created", update
 async function applyEntities(tx: Tx, importId: string, user: SessionUser, items: PlanItem[]): Promise<Tally> {
   const tally = emptyTally();
   const results: EntityResult[] = [];
+  const applied = await applyPrepared(
+    tx,
+    user,
+    items.flatMap((i) => (i.prepared ? [i.prepared] : [])),
+  );
   for (const item of items) {
     let status: EntityStatus;
     let message: string | null;
     if (item.prepared) {
-      const p = item.prepared;
-      const r = await applyEntity(tx, user, p);
+      const r = applied.get(item.index)!;
       status = r.status;
       message = r.reason ?? null;
     } else {

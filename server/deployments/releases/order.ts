@@ -1,7 +1,9 @@
 // The order a release rolls out in: the catalog's dependency graph among its services, providers before consumers
-// (a ServiceDependency row says fromService depends on toService, so toService goes first). A cycle has no such
+// (an edge says fromService depends on toService, so toService goes first; edges are the catalog's service graph:
+// declared dependencies and API consumption, server/catalog/service-graph.ts). A cycle has no such
 // order: it is refused with a 400 naming the services in it.
 import { alg, Graph } from "@dagrejs/graphlib";
+import { dependencyEdgesAmong } from "../../catalog/service-graph";
 import type { DB, Kysely } from "../../db";
 import { badRequest } from "../../errors";
 
@@ -37,14 +39,7 @@ export function dependencyOrder<S extends OrderedService>(
   return { order: alg.topsort(g).map((id) => byId.get(id)!), after };
 }
 
-/** The catalog's dependency edges among the given services. */
+/** The catalog's dependency edges among the given services (a consumer of an API after its providers). */
 export async function loadDependencyEdges(db: Kysely<DB>, serviceIds: readonly string[]): Promise<DependencyEdge[]> {
-  if (!serviceIds.length) return [];
-  const rows = await db
-    .selectFrom("ServiceDependency")
-    .select(["fromServiceId", "toServiceId"])
-    .where("fromServiceId", "in", serviceIds)
-    .where("toServiceId", "in", serviceIds)
-    .execute();
-  return rows.map((r) => ({ consumerId: r.fromServiceId, providerId: r.toServiceId }));
+  return dependencyEdgesAmong(db, serviceIds);
 }
