@@ -13,6 +13,7 @@ import { seedFleet } from "./seed/fleet";
 import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
 import { seedReleases } from "./seed/releases";
+import { seedDeliveryAnalytics } from "./seed/delivery-analytics";
 
 async function main() {
   const db = getDb();
@@ -30,6 +31,7 @@ async function main() {
   console.log("fleet:", await seedFleet(db));
   console.log("inbox items:", await seedInbox(db));
   console.log("releases and drift:", await seedReleases(db));
+  console.log("delivery analytics history:", await seedDeliveryAnalytics(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

@@ -11,6 +11,7 @@ import { rolloutsRouter } from "./deployments/rollouts/router";
 import { inboxRouter } from "./inbox/router";
 import { releasesRouter } from "./deployments/releases/router";
 import { driftRouter } from "./deployments/drift-router";
+import { analyticsRouter } from "./analytics/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -27,6 +28,7 @@ export const appRouter = router({
   events: eventsRouter,
   audit: auditRouter,
   inbox: inboxRouter,
+  analytics: analyticsRouter,
 });
 
 export type AppRouter = typeof appRouter;

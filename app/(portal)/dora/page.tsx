@@ -4,7 +4,7 @@
 // Filters are a plain GET form.
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
-import { Button, Card, Input, PageHeader, Select } from "@/app/_components/ui";
+import { Button, Card, Input, LinkButton, PageHeader, Select } from "@/app/_components/ui";
 import { TrendCharts } from "./_charts";
 import { Drilldown, type DrillKind } from "./_drilldown";
 import { delta, formatDuration, formatRate } from "./_format";
@@ -143,6 +143,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
       <PageHeader
         title="DORA metrics"
         description={`The keys for ${summary.filter.environment}, ${range.label} (${timeZone}), by ${MODES[mode]}'s definitions and the ${bands} bands, compared with the period before.`}
+        actions={<LinkButton href="/dora/analytics">Delivery analytics</LinkButton>}
       />
       <form
         method="get"

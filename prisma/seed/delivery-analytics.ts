@@ -1,0 +1,129 @@
+// 90 days of finished deployment runs for the delivery analytics page (/dora/analytics) and the alert rules: each
+// team's services deploy to dev, staging and prod on working days (a morning and an afternoon peak, so the capacity
+// view has a shape), with strategies, durations, approval and queue waits, failures and rollbacks that differ by
+// team. History only: no audit trail, events or notifications (these runs are in the past, like seed/dora.ts's).
+// checkout-api is left out: the e2e journeys read its request history. Idempotent: skipped once seeded.
+import type { Insertable } from "kysely";
+import type { DB, Db } from "../../server/db";
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+export const ANALYTICS_SEED_PREFIX = "seed-hist-";
+
+/** Runs per working day per service, failure and rollback odds, the strategy prod uses. */
+const PROFILES: Record<string, { perDay: number; failure: number; rollback: number; prodStrategy: "rolling" | "canary" | "blue_green" }> = {
+  payments: { perDay: 1.6, failure: 0.05, rollback: 0.03, prodStrategy: "canary" },
+  platform: { perDay: 1.1, failure: 0.08, rollback: 0.04, prodStrategy: "blue_green" },
+  growth: { perDay: 0.9, failure: 0.14, rollback: 0.08, prodStrategy: "rolling" },
+  data: { perDay: 0.4, failure: 0.2, rollback: 0.1, prodStrategy: "rolling" },
+};
+const REQUESTERS: Record<string, string> = { payments: "demo-dana", platform: "demo-alex", growth: "demo-dana", data: "demo-lee" };
+/** Minutes a run takes by strategy (low, high). */
+const DURATION: Record<string, [number, number]> = { rolling: [2, 7], canary: [12, 35], blue_green: [6, 14] };
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
+  if ((await db.deploymentRequest.count({ where: { id: { startsWith: ANALYTICS_SEED_PREFIX } } })) > 0) return { skipped: "already seeded" };
+  const services = await db.service.findMany({
+    where: { team: { slug: { in: Object.keys(PROFILES) } }, slug: { not: "checkout-api" } },
+    select: { id: true, slug: true, team: { select: { slug: true } } },
+    orderBy: { slug: "asc" },
+  });
+  const envs = await db.environment.findMany({ where: { name: { in: ["dev", "staging", "prod"] } }, select: { id: true, name: true } });
+  const envId = Object.fromEntries(envs.map((e) => [e.name, e.id]));
+  if (services.length === 0 || !envId.prod) return { skipped: "no catalog services or environments yet" };
+
+  const random = rng(20261202);
+  const between = (lo: number, hi: number) => lo + random() * (hi - lo);
+  const rows: Insertable<DB["DeploymentRequest"]>[] = [];
+  let seq = 0;
+  const start = new Date(now.getTime() - 90 * DAY);
+  start.setUTCHours(0, 0, 0, 0);
+
+  for (const svc of services) {
+    const profile = PROFILES[svc.team.slug];
+    let version = 100;
+    for (let day = start.getTime(); day < now.getTime() - DAY; day += DAY) {
+      const weekday = new Date(day).getUTCDay();
+      // Weekends see a tenth of the traffic (hotfixes only).
+      const expected = profile.perDay * (weekday === 0 || weekday === 6 ? 0.1 : 1);
+      let runs = Math.floor(expected) + (random() < expected % 1 ? 1 : 0);
+      while (runs-- > 0) {
+        // Two peaks: 10h and 15h UTC (± 2 h).
+        const hour = (random() < 0.55 ? 10 : 15) + between(-2, 2);
+        const requested = day + hour * 3_600_000;
+        const v = `2.${version++}.0`;
+        for (const env of ["dev", "staging", "prod"] as const) {
+          const strategy = env === "prod" ? profile.prodStrategy : "rolling";
+          // Approvals: none in dev, minutes in staging, up to two hours in prod; then the queue (longer at the peaks).
+          const approval = env === "dev" ? 0 : env === "staging" ? between(2, 30) : between(10, 120);
+          const queue = between(0, Math.abs(hour - 10) < 1 || Math.abs(hour - 15) < 1 ? 8 : 2);
+          const offset = { dev: 0, staging: 90, prod: 240 }[env] * MINUTE;
+          const createdAt = new Date(requested + offset);
+          const queuedAt = new Date(createdAt.getTime() + approval * MINUTE);
+          const startedAt = new Date(queuedAt.getTime() + queue * MINUTE);
+          const finishedAt = new Date(startedAt.getTime() + between(...DURATION[strategy]) * MINUTE);
+          if (startedAt >= now) continue;
+          const roll = random();
+          const status = roll < profile.failure ? "failed" : roll < profile.failure + profile.rollback ? "rolled_back" : "succeeded";
+          const id = `${ANALYTICS_SEED_PREFIX}${(seq++).toString(36)}`;
+          const base = { serviceId: svc.id, environmentId: envId[env], requesterId: REQUESTERS[svc.team.slug], attempt: 1 };
+          rows.push({
+            ...base,
+            id,
+            version: v,
+            previousVersion: `2.${version - 2}.0`,
+            strategy,
+            status,
+            summary: `Release ${v}`,
+            createdAt,
+            queuedAt,
+            startedAt,
+            finishedAt,
+            updatedAt: finishedAt,
+            progress: status === "failed" ? 60 : 100,
+          });
+          if (status === "rolled_back") {
+            // The rollback run that restored the previous version, queued at once.
+            const rbStart = new Date(finishedAt.getTime() + between(5, 40) * MINUTE);
+            const rbEnd = new Date(rbStart.getTime() + between(...DURATION.rolling) * MINUTE);
+            rows.push({
+              ...base,
+              id: `${ANALYTICS_SEED_PREFIX}${(seq++).toString(36)}`,
+              version: `2.${version - 2}.0`,
+              previousVersion: v,
+              strategy: "rolling",
+              status: "succeeded",
+              summary: `Rollback of ${v}`,
+              rollbackOfId: id,
+              createdAt: rbStart,
+              queuedAt: rbStart,
+              startedAt: rbStart,
+              finishedAt: rbEnd,
+              updatedAt: rbEnd,
+              progress: 100,
+            });
+          }
+          // A failure stops the release before the next environment.
+          if (status !== "succeeded") break;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < rows.length; i += 1000)
+    await db.kysely
+      .insertInto("DeploymentRequest")
+      .values(rows.slice(i, i + 1000))
+      .execute();
+  return { runs: rows.length };
+}
