@@ -9,8 +9,11 @@ import { signInAs, type DemoUser } from "./helpers";
 
 type PortalPage = { name: string; path: string; user: DemoUser; main?: boolean };
 
-// "deployment" is resolved at run time: the newest request in the seeded history.
+// Some paths are resolved at run time from the seeded data (ids are made by the seed): the newest request, the demo
+// fleet rollout (payment-gateway to prod, prisma/seed/fleet.ts) and the demo release (prisma/seed/releases.ts).
 const DEPLOYMENT = "(newest deployment)";
+const ROLLOUT = "(payment-gateway's prod rollout)";
+const RELEASE = "(newest release)";
 const PAGES: PortalPage[] = [
   { name: "home", path: "/", user: "Dana", main: true },
   { name: "catalog", path: "/catalog", user: "Dana", main: true },
@@ -23,9 +26,23 @@ const PAGES: PortalPage[] = [
   { name: "service-dora", path: "/services/checkout-api?tab=dora", user: "Dana" },
   { name: "service-incidents", path: "/services/checkout-api?tab=incidents", user: "Dana" },
   { name: "service-activity", path: "/services/checkout-api?tab=activity", user: "Dana" },
+  { name: "catalog-locations", path: "/catalog/locations", user: "Sam" },
+  { name: "catalog-entities", path: "/catalog/entities", user: "Dana" },
+  { name: "entity-api", path: "/catalog/entity/api/default/payments-api", user: "Dana", main: true },
+  { name: "entity-group", path: "/catalog/entity/group/default/engineering", user: "Dana" },
+  { name: "entity-system", path: "/catalog/entity/system/default/payments-platform", user: "Dana" },
   { name: "team", path: "/teams/payments", user: "Dana" },
+  { name: "team-new", path: "/teams/new", user: "Sam" },
+  { name: "environments", path: "/environments", user: "Dana" },
+  { name: "environment-dev", path: "/environments/dev", user: "Dana" },
+  { name: "environment-staging", path: "/environments/staging", user: "Dana" },
+  { name: "environment-prod", path: "/environments/prod", user: "Sam", main: true },
+  { name: "environments-compare", path: "/environments/compare", user: "Dana" },
+  { name: "releases", path: "/releases", user: "Dana" },
+  { name: "release", path: RELEASE, user: "Alex", main: true },
   { name: "deployments", path: "/deployments", user: "Dana", main: true },
   { name: "deployment", path: DEPLOYMENT, user: "Alex", main: true },
+  { name: "deployment-rollout", path: ROLLOUT, user: "Dana", main: true },
   { name: "deployment-new", path: "/deployments/new", user: "Dana" },
   { name: "approvals", path: "/approvals", user: "Alex", main: true },
   { name: "dora", path: "/dora", user: "Dana", main: true },
@@ -52,7 +69,16 @@ const PAGES: PortalPage[] = [
 const SCREENSHOTS = "test-results/screenshots";
 // One file per page (a failed test restarts the worker, so nothing is kept in memory between tests).
 const FIGURES = "test-results/accessibility";
-type Figures = { page: string; path: string; title: string; axeLight: number; axeDark: number; axePhone: number; phoneOverflowPx: number };
+type Figures = {
+  page: string;
+  path: string;
+  title: string;
+  axeLight: number;
+  axeDark: number;
+  axePhone: number;
+  phoneOverflowPx: number;
+  consoleErrors: number;
+};
 
 // Sign-in attempts are limited (per account and address): each demo user signs in once per run and the session is
 // kept in a file named after the run's Redis prefix (scripts/test.sh sets a new one per run).
@@ -119,16 +145,45 @@ async function axeViolations(page: Page) {
 
 const overflowPx = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
 
-let deploymentPath: string | undefined;
+const resolved = new Map<string, string>();
 async function resolvePath(page: Page, p: PortalPage) {
-  if (p.path !== DEPLOYMENT) return p.path;
-  if (!deploymentPath) {
-    await page.goto("/deployments");
-    const href = await page.locator('main a[href^="/deployments/"]:not([href="/deployments/new"])').first().getAttribute("href");
-    expect(href, "the seeded history lists a deployment").toBeTruthy();
-    deploymentPath = href!;
+  if (!p.path.startsWith("(")) return p.path;
+  let path = resolved.get(p.path);
+  if (!path) {
+    path = await (p.path === DEPLOYMENT ? newestDeployment(page) : p.path === ROLLOUT ? demoRollout(page) : newestRelease(page));
+    resolved.set(p.path, path);
   }
-  return deploymentPath;
+  return path;
+}
+
+const firstHref = async (page: Page, selector: string, what: string) => {
+  const href = await page.locator(selector).first().getAttribute("href");
+  expect(href, what).toBeTruthy();
+  return href!;
+};
+
+async function newestDeployment(page: Page) {
+  await page.goto("/deployments");
+  return firstHref(page, 'main a[href^="/deployments/"]:not([href="/deployments/new"])', "the seeded history lists a deployment");
+}
+
+async function demoRollout(page: Page) {
+  await page.goto("/deployments");
+  const optionValue = (select: string, label: string) => page.getByLabel(select, { exact: true }).locator("option", { hasText: label }).getAttribute("value");
+  const query = new URLSearchParams({
+    serviceId: (await optionValue("Service", "Payment gateway"))!,
+    environmentId: (await optionValue("Environment", "prod"))!,
+  });
+  await page.goto(`/deployments?${query}`);
+  const href = await firstHref(page, 'main a[href^="/deployments/"]:not([href="/deployments/new"])', "the demo rollout is seeded");
+  await page.goto(href);
+  await expect(page.getByTestId("rollout-status"), "the newest payment-gateway prod request is the seeded fleet rollout").toBeVisible();
+  return href;
+}
+
+async function newestRelease(page: Page) {
+  await page.goto("/releases");
+  return firstHref(page, 'main a[href^="/releases/"]', "the demo release is seeded");
 }
 
 for (const user of [...new Set(PAGES.map((p) => p.user))]) {
@@ -144,6 +199,12 @@ function pageTest(p: PortalPage) {
     test.setTimeout(180_000);
     await setTheme(context, "light");
     const path = await resolvePath(page, p);
+    // What the browser reports as broken while the page loads and hydrates (hydration mismatches, failed requests).
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(`${m.text()} (${m.location().url})`);
+    });
+    page.on("pageerror", (e) => consoleErrors.push(e.message));
 
     await open(page, path);
     const title = await page.title();
@@ -173,12 +234,14 @@ function pageTest(p: PortalPage) {
       axeDark: dark.length,
       axePhone: phone.length,
       phoneOverflowPx: Math.max(0, overflow),
+      consoleErrors: consoleErrors.length,
     };
-    writeFileSync(`${FIGURES}/${p.name}.json`, JSON.stringify({ ...figures, light, dark, phone }, null, 2) + "\n");
+    writeFileSync(`${FIGURES}/${p.name}.json`, JSON.stringify({ ...figures, light, dark, phone, consoleErrors }, null, 2) + "\n");
     expect(light, "light mode: serious/critical axe violations").toEqual([]);
     expect(dark, "dark mode: serious/critical axe violations").toEqual([]);
     expect(phone, "390 px: serious/critical axe violations").toEqual([]);
     expect(overflow, "390 px: no horizontal scrolling").toBeLessThanOrEqual(0);
+    expect(consoleErrors, "no errors in the browser console").toEqual([]);
   });
 }
 
@@ -267,7 +330,19 @@ test.describe("as Dana", () => {
   signedInAs("Dana");
 
   test("unknown ids answer 404 with the Not found page", async ({ page }) => {
-    const unknown = ["/deployments/no-such-request", `/deployments/${"x".repeat(80)}`, "/services/no-such-service", "/teams/no-such-team", "/no-such-page"];
+    const unknown = [
+      "/deployments/no-such-request",
+      `/deployments/${"x".repeat(80)}`,
+      "/services/no-such-service",
+      "/teams/no-such-team",
+      "/environments/no-such-environment",
+      `/environments/${"x".repeat(80)}`,
+      "/releases/no-such-release",
+      "/releases/00000000-0000-4000-8000-000000000000",
+      "/catalog/entity/api/default/no-such-api",
+      "/catalog/entity/no-such-kind/default/payments-api",
+      "/no-such-page",
+    ];
     for (const path of unknown) {
       const res = await page.request.get(path, { maxRedirects: 0 });
       expect(res.status(), `${path} over HTTP`).toBe(404);

@@ -1,8 +1,8 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
 import { serverCaller } from "../_lib/server-caller";
 import { plural } from "../_lib/plural";
 import { DateTime } from "../_components/time";
+import { ListCard } from "../_components/list-card";
 import { Badge, Card, EmptyState, Metric, PageHeader } from "../_components/ui";
 import { RiskBadge, StatusBadge } from "./deployments/_components/status-badge";
 
@@ -10,20 +10,13 @@ export const metadata = { title: "Home" };
 
 const linkClass = "font-medium text-brand-700 hover:underline dark:text-brand-300";
 
-function Row({ children, meta }: { children: ReactNode; meta?: ReactNode }) {
-  return (
-    <li className="flex flex-col gap-1 py-2 sm:flex-row sm:items-center sm:justify-between sm:gap-3">
-      <div className="min-w-0 break-words">{children}</div>
-      {meta && <div className="flex shrink-0 flex-wrap items-center gap-2 text-xs text-gray-600 dark:text-gray-400">{meta}</div>}
-    </li>
-  );
-}
-
-const List = ({ children, testId }: { children: ReactNode; testId: string }) => (
-  <ul className="divide-y divide-gray-100 text-sm dark:divide-gray-800" data-testid={testId}>
-    {children}
-  </ul>
+/** "checkout-api → prod 1.4.2", linking to the request. */
+const requestLink = (r: { id: string; serviceName: string; environmentName: string; version: string }) => (
+  <Link href={`/deployments/${r.id}`} className={linkClass}>
+    {r.serviceName} → {r.environmentName} {r.version}
+  </Link>
 );
+const byId = (r: { id: string }) => r.id;
 
 export default async function HomePage() {
   const caller = await serverCaller();
@@ -46,150 +39,117 @@ export default async function HomePage() {
       </div>
 
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card
+        <ListCard
           title="Approvals waiting for you"
           actions={
             <Link href="/approvals" className={`text-sm ${linkClass}`}>
               Open approvals
             </Link>
           }
-        >
-          {approvals.mine.length === 0 ? (
-            <EmptyState title="Nothing to approve">Requests you may decide appear here as soon as they are submitted.</EmptyState>
-          ) : (
-            <List testId="home-approvals">
-              {approvals.mine.slice(0, 8).map((a) => (
-                <Row
-                  key={a.id}
-                  meta={
-                    <>
-                      <RiskBadge score={a.risk.score} />
-                      <span>{a.requester.name}</span>
-                      <DateTime value={a.createdAt} />
-                    </>
-                  }
-                >
-                  <Link href={`/deployments/${a.id}`} className={linkClass}>
-                    {a.service.name} → {a.environment.name} {a.version}
-                  </Link>
-                </Row>
-              ))}
-            </List>
-          )}
-        </Card>
+          testId="home-approvals"
+          rows={approvals.mine.slice(0, 8)}
+          rowKey={byId}
+          columns={[
+            {
+              key: "request",
+              cell: (a) => requestLink({ id: a.id, serviceName: a.service.name, environmentName: a.environment.name, version: a.version }),
+            },
+            { key: "risk", cell: (a) => <RiskBadge score={a.risk.score} /> },
+            { key: "requester", cell: (a) => <span>{a.requester.name}</span> },
+            { key: "created", cell: (a) => <DateTime value={a.createdAt} /> },
+          ]}
+          empty={{ title: "Nothing to approve", body: "Requests you may decide appear here as soon as they are submitted." }}
+        />
 
-        <Card
+        <ListCard
           title="Your requests"
           actions={
             <Link href="/deployments/new" className={`text-sm ${linkClass}`}>
               Request a deployment
             </Link>
           }
-        >
-          {attention.myRequests.length === 0 ? (
-            <EmptyState title="You have not requested a deployment yet">
-              <Link href="/deployments/new" className={linkClass}>
-                Request one
-              </Link>{" "}
-              and follow it here from approval to rollout.
-            </EmptyState>
-          ) : (
-            <List testId="home-my-requests">
-              {attention.myRequests.map((r) => (
-                <Row
-                  key={r.id}
-                  meta={
-                    <>
-                      <StatusBadge status={r.status} />
-                      <DateTime value={r.createdAt} />
-                    </>
-                  }
-                >
-                  <Link href={`/deployments/${r.id}`} className={linkClass}>
-                    {r.serviceName} → {r.environmentName} {r.version}
-                  </Link>
-                </Row>
-              ))}
-            </List>
-          )}
-        </Card>
+          testId="home-my-requests"
+          rows={attention.myRequests}
+          rowKey={byId}
+          columns={[
+            { key: "request", cell: requestLink },
+            { key: "status", cell: (r) => <StatusBadge status={r.status} /> },
+            { key: "created", cell: (r) => <DateTime value={r.createdAt} /> },
+          ]}
+          empty={{
+            title: "You have not requested a deployment yet",
+            body: (
+              <>
+                <Link href="/deployments/new" className={linkClass}>
+                  Request one
+                </Link>{" "}
+                and follow it here from approval to rollout.
+              </>
+            ),
+          }}
+        />
 
-        <Card title={`Failed deployments on your services (${attention.failureWindowDays} days)`}>
-          {attention.failures.length === 0 ? (
-            <EmptyState title={teams.length ? "No failed deployments" : "You are not in a team yet"}>
-              {teams.length ? "Failures and rollbacks of your teams' services show here." : "Ask an admin to add you to the team that owns your services."}
-            </EmptyState>
-          ) : (
-            <List testId="home-failures">
-              {attention.failures.map((r) => (
-                <Row
-                  key={r.id}
-                  meta={
-                    <>
-                      <StatusBadge status={r.status} />
-                      <span>{r.requesterName}</span>
-                      <DateTime value={r.finishedAt} />
-                    </>
-                  }
-                >
-                  <Link href={`/deployments/${r.id}`} className={linkClass}>
-                    {r.serviceName} → {r.environmentName} {r.version}
-                  </Link>
-                </Row>
-              ))}
-            </List>
-          )}
-        </Card>
+        <ListCard
+          title={`Failed deployments on your services (${attention.failureWindowDays} days)`}
+          testId="home-failures"
+          rows={attention.failures}
+          rowKey={byId}
+          columns={[
+            { key: "request", cell: requestLink },
+            { key: "status", cell: (r) => <StatusBadge status={r.status} /> },
+            { key: "requester", cell: (r) => <span>{r.requesterName}</span> },
+            { key: "finished", cell: (r) => <DateTime value={r.finishedAt} /> },
+          ]}
+          empty={
+            teams.length
+              ? { title: "No failed deployments", body: "Failures and rollbacks of your teams' services show here." }
+              : { title: "You are not in a team yet", body: "Ask an admin to add you to the team that owns your services." }
+          }
+        />
 
-        <Card title="Open incidents on your services">
-          {attention.incidents.length === 0 ? (
-            <EmptyState title="No open incidents">Incidents declared or paged for your teams&apos; services show here until resolved.</EmptyState>
-          ) : (
-            <List testId="home-incidents">
-              {attention.incidents.map((i) => (
-                <Row
-                  key={i.id}
-                  meta={
-                    <>
-                      <Badge color={i.severity === "critical" || i.severity === "high" ? "red" : "yellow"}>{i.severity}</Badge>
-                      <DateTime value={i.detectedAt} />
-                    </>
-                  }
-                >
+        <ListCard
+          title="Open incidents on your services"
+          testId="home-incidents"
+          rows={attention.incidents}
+          rowKey={byId}
+          columns={[
+            {
+              key: "incident",
+              cell: (i) => (
+                <>
                   <Link href={`/services/${i.serviceSlug}`} className={linkClass}>
                     {i.serviceName}
                   </Link>
                   {i.environmentName ? ` (${i.environmentName})` : ""}: {i.title}
-                </Row>
-              ))}
-            </List>
-          )}
-        </Card>
+                </>
+              ),
+            },
+            { key: "severity", cell: (i) => <Badge color={i.severity === "critical" || i.severity === "high" ? "red" : "yellow"}>{i.severity}</Badge> },
+            { key: "detected", cell: (i) => <DateTime value={i.detectedAt} /> },
+          ]}
+          empty={{ title: "No open incidents", body: "Incidents declared or paged for your teams' services show here until resolved." }}
+        />
 
-        <Card title="Recent activity on your services" className="lg:col-span-2">
-          {attention.activity.length === 0 ? (
-            <EmptyState title="No activity yet">Deployment requests for your teams&apos; services show here.</EmptyState>
-          ) : (
-            <List testId="home-activity">
-              {attention.activity.map((r) => (
-                <Row
-                  key={r.id}
-                  meta={
-                    <>
-                      <StatusBadge status={r.status} />
-                      <DateTime value={r.createdAt} />
-                    </>
-                  }
-                >
-                  {r.requesterName} requested{" "}
-                  <Link href={`/deployments/${r.id}`} className={linkClass}>
-                    {r.serviceName} → {r.environmentName} {r.version}
-                  </Link>
-                </Row>
-              ))}
-            </List>
-          )}
-        </Card>
+        <ListCard
+          title="Recent activity on your services"
+          className="lg:col-span-2"
+          testId="home-activity"
+          rows={attention.activity}
+          rowKey={byId}
+          columns={[
+            {
+              key: "request",
+              cell: (r) => (
+                <>
+                  {r.requesterName} requested {requestLink(r)}
+                </>
+              ),
+            },
+            { key: "status", cell: (r) => <StatusBadge status={r.status} /> },
+            { key: "created", cell: (r) => <DateTime value={r.createdAt} /> },
+          ]}
+          empty={{ title: "No activity yet", body: "Deployment requests for your teams' services show here." }}
+        />
       </div>
 
       <Card title="Your teams" className="mt-4">

@@ -55,3 +55,10 @@ function RelativeSuffix({ value }: { value: Date }) {
   );
   return hydrated ? <> ({formatRelative(value)})</> : null;
 }
+
+/** `children` with a tooltip naming a date in the user's zone ("since 24 Dec 2026, 01:00 CET"): for server pages. */
+export function DateTimeTitle({ label, value, children }: { label: string; value: Date | string | null | undefined; children: ReactNode }) {
+  const timeZone = useTimeZone();
+  if (!value) return <>{children}</>;
+  return <span title={`${label} ${formatDateTime(value, timeZone)}`}>{children}</span>;
+}

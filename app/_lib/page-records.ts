@@ -1,4 +1,5 @@
-// The record behind a detail page (/services/[slug], /teams/[slug], /deployments/[id]), read once per request:
+// The record behind a detail page (/services/[slug], /teams/[slug], /deployments/[id], /environments/[name],
+// /releases/[id], /catalog/entity/…), read once per request:
 // the page and its generateMetadata share it through React's cache. The page calls notFound() on a missing record
 // before anything streams (no loading boundary sits above these pages), so an unknown id answers HTTP 404.
 import { cache } from "react";
@@ -22,6 +23,8 @@ export const findEntity = cache(async (kind: string, namespace: string, name: st
   orNull((await serverCaller()).catalog.entity({ kind, namespace, name })),
 );
 export const findDeployment = cache(async (id: string) => orNull((await serverCaller()).deployments.get({ id })));
+export const findEnvironmentFleet = cache(async (name: string) => orNull((await serverCaller()).rollouts.environment({ name })));
+export const findRelease = cache(async (id: string) => orNull((await serverCaller()).releases.get({ id })));
 
 /** The record, or the Not found page with status 404. */
 export function orNotFound<T>(record: T | null): T {

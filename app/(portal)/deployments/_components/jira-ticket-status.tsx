@@ -4,16 +4,19 @@
 import { useQuery } from "@tanstack/react-query";
 import { Badge } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
+import { useTimeZone } from "@/app/_components/time";
+import { formatDateTime } from "@/app/_lib/format";
 
 const COLOR = { new: "gray", indeterminate: "blue", done: "green" } as const;
 
 export function JiraTicketStatus({ ticketKey }: { ticketKey: string }) {
   const trpc = useTRPC();
+  const timeZone = useTimeZone();
   const ticket = useQuery(trpc.events.ticketStatus.queryOptions({ key: ticketKey })).data;
   if (!ticket) return null;
   const color = COLOR[ticket.statusCategory as keyof typeof COLOR] ?? "gray";
   const badge = (
-    <Badge color={color} title={`Jira status at ${new Date(ticket.updatedAt).toISOString().slice(0, 16).replace("T", " ")} UTC: ${ticket.summary}`}>
+    <Badge color={color} title={`Jira status at ${formatDateTime(ticket.updatedAt, timeZone)}: ${ticket.summary}`}>
       {ticket.status}
     </Badge>
   );

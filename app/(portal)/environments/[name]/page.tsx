@@ -1,7 +1,7 @@
 // One environment's fleet: its targets with labels, health and health history, drained state, and the default
 // rollout plan (admins drain targets and edit the plan).
 import type { Metadata } from "next";
-import { serverCaller } from "@/app/_lib/server-caller";
+import { findEnvironmentFleet, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/time";
 import { DrainButton, PlanEditor } from "./fleet-admin";
@@ -9,14 +9,15 @@ import { DrainButton, PlanEditor } from "./fleet-admin";
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: `Environment ${decodeURIComponent((await params).name)}` };
+  const fleet = await findEnvironmentFleet(decodeURIComponent((await params).name));
+  return { title: fleet ? `Environment ${fleet.environment.name}` : "Not found" };
 }
 
 const healthColor = (h: string) => (h === "healthy" ? "green" : h === "unhealthy" ? "red" : "gray");
 
 export default async function EnvironmentPage({ params }: Props) {
   const name = decodeURIComponent((await params).name);
-  const fleet = await (await serverCaller()).rollouts.environment({ name });
+  const fleet = orNotFound(await findEnvironmentFleet(name));
   const { plan } = fleet;
   return (
     <div className="max-w-5xl space-y-4">

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { Badge, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
-import { DateTime } from "@/app/_components/time";
+import { DateTime, DateTimeTitle } from "@/app/_components/time";
 
 export const metadata = { title: "Compare environments" };
 
@@ -46,10 +46,12 @@ export default async function CompareEnvironmentsPage() {
                           <li key={t.target}>
                             {t.target && <span className="font-mono">{t.target}: </span>}
                             {t.status === "drifted" ? (
-                              <Badge color="red" title={t.driftSince ? `since ${new Date(t.driftSince).toISOString()}` : undefined}>
-                                drifted: live {t.live}, desired {t.desired}
-                                {t.driftSeconds !== null ? ` for ${duration(t.driftSeconds)}` : ""}
-                              </Badge>
+                              <DateTimeTitle label="since" value={t.driftSince}>
+                                <Badge color="red">
+                                  drifted: live {t.live}, desired {t.desired}
+                                  {t.driftSeconds !== null ? ` for ${duration(t.driftSeconds)}` : ""}
+                                </Badge>
+                              </DateTimeTitle>
                             ) : t.status === "in_sync" ? (
                               <Badge color="green">{t.live} in sync</Badge>
                             ) : (

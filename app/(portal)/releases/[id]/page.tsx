@@ -2,9 +2,7 @@
 // release and its members' requests.
 import type { Metadata } from "next";
 import Link from "next/link";
-import { TRPCError } from "@trpc/server";
-import { notFound } from "next/navigation";
-import { serverCaller } from "@/app/_lib/server-caller";
+import { findRelease, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, PageHeader, Table, Td } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/time";
 import { releaseColor } from "../release-status";
@@ -12,19 +10,13 @@ import { ReleaseActions } from "./release-actions";
 
 type Props = { params: Promise<{ id: string }> };
 
-export const metadata: Metadata = { title: "Release" };
-
-async function load(id: string) {
-  try {
-    return await (await serverCaller()).releases.get({ id });
-  } catch (err) {
-    if (err instanceof TRPCError && (err.code === "NOT_FOUND" || err.code === "BAD_REQUEST")) notFound();
-    throw err;
-  }
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const r = await findRelease((await params).id);
+  return { title: r ? `Release ${r.name}` : "Not found" };
 }
 
 export default async function ReleasePage({ params }: Props) {
-  const r = await load((await params).id);
+  const r = orNotFound(await findRelease((await params).id));
   return (
     <div className="max-w-5xl space-y-4">
       <PageHeader

@@ -6,13 +6,12 @@ import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { useTimeZone } from "@/app/_components/time";
 import { formatTime } from "@/app/_lib/format";
 
-/** 08:00 UTC today in the user's zone ("09:00"), or null when their zone is UTC. */
-function useDigestTime(): string | null {
+/** When the daily digest goes out (08:00 UTC, server/notifications) in the user's zone: "09:00 Europe/Paris". */
+function useDigestTime(): string {
   const timeZone = useTimeZone();
-  if (timeZone === "UTC" || timeZone === "Etc/UTC") return null;
   const at = new Date();
   at.setUTCHours(8, 0, 0, 0);
-  return formatTime(at, timeZone);
+  return `${formatTime(at, timeZone)} ${timeZone}`;
 }
 
 export function PreferencesForm() {
@@ -49,7 +48,7 @@ export function PreferencesForm() {
         <Field label="Email delivery" htmlFor="pref-digest" error={errors.emailDigest}>
           <Select id="pref-digest" name="emailDigest" defaultValue={p.emailDigest}>
             <option value="immediate">Immediately</option>
-            <option value="daily">Daily digest (08:00 UTC{digestLocal ? `, ${digestLocal} your time` : ""})</option>
+            <option value="daily">{`Daily digest (every day at ${digestLocal})`}</option>
           </Select>
         </Field>
       </Card>
