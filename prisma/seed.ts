@@ -9,6 +9,7 @@ import { seedDeployments, seedPendingRequests } from "./seed/deployments";
 import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
+import { seedFeatureFlags } from "./seed/feature-flags";
 import { seedFleet } from "./seed/fleet";
 import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
@@ -26,6 +27,7 @@ async function main() {
   await seedNotifications(db);
   console.log("dora history:", await seedDora(db));
   console.log("delivery tools:", await seedDeliveryTools(db));
+  console.log("feature flags:", await seedFeatureFlags(db));
   console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));

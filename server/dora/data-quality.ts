@@ -110,6 +110,16 @@ export async function dataQualityReport(db: Db, since: Date, basis: DataQualityB
               .where("serviceName", "<>", "")
               .where(byEvent ? "detectedAt" : "createdAt", ">=", utc(since)),
           )
+          .unionAll((qc2) =>
+            qc2
+              // A flag change whose project maps to no service (EnvironmentChange keeps no receipt time: event time).
+              .selectFrom("EnvironmentChange")
+              .select([sql.lit("flag change").$castTo<string>().as("kind"), "serviceName as name", "occurredAt as at"])
+              .where("serviceId", "is", null)
+              .where("kind", "=", "feature_flag")
+              .where("serviceName", "<>", "")
+              .where("occurredAt", ">=", utc(since)),
+          )
           .as("u"),
       )
       .select((eb) => ["u.kind", "u.name", count.as("count"), eb.fn.max("u.at").as("lastAt")])

@@ -25,7 +25,8 @@ export type PipelineRunInput = {
 export type EnvironmentChangeInput = {
   source: string;
   externalId: string;
-  kind: "infrastructure" | "health_degraded";
+  /** feature_flag: a flag changed (Unleash, LaunchDarkly, Flagsmith); revision holds the flag's key, status its action. */
+  kind: "infrastructure" | "health_degraded" | "feature_flag";
   environmentName: string;
   serviceName: string;
   serviceId?: string | null;

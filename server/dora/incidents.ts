@@ -131,9 +131,9 @@ export async function listIncidents(db: Db, raw: z.input<typeof listIncidentsInp
   });
 }
 
-/** Deployments (all environments) and incidents of one service in a range, oldest first, for the timeline. */
+/** Deployments (all environments), incidents and feature-flag changes of one service in a range, oldest first, for the timeline. */
 export async function serviceTimeline(db: Db, serviceId: string, from: Date, to: Date) {
-  const [deployments, incidents] = await Promise.all([
+  const [deployments, incidents, flagChanges] = await Promise.all([
     db.deployment.findMany({
       where: { serviceId, deployedAt: { gte: from, lt: to } },
       orderBy: { deployedAt: "asc" },
@@ -146,6 +146,12 @@ export async function serviceTimeline(db: Db, serviceId: string, from: Date, to:
       take: 200,
       select: { id: true, title: true, severity: true, detectedAt: true, resolvedAt: true, deploymentId: true },
     }),
+    db.environmentChange.findMany({
+      where: { serviceId, kind: "feature_flag", occurredAt: { gte: from, lt: to } },
+      orderBy: { occurredAt: "asc" },
+      take: 200,
+      select: { id: true, source: true, revision: true, status: true, summary: true, environmentName: true, occurredAt: true },
+    }),
   ]);
-  return { deployments, incidents };
+  return { deployments, incidents, flagChanges: flagChanges.map(({ revision, status, ...c }) => ({ ...c, flagKey: revision, action: status })) };
 }

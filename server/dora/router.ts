@@ -5,6 +5,7 @@ import { calendarDate, dateInput } from "../platform/input-rules";
 import { authedProcedure, router } from "../trpc";
 import { serviceDeliveryActivity } from "./delivery-activity";
 import { changesBehind, deploymentsBehind, incidentsBehind } from "./drilldown";
+import { flagSuspectsByIncident } from "./flag-suspects";
 import { declareIncident, declareIncidentInput, listIncidents, listIncidentsInput, resolveIncident, serviceTimeline } from "./incidents";
 import { BAND_SETS, BANDS, DEFAULT_BANDS, LEVEL_SOURCES } from "./levels";
 import { DORA_MODES } from "./modes";
@@ -43,6 +44,15 @@ export const doraRouter = router({
   timeline: authedProcedure
     .input(z.object({ serviceId: z.string().min(1).max(64), from: dateInput("from"), to: dateInput("to") }))
     .query(({ ctx, input }) => serviceTimeline(ctx.db, input.serviceId, input.from, input.to)),
+  /** Per incident: flag changes on its service in the `hours` before it started (suspects), newest first. */
+  incidentFlagSuspects: authedProcedure
+    .input(
+      z.object({
+        incidentIds: z.array(z.string().min(1).max(64)).min(1, "incidentIds must name at least one incident").max(200, "incidentIds: at most 200"),
+        hours: z.number({ error: "hours must be a number" }).int().min(1, "hours must be 1 to 168").max(168, "hours must be 1 to 168").optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => Object.fromEntries(await flagSuspectsByIncident(ctx.db, input.incidentIds, input.hours))),
   /** The service's latest CI runs and environment changes (GitLab, Argo CD, Terraform webhooks), newest first. */
   deliveryActivity: authedProcedure
     .input(z.object({ serviceId: z.string().min(1).max(64) }))

@@ -12,6 +12,7 @@ import { recordEnvironmentChange, recordPipelineRun } from "../dora/delivery-act
 import { withoutFutureTimes } from "./canonical-facts";
 import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
 import type { DeliveryFact, ToolFact } from "./delivery-facts";
+import { FEATURE_FLAG_SOURCES, isFeatureFlagSource, translateFeatureFlag } from "./feature-flag-webhooks";
 import { translateGitlab } from "./gitlab-webhooks";
 import { jiraProjectKey, translateJira } from "./jira-webhooks";
 import { recordTicketStatus } from "./jira-tickets";
@@ -21,7 +22,7 @@ import { isCdeventRunType, translateCdeventRun } from "./jenkins-cdevents";
 import { jenkinsJobOf as jenkinsJobName, translateJenkins } from "./jenkins-webhooks";
 import { terraformEnvironmentCandidates, translateTerraform } from "./terraform-webhooks";
 
-const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform", "jenkins", "jira"] as const;
+const DELIVERY_TOOL_SOURCES = ["gitlab", "argocd", "terraform", "jenkins", "jira", ...FEATURE_FLAG_SOURCES] as const;
 type ToolSource = (typeof DELIVERY_TOOL_SOURCES)[number];
 
 export const isDeliveryToolSource = (source: string): source is ToolSource => (DELIVERY_TOOL_SOURCES as readonly string[]).includes(source);
@@ -32,6 +33,10 @@ const SERVICE_ANNOTATION: Record<ToolSource, string> = {
   terraform: "terraform/workspace",
   jenkins: "jenkins.io/job-full-name",
   jira: "jira/project-key",
+  // A flag's project (the feature-flag tool's own) → the service it belongs to.
+  unleash: "unleash/project",
+  launchdarkly: "launchdarkly/project-key",
+  flagsmith: "flagsmith/project",
 };
 
 /** The slug of the catalog service annotated `key` with one of `values`, if any. */
@@ -104,8 +109,9 @@ function capped(f: ToolFact, receivedAt: Date): ToolFact {
 /** Translates one stored delivery-tool event into facts with catalog names and sane times. */
 export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSource; payload: unknown; receivedAt: Date }): Promise<ToolFact[]> {
   const payload = row.payload as Record<string, unknown>;
-  const facts =
-    row.source === "gitlab"
+  const facts = isFeatureFlagSource(row.source)
+    ? translateFeatureFlag(row.source, payload)
+    : row.source === "gitlab"
       ? translateGitlab(payload, row.receivedAt)
       : row.source === "argocd"
         ? translateArgocd(payload, row.receivedAt)

@@ -29,7 +29,7 @@ const MAX_GITLAB_BODY_BYTES = 25 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
 
-const bodyHash = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+export const bodyHash = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 function jsonObject(bytes: Uint8Array): Json {
   const payload = parseJsonBody(bytes);
@@ -39,7 +39,7 @@ function jsonObject(bytes: Uint8Array): Json {
 }
 
 /** A 401 naming the header that carries (or should carry) the sender's proof. */
-const unauthorized = (header: string, message: string, reason: "missing_token" | "bad_token" | "missing_signature" | "bad_signature") =>
+export const unauthorized = (header: string, message: string, reason: "missing_token" | "bad_token" | "missing_signature" | "bad_signature") =>
   new HttpRefusal(401, message, header, reason);
 
 /** What one vendor's endpoint differs in; everything else is the shared intake. */
@@ -63,7 +63,7 @@ export type VendorWebhook = {
 };
 
 /** The shared intake: (Request, db?) => Response for one vendor. */
-function vendorWebhook(spec: VendorWebhook) {
+export function vendorWebhook(spec: VendorWebhook) {
   return guarded(spec.source, async (req, db: Db, raw) => {
     raw.bytes = await readBoundedBody(req, spec.maxBytes ?? MAX_BODY_BYTES);
     const secrets = await webhookSecrets(db, spec.kind);
@@ -90,7 +90,7 @@ function vendorWebhook(spec: VendorWebhook) {
 }
 
 /** A plain shared secret in a header (optionally after "Bearer "), compared in constant time. */
-function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
+export function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
   return (req: Request, _bytes: Uint8Array, secrets: string[]) => {
     const value = req.headers.get(header.toLowerCase());
     if (!value) throw unauthorized(header, missing, "missing_token");

@@ -124,6 +124,15 @@ export const OPENAPI_DOCUMENT = {
       { name: "token", in: "query", required: false, description: "A Jira secret, for Jira Data Center (which signs nothing)" },
       { name: "X-Atlassian-Webhook-Identifier", in: "header", required: false, description: "Delivery id, kept across Jira's retries" },
     ]),
+    "/api/webhooks/unleash": vendorWebhook("Unleash Webhook addon (default body: the event as JSON): feature-* events → flag changes on the service timeline", [
+      { name: "Authorization", in: "header", required: true, description: "Bearer <an Unleash secret> (the addon's Authorization parameter)" },
+    ]),
+    "/api/webhooks/launchdarkly": vendorWebhook("LaunchDarkly webhooks (audit-log entries): kind flag → flag changes on the service timeline", [
+      { name: "X-LD-Signature", in: "header", required: true, description: "Hex HMAC-SHA256 of the raw body keyed with the webhook's secret" },
+    ]),
+    "/api/webhooks/flagsmith": vendorWebhook("Flagsmith environment webhooks: FLAG_UPDATED → flag changes on the service timeline", [
+      { name: "X-Flagsmith-Signature", in: "header", required: true, description: "Hex HMAC-SHA256 of the raw body keyed with the webhook's secret" },
+    ]),
     "/api/webhooks/custom/{slug}": {
       post: {
         summary: "A custom source defined under Admin → Integrations: any JSON, mapped to CDEvents by the source's current JSONata mapping",

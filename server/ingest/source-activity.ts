@@ -4,7 +4,7 @@
 // repeat) over the window.
 import { sql, type Db } from "../db";
 
-const WEBHOOK_SOURCES = ["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira"] as const;
+const WEBHOOK_SOURCES = ["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira", "unleash", "launchdarkly", "flagsmith"] as const;
 type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 type SourceActivity = { source: WebhookSource; lastReceivedAt: Date | null; accepted: number; refused: number; duplicates: number };

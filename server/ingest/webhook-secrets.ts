@@ -1,5 +1,5 @@
 // Signing secrets for inbound webhooks: Integration rows (kind github_webhook / pagerduty_webhook / gitlab_webhook /
-// argocd_webhook / terraform_webhook / jenkins_webhook / jira_webhook, the secret AES-GCM encrypted) managed by admins; several rows of a kind are all
+// argocd_webhook / terraform_webhook / jenkins_webhook / jira_webhook, unleash/launchdarkly/flagsmith_webhook, the secret AES-GCM encrypted) managed by admins; several rows of a kind are all
 // accepted, which is how secrets rotate.
 // PIER_GITHUB_WEBHOOK_SECRET / PIER_PAGERDUTY_WEBHOOK_SECRET are accepted too, for set-ups configured by env.
 import { recordAudit, type Actor } from "../audit/audit-log";
@@ -16,6 +16,9 @@ export const WEBHOOK_KINDS = [
   "terraform_webhook",
   "jenkins_webhook",
   "jira_webhook",
+  "unleash_webhook",
+  "launchdarkly_webhook",
+  "flagsmith_webhook",
 ] as const;
 export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
 

@@ -22,6 +22,7 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
   const items = [
     ...timeline.deployments.map((d) => ({ at: d.deployedAt, kind: "deployment" as const, d })),
     ...timeline.incidents.map((i) => ({ at: i.detectedAt, kind: "incident" as const, i })),
+    ...timeline.flagChanges.map((f) => ({ at: f.occurredAt, kind: "flag" as const, f })),
   ]
     .sort((a, b) => b.at.getTime() - a.at.getTime())
     .slice(0, 40);
@@ -49,11 +50,20 @@ export async function ServiceDora({ serviceId, days = 30 }: { serviceId: string;
       </div>
       <h3 className="mt-4 mb-2 text-sm font-semibold">Incident timeline</h3>
       {items.length === 0 ? (
-        <EmptyState title="No deployments or incidents in this period" />
+        <EmptyState title="No deployments, incidents or flag changes in this period" />
       ) : (
         <ol className="relative space-y-2 border-l border-gray-200 pl-4 dark:border-gray-800" aria-label="Incident timeline">
           {items.map((it) =>
-            it.kind === "deployment" ? (
+            it.kind === "flag" ? (
+              <li key={`f-${it.f.id}`} className="text-sm" title={it.f.summary}>
+                <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-amber-500" aria-hidden />
+                <Badge color="yellow">flag</Badge> <span className="font-mono text-xs">{it.f.flagKey}</span> {it.f.action}
+                {it.f.environmentName && ` in ${it.f.environmentName}`} ({it.f.source}) ·{" "}
+                <span className="text-gray-500 dark:text-gray-400">
+                  <DateTime value={it.f.occurredAt} />
+                </span>
+              </li>
+            ) : it.kind === "deployment" ? (
               <li key={`d-${it.d.id}`} className="text-sm">
                 <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full bg-blue-500" aria-hidden />
                 <span className="font-mono text-xs">{it.d.version || "—"}</span> to {it.d.environmentName} ·{" "}

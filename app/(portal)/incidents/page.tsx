@@ -2,6 +2,7 @@
 import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
+import { FLAG_SUSPECT_HOURS } from "@/server/dora/flag-suspects";
 import { formatDuration } from "../dora/_format";
 import { DeclareIncidentForm, ResolveButton } from "./_forms";
 
@@ -13,6 +14,8 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
   const sp = await searchParams;
   const trpc = await serverCaller();
   const [incidents, filters] = await Promise.all([trpc.incidents.list({ open: sp.open === "1", take: 100 }), trpc.dora.filters()]);
+  // Flags changed on each incident's service shortly before it started: the first thing to switch back.
+  const suspects = incidents.length > 0 ? await trpc.dora.incidentFlagSuspects({ incidentIds: incidents.map((i) => i.id) }) : {};
   return (
     <div className="space-y-6">
       <PageHeader title="Incidents" description="From PagerDuty, CDEvents feeds and the portal. They feed change failure rate and time to restore." />
@@ -33,7 +36,21 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
           <Table head={["Incident", "Service", "Severity", "Detected", "Restored", "Deployment", "Source", ""]} caption="Incidents">
             {incidents.map((i) => (
               <tr key={i.id}>
-                <Td className="max-w-xs truncate">{i.title}</Td>
+                <Td className="max-w-xs">
+                  <span className="block truncate">{i.title}</span>
+                  {(suspects[i.id] ?? []).length > 0 && (
+                    <span className="mt-1 block text-xs text-gray-600 dark:text-gray-300" data-testid="flag-suspects">
+                      Flags changed in the {FLAG_SUSPECT_HOURS} h before:{" "}
+                      {suspects[i.id].slice(0, 3).map((f, n) => (
+                        <span key={f.id} title={f.summary}>
+                          {n > 0 && ", "}
+                          <span className="font-mono">{f.flagKey}</span> {f.action} ({f.source})
+                        </span>
+                      ))}
+                      {suspects[i.id].length > 3 && ` +${suspects[i.id].length - 3} more`}
+                    </span>
+                  )}
+                </Td>
                 <Td>{i.service?.name ?? (i.serviceName || "—")}</Td>
                 <Td>
                   <Badge color={i.severity === "critical" ? "red" : i.severity === "high" ? "yellow" : "gray"}>{i.severity}</Badge>

@@ -62,6 +62,32 @@ export const WEBHOOK_SOURCE_GUIDES = [
     enable:
       "System → WebHooks: Issue created, updated, deleted. Issues of the types in PIER_JIRA_INCIDENT_ISSUE_TYPES (default Incident) are incidents, on the service annotated jira/project-key; every issue's status shows on deployment requests naming it.",
   },
+  {
+    source: "unleash",
+    kind: "unleash_webhook",
+    label: "Unleash",
+    path: "/api/webhooks/unleash",
+    auth: "The Webhook addon signs nothing: set its Authorization parameter to Bearer <an Unleash secret below>.",
+    enable:
+      "Integrations → Webhook, body template empty (the event as JSON), events feature-environment-enabled/-disabled, feature-strategy-*, feature-created, feature-archived. Projects map to services by the unleash/project annotation, else by name.",
+  },
+  {
+    source: "launchdarkly",
+    kind: "launchdarkly_webhook",
+    label: "LaunchDarkly",
+    path: "/api/webhooks/launchdarkly",
+    auth: "X-LD-Signature: tick “Sign this webhook” and paste its secret below as a LaunchDarkly secret.",
+    enable:
+      'Integrations → Webhooks, policy resources "proj/*:env/*:flag/*" (flag changes only). Projects map to services by the launchdarkly/project-key annotation, else by key.',
+  },
+  {
+    source: "flagsmith",
+    kind: "flagsmith_webhook",
+    label: "Flagsmith",
+    path: "/api/webhooks/flagsmith",
+    auth: "X-Flagsmith-Signature: paste a Flagsmith secret below as the environment webhook's Secret.",
+    enable: "Environment settings → Webhooks (one per environment). Projects map to services by the flagsmith/project annotation, else by name.",
+  },
 ] as const;
 
 export const WEBHOOK_KIND_LABELS: Record<string, string> = Object.fromEntries(WEBHOOK_SOURCE_GUIDES.map((g) => [g.kind, g.label]));

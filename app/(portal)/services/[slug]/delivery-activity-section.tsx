@@ -68,7 +68,9 @@ export async function DeliveryActivitySection({ serviceId, serviceName }: { serv
                     <MaybeLink url={c.url}>{c.summary || c.revision}</MaybeLink> <span className="text-xs text-gray-500 dark:text-gray-400">{c.source}</span>
                   </Td>
                   <Td>
-                    <Badge color={c.kind === "health_degraded" ? "red" : "purple"}>{c.kind === "health_degraded" ? "health degraded" : "infrastructure"}</Badge>
+                    <Badge color={c.kind === "health_degraded" ? "red" : c.kind === "feature_flag" ? "yellow" : "purple"}>
+                      {c.kind === "health_degraded" ? "health degraded" : c.kind === "feature_flag" ? `flag ${c.revision}` : "infrastructure"}
+                    </Badge>
                   </Td>
                   <Td>{c.environmentName}</Td>
                   <Td>{c.status}</Td>
