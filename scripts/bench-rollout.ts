@@ -187,7 +187,10 @@ async function main() {
     stopFast?.();
     await c.end();
     await closeDb(db);
-    const admin = new Client({ connectionString: base });
+    // Dropped from the maintenance database: the base database (DATABASE_URL's) need not exist.
+    const adminUrl = new URL(base);
+    adminUrl.pathname = "/postgres";
+    const admin = new Client({ connectionString: adminUrl.toString() });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
     await admin.end();

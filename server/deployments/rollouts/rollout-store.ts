@@ -23,6 +23,12 @@ export async function lockRollout(tx: Tx, where: { id: string } | { requestId: s
   return one.forUpdate().executeTakeFirst();
 }
 
+/** Locks several rollouts, in id order (so two transactions locking overlapping sets cannot deadlock). */
+export async function lockRollouts(tx: Tx, ids: readonly string[]): Promise<RolloutRow[]> {
+  if (!ids.length) return [];
+  return tx.selectFrom("Rollout").selectAll().where("id", "in", ids).orderBy("id").forUpdate().execute();
+}
+
 export async function insertRollout(
   tx: Tx,
   values: { requestId: string; environmentId: string; plan: RolloutPlanSpec; waveCount: number },
@@ -80,13 +86,15 @@ export async function changeSteps(
 }
 
 /**
- * A worker claims a queued step in one statement, without the rollout's lock: queued → deploying (rollback_queued
- * → rolling_back), attempt + 1, only while it is still queued at the attempt the job was written for and its
- * rollout still runs (a rollback step also while rolling back). The step row's lock orders it against pause/abort,
- * which move queued steps with the same status condition. Returns the step as claimed, or undefined.
+ * Workers claim queued steps in one statement, without the rollouts' locks: queued → deploying (rollback_queued →
+ * rolling_back), attempt + 1, each only while it is still queued at the attempt its job was written for (any
+ * attempt when the ask names none) and its rollout still runs (a rollback step also while rolling back). The step
+ * rows' locks order this against pause/abort, which move queued steps with the same status condition. Returns the
+ * steps claimed.
  */
-export async function claimStepRow(tx: Tx, stepId: string, attempt: number | undefined, now: Date) {
-  let q = tx
+export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[], now: Date) {
+  if (!asks.length) return [];
+  return tx
     .updateTable("RolloutStep as st")
     .set((eb) => ({
       status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
@@ -94,7 +102,11 @@ export async function claimStepRow(tx: Tx, stepId: string, attempt: number | und
       startedAt: now,
       heartbeatAt: now,
     }))
-    .where("st.id", "=", stepId)
+    .where((eb) =>
+      eb.or(
+        asks.map((a) => (a.attempt === undefined ? eb("st.id", "=", a.stepId) : eb.and([eb("st.id", "=", a.stepId), eb("st.attempt", "=", a.attempt - 1)]))),
+      ),
+    )
     .where("st.status", "in", ["queued", "rollback_queued"])
     .where(({ exists, selectFrom }) =>
       exists(
@@ -103,9 +115,9 @@ export async function claimStepRow(tx: Tx, stepId: string, attempt: number | und
           .whereRef("r.id", "=", "st.rolloutId")
           .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
       ),
-    );
-  if (attempt !== undefined) q = q.where("st.attempt", "=", attempt - 1);
-  return q.returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]).executeTakeFirst();
+    )
+    .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"])
+    .execute();
 }
 
 /** Ends a step's run if it is still that attempt's and still running (one conditional statement); the step, or undefined. */

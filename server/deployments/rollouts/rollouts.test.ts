@@ -10,6 +10,7 @@ import { insertTarget, upsertPlan } from "./rollout-store";
 import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
 import { ROLLOUT_STEP_JOB } from "./state-machine";
 import { transaction } from "../../db";
+import { verifyAuditChain } from "../../audit/audit-log";
 
 const db = () => getDb();
 const noSleep = { sleep: async () => undefined };
@@ -389,5 +390,43 @@ describe("the worker's fast path", () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe("steps claimed and ended in batches", () => {
+  it("many rollouts' steps at once: fewer audit appends than steps, each target deployed once, the chain verifies", async () => {
+    const w = await makeWorld();
+    const { env } = await fleet(w, threeRegions, { waves: [{ name: "canary", match: { region: "eu" } }], maxParallel: 3 });
+    const rollouts = [];
+    for (const version of ["1.1.0", "1.2.0", "1.3.0"]) {
+      const other = await db().service.create({ data: { slug: `svc-${uid()}`, name: `Batch ${uid()}`, teamId: w.team.id, tier: 2 } });
+      await db().serviceEnvironment.create({
+        data: { serviceId: other.id, environmentId: env.id, currentVersion: "1.0.0", executorConfig: { durationMs: 0, failureRate: 0 } },
+      });
+      await db().approvalPolicy.create({ data: { name: `batch ${uid()}`, environmentId: env.id, serviceId: other.id, requiredApprovals: 0 } });
+      rollouts.push(await start({ ...w, service: other }, env.id, version));
+    }
+    const seqBefore = (await db().auditEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
+    // Every job of every rollout delivered at once, twice (fast path and outbox): the batches sort them out.
+    for (;;) {
+      const jobs = (await Promise.all(rollouts.map((r) => pendingJobs(r.rolloutId)))).flat();
+      if (!jobs.length) break;
+      await db().outboxEvent.updateMany({ where: { id: { in: jobs.map((j) => j.id) } }, data: { processedAt: new Date() } });
+      const runs = jobs.flatMap((j) => {
+        const p = j.payload as { stepId: string; attempt: number };
+        return [runRolloutStep(db(), p.stepId, p.attempt, noSleep), runRolloutStep(db(), p.stepId, p.attempt, noSleep)];
+      });
+      const outcomes = (await Promise.all(runs)).map((r) => r.outcome);
+      expect(outcomes.filter((o) => o === "skipped")).toHaveLength(jobs.length);
+    }
+    for (const r of rollouts) {
+      expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: r.requestId } })).status).toBe("succeeded");
+      expect((await steps(r.rolloutId)).map((s) => [s.status, s.deployCount, s.attempt])).toEqual(Array(4).fill(["succeeded", 1, 1]));
+    }
+    // One record per step claimed and per step ended, in fewer chain appends (same createdAt = one append).
+    const records = await db().auditEvent.findMany({ where: { seq: { gt: seqBefore }, action: { in: ["rollout.step.deploying", "rollout.step.succeeded"] } } });
+    expect(records).toHaveLength(2 * 12);
+    expect(new Set(records.map((r) => r.createdAt.toISOString())).size).toBeLessThan(records.length);
+    expect((await verifyAuditChain(db())).ok).toBe(true);
   });
 });

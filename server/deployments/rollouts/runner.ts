@@ -1,17 +1,19 @@
 // Starting a request's rollout and running its per-target steps. runDeployment (execution.ts) hands a request
 // whose environment has targets to startRollout instead of an executor; each step is then a job on the
-// deployments queue that runs the target's executor: claimed under the rollout lock (queued → deploying, attempt +
-// 1), run outside any transaction, finished under the lock if it is still that attempt. A job delivered twice,
+// deployments queue that runs the target's executor: claimed (queued → deploying, attempt + 1), run outside any
+// transaction, finished under the rollout lock if it is still that attempt; claims and ends are written in batches
+// (step-commits.ts). A job delivered twice,
 // or for an attempt the loop already retried, finds nothing to do: a target is never deployed twice by one rollout.
 import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
-import { appendLogs, writeLogs, type LogLevel } from "../deployment-log";
+import { writeLogs } from "../deployment-log";
 import { EXECUTORS } from "../executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
 import { advance, rolloutActor } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
-import { beatStep, claimStepRow, endStepRow, insertRollout, lockRollout } from "./rollout-store";
-import { auditSteps, setStepHandOff, type StepStatus } from "./state-machine";
+import { beatStep, insertRollout, lockRollout } from "./rollout-store";
+import { setStepHandOff } from "./state-machine";
+import { claimStep, endStep, type Claimed, type LogLine } from "./step-commits";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
@@ -64,91 +66,11 @@ export async function startRollout(db: Db, request: { id: string; environmentId:
   });
 }
 
-/**
- * The executor settings of a step. The simulator's failure injection (failAtStep, failureRate) is about deploying
- * the new version; a rollback step uses rollbackFailAtStep / rollbackFailureRate instead (default: it works).
- */
-function configFor(config: Record<string, unknown>, rollback: boolean): Record<string, unknown> {
-  if (!rollback) return config;
-  const { rollbackFailAtStep, rollbackFailureRate, ...rest } = config;
-  return { ...rest, failAtStep: rollbackFailAtStep, failureRate: rollbackFailureRate ?? 0 };
-}
-
-type Claimed = {
-  rolloutId: string;
-  rollback: boolean;
-  attempt: number;
-  target: { name: string; executor: string; executorConfig: Record<string, unknown> };
-  request: ExecutionContext["request"] & { serviceId: string; environmentId: string };
-};
-
-/** queued → deploying (rollback_queued → rolling_back) under the rollout lock; null when it is not ours to run. */
-async function claimStep(db: Db, stepId: string, attempt: number | undefined): Promise<Claimed | null> {
-  return transaction(db, async (tx) => {
-    const now = new Date();
-    const step = await claimStepRow(tx, stepId, attempt, now);
-    if (!step) return null;
-    const rollback = step.status === "rolling_back";
-    auditSteps(tx, [{ ...step, status: rollback ? "rollback_queued" : "queued", attempt: step.attempt - 1 }], step.status as StepStatus, rolloutActor);
-    const row = await tx
-      .selectFrom("RolloutStep as st")
-      .innerJoin("Rollout as r", "r.id", "st.rolloutId")
-      .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
-      .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
-      .innerJoin("Service as s", "s.id", "d.serviceId")
-      .innerJoin("Environment as e", "e.id", "d.environmentId")
-      .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
-      .select([
-        "d.id",
-        "d.version",
-        "d.previousVersion",
-        "d.strategy",
-        "d.canarySteps",
-        "d.serviceId",
-        "d.environmentId",
-        "s.slug",
-        "s.name",
-        "e.name as environmentName",
-        "t.name as targetName",
-        "t.executor",
-        "t.executorConfig",
-        "se.executorConfig as serviceConfig",
-      ])
-      .where("st.id", "=", stepId)
-      .executeTakeFirstOrThrow();
-    return {
-      rolloutId: step.rolloutId,
-      rollback,
-      attempt: step.attempt,
-      target: {
-        name: row.targetName,
-        executor: row.executor,
-        executorConfig: configFor({ ...((row.serviceConfig ?? {}) as Record<string, unknown>), ...(row.executorConfig as Record<string, unknown>) }, rollback),
-      },
-      request: {
-        id: row.id,
-        // A rollback step deploys the version the target had before.
-        version: rollback ? (row.previousVersion ?? row.version) : row.version,
-        previousVersion: rollback ? row.version : row.previousVersion,
-        strategy: row.strategy,
-        canarySteps: row.canarySteps,
-        attempt: step.attempt,
-        service: { slug: row.slug, name: row.name },
-        environment: { name: `${row.environmentName}/${row.targetName}` },
-        serviceId: row.serviceId,
-        environmentId: row.environmentId,
-      },
-    };
-  });
-}
-
 export type StepRunOptions = { sleep?: (ms: number) => Promise<void> };
 
 /** How often a running step writes its buffered log lines, and refreshes its heartbeat (the loop takes a step back after 60 s). */
 const LOG_FLUSH_MS = 5_000;
 const BEAT_EVERY_MS = 15_000;
-
-type LogLine = { message: string; level: LogLevel };
 
 async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions, lines: LogLine[]): Promise<ExecutionResult> {
   const executor = EXECUTORS[c.target.executor];
@@ -196,40 +118,6 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions,
   }
 }
 
-/** Ends the step's attempt (if it is still that attempt) and advances the rollout, in one transaction. */
-async function finishStep(
-  db: Db,
-  stepId: string,
-  c: Claimed,
-  result: { outcome: "succeeded" | "failed"; message: string },
-  executorMs: number,
-  lines: LogLine[],
-) {
-  await transaction(db, async (tx) => {
-    // The step's last log lines go with its end (whether or not this attempt still owns the step).
-    appendLogs(tx, c.request.id, lines);
-    const r = await lockRollout(tx, { id: c.rolloutId });
-    if (!r) return;
-    const running = c.rollback ? "rolling_back" : "deploying";
-    const to = c.rollback ? (result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : result.outcome;
-    // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
-    const ended = await endStepRow(
-      tx,
-      stepId,
-      { running, attempt: c.attempt },
-      {
-        status: to,
-        message: result.message,
-        executorMs,
-        deployed: !c.rollback && result.outcome === "succeeded",
-      },
-    );
-    if (!ended) return;
-    auditSteps(tx, [{ ...ended, status: running, attempt: c.attempt }], to, rolloutActor, result.message);
-    await advance(tx, r, rolloutActor);
-  });
-}
-
 /** The rollout-step job: runs one target's deployment (or rollback). Safe to deliver twice. */
 export async function runRolloutStep(db: Db, stepId: string, attempt?: number, opts: StepRunOptions = {}) {
   const claimed = await claimStep(db, stepId, attempt);
@@ -243,7 +131,7 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
     await writeLogs(db, claimed.request.id, lines).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
     return result;
   }
-  await finishStep(db, stepId, claimed, { ...result, message: result.message }, executorMs, lines);
+  await endStep(db, { stepId, claimed, result: { outcome: result.outcome, message: result.message }, executorMs, lines });
   return result;
 }
 

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { groupCommit } from "./group-commit";
+
+/** A writer that records its batches and can be told to fail on an item. */
+function recorder(failOn?: number) {
+  const batches: number[][] = [];
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  return {
+    batches,
+    release: () => release?.(),
+    write: async (items: number[]) => {
+      batches.push(items);
+      // The first batch waits for the test, so later items pile up behind it.
+      if (batches.length === 1) await gate;
+      if (failOn !== undefined && items.includes(failOn)) throw new Error(`bad item ${failOn}`);
+      return items.map((i) => i * 10);
+    },
+  };
+}
+
+describe("group commit", () => {
+  it("writes items submitted in one turn together, and those arriving meanwhile in the next batch", async () => {
+    const r = recorder();
+    const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, laneKey: String, write: r.write });
+    const first = [1, 2, 3].map((i) => g.submit(i));
+    await new Promise((res) => setTimeout(res, 10));
+    const later = [4, 5, 6, 7].map((i) => g.submit(i));
+    r.release();
+    expect(await Promise.all([...first, ...later])).toEqual([10, 20, 30, 40, 50, 60, 70]);
+    expect(r.batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+  });
+
+  it("keeps to maxBatch and to one lane per key", async () => {
+    const r = recorder();
+    r.release();
+    const g = groupCommit({ name: "test", lanes: 2, maxBatch: 2, laneKey: (i: number) => (i % 2 ? "odd" : "even"), write: r.write });
+    await Promise.all([1, 2, 3, 4, 5, 6].map((i) => g.submit(i)));
+    for (const b of r.batches) {
+      expect(b.length).toBeLessThanOrEqual(2);
+      expect(new Set(b.map((i) => i % 2)).size).toBe(1);
+    }
+    expect(r.batches.flat().sort()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("a failing batch is written again item by item: only the bad item fails", async () => {
+    const r = recorder(2);
+    const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, laneKey: String, write: r.write });
+    const results = [1, 2, 3].map((i) => g.submit(i).then(String, (err: Error) => err.message));
+    r.release();
+    expect(await Promise.all(results)).toEqual(["10", "bad item 2", "30"]);
+    expect(r.batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+});

@@ -1,0 +1,67 @@
+// Group commit: work items submitted while a transaction is in flight are written together by the next one. Every
+// audited transaction appends to the one audit chain, whose head row is locked from the append until the commit is
+// flushed to disk; a fleet releasing a thousand target steps at once therefore cannot afford a transaction per
+// step (bench:rollout measured 45 s p95 of queueing that way). Here a lane runs one batch at a time; items that
+// arrive meanwhile wait for the next batch, so the number of transactions follows the load, not the step count.
+import { logger } from "../../logger";
+
+type Pending<T, R> = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
+
+export type GroupCommit<T, R> = {
+  /** Resolves with the item's result once the batch holding it has committed. */
+  submit(item: T): Promise<R>;
+};
+
+/**
+ * `lanes` batches run at once; an item always goes to the lane of `laneKey(item)` (so two lanes never hold the same
+ * row locks). `write` returns one result per item, in order. A batch that fails is written again item by item, so
+ * one bad item (a conflict in its rollout) cannot take its neighbours' work down with it.
+ */
+export function groupCommit<T, R>(opts: {
+  name: string;
+  lanes: number;
+  maxBatch: number;
+  laneKey: (item: T) => string;
+  write: (items: T[]) => Promise<R[]>;
+}): GroupCommit<T, R> {
+  const queues = Array.from({ length: opts.lanes }, () => ({ waiting: [] as Pending<T, R>[], busy: false }));
+
+  async function writeBatch(batch: Pending<T, R>[]) {
+    try {
+      const results = await opts.write(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err);
+      logger.warn({ err, batch: batch.length }, `${opts.name}: batch failed; writing its items one by one`);
+      for (const p of batch) await writeBatch([p]);
+    }
+  }
+
+  async function drain(lane: (typeof queues)[number]) {
+    try {
+      while (lane.waiting.length) await writeBatch(lane.waiting.splice(0, opts.maxBatch));
+    } finally {
+      lane.busy = false;
+    }
+  }
+
+  return {
+    submit(item) {
+      const lane = queues[laneOf(opts.laneKey(item), opts.lanes)];
+      return new Promise<R>((resolve, reject) => {
+        lane.waiting.push({ item, resolve, reject });
+        if (lane.busy) return;
+        // Started a moment later, so items submitted in the same turn (a wave's steps) share the first batch.
+        lane.busy = true;
+        queueMicrotask(() => void drain(lane));
+      });
+    },
+  };
+}
+
+/** A stable lane for a key (FNV-1a), so the same rollout or step always lands in the same lane. */
+function laneOf(key: string, lanes: number) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
+}

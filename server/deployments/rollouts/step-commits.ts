@@ -1,0 +1,197 @@
+// The two transactions of a rollout step — claiming it (queued → deploying) and ending it (→ succeeded/failed, then
+// advancing its rollout) — written by group commit (group-commit.ts): the claims and the ends that arrive while a
+// batch is being written go together in the next transaction, with one audit append for all of them. The rules per
+// step are unchanged: a claim only takes a step still queued at the attempt its job was written for, an end only
+// records the attempt that still owns the step.
+import type { Db, Tx } from "../../db";
+import { transaction } from "../../db";
+import { appendLogs, type LogLevel } from "../deployment-log";
+import type { ExecutionContext } from "../executors/executor";
+import { groupCommit, type GroupCommit } from "./group-commit";
+import { advance, rolloutActor } from "./orchestrator";
+import { claimStepRows, endStepRow, lockRollouts } from "./rollout-store";
+import { auditSteps, type StepStatus } from "./state-machine";
+
+export type Claimed = {
+  rolloutId: string;
+  rollback: boolean;
+  attempt: number;
+  target: { name: string; executor: string; executorConfig: Record<string, unknown> };
+  request: ExecutionContext["request"] & { serviceId: string; environmentId: string };
+};
+
+type ClaimAsk = { stepId: string; attempt: number | undefined };
+export type LogLine = { message: string; level: LogLevel };
+export type EndAsk = {
+  stepId: string;
+  claimed: Claimed;
+  result: { outcome: "succeeded" | "failed"; message: string };
+  executorMs: number;
+  lines: LogLine[];
+};
+
+/** At most this many batches of each kind at once (connections taken from the pool), and items per batch. */
+const CLAIM_LANES = 2;
+const END_LANES = 4;
+const MAX_BATCH = 200;
+
+const batchers = new WeakMap<Db, { claims: GroupCommit<ClaimAsk, Claimed | null>; ends: GroupCommit<EndAsk, boolean> }>();
+
+function batchersFor(db: Db) {
+  let b = batchers.get(db);
+  if (!b) {
+    b = {
+      claims: groupCommit({
+        name: "rollout step claims",
+        lanes: CLAIM_LANES,
+        maxBatch: MAX_BATCH,
+        laneKey: (a) => a.stepId,
+        write: (asks) => claimBatch(db, asks),
+      }),
+      // By rollout: a rollout's ends always share a lane, so two lanes never wait for each other's rollout locks.
+      ends: groupCommit({
+        name: "rollout step ends",
+        lanes: END_LANES,
+        maxBatch: MAX_BATCH,
+        laneKey: (a) => a.claimed.rolloutId,
+        write: (asks) => endBatch(db, asks),
+      }),
+    };
+    batchers.set(db, b);
+  }
+  return b;
+}
+
+/** queued → deploying (rollback_queued → rolling_back); null when the step is not this job's to run. */
+export const claimStep = (db: Db, stepId: string, attempt: number | undefined) => batchersFor(db).claims.submit({ stepId, attempt });
+
+/** Ends the step's attempt (if it still owns the step) and advances its rollout; false when the attempt no longer did. */
+export const endStep = (db: Db, ask: EndAsk) => batchersFor(db).ends.submit(ask);
+
+/**
+ * The executor settings of a step. The simulator's failure injection (failAtStep, failureRate) is about deploying
+ * the new version; a rollback step uses rollbackFailAtStep / rollbackFailureRate instead (default: it works).
+ */
+function configFor(config: Record<string, unknown>, rollback: boolean): Record<string, unknown> {
+  if (!rollback) return config;
+  const { rollbackFailAtStep, rollbackFailureRate, ...rest } = config;
+  return { ...rest, failAtStep: rollbackFailAtStep, failureRate: rollbackFailureRate ?? 0 };
+}
+
+async function claimBatch(db: Db, asks: ClaimAsk[]): Promise<(Claimed | null)[]> {
+  // The same step asked twice in one batch (its fast path and its outbox job): the newest attempt asks for it.
+  const byStep = new Map<string, ClaimAsk>();
+  for (const a of asks) {
+    const seen = byStep.get(a.stepId);
+    if (!seen || (seen.attempt !== undefined && (a.attempt === undefined || a.attempt > seen.attempt))) byStep.set(a.stepId, a);
+  }
+  const claimed = await transaction(db, async (tx) => {
+    const rows = await claimStepRows(tx, [...byStep.values()], new Date());
+    if (!rows.length) return new Map<string, Claimed>();
+    for (const to of ["deploying", "rolling_back"] as const) {
+      const moved = rows
+        .filter((s) => s.status === to)
+        .map((s) => ({ ...s, status: to === "rolling_back" ? "rollback_queued" : "queued", attempt: s.attempt - 1 }));
+      auditSteps(tx, moved, to as StepStatus, rolloutActor);
+    }
+    return loadClaimed(tx, new Map(rows.map((r) => [r.id, r])));
+  });
+  return asks.map((a) => (byStep.get(a.stepId) === a ? (claimed.get(a.stepId) ?? null) : null));
+}
+
+/** What the claimed steps' executors need: target, service, request (one query). */
+async function loadClaimed(tx: Tx, steps: Map<string, { rolloutId: string; status: string; attempt: number }>) {
+  const rows = await tx
+    .selectFrom("RolloutStep as st")
+    .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+    .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+    .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
+    .innerJoin("Service as s", "s.id", "d.serviceId")
+    .innerJoin("Environment as e", "e.id", "d.environmentId")
+    .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
+    .select([
+      "st.id as stepId",
+      "d.id",
+      "d.version",
+      "d.previousVersion",
+      "d.strategy",
+      "d.canarySteps",
+      "d.serviceId",
+      "d.environmentId",
+      "s.slug",
+      "s.name",
+      "e.name as environmentName",
+      "t.name as targetName",
+      "t.executor",
+      "t.executorConfig",
+      "se.executorConfig as serviceConfig",
+    ])
+    .where("st.id", "in", [...steps.keys()])
+    .execute();
+  const out = new Map<string, Claimed>();
+  for (const row of rows) {
+    const step = steps.get(row.stepId)!;
+    const rollback = step.status === "rolling_back";
+    out.set(row.stepId, {
+      rolloutId: step.rolloutId,
+      rollback,
+      attempt: step.attempt,
+      target: {
+        name: row.targetName,
+        executor: row.executor,
+        executorConfig: configFor({ ...((row.serviceConfig ?? {}) as Record<string, unknown>), ...(row.executorConfig as Record<string, unknown>) }, rollback),
+      },
+      request: {
+        id: row.id,
+        // A rollback step deploys the version the target had before.
+        version: rollback ? (row.previousVersion ?? row.version) : row.version,
+        previousVersion: rollback ? row.version : row.previousVersion,
+        strategy: row.strategy,
+        canarySteps: row.canarySteps,
+        attempt: step.attempt,
+        service: { slug: row.slug, name: row.name },
+        environment: { name: `${row.environmentName}/${row.targetName}` },
+        serviceId: row.serviceId,
+        environmentId: row.environmentId,
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * Ends the batch's steps and advances each of their rollouts once, in one transaction: the rollouts are locked in
+ * id order (as every multi-rollout lock must be), the ends are conditional on the attempt, and every audit record
+ * goes out in the commit's one append.
+ */
+async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
+  return transaction(db, async (tx) => {
+    const rollouts = new Map((await lockRollouts(tx, [...new Set(asks.map((a) => a.claimed.rolloutId))])).map((r) => [r.id, r]));
+    const advancing = new Set<string>();
+    const ended: boolean[] = [];
+    for (const a of asks) {
+      const c = a.claimed;
+      // The step's last log lines go with its end (whether or not this attempt still owns the step).
+      appendLogs(tx, c.request.id, a.lines);
+      if (!rollouts.has(c.rolloutId)) {
+        ended.push(false);
+        continue;
+      }
+      const running = c.rollback ? "rolling_back" : "deploying";
+      const to = c.rollback ? (a.result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : a.result.outcome;
+      // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
+      const row = await endStepRow(
+        tx,
+        a.stepId,
+        { running, attempt: c.attempt },
+        { status: to, message: a.result.message, executorMs: a.executorMs, deployed: !c.rollback && a.result.outcome === "succeeded" },
+      );
+      ended.push(row !== undefined);
+      if (!row) continue;
+      auditSteps(tx, [{ ...row, status: running, attempt: c.attempt }], to, rolloutActor, a.result.message);
+      advancing.add(c.rolloutId);
+    }
+    for (const id of advancing) await advance(tx, rollouts.get(id)!, rolloutActor);
+    return ended;
+  });
+}
