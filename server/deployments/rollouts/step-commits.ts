@@ -191,7 +191,8 @@ async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       auditSteps(tx, [{ ...row, status: running, attempt: c.attempt }], to, rolloutActor, a.result.message);
       advancing.add(c.rolloutId);
     }
-    for (const id of advancing) await advance(tx, rollouts.get(id)!, rolloutActor);
+    // In the order locked (by id): the requests they finish are then locked in the same order by every batch.
+    for (const r of rollouts.values()) if (advancing.has(r.id)) await advance(tx, r, rolloutActor);
     return ended;
   });
 }
