@@ -37,7 +37,7 @@ export type ExecutionResult =
   | { outcome: "abandoned"; message: string };
 
 /** An active/passive pair's failover: traffic moves from the drained target to its passive partner. */
-export type FailoverContext = {
+type FailoverContext = {
   db: Db;
   from: { name: string; labels: Record<string, string> };
   to: { name: string; labels: Record<string, string> };

@@ -22,7 +22,7 @@ export type Claimed = {
 
 type ClaimAsk = { stepId: string; attempt: number | undefined };
 export type LogLine = { message: string; level: LogLevel };
-export type EndAsk = {
+type EndAsk = {
   stepId: string;
   claimed: Claimed;
   result: { outcome: "succeeded" | "failed"; message: string };
