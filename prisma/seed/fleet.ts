@@ -8,6 +8,7 @@ import { transaction, type Db } from "../../server/db";
 import { decide } from "../../server/approvals/decisions";
 import { runDeployment } from "../../server/deployments/execution";
 import { createRequest } from "../../server/deployments/requests";
+import { requestDrain } from "../../server/deployments/rollouts/drain";
 import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/rollout-store";
 import { runUntilSettled } from "../../server/deployments/rollouts/settle";
 import type { RolloutPlanSpec } from "../../server/deployments/rollouts/plan";
@@ -53,7 +54,24 @@ export async function seedFleet(db: Db) {
     }
   }
   if (!(await db.rolloutPlan.findUnique({ where: { environmentId: prod.id } }))) await transaction(db, (tx) => upsertPlan(tx, prod.id, DEMO_PLAN));
-  return { targets: TARGETS.length, demo: await seedFailedCanary(db, prod.id) };
+  const demo = await seedFailedCanary(db, prod.id);
+  return { targets: TARGETS.length, demo, drain: await seedDrainRequest(db) };
+}
+
+/**
+ * Failover demo: prod-eu-1 and prod-us-1 are an active/passive pair, and Sam (admin) has asked to drain prod-eu-1
+ * for a maintenance window; Alex or Priya approves it on /environments/prod, which runs the simulator's failover.
+ * After the failed canary, so that rollout still ran on every region.
+ */
+async function seedDrainRequest(db: Db) {
+  const [eu, us] = await Promise.all(["prod-eu-1", "prod-us-1"].map((name) => db.deploymentTarget.findUnique({ where: { name } })));
+  if (!eu || !us) return "targets missing";
+  if (!eu.failoverTargetId) await db.deploymentTarget.update({ where: { id: eu.id }, data: { failoverTargetId: us.id } });
+  if (await db.targetDrainRequest.findFirst({ where: { targetId: eu.id } })) return "already seeded";
+  const sam = await loadSessionUser(db, "demo-sam");
+  if (!sam) return "demo users missing";
+  const r = await requestDrain(db, sam, { targetId: eu.id, drained: true, reason: "eks-eu-west-1 node pool upgrade" });
+  return `drain of prod-eu-1 ${r.status}`;
 }
 
 async function seedFailedCanary(db: Db, prodId: string) {

@@ -20,9 +20,13 @@ export type DoraFilter = {
   environment?: string;
   teamId?: string | null;
   serviceId?: string | null;
+  /** Only deployments rolled out to a fleet target: "target:<name>" or "region:<region label>" (Pier's definitions). */
+  target?: string | null;
   /** IANA zone for day/week buckets. */
   timeZone?: string;
 };
+
+type TargetFilter = { kind: "target" | "region"; value: string } | null;
 
 export type ResolvedFilter = Required<Pick<DoraFilter, "from" | "to">> & {
   environmentId: string;
@@ -30,6 +34,7 @@ export type ResolvedFilter = Required<Pick<DoraFilter, "from" | "to">> & {
   isProduction: boolean;
   teamId: string | null;
   serviceId: string | null;
+  target: TargetFilter;
   timeZone: string;
 };
 
@@ -58,9 +63,38 @@ export async function resolveFilter(db: Db, f: DoraFilter): Promise<ResolvedFilt
     isProduction: env.isProduction,
     teamId: f.teamId ?? null,
     serviceId: f.serviceId ?? null,
+    target: parseTarget(f.target),
     timeZone,
   };
 }
+
+function parseTarget(raw: string | null | undefined): TargetFilter {
+  if (!raw) return null;
+  const m = /^(target|region):(.{1,100})$/.exec(raw);
+  if (!m) throw badRequest('target must be "target:<name>" or "region:<region>"', "target");
+  return { kind: m[1] as "target" | "region", value: m[2] };
+}
+
+/**
+ * Restricts to deployments whose request rolled out to the filter's target (or a target of its region): a step
+ * there started (not pending, skipped or cancelled). Changes and incidents follow their deployment.
+ */
+const onTarget =
+  (alias: "d" | "dc" | "i", f: Pick<ResolvedFilter, "target">) =>
+  <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
+    const t = f.target;
+    if (!t) return qb;
+    const requests = expressionBuilder<DB>()
+      .selectFrom("RolloutStep as rs")
+      .innerJoin("Rollout as ro", "ro.id", "rs.rolloutId")
+      .innerJoin("DeploymentTarget as dt", "dt.id", "rs.targetId")
+      .select("ro.requestId")
+      .where("rs.status", "not in", ["pending", "skipped", "cancelled"])
+      .where(t.kind === "target" ? sql<SqlBool>`dt.name = ${t.value}` : sql<SqlBool>`dt.labels->>'region' = ${t.value}`);
+    if (alias === "d") return qb.where(sql<SqlBool>`d."deploymentRequestId" IN (${requests})`);
+    const deployments = expressionBuilder<DB>().selectFrom("Deployment as td").select("td.id").where("td.deploymentRequestId", "in", requests);
+    return qb.where(sql<SqlBool>`${sql.ref(`${alias}.deploymentId`)} IN (${deployments})`);
+  };
 
 function isValidTimeZone(tz: string) {
   try {
@@ -123,7 +157,8 @@ export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Da
     .where("d.deployedAt", "<", utc(to))
     .where("d.status", "in", ["succeeded", "rolled_back"])
     .where((eb) => eb.not(eb.ref("d.isRollback")))
-    .$call(inScope("d.serviceId", f));
+    .$call(inScope("d.serviceId", f))
+    .$call(onTarget("d", f));
 
 /** The change links counted by lead time: changes shipped to the environment in the range. */
 export const countedChanges = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
@@ -132,7 +167,8 @@ export const countedChanges = (db: Db, f: ResolvedFilter, from: Date, to: Date) 
     .where("dc.environmentId", "=", f.environmentId)
     .where("dc.deployedAt", ">=", utc(from))
     .where("dc.deployedAt", "<", utc(to))
-    .$call(inScope("dc.serviceId", f));
+    .$call(inScope("dc.serviceId", f))
+    .$call(onTarget("dc", f));
 
 /** The incidents counted by time to restore: detected in the range. */
 export const countedIncidents = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
@@ -141,7 +177,8 @@ export const countedIncidents = (db: Db, f: ResolvedFilter, from: Date, to: Date
     .where("i.detectedAt", ">=", utc(from))
     .where("i.detectedAt", "<", utc(to))
     .$call(inIncidentEnvironment(f))
-    .$call(inScope("i.serviceId", f));
+    .$call(inScope("i.serviceId", f))
+    .$call(onTarget("i", f));
 
 /** A failed deployment: rolled back, or an incident is linked to it. */
 export const isFailure = sql<boolean>`(d.status = 'rolled_back' OR d."hasIncident")`;
@@ -253,6 +290,7 @@ export type SummaryOptions = { mode?: DoraMode; bands?: BandSet };
 export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
   const f = await resolveFilter(db, filter);
   const mode = filter.mode ?? "pier";
+  if (f.target && mode !== "pier") throw badRequest("The target/region filter uses Pier's definitions (mode pier)", "target");
   const bands = filter.bands ?? DEFAULT_BANDS;
   const span = f.to.getTime() - f.from.getTime();
   const previousFrom = new Date(f.from.getTime() - span);
@@ -262,7 +300,7 @@ export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
     mode === "pier" ? pierDetails(db, f) : null,
   ]);
   return {
-    filter: { from: f.from, to: f.to, environment: f.environmentName, teamId: f.teamId, serviceId: f.serviceId, timeZone: f.timeZone },
+    filter: { from: f.from, to: f.to, environment: f.environmentName, teamId: f.teamId, serviceId: f.serviceId, target: f.target, timeZone: f.timeZone },
     mode,
     bands,
     current,

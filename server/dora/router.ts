@@ -20,6 +20,7 @@ const filterInput = z.object({
   environment: z.string().trim().min(1).max(60).optional(),
   teamId: z.string().min(1).nullish(),
   serviceId: z.string().min(1).nullish(),
+  target: z.string().min(1).max(120).nullish(),
   timeZone: z.string().min(1).max(64).optional(),
 });
 const drillInput = filterInput.extend({
@@ -61,12 +62,19 @@ export const doraRouter = router({
   liveVersions: authedProcedure.input(z.object({ serviceId: z.string().min(1).max(64) })).query(({ ctx, input }) => liveVersions(ctx.db, input.serviceId)),
   /** Filter choices for the dashboard. */
   filters: authedProcedure.query(async ({ ctx }) => {
-    const [teams, services, environments] = await Promise.all([
+    const [teams, services, environments, targets] = await Promise.all([
       ctx.db.team.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, slug: true } }),
       ctx.db.service.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, slug: true, teamId: true } }),
       ctx.db.environment.findMany({ orderBy: { rank: "asc" }, select: { id: true, name: true, isProduction: true } }),
+      // Fleet targets, for the target/region filter.
+      ctx.db.deploymentTarget.findMany({ orderBy: { name: "asc" }, select: { name: true, labels: true, environment: { select: { name: true } } } }),
     ]);
-    return { teams, services, environments };
+    return {
+      teams,
+      services,
+      environments,
+      targets: targets.map((t) => ({ name: t.name, environment: t.environment.name, region: (t.labels as Record<string, string>).region ?? null })),
+    };
   }),
   definitions: authedProcedure.query(() => ({
     thresholds: BANDS[DEFAULT_BANDS],

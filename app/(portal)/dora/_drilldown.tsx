@@ -7,7 +7,7 @@ import { formatDuration } from "./_format";
 import { LinkReview } from "./_link-review";
 
 export type DrillKind = "deployments" | "failures" | "changes" | "incidents";
-type Filter = { from: Date; to: Date; teamId?: string; serviceId?: string; environment?: string };
+type Filter = { from: Date; to: Date; teamId?: string; serviceId?: string; environment?: string; target?: string };
 
 const TITLES: Record<DrillKind, string> = {
   deployments: "Deployments counted by deployment frequency",

@@ -28,6 +28,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const teamId = one(sp.team);
   const serviceId = one(sp.service);
   const environment = one(sp.env);
+  const target = one(sp.target);
   const mode: Mode = (one(sp.mode) as Mode) in MODES ? (one(sp.mode) as Mode) : "pier";
   const bands = one(sp.bands) === "2021" ? "2021" : "2023";
   const drill = one(sp.drill) as DrillKind | undefined;
@@ -37,18 +38,20 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const timeZone = one(sp.tz) ?? session?.timeZone ?? "UTC";
   const range = dashboardRange({ days: one(sp.days), from: one(sp.from), to: one(sp.to) }, timeZone);
   const { from, to } = range;
-  const filter = { from, to, teamId, serviceId, environment, timeZone };
+  const filter = { from, to, teamId, serviceId, environment, target, timeZone };
+  // Target/region scopes exist in Pier's definitions only, so the definitions comparison is left out for them.
   const [filters, summary, trend, comparison] = await Promise.all([
     trpc.dora.filters(),
     trpc.dora.summary({ ...filter, mode, bands }),
     trpc.dora.trend(filter),
-    trpc.dora.compare({ ...filter, bands }),
+    target ? Promise.resolve(null) : trpc.dora.compare({ from, to, teamId, serviceId, environment, timeZone, bands }),
   ]);
   const query = new URLSearchParams(
     Object.entries({
       team: teamId,
       service: serviceId,
       env: environment,
+      target,
       days: range.days ? String(range.days) : undefined,
       from: range.fromDate ?? undefined,
       to: range.toDate ?? undefined,
@@ -60,6 +63,8 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const base = `/dora?${query.toString()}`;
   const { current: c, previous: p, levels, details } = summary;
   const services = teamId ? filters.services.filter((s) => s.teamId === teamId) : filters.services;
+  const fleet = filters.targets.filter((t) => t.environment === summary.filter.environment);
+  const regions = [...new Set(fleet.map((t) => t.region).filter((r): r is string => !!r))];
   // Drill-down lists the rows of Pier's definition (the canonical rows); other modes explain their own counting.
   const link = (kind: DrillKind) => (mode === "pier" ? `${base}&drill=${kind}#drilldown` : null);
   const prevLabel = `the ${range.days ?? Math.round((to.getTime() - from.getTime()) / 86_400_000)} days before`;
@@ -183,6 +188,24 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
             ))}
           </Select>
         </label>
+        {fleet.length > 0 && (
+          <label className="text-sm">
+            <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Target / region</span>
+            <Select name="target" defaultValue={target ?? ""} aria-label="Target or region">
+              <option value="">All targets</option>
+              {regions.map((r) => (
+                <option key={r} value={`region:${r}`}>
+                  Region {r}
+                </option>
+              ))}
+              {fleet.map((t) => (
+                <option key={t.name} value={`target:${t.name}`}>
+                  {t.name}
+                </option>
+              ))}
+            </Select>
+          </label>
+        )}
         <label className="text-sm">
           <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Range</span>
           <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
@@ -238,7 +261,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
 
       {drill && mode === "pier" && <Drilldown kind={drill} filter={filter} week={week} closeHref={base} />}
 
-      <CompareDefinitions comparison={comparison} />
+      {comparison && <CompareDefinitions comparison={comparison} />}
 
       <Definitions mode={mode} bands={bands} timeZone={timeZone} />
     </div>

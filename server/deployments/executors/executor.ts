@@ -36,11 +36,25 @@ export type ExecutionResult =
   | { outcome: "pending"; externalRunId: string | null; message: string }
   | { outcome: "abandoned"; message: string };
 
+/** An active/passive pair's failover: traffic moves from the drained target to its passive partner. */
+type FailoverContext = {
+  db: Db;
+  from: { name: string; labels: Record<string, string> };
+  to: { name: string; labels: Record<string, string> };
+  environment: string;
+  reason: string;
+  /** The drained target's executor settings. */
+  config: Record<string, unknown>;
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+};
+
 export interface Executor {
   readonly kind: string;
   /** Executors whose progress the worker itself drives (a stale heartbeat means the worker died). */
   readonly workerDriven: boolean;
   start(ctx: ExecutionContext): Promise<ExecutionResult>;
+  /** Moves traffic of an active/passive pair; executors without one cannot fail over (the drain still applies). */
+  failover?(ctx: FailoverContext): Promise<{ ok: boolean; message: string }>;
 }
 
 export type LoadedIntegration<S, K> = { name: string; settings: S; secret: K };

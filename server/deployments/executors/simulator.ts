@@ -34,4 +34,9 @@ export const simulatorExecutor: Executor = {
     await ctx.heartbeat(100);
     return { outcome: "succeeded", message: `${ctx.request.version} is live in ${ctx.request.environment.name}` };
   },
+  // The demo's failover: succeeds unless the target's settings say `failoverFails: true`.
+  async failover(ctx) {
+    if (ctx.config.failoverFails === true) return { ok: false, message: `Simulator: ${ctx.to.name} refused to take over traffic` };
+    return { ok: true, message: `Simulator: traffic moved from ${ctx.from.name} to ${ctx.to.name}` };
+  },
 };

@@ -54,4 +54,24 @@ export const webhookExecutor: Executor = {
       message: `Accepted by ${new URL(url).host}; waiting for its callback`,
     };
   },
+  // A signed `target.failover` POST to the same URL; any 2xx means the receiver moved the traffic.
+  async failover(ctx) {
+    const integration = await loadIntegration<WebhookSettings, WebhookSecret>(ctx.db, ctx.config.integration, "webhook");
+    const url = str(ctx.config.url, integration.settings.url);
+    const body = JSON.stringify({ event: "target.failover", environment: ctx.environment, from: ctx.from, to: ctx.to, reason: ctx.reason });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const res = await ctx.fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Pier-Deployments",
+        [TIMESTAMP_HEADER]: timestamp,
+        [SIGNATURE_HEADER]: signBody(integration.secret.signingSecret, timestamp, body),
+        [DELIVERY_HEADER]: `failover:${ctx.from.name}:${timestamp}`,
+      },
+      body,
+    });
+    if (!res.ok) return { ok: false, message: `Failover webhook refused: ${await describeHttpFailure(res)}` };
+    return { ok: true, message: `Failover accepted by ${new URL(url).host}: ${ctx.from.name} → ${ctx.to.name}` };
+  },
 };

@@ -14,7 +14,13 @@ describe("releases and drift demo seed", () => {
     const { teamIds } = await seedIdentity(db);
     await seedCatalog(db, teamIds);
     await seedDeployments(db);
-    await seedFleet(db);
+    const fleet = await seedFleet(db);
+    // The failover demo: prod-eu-1 (active, prod-us-1 its passive partner) waits for an approver to drain it.
+    expect(fleet.drain).toBe("drain of prod-eu-1 pending");
+    expect((await seedFleet(db)).drain).toBe("already seeded");
+    const prodFleet = await (await callerFor("demo-alex")).rollouts.environment({ name: "prod" });
+    expect(prodFleet.targets.find((t) => t.name === "prod-eu-1")).toMatchObject({ drained: false, failoverTo: "prod-us-1" });
+    expect(prodFleet.drainRequests).toMatchObject([{ target: "prod-eu-1", status: "pending", requestedBy: "Sam", can: { decide: true } }]);
     const first = await seedReleases(db);
     expect(first.release).toMatch(/succeeded$/);
     expect(first.drift).toContain("prod-us-1");

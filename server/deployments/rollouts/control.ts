@@ -1,17 +1,16 @@
 // What people do to a rollout from its request's page: pause, resume, abort (audited, with an event each), and
-// admins' target changes (drain/undrain for failover) and plan edits. Access is checked here (identity/access.ts).
+// admins' plan edits (drain/undrain for failover: drain.ts). Access is checked here (identity/access.ts).
 import { actorOf } from "../../identity/access";
 import { assertCanAdminister, assertCanControlRollout } from "./access";
 import type { SessionUser } from "../../identity/roles";
 import { recordAudit } from "../../audit/audit-log";
-import { emitPierEvent } from "../../bus/events";
 import { transaction, type Db } from "../../db";
 import { notFound } from "../../errors";
 import { appendLog } from "../deployment-log";
 import { finishRunInTx } from "../execution";
 import { advance, afterVerification } from "./orchestrator";
 import { planSchema, type RolloutPlanSpec } from "./plan";
-import { lockRollout, setDrained, upsertPlan } from "./rollout-store";
+import { lockRollout, upsertPlan } from "./rollout-store";
 import { moveSteps, transitionRollout } from "./state-machine";
 
 async function owningTeamOf(db: Db, rolloutId: string) {
@@ -57,37 +56,6 @@ export async function controlRollout(db: Db, user: SessionUser, rolloutId: strin
     });
     await finishRunInTx(tx, r.requestId, { outcome: "failed", message: `Rollout aborted by ${actor.label}${why}` }, actor, { autoRollback: false });
     return aborted;
-  });
-}
-
-/** Drains a target (rollouts skip it: failover) or puts it back; admins only. */
-export async function drainTarget(db: Db, user: SessionUser, targetId: string, drained: boolean, reason: string | null) {
-  assertCanAdminister(user);
-  const actor = actorOf(user);
-  return transaction(db, async (tx) => {
-    const before = await tx.selectFrom("DeploymentTarget").select(["drained"]).where("id", "=", targetId).forUpdate().executeTakeFirst();
-    if (!before) throw notFound("Deployment target");
-    const t = await setDrained(tx, targetId, drained, reason);
-    if (!t) throw notFound("Deployment target");
-    recordAudit(tx, {
-      actor,
-      action: drained ? "target.drained" : "target.undrained",
-      subjectType: "deployment_target",
-      subjectId: targetId,
-      before: { drained: before.drained },
-      after: { drained, reason },
-    });
-    const env = await tx.selectFrom("Environment").select(["id", "name", "isProduction"]).where("id", "=", t.environmentId).executeTakeFirstOrThrow();
-    if (drained) {
-      emitPierEvent(tx, {
-        type: "rollout.target_drained",
-        severity: "medium",
-        actor,
-        subject: { environment: env },
-        data: { rolloutId: null, requestId: null, wave: null, message: `${t.name} drained${reason ? `: ${reason}` : ""}`, target: t.name, url: "" },
-      });
-    }
-    return t;
   });
 }
 

@@ -5,6 +5,7 @@ import { canAdminister } from "../../identity/access";
 import type { SessionUser } from "../../identity/roles";
 import { notFound } from "../../errors";
 import { canControlRollout } from "./access";
+import { drainRequestsOf } from "./drain";
 import { planFor } from "./runner";
 
 export async function listEnvironments(db: Db) {
@@ -30,7 +31,7 @@ export async function getEnvironmentFleet(db: Db, user: SessionUser, name: strin
   if (!env) throw notFound("Environment");
   const targets = await db.kysely
     .selectFrom("DeploymentTarget")
-    .select(["id", "name", "labels", "executor", "health", "healthMessage", "healthCheckedAt", "drained", "drainedReason"])
+    .select(["id", "name", "labels", "executor", "health", "healthMessage", "healthCheckedAt", "drained", "drainedReason", "failoverTargetId"])
     .where("environmentId", "=", env.id)
     .orderBy("name")
     .execute();
@@ -51,7 +52,13 @@ export async function getEnvironmentFleet(db: Db, user: SessionUser, name: strin
   return {
     environment: env,
     implicit: targets.length === 0,
-    targets: targets.map((t) => ({ ...t, labels: t.labels as Record<string, string>, history: history.filter((h) => h.targetId === t.id).slice(0, 30) })),
+    targets: targets.map((t) => ({
+      ...t,
+      labels: t.labels as Record<string, string>,
+      failoverTo: targets.find((p) => p.id === t.failoverTargetId)?.name ?? null,
+      history: history.filter((h) => h.targetId === t.id).slice(0, 30),
+    })),
+    drainRequests: await drainRequestsOf(db, user, env),
     plan: await planFor(db, env.id),
     can: { administer: canAdminister(user) },
   };

@@ -1,5 +1,5 @@
 // The one module that writes the fleet tables: DeploymentTarget, TargetHealthCheck, RolloutPlan, Rollout,
-// RolloutStep, RolloutAnalysis. State changes of rollouts and steps come through state-machine.ts, which holds the
+// RolloutStep, RolloutAnalysis, TargetDrainRequest. State changes of rollouts and steps come through state-machine.ts, which holds the
 // row locks and writes the audit records; this module only shapes the statements.
 import type { Insertable, Updateable } from "kysely";
 import { newId, sql, type DB, type Kysely, type Selectable, type Tx } from "../../db";
@@ -178,15 +178,25 @@ export async function changeAnalysis(
     .execute();
 }
 
-/** Active requests' heartbeats, refreshed while their rollout runs (the request reconciler leaves them alone). */
+/**
+ * Active requests' heartbeats, refreshed while their rollout runs (the request reconciler leaves them alone). Rows
+ * another transaction holds (a batch of step ends finishing that request) are skipped, not waited for: waiting
+ * while holding the rows already updated would deadlock with that batch.
+ */
 export async function beatRolloutRequests(db: Kysely<DB>, now = new Date()) {
   const r = await db
-    .updateTable("DeploymentRequest as d")
-    .from("Rollout as r")
+    .updateTable("DeploymentRequest")
     .set({ heartbeatAt: now })
-    .whereRef("r.requestId", "=", "d.id")
-    .where("r.status", "in", ["running", "paused", "rolling_back"])
-    .where("d.status", "=", "deploying")
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("DeploymentRequest as d")
+        .innerJoin("Rollout as r", "r.requestId", "d.id")
+        .select("d.id")
+        .where("r.status", "in", ["running", "paused", "rolling_back"])
+        .where("d.status", "=", "deploying")
+        .forUpdate(["d"])
+        .skipLocked(),
+    )
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
@@ -220,6 +230,39 @@ export async function setDrained(tx: Tx, id: string, drained: boolean, reason: s
     .where("id", "=", id)
     .returning(["id", "name", "drained", "drainedReason", "environmentId"])
     .executeTakeFirst();
+}
+
+/** A new drain request; undefined when the target already has one waiting (checked under the target's row lock). */
+export async function insertDrainRequest(tx: Tx, r: { targetId: string; drain: boolean; reason: string; requestedById: string }) {
+  await tx.selectFrom("DeploymentTarget").select("id").where("id", "=", r.targetId).forUpdate().executeTakeFirst();
+  const open = await tx.selectFrom("TargetDrainRequest").select("id").where("targetId", "=", r.targetId).where("status", "=", "pending").executeTakeFirst();
+  if (open) return undefined;
+  return tx
+    .insertInto("TargetDrainRequest")
+    .values({ id: newId(), ...r, reason: r.reason.slice(0, 500) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function lockDrainRequest(tx: Tx, id: string) {
+  return tx.selectFrom("TargetDrainRequest").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function decideDrainRow(tx: Tx, id: string, status: "applied" | "rejected", deciderId: string | null) {
+  return tx
+    .updateTable("TargetDrainRequest")
+    .set({ status, decidedById: deciderId, decidedAt: new Date() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function setFailoverMessage(tx: Tx, id: string, message: string) {
+  await tx
+    .updateTable("TargetDrainRequest")
+    .set({ failoverMessage: message.slice(0, 1000) })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** A health poll's result: the target's current health and one history row. */

@@ -75,7 +75,7 @@ describe("who may do what", () => {
   it("admins drain a target (audited, event) and save a plan; bad plans are a 400 naming the field", async () => {
     const { w, env, a } = await fleetWorld();
     const admin = await as(w.admin);
-    expect(await admin.rollouts.drain({ targetId: a.id, drained: true, reason: "failover to us" })).toEqual({ drained: true });
+    expect(await admin.rollouts.drain({ targetId: a.id, drained: true, reason: "failover to us" })).toMatchObject({ status: "applied", drained: true });
     expect(await db().auditEvent.findFirst({ where: { subjectId: a.id, action: "target.drained" } })).not.toBeNull();
     expect(
       await db().outboxEvent.findFirst({ where: { type: "rollout.target_drained", payload: { path: ["data", "target"], equals: a.name } } }),
@@ -91,7 +91,7 @@ describe("who may do what", () => {
     expect(listed).toMatchObject({ name: env.name });
     expect(Number(listed?.targets)).toBe(2);
     expect(Number(listed?.drained)).toBe(1);
-    expect(await admin.rollouts.drain({ targetId: a.id, drained: false })).toEqual({ drained: false });
+    expect(await admin.rollouts.drain({ targetId: a.id, drained: false })).toMatchObject({ status: "applied", drained: false });
   });
 
   it("a request narrows its targets; an unknown target name is a 400 on targetNames", async () => {

@@ -11,6 +11,7 @@ import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
 import { ROLLOUT_STEP_JOB } from "./state-machine";
 import { transaction } from "../../db";
 import { verifyAuditChain } from "../../audit/audit-log";
+import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../../dora/subscriber";
 
 const db = () => getDb();
 const noSleep = { sleep: async () => undefined };
@@ -275,6 +276,27 @@ describe("verification against a Prometheus HTTP API", () => {
     expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("rolled_back");
     const types = (await db().outboxEvent.findMany({ where: { payload: { path: ["subject", "deploymentRequestId"], equals: requestId } } })).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["rollout.analysis_failed", "deployment.failed", "deployment.rolled_back"]));
+    // DORA by target/region: the DORA subscriber records the request's outcome; the failure counts in the canary's
+    // region and target, not in us-1's region (its step never started).
+    const finished = await db().outboxEvent.findMany({
+      where: { type: { in: [...PIER_DEPLOYMENT_EVENTS] }, payload: { path: ["subject", "deploymentRequestId"], equals: requestId } },
+      orderBy: { createdAt: "asc" },
+    });
+    await transaction(db(), (tx) =>
+      recordPierDeployments(
+        tx,
+        finished.map((e) => ({ ...(e.payload as object), id: e.id }) as Parameters<typeof recordPierDeployments>[1][number]),
+        db(),
+      ),
+    );
+    const dora = await as(w.developer);
+    const range = { from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000), environment: env.name, serviceId: w.service.id };
+    const eu = await dora.dora.summary({ ...range, target: "region:eu" });
+    expect(eu.current).toMatchObject({ deployments: 1, failures: 1 });
+    expect((await dora.dora.summary({ ...range, target: `target:${names["eu-1"]}` })).current.failures).toBe(1);
+    expect((await dora.dora.summary({ ...range, target: "region:us" })).current).toMatchObject({ deployments: 0, failures: 0 });
+    expect((await dora.dora.deployments({ ...range, target: "region:eu" })).total).toBe(1);
+    await expect(dora.dora.summary({ ...range, target: "eu" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("target") });
   });
 
   it("inconclusive: pauses for a person; resuming accepts the wave", async () => {

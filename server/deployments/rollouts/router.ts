@@ -2,7 +2,8 @@
 // drain and plan edits. Thin: the rules live in control.ts and access.ts.
 import { z } from "zod";
 import { authedProcedure, roleProcedure, router } from "../../trpc";
-import { controlRollout, drainTarget, savePlan } from "./control";
+import { controlRollout, savePlan } from "./control";
+import { decideDrain, requestDrain } from "./drain";
 import { planSchema } from "./plan";
 import { getEnvironmentFleet, getRollout, listEnvironments } from "./queries";
 
@@ -20,12 +21,14 @@ export const rolloutsRouter = router({
       const r = await controlRollout(ctx.db, ctx.user, input.rolloutId, input.action, input.reason);
       return { status: r.status };
     }),
+  // Asks to drain/undrain; applied at once only when the environment's policy needs no approval.
   drain: roleProcedure("admin")
     .input(z.object({ targetId: id, drained: z.boolean(), reason: z.string().trim().max(500).optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const t = await drainTarget(ctx.db, ctx.user, input.targetId, input.drained, input.reason ?? null);
-      return { drained: t.drained };
-    }),
+    .mutation(({ ctx, input }) => requestDrain(ctx.db, ctx.user, { targetId: input.targetId, drained: input.drained, reason: input.reason ?? null })),
+  // Who may decide is the environment's approval policy's rule (drain.ts), checked there.
+  decideDrain: authedProcedure
+    .input(z.object({ drainRequestId: id, decision: z.enum(["approve", "reject"]), comment: z.string().trim().max(500).optional() }))
+    .mutation(({ ctx, input }) => decideDrain(ctx.db, ctx.user, input)),
   savePlan: roleProcedure("admin")
     .input(z.object({ environmentId: id, plan: planSchema }))
     .mutation(async ({ ctx, input }) => {

@@ -22,7 +22,7 @@ export type Claimed = {
 
 type ClaimAsk = { stepId: string; attempt: number | undefined };
 export type LogLine = { message: string; level: LogLevel };
-export type EndAsk = {
+type EndAsk = {
   stepId: string;
   claimed: Claimed;
   result: { outcome: "succeeded" | "failed"; message: string };
@@ -191,7 +191,8 @@ async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       auditSteps(tx, [{ ...row, status: running, attempt: c.attempt }], to, rolloutActor, a.result.message);
       advancing.add(c.rolloutId);
     }
-    for (const id of advancing) await advance(tx, rollouts.get(id)!, rolloutActor);
+    // In the order locked (by id): the requests they finish are then locked in the same order by every batch.
+    for (const r of rollouts.values()) if (advancing.has(r.id)) await advance(tx, r, rolloutActor);
     return ended;
   });
 }

@@ -25,6 +25,26 @@ export function DrainButton({ targetId, name, drained }: { targetId: string; nam
   );
 }
 
+/** Approve or reject a waiting drain request (shown to those the environment's policy lets decide). */
+export function DrainDecision({ drainRequestId, target }: { drainRequestId: string; target: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const decide = useMutation(trpc.rollouts.decideDrain.mutationOptions({ onSuccess: () => router.refresh() }));
+  return (
+    <>
+      <span className="flex gap-2">
+        <Button disabled={decide.isPending} onClick={() => decide.mutate({ drainRequestId, decision: "approve" })}>
+          Approve drain of {target}
+        </Button>
+        <Button variant="secondary" disabled={decide.isPending} onClick={() => decide.mutate({ drainRequestId, decision: "reject" })}>
+          Reject
+        </Button>
+      </span>
+      <ErrorMessage error={decide.error} />
+    </>
+  );
+}
+
 export function PlanEditor({ environmentId, plan }: { environmentId: string; plan: unknown }) {
   const trpc = useTRPC();
   const router = useRouter();

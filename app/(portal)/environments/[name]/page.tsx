@@ -1,10 +1,10 @@
 // One environment's fleet: its targets with labels, health and health history, drained state, and the default
-// rollout plan (admins drain targets and edit the plan).
+// rollout plan (admins ask to drain targets, approvers decide, admins edit the plan).
 import type { Metadata } from "next";
 import { findEnvironmentFleet, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/time";
-import { DrainButton, PlanEditor } from "./fleet-admin";
+import { DrainButton, DrainDecision, PlanEditor } from "./fleet-admin";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -46,6 +46,7 @@ export default async function EnvironmentPage({ params }: Props) {
                   <Badge color={healthColor(t.health)}>{t.health}</Badge>
                 </span>{" "}
                 {t.drained && <Badge color="yellow">drained{t.drainedReason ? `: ${t.drainedReason}` : ""}</Badge>}
+                {t.failoverTo && <span className="block text-xs text-gray-600 dark:text-gray-300">fails over to {t.failoverTo}</span>}
                 {t.healthCheckedAt && (
                   <span className="block text-xs text-gray-500 dark:text-gray-400">
                     checked <DateTime value={t.healthCheckedAt} relative />
@@ -68,6 +69,30 @@ export default async function EnvironmentPage({ params }: Props) {
             </tr>
           ))}
         </Table>
+      )}
+      {fleet.drainRequests.length > 0 && (
+        <Card title="Drain requests">
+          <Table head={["Target", "Asked", "By", "Status", ""]} caption="Drain requests">
+            {fleet.drainRequests.map((r) => (
+              <tr key={r.id}>
+                <Td className="font-mono">{r.target}</Td>
+                <Td>
+                  {r.drain ? "drain" : "put back"}
+                  {r.reason ? `: ${r.reason}` : ""} <DateTime value={r.createdAt} relative />
+                </Td>
+                <Td>{r.requestedBy}</Td>
+                <Td>
+                  <Badge color={r.status === "pending" ? "yellow" : r.status === "applied" ? "green" : "gray"}>
+                    {r.status === "pending" ? "waiting for approval" : r.status}
+                  </Badge>
+                  {r.decidedBy && <span className="block text-xs text-gray-600 dark:text-gray-300">by {r.decidedBy}</span>}
+                  {r.failoverMessage && <span className="block text-xs text-gray-600 dark:text-gray-300">failover: {r.failoverMessage}</span>}
+                </Td>
+                <Td>{r.can.decide && <DrainDecision drainRequestId={r.id} target={r.target} />}</Td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
       )}
       <Card title="Default rollout plan">
         <ol className="list-decimal space-y-1 pl-5 text-sm">
