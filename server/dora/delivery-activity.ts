@@ -2,7 +2,7 @@
 // changes that are not service deployments (CDEvents environment.modified: an infrastructure run, a health signal
 // after a sync). The only writer of PipelineRun and EnvironmentChange. Names are matched to the catalog the way
 // deployments are (./catalog-lookup.ts); unmatched names are kept as sent, with a null id, for the data-quality page.
-import { newId, type Db, type Tx } from "../db";
+import { newId, type DB, type Db, type Kysely, type Tx } from "../db";
 import { findEnvironment, findService, normaliseEnvironmentName, normaliseServiceName } from "./catalog-lookup";
 
 export type PipelineRunInput = {
@@ -104,4 +104,20 @@ export async function serviceDeliveryActivity(db: Db, serviceId: string, take = 
       .execute(),
   ]);
   return { runs, environmentChanges };
+}
+
+/**
+ * The health-degraded signals (Argo CD on-health-degraded) of a service in an environment at or after `since`, oldest
+ * first: what rollout verification reads to fail a wave whose deployment went Degraded after its sync.
+ */
+export async function healthDegradedSignals(db: Kysely<DB>, q: { serviceId: string; environmentId: string; since: Date }) {
+  return db
+    .selectFrom("EnvironmentChange")
+    .select(["id", "source", "status", "summary", "revision", "occurredAt"])
+    .where("kind", "=", "health_degraded")
+    .where("serviceId", "=", q.serviceId)
+    .where("environmentId", "=", q.environmentId)
+    .where("occurredAt", ">=", q.since)
+    .orderBy("occurredAt", "asc")
+    .execute();
 }

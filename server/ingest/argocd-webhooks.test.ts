@@ -12,6 +12,8 @@ import { POST as argocdPOST } from "@/app/api/webhooks/argocd/route";
 import { systemActor } from "../audit/audit-log";
 import { getDb } from "../db";
 import { ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
+import { deploymentsBehind } from "../dora/drilldown";
+import { healthDegradedSignals } from "../dora/delivery-activity";
 import { processInboundEvent } from "./ingest-worker";
 import { createWebhookSecret, deleteWebhookSecret } from "./webhook-secrets";
 
@@ -140,5 +142,65 @@ describe("Argo CD triggers → canonical rows", () => {
     const change = await getDb().environmentChange.findFirstOrThrow({ where: { source: "argocd" } });
     expect(change).toMatchObject({ kind: "health_degraded", status: "Degraded", environmentName: "prod", serviceName: "velero", revision: "rev1" });
     expect(change.environmentId).not.toBeNull();
+  });
+});
+
+describe("Argo CD health degraded after a sync → change failure", () => {
+  // One consistent Application: synced to the fixture's revision, then Degraded, later Healthy again.
+  const synced = (patch: (s: Record<string, unknown>) => void) =>
+    withStatus((s) => {
+      const op = s.operationState as Record<string, unknown>;
+      op.startedAt = "2024-03-07T09:00:00Z";
+      op.finishedAt = "2024-03-07T09:02:00Z";
+      (s.sync as Record<string, unknown>).revision = "ea8759964626a583667a2bfd08f334ec2070040a";
+      patch(s);
+    });
+
+  it("marks the synced deployment failed for DORA (an incident blames it) and restores it when Argo CD reports it deployed again", async () => {
+    const db = getDb();
+    expect(
+      await deliver(
+        render(
+          "pier-deployed",
+          synced(() => {}),
+          { environmentName: "prod" },
+        ),
+      ),
+    ).toBe("processed");
+    const deployment = await db.deployment.findFirstOrThrow({
+      where: { source: "argocd", environmentName: "prod", deployedAt: new Date("2024-03-07T09:02:00Z") },
+    });
+    expect(deployment).toMatchObject({ status: "succeeded", hasIncident: false });
+
+    const degraded = synced((s) => Object.assign(s.health as Record<string, unknown>, { status: "Degraded", lastTransitionTime: "2024-03-07T09:10:00Z" }));
+    expect(await deliver(render("pier-health-degraded", degraded, { environmentName: "prod" }))).toBe("processed");
+    const incident = await db.incident.findFirstOrThrow({ where: { source: "argocd", detectedAt: new Date("2024-03-07T09:10:00Z") } });
+    expect(incident).toMatchObject({ deploymentId: deployment.id, linkReason: "version", resolvedAt: null, serviceName: "velero" });
+    expect(await db.deployment.findUniqueOrThrow({ where: { id: deployment.id } })).toMatchObject({ hasIncident: true });
+    // DORA's change failure rate (server/dora, unchanged) now counts it.
+    const failures = await deploymentsBehind(db, { from: new Date("2024-03-07T00:00:00Z"), to: new Date("2024-03-08T00:00:00Z"), onlyFailures: true });
+    expect(failures.rows.map((r) => r.id)).toContain(deployment.id);
+    // And rollout verification can read the signal for that service and environment.
+    const signals = await healthDegradedSignals(db.kysely, {
+      serviceId: deployment.serviceId!,
+      environmentId: deployment.environmentId!,
+      since: deployment.deployedAt,
+    });
+    // Oldest first: this sync's signal, then the earlier test's (its Application sent no transition time: received now).
+    expect(signals[0]).toMatchObject({
+      status: "Degraded",
+      revision: "ea8759964626a583667a2bfd08f334ec2070040a",
+      occurredAt: new Date("2024-03-07T09:10:00Z"),
+    });
+
+    // Healthy again: Argo CD's on-deployed for the next sync restores the incident (time to restore = 25 minutes).
+    const healthy = withStatus((s) => {
+      const op = s.operationState as Record<string, unknown>;
+      op.startedAt = "2024-03-07T09:33:00Z";
+      op.finishedAt = "2024-03-07T09:35:00Z";
+      (op.syncResult as Record<string, unknown>).revision = "0d1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+    });
+    expect(await deliver(render("pier-deployed", healthy, { environmentName: "prod" }))).toBe("processed");
+    expect(await db.incident.findUniqueOrThrow({ where: { id: incident.id } })).toMatchObject({ resolvedAt: new Date("2024-03-07T09:35:00Z") });
   });
 });

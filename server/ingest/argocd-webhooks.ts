@@ -3,7 +3,9 @@
 // "Connecting delivery tools") and reads the JSON they render:
 //   on-deployed, on-sync-succeeded → deployment succeeded (both triggers of one sync operation are one deployment)
 //   on-sync-failed                 → deployment failed
-//   on-health-degraded             → environment change "health_degraded" (a change-failure / verification signal)
+//   on-health-degraded             → environment change "health_degraded" (a verification signal) and an incident
+//                                    blaming the synced revision (DORA's change failure); restored by the next
+//                                    on-deployed (Argo CD sends it once the app is synced and Healthy)
 // Go's text/template prints a missing map key as "<no value>": such values count as absent. Service: the catalog
 // service annotated argocd/app-name with the Application's name, else the service of that name. Environment: the
 // first of context.environmentName, the destination cluster's name and the destination namespace that names a
@@ -58,6 +60,12 @@ function appKey(payload: Json): string {
   return ns && ns !== "argocd" ? `${ns}/${app}` : app;
 }
 
+/** The incident a health-degraded signal opens: one per Application and synced revision (Argo CD's oncePer). */
+export const degradedIncidentId = (payload: Json) => `${appKey(payload)}@${val(payload.revision) ?? ""}:degraded`;
+
+/** The prefix of every degraded-incident id of the payload's Application (to restore them when it is healthy again). */
+export const degradedIncidentPrefix = (payload: Json) => `${appKey(payload)}@`;
+
 export function translateArgocd(payload: Json, receivedAt: Date): Array<CanonicalFact | DeliveryFact> {
   const event = val(payload.event);
   const app = val(payload.app) ?? "";
@@ -86,6 +94,22 @@ export function translateArgocd(payload: Json, receivedAt: Date): Array<Canonica
       ];
     case "on-health-degraded":
       return [
+        // A change failure for DORA: an incident blaming the synced revision (server/dora/canonical.ts links it to
+        // that deployment, which then counts as failed), restored when Argo CD next reports the app deployed and
+        // Healthy (./delivery-tools.ts, argocdRecoveries).
+        {
+          kind: "incident",
+          incident: {
+            source: "argocd",
+            externalId: degradedIncidentId(payload),
+            serviceName: app,
+            environmentName,
+            title: `${app} ${val(payload.health) ?? "Degraded"} after syncing ${revision.slice(0, 12)}`,
+            severity: "high",
+            detectedAt: k8sTime(payload.at) ?? receivedAt,
+            version: revision,
+          },
+        },
         {
           kind: "environmentChange",
           change: {

@@ -6,8 +6,7 @@
 // another version is refused. Translation of the DORA-relevant types is in ./cdevents-translate.ts.
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { V04_SCHEMAS } from "./cdevents-schemas-v04";
-import { V05_SCHEMAS } from "./cdevents-schemas-v05";
+import { V04_SCHEMAS, V05_SCHEMAS } from "./cdevents-schemas";
 import { isMigrationType, migrationProblem } from "./migration-events";
 
 /** The DORA-relevant subjects/predicates, whatever the type's own version. */

@@ -28,6 +28,8 @@ export type CustomSourceSettings = {
   /** basic: the user name */
   username?: string;
   hint?: string;
+  /** The hint of the secret being rotated in, while two are active. */
+  nextHint?: string | null;
 };
 
 export type CustomSourceInput = {
@@ -105,8 +107,13 @@ function checkSettings(authType: CustomAuthType, s: CustomSourceSettings): Custo
   return {};
 }
 
-const CACHE_TOPIC = "custom-sources";
-type CachedSource = { id: string; slug: string; authType: CustomAuthType; settings: CustomSourceSettings; secret: string; version: number };
+export const CUSTOM_SOURCES_TOPIC = "custom-sources";
+/** The encrypted secrets: `secret` in use, `next` being rotated in (./custom-source-secrets.ts); both are accepted. */
+export type StoredSecrets = { secret: string; next?: string };
+export const activeSecrets = (s: StoredSecrets): string[] => [s.secret, ...(s.next ? [s.next] : [])].filter(Boolean);
+const CACHE_TOPIC = CUSTOM_SOURCES_TOPIC;
+/** secrets: every active one (two while the sender switches over, ./custom-source-secrets.ts). */
+type CachedSource = { id: string; slug: string; authType: CustomAuthType; settings: CustomSourceSettings; secrets: string[]; version: number };
 type Cache = { until: number; bySlug: Map<string, CachedSource | null> };
 const caches = new Map<Db, Cache>();
 const CACHE_MS = 15_000;
@@ -143,7 +150,7 @@ export async function customSourceBySlug(db: Db, slug: string): Promise<CachedSo
         slug: row.slug,
         authType: row.authType as CustomAuthType,
         settings: row.settings as CustomSourceSettings,
-        secret: decryptJson<{ secret: string }>(row.secretEncrypted).secret,
+        secrets: activeSecrets(decryptJson<StoredSecrets>(row.secretEncrypted)),
         version: row.currentVersion,
       }
     : null;
@@ -171,6 +178,8 @@ export async function mappingOf(db: Db, sourceId: string, version: number) {
 
 const digest = (s: string | Buffer) => createHash("sha256").update(s).digest();
 const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+/** Whether `given` is one of the active secrets; every one is compared, so the time taken tells nothing. */
+const anySecret = (given: string, secrets: string[]) => secrets.map((s) => sameSecret(given, s)).some(Boolean);
 
 /** Why a request does not authenticate as the source (header + reason), or null when it does. Constant-time. */
 export function customAuthProblem(source: CachedSource, headers: Headers, raw: Uint8Array): { header: string; message: string } | null {
@@ -179,7 +188,7 @@ export function customAuthProblem(source: CachedSource, headers: Headers, raw: U
     case "bearer": {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
       if (!token) return { header: "Authorization", message: "Authorization: Bearer <token> is missing" };
-      return sameSecret(token, source.secret) ? null : { header: "Authorization", message: "The bearer token is not this source's" };
+      return anySecret(token, source.secrets) ? null : { header: "Authorization", message: "The bearer token is not this source's" };
     }
     case "basic": {
       const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth)?.[1];
@@ -187,7 +196,7 @@ export function customAuthProblem(source: CachedSource, headers: Headers, raw: U
       const decoded = Buffer.from(encoded, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       const userOk = sameSecret(colon >= 0 ? decoded.slice(0, colon) : decoded, source.settings.username ?? "");
-      const passOk = sameSecret(colon >= 0 ? decoded.slice(colon + 1) : "", source.secret);
+      const passOk = anySecret(colon >= 0 ? decoded.slice(colon + 1) : "", source.secrets);
       return userOk && passOk ? null : { header: "Authorization", message: "The user name or password is not this source's" };
     }
     case "hmac": {
@@ -196,8 +205,11 @@ export function customAuthProblem(source: CachedSource, headers: Headers, raw: U
       if (!value) return { header, message: `${header} is missing (the ${algorithm} HMAC of the body)` };
       if (prefix && !value.startsWith(prefix)) return { header, message: `${header} must start with ${prefix}` };
       const given = Buffer.from(value.slice(prefix.length), encoding);
-      const expected = createHmac(algorithm, source.secret).update(raw).digest();
-      return given.length === expected.length && timingSafeEqual(given, expected) ? null : { header, message: `${header} does not match the body` };
+      const matches = source.secrets.map((secret) => {
+        const expected = createHmac(algorithm, secret).update(raw).digest();
+        return given.length === expected.length && timingSafeEqual(given, expected);
+      });
+      return matches.some(Boolean) ? null : { header, message: `${header} does not match the body` };
     }
   }
 }
@@ -290,6 +302,11 @@ export async function deleteCustomSource(db: Db, actor: Actor, id: string) {
   cacheOf(db).bySlug.clear();
 }
 
+/** Drops this process's cached copy of a source (after a change announced to the others with CUSTOM_SOURCES_TOPIC). */
+export function forgetCustomSource(db: Db, slug: string) {
+  cacheOf(db).bySlug.delete(slug);
+}
+
 /** Admin → Integrations: every source with its current mapping and the versions before it (newest first). */
 export async function listCustomSources(db: Db) {
   const sources = await db.kysely
@@ -309,11 +326,12 @@ export async function listCustomSources(db: Db) {
     .orderBy("version", "desc")
     .execute();
   return sources.map((s) => {
-    const { hint, ...settings } = s.settings as CustomSourceSettings;
+    const { hint, nextHint, ...settings } = s.settings as CustomSourceSettings;
     return {
       ...s,
       settings,
       hint: hint ?? "••••",
+      nextHint: nextHint ?? null,
       versions: mappings.filter((m) => m.sourceId === s.id).map(({ version, expression, createdAt }) => ({ version, expression, createdAt })),
     };
   });

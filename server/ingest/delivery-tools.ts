@@ -10,7 +10,7 @@ import { sql, type Tx } from "../db";
 import { findEnvironment, findService } from "../dora/catalog-lookup";
 import { recordEnvironmentChange, recordPipelineRun } from "../dora/delivery-activity";
 import { withoutFutureTimes } from "./canonical-facts";
-import { argocdEnvironmentCandidates, translateArgocd } from "./argocd-webhooks";
+import { argocdEnvironmentCandidates, degradedIncidentPrefix, translateArgocd } from "./argocd-webhooks";
 import type { DeliveryFact, ToolFact } from "./delivery-facts";
 import { FEATURE_FLAG_SOURCES, isFeatureFlagSource, translateFeatureFlag } from "./feature-flag-webhooks";
 import { translateGitlab } from "./gitlab-webhooks";
@@ -88,7 +88,14 @@ function withNames(f: ToolFact, service: string | null, environment: string | nu
     case "environmentChange":
       return { ...f, change: e(s(f.change)) };
     case "incident":
-      return service ? { ...f, incident: { ...f.incident, serviceName: service } } : f;
+      return {
+        ...f,
+        incident: {
+          ...f.incident,
+          ...(service ? { serviceName: service } : {}),
+          ...(environment !== null && f.incident.environmentName ? { environmentName: environment } : {}),
+        },
+      };
     default:
       return f;
   }
@@ -137,6 +144,7 @@ export async function translateDeliveryToolEvent(tx: Tx, row: { source: ToolSour
     }
     out.push(capped(withNames(fact, mapped.get(sent) ?? null, environment), row.receivedAt));
   }
+  if (row.source === "argocd") return [...out, ...(await argocdRecoveries(tx, payload))];
   if (row.source === "terraform") return [...out, ...(await terraformDeployments(tx, out))];
   if (row.source === "jenkins") return [...out, ...(await jenkinsDeployments(tx, out, payload))];
   return out;
@@ -155,6 +163,25 @@ export async function translateCdeventRunEvent(tx: Tx, row: { type: string; payl
   if (fact.kind !== "pipelineRun") return [fact];
   const annotated = await annotatedService(tx, SERVICE_ANNOTATION.jenkins, [fact.run.serviceName].filter(Boolean));
   return [capped(withNames(fact, annotated, null), row.receivedAt)];
+}
+
+/**
+ * on-deployed fires once an Application is synced and Healthy: it restores the Application's open health-degraded
+ * incidents (see ./argocd-webhooks.ts), so DORA's time to restore runs from Degraded to Healthy.
+ */
+async function argocdRecoveries(tx: Tx, payload: Record<string, unknown>): Promise<ToolFact[]> {
+  if (payload.event !== "on-deployed") return [];
+  const healthyAt = new Date(String(payload.finishedAt ?? payload.at ?? ""));
+  if (Number.isNaN(healthyAt.getTime())) return [];
+  const open = await tx
+    .selectFrom("Incident")
+    .select(["externalId", "title", "detectedAt"])
+    .where("source", "=", "argocd")
+    .where("externalId", "like", `${degradedIncidentPrefix(payload).replace(/[\\%_]/g, "\\$&")}%:degraded`)
+    .where("resolvedAt", "is", null)
+    .where("detectedAt", "<=", healthyAt)
+    .execute();
+  return open.map((i) => ({ kind: "incident" as const, incident: { source: "argocd", externalId: i.externalId, title: i.title, resolvedAt: healthyAt } }));
 }
 
 /** "<job full name>=<environment>, …" on a catalog service: those jobs' completed builds deploy it. */

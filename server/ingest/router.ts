@@ -20,6 +20,7 @@ import {
 import { listDeadEvents, retryInboundEvent } from "./ingest-worker";
 import { webhookSourceActivity } from "./source-activity";
 import { TEST_DELIVERY_SOURCES, sendTestDelivery } from "./test-delivery";
+import { addCustomSourceSecret, retireOldCustomSourceSecret } from "./custom-source-secrets";
 import { WEBHOOK_KINDS, createWebhookSecret, deleteWebhookSecret, listWebhookSecrets } from "./webhook-secrets";
 
 const admin = roleProcedure("admin");
@@ -69,6 +70,13 @@ export const eventsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => createCustomSource(ctx.db, actor(ctx.user), input)),
+  // Rotation: add the new secret (both accepted), then retire the old one once the sender uses the new one.
+  addCustomSourceSecret: admin
+    .input(z.object({ sourceId: z.string().min(1), secret: z.string().min(16, "At least 16 characters").max(500) }))
+    .mutation(({ ctx, input }) => addCustomSourceSecret(ctx.db, actor(ctx.user), input)),
+  retireOldCustomSourceSecret: admin
+    .input(z.object({ sourceId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => retireOldCustomSourceSecret(ctx.db, actor(ctx.user), input)),
   publishCustomMapping: admin
     .input(z.object({ sourceId: z.string().min(1), expression: z.string().min(1, "Write a mapping").max(20_000) }))
     .mutation(({ ctx, input }) => publishMappingVersion(ctx.db, actor(ctx.user), input)),

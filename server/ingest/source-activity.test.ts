@@ -45,6 +45,17 @@ describe("events.sourceActivity", () => {
     const after = (await caller.events.sourceActivity()).find((a) => a.source === "gitlab");
     expect(after).toMatchObject({ accepted: 2, refused: 1, duplicates: 1 });
     expect(after?.lastReceivedAt).toBeInstanceOf(Date);
-    expect((await caller.events.sourceActivity()).map((a) => a.source)).toEqual(["github", "pagerduty", "gitlab", "argocd", "terraform", "jenkins", "jira"]);
+    expect((await caller.events.sourceActivity()).map((a) => a.source)).toEqual([
+      "github",
+      "pagerduty",
+      "gitlab",
+      "argocd",
+      "terraform",
+      "jenkins",
+      "jira",
+      "unleash",
+      "launchdarkly",
+      "flagsmith",
+    ]);
   });
 });

@@ -20,6 +20,7 @@ type Source = {
   authType: string;
   settings: { header?: string; algorithm?: string; encoding?: string; prefix?: string; username?: string };
   hint: string;
+  nextHint: string | null;
   currentVersion: number;
   versions: { version: number; expression: string }[];
 };
@@ -215,6 +216,59 @@ function DeleteSource({ source }: { source: Source }) {
   );
 }
 
+/** Rotation without a gap: add the new secret (both accepted), switch the sender over, then retire the old one. */
+function RotateSecret({ source }: { source: Source }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const toast = useToast();
+  const [secret, setSecret] = useState("");
+  const add = useMutation(
+    trpc.events.addCustomSourceSecret.mutationOptions({
+      onSuccess: () => {
+        setSecret("");
+        toast({ message: "New secret added: both are accepted until you retire the old one", tone: "success" });
+        router.refresh();
+      },
+    }),
+  );
+  const retire = useMutation(trpc.events.retireOldCustomSourceSecret.mutationOptions({ onSuccess: () => router.refresh() }));
+  const errors = fieldErrorsOf(add.error);
+  if (source.nextHint)
+    return (
+      <div className="mt-2">
+        <ConfirmButton
+          variant="secondary"
+          aria-label={`Retire the old secret of ${source.slug}`}
+          title={`Retire the old secret (${source.hint}) of “${source.name}”?`}
+          confirmLabel="Retire old secret"
+          consequence={`Requests with ${source.hint} are refused (401) from now on; only ${source.nextHint} is accepted.`}
+          onConfirm={async () => {
+            await retire.mutateAsync({ sourceId: source.id });
+          }}
+        >
+          Retire old secret
+        </ConfirmButton>
+      </div>
+    );
+  return (
+    <form
+      className="mt-2 flex flex-wrap items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add.mutate({ sourceId: source.id, secret });
+      }}
+    >
+      <Field label="Rotate: new secret (shown only now)" htmlFor={`rotate-${source.id}`} error={errors?.secret}>
+        <Input id={`rotate-${source.id}`} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />
+      </Field>
+      <Button type="submit" variant="secondary" disabled={add.isPending}>
+        Add secret
+      </Button>
+      {!errors && <ErrorMessage error={add.error} />}
+    </form>
+  );
+}
+
 export function CustomSources({ base, sources }: { base: string; sources: Source[] }) {
   return (
     <Card title="Custom sources">
@@ -240,7 +294,14 @@ export function CustomSources({ base, sources }: { base: string; sources: Source
               </p>
               <p className="mt-1 text-gray-600 dark:text-gray-300">
                 {authLabel(s)} — secret <span className="font-mono text-xs">{s.hint}</span>
+                {s.nextHint && (
+                  <>
+                    {" "}
+                    and <span className="font-mono text-xs">{s.nextHint}</span> <Badge color="yellow">two active</Badge>
+                  </>
+                )}
               </p>
+              <RotateSecret source={s} />
               <PublishVersion source={s} />
             </li>
           ))}
