@@ -11,7 +11,7 @@ import { LIFECYCLES } from "./service-input";
 
 const SEARCH_SORTS = ["relevance", "name", "updated", "tier"] as const;
 /** Whose services: all, those of the viewer's teams ("Owned by me / my teams"), or the viewer's starred ones. */
-export const SEARCH_SCOPES = ["all", "mine", "starred"] as const;
+const SEARCH_SCOPES = ["all", "mine", "starred"] as const;
 
 export const catalogSearchInput = z.object({
   q: z.string().trim().max(200).default(""),

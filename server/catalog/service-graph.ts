@@ -20,7 +20,7 @@ export function apiConsumptionEdges(db: Kysely<DB>) {
 }
 
 /** Every edge: `fromServiceId` depends on `toServiceId` (duplicates possible when both kinds say so). */
-export function serviceEdges(db: Kysely<DB>) {
+function serviceEdges(db: Kysely<DB>) {
   return db.selectFrom("ServiceDependency").select(["fromServiceId", "toServiceId"]).unionAll(apiConsumptionEdges(db));
 }
 
