@@ -7,10 +7,11 @@ test("Dana searches the catalog, opens a payments service and edits its descript
   await signInAs(page, "Dana", "/catalog");
   await expect(page.getByRole("heading", { name: "Service catalog" })).toBeVisible();
 
-  // Search and filter; the state lives in the URL so the view can be shared.
+  // Search and filter as you type and pick (no Search button); the state lives in the URL so the view can be shared.
+  await expect(page.getByRole("button", { name: "Search" })).toBeHidden();
   await page.getByRole("searchbox", { name: "Search services" }).fill("bookkeeping");
+  await expect(page).toHaveURL(/q=bookkeeping/);
   await page.getByLabel("Team").selectOption({ label: "Payments" });
-  await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/q=bookkeeping/);
   await expect(page).toHaveURL(/team=payments/);
   const results = page.getByRole("table", { name: "Services" });
@@ -38,6 +39,20 @@ test("Dana searches the catalog, opens a payments service and edits its descript
     await expect(tabs.getByRole("link", { name: tab })).toHaveAttribute("aria-current", "page");
   }
   await tabs.getByRole("link", { name: "Overview" }).click();
+
+  // Starred: the star on the page, then the catalog's "Starred" view lists it (and only Dana's stars).
+  const star = page.getByRole("button", { name: /Star/ });
+  if ((await star.getAttribute("aria-pressed")) === "true") await star.click();
+  await expect(star).toHaveAttribute("aria-pressed", "false");
+  await star.click();
+  await expect(star).toHaveAttribute("aria-pressed", "true");
+  await page.goto("/catalog");
+  await page.getByRole("navigation", { name: "Whose services" }).getByRole("link", { name: "Starred" }).click();
+  await expect(page).toHaveURL(/scope=starred/);
+  await expect(page.getByRole("table", { name: "Services" }).getByRole("link", { name: "Ledger" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Whose services" }).getByRole("link", { name: "Owned by my teams" }).click();
+  await expect(page.getByRole("table", { name: "Services" }).getByRole("link", { name: "Checkout API" })).toBeVisible();
+  await page.goto("/services/ledger");
 
   const description = `Double-entry bookkeeping, edited by Dana at ${Date.now()}`;
   await page.getByRole("button", { name: "Edit service" }).click();

@@ -341,6 +341,11 @@ const TEAM_DEPLOYER: Record<SeedService["team"], string> = {
   data: "demo-lee",
 };
 
+const DEMO_STARS: [userId: string, slug: string][] = [
+  ["demo-dana", "api-gateway"],
+  ["demo-lee", "checkout-api"],
+];
+
 /** A stable small number per slug, so versions look varied but the seed is deterministic. */
 const h = (s: string) => [...s].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
 
@@ -369,6 +374,14 @@ export async function seedCatalog(db: Db, teamIds: Record<string, string>) {
       where: { fromServiceId_toServiceId: { fromServiceId: ids[from], toServiceId: ids[to] } },
       update: {},
       create: { fromServiceId: ids[from], toServiceId: ids[to], kind },
+    });
+  }
+  // Demo stars (the catalog's "Starred" view): services Dana and Lee keep an eye on beyond their own teams'.
+  for (const [userId, slug] of DEMO_STARS) {
+    await db.serviceStar.upsert({
+      where: { userId_serviceId: { userId, serviceId: ids[slug] } },
+      update: {},
+      create: { userId, serviceId: ids[slug] },
     });
   }
   const day = 24 * 3600 * 1000;

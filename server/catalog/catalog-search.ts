@@ -6,12 +6,16 @@ import { SERVICE_CARD_COLUMNS } from "./service-summary";
 import { z } from "zod";
 import type { Expression, SqlBool } from "kysely";
 import { sql, type DB, type Db, type Kysely } from "../db";
+import type { SessionUser } from "../identity/roles";
 import { LIFECYCLES } from "./service-input";
 
 const SEARCH_SORTS = ["relevance", "name", "updated", "tier"] as const;
+/** Whose services: all, those of the viewer's teams ("Owned by me / my teams"), or the viewer's starred ones. */
+const SEARCH_SCOPES = ["all", "mine", "starred"] as const;
 
 export const catalogSearchInput = z.object({
   q: z.string().trim().max(200).default(""),
+  scope: z.enum(SEARCH_SCOPES).default("all"),
   team: z.string().trim().max(100).optional(),
   tier: z.coerce.number().int().min(1).max(3).optional(),
   lifecycle: z.enum(LIFECYCLES).optional(),
@@ -28,8 +32,11 @@ export type CatalogSearchInput = z.input<typeof catalogSearchInput>;
 /** `%`, `_` and `\` are wildcards in LIKE: a search for "50%" means the characters. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** Who is searching: what "mine" and "starred" mean. */
+export type SearchViewer = Pick<SessionUser, "id" | "teamIds">;
+
 /** Services joined with their teams, narrowed by every word of the query and the filters. */
-function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, words: string[]) {
+function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, words: string[], viewer: SearchViewer | undefined) {
   return db
     .selectFrom("Service as s")
     .innerJoin("Team as t", "t.id", "s.teamId")
@@ -43,6 +50,17 @@ function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, wo
           eb(eb.fn<string>("array_to_string", ["s.tags", sql.lit(" ")]), "ilike", pattern),
         ]);
       });
+      if (input.scope === "mine") where.push(viewer?.teamIds.length ? eb("s.teamId", "in", viewer.teamIds) : sql<SqlBool>`false`);
+      if (input.scope === "starred")
+        where.push(
+          eb.exists(
+            eb
+              .selectFrom("ServiceStar as st")
+              .select("st.serviceId")
+              .whereRef("st.serviceId", "=", "s.id")
+              .where("st.userId", "=", viewer?.id ?? ""),
+          ),
+        );
       if (input.team) where.push(eb("t.slug", "=", input.team));
       if (input.tier) where.push(eb("s.tier", "=", input.tier));
       if (input.lifecycle) where.push(eb("s.lifecycle", "=", input.lifecycle));
@@ -55,12 +73,13 @@ function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, wo
     });
 }
 
-export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
+/** One page of matching services; `viewer` is needed for the "mine" and "starred" scopes (without one they match nothing). */
+export async function searchCatalog(db: Db, raw: CatalogSearchInput, viewer?: SearchViewer) {
   const input = catalogSearchInput.parse(raw);
   const words = input.q.split(/\s+/).filter(Boolean).slice(0, 8);
   const offset = (input.page - 1) * input.pageSize;
 
-  let query = matching(db.replica, input, words)
+  let query = matching(db.replica, input, words, viewer)
     .select((eb) => [...SERVICE_CARD_COLUMNS, "s.tags", "s.updatedAt", "t.slug as teamSlug", "t.name as teamName", eb.fn.countAll<string>().over().as("total")])
     .limit(input.pageSize)
     .offset(offset);
@@ -91,7 +110,7 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput) {
   let total = rows.length ? Number(rows[0].total) : 0;
   if (!rows.length && offset > 0) {
     // Past the last page: still report how many match so the pager can offer a way back.
-    const c = await matching(db.replica, input, words)
+    const c = await matching(db.replica, input, words, viewer)
       .select((eb) => eb.fn.countAll<string>().as("n"))
       .executeTakeFirstOrThrow();
     total = Number(c.n);

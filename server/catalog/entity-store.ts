@@ -39,54 +39,15 @@ export async function readEntities(tx: Tx, refs: readonly string[]): Promise<Sto
   return (await tx.selectFrom("CatalogEntity").select(COLUMNS).where("ref", "in", refs).execute()) as StoredEntity[];
 }
 
-/** Creates or replaces the entity and its relations; audited. */
-export async function writeEntity(tx: Tx, user: SessionUser, ref: Ref, entity: BackstageEntity, relations: Relation[], before: StoredEntity | undefined) {
-  const key = refKey(ref);
-  const row = {
-    kind: ref.kind,
-    namespace: ref.namespace,
-    name: ref.name,
-    title: entity.metadata.title ?? null,
-    entity: JSON.stringify(entity),
-    updatedAt: new Date(),
-  };
-  const written = before
-    ? await tx.updateTable("CatalogEntity").set(row).where("id", "=", before.id).returning(COLUMNS).executeTakeFirstOrThrow()
-    : await tx
-        .insertInto("CatalogEntity")
-        .values({ ...row, id: newId(), ref: key })
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow();
-  await tx.deleteFrom("CatalogRelation").where("sourceRef", "=", key).execute();
-  if (relations.length) {
-    await tx
-      .insertInto("CatalogRelation")
-      .values(relations.map((r) => ({ sourceRef: key, type: r.type, targetRef: refKey(r.target) })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-  const actor = actorOf(user);
-  const change = before ? "updated" : "created";
-  recordAudit(tx, {
-    actor,
-    action: `catalog.entity_${change}`,
-    subjectType: "catalog_entity",
-    subjectId: written.id,
-    before: before?.entity ?? null,
-    after: entity,
-  });
-  emitPierEvent(tx, { type: "catalog.entity_changed", severity: "info", subject: {}, actor, data: { ref: key, change }, labels: { change, kind: ref.kind } });
-  return written as StoredEntity;
-}
-
 export type EntityWrite = { ref: Ref; entity: BackstageEntity; relations: Relation[]; before: StoredEntity | undefined };
 
 /** Statements stay well under Postgres's 65,535 parameters whatever the batch. */
 const ROWS_PER_STATEMENT = 500;
 
 /**
- * writeEntity for many entities at once: one upsert per 500 entities, their relations replaced in two statements,
- * and the audit records and events as writeEntity writes them (in the given order). Refs must be distinct.
+ * Creates or replaces entities and their relations (the file is the source of truth, so relations are replaced as
+ * a whole): one upsert per 500 entities and their relations in two statements; an audit record and a
+ * catalog.entity_changed event per entity, in the given order. Refs must be distinct.
  */
 export async function writeEntities(tx: Tx, user: SessionUser, writes: readonly EntityWrite[]) {
   if (!writes.length) return;
@@ -165,11 +126,6 @@ export async function linkEntities(tx: Tx, links: readonly { id: string; service
     const values = sql.join(rows.map((l) => sql`(${l.id}::text, ${l[column]}::text)`));
     await sql`UPDATE "CatalogEntity" e SET ${sql.ref(column)} = v.target FROM (VALUES ${values}) v (id, target) WHERE e.id = v.id`.execute(tx);
   }
-}
-
-/** Records which Pier service or team the entity is (null: none). */
-export async function linkEntity(tx: Tx, id: string, link: { serviceId?: string | null; teamId?: string | null }) {
-  await tx.updateTable("CatalogEntity").set(link).where("id", "=", id).execute();
 }
 
 /** Refs of the entities whose relations of these types point at any of `targets`. */

@@ -2,20 +2,34 @@
 // The recursive CTE uses UNION (not UNION ALL) over the service id alone, so a service already reached is never
 // expanded again: cycles end, and each service is visited once however many paths lead to it (no path explosion
 // on dense graphs). Whether a dependent is direct is known from the edge itself. Edges are ./service-graph.ts's:
-// declared dependencies and API consumption (the consumer of an API depends on its providers).
+// declared dependencies and API consumption (the consumer of an API depends on its providers). The API edges (few)
+// are computed once per statement; the declared ones stay inlined (NOT MATERIALIZED) so each step is an index
+// lookup; a catalog with no API consumption reads ServiceDependency alone (a materialized edge list has no index:
+// seconds per page at 15,000 edges).
 import { sql, type DB, type Db, type Kysely } from "../db";
 import { notFound } from "../errors";
-import { serviceEdges } from "./service-graph";
+import { apiConsumptionEdges, hasApiConsumption } from "./service-graph";
 
 export async function impactOf(db: Db, serviceId: string, limit = 1000) {
-  const rows = await dependentsOf(db.kysely, serviceId, limit).execute();
+  const rows = await dependentsOf(db.kysely, serviceId, limit, await hasApiConsumption(db.kysely)).execute();
   return { items: rows.map(({ total: _t, ...r }) => r), total: rows.length ? Number(rows[0].total) : 0 };
 }
 
 /** The statement: dependents, direct ones first, then by tier and name, with the count of all of them. */
-function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number) {
+function dependentsOf(db: Kysely<DB>, serviceId: string, limit: number, withApis: boolean) {
   return db
-    .withRecursive("edges", () => serviceEdges(db))
+    .withRecursive(
+      (cte) => cte("api").materialized(),
+      () => apiConsumptionEdges(db).where(sql.lit(withApis)),
+    )
+    .withRecursive(
+      (cte) => cte("edges").notMaterialized(),
+      (qb) =>
+        qb
+          .selectFrom("ServiceDependency")
+          .select(["fromServiceId", "toServiceId"])
+          .unionAll(qb.selectFrom("api").select(["api.fromServiceId", "api.toServiceId"]).where(sql.lit(withApis))),
+    )
     .withRecursive("dependents(id)", (qb) =>
       qb
         .selectFrom("edges as d")

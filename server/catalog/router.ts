@@ -15,6 +15,7 @@ import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
 import { locationsRouter } from "./discovery/router";
+import { isServiceStarred, serviceStarInput, setServiceStar } from "./stars";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
 const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
@@ -23,7 +24,10 @@ const importIdInput = z.object({ id: z.string().trim().regex(IMPORT_ID, "Not a c
 export const catalogRouter = router({
   // Registered locations (discovery) and orphaned entities: ./discovery/router.ts.
   locations: locationsRouter,
-  search: authedProcedure.input(catalogSearchInput).query(({ ctx, input }) => searchCatalog(ctx.db, input)),
+  search: authedProcedure.input(catalogSearchInput).query(({ ctx, input }) => searchCatalog(ctx.db, input, ctx.user)),
+  // Stars are the caller's own: any signed-in user stars and reads only their own.
+  setStar: authedProcedure.input(serviceStarInput).mutation(({ ctx, input }) => setServiceStar(ctx.db, ctx.user, input)),
+  starred: authedProcedure.input(slugInput).query(async ({ ctx, input }) => ({ starred: await isServiceStarred(ctx.db, ctx.user, input.slug) })),
   facets: authedProcedure.query(({ ctx }) => catalogFacets(ctx.db)),
   picker: authedProcedure.input(z.object({ q: z.string().trim().max(100).default("") })).query(({ ctx, input }) => servicePicker(ctx.db, input.q)),
 

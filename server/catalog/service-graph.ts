@@ -5,9 +5,9 @@
 // the catalog as entities come and go (and removing a `consumesApis` line removes the edge).
 import { sql, type DB, type Kysely } from "../db";
 
-/** Every edge: `fromServiceId` depends on `toServiceId` (duplicates possible when both kinds say so). */
-export function serviceEdges(db: Kysely<DB>) {
-  const viaApis = db
+/** The API consumption edges alone: consumer `fromServiceId` depends on provider `toServiceId`. */
+export function apiConsumptionEdges(db: Kysely<DB>) {
+  return db
     .selectFrom("CatalogRelation as consumes")
     .innerJoin("CatalogRelation as provides", (j) => j.onRef("provides.targetRef", "=", "consumes.targetRef").on("provides.type", "=", "providesApi"))
     .innerJoin("CatalogEntity as consumer", "consumer.ref", "consumes.sourceRef")
@@ -17,7 +17,17 @@ export function serviceEdges(db: Kysely<DB>) {
     .where("consumer.serviceId", "is not", null)
     .where("provider.serviceId", "is not", null)
     .whereRef("consumer.serviceId", "<>", "provider.serviceId");
-  return db.selectFrom("ServiceDependency").select(["fromServiceId", "toServiceId"]).unionAll(viaApis);
+}
+
+/** Every edge: `fromServiceId` depends on `toServiceId` (duplicates possible when both kinds say so). */
+function serviceEdges(db: Kysely<DB>) {
+  return db.selectFrom("ServiceDependency").select(["fromServiceId", "toServiceId"]).unionAll(apiConsumptionEdges(db));
+}
+
+/** Whether any Component consumes an API at all: when none does, readers keep to ServiceDependency's indexes. */
+export async function hasApiConsumption(db: Kysely<DB>): Promise<boolean> {
+  const row = await db.selectFrom("CatalogRelation").select("sourceRef").where("type", "=", "consumesApi").limit(1).executeTakeFirst();
+  return !!row;
 }
 
 /** The edges among these services (each pair once), consumer → provider. */

@@ -12,7 +12,7 @@ export const metadata = { title: "Catalog" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-const FILTER_KEYS = ["q", "team", "tier", "lifecycle", "type", "kind", "system", "tag", "sort", "page"] as const;
+const FILTER_KEYS = ["q", "scope", "team", "tier", "lifecycle", "type", "kind", "system", "tag", "sort", "page"] as const;
 
 export default async function CatalogPage({ searchParams }: { searchParams: SearchParams }) {
   const raw = await searchParams;
@@ -33,7 +33,12 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
     for (const [k, v] of [...next.entries()]) if (!v || v === "undefined") next.delete(k);
     return `/catalog?${next.toString()}`;
   };
-  const filtered = Object.keys(params).some((k) => k !== "sort" && k !== "page");
+  const filtered = Object.keys(params).some((k) => k !== "sort" && k !== "page" && k !== "scope");
+  const scopes = [
+    ["all", "All"],
+    ["mine", "Owned by my teams"],
+    ["starred", "Starred"],
+  ] as const;
 
   return (
     <div>
@@ -53,6 +58,18 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
           </>
         }
       />
+      <nav aria-label="Whose services" className="mb-3 flex gap-1">
+        {scopes.map(([scope, label]) => (
+          <Link
+            key={scope}
+            href={hrefWith({ scope: scope === "all" ? undefined : scope, page: undefined })}
+            aria-current={input.scope === scope ? "page" : undefined}
+            className="rounded-md px-3 py-1.5 text-sm font-medium text-gray-700 hover:bg-gray-100 aria-[current=page]:bg-brand-600 aria-[current=page]:text-white dark:text-gray-300 dark:hover:bg-gray-800"
+          >
+            {label}
+          </Link>
+        ))}
+      </nav>
       <form method="get" action="/catalog" role="search" className="mb-4 grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-8">
         <div className="col-span-2 sm:col-span-4 lg:col-span-2">
           <label htmlFor="q" className="sr-only">
@@ -88,9 +105,13 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
           all={false}
         />
         {input.kind && <input type="hidden" name="kind" value={input.kind} />}
+        {input.scope !== "all" && <input type="hidden" name="scope" value={input.scope} />}
         <div className="col-span-2 flex gap-2 sm:col-span-4 lg:col-span-8">
           <InstantFilters />
-          <Button type="submit">Search</Button>
+          {/* Filters apply as they change (InstantFilters hides this); without JavaScript the button submits. */}
+          <Button type="submit" data-fallback-submit>
+            Search
+          </Button>
           {filtered && <LinkButton href="/catalog">Clear</LinkButton>}
           <p className="ml-auto self-center text-sm text-gray-500 dark:text-gray-400" aria-live="polite">
             {plural(result.total, "service")}
@@ -99,8 +120,16 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
       </form>
 
       {result.items.length === 0 ? (
-        <EmptyState title={filtered ? "No services match" : "The catalog is empty"}>
-          {filtered ? "Try fewer words or clear a filter." : <Link href="/catalog/new">Add the first service</Link>}
+        <EmptyState title={filtered || input.scope !== "all" ? "No services match" : "The catalog is empty"}>
+          {input.scope === "starred" && !filtered ? (
+            "Star a service on its page to find it here."
+          ) : input.scope === "mine" && !filtered ? (
+            "None of your teams owns a service yet."
+          ) : filtered ? (
+            "Try fewer words or clear a filter."
+          ) : (
+            <Link href="/catalog/new">Add the first service</Link>
+          )}
         </EmptyState>
       ) : (
         <Table head={["Service", "Team", "Tier", "Lifecycle", "Type", "Tags"]} caption="Services">

@@ -1,6 +1,7 @@
 "use client";
 // Instant filtering for the catalog's GET form: a changed filter submits the form at once, typing in the search box
-// after a short pause. Without JavaScript the form still works with its Search button (the URL keeps the view).
+// after a short pause, so the Search button is hidden; without JavaScript it stays and the form works with it (the
+// URL keeps the view either way).
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 
@@ -12,6 +13,8 @@ export function InstantFilters() {
   useEffect(() => {
     const form = marker.current?.closest("form");
     if (!form) return;
+    const fallback = form.querySelector<HTMLElement>("[data-fallback-submit]");
+    if (fallback) fallback.hidden = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     // A client-side navigation (not a page load), so the search box keeps focus while results change.
     const submit = () => {

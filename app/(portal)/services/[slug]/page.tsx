@@ -8,6 +8,7 @@ import { DateTime } from "@/app/_components/time";
 import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { LifecycleBadge, ServiceLink, TierBadge } from "../../catalog/_components/catalog-badges";
 import { entityHref } from "../../catalog/_components/entity-links";
+import { StarButton } from "../../catalog/_components/star-button";
 import { DeliveryActivitySection } from "./delivery-activity-section";
 import { DeploymentsSection } from "./deployments-section";
 import { DoraSection } from "./dora-section";
@@ -34,6 +35,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
   impactRead?.catch(() => undefined);
   const service = orNotFound(await findService(slug));
   const impact = await impactRead;
+  const { starred } = await api.catalog.starred({ slug: service.slug });
   const outcomes = tab === "deployments" ? await api.deployments.recentOutcomes({ serviceId: service.id, limit: 60 }) : null;
 
   return (
@@ -49,7 +51,12 @@ export default async function ServicePage({ params, searchParams }: Props) {
             {service.language && <Badge>{service.language}</Badge>}
           </span>
         }
-        actions={<LinkButton href={`/api/catalog/export?service=${encodeURIComponent(service.slug)}`}>catalog-info.yaml</LinkButton>}
+        actions={
+          <>
+            <StarButton slug={service.slug} starred={starred} />
+            <LinkButton href={`/api/catalog/export?service=${encodeURIComponent(service.slug)}`}>catalog-info.yaml</LinkButton>
+          </>
+        }
       />
 
       <ServiceTabs slug={service.slug} current={tab} />

@@ -4,11 +4,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { findEntity, orNotFound } from "@/app/_lib/page-records";
+import { serverCaller } from "@/app/_lib/server-caller";
 import { Badge, Card, EmptyState, LinkButton, PageHeader, Table, Td } from "@/app/_components/ui";
 import { ApiDefinition } from "../../../../_components/api-definition";
 import { EntityRefLink } from "../../../../_components/entity-links";
 import { RelationsGraph } from "../../../../_components/relations-graph";
 import { EntityOrigin } from "../../../../locations/entity-origin";
+import { StarButton } from "../../../../_components/star-button";
 
 type Props = { params: Promise<{ kind: string; namespace: string; name: string }> };
 
@@ -67,6 +69,8 @@ export default async function EntityPage({ params }: Props) {
   const consumers = e.inverse.filter((r) => r.type === "apiConsumedBy");
   const profile = (spec.profile ?? {}) as { displayName?: string; email?: string; picture?: string };
   const others = e.inverse.filter((r) => !["hasPart", "apiProvidedBy", "apiConsumedBy"].includes(r.type));
+  // An entity that is a Pier service is starred as that service.
+  const star = e.serviceSlug ? await (await serverCaller()).catalog.starred({ slug: e.serviceSlug }) : null;
 
   return (
     <div className="space-y-4">
@@ -85,6 +89,7 @@ export default async function EntityPage({ params }: Props) {
         }
         actions={
           <>
+            {e.serviceSlug && star && <StarButton slug={e.serviceSlug} starred={star.starred} />}
             {e.serviceSlug && <LinkButton href={`/services/${e.serviceSlug}`}>Pier service</LinkButton>}
             {e.teamSlug && <LinkButton href={`/teams/${e.teamSlug}`}>Pier team</LinkButton>}
           </>
