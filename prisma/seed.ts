@@ -15,6 +15,7 @@ import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
 import { seedReleases } from "./seed/releases";
 import { seedDeliveryAnalytics } from "./seed/delivery-analytics";
+import { seedAlertRules } from "./seed/alert-rules";
 
 async function main() {
   const db = getDb();
@@ -34,6 +35,7 @@ async function main() {
   console.log("inbox items:", await seedInbox(db));
   console.log("releases and drift:", await seedReleases(db));
   console.log("delivery analytics history:", await seedDeliveryAnalytics(db));
+  console.log("alert rules:", await seedAlertRules(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

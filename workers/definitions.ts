@@ -13,6 +13,7 @@ import type { IngestJobData } from "../server/ingest/ingest";
 import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/chain-check";
 import { handleCatalogImportJob } from "../server/catalog/import-jobs";
 import { startLocationRefresh } from "../server/catalog/discovery/refresh-loop";
+import { startAlertEvaluation } from "../server/analytics/alert-evaluation";
 
 export type WorkerDefinition = {
   queue: string;
@@ -51,7 +52,11 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     queue: QUEUES.maintenance,
     concurrency: 1,
     handle: (db) => runScheduledChainCheck(db),
-    start: () => scheduleChainChecks(),
+    // Plus the alert rules' evaluation every 5 minutes (server/analytics: a leased loop, one run across processes).
+    start: async (db) => {
+      const stops = [await scheduleChainChecks(), startAlertEvaluation(db)];
+      return async () => void (await Promise.all(stops.map((stop) => stop())));
+    },
   },
   {
     // Background catalog imports (POST /api/catalog/import?async=1): chunks of entities, one transaction each; a

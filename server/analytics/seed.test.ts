@@ -4,6 +4,7 @@ import { getDb } from "../db";
 import { seedIdentity } from "../../prisma/seed/identity";
 import { seedCatalog } from "../../prisma/seed/catalog";
 import { ANALYTICS_SEED_PREFIX, seedDeliveryAnalytics } from "../../prisma/seed/delivery-analytics";
+import { seedAlertRules } from "../../prisma/seed/alert-rules";
 import { callerFor } from "../../test/support/factories";
 
 describe("delivery analytics demo seed", () => {
@@ -34,5 +35,24 @@ describe("delivery analytics demo seed", () => {
     // The checkout-api history the e2e journeys read is untouched.
     const checkout = await db.service.findUniqueOrThrow({ where: { slug: "checkout-api" } });
     expect(await db.deploymentRequest.count({ where: { serviceId: checkout.id, id: { startsWith: ANALYTICS_SEED_PREFIX } } })).toBe(0);
+  });
+});
+
+describe("alert rules demo seed", () => {
+  it("seeds two rules once, one of them firing on the seeded history", async () => {
+    const db = getDb();
+    const { teamIds } = await seedIdentity(db);
+    await seedCatalog(db, teamIds);
+    await seedDeliveryAnalytics(db);
+    await seedAlertRules(db);
+    await seedAlertRules(db);
+    const rules = await db.alertRule.findMany({ orderBy: { name: "asc" } });
+    expect(rules.map((r) => [r.name, r.kind])).toEqual([
+      ["Data: rollback rate above 5 % (30 days)", "threshold"],
+      ["Payments: change failure rate anomaly (weekly)", "anomaly"],
+    ]);
+    expect(rules[0].state).toBe("firing");
+    expect(rules[1].state).not.toBe("firing");
+    expect(await db.outboxEvent.count({ where: { type: "alert.firing" } })).toBe(1);
   });
 });

@@ -70,6 +70,8 @@ export const PIER_EVENT_TYPES = [
   "catalog.team_changed",
   "catalog.location_changed",
   "audit.chain_broken",
+  "alert.firing",
+  "alert.resolved",
   "test.event",
 ] as const;
 
@@ -164,6 +166,17 @@ type AuditChainBrokenData = {
   record: { action: string; subjectType: string; subjectId: string; actorLabel: string; createdAt: string } | null;
 } & EventFields;
 
+/** server/analytics/alert-evaluation.ts: an alert rule started or stopped firing (routing labels: rule, metric, kind). */
+type AlertEventData = {
+  ruleId: string;
+  ruleName: string;
+  metric: string;
+  kind: "threshold" | "anomaly";
+  value: number | null;
+  summary: string;
+  url: string;
+} & EventFields;
+
 /** The data each event type carries. */
 type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T in RolloutEventType]: RolloutEventData } & {
   [T in ReleaseEventType]: ReleaseEventData;
@@ -179,6 +192,8 @@ type PierEventData = { [T in DeploymentEventType]: DeploymentEventData } & { [T 
   "catalog.team_changed": CatalogTeamChangedData;
   "catalog.location_changed": CatalogLocationChangedData;
   "audit.chain_broken": AuditChainBrokenData;
+  "alert.firing": AlertEventData;
+  "alert.resolved": AlertEventData;
   "test.event": EventFields;
 };
 

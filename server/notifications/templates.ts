@@ -76,6 +76,8 @@ const DEFAULTS: Partial<Record<PierEventType, TemplateText>> = {
   "catalog.team_changed": { title: "Team {{teamSlug}}: {{change}}", body: "{{actor}} changed team {{teamSlug}} ({{change}}).\n{{url}}" },
   "catalog.location_changed": { title: "Catalog location {{change}}: {{target}}", body: "{{summary}}\n{{url}}" },
   "audit.chain_broken": { title: "[{{severity}}] Pier's audit chain is broken", body: "{{summary}}\n{{url}}" },
+  "alert.firing": { title: "[{{severity}}] Alert firing: {{summary}}", body: "{{summary}}\n{{url}}" },
+  "alert.resolved": { title: "Alert resolved: {{summary}}", body: "{{summary}}\n{{url}}" },
   "drift.detected": { title: "[{{severity}}] Drift: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
   "drift.resolved": { title: "Drift resolved: {{service}} in {{environment}}", body: "{{summary}}\n{{url}}" },
   "release.requested": { title: "Release approval needed ({{environment}})", body: "{{actor}} asks to release together: {{summary}}\n{{url}}" },
