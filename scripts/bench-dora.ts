@@ -162,6 +162,7 @@ async function main() {
     console.log(
       `${s.name.padEnd(26)} | ${ours.p50.toFixed(1).padStart(7)} / ${ours.p95.toFixed(1).padEnd(9)} | ${base.p50.toFixed(1).padStart(9)} / ${base.p95.toFixed(1).padEnd(11)} | ${(base.p50 / ours.p50).toFixed(1).padStart(6)}×     | ${summary.p50.toFixed(1).padStart(8)} / ${summary.p95.toFixed(1).padEnd(11)} | ${sample.deployments} deploys, CFR ${((sample.changeFailureRate ?? 0) * 100).toFixed(1)} %, lead p50 ${((sample.leadTimeP50 ?? 0) / 3600).toFixed(1)} h`,
     );
+    if ("error" in summary) console.log(`  summary failed: ${summary.error}`);
   }
   await pg.end();
   await db.$disconnect();

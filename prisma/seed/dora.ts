@@ -44,6 +44,9 @@ export async function seedDora(db: Db, now = new Date()) {
   const envs = await db.environment.findMany({ where: { name: { in: ["dev", "staging", "prod"] } }, select: { id: true, name: true } });
   const envId = Object.fromEntries(envs.map((e) => [e.name, e.id]));
   if (services.length === 0 || !envId.prod) return { skipped: "no catalog services or prod environment yet" };
+  // A PagerDuty service id as an incident alias (editable on the service page), so PagerDuty incidents find it.
+  const aliased = [...services].sort((a, b) => a.slug.localeCompare(b.slug))[0];
+  await db.service.update({ where: { id: aliased.id }, data: { incidentAliases: ["PSEED01", `${aliased.slug} (PagerDuty)`] } });
 
   const random = rng(20260105);
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);

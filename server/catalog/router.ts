@@ -11,6 +11,7 @@ import { impactOfSlug } from "./impact";
 import { ownershipHealth } from "./ownership-health";
 import { addDependency, createService, deprecateService, removeDependency, updateService } from "./service-editing";
 import { createServiceInput, dependencyInput, updateServiceInput } from "./service-input";
+import { incidentAliasesInput, setIncidentAliases } from "./incident-aliases";
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
@@ -40,6 +41,8 @@ export const catalogRouter = router({
 
   create: authedProcedure.input(createServiceInput).mutation(({ ctx, input }) => createService(ctx.db, ctx.user, input)),
   update: authedProcedure.input(updateServiceInput).mutation(({ ctx, input }) => updateService(ctx.db, ctx.user, input)),
+  /** Owners and admins: the ids/names incident tools use for the service (server/catalog/incident-aliases.ts). */
+  setIncidentAliases: authedProcedure.input(incidentAliasesInput).mutation(({ ctx, input }) => setIncidentAliases(ctx.db, ctx.user, input)),
   deprecate: authedProcedure.input(slugInput).mutation(({ ctx, input }) => deprecateService(ctx.db, ctx.user, input.slug)),
   addDependency: authedProcedure.input(dependencyInput).mutation(({ ctx, input }) => addDependency(ctx.db, ctx.user, input)),
   removeDependency: authedProcedure

@@ -36,6 +36,7 @@ function serviceDetailQuery(db: Kysely<DB>, slug: string) {
       "s.tags",
       "s.system",
       "s.annotations",
+      "s.incidentAliases",
       "s.createdAt",
       "s.updatedAt",
       "s.teamId",

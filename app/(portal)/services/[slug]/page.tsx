@@ -13,6 +13,7 @@ import { DeliveryActivitySection } from "./delivery-activity-section";
 import { DeploymentsSection } from "./deployments-section";
 import { DoraSection } from "./dora-section";
 import { EditService } from "./edit-service";
+import { IncidentAliases } from "./incident-aliases";
 import { IncidentsSection } from "./incidents-section";
 import { DeploymentTracker } from "./deployment-tracker";
 import { SERVICE_TABS, ServiceTabs, serviceTab } from "./service-tabs";
@@ -168,6 +169,8 @@ function OverviewTab({ service, impact }: { service: Service; impact: Impact }) 
       </div>
 
       <EditService service={service} />
+
+      <IncidentAliases slug={service.slug} aliases={service.incidentAliases} canEdit={service.canEdit} />
 
       <Card id="environments" title="Environments">
         {service.environments.length === 0 ? (
