@@ -330,6 +330,8 @@ test.describe("as Dana", () => {
   signedInAs("Dana");
 
   test("unknown ids answer 404 with the Not found page", async ({ page }) => {
+    // Two loads for each of a dozen paths: more than a minute on a busy 2-core machine.
+    test.setTimeout(180_000);
     const unknown = [
       "/deployments/no-such-request",
       `/deployments/${"x".repeat(80)}`,
