@@ -330,6 +330,8 @@ test.describe("as Dana", () => {
   signedInAs("Dana");
 
   test("unknown ids answer 404 with the Not found page", async ({ page }) => {
+    // Two loads for each of a dozen paths: more than a minute on a busy 2-core machine.
+    test.setTimeout(180_000);
     const unknown = [
       "/deployments/no-such-request",
       `/deployments/${"x".repeat(80)}`,
@@ -356,6 +358,31 @@ test.describe("as Dana", () => {
     await page.goto("/services/no-such-service");
     await expect(page.getByTestId("user-menu")).toContainText("Dana");
     await expect(page).toHaveTitle("Not found · Pier");
+  });
+
+  test("home lists Dana's requests and her services' activity, each linking to its request", async ({ page }) => {
+    await page.goto("/");
+    for (const list of ["home-my-requests", "home-activity"]) {
+      const link = page.getByTestId(list).getByRole("link").first();
+      await expect(link).toHaveAttribute("href", /^\/deployments\/[^/]+$/);
+      await expect(link).toHaveText(/^.+ → \S+ \S+$/);
+    }
+    await expect(page.getByTestId("home-my-requests").locator("li").first().locator("time")).toHaveCount(1);
+  });
+
+  test.describe("in Paris", () => {
+    test.use({ timezoneId: "Europe/Paris" });
+    test("the daily digest (08:00 UTC) is offered at its time in Dana's zone", async ({ page }) => {
+      await page.goto("/settings/notifications");
+      // 09:00 in winter (CET), 10:00 in summer (CEST).
+      await expect(page.locator('#pref-digest option[value="daily"]')).toHaveText(/^Daily digest \(every day at (09|10):00 Europe\/Paris\)$/);
+    });
+
+    test("a drifted target says since when in Dana's zone, not in UTC", async ({ page }) => {
+      await page.goto("/environments/compare");
+      // The seeded drift (checkout-api on prod-us-1): "since 2 Dec 2026, 09:12 CET".
+      await expect(page.locator('span[title^="since "]').first()).toHaveAttribute("title", /^since \d{1,2} \w{3,4} \d{4}, \d{2}:\d{2} (CET|CEST)$/);
+    });
   });
 
   test("a drill-down title is not hidden under the sticky header", async ({ page }) => {

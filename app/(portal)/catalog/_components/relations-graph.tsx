@@ -6,7 +6,7 @@ import "@xyflow/react/dist/style.css";
 import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from "@xyflow/react";
 import { Graph, layout } from "@dagrejs/dagre";
 import { useRouter } from "next/navigation";
-import { useMemo } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { entityHref } from "./entity-links";
 
 type Target = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string; pierPage?: string };
@@ -60,6 +60,15 @@ function build(center: { ref: string; kind: string; name: string }, outgoing: Ta
   return { nodes: flowNodes, edges };
 }
 
+// React Flow draws white nodes that inherit the page's text colour: in dark mode, light text on white. It follows the
+// portal's theme (the `dark` class on <html>, set by the theme toggle) through its own colorMode.
+const watchTheme = (onChange: () => void) => {
+  const observer = new MutationObserver(onChange);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+  return () => observer.disconnect();
+};
+const isDark = () => document.documentElement.classList.contains("dark");
+
 export function RelationsGraph({
   center,
   outgoing,
@@ -70,6 +79,7 @@ export function RelationsGraph({
   incoming: Target[];
 }) {
   const router = useRouter();
+  const dark = useSyncExternalStore(watchTheme, isDark, () => false);
   const { nodes, edges } = useMemo(() => build(center, outgoing, incoming), [center, outgoing, incoming]);
   return (
     <figure className="h-80 w-full rounded-md border border-gray-200 dark:border-gray-800" data-testid="relations-graph">
@@ -78,6 +88,7 @@ export function RelationsGraph({
         nodes={nodes}
         edges={edges}
         fitView
+        colorMode={dark ? "dark" : "light"}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}

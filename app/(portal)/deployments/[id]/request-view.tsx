@@ -167,7 +167,8 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
                 <div className="h-2 bg-brand-600 transition-all" style={{ width: `${r.progress}%` }} />
               </div>
             )}
-            <ol className="max-h-72 space-y-1 overflow-y-auto font-mono text-xs" aria-label="Deployment log">
+            {/* A long log scrolls in its box: focusable, so a keyboard can scroll it (axe: scrollable-region-focusable). */}
+            <ol className="max-h-72 space-y-1 overflow-y-auto font-mono text-xs" aria-label="Deployment log" tabIndex={0}>
               {(logs.data?.logs ?? []).map((l) => (
                 <li
                   key={l.id}

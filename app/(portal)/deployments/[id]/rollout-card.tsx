@@ -73,7 +73,7 @@ export function RolloutCard({ requestId, onChange }: { requestId: string; onChan
                   .map((s) => (
                     <li key={s.id} className="rounded border border-gray-200 px-2 py-1 text-sm dark:border-gray-800" title={s.message}>
                       <span className="font-mono">{s.target}</span> <Badge color={STEP_COLOR[s.status] ?? "gray"}>{label(s.status)}</Badge>
-                      {s.attempt > 1 && <span className="text-xs text-gray-500"> · attempt {s.attempt}</span>}
+                      {s.attempt > 1 && <span className="text-xs text-gray-500 dark:text-gray-400"> · attempt {s.attempt}</span>}
                     </li>
                   ))}
               </ul>

@@ -4,6 +4,7 @@ import type { Metadata } from "next";
 import { findEnvironmentFleet, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, EmptyState, PageHeader, Table, Td } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/time";
+import { plural } from "@/app/_lib/plural";
 import { DrainButton, DrainDecision, PlanEditor } from "./fleet-admin";
 
 type Props = { params: Promise<{ name: string }> };
@@ -110,7 +111,7 @@ export default async function EnvironmentPage({ params }: Props) {
           {plan.waves.length === 0 && <li>every target in one wave</li>}
         </ol>
         <p className="mt-2 text-sm text-gray-600 dark:text-gray-300">
-          At most {plan.maxParallel} target(s) at a time; soak {plan.soakSeconds} s between waves; unhealthy targets: {plan.onUnhealthy}; on failure:{" "}
+          At most {plural(plan.maxParallel, "target")} at a time; soak {plan.soakSeconds} s between waves; unhealthy targets: {plan.onUnhealthy}; on failure:{" "}
           {plan.onFailure.replace(/_/g, " ")}; verification: {plan.analysis ? plan.analysis.metrics.map((m) => m.name).join(", ") : "none"}.
         </p>
         {fleet.can.administer && <PlanEditor environmentId={fleet.environment.id} plan={plan} />}

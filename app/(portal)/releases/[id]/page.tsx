@@ -5,6 +5,7 @@ import Link from "next/link";
 import { findRelease, orNotFound } from "@/app/_lib/page-records";
 import { Badge, Card, PageHeader, Table, Td } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/time";
+import { plural } from "@/app/_lib/plural";
 import { releaseColor } from "../release-status";
 import { ReleaseActions } from "./release-actions";
 
@@ -33,7 +34,8 @@ export default async function ReleasePage({ params }: Props) {
       <Card title="Approval">
         <p className="text-sm">
           Under the strictest member&apos;s policy, &ldquo;{r.policy.name}&rdquo; (from {r.policy.fromService}): {r.approvedBy.length} of{" "}
-          {r.policy.requiredApprovals} approval(s){r.approvedBy.length ? `, by ${r.approvedBy.join(", ")}` : ""}.
+          {plural(r.policy.requiredApprovals, "approval")}
+          {r.approvedBy.length ? `, by ${r.approvedBy.join(", ")}` : ""}.
         </p>
         {r.status === "pending_approval" && !r.can.approve && r.can.whyNotApprove && (
           <p className="mt-1 text-xs text-gray-500 dark:text-gray-400">{r.can.whyNotApprove}</p>

@@ -113,7 +113,7 @@ export default async function EntityPage({ params }: Props) {
               {metadata.links!.map((l) => (
                 <li key={l.url}>
                   {/^(https?|mailto):/i.test(l.url) ? (
-                    <a href={l.url} rel="noreferrer noopener" target="_blank" className="text-brand-700 hover:underline dark:text-brand-300">
+                    <a href={l.url} rel="noreferrer noopener" target="_blank" className="text-brand-700 underline dark:text-brand-300">
                       {l.title ?? l.url}
                     </a>
                   ) : (
@@ -143,7 +143,9 @@ export default async function EntityPage({ params }: Props) {
             <dl className="space-y-1 text-xs">
               {[...labels.map(([k, v]) => ["label", k, v]), ...annotations.map(([k, v]) => ["annotation", k, v])].map(([what, k, v]) => (
                 <div key={`${what}|${k}`} className="break-all">
-                  <dt className="inline font-mono text-gray-500 dark:text-gray-400">{k}</dt>: <dd className="inline">{v}</dd>
+                  {/* Only dt and dd may sit in a dl's group (axe: definition-list): the colon belongs to the term. */}
+                  <dt className="inline font-mono text-gray-500 dark:text-gray-400">{k}:</dt>
+                  <dd className="ml-1 inline">{v}</dd>
                 </div>
               ))}
             </dl>
