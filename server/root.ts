@@ -11,6 +11,7 @@ import { rolloutsRouter } from "./deployments/rollouts/router";
 import { inboxRouter } from "./inbox/router";
 import { releasesRouter } from "./deployments/releases/router";
 import { driftRouter } from "./deployments/drift-router";
+import { impactRouter } from "./deployments/impact/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -19,6 +20,7 @@ export const appRouter = router({
   rollouts: rolloutsRouter,
   releases: releasesRouter,
   drift: driftRouter,
+  impact: impactRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,
