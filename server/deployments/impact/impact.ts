@@ -85,7 +85,7 @@ export async function deploymentImpact(db: Db, user: SessionUser, requestId: str
   const queries = await loadImpactQueries(db, d.serviceId);
   const canEdit = await canEditImpactQueries(db, user, d.serviceId);
   const base = { queries, canEdit, windowMinutes: WINDOW_SECONDS / 60 };
-  if (!d.startedAt) return { ...base, source: null, deployedAt: null, series: [] as ImpactSeries[] };
+  if (!d.startedAt) return { ...base, source: null, address: null, deployedAt: null, series: [] as ImpactSeries[] };
   const at = d.startedAt.getTime() / 1000;
   const end = Math.min(at + WINDOW_SECONDS, (opts.now ?? new Date()).getTime() / 1000);
   const start = at - WINDOW_SECONDS;
