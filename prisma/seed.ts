@@ -10,6 +10,7 @@ import { seedNotifications } from "./seed/notifications";
 import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFleet } from "./seed/fleet";
+import { seedImpactQueries } from "./seed/impact";
 import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
 import { seedReleases } from "./seed/releases";
@@ -28,6 +29,7 @@ async function main() {
   console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
+  console.log("impact queries:", await seedImpactQueries(db));
   console.log("inbox items:", await seedInbox(db));
   console.log("releases and drift:", await seedReleases(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
