@@ -10,7 +10,7 @@ import { fill, type AnalysisTemplate } from "../rollouts/analysis";
 import { simulatedMetrics } from "../rollouts/simulated-metrics";
 import { canEditImpactQueries, loadImpactQueries } from "./impact-store";
 
-export const WINDOW_SECONDS = 30 * 60;
+const WINDOW_SECONDS = 30 * 60;
 const STEP_SECONDS = 60;
 
 type Point = { t: number; v: number };
@@ -29,7 +29,7 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 const signed = (n: number, digits: number) => `${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(digits)}`;
 
 /** "error rate +2.1 pp after deploy" / "p95 latency +35 ms (+18 %) after deploy", from the means either side. */
-export function verdictOf(metric: ImpactSeries["metric"], before: number | null, after: number | null): string {
+function verdictOf(metric: ImpactSeries["metric"], before: number | null, after: number | null): string {
   if (before === null || after === null) return `not enough data ${before === null ? "before" : "after"} the deploy`;
   if (metric === "error_rate") return `error rate ${signed((after - before) * 100, 1)} pp after deploy`;
   const pct = before === 0 ? "" : ` (${signed(((after - before) / before) * 100, 0)} %)`;
@@ -37,7 +37,7 @@ export function verdictOf(metric: ImpactSeries["metric"], before: number | null,
 }
 
 /** One value per timestamp from a Prometheus matrix answer (several series are averaged), or an error message. */
-export function pointsOf(answer: unknown): { ok: true; points: Point[] } | { ok: false; message: string } {
+function pointsOf(answer: unknown): { ok: true; points: Point[] } | { ok: false; message: string } {
   const a = answer as { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: { values?: [number, string][] }[] } };
   if (a?.status !== "success") return { ok: false, message: `Prometheus ${a?.errorType ?? "error"}: ${a?.error ?? "no status"}` };
   if (a.data?.resultType !== "matrix" || !Array.isArray(a.data.result))

@@ -3,7 +3,7 @@
 // (its error answer is shown on the deployment page, never a 500).
 import { z } from "zod";
 
-export const IMPACT_PLACEHOLDERS = ["service", "environment", "version"] as const;
+const IMPACT_PLACEHOLDERS = ["service", "environment", "version"] as const;
 
 /** Why a PromQL string is malformed, or null. */
 export function promqlProblem(query: string): string | null {
