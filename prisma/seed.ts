@@ -11,6 +11,7 @@ import { seedDora } from "./seed/dora";
 import { seedDeliveryTools } from "./seed/delivery-tools";
 import { seedFeatureFlags } from "./seed/feature-flags";
 import { seedFleet } from "./seed/fleet";
+import { seedImpactQueries } from "./seed/impact";
 import { seedDeliverySources } from "./seed/delivery-sources";
 import { seedInbox } from "./seed/inbox";
 import { seedReleases } from "./seed/releases";
@@ -32,6 +33,7 @@ async function main() {
   console.log("jenkins, jira, custom source:", await seedDeliverySources(db));
   await seedPendingRequests(db);
   console.log("fleet:", await seedFleet(db));
+  console.log("impact queries:", await seedImpactQueries(db));
   console.log("inbox items:", await seedInbox(db));
   console.log("releases and drift:", await seedReleases(db));
   console.log("delivery analytics history:", await seedDeliveryAnalytics(db));

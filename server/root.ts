@@ -12,6 +12,7 @@ import { inboxRouter } from "./inbox/router";
 import { releasesRouter } from "./deployments/releases/router";
 import { driftRouter } from "./deployments/drift-router";
 import { analyticsRouter } from "./analytics/router";
+import { impactRouter } from "./deployments/impact/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -20,6 +21,7 @@ export const appRouter = router({
   rollouts: rolloutsRouter,
   releases: releasesRouter,
   drift: driftRouter,
+  impact: impactRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

@@ -83,7 +83,7 @@ type SimulatedMetrics = (metric: string) => number[];
 export type MeasureContext = { fetch: Fetcher; simulated: SimulatedMetrics; vars: Record<string, string> };
 
 /** `{{name}}` placeholders in a query: targets (a regex of the wave's target names), service, version, environment. */
-const fill = (query: string, vars: Record<string, string>) => query.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => vars[k] ?? "");
+export const fill = (query: string, vars: Record<string, string>) => query.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => vars[k] ?? "");
 
 /** Takes one measurement of a metric. */
 export async function measure(metric: AnalysisMetric, ctx: MeasureContext, now = new Date()): Promise<Measurement> {

@@ -15,6 +15,7 @@ import { ChangeList } from "../_components/change-list";
 import { RISK_SCALE_TEXT } from "@/server/deployments/risk-scale";
 import { EvidenceButtons } from "./evidence-buttons";
 import { CancelRequestButton, RollbackButton } from "./request-actions";
+import { ImpactCard } from "./impact-card";
 import { RolloutCard } from "./rollout-card";
 
 const ACTIVE = ["pending_approval", "approved", "queued", "deploying"];
@@ -157,6 +158,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
           </Card>
 
           <RolloutCard requestId={id} onChange={refresh} />
+          <ImpactCard requestId={id} serviceId={r.serviceId} />
           <Card title="What this brings">
             <ChangeList requestId={r.id} />
           </Card>
