@@ -202,6 +202,20 @@ describe("pier backfill", () => {
     expect(resend.code).toBe(0);
   });
 
+  it("halves a batch Pier refuses as too large (413) until it fits, losing nothing", async () => {
+    // 60 events of ~20 KB: one request of 1.2 MB is over Pier's 1 MB limit; halves of 600 KB are under it.
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      ...cdevent("service.deployed", "0.5", { id: `bf-large-${i}` }),
+      customData: { log: "x".repeat(20_000) },
+    }));
+    const file = join(dir, "large.ndjson");
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join("\n"));
+    const run = await pier(["backfill", file, "--batch-size", "60"]);
+    expect(run.stdout).toContain("backfill: 60 accepted, 0 duplicate, 0 refused");
+    expect(run.code).toBe(0);
+    expect(await countStored(events.map((e) => e.context.id as string))).toBe(60);
+  });
+
   it("refuses an unreadable file and bad options before sending anything", async () => {
     const missing = await pier(["backfill", join(dir, "nope.ndjson")]);
     expect(missing.code).toBe(2);
