@@ -178,16 +178,24 @@ async function backfill(conn, file, values) {
   let sent = 0;
   let fatal = null;
   const inFlight = new Set();
+  // Batches finish out of order: `doneThrough` is the last line before which every batch has finished, i.e. the
+  // --skip value that resumes without losing anything.
+  const order = [];
+  let doneThrough = skip;
   const progress = () => {
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(
-      `progress: ${sent} events sent (line ${lines}) — accepted ${totals.accepted}, duplicate ${totals.duplicate}, refused ${totals.refused.length} — ${Math.round(sent / Math.max(seconds, 0.001))} events/s\n`,
+      `progress: ${sent} events sent (all through line ${doneThrough}) — accepted ${totals.accepted}, duplicate ${totals.duplicate}, refused ${totals.refused.length} — ${Math.round(sent / Math.max(seconds, 0.001))} events/s\n`,
     );
   };
-  const dispatch = (batch) => {
+  const dispatch = (batch, end) => {
+    const slot = { end, done: false };
+    order.push(slot);
     const p = sendBatch(conn, batch, totals)
       .then(() => {
         sent += batch.length;
+        slot.done = true;
+        while (order[0]?.done) doneThrough = order.shift().end;
         progress();
       })
       .catch((err) => {
@@ -210,17 +218,20 @@ async function backfill(conn, file, values) {
     }
     batch.push({ line: lines, event });
     if (batch.length < batchSize) continue;
-    dispatch(batch);
+    dispatch(batch, lines);
     batch = [];
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
   }
-  if (batch.length > 0 && !fatal) dispatch(batch);
+  if (batch.length > 0 && !fatal) dispatch(batch, lines);
   await Promise.all(inFlight);
   const summary = `backfill: ${totals.accepted} accepted, ${totals.duplicate} duplicate, ${totals.refused.length} refused (${lines} lines read in ${((Date.now() - started) / 1000).toFixed(1)} s)`;
   process.stdout.write(`${summary}\n`);
   for (const r of totals.refused.sort((a, b) => a.line - b.line))
     process.stdout.write(`refused line ${r.line}${r.id ? ` (id ${r.id})` : ""}${r.field ? ` field ${r.field}` : ""}: ${r.reason}\n`);
-  if (fatal) throw new SendError(`${fatal.message} — stopped; lines already sent are stored, resend the file (duplicates are skipped) or use --skip`);
+  if (fatal)
+    throw new SendError(
+      `${fatal.message} — stopped; lines already sent are stored, resume with --skip ${doneThrough} (or resend the whole file: stored events come back as duplicates)`,
+    );
   return totals.refused.length === 0;
 }
 

@@ -192,7 +192,8 @@ describe("pier backfill", () => {
     expect(run.stdout).toContain("backfill: 102 accepted, 2 duplicate, 2 refused (106 lines read");
     expect(run.stdout).toMatch(/refused line 31 \(id bf-broken\) field subject\.id: /);
     expect(run.stdout).toMatch(/refused line 71: not JSON/);
-    expect(run.stderr).toMatch(/progress: \d+ events sent \(line \d+\)/);
+    expect(run.stderr).toMatch(/progress: \d+ events sent \(all through line \d+\)/);
+    expect(run.stderr).toContain("(all through line 106)");
     expect(await countStored(events.map((e) => e.context.id as string))).toBe(104);
     expect(await countStored(["bf-broken"])).toBe(0);
 
