@@ -22,10 +22,16 @@ let baseUrl = "";
 let token = "";
 
 /** Node's http server in front of the route module: each request becomes the Request the handler takes. */
-function serveRoutes() {
+function serveRoutes(unavailableFor = 0) {
+  let unavailable = unavailableFor;
   return http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (unavailable-- > 0) {
+      // As a load balancer answers while Pier restarts: a 503 without a body Pier would write.
+      res.writeHead(503, { "content-type": "text/plain" }).end("upstream unavailable");
+      return;
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -215,6 +221,21 @@ describe("pier backfill", () => {
     expect(run.stdout).toContain("backfill: 60 accepted, 0 duplicate, 0 refused");
     expect(run.code).toBe(0);
     expect(await countStored(events.map((e) => e.context.id as string))).toBe(60);
+  });
+
+  it("retries a batch answered 503 and still delivers it", async () => {
+    const flaky = serveRoutes(1);
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    try {
+      const file = join(dir, "retry.ndjson");
+      writeFileSync(file, [0, 1, 2].map((i) => JSON.stringify(cdevent("change.merged", "0.5", { id: `bf-retry-${i}` }))).join("\n"));
+      const run = await pier(["backfill", file], { PIER_URL: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}` });
+      expect(run.stdout).toContain("backfill: 3 accepted, 0 duplicate, 0 refused");
+      expect(run.code).toBe(0);
+      expect(await countStored(["bf-retry-0", "bf-retry-1", "bf-retry-2"])).toBe(3);
+    } finally {
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
   });
 
   it("refuses an unreadable file and bad options before sending anything", async () => {
