@@ -16,7 +16,7 @@ export type Outcome = { state: "ok" | "firing" | "no_data"; value: number | null
 const DAY = 86_400_000;
 
 /** What the rule says now (queries only, no writes). */
-export async function judgeRule(db: Db, rule: Rule, now: Date): Promise<Outcome> {
+async function judgeRule(db: Db, rule: Rule, now: Date): Promise<Outcome> {
   const metric = rule.metric as AlertMetric;
   if (!(metric in ALERT_METRICS)) return { state: "no_data", value: null, detail: `unknown metric ${rule.metric}` };
   const scope: MetricScope = { teamId: rule.teamId, serviceId: rule.serviceId, environmentId: rule.environmentId };
@@ -127,7 +127,7 @@ export async function evaluateAlertRules(db: Db, now = new Date()) {
   return results;
 }
 
-export const ALERT_EVALUATION_INTERVAL_MS = 5 * 60_000;
+const ALERT_EVALUATION_INTERVAL_MS = 5 * 60_000;
 
 /** The workers' loop: every 5 minutes, under a lease so N worker processes evaluate once. */
 export function startAlertEvaluation(db: Db, intervalMs = ALERT_EVALUATION_INTERVAL_MS) {

@@ -62,7 +62,7 @@ export async function weeklySeries(db: Db, metric: AlertMetric, scope: MetricSco
 }
 
 export type Direction = "above" | "below" | "outside";
-export const MIN_BASELINE_WEEKS = 4;
+const MIN_BASELINE_WEEKS = 4;
 
 export type AnomalyVerdict =
   { enough: false; baseline: number } | { enough: true; anomalous: boolean; mean: number; stddev: number; lower: number; upper: number };

@@ -46,10 +46,10 @@ export type DeliveryFigures = {
 export type GroupFigures = DeliveryFigures & { key: string; label: string };
 export type CapacityCell = { dayOfWeek: number; hour: number; runs: number };
 
-export const MAX_RANGE_DAYS = 731;
+const MAX_RANGE_DAYS = 731;
 
 /** Checks the range and time zone: a 400 naming the field, never a 500. */
-export function checkFilter(f: AnalyticsFilter) {
+function checkFilter(f: AnalyticsFilter) {
   if (!(f.from instanceof Date) || Number.isNaN(f.from.getTime())) throw badRequest("from must be a date", "from");
   if (!(f.to instanceof Date) || Number.isNaN(f.to.getTime())) throw badRequest("to must be a date", "to");
   if (f.to <= f.from) throw badRequest("The end of the range must be after its start", "to");
@@ -61,7 +61,7 @@ const utc = (d: Date) => sql<Date>`${d}::timestamp`;
 type Runs = SelectQueryBuilder<DB & { r: DB["DeploymentRequest"] } & { s: DB["Service"] }, "r" | "s", object>;
 
 /** The finished runs of the filter, as `r` joined to their service `s`. */
-export function runsOf(db: Db, f: AnalyticsFilter): Runs {
+function runsOf(db: Db, f: AnalyticsFilter): Runs {
   let q = db.replica
     .selectFrom("DeploymentRequest as r")
     .innerJoin("Service as s", "s.id", "r.serviceId")
@@ -137,7 +137,7 @@ const GROUPING: Record<AnalyticsGroup, { key: RawBuilder<string>; label: RawBuil
 };
 
 /** The figures per team, service, environment or strategy, most runs first. */
-export async function deliveryByGroup(db: Db, f: AnalyticsFilter, groupBy: AnalyticsGroup): Promise<GroupFigures[]> {
+async function deliveryByGroup(db: Db, f: AnalyticsFilter, groupBy: AnalyticsGroup): Promise<GroupFigures[]> {
   checkFilter(f);
   const g = GROUPING[groupBy];
   let q = runsOf(db, f) as unknown as SelectQueryBuilder<
@@ -160,7 +160,7 @@ export async function deliveryByGroup(db: Db, f: AnalyticsFilter, groupBy: Analy
 }
 
 /** Runs by local day of week × hour of day (only the cells that have runs). */
-export async function deliveryCapacity(db: Db, f: AnalyticsFilter): Promise<CapacityCell[]> {
+async function deliveryCapacity(db: Db, f: AnalyticsFilter): Promise<CapacityCell[]> {
   checkFilter(f);
   const local = sql<Date>`((r."startedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${f.timeZone ?? "UTC"})`;
   const dow = sql<number>`EXTRACT(ISODOW FROM ${local})::int`;

@@ -9,7 +9,7 @@ import { ALERT_METRICS } from "./alert-metrics";
 import { alertRuleInput, createAlertRule, deleteAlertRule, listAlertRules, muteAlertRule, updateAlertRule } from "./alert-rules";
 
 const id = z.string().min(1).max(64);
-export const analyticsFilterInput = z.object({
+const analyticsFilterInput = z.object({
   from: dateInput("from"),
   to: dateInput("to"),
   teamId: id.nullish(),

@@ -6,7 +6,7 @@ import { DEFAULT_BANDS, type BandSet } from "./levels";
 import { levelsOf, modeFigures, resolveFilter, type DoraFilter, type Levels, type ModeKeyFigures } from "./metrics";
 import { DORA_MODES, type DoraMode } from "./modes";
 
-export type ModeComparison = { mode: DoraMode; figures: ModeKeyFigures; levels: Levels };
+type ModeComparison = { mode: DoraMode; figures: ModeKeyFigures; levels: Levels };
 
 export async function compareModes(db: Db, filter: DoraFilter & { bands?: BandSet }) {
   const f = await resolveFilter(db, filter);

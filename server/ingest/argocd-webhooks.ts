@@ -61,7 +61,7 @@ function appKey(payload: Json): string {
 }
 
 /** The incident a health-degraded signal opens: one per Application and synced revision (Argo CD's oncePer). */
-export const degradedIncidentId = (payload: Json) => `${appKey(payload)}@${val(payload.revision) ?? ""}:degraded`;
+const degradedIncidentId = (payload: Json) => `${appKey(payload)}@${val(payload.revision) ?? ""}:degraded`;
 
 /** The prefix of every degraded-incident id of the payload's Application (to restore them when it is healthy again). */
 export const degradedIncidentPrefix = (payload: Json) => `${appKey(payload)}@`;

@@ -90,7 +90,7 @@ export function vendorWebhook(spec: VendorWebhook) {
 }
 
 /** A plain shared secret in a header (optionally after "Bearer "), compared in constant time. */
-export function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
+function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
   return (req: Request, _bytes: Uint8Array, secrets: string[]) => {
     const value = req.headers.get(header.toLowerCase());
     if (!value) throw unauthorized(header, missing, "missing_token");

@@ -25,10 +25,10 @@ export type FeatureFlagSource = (typeof FEATURE_FLAG_SOURCES)[number];
 export const isFeatureFlagSource = (s: string): s is FeatureFlagSource => (FEATURE_FLAG_SOURCES as readonly string[]).includes(s);
 
 /** What happened to the flag, as the timeline shows it. */
-export type FlagAction = "on" | "off" | "created" | "archived" | "deleted" | "updated";
+type FlagAction = "on" | "off" | "created" | "archived" | "deleted" | "updated";
 
 /** The flag change one delivery describes, or null when the delivery is not a flag change. */
-export type FlagChange = {
+type FlagChange = {
   externalId: string;
   flagKey: string;
   project: string;
@@ -77,7 +77,7 @@ const UNLEASH_ACTIONS: Record<string, FlagAction> = {
   "feature-deleted": "deleted",
 };
 
-export function unleashFlagChange(p: Json): FlagChange | null {
+function unleashFlagChange(p: Json): FlagChange | null {
   const type = str(p.type) ?? "";
   if (!isUnleashFlagEvent(type)) return null;
   const flagKey = str(p.featureName) ?? "";
@@ -133,7 +133,7 @@ function ldToggle(p: Json, environment: string): FlagAction {
 /** Markdown links and code spans as plain text ("[test flag](https://…) in `Test`" → "test flag in Test"). */
 const plain = (markdown: string) => markdown.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/`/g, "");
 
-export function launchdarklyFlagChange(p: Json): FlagChange | null {
+function launchdarklyFlagChange(p: Json): FlagChange | null {
   if (p.kind !== "flag") return null;
   const accesses = ldAccesses(p);
   const target = accesses.find((a) => ldResource(a.resource).flag)!;
@@ -174,7 +174,7 @@ export function flagsmithIntakeProblem(p: Json): IntakeProblem | null {
 
 export const flagsmithEventTime = (p: Json) => validTime(obj(p.data).timestamp) ?? validTime(obj(p.data).created_date);
 
-export function flagsmithFlagChange(p: Json): FlagChange | null {
+function flagsmithFlagChange(p: Json): FlagChange | null {
   if (!FLAGSMITH_FLAG_EVENTS.includes(str(p.event_type) ?? "")) return null;
   const data = obj(p.data);
   const state = flagsmithState(p);
