@@ -89,12 +89,16 @@ export function vendorWebhook(spec: VendorWebhook) {
   });
 }
 
-/** A plain shared secret in a header (optionally after "Bearer "), compared in constant time. */
-function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean; tool: string }) {
+/**
+ * A plain shared secret in a header, compared in constant time. bearer: true, after "Bearer "; "optional", with or
+ * without it (Unleash's addon sends whatever the admin typed).
+ */
+export function sharedSecretHeader(header: string, missing: string, opts: { bearer?: boolean | "optional"; tool: string }) {
   return (req: Request, _bytes: Uint8Array, secrets: string[]) => {
     const value = req.headers.get(header.toLowerCase());
     if (!value) throw unauthorized(header, missing, "missing_token");
-    const given = opts.bearer ? (/^Bearer\s+(\S+)\s*$/i.exec(value)?.[1] ?? null) : value;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(value)?.[1];
+    const given = opts.bearer === "optional" ? (bearer ?? value.trim()) : opts.bearer ? (bearer ?? null) : value;
     if (!matchesSharedSecret(given, secrets)) throw unauthorized(header, `${header} matches none of the configured ${opts.tool} secrets`, "bad_token");
   };
 }

@@ -2,8 +2,7 @@
 // ./delivery-webhooks-http.ts (size → sender check in constant time → JSON → fields → idempotent store → 202/200);
 // app/api/webhooks/<tool>/route.ts only wraps them. Translation (./feature-flag-webhooks.ts) runs in the ingest worker.
 import { createHash } from "node:crypto";
-import { matchesSharedSecret } from "./gitlab-webhooks";
-import { bodyHash, unauthorized, vendorWebhook } from "./delivery-webhooks-http";
+import { bodyHash, sharedSecretHeader, unauthorized, vendorWebhook } from "./delivery-webhooks-http";
 import {
   flagsmithEventTime,
   flagsmithIntakeProblem,
@@ -35,12 +34,10 @@ export const handleUnleashPost = vendorWebhook({
   kind: "unleash_webhook",
   tool: "Unleash",
   header: "Authorization",
-  verify: (req, _bytes, secrets) => {
-    const value = req.headers.get("authorization");
-    if (!value) throw unauthorized("Authorization", "Authorization is missing: set the addon's Authorization to Bearer <secret>", "missing_token");
-    const given = /^Bearer\s+(\S+)\s*$/i.exec(value)?.[1] ?? value.trim();
-    if (!matchesSharedSecret(given, secrets)) throw unauthorized("Authorization", "Authorization matches none of the configured Unleash secrets", "bad_token");
-  },
+  verify: sharedSecretHeader("Authorization", "Authorization is missing: set the addon's Authorization to Bearer <secret>", {
+    bearer: "optional",
+    tool: "Unleash",
+  }),
   deliveryId: (_req, p, bytes) => unleashDeliveryId(p, bodyHash(bytes)),
   problem: unleashIntakeProblem,
   type: (p) => String(p.type),

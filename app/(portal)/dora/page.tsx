@@ -4,6 +4,7 @@
 // Filters are a plain GET form.
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
+import { FilterField, FilterSelect } from "@/app/_components/filter-field";
 import { Button, Card, Input, LinkButton, PageHeader, Select } from "@/app/_components/ui";
 import { TrendCharts } from "./_charts";
 import { Drilldown, type DrillKind } from "./_drilldown";
@@ -156,30 +157,15 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
         className="grid grid-cols-2 gap-3 rounded-lg border border-gray-200 p-3 sm:grid-cols-4 xl:grid-cols-6 dark:border-gray-800"
         aria-label="Filters"
       >
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Team</span>
-          <Select name="team" defaultValue={teamId ?? ""} aria-label="Team">
-            <option value="">All teams</option>
-            {filters.teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </Select>
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Service</span>
-          <Select name="service" defaultValue={serviceId ?? ""} aria-label="Service">
-            <option value="">All services</option>
-            {services.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </Select>
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Environment</span>
+        <FilterSelect label="Team" name="team" value={teamId ?? ""} all="All teams" options={filters.teams.map((t) => ({ value: t.id, label: t.name }))} />
+        <FilterSelect
+          label="Service"
+          name="service"
+          value={serviceId ?? ""}
+          all="All services"
+          options={services.map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <FilterField label="Environment">
           <Select name="env" defaultValue={summary.filter.environment} aria-label="Environment">
             {filters.environments.map((e) => (
               <option key={e.id} value={e.name}>
@@ -187,10 +173,9 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
               </option>
             ))}
           </Select>
-        </label>
+        </FilterField>
         {fleet.length > 0 && (
-          <label className="text-sm">
-            <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Target / region</span>
+          <FilterField label="Target / region">
             <Select name="target" defaultValue={target ?? ""} aria-label="Target or region">
               <option value="">All targets</option>
               {regions.map((r) => (
@@ -204,10 +189,9 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
                 </option>
               ))}
             </Select>
-          </label>
+          </FilterField>
         )}
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Range</span>
+        <FilterField label="Range">
           <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
             <option value="">Custom (from – to)</option>
             {PRESETS.map((d) => (
@@ -216,21 +200,17 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
               </option>
             ))}
           </Select>
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">From</span>
+        </FilterField>
+        <FilterField label="From">
           <Input type="date" name="from" defaultValue={range.fromDate ?? ""} aria-label="From" />
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">To (inclusive)</span>
+        </FilterField>
+        <FilterField label="To (inclusive)">
           <Input type="date" name="to" defaultValue={range.toDate ?? ""} aria-label="To" />
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Time zone (weeks, dates)</span>
+        </FilterField>
+        <FilterField label="Time zone (weeks, dates)">
           <TimeZoneSelect name="tz" defaultValue={timeZone} aria-label="Time zone" />
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Definitions</span>
+        </FilterField>
+        <FilterField label="Definitions">
           <Select name="mode" defaultValue={mode} aria-label="Definitions">
             {Object.entries(MODES).map(([value, label]) => (
               <option key={value} value={value}>
@@ -238,14 +218,13 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
               </option>
             ))}
           </Select>
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400">Level bands</span>
+        </FilterField>
+        <FilterField label="Level bands">
           <Select name="bands" defaultValue={bands} aria-label="Level bands">
             <option value="2023">DORA 2023 (current)</option>
             <option value="2021">DORA 2019/2021</option>
           </Select>
-        </label>
+        </FilterField>
         <div className="flex items-end">
           <Button type="submit" className="w-full">
             Apply

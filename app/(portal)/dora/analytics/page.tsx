@@ -4,6 +4,7 @@
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
+import { FilterField, FilterSelect } from "@/app/_components/filter-field";
 import { Button, Card, EmptyState, Input, LinkButton, Metric, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { formatDuration, formatRate } from "../_format";
 import { PRESETS, dashboardRange } from "../_range";
@@ -18,7 +19,6 @@ const GROUPS = { service: "Service", team: "Team", environment: "Environment", s
 type Group = keyof typeof GROUPS;
 const STRATEGIES = { rolling: "Rolling", canary: "Canary", blue_green: "Blue/green" } as const;
 type Strategy = keyof typeof STRATEGIES;
-const label = "mb-1 block text-xs font-medium text-gray-500 dark:text-gray-400";
 
 export default async function DeliveryAnalyticsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const sp = await searchParams;
@@ -86,41 +86,22 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
         className="grid grid-cols-2 gap-3 rounded-lg border border-gray-200 p-3 sm:grid-cols-4 xl:grid-cols-5 dark:border-gray-800"
         aria-label="Filters"
       >
-        <label className="text-sm">
-          <span className={label}>Team</span>
-          <Select name="team" defaultValue={teamId ?? ""} aria-label="Team">
-            <option value="">All teams</option>
-            {filters.teams.map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>Service</span>
-          <Select name="service" defaultValue={serviceId ?? ""} aria-label="Service">
-            <option value="">All services</option>
-            {services.map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>Environment</span>
-          <Select name="env" defaultValue={environmentId ?? ""} aria-label="Environment">
-            <option value="">All environments</option>
-            {filters.environments.map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>Strategy</span>
+        <FilterSelect label="Team" name="team" value={teamId ?? ""} all="All teams" options={filters.teams.map((x) => ({ value: x.id, label: x.name }))} />
+        <FilterSelect
+          label="Service"
+          name="service"
+          value={serviceId ?? ""}
+          all="All services"
+          options={services.map((x) => ({ value: x.id, label: x.name }))}
+        />
+        <FilterSelect
+          label="Environment"
+          name="env"
+          value={environmentId ?? ""}
+          all="All environments"
+          options={filters.environments.map((x) => ({ value: x.id, label: x.name }))}
+        />
+        <FilterField label="Strategy">
           <Select name="strategy" defaultValue={strategy ?? ""} aria-label="Strategy">
             <option value="">All strategies</option>
             {Object.entries(STRATEGIES).map(([v, l]) => (
@@ -129,9 +110,8 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
               </option>
             ))}
           </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>Group by</span>
+        </FilterField>
+        <FilterField label="Group by">
           <Select name="group" defaultValue={groupBy} aria-label="Group by">
             {Object.entries(GROUPS).map(([v, l]) => (
               <option key={v} value={v}>
@@ -139,9 +119,8 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
               </option>
             ))}
           </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>Range</span>
+        </FilterField>
+        <FilterField label="Range">
           <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
             <option value="">Custom (from – to)</option>
             {PRESETS.map((d) => (
@@ -150,19 +129,16 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
               </option>
             ))}
           </Select>
-        </label>
-        <label className="text-sm">
-          <span className={label}>From</span>
+        </FilterField>
+        <FilterField label="From">
           <Input type="date" name="from" defaultValue={range.fromDate ?? ""} aria-label="From" />
-        </label>
-        <label className="text-sm">
-          <span className={label}>To (inclusive)</span>
+        </FilterField>
+        <FilterField label="To (inclusive)">
           <Input type="date" name="to" defaultValue={range.toDate ?? ""} aria-label="To" />
-        </label>
-        <label className="text-sm">
-          <span className={label}>Time zone (capacity view)</span>
+        </FilterField>
+        <FilterField label="Time zone (capacity view)">
           <TimeZoneSelect name="tz" defaultValue={timeZone} aria-label="Time zone" />
-        </label>
+        </FilterField>
         <div className="flex items-end">
           <Button type="submit" className="w-full">
             Apply
