@@ -5,12 +5,13 @@
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
 import { FilterField, FilterSelect } from "@/app/_components/filter-field";
-import { Button, Card, Input, LinkButton, PageHeader, Select } from "@/app/_components/ui";
+import { RangeFields } from "./_range-fields";
+import { Button, Card, LinkButton, PageHeader, Select } from "@/app/_components/ui";
 import { TrendCharts } from "./_charts";
 import { Drilldown, type DrillKind } from "./_drilldown";
 import { delta, formatDuration, formatRate } from "./_format";
 import { KpiCards, type Kpi } from "./_kpi-cards";
-import { PRESETS, dashboardRange } from "./_range";
+import { dashboardRange } from "./_range";
 import { Definitions } from "./_definitions";
 import { CompareDefinitions } from "./_compare";
 
@@ -191,22 +192,7 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
             </Select>
           </FilterField>
         )}
-        <FilterField label="Range">
-          <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
-            <option value="">Custom (from – to)</option>
-            {PRESETS.map((d) => (
-              <option key={d} value={d}>
-                Last {d} days
-              </option>
-            ))}
-          </Select>
-        </FilterField>
-        <FilterField label="From">
-          <Input type="date" name="from" defaultValue={range.fromDate ?? ""} aria-label="From" />
-        </FilterField>
-        <FilterField label="To (inclusive)">
-          <Input type="date" name="to" defaultValue={range.toDate ?? ""} aria-label="To" />
-        </FilterField>
+        <RangeFields range={range} />
         <FilterField label="Time zone (weeks, dates)">
           <TimeZoneSelect name="tz" defaultValue={timeZone} aria-label="Time zone" />
         </FilterField>

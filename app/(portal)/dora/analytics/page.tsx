@@ -5,9 +5,10 @@ import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { TimeZoneSelect } from "@/app/_components/time-zone-select";
 import { FilterField, FilterSelect } from "@/app/_components/filter-field";
-import { Button, Card, EmptyState, Input, LinkButton, Metric, PageHeader, Select, Table, Td } from "@/app/_components/ui";
+import { RangeFields } from "../_range-fields";
+import { Button, Card, EmptyState, LinkButton, Metric, PageHeader, Select, Table, Td } from "@/app/_components/ui";
 import { formatDuration, formatRate } from "../_format";
-import { PRESETS, dashboardRange } from "../_range";
+import { dashboardRange } from "../_range";
 import { CapacityChart, GroupCharts, WEEKDAYS } from "./_charts";
 
 export const dynamic = "force-dynamic";
@@ -120,22 +121,7 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
             ))}
           </Select>
         </FilterField>
-        <FilterField label="Range">
-          <Select name="days" defaultValue={range.days ? String(range.days) : ""} aria-label="Range">
-            <option value="">Custom (from – to)</option>
-            {PRESETS.map((d) => (
-              <option key={d} value={d}>
-                Last {d} days
-              </option>
-            ))}
-          </Select>
-        </FilterField>
-        <FilterField label="From">
-          <Input type="date" name="from" defaultValue={range.fromDate ?? ""} aria-label="From" />
-        </FilterField>
-        <FilterField label="To (inclusive)">
-          <Input type="date" name="to" defaultValue={range.toDate ?? ""} aria-label="To" />
-        </FilterField>
+        <RangeFields range={range} />
         <FilterField label="Time zone (capacity view)">
           <TimeZoneSelect name="tz" defaultValue={timeZone} aria-label="Time zone" />
         </FilterField>
