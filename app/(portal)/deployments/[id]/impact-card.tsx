@@ -88,10 +88,22 @@ export function ImpactCard({ requestId, serviceId }: { requestId: string; servic
                       className="h-44"
                       yAxisWidth={48}
                       connectNulls={false}
+                      // Tremor's legend is a role="list" of divs (axe: serious); the two lines are named below.
+                      showLegend={false}
                     />
                   )}
+                  {s.points.length > 0 && (
+                    <p className="mt-1 flex gap-3 text-xs text-gray-600 dark:text-gray-300">
+                      <span className="flex items-center gap-1">
+                        <span aria-hidden className="inline-block h-0.5 w-4 bg-gray-500" /> Before deploy
+                      </span>
+                      <span className="flex items-center gap-1">
+                        <span aria-hidden className={`inline-block h-0.5 w-4 ${s.metric === "error_rate" ? "bg-rose-500" : "bg-violet-500"}`} /> After deploy
+                      </span>
+                    </p>
+                  )}
                   {s.query && (
-                    <p className="mt-1 truncate font-mono text-xs text-gray-400" title={s.query}>
+                    <p className="mt-1 truncate font-mono text-xs text-gray-500 dark:text-gray-400" title={s.query}>
                       {s.query}
                     </p>
                   )}
