@@ -181,7 +181,7 @@ export default async function DeliveryAnalyticsPage({ searchParams }: { searchPa
                   <Td className="tabular-nums">{formatDuration(g.waitP50)}</Td>
                   <Td>
                     {g.failed + g.rolledBack > 0 && (groupBy === "service" || groupBy === "environment") ? (
-                      <Link className="text-brand-700 hover:underline dark:text-brand-100" href={deploymentsOf(g.key, "failed")}>
+                      <Link className="text-brand-700 underline dark:text-brand-100" href={deploymentsOf(g.key, "failed")}>
                         {g.failed} failed
                       </Link>
                     ) : (
