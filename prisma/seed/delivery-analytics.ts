@@ -5,6 +5,7 @@
 // checkout-api is left out: the e2e journeys read its request history. Idempotent: skipped once seeded.
 import type { Insertable } from "kysely";
 import type { DB, Db } from "../../server/db";
+import { rng } from "./random";
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -20,17 +21,6 @@ const PROFILES: Record<string, { perDay: number; failure: number; rollback: numb
 const REQUESTERS: Record<string, string> = { payments: "demo-dana", platform: "demo-alex", growth: "demo-dana", data: "demo-lee" };
 /** Minutes a run takes by strategy (low, high). */
 const DURATION: Record<string, [number, number]> = { rolling: [2, 7], canary: [12, 35], blue_green: [6, 14] };
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
   if ((await db.deploymentRequest.count({ where: { id: { startsWith: ANALYTICS_SEED_PREFIX } } })) > 0) return { skipped: "already seeded" };

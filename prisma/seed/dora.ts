@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { newId, transaction, type DB, type Db } from "../../server/db";
 import { relinkChanges } from "../../server/dora/linkage";
 import { backfillDeploymentFacts } from "../../server/dora/deployment-facts";
+import { rng } from "./random";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -22,18 +23,6 @@ const PROFILES: Record<string, { perWeek: number; lead: [number, number]; failur
 
 /** A stable 12-hex-digit fake commit sha for a seed change. */
 const sha = (key: string) => createHash("sha1").update(key).digest("hex").slice(0, 12);
-
-/** Deterministic PRNG (mulberry32): the same demo every time. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function seedDora(db: Db, now = new Date()) {
   if ((await db.deployment.count({ where: { source: "seed" } })) > 0) return { skipped: "already seeded" };
