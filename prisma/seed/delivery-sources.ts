@@ -3,10 +3,10 @@
 // the seeded deployment requests name and a Jira incident on the ledger, and a "release-bot" custom source whose
 // JSONata mapping turns its JSON into a CDEvents deployment. Stored as the endpoints store them and translated by
 // the real ingest worker (the custom source's event goes through its real endpoint handler). Idempotent.
-import { newId, type Db } from "../../server/db";
+import type { Db } from "../../server/db";
 import { createCustomSource } from "../../server/ingest/custom-sources";
 import { handleCustomSourcePost } from "../../server/ingest/custom-sources-http";
-import { processInboundEvent } from "../../server/ingest/ingest-worker";
+import { processInboundEvent, recordPastInboundEvents } from "../../server/ingest/ingest-worker";
 
 const HOUR = 3_600_000;
 const RELEASE_BOT_TOKEN = "demo-release-bot-token-0001";
@@ -164,13 +164,7 @@ export async function seedDeliverySources(db: Db, now = new Date()) {
       payload: jiraEvent(i, at(6 - n)),
     })),
   ];
-  const rows = await db.kysely
-    .insertInto("InboundEvent")
-    .values(events.map((e) => ({ id: newId(), ...e, payload: JSON.stringify(e.payload), occurredAt: e.receivedAt })))
-    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
-    .returning("id")
-    .execute();
-  for (const r of rows) await processInboundEvent(db, r.id);
+  const stored = await recordPastInboundEvents(db, events);
 
   let custom = 0;
   if (!(await db.customSource.findUnique({ where: { slug: "release-bot" } }))) {
@@ -194,5 +188,5 @@ export async function seedDeliverySources(db: Db, now = new Date()) {
       custom = 1;
     }
   }
-  return { events: rows.length, custom };
+  return { events: stored, custom };
 }

@@ -3,8 +3,8 @@
 // an Argo CD sync and a health-degraded signal, and an infrastructure run, plus each source's last event on
 // Admin → Integrations. The payloads follow the vendors' shapes (shared fixtures: gitlab/, terraform/; Argo CD: the
 // templates in deploy/integrations/argocd-notifications-cm.yaml). Idempotent: skipped once seeded.
-import { newId, type Db } from "../../server/db";
-import { processInboundEvent } from "../../server/ingest/ingest-worker";
+import type { Db } from "../../server/db";
+import { recordPastInboundEvents } from "../../server/ingest/ingest-worker";
 
 const HOUR = 3_600_000;
 
@@ -140,12 +140,6 @@ export async function seedDeliveryTools(db: Db, now = new Date()) {
       },
     },
   ];
-  const rows = await db.kysely
-    .insertInto("InboundEvent")
-    .values(events.map((e) => ({ id: newId(), ...e, payload: JSON.stringify(e.payload), occurredAt: e.receivedAt })))
-    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
-    .returning("id")
-    .execute();
-  for (const r of rows) await processInboundEvent(db, r.id);
-  return { events: rows.length };
+  const stored = await recordPastInboundEvents(db, events);
+  return { events: stored };
 }

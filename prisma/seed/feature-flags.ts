@@ -2,8 +2,8 @@
 // translated by the real ingest worker (payload shapes as in test/fixtures/feature-flags), so the payment gateway's
 // page shows flag changes next to its deployments, and the incident that followed one lists it as a suspect.
 // Idempotent: skipped once seeded.
-import { newId, type Db } from "../../server/db";
-import { processInboundEvent } from "../../server/ingest/ingest-worker";
+import type { Db } from "../../server/db";
+import { recordPastInboundEvents } from "../../server/ingest/ingest-worker";
 
 const HOUR = 3_600_000;
 
@@ -90,13 +90,7 @@ export async function seedFeatureFlags(db: Db, now = new Date()) {
       },
     },
   ];
-  const rows = await db.kysely
-    .insertInto("InboundEvent")
-    .values(events.map((e) => ({ id: newId(), ...e, payload: JSON.stringify(e.payload), occurredAt: e.receivedAt })))
-    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
-    .returning("id")
-    .execute();
-  for (const r of rows) await processInboundEvent(db, r.id);
+  const stored = await recordPastInboundEvents(db, events);
   // The incident the 3DS flag preceded: the incidents page offers the flag change as its suspect.
   const prod = await db.environment.findFirst({ where: { isProduction: true }, select: { id: true } });
   if (gatewayId)
@@ -115,5 +109,5 @@ export async function seedFeatureFlags(db: Db, now = new Date()) {
         externalId: "seed-flag-incident-1",
       },
     });
-  return { events: rows.length };
+  return { events: stored };
 }

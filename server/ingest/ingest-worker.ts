@@ -5,7 +5,7 @@
 // MAX_INGEST_ATTEMPTS the event is "dead" and listed for admins, who can retry it.
 import { recordAudit, type Actor } from "../audit/audit-log";
 import { startPeriodic } from "../platform/periodic";
-import { sql, transaction, type Db, type Tx } from "../db";
+import { newId, sql, transaction, type Db, type Tx } from "../db";
 import { notFound } from "../errors";
 import { lockServiceHistory as lockService, markPreviousRolledBack, recordChange, recordDeployment, recordIncident } from "../dora/canonical";
 import { logger } from "../logger";
@@ -60,6 +60,24 @@ export async function applyFact(tx: Tx, fact: CanonicalFact) {
 }
 
 export type ProcessResult = "processed" | "ignored" | "skipped" | "dead";
+
+/**
+ * Past deliveries (the demo's history): stored with the time they were received, once per source + id, and applied
+ * here rather than queued, so the seed's pages show them at once. Returns how many were new.
+ */
+export async function recordPastInboundEvents(
+  db: Db,
+  events: { source: string; externalId: string; type: string; receivedAt: Date; payload: unknown }[],
+): Promise<number> {
+  const rows = await db.kysely
+    .insertInto("InboundEvent")
+    .values(events.map((e) => ({ id: newId(), ...e, payload: JSON.stringify(e.payload), occurredAt: e.receivedAt })))
+    .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
+    .returning("id")
+    .execute();
+  for (const r of rows) await processInboundEvent(db, r.id);
+  return rows.length;
+}
 
 /** The ingest job: apply one inbound event. Throws (so BullMQ retries) while attempts remain. */
 export async function processInboundEvent(db: Db, inboundEventId: string): Promise<ProcessResult> {
