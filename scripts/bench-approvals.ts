@@ -18,7 +18,7 @@ const WARMUP_ROUNDS = 3;
 const PACED_ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 12);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
-const PENDING = 2000;
+const PENDING = Number(process.env.BENCH_PENDING ?? 2000);
 const FINISHED = 5000;
 const SERVICES = 60;
 
