@@ -11,12 +11,13 @@ import { closeDb, createDb } from "../server/db";
 import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/deployments/approval-policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
-import { cpuMeter } from "./bench-cpu";
+import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const WARMUP_ROUNDS = 3;
 const PACED_ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 12);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
+const INBOX_ROUNDS = Number(process.env.BENCH_INBOX_ROUNDS ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 const PENDING = Number(process.env.BENCH_PENDING ?? 2000);
 const FINISHED = 5000;
@@ -87,6 +88,26 @@ async function main() {
     }));
     let errors = 0;
 
+    /** Every user reads the inbox `rounds` times, no think time: the CPU of an inbox call alone. */
+    const inboxOnly = async (rounds: number) => {
+      const times: number[] = [];
+      const cpu = cpuMeter();
+      const pg = processGroupsMeter({ "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)) });
+      await Promise.all(
+        users.map(async (user) => {
+          const caller = createCaller({ db, user });
+          for (let round = 0; round < rounds; round++) {
+            const t = performance.now();
+            await caller.approvals.inbox();
+            times.push(performance.now() - t);
+          }
+        }),
+      );
+      console.log(`\ninbox only: ${USERS} users × ${rounds} reads, no think time`);
+      console.log(`  approvals.inbox    n=${String(times.length).padStart(5)}  p50=${pct(times, 50).toFixed(1)} ms  p95=${pct(times, 95).toFixed(1)} ms`);
+      console.log(`  ${cpu.stop().describe(times.length, "inbox call")}; ${pg.stop().describe(times.length, "inbox call")}`);
+    };
+
     /** Every user: read the inbox, decide one of the 20 oldest requests they may decide, `thinkMs()` between calls. */
     const phase = async (rounds: number, thinkMs: () => number) => {
       const timings: Record<string, number[]> = { "approvals.inbox": [], "approvals.decide": [] };
@@ -101,6 +122,7 @@ async function main() {
       };
       const pause = () => new Promise((r) => setTimeout(r, thinkMs()));
       const cpu = cpuMeter();
+      const pg = processGroupsMeter({ "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)) });
       const started = performance.now();
       await Promise.all(
         users.map(async (user) => {
@@ -109,7 +131,7 @@ async function main() {
           for (let round = 0; round < rounds; round++) {
             const inbox = await timed("approvals.inbox", () => caller.approvals.inbox());
             // Pick among the 20 oldest: approvers often collide on the same request, as on a busy morning.
-            const pick = inbox.mine[Math.floor(Math.random() * Math.min(20, inbox.mine.length))];
+            const pick = inbox.items[Math.floor(Math.random() * Math.min(20, inbox.items.length))];
             if (!pick) continue;
             await pause();
             const decision = Math.random() < 0.15 ? "reject" : "approve";
@@ -128,7 +150,7 @@ async function main() {
         }),
       );
       const wall = performance.now() - started;
-      return { timings, outcomes, wall, used: cpu.stop() };
+      return { timings, outcomes, wall, used: cpu.stop(), pg: pg.stop() };
     };
 
     const report = (title: string, r: Awaited<ReturnType<typeof phase>>) => {
@@ -143,6 +165,7 @@ async function main() {
       console.log(
         `  throughput: ${calls} calls in ${(r.wall / 1000).toFixed(1)} s = ${((calls * 1000) / r.wall).toFixed(0)} calls/s; ${r.used.describe(calls, "call")}`,
       );
+      console.log(`  ${r.pg.describe(calls, "call")} (what "elsewhere" spent on this benchmark, whatever else runs)`);
     };
 
     console.log(`${USERS} concurrent approvers, ${PENDING} pending + ${FINISHED} finished requests, pool of ${POOL} connections`);
@@ -156,6 +179,7 @@ async function main() {
     );
     // Stress: no think time at all, so latency is mostly queueing (≈ users ÷ throughput): it shows capacity.
     report(`closed loop: ${USERS} users × ${ROUNDS} rounds, no think time (capacity)`, await phase(ROUNDS, () => 0));
+    await inboxOnly(INBOX_ROUNDS);
     const { rows } = await c.query(`SELECT status, count(*)::int AS n FROM "DeploymentRequest" WHERE id LIKE 'req-%' GROUP BY status ORDER BY status`);
     console.log("pending pool afterwards:", rows.map((r) => `${r.status}=${r.n}`).join(", "));
     if (errors > 0) process.exitCode = 1;

@@ -20,7 +20,7 @@ const byId = (r: { id: string }) => r.id;
 
 export default async function HomePage() {
   const caller = await serverCaller();
-  const [{ user, teams }, approvals, attention] = await Promise.all([caller.identity.me(), caller.approvals.inbox(), caller.inbox.attention()]);
+  const [{ user, teams }, approvals, attention] = await Promise.all([caller.identity.me(), caller.approvals.inbox({ list: "mine", limit: 8 }), caller.inbox.attention()]);
   const activeRequests = attention.myRequests.filter((r) => ["pending_approval", "approved", "queued", "deploying"].includes(r.status)).length;
   return (
     <>
@@ -47,7 +47,7 @@ export default async function HomePage() {
             </Link>
           }
           testId="home-approvals"
-          rows={approvals.mine.slice(0, 8)}
+          rows={approvals.items}
           rowKey={byId}
           columns={[
             {

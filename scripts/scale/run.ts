@@ -378,9 +378,9 @@ export async function runScale(o: ScaleOptions) {
     const approver = async (userId: string, until: number) => {
       await sleep(Math.random() * 1000);
       while (Date.now() < until) {
-        const inbox = (await timed("tRPC approvals.inbox", () => trpcQuery(userId, "approvals.inbox"))) as { mine: { id: string }[] } | undefined;
+        const inbox = (await timed("tRPC approvals.inbox", () => trpcQuery(userId, "approvals.inbox"))) as { items: { id: string }[] } | undefined;
         await sleep(500 + Math.random() * 1000);
-        const mine = inbox?.mine ?? [];
+        const mine = inbox?.items ?? [];
         const pick = mine[Math.floor(Math.random() * Math.min(20, mine.length))];
         if (pick && Date.now() < until) {
           const decision = Math.random() < 0.15 ? "reject" : "approve";

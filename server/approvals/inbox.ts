@@ -1,34 +1,45 @@
 // The approver's inbox: every request waiting for approval, split into "yours to decide" and "waiting on others",
-// each with what changes (live version → requested), policy progress, recent failures and the risk score.
+// each with what changes (live version → requested), policy progress, recent failures and the risk score. A call
+// answers one page of one list (oldest first, a keyset cursor) with the totals of both lists.
 //
 // Every approver's page polls it, and the pending set is the same for all of them, so one shared view of the
-// pending requests serves everyone and each caller's own lists (what they may decide) are computed from it in
-// memory. The view is refreshed by sharedRead: a caller joins the next refresh that starts after it asked, so the
-// set of pending requests, their status and their approvals are never older than the call. A refresh reads only
-// (id, revision) of the pending requests (every decision and transition bumps revision) and loads the details of
-// the requests that are new or changed since the last refresh; the joined facts that change without touching the
-// request (the live version in that environment, the service's recent failures, names) are reloaded when a
-// cached row is older than about DETAIL_TTL_MS.
+// pending requests serves everyone. The view is refreshed by sharedRead: a caller joins the next refresh that starts
+// after it asked, so the set of pending requests, their status and their approvals are never older than the call.
+// A refresh reads only (id, revision) of the pending requests (every decision and transition bumps revision) and
+// loads the details of the requests that are new or changed since the last refresh; the joined facts that change
+// without touching the request (the live version in that environment, the service's recent failures, names) are
+// reloaded when a cached row is older than about DETAIL_TTL_MS. A refresh that finds nothing changed keeps the same
+// view, and each caller's split of a view (which requests they may decide) is computed once per view and caller,
+// so a call costs a lookup and a page, not a pass over up to INBOX_PENDING_CAP requests.
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { DeploymentStatus } from "@/generated/prisma/enums";
 import { parseUtcTimestamp, prepared, sql, type Db } from "../db";
+import { badRequest } from "../errors";
 import type { SessionUser } from "../identity/roles";
 import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 import type { RiskReason } from "../deployments/risk-score";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
 
-/** The oldest pending requests the inbox considers; an organisation with more has bigger problems than paging. */
+/** The oldest pending requests the inbox considers (the totals count among them). */
 const INBOX_PENDING_CAP = 1000;
-/** Items returned per list (mine, others); `counts` tells how many there are in all. */
-const INBOX_LIST_LIMIT = 100;
+/** Items per page unless the caller asks for another size (at most INBOX_MAX_PAGE). */
+export const INBOX_PAGE_SIZE = 25;
+export const INBOX_MAX_PAGE = 100;
 const FAILURE_WINDOW_MS = 30 * 86400_000;
 /** How old the live version and recent-failure count shown for a request may get. */
 const DETAIL_TTL_MS = 15_000;
 // Under load a refresh starts at most every 20 ms (≤ 50 a second however many approvers poll).
 const MIN_REFRESH_INTERVAL_MS = 20;
 
+/** The pending requests as of one refresh, in key order, and each caller's split of them (made on first use). */
+type View = { readonly list: readonly Cached[]; readonly splits: Map<string, Split> };
+/** Positions in the view's list: the requests a caller may decide, and the others, both in key order. */
+type Split = { mine: number[]; others: number[] };
+
 /** A pending request as cached: what eligibility needs, and the user-independent part of its inbox item. */
 type Cached = {
+  /** The order of the inbox and its cursors: oldest first, then by id. */
+  key: Key;
   rule: ApproverRule;
   approverIds: string[];
   revision: number;
@@ -47,6 +58,7 @@ type Cached = {
  */
 function pendingView(db: Db) {
   let cache = new Map<string, Cached>();
+  let view: View = { list: [], splits: new Map() };
   return sharedRead(async () => {
     const now = Date.now();
     // The cached revisions go in as one jsonb object (id → revision): one key lookup per pending request.
@@ -64,7 +76,12 @@ function pendingView(db: Db) {
       list.push(entry);
     }
     cache = next;
-    return list;
+    inKeyOrder(list);
+    // Nothing new, changed or gone: the same view. Only details reloaded (same requests, revisions and rules): a new
+    // view with the callers' splits already made. Otherwise the splits are made again, each on its caller's next call.
+    if (list.length !== view.list.length || list.some((c, i) => c !== view.list[i]))
+      view = { list, splits: list.length === view.list.length && list.every((c, i) => sameEligibility(c, view.list[i])) ? view.splits : new Map() };
+    return view;
   }, MIN_REFRESH_INTERVAL_MS);
 }
 
@@ -156,6 +173,7 @@ function fromDetails(d: Details) {
     riskReasons: d.riskReasons as RiskReason[] | null,
   };
   return {
+    key: { at: row.createdAt.getTime(), id: row.id },
     rule: approverRule(row.policySnapshot, { requesterId: row.requesterId, owningTeamId: row.teamId }),
     approverIds: (row.approvals ?? []).map((a) => a.approverId),
     item: sharedItem(row),
@@ -204,25 +222,78 @@ function listed(c: Cached, whyNot: string | null) {
 
 type InboxItem = Readonly<SharedItem & { canDecide: boolean; whyNot: string | null }>;
 
-/**
- * The caller's inbox: the oldest `limit` requests they may decide and as many of those waiting on others, with
- * how many there are of each in all (among the oldest INBOX_PENDING_CAP pending requests).
- */
-export async function approvalInbox(db: Db, user: SessionUser, limit = INBOX_LIST_LIMIT) {
-  const pending = await pendingFor(db);
-  const mine: InboxItem[] = [];
-  const others: InboxItem[] = [];
-  const counts = { mine: 0, others: 0 };
-  // Runs over every pending request for every caller: nothing is allocated for a request that is not listed, and
-  // listed items are shared by every caller with the same answer.
-  for (const c of pending) {
+type Key = { at: number; id: string };
+
+const compareKeys = (a: Key, b: Key) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Whether a caller's split of `b` holds for `a` (revision changes with every decision; rules with the owning team). */
+const sameEligibility = (a: Cached, b: Cached) =>
+  a.key.id === b.key.id &&
+  a.revision === b.revision &&
+  a.rule.requesterId === b.rule.requesterId &&
+  a.rule.minRank === b.rule.minRank &&
+  a.rule.teamIds.join() === b.rule.teamIds.join();
+
+/** The list in key order (Postgres orders ids by its collation, which may differ from the cursor's comparison). */
+function inKeyOrder(list: Cached[]) {
+  for (let i = 1; i < list.length; i++) if (compareKeys(list[i - 1].key, list[i].key) > 0) return list.sort((a, b) => compareKeys(a.key, b.key));
+  return list;
+}
+
+/** A page's cursor: the key of its last item, as text ("<createdAt ms>_<id>"). */
+export const INBOX_CURSOR = /^(\d{1,15})_(.{1,64})$/;
+const cursorOf = (k: Key) => `${k.at}_${k.id}`;
+function keyOf(cursor: string): Key {
+  const m = INBOX_CURSOR.exec(cursor);
+  if (!m) throw badRequest("Not a cursor of this inbox", "cursor");
+  return { at: Number(m[1]), id: m[2] };
+}
+
+/** The caller's split of a view: what they may decide (and have not approved yet), and the others. */
+function splitFor(view: View, user: SessionUser): Split {
+  const who = `${user.id}\u0000${user.role}\u0000${user.teamIds.join(",")}`;
+  let split = view.splits.get(who);
+  if (split) return split;
+  split = { mine: [], others: [] };
+  view.list.forEach((c, i) => {
     // While a request is pending, every decision on it is an approval.
-    const decided = c.approverIds.includes(user.id);
-    if (!decided && mayApprove(user, c.rule)) {
-      if (counts.mine++ < limit) mine.push(listed(c, null));
-    } else if (counts.others++ < limit) {
-      others.push(listed(c, decided ? "You already approved" : whyNotApprover(user, c.rule)));
+    (!c.approverIds.includes(user.id) && mayApprove(user, c.rule) ? split!.mine : split!.others).push(i);
+  });
+  view.splits.set(who, split);
+  return split;
+}
+
+export type InboxPageQuery = { list?: "mine" | "others"; cursor?: string | null; limit?: number };
+
+/**
+ * One page of the caller's inbox: the requests they may decide ("mine") or those waiting on others, oldest first,
+ * after `cursor` (the nextCursor of the page before: a request decided between pages shifts nothing), with how many
+ * there are in each list in all (among the oldest INBOX_PENDING_CAP pending requests).
+ */
+export async function approvalInbox(db: Db, user: SessionUser, { list = "mine", cursor = null, limit = INBOX_PAGE_SIZE }: InboxPageQuery = {}) {
+  const after = cursor === null ? null : keyOf(cursor);
+  const view = await pendingFor(db);
+  const split = splitFor(view, user);
+  const positions = split[list];
+  // The first position past the cursor (binary search: positions are in key order).
+  let lo = 0;
+  if (after) {
+    let hi = positions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(view.list[positions[mid]].key, after) <= 0) lo = mid + 1;
+      else hi = mid;
     }
   }
-  return { mine, others, counts };
+  const page = positions.slice(lo, lo + Math.min(Math.max(1, limit), INBOX_MAX_PAGE));
+  const items = page.map((i) => {
+    const c = view.list[i];
+    return list === "mine" ? listed(c, null) : listed(c, c.approverIds.includes(user.id) ? "You already approved" : whyNotApprover(user, c.rule));
+  });
+  const last = page.length > 0 ? view.list[page[page.length - 1]] : null;
+  return {
+    items,
+    counts: { mine: split.mine.length, others: split.others.length },
+    nextCursor: last && lo + page.length < positions.length ? cursorOf(last.key) : null,
+  };
 }

@@ -1,13 +1,24 @@
 import { z } from "zod";
 import { authedProcedure, roleProcedure, router } from "../trpc";
 import { decide } from "./decisions";
-import { approvalInbox } from "./inbox";
+import { approvalInbox, INBOX_CURSOR, INBOX_MAX_PAGE, INBOX_PAGE_SIZE } from "./inbox";
 import { addFreezeWindow, deleteFreezeWindow, deletePolicy, listPolicies, policyFormOptions, savePolicy } from "./policies";
 
 const id = z.string().min(1).max(64);
 
 export const approvalsRouter = router({
-  inbox: authedProcedure.query(({ ctx }) => approvalInbox(ctx.db, ctx.user)),
+  /** One page of the caller's own inbox (what they may decide, or what waits on others), with both totals. */
+  inbox: authedProcedure
+    .input(
+      z
+        .object({
+          list: z.enum(["mine", "others"]).default("mine"),
+          cursor: z.string().regex(INBOX_CURSOR, "Not a cursor of this inbox").nullish(),
+          limit: z.number().int().min(1).max(INBOX_MAX_PAGE).default(INBOX_PAGE_SIZE),
+        })
+        .default({ list: "mine", limit: INBOX_PAGE_SIZE }),
+    )
+    .query(({ ctx, input }) => approvalInbox(ctx.db, ctx.user, input)),
 
   /** Eligibility (policy, self-approval, team) is checked by the domain: anyone signed in may try. */
   decide: authedProcedure

@@ -104,15 +104,15 @@ describe("compliance evidence, audit page and inbox", () => {
     await getDb().deploymentRequest.create({
       data: { serviceId: w.service.id, environmentId: w.envs.prod.id, version: "0.9.0", requesterId: w.developer.id, status: "failed", finishedAt: new Date() },
     });
-    const alexInbox = await (await as(w.approver1)).approvals.inbox();
-    const item = alexInbox.mine.find((i) => i.id === id)!;
+    const alexInbox = await (await as(w.approver1)).approvals.inbox({ list: "mine", limit: 100 });
+    const item = alexInbox.items.find((i) => i.id === id)!;
     expect(item).toMatchObject({ currentVersion: "1.0.0", version: "2.0.0", progress: { approvals: 0, required: 2 }, recentFailures: 1, canDecide: true });
     expect(item.risk.reasons.map((r) => r.factor)).toEqual(expect.arrayContaining(["environment", "tier", "version"]));
     await (await as(w.approver1)).approvals.decide({ requestId: id, decision: "approve" });
-    const after = await (await as(w.approver1)).approvals.inbox();
-    expect(after.others.find((i) => i.id === id)).toMatchObject({ canDecide: false, whyNot: "You already approved", progress: { approvals: 1, required: 2 } });
-    const danaInbox = await (await as(w.developer)).approvals.inbox();
-    expect(danaInbox.others.find((i) => i.id === id)?.whyNot).toMatch(/you cannot approve it/);
+    const after = await (await as(w.approver1)).approvals.inbox({ list: "others", limit: 100 });
+    expect(after.items.find((i) => i.id === id)).toMatchObject({ canDecide: false, whyNot: "You already approved", progress: { approvals: 1, required: 2 } });
+    const danaInbox = await (await as(w.developer)).approvals.inbox({ list: "others", limit: 100 });
+    expect(danaInbox.items.find((i) => i.id === id)?.whyNot).toMatch(/you cannot approve it/);
   });
 
   it("admins manage policies and freeze windows, audited; clashing scopes are refused", async () => {

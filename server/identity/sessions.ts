@@ -2,19 +2,20 @@
 // every request loads the user only if that version is still the current one and the account is not disabled.
 // Sign-out, a role change and disabling bump the version, so every token issued before is refused from then on.
 import { recordAudit } from "../audit/audit-log";
-import { transaction, type Db } from "../db";
+import { prepared, transaction, type Db } from "../db";
 import type { SessionUser } from "./roles";
 import { sessionUserQuery } from "./users";
 
 export type SessionClaims = { userId: string; sessionVersion: number };
 
+/** Built and compiled once: every tRPC call runs it, so building the query each time would cost more than running it. */
+const SIGNED_IN_USER = prepared((db, p: { userId: string; sessionVersion: number }) =>
+  sessionUserQuery(db, p.userId).where("u.sessionVersion", "=", p.sessionVersion).where("u.disabledAt", "is", null),
+);
+
 /** The user a session token belongs to, or null when the token is stale (signed out, role changed, disabled). One statement. */
 export async function loadSignedInUser(db: Db, claims: SessionClaims): Promise<SessionUser | null> {
-  const user = await sessionUserQuery(db.kysely, claims.userId)
-    .where("u.sessionVersion", "=", claims.sessionVersion)
-    .where("u.disabledAt", "is", null)
-    .executeTakeFirst();
-  return user ?? null;
+  return (await SIGNED_IN_USER.executeTakeFirst(db.kysely, { userId: claims.userId, sessionVersion: claims.sessionVersion })) ?? null;
 }
 
 /** Sign-out: ends every session of the user issued under this version (audited). False when it had already ended. */

@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { DateTime } from "@/app/_components/time";
@@ -12,7 +12,7 @@ import { RiskBadge } from "../deployments/_components/status-badge";
 import { CollapsibleChangeList } from "../deployments/_components/change-list";
 import { decisionMessage } from "./decision-message";
 
-type Item = inferRouterOutputs<AppRouter>["approvals"]["inbox"]["mine"][number];
+type Item = inferRouterOutputs<AppRouter>["approvals"]["inbox"]["items"][number];
 
 function InboxCard({ item }: { item: Item }) {
   const trpc = useTRPC();
@@ -25,7 +25,7 @@ function InboxCard({ item }: { item: Item }) {
         // The card leaves the inbox: say what happened to it, and where to follow it.
         const request = { service: item.service.name, version: item.version, environment: item.environment.name };
         toast({ message: decisionMessage(request, { ...result, decision: input.decision }), href: `/deployments/${item.id}`, linkLabel: "View request" });
-        return qc.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() });
+        return qc.invalidateQueries({ queryKey: trpc.approvals.inbox.pathKey() });
       },
     }),
   );
@@ -103,29 +103,47 @@ function InboxCard({ item }: { item: Item }) {
   );
 }
 
-const shownOf = (shown: number, total: number) => (shown < total ? ` · the oldest ${shown} shown` : "");
+/** Cards per page; "Load more" adds the next page after the last card shown (a keyset cursor). */
+const PAGE_SIZE = 25;
+
+/** One list of the inbox, paged: its heading shows the total and how many are shown; "Load more" appends a page. */
+function InboxList({ list, title, empty }: { list: "mine" | "others"; title: string; empty?: string }) {
+  const trpc = useTRPC();
+  const query = useInfiniteQuery({
+    ...trpc.approvals.inbox.infiniteQueryOptions({ list, limit: PAGE_SIZE }, { getNextPageParam: (page) => page.nextCursor }),
+    refetchInterval: 10_000,
+  });
+  if (query.isLoading) return <Spinner />;
+  if (query.error || !query.data) return <ErrorMessage error={query.error} />;
+  const pages = query.data.pages;
+  const items = pages.flatMap((p) => p.items);
+  const total = pages[pages.length - 1].counts[list];
+  return (
+    <section className="space-y-3" aria-label={title} data-testid={`inbox-${list}`}>
+      <h2 className="text-sm font-semibold">
+        {title} ({total}){items.length < total ? ` · the oldest ${items.length} shown` : ""}
+      </h2>
+      {items.length === 0 && empty ? <EmptyState title={empty} /> : items.map((i) => <InboxCard key={i.id} item={i} />)}
+      {query.hasNextPage && (
+        <div className="flex items-center gap-3">
+          <Button variant="secondary" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+            {query.isFetchingNextPage ? "Loading…" : `Load ${Math.min(PAGE_SIZE, total - items.length)} more`}
+          </Button>
+          <span className="text-xs text-gray-500 dark:text-gray-400" aria-live="polite">
+            {items.length} of {total} shown
+          </span>
+        </div>
+      )}
+      {query.isFetchNextPageError && <ErrorMessage error={query.error} />}
+    </section>
+  );
+}
 
 export function Inbox() {
-  const trpc = useTRPC();
-  const inbox = useQuery({ ...trpc.approvals.inbox.queryOptions(), refetchInterval: 10_000 });
-  if (inbox.isLoading) return <Spinner />;
-  if (inbox.error || !inbox.data) return <ErrorMessage error={inbox.error} />;
   return (
     <div className="space-y-6">
-      <section className="space-y-3" aria-label="Waiting for you">
-        <h2 className="text-sm font-semibold">
-          Waiting for you ({inbox.data.counts.mine}){shownOf(inbox.data.mine.length, inbox.data.counts.mine)}
-        </h2>
-        {inbox.data.mine.length === 0 ? <EmptyState title="Nothing to approve right now" /> : inbox.data.mine.map((i) => <InboxCard key={i.id} item={i} />)}
-      </section>
-      <section className="space-y-3" aria-label="Waiting on others">
-        <h2 className="text-sm font-semibold">
-          Waiting on others ({inbox.data.counts.others}){shownOf(inbox.data.others.length, inbox.data.counts.others)}
-        </h2>
-        {inbox.data.others.map((i) => (
-          <InboxCard key={i.id} item={i} />
-        ))}
-      </section>
+      <InboxList list="mine" title="Waiting for you" empty="Nothing to approve right now" />
+      <InboxList list="others" title="Waiting on others" />
     </div>
   );
 }

@@ -7,7 +7,7 @@ import type { Db, Tx } from "../../db";
 import { transaction } from "../../db";
 import { appendLogs, type LogLevel } from "../deployment-log";
 import type { ExecutionContext } from "../executors/executor";
-import { groupCommit, type GroupCommit } from "./group-commit";
+import { groupCommit, type GroupCommit } from "../../platform/group-commit";
 import { advance, rolloutActor } from "./orchestrator";
 import { claimStepRows, endStepRow, lockRollouts } from "./rollout-store";
 import { auditSteps, type StepStatus } from "./state-machine";

@@ -3,7 +3,7 @@
 // flushed to disk; a fleet releasing a thousand target steps at once therefore cannot afford a transaction per
 // step (bench:rollout measured 45 s p95 of queueing that way). Here a lane runs one batch at a time; items that
 // arrive meanwhile wait for the next batch, so the number of transactions follows the load, not the step count.
-import { logger } from "../../logger";
+import { logger } from "../logger";
 
 type Pending<T, R> = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
 
