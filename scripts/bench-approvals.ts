@@ -11,6 +11,7 @@ import { closeDb, createDb } from "../server/db";
 import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/deployments/approval-policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
+import { serializeAnswer } from "../server/platform/wire-format";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50);
@@ -106,6 +107,12 @@ async function main() {
       console.log(`\ninbox only: ${USERS} users × ${rounds} reads, no think time`);
       console.log(`  approvals.inbox    n=${String(times.length).padStart(5)}  p50=${pct(times, 50).toFixed(1)} ms  p95=${pct(times, 95).toFixed(1)} ms`);
       console.log(`  ${cpu.stop().describe(times.length, "inbox call")}; ${pg.stop().describe(times.length, "inbox call")}`);
+      // What an HTTP answer adds (not in the calls above: the caller skips it): serialising one answer to JSON text.
+      const answer = await createCaller({ db, user: users[0] }).approvals.inbox();
+      const t = performance.now();
+      let bytes = 0;
+      for (let i = 0; i < 100; i++) bytes = JSON.stringify(serializeAnswer(answer)).length;
+      console.log(`  an answer over HTTP: ${(bytes / 1024).toFixed(1)} KB of JSON, ${((performance.now() - t) / 100).toFixed(2)} ms to serialise`);
     };
 
     /** Every user: read the inbox, decide one of the 20 oldest requests they may decide, `thinkMs()` between calls. */

@@ -20,7 +20,11 @@ const byId = (r: { id: string }) => r.id;
 
 export default async function HomePage() {
   const caller = await serverCaller();
-  const [{ user, teams }, approvals, attention] = await Promise.all([caller.identity.me(), caller.approvals.inbox({ list: "mine", limit: 8 }), caller.inbox.attention()]);
+  const [{ user, teams }, approvals, attention] = await Promise.all([
+    caller.identity.me(),
+    caller.approvals.inbox({ list: "mine", limit: 8 }),
+    caller.inbox.attention(),
+  ]);
   const activeRequests = attention.myRequests.filter((r) => ["pending_approval", "approved", "queued", "deploying"].includes(r.status)).length;
   return (
     <>

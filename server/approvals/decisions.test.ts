@@ -14,7 +14,11 @@ describe("approval decisions (group commit)", () => {
     const callers = await Promise.all(approvers.map((a) => as(a)));
     // Every approver decides on every request at once (batches hold several decisions of one request).
     const asks = callers.flatMap((c, i) =>
-      ids.map((requestId, r) => ({ requestId, i, promise: c.approvals.decide({ requestId, decision: (i + r) % 7 === 3 ? "reject" : "approve", comment: "why not" }) })),
+      ids.map((requestId, r) => ({
+        requestId,
+        i,
+        promise: c.approvals.decide({ requestId, decision: (i + r) % 7 === 3 ? "reject" : "approve", comment: "why not" }),
+      })),
     );
     const settled = await Promise.allSettled(asks.map((a) => a.promise));
     for (const s of settled) if (s.status === "rejected") expect(s.reason).toMatchObject({ code: "CONFLICT" });

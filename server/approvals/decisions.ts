@@ -75,7 +75,13 @@ function batcherFor(db: Db) {
   let b = batchers.get(db);
   if (!b) {
     // By request: a request's decisions always share a lane, so two batches never wait for each other's row locks.
-    b = groupCommit({ name: "approval decisions", lanes: LANES, maxBatch: MAX_BATCH, laneKey: (a) => a.input.requestId, write: (asks) => decideBatch(db, asks) });
+    b = groupCommit({
+      name: "approval decisions",
+      lanes: LANES,
+      maxBatch: MAX_BATCH,
+      laneKey: (a) => a.input.requestId,
+      write: (asks) => decideBatch(db, asks),
+    });
     batchers.set(db, b);
   }
   return b;
@@ -158,7 +164,14 @@ async function record(tx: Tx, locked: Locked, { user, input, now }: Ask): Promis
     subjectId: r.id,
     after: { decision: input.decision, comment, ...progress },
   });
-  await emitDeploymentEvent(tx, "approval.recorded", r.id, actorOf(user), { decision: input.decision, comment, approverId: user.id, ...progress }, { ...r, ...context });
+  await emitDeploymentEvent(
+    tx,
+    "approval.recorded",
+    r.id,
+    actorOf(user),
+    { decision: input.decision, comment, approverId: user.id, ...progress },
+    { ...r, ...context },
+  );
 
   // The row is locked by this transaction since the batch began: the state machine works from it (no re-lock, no
   // re-read) and its updates, with the approvers', go as one UPDATE with COMMIT.
@@ -167,10 +180,20 @@ async function record(tx: Tx, locked: Locked, { user, input, now }: Ask): Promis
   // Why an approved request is not queued yet, so the approver is told what happens next.
   let heldBy: "wait_timer" | "freeze_window" | null = null;
   if (input.decision === "reject") {
-    const moved = await transition(tx, r.id, ["pending_approval"], "rejected", { actor: actorOf(user), data: { finishedAt: now }, eventData: { comment }, row: r, context });
+    const moved = await transition(tx, r.id, ["pending_approval"], "rejected", {
+      actor: actorOf(user),
+      data: { finishedAt: now },
+      eventData: { comment },
+      row: r,
+      context,
+    });
     ({ status, revision } = moved);
   } else if (approvedCount >= approvalsRequired) {
-    const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, { request: r, context, freezeWindows: freezeWindows.map(freezeWindowFromJson) });
+    const queued = await markApproved(tx, r.id, actorOf(user), { approverIds }, now, {
+      request: r,
+      context,
+      freezeWindows: freezeWindows.map(freezeWindowFromJson),
+    });
     status = queued === "queued" ? "queued" : "approved";
     heldBy = queued === "waiting" ? "wait_timer" : queued === "frozen" ? "freeze_window" : null;
   }

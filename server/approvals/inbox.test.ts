@@ -14,7 +14,11 @@ async function teamWorld(requests: number) {
   return { w, ids, mate, mate2 };
 }
 
-const code = (p: Promise<unknown>) => p.then(() => "OK", (e: { code?: string }) => e.code);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => "OK",
+    (e: { code?: string }) => e.code,
+  );
 
 describe("approval inbox", () => {
   it("lists what each caller may decide among all pending requests, one page at a time, with both totals", { timeout: 120_000 }, async () => {

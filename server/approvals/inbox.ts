@@ -263,7 +263,7 @@ function splitFor(view: View, user: SessionUser): Split {
   return split;
 }
 
-export type InboxPageQuery = { list?: "mine" | "others"; cursor?: string | null; limit?: number };
+type InboxPageQuery = { list?: "mine" | "others"; cursor?: string | null; limit?: number };
 
 /**
  * One page of the caller's inbox: the requests they may decide ("mine") or those waiting on others, oldest first,

@@ -114,7 +114,7 @@ function InboxList({ list, title, empty }: { list: "mine" | "others"; title: str
     refetchInterval: 10_000,
   });
   if (query.isLoading) return <Spinner />;
-  if (query.error || !query.data) return <ErrorMessage error={query.error} />;
+  if (!query.data) return <ErrorMessage error={query.error} />;
   const pages = query.data.pages;
   const items = pages.flatMap((p) => p.items);
   const total = pages[pages.length - 1].counts[list];
@@ -127,7 +127,7 @@ function InboxList({ list, title, empty }: { list: "mine" | "others"; title: str
       {query.hasNextPage && (
         <div className="flex items-center gap-3">
           <Button variant="secondary" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-            {query.isFetchingNextPage ? "Loading…" : `Load ${Math.min(PAGE_SIZE, total - items.length)} more`}
+            {query.isFetchingNextPage ? "Loading…" : "Load more"}
           </Button>
           <span className="text-xs text-gray-500 dark:text-gray-400" aria-live="polite">
             {items.length} of {total} shown
