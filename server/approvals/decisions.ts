@@ -23,7 +23,7 @@ import { markApproved } from "../deployments/scheduling";
 import { STATUS_LABEL, transition } from "../deployments/state-machine";
 import { groupCommit, type GroupCommit } from "../platform/group-commit";
 
-export type Decision = "approve" | "reject";
+type Decision = "approve" | "reject";
 
 /**
  * Locks the batch's request rows (like the state machine's lockRequest, in id order) and loads, in the same
