@@ -1,8 +1,9 @@
 // The demo fleet: prod runs in three regions (prod-eu-1, prod-us-1, prod-ap-1, simulator targets), with a default
 // rollout plan (the EU canary, then half the fleet, then the rest; one target at a time; a 30 s soak; the simulator's
 // error rate verified after each wave), and one real rollout whose canary failed verification and rolled back:
-// payment-gateway's staging version, whose fake error rate in prod is 12 %. Dana requests it, Alex and Priya
-// approve, the workers' code runs it here in-process. Idempotent: targets upsert by name, the plan by environment,
+// payment-gateway's staging version, whose fake error rate in prod is 12 % (with runs that never fail at random, so
+// a new request of that version fails the same way). Dana requests it, Alex and Priya approve, the workers' code
+// runs it here in-process. Idempotent: targets upsert by name, the plan by environment,
 // the demo rollout is made once.
 import { transaction, type Db } from "../../server/db";
 import { decide } from "../../server/approvals/decisions";
@@ -74,6 +75,19 @@ async function seedDrainRequest(db: Db) {
   return `drain of prod-eu-1 ${r.status}`;
 }
 
+/**
+ * payment-gateway's prod settings for the canary demo: the simulator's fake error rate for `version` is 12 % (the
+ * plan fails at 10 %), and its runs take 3 s and never fail at random, so the canary fails by its verification and
+ * nothing else, every time: the seeded rollout here, and any new request of that version to prod (the e2e journey,
+ * e2e/fleet.spec.ts, or a newcomer trying it). Written on every seed run: the deployments seed resets the settings.
+ */
+const canaryDemoConfig = (config: Record<string, unknown>, version: string) => ({
+  ...config,
+  durationMs: 3000,
+  failureRate: 0,
+  fakeMetrics: { [version]: { error_rate: 0.12 } },
+});
+
 async function seedFailedCanary(db: Db, prodId: string) {
   const placements = await db.serviceEnvironment.findMany({
     where: { service: { slug: DEMO_SERVICE }, environment: { name: { in: ["staging", "prod"] } } },
@@ -81,15 +95,20 @@ async function seedFailedCanary(db: Db, prodId: string) {
   });
   const staging = placements.find((p) => p.environment.name === "staging");
   const prod = placements.find((p) => p.environment.name === "prod");
-  if (!staging?.currentVersion || !prod || staging.currentVersion === prod.currentVersion) return "no version to promote";
-  if (await db.rollout.findFirst({ where: { environmentId: prodId, request: { serviceId: prod.serviceId } } })) return "already seeded";
-  const version = staging.currentVersion;
-  // The simulator's fake metrics: this version's error rate in prod is 12 % (the plan fails at 10 %).
-  const config = (prod.executorConfig ?? {}) as Record<string, unknown>;
+  if (!prod) return "no prod placement";
+  const seeded = await db.rollout.findFirst({
+    where: { environmentId: prodId, request: { serviceId: prod.serviceId } },
+    orderBy: { createdAt: "asc" },
+    select: { request: { select: { version: true } } },
+  });
+  // The version the demo fails: the one the seeded rollout took (once seeded), else staging's.
+  const version = seeded?.request.version ?? staging?.currentVersion;
+  if (!version || (!seeded && version === prod.currentVersion)) return "no version to promote";
   await db.serviceEnvironment.update({
     where: { serviceId_environmentId: { serviceId: prod.serviceId, environmentId: prodId } },
-    data: { executorConfig: { ...config, fakeMetrics: { [version]: { error_rate: 0.12 } } } },
+    data: { executorConfig: canaryDemoConfig((prod.executorConfig ?? {}) as Record<string, unknown>, version) },
   });
+  if (seeded) return "already seeded";
   const [dana, alex, priya] = await Promise.all(["demo-dana", "demo-alex", "demo-priya"].map((id) => loadSessionUser(db, id)));
   if (!dana || !alex || !priya) return "demo users missing";
   try {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, sql } from "../db";
 import { as, makeWorld, requestInput } from "../../test/support/deployment-world";
 import { asSuperuser } from "../../test/support/audit-tampering";
+import { uid } from "../../test/support/factories";
 import { runDeployment } from "./execution";
 import { csvCell } from "./evidence";
 
@@ -28,6 +29,7 @@ describe("compliance evidence, audit page and inbox", () => {
       approvalsRequired: 2,
       breakGlass: false,
       policy: { requiredApprovals: 2 },
+      promotionGate: { ok: true, bypassed: false, gate: null, reason: expect.stringContaining("first stage") },
     });
     expect(rec.requestedBy).toContain(w.developer.email);
     expect(rec.approvals.map((a: { approver: string; comment: string }) => [a.approver.includes(w.approver1.email), a.comment])).toEqual([
@@ -51,6 +53,7 @@ describe("compliance evidence, audit page and inbox", () => {
     expect(row).toContain(id);
     expect(row).toContain("PAY-7");
     expect(row).toMatch(/,succeeded,/);
+    expect(row).toContain(",passed: dev is the first stage for this service,");
     expect(row.endsWith(`,true,${doc.auditChain.checked}`)).toBe(true);
     expect(trailing).toBe("");
 
@@ -60,6 +63,40 @@ describe("compliance evidence, audit page and inbox", () => {
       code: "BAD_REQUEST",
     });
     await expect(admin.deployments.exportEvidence({ requestId: "missing", format: "csv" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("keeps the promotion gate's verdict as it stood at the request, and a break-glass that went around it", async () => {
+    const w = await makeWorld();
+    const rank = -20e6 - Math.floor(Math.random() * 1e6);
+    const pre = await getDb().environment.create({ data: { name: `pre-${uid()}`, rank } });
+    const live = await getDb().environment.create({ data: { name: `live-${uid()}`, rank: rank + 1 } });
+    for (const env of [pre, live])
+      await getDb().serviceEnvironment.create({ data: { serviceId: w.service.id, environmentId: env.id, currentVersion: "1.0.0" } });
+    await getDb().promotionGate.create({ data: { environmentId: live.id, soakMinutes: 0, requiredEvidence: ["artifact.signed"] } });
+    const input = { ...requestInput(w, "dev", "2.0.0"), environmentId: live.id };
+    // Refused by the gate through the ordinary path; an approver's break-glass goes around it, and the evidence says so.
+    await expect((await as(w.developer)).deployments.create(input)).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    const { id } = await (await as(w.approver1)).deployments.breakGlass({ ...input, reason: "Card payments are down in every region" });
+    // A request made before verdicts were recorded (no creation record): "not recorded", never a guess.
+    const old = await getDb().deploymentRequest.create({
+      data: { serviceId: w.service.id, environmentId: live.id, version: "1.0.0", requesterId: w.developer.id, status: "succeeded", finishedAt: new Date() },
+    });
+    const admin = await as(w.admin);
+
+    const doc = JSON.parse((await admin.deployments.exportEvidence({ requestId: id, format: "json" })).body);
+    expect(doc.records[0].promotionGate).toEqual({
+      ok: false,
+      bypassed: true,
+      reason: `2.0.0 may not enter ${live.name} yet: it passed in 0 of 1 ${pre.name} target(s), 1 needed; evidence missing: artifact.signed.`,
+      gate: { targets: { passed: 0, required: 1, total: 1 }, soakUntil: null, evidence: [{ kind: "artifact.signed", ok: false }] },
+    });
+    const [, row] = (await admin.deployments.exportEvidence({ requestId: id, format: "csv" })).body.split("\r\n");
+    expect(row).toContain(`bypassed by break-glass: 2.0.0 may not enter ${live.name} yet`);
+    expect(row).toContain("[targets 0/1 of 1; artifact.signed missing]");
+
+    expect(JSON.parse((await admin.deployments.exportEvidence({ requestId: old.id, format: "json" })).body).records[0].promotionGate).toBeNull();
+    const [, oldRow] = (await admin.deployments.exportEvidence({ requestId: old.id, format: "csv" })).body.split("\r\n");
+    expect(oldRow).toContain(",not recorded,");
   });
 
   it("reports a tampered audit chain in the export", async () => {

@@ -1,9 +1,11 @@
 // Compliance evidence: the change record of one deployment or a date range — who requested, who approved when,
-// the policy in force, break-glass reason, outcome — with the audit-chain verification result, as JSON or CSV.
+// the policy in force, the promotion gate's verdict, break-glass reason, outcome — with the audit-chain verification
+// result, as JSON or CSV.
 import type { Db, Prisma } from "../db";
 import { badRequest, notFound } from "../errors";
 import { verifyAuditChain, type AuditVerification } from "../audit/audit-log";
 import type { PolicySnapshot } from "./approval-policy";
+import type { PromotionRecord } from "./promotion";
 
 export type EvidenceScope = { requestId: string } | { from: Date; to: Date };
 
@@ -21,6 +23,8 @@ type ChangeRecord = {
   approvals: { approver: string; decision: string; comment: string; at: string }[];
   approvalsRequired: number;
   policy: PolicySnapshot;
+  /** The promotion rule's (or gate's) verdict when the request was made; null for requests made before it was recorded. */
+  promotionGate: PromotionRecord | null;
   breakGlass: boolean;
   breakGlassReason: string | null;
   reviewedAfterAt: string | null;
@@ -64,8 +68,13 @@ export async function buildEvidence(db: Db, scope: EvidenceScope): Promise<Evide
   const audit = await db.auditEvent.findMany({
     where: { subjectType: "deployment_request", subjectId: { in: rows.map((r) => r.id) } },
     orderBy: { seq: "asc" },
-    select: { seq: true, createdAt: true, actorLabel: true, action: true, hash: true, subjectId: true },
+    select: { seq: true, createdAt: true, actorLabel: true, action: true, hash: true, subjectId: true, after: true },
   });
+  // The verdict recorded with each request's creation (requests.ts), read from the hash-chained audit record.
+  const promotionOf = (requestId: string) => {
+    const after = audit.find((a) => a.subjectId === requestId && a.action === "deployment.created")?.after as { promotion?: PromotionRecord } | null;
+    return after?.promotion ?? null;
+  };
   const chain = await verifyAuditChain(db);
   return {
     generatedAt: new Date().toISOString(),
@@ -90,6 +99,7 @@ export async function buildEvidence(db: Db, scope: EvidenceScope): Promise<Evide
       })),
       approvalsRequired: r.approvalsRequired,
       policy: r.policySnapshot as unknown as PolicySnapshot,
+      promotionGate: promotionOf(r.id),
       breakGlass: r.breakGlass,
       breakGlassReason: r.breakGlassReason,
       reviewedAfterAt: iso(r.reviewedAfterAt),
@@ -126,6 +136,7 @@ const CSV_COLUMNS = [
   "started_at",
   "finished_at",
   "rollback_of",
+  "promotion_gate",
   "audit_chain_ok",
   "audit_records_checked",
 ] as const;
@@ -135,6 +146,16 @@ export function csvCell(value: unknown): string {
   let s = value === null || value === undefined ? "" : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** "passed: …", "bypassed by break-glass: …", with the gate's targets and evidence; "not recorded" for older requests. */
+function promotionCell(p: PromotionRecord | null): string {
+  if (!p) return "not recorded";
+  const verdict = p.bypassed ? "bypassed by break-glass" : p.ok ? "passed" : "not passed";
+  const gate = p.gate
+    ? ` [targets ${p.gate.targets.passed}/${p.gate.targets.required} of ${p.gate.targets.total}${p.gate.evidence.map((x) => `; ${x.kind} ${x.ok ? "present" : "missing"}`).join("")}]`
+    : "";
+  return `${verdict}: ${p.reason}${gate}`;
 }
 
 function evidenceToCsv(e: Evidence): string {
@@ -164,6 +185,7 @@ function evidenceToCsv(e: Evidence): string {
         r.startedAt,
         r.finishedAt,
         r.rollbackOf,
+        promotionCell(r.promotionGate),
         e.auditChain.ok,
         e.auditChain.checked,
       ]

@@ -43,3 +43,25 @@ export async function checkPromotion(
     previousEnvironment: previous,
   };
 }
+
+/**
+ * The promotion verdict as the change record keeps it (in the request's deployment.created audit record, so the
+ * compliance evidence shows the gate as it stood when the request was made): passed or not, why, whether break-glass
+ * went around it, and, for an environment with a gate, its targets, soak and evidence.
+ */
+export type PromotionRecord = {
+  ok: boolean;
+  reason: string;
+  bypassed: boolean;
+  gate: { targets: GateCheck["targets"]; soakUntil: string | null; evidence: GateCheck["evidence"] } | null;
+};
+
+export function promotionRecord(check: PromotionCheck, breakGlass: boolean): PromotionRecord {
+  const { gate } = check;
+  return {
+    ok: check.ok,
+    reason: check.reason,
+    bypassed: breakGlass && !check.ok,
+    gate: gate ? { targets: gate.targets, soakUntil: gate.soakUntil?.toISOString() ?? null, evidence: gate.evidence } : null,
+  };
+}

@@ -9,7 +9,7 @@ import type { SessionUser } from "../identity/roles";
 import { emitDeploymentEvent } from "./deployment-events";
 import { activeFreeze, describeFreezeWindow } from "./freeze-windows";
 import { eligibleApproverIds, resolvePolicy, type PolicySnapshot } from "./approval-policy";
-import { checkPromotion, type PromotionCheck } from "./promotion";
+import { checkPromotion, promotionRecord, type PromotionCheck } from "./promotion";
 import { assessRisk, recentChangeFailureRate, type RiskAssessment } from "./risk-score";
 import { markApproved } from "./scheduling";
 import { insertRequest, markReviewed } from "./request-store";
@@ -165,7 +165,7 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
       action: "deployment.created",
       subjectType: "deployment_request",
       subjectId: created.id,
-      after: { version, environment: environment.name, service: service.slug, breakGlass },
+      after: { version, environment: environment.name, service: service.slug, breakGlass, promotion: promotionRecord(preview.promotion, breakGlass) },
     });
     if (breakGlass) {
       await emitDeploymentEvent(tx, "deployment.break_glass", created.id, actorOf(user), { reason: created.breakGlassReason });

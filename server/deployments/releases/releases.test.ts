@@ -6,6 +6,7 @@ import { getDb, transaction } from "../../db";
 import { processOutboxJob, subscriber } from "../../bus/fanout";
 import { as, makeWorld } from "../../../test/support/deployment-world";
 import { uid } from "../../../test/support/factories";
+import { buildEvidence } from "../evidence";
 import { runDeployment } from "../execution";
 import { EXECUTE_JOB } from "../scheduling";
 import { dependencyOrder } from "./order";
@@ -206,6 +207,9 @@ describe("a release end to end", () => {
       "release.succeeded",
     ]);
     expect((await dev.releases.list()).find((r) => r.id === id)).toMatchObject({ status: "succeeded", memberCount: 2 });
+    // Each member's change record keeps the promotion verdict it was created under, as a single request's does.
+    const evidence = await buildEvidence(db(), { requestId: p.id });
+    expect(evidence.records[0].promotionGate).toMatchObject({ ok: true, bypassed: false, gate: null });
   });
 
   it("a consumer failing rolls the provider back (the whole release together)", async () => {

@@ -8,6 +8,7 @@ import { actorOf } from "../../identity/access";
 import { ROLE_RANK, type SessionUser } from "../../identity/roles";
 import { eligibleApproverIds, type PolicySnapshot } from "../approval-policy";
 import { insertRequest } from "../request-store";
+import { promotionRecord } from "../promotion";
 import { previewRequest } from "../requests";
 import { parseVersion, VERSION_HINT } from "../version";
 import { canAbortRelease, canCreateRelease, releaseApproverEligibility, type ReleasePolicy } from "./access";
@@ -82,7 +83,15 @@ export async function createRelease(db: Db, user: SessionUser, input: NewRelease
     if (!preview.promotion.ok) throw new DomainError("PRECONDITION_FAILED", `${service.name}: ${preview.promotion.reason}`, `members.${i}.version`);
     if (preview.freeze) throw new DomainError("PRECONDITION_FAILED", `${environment.name} is frozen: ${preview.freeze}`, "environmentId");
     const executor = placements.find((p) => p.serviceId === service.id)?.executor ?? "simulator";
-    checked.push({ service, version, executor, policy: preview.policy, risk: preview.risk, currentVersion: preview.currentVersion });
+    checked.push({
+      service,
+      version,
+      executor,
+      policy: preview.policy,
+      risk: preview.risk,
+      currentVersion: preview.currentVersion,
+      promotion: promotionRecord(preview.promotion, false),
+    });
   }
   if (
     !canCreateRelease(
@@ -128,7 +137,7 @@ export async function createRelease(db: Db, user: SessionUser, input: NewRelease
         action: "deployment.created",
         subjectType: "deployment_request",
         subjectId: created.id,
-        after: { version: c.version, environment: environment.name, service: c.service.slug, release: name },
+        after: { version: c.version, environment: environment.name, service: c.service.slug, release: name, promotion: c.promotion },
       });
       requests.push({ requestId: created.id, serviceId: c.service.id, after: after.get(c.service.id) ?? [] });
     }

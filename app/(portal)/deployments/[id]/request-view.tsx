@@ -157,7 +157,7 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             </dl>
           </Card>
 
-          <RolloutCard requestId={id} onChange={refresh} />
+          <RolloutCard requestId={id} requestActive={ACTIVE.includes(r.status)} onChange={refresh} />
           <ImpactCard requestId={id} serviceId={r.serviceId} />
           <Card title="What this brings">
             <ChangeList requestId={r.id} />

@@ -32,12 +32,19 @@ const label = (s: string) => s.replace(/_/g, " ");
 
 type Measurement = { metric: string; at: string; phase: string; value: number[] | null; message: string };
 
-export function RolloutCard({ requestId, onChange }: { requestId: string; onChange: () => void }) {
+const ACTIVE_ROLLOUT = ["running", "paused", "rolling_back"];
+
+/**
+ * `requestActive`: the request has not ended yet. Until its rollout exists (it starts when a worker picks the
+ * approved request up) there is nothing to show, so the card keeps asking while the request is active: someone who
+ * opened the page before approval sees the rollout appear without reloading.
+ */
+export function RolloutCard({ requestId, requestActive, onChange }: { requestId: string; requestActive: boolean; onChange: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const rollout = useQuery({
     ...trpc.rollouts.forRequest.queryOptions({ requestId }),
-    refetchInterval: (q) => (q.state.data && ["running", "paused", "rolling_back"].includes(q.state.data.status) ? 2000 : false),
+    refetchInterval: (q) => ((q.state.data ? ACTIVE_ROLLOUT.includes(q.state.data.status) : requestActive) ? 2000 : false),
   });
   const control = useMutation(
     trpc.rollouts.control.mutationOptions({
