@@ -30,7 +30,7 @@ function figure(card: Locator, label: string) {
 }
 
 test("Sam connects a GitLab source, a deployment hook arrives, Dana sees the deployment on her service page", async ({ page, browser, request }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   // Unique per run, so the suite can run twice against one database.
   const secret = `glhook-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -44,7 +44,7 @@ test("Sam connects a GitLab source, a deployment hook arrives, Dana sees the dep
   const acceptedBefore = Number(await figure(card, "Accepted (7 days)").innerText());
 
   // The hook's Secret token, kept by Pier as a GitLab signing secret (shown masked from then on).
-  const secretForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Add secret" }) });
+  const secretForm = page.locator("form").filter({ has: page.getByLabel("Signing secret") });
   await secretForm.getByLabel("Kind").selectOption({ label: "GitLab" });
   await secretForm.getByLabel("Name").fill("acme group hook");
   await secretForm.getByLabel("Signing secret").fill(secret);
@@ -56,7 +56,7 @@ test("Sam connects a GitLab source, a deployment hook arrives, Dana sees the dep
 
   // GitLab's project path is not a catalog name: map it to Dana's team's service.
   const mapForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Map project" }) });
-  await mapForm.getByLabel("Tool").selectOption({ label: "GitLab" });
+  await mapForm.getByLabel("Tool", { exact: true }).selectOption({ label: "GitLab" });
   await mapForm.getByLabel("Project in the tool").fill(PROJECT);
   await mapForm.getByLabel("Service (slug)").fill(SERVICE.slug);
   await mapForm.getByRole("button", { name: "Map project" }).click();
@@ -99,7 +99,7 @@ test("Sam connects a GitLab source, a deployment hook arrives, Dana sees the dep
   await expect(live).toContainText("gitlab");
   // The incident timeline lists it too, and the deployments tab's tracker has it as the newest succeeded one.
   await expect(dana.getByRole("list", { name: "Incident timeline" }).getByRole("listitem").filter({ hasText: SHA })).toContainText("to staging");
-  await dana.getByRole("link", { name: "Deployments", exact: true }).click();
+  await dana.getByRole("navigation", { name: "Service sections" }).getByRole("link", { name: "Deployments" }).click();
   await expect(dana.getByTestId("deployment-tracker").getByRole("listitem").last()).toContainText(`staging ${SHA} · succeeded`);
   await danaContext.close();
 });
