@@ -12,6 +12,7 @@ import { ownershipHealth } from "./ownership-health";
 import { addDependency, createService, deprecateService, removeDependency, updateService } from "./service-editing";
 import { createServiceInput, dependencyInput, updateServiceInput } from "./service-input";
 import { incidentAliasesInput, setIncidentAliases } from "./incident-aliases";
+import { listToolMappings, mapToolProject, toolMappingInput, toolUnmappingInput, unmapToolProject } from "./tool-mappings";
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
 import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
@@ -43,6 +44,14 @@ export const catalogRouter = router({
   update: authedProcedure.input(updateServiceInput).mutation(({ ctx, input }) => updateService(ctx.db, ctx.user, input)),
   /** Owners and admins: the ids/names incident tools use for the service (server/catalog/incident-aliases.ts). */
   setIncidentAliases: authedProcedure.input(incidentAliasesInput).mutation(({ ctx, input }) => setIncidentAliases(ctx.db, ctx.user, input)),
+  /** Admins: which service a delivery tool's project feeds (server/catalog/tool-mappings.ts; Admin → Integrations). */
+  toolMappings: roleProcedure("admin").query(({ ctx }) => listToolMappings(ctx.db)),
+  mapToolProject: roleProcedure("admin")
+    .input(toolMappingInput)
+    .mutation(({ ctx, input }) => mapToolProject(ctx.db, ctx.user, input)),
+  unmapToolProject: roleProcedure("admin")
+    .input(toolUnmappingInput)
+    .mutation(({ ctx, input }) => unmapToolProject(ctx.db, ctx.user, input)),
   deprecate: authedProcedure.input(slugInput).mutation(({ ctx, input }) => deprecateService(ctx.db, ctx.user, input.slug)),
   addDependency: authedProcedure.input(dependencyInput).mutation(({ ctx, input }) => addDependency(ctx.db, ctx.user, input)),
   removeDependency: authedProcedure

@@ -7,6 +7,7 @@
 // canonical store's usual name matching applies (server/dora/catalog-lookup.ts: slug, name, repository URL, on the
 // name's last path segment). Unmatched names are kept as sent, so the data-quality page lists them.
 import { sql, type Tx } from "../db";
+import { TOOL_PROJECT_ANNOTATIONS } from "../catalog/tool-mappings";
 import { findEnvironment, findService } from "../dora/catalog-lookup";
 import { recordEnvironmentChange, recordPipelineRun } from "../dora/delivery-activity";
 import { withoutFutureTimes } from "./canonical-facts";
@@ -27,17 +28,7 @@ type ToolSource = (typeof DELIVERY_TOOL_SOURCES)[number];
 
 export const isDeliveryToolSource = (source: string): source is ToolSource => (DELIVERY_TOOL_SOURCES as readonly string[]).includes(source);
 
-const SERVICE_ANNOTATION: Record<ToolSource, string> = {
-  gitlab: "gitlab.com/project-slug",
-  argocd: "argocd/app-name",
-  terraform: "terraform/workspace",
-  jenkins: "jenkins.io/job-full-name",
-  jira: "jira/project-key",
-  // A flag's project (the feature-flag tool's own) → the service it belongs to.
-  unleash: "unleash/project",
-  launchdarkly: "launchdarkly/project-key",
-  flagsmith: "flagsmith/project",
-};
+const SERVICE_ANNOTATION: Record<ToolSource, string> = TOOL_PROJECT_ANNOTATIONS;
 
 /** The slug of the catalog service annotated `key` with one of `values`, if any. */
 async function annotatedService(tx: Tx, key: string, values: string[]): Promise<string | null> {

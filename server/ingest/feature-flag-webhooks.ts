@@ -225,9 +225,13 @@ const FLAG_CHANGE: Record<FeatureFlagSource, (p: Json) => FlagChange | null> = {
 
 const SOURCE_LABEL: Record<FeatureFlagSource, string> = { unleash: "Unleash", launchdarkly: "LaunchDarkly", flagsmith: "Flagsmith" };
 
+/** Admin → Integrations' test event (./test-delivery.ts) changes this flag: stored, not translated. */
+export const FLAG_TEST_DELIVERY = "pier-test-delivery";
+
 export function translateFeatureFlag(source: FeatureFlagSource, p: Json): Array<CanonicalFact | DeliveryFact> {
   const change = FLAG_CHANGE[source](p);
   if (!change) return [{ kind: "ignored", reason: `${SOURCE_LABEL[source]} ${String(p.type ?? p.kind ?? p.event_type)} is not a flag change` }];
+  if (change.flagKey === FLAG_TEST_DELIVERY) return [{ kind: "ignored", reason: "Pier's test delivery" }];
   return [
     {
       kind: "environmentChange",

@@ -6,7 +6,9 @@ import { useRouter } from "next/navigation";
 import { useTRPC } from "@/app/_lib/trpc";
 import { Button, ErrorMessage } from "@/app/_components/ui";
 
-export function TestDeliveryButton({ source, label }: { source: "gitlab" | "argocd" | "terraform" | "jenkins" | "jira"; label: string }) {
+type TestSource = "gitlab" | "argocd" | "terraform" | "jenkins" | "jira" | "unleash" | "launchdarkly" | "flagsmith";
+
+export function TestDeliveryButton({ source, label }: { source: TestSource; label: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const send = useMutation(trpc.events.sendTestDelivery.mutationOptions({ onSuccess: () => router.refresh() }));

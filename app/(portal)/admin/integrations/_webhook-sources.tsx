@@ -1,7 +1,7 @@
 // Admin → Integrations, one section per webhook source: the URL to paste, how the sender proves itself, what to
 // enable in the tool, the last event received and the accepted/duplicate/refused counts of the last 7 days. Secrets are added
 // and rotated in "Webhook signing secrets" below (two of a kind are both accepted while a tool switches over); the
-// delivery tools have a "Send a test event" button.
+// delivery and feature-flag tools have a "Send a test event" button.
 import { DateTime } from "@/app/_components/time";
 import { Badge, Card } from "@/app/_components/ui";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
@@ -74,9 +74,7 @@ export function WebhookSources({ base, activity, secretKinds }: { base: string; 
                   </dd>
                 </div>
               </dl>
-              {(g.source === "gitlab" || g.source === "argocd" || g.source === "terraform" || g.source === "jenkins" || g.source === "jira") && (
-                <TestDeliveryButton source={g.source} label={g.label} />
-              )}
+              {g.source !== "github" && g.source !== "pagerduty" && <TestDeliveryButton source={g.source} label={g.label} />}
             </section>
           );
         })}

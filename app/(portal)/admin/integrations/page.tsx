@@ -6,6 +6,7 @@ import { env } from "@/server/env";
 import { CustomSources } from "./_custom-sources";
 import { CreateTokenForm, CreateWebhookSecretForm, DeleteSecretButton, RevokeTokenButton } from "./_forms";
 import { WEBHOOK_KIND_LABELS } from "./_sources";
+import { ToolMappings } from "./_tool-mappings";
 import { WebhookSources } from "./_webhook-sources";
 
 export const dynamic = "force-dynamic";
@@ -14,11 +15,12 @@ export const metadata = { title: "Integrations" };
 
 export default async function IntegrationsPage() {
   const trpc = await serverCaller();
-  const [tokens, secrets, activity, customSources] = await Promise.all([
+  const [tokens, secrets, activity, customSources, mappings] = await Promise.all([
     trpc.events.tokens(),
     trpc.events.webhookSecrets(),
     trpc.events.sourceActivity(),
     trpc.events.customSources(),
+    trpc.catalog.toolMappings(),
   ]);
   const base = env().PIER_BASE_URL.replace(/\/$/, "");
   return (
@@ -47,6 +49,7 @@ export default async function IntegrationsPage() {
         </ul>
       </Card>
       <WebhookSources base={base} activity={activity} secretKinds={secrets.map((s) => s.kind)} />
+      <ToolMappings mappings={mappings} />
       <CustomSources base={base} sources={customSources} />
       <Card title="Integration tokens">
         <CreateTokenForm />
