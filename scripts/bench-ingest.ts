@@ -68,6 +68,8 @@ async function serve() {
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   server.keepAliveTimeout = 60_000;
+  // Exit (rather than die) on the parent's SIGTERM, so `node --cpu-prof` writes the server's profile too.
+  process.once("SIGTERM", () => process.exit(0));
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as { port: number }).port;
     process.send?.({ port, token });

@@ -1,5 +1,5 @@
 // The two transactions of a rollout step — claiming it (queued → deploying) and ending it (→ succeeded/failed, then
-// advancing its rollout) — written by group commit (group-commit.ts): the claims and the ends that arrive while a
+// advancing its rollout) — written by group commit (server/platform/group-commit.ts): the claims and the ends that arrive while a
 // batch is being written go together in the next transaction, with one audit append for all of them. The rules per
 // step are unchanged: a claim only takes a step still queued at the attempt its job was written for, an end only
 // records the attempt that still owns the step.
@@ -7,7 +7,7 @@ import type { Db, Tx } from "../../db";
 import { transaction } from "../../db";
 import { appendLogs, type LogLevel } from "../deployment-log";
 import type { ExecutionContext } from "../executors/executor";
-import { groupCommit, type GroupCommit } from "./group-commit";
+import { groupCommit, type GroupCommit } from "../../platform/group-commit";
 import { advance, rolloutActor } from "./orchestrator";
 import { claimStepRows, endStepRow, lockRollouts } from "./rollout-store";
 import { auditSteps, type StepStatus } from "./state-machine";
