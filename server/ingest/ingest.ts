@@ -106,20 +106,11 @@ async function writeDeliveries(db: Db, deliveries: Delivery[]): Promise<StoredEv
   if (repeats.size > 0) {
     // Counted for Admin → Integrations (accepted / refused / duplicate) in the statement that finds them.
     const list = [...repeats.values()];
-    const counted = await db.kysely
-      .updateTable("InboundEvent")
-      .from(
-        sql<{
-          src: string;
-          ext: string;
-          n: number;
-        }>`unnest(${list.map((r) => r.source)}::text[], ${list.map((r) => r.externalId)}::text[], ${list.map((r) => r.n)}::int[])`.as(sql`d(src, ext, n)`),
-      )
-      .set({ duplicates: sql<number>`"InboundEvent".duplicates + d.n`, lastDuplicateAt: sql<Date>`(now() AT TIME ZONE 'UTC')` })
-      .whereRef("InboundEvent.source", "=", sql.ref("d.src"))
-      .whereRef("InboundEvent.externalId", "=", sql.ref("d.ext"))
-      .returning(["InboundEvent.id", "InboundEvent.source", "InboundEvent.externalId"])
-      .execute();
+    const { rows: counted } = await sql<{ id: string; source: string; externalId: string }>`
+      UPDATE "InboundEvent" e SET duplicates = e.duplicates + d.n, "lastDuplicateAt" = (now() AT TIME ZONE 'UTC')
+      FROM unnest(${list.map((r) => r.source)}::text[], ${list.map((r) => r.externalId)}::text[], ${list.map((r) => r.n)}::int[]) AS d(src, ext, n)
+      WHERE e.source = d.src AND e."externalId" = d.ext
+      RETURNING e.id, e.source, e."externalId"`.execute(db.kysely);
     for (const c of counted) storedId.set(keyOf(c.source, c.externalId), c.id);
   }
   let next = 0;
