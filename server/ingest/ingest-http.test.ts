@@ -46,6 +46,8 @@ const pdSign = (raw: Buffer | string, secret = PD_SECRET) => "v1=" + createHmac(
 
 describe("POST /api/events/cdevents", () => {
   it("accepts an event, stores it durably, enqueues it, and is idempotent by context.id", async () => {
+    // Connected first: the intake's enqueue waits at most 500 ms for Redis, then leaves the event to the sweeper.
+    const queue = await getReadyQueue(QUEUES.ingest);
     const e = cdevent("service.deployed", "0.5", { id: "deploy-1" });
     const res = await sendCdevents(e);
     expect(res.status).toBe(202);
@@ -54,8 +56,7 @@ describe("POST /api/events/cdevents", () => {
     const row = await getDb().inboundEvent.findUniqueOrThrow({ where: { id: body.id } });
     expect(row).toMatchObject({ source: "cdevents", externalId: "deploy-1", status: "pending", specVersion: "0.5.1" });
     // Enqueued for the worker right after the commit, without making the answer wait for Redis (./ingest.ts).
-    const queue = await getReadyQueue(QUEUES.ingest);
-    await vi.waitFor(async () => expect(await queue.getJob(body.id)).toBeTruthy());
+    await vi.waitFor(async () => expect(await queue.getJob(body.id)).toBeTruthy(), { timeout: 10_000, interval: 50 });
 
     const again = await sendCdevents(e);
     expect(again.status).toBe(200);
