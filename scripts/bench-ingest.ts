@@ -68,6 +68,13 @@ async function serve() {
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   server.keepAliveTimeout = 60_000;
+  // Exit (rather than die) on the parent's SIGTERM, so `node --cpu-prof` writes the server's profile too.
+  process.once("SIGTERM", () => process.exit(0));
+  // The server's own CPU time (user + system, µs) on request: per request it does not depend on how busy the
+  // machine is, unlike events/s on a shared one.
+  process.on("message", (m) => {
+    if (m === "cpu") process.send?.({ cpu: process.cpuUsage() });
+  });
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as { port: number }).port;
     process.send?.({ port, token });
@@ -219,14 +226,43 @@ async function main() {
       child.once("message", (m) => resolve(m as { port: number; token: string }));
       child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
     });
+    const serverCpuMs = () =>
+      new Promise<number>((resolve) => {
+        const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+          if (!m.cpu) return;
+          child.off("message", onMessage);
+          resolve((m.cpu.user + m.cpu.system) / 1000);
+        };
+        child.on("message", onMessage);
+        child.send("cpu");
+      });
+    // Commits in the bench database (pg_stat_database, reported by the statistics collector within ~1 s of each
+    // transaction's end): with group commit there are fewer than requests, and each is one WAL flush (fsync).
+    const stats = new Client({ connectionString: dbUrl });
+    await stats.connect();
+    const commits = async () => {
+      await new Promise((r) => setTimeout(r, 1200));
+      await stats.query("SELECT pg_stat_clear_snapshot()");
+      const { rows } = await stats.query<{ n: string }>("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()");
+      return Number(rows[0].n);
+    };
     for (const phase of phases(token)) {
+      const cpuBefore = await serverCpuMs();
+      const commitsBefore = await commits();
       const r = await drive(port, phase);
+      const cpuPerRequest = (await serverCpuMs()) - cpuBefore;
+      const committed = (await commits()) - commitsBefore;
       console.log(`\n${phase.label}, ${r.concurrency} concurrent clients, ${r.seconds.toFixed(1)} s`);
       console.log(`  ${r.events.toLocaleString()} events accepted, ${r.errors} errors`);
       console.log(
         `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
       );
+      // Warm-up requests included (20 per phase).
+      console.log(
+        `  server CPU ${(cpuPerRequest / (r.requests + 20)).toFixed(2)} ms per request (user + system, the route process only) · ${(committed / (r.requests + 20)).toFixed(2)} Postgres commits per request`,
+      );
     }
+    await stats.end();
     const c = new Client({ connectionString: dbUrl });
     await c.connect();
     const stored = await c.query(`SELECT source, count(*) AS n FROM "InboundEvent" GROUP BY source ORDER BY source`);

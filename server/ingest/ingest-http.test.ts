@@ -2,7 +2,7 @@
 // real vendor payloads, size limits, idempotency, rejections recorded, and the worker turning events into rows.
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as cdeventsPOST } from "@/app/api/events/cdevents/route";
 import { POST as githubPOST } from "@/app/api/webhooks/github/route";
@@ -10,7 +10,7 @@ import { POST as pagerdutyPOST } from "@/app/api/webhooks/pagerduty/route";
 import { systemActor } from "../audit/audit-log";
 import { getDb } from "../db";
 import { ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
-import { QUEUES, getQueue } from "../platform/queues";
+import { QUEUES, getReadyQueue } from "../platform/queues";
 import { cdevent } from "../../test/support/cdevents-fixtures";
 import { verifyGithubSignature } from "./github-webhooks";
 import { MAX_BODY_BYTES } from "./ingest-http";
@@ -46,6 +46,8 @@ const pdSign = (raw: Buffer | string, secret = PD_SECRET) => "v1=" + createHmac(
 
 describe("POST /api/events/cdevents", () => {
   it("accepts an event, stores it durably, enqueues it, and is idempotent by context.id", async () => {
+    // Connected first: the intake's enqueue waits at most 500 ms for Redis, then leaves the event to the sweeper.
+    const queue = await getReadyQueue(QUEUES.ingest);
     const e = cdevent("service.deployed", "0.5", { id: "deploy-1" });
     const res = await sendCdevents(e);
     expect(res.status).toBe(202);
@@ -53,7 +55,8 @@ describe("POST /api/events/cdevents", () => {
     expect(body).toMatchObject({ duplicate: false });
     const row = await getDb().inboundEvent.findUniqueOrThrow({ where: { id: body.id } });
     expect(row).toMatchObject({ source: "cdevents", externalId: "deploy-1", status: "pending", specVersion: "0.5.1" });
-    expect(await getQueue(QUEUES.ingest).getJob(body.id)).toBeTruthy();
+    // Enqueued for the worker right after the commit, without making the answer wait for Redis (./ingest.ts).
+    await vi.waitFor(async () => expect(await queue.getJob(body.id)).toBeTruthy(), { timeout: 10_000, interval: 50 });
 
     const again = await sendCdevents(e);
     expect(again.status).toBe(200);

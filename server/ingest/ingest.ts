@@ -1,9 +1,17 @@
 // Intake side of ingestion: store accepted events durably (idempotent by source + event id), enqueue them for
 // the ingest worker (refusals: ./rejections.ts). Redis being down never loses an event:
 // it stays "pending" in Postgres and the worker's sweeper enqueues it later.
+//
+// Group commit (server/platform/group-commit.ts): deliveries that arrive while an insert is in flight are written
+// together by the next one — one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, autocommitted, so one WAL
+// flush for the batch instead of one per request. A request is answered only once the statement holding its rows
+// has returned (committed); each request's events stay in one statement (all or nothing, as before). The enqueue
+// for the worker follows the commit without delaying the answer (coalesced too; best effort as before).
 import { randomUUID } from "node:crypto";
-import { anyOf, sql, type Db } from "../db";
+import { sql, type Db } from "../db";
 import { logger } from "../logger";
+import { classifyFailure } from "../platform/failures";
+import { groupCommit, type GroupCommit } from "../platform/group-commit";
 import { QUEUES, addReplacingFinished, getReadyQueue } from "../platform/queues";
 
 export type IncomingEvent = {
@@ -20,43 +28,125 @@ export type StoredEvent = { id: string; externalId: string; duplicate: boolean }
 
 export type IngestJobData = { inboundEventId: string };
 
-/** Inserts the events that are new (ON CONFLICT DO NOTHING on source+externalId) and enqueues them. */
+/** One request's events (a webhook delivery is one; a CDEvents array many). */
+type Delivery = { source: string; events: IncomingEvent[] };
+
+/**
+ * Inserts at once at most this many batches per process (each takes a pool connection while its statement runs),
+ * of at most this many requests each (a CDEvents request holds up to 1 MB of events).
+ */
+const INSERT_LANES = 2;
+const MAX_BATCH = 64;
+
+const batchers = new WeakMap<Db, GroupCommit<Delivery, StoredEvent[]>>();
+
+function batcherFor(db: Db) {
+  let b = batchers.get(db);
+  if (!b) {
+    b = groupCommit({
+      name: "inbound events",
+      lanes: INSERT_LANES,
+      maxBatch: MAX_BATCH,
+      laneKey: (d) => `${d.source}\u0001${d.events[0]?.externalId ?? ""}`,
+      write: (deliveries) => writeDeliveries(db, deliveries),
+      // A value Postgres refuses is one request's doing (its 422, the others stored); an unreachable database is
+      // everyone's (each answered 503 now, not after its own connection timeout).
+      splitOnFailure: (err) => classifyFailure(err) !== "unavailable",
+    });
+    batchers.set(db, b);
+  }
+  return b;
+}
+
+/**
+ * Stores one request's events: new ones are inserted (ON CONFLICT DO NOTHING on source+externalId) and enqueued;
+ * repeats are counted on the stored row and answered with its id. Resolves once the rows are committed.
+ */
 export async function storeInboundEvents(db: Db, source: string, events: IncomingEvent[]): Promise<StoredEvent[]> {
-  // One statement whatever the number of events (unnest of parallel arrays): the ingest hot path. receivedAt is
+  if (events.length === 0) return [];
+  return batcherFor(db).submit({ source, events });
+}
+
+const keyOf = (source: string, externalId: string) => `${source}\u0001${externalId}`;
+
+/** One batch: one INSERT for every event of every delivery, then (only if there are repeats) one UPDATE counting them. */
+async function writeDeliveries(db: Db, deliveries: Delivery[]): Promise<StoredEvent[][]> {
+  const rows = deliveries.flatMap((d) => d.events.map((e) => ({ source: d.source, event: e, id: randomUUID() })));
+  // One statement whatever the number of events (unnest of parallel arrays). Rows go in key order, so two batches
+  // in flight (lanes, other processes) that share keys wait for each other instead of deadlocking. receivedAt is
   // set in UTC explicitly, whatever the session's TimeZone.
-  const ids = events.map(() => randomUUID());
   const created = await db.kysely
     .insertInto("InboundEvent")
     .columns(["id", "source", "externalId", "type", "specVersion", "payload", "receivedAt", "occurredAt", "knownType"])
     .expression(
-      sql`SELECT u.id, ${source}, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC'), u.occurred::timestamp, u.known
-          FROM unnest(${ids}::text[], ${events.map((e) => e.externalId)}::text[], ${events.map((e) => e.type)}::text[],
-                      ${events.map((e) => e.specVersion ?? null)}::text[], ${events.map((e) => JSON.stringify(e.payload))}::text[],
-                      ${events.map((e) => e.occurredAt?.toISOString() ?? null)}::text[], ${events.map((e) => e.knownType ?? true)}::boolean[])
-            AS u(id, ext, type, spec, payload, occurred, known)`,
+      sql`SELECT u.id, u.src, u.ext, u.type, u.spec, u.payload::jsonb, (now() AT TIME ZONE 'UTC'), u.occurred::timestamp, u.known
+          FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.event.externalId)}::text[],
+                      ${rows.map((r) => r.event.type)}::text[], ${rows.map((r) => r.event.specVersion ?? null)}::text[],
+                      ${rows.map((r) => JSON.stringify(r.event.payload))}::text[],
+                      ${rows.map((r) => r.event.occurredAt?.toISOString() ?? null)}::text[], ${rows.map((r) => r.event.knownType ?? true)}::boolean[])
+            WITH ORDINALITY AS u(id, src, ext, type, spec, payload, occurred, known, ord)
+          ORDER BY u.src, u.ext, u.ord`,
     )
     .onConflict((oc) => oc.columns(["source", "externalId"]).doNothing())
-    .returning(["id", "externalId"])
+    .returning("id")
     .execute();
-  const fresh = new Map(created.map((c) => [c.externalId, c.id]));
-  let existing = new Map<string, string>();
-  if (fresh.size < events.length) {
-    // Counted for Admin → Integrations (accepted / refused / duplicate) in the statement that finds them.
-    const dupes = await db.kysely
-      .updateTable("InboundEvent")
-      .set({ duplicates: sql<number>`duplicates + 1`, lastDuplicateAt: sql<Date>`(now() AT TIME ZONE 'UTC')` })
-      .where("source", "=", source)
-      .where("externalId", "=", anyOf(events.filter((e) => !fresh.has(e.externalId)).map((e) => e.externalId)))
-      .returning(["id", "externalId"])
-      .execute();
-    existing = new Map(dupes.map((d) => [d.externalId, d.id]));
+  // The ids were made here, so the ones returned say exactly which rows were new (of a key sent twice in the batch,
+  // the first: ties in the key order go by position).
+  const inserted = new Set(created.map((c) => c.id));
+  enqueueAfterCommit(created.map((c) => c.id));
+  const storedId = new Map(rows.filter((r) => inserted.has(r.id)).map((r) => [keyOf(r.source, r.event.externalId), r.id]));
+  const repeats = new Map<string, { source: string; externalId: string; n: number }>();
+  for (const r of rows) {
+    if (inserted.has(r.id)) continue;
+    const key = keyOf(r.source, r.event.externalId);
+    const seen = repeats.get(key);
+    if (seen) seen.n++;
+    else repeats.set(key, { source: r.source, externalId: r.event.externalId, n: 1 });
   }
-  await enqueueInbound(created.map((c) => c.id));
-  return events.map((e) =>
-    fresh.has(e.externalId)
-      ? { id: fresh.get(e.externalId)!, externalId: e.externalId, duplicate: false }
-      : { id: existing.get(e.externalId) ?? "", externalId: e.externalId, duplicate: true },
+  if (repeats.size > 0) {
+    // Counted for Admin → Integrations (accepted / refused / duplicate) in the statement that finds them.
+    const list = [...repeats.values()];
+    const { rows: counted } = await sql<{ id: string; source: string; externalId: string }>`
+      UPDATE "InboundEvent" e SET duplicates = e.duplicates + d.n, "lastDuplicateAt" = (now() AT TIME ZONE 'UTC')
+      FROM unnest(${list.map((r) => r.source)}::text[], ${list.map((r) => r.externalId)}::text[], ${list.map((r) => r.n)}::int[]) AS d(src, ext, n)
+      WHERE e.source = d.src AND e."externalId" = d.ext
+      RETURNING e.id, e.source, e."externalId"`.execute(db.kysely);
+    for (const c of counted) storedId.set(keyOf(c.source, c.externalId), c.id);
+  }
+  let next = 0;
+  return deliveries.map((d) =>
+    d.events.map((e) => {
+      const row = rows[next++];
+      const fresh = inserted.has(row.id);
+      return { id: fresh ? row.id : (storedId.get(keyOf(d.source, e.externalId)) ?? ""), externalId: e.externalId, duplicate: !fresh };
+    }),
   );
+}
+
+/** Ids waiting for (or in) an enqueue; beyond the cap new ones are left to the sweeper (Redis down or slow). */
+let enqueueBacklog = 0;
+const MAX_ENQUEUE_BACKLOG = 50_000;
+const enqueuer = groupCommit<string, boolean>({
+  name: "ingest enqueue",
+  lanes: 1,
+  maxBatch: 1000,
+  laneKey: () => "",
+  write: async (ids) => {
+    const ok = await enqueueInbound(ids);
+    return ids.map(() => ok);
+  },
+});
+
+/** Hands newly stored events to the ingest worker's queue without making the request wait for Redis. */
+function enqueueAfterCommit(ids: string[]) {
+  for (const id of ids) {
+    if (enqueueBacklog >= MAX_ENQUEUE_BACKLOG) {
+      logger.warn({ backlog: enqueueBacklog }, "ingest enqueue backlog is full; the sweeper will enqueue the rest");
+      return;
+    }
+    enqueueBacklog++;
+    void enqueuer.submit(id).finally(() => enqueueBacklog--);
+  }
 }
 
 /**

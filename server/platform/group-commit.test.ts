@@ -55,3 +55,34 @@ describe("group commit", () => {
     expect(r.batches).toEqual([[1, 2, 3], [1], [2], [3]]);
   });
 });
+
+describe("group commit when the failure is not the items' doing", () => {
+  it("fails every item of the batch with the batch's error, without writing them again one by one", async () => {
+    const r = recorder(2);
+    const down = new Error("database unreachable");
+    const g = groupCommit({
+      name: "test",
+      lanes: 1,
+      maxBatch: 100,
+      laneKey: String,
+      write: async (items: number[]) => {
+        await r.write(items);
+        throw down;
+      },
+      splitOnFailure: (err) => err !== down,
+    });
+    const results = [1, 3, 4].map((i) => g.submit(i).then(String, (err: unknown) => err));
+    r.release();
+    expect(await Promise.all(results)).toEqual([down, down, down]);
+    expect(r.batches).toEqual([[1, 3, 4]]);
+  });
+
+  it("still splits a batch whose failure splitOnFailure blames on an item", async () => {
+    const r = recorder(2);
+    const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, laneKey: String, write: r.write, splitOnFailure: () => true });
+    const results = [1, 2].map((i) => g.submit(i).then(String, (err: Error) => err.message));
+    r.release();
+    expect(await Promise.all(results)).toEqual(["10", "bad item 2"]);
+    expect(r.batches).toEqual([[1, 2], [1], [2]]);
+  });
+});

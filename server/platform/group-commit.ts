@@ -1,8 +1,9 @@
-// Group commit: work items submitted while a transaction is in flight are written together by the next one. Every
-// audited transaction appends to the one audit chain, whose head row is locked from the append until the commit is
-// flushed to disk; a fleet releasing a thousand target steps at once therefore cannot afford a transaction per
-// step (bench:rollout measured 45 s p95 of queueing that way). Here a lane runs one batch at a time; items that
-// arrive meanwhile wait for the next batch, so the number of transactions follows the load, not the step count.
+// Group commit: work items submitted while a write is in flight are written together by the next one. Used where
+// many concurrent callers each need "my item is committed" and a commit per item costs more than the item: rollout
+// steps (every audited transaction holds the audit chain's head row until its commit is flushed to disk; bench:rollout
+// measured 45 s p95 of queueing with a transaction per step) and ingestion (a webhook is answered once its raw event
+// is on disk: one fsync per batch of deliveries rather than per delivery). A lane runs one batch at a time; items
+// that arrive meanwhile wait for the next batch, so the number of writes follows the load, not the item count.
 import { logger } from "../logger";
 
 type Pending<T, R> = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
@@ -15,7 +16,9 @@ export type GroupCommit<T, R> = {
 /**
  * `lanes` batches run at once; an item always goes to the lane of `laneKey(item)` (so two lanes never hold the same
  * row locks). `write` returns one result per item, in order. A batch that fails is written again item by item, so
- * one bad item (a conflict in its rollout) cannot take its neighbours' work down with it.
+ * one bad item (a conflict in its rollout, a value the database refuses) cannot take its neighbours' work down with
+ * it — unless `splitOnFailure(err)` says the failure is not the items' doing (the database is unreachable): then
+ * every item of the batch fails with that error at once, rather than each waiting for its own failure.
  */
 export function groupCommit<T, R>(opts: {
   name: string;
@@ -23,6 +26,7 @@ export function groupCommit<T, R>(opts: {
   maxBatch: number;
   laneKey: (item: T) => string;
   write: (items: T[]) => Promise<R[]>;
+  splitOnFailure?: (err: unknown) => boolean;
 }): GroupCommit<T, R> {
   const queues = Array.from({ length: opts.lanes }, () => ({ waiting: [] as Pending<T, R>[], busy: false }));
 
@@ -32,6 +36,11 @@ export function groupCommit<T, R>(opts: {
       batch.forEach((p, i) => p.resolve(results[i]));
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err);
+      if (opts.splitOnFailure && !opts.splitOnFailure(err)) {
+        logger.warn({ err, batch: batch.length }, `${opts.name}: batch failed; failing each of its items`);
+        for (const p of batch) p.reject(err);
+        return;
+      }
       logger.warn({ err, batch: batch.length }, `${opts.name}: batch failed; writing its items one by one`);
       for (const p of batch) await writeBatch([p]);
     }

@@ -1,5 +1,5 @@
 // The two transactions of a rollout step — claiming it (queued → deploying) and ending it (→ succeeded/failed, then
-// advancing its rollout) — written by group commit (group-commit.ts): the claims and the ends that arrive while a
+// advancing its rollout) — written by group commit (server/platform/group-commit.ts): the claims and the ends that arrive while a
 // batch is being written go together in the next transaction, with one audit append for all of them. The rules per
 // step are unchanged: a claim only takes a step still queued at the attempt its job was written for, an end only
 // records the attempt that still owns the step.
