@@ -29,7 +29,7 @@ export default async function UsersPage() {
               {mapping.unmapped.map((u) => (
                 <li key={u.ref}>
                   <Link
-                    href={`/catalog/entity/User/${encodeURIComponent(u.namespace)}/${encodeURIComponent(u.name)}`}
+                    href={`/catalog/entity/user/${encodeURIComponent(u.namespace)}/${encodeURIComponent(u.name)}`}
                     className="text-brand-700 underline dark:text-brand-300"
                   >
                     {u.name}
