@@ -31,6 +31,7 @@ const PAGES: PortalPage[] = [
   { name: "entity-api", path: "/catalog/entity/api/default/payments-api", user: "Dana", main: true },
   { name: "entity-group", path: "/catalog/entity/group/default/engineering", user: "Dana" },
   { name: "entity-system", path: "/catalog/entity/system/default/payments-platform", user: "Dana" },
+  { name: "entity-user", path: "/catalog/entity/user/default/dana", user: "Dana" },
   { name: "team", path: "/teams/payments", user: "Dana" },
   { name: "team-new", path: "/teams/new", user: "Sam" },
   { name: "environments", path: "/environments", user: "Dana" },

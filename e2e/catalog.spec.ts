@@ -4,6 +4,8 @@ import { signInAs } from "./helpers";
 // Seeded demo data (prisma/seed/catalog.ts): "ledger" belongs to Payments; Dana is in Payments, Lee in Data.
 
 test("Dana searches the catalog, opens a payments service and edits its description", async ({ page }) => {
+  // A long journey (search, filters, tabs, stars, an edit): on the shared CI machine it outlasts the default minute.
+  test.setTimeout(180_000);
   await signInAs(page, "Dana", "/catalog");
   await expect(page.getByRole("heading", { name: "Service catalog" })).toBeVisible();
 
@@ -84,4 +86,21 @@ test("Lee (data team) cannot edit a payments service, in the UI or through the A
   expect(body.error.json.message).toContain("Only admins and members of Payments");
   await page.reload();
   await expect(page.getByTestId("service-description")).not.toHaveText("Lee was here");
+});
+
+test("Sam sees the catalog's Users mapped to Pier accounts by e-mail", async ({ page }) => {
+  // Seeded (prisma/seed/backstage-entities.ts): mapping on; User dana (Dana@Pier.example) is Dana, jordan has no account.
+  await signInAs(page, "Sam", "/catalog/entity/user/default/dana");
+  const account = page.getByTestId("pier-account");
+  await expect(account).toContainText("Pier user: Dana");
+  await expect(account.getByRole("link", { name: "Dana" })).toHaveAttribute("href", "/admin/users#user-demo-dana");
+  await page.goto("/catalog/entity/user/default/jordan");
+  await expect(page.getByTestId("pier-account")).toHaveText("Not mapped: no active Pier user has the e-mail jordan@contractor.example.");
+
+  await page.goto("/admin/users");
+  await expect(page.getByLabel("Map catalog Users to Pier accounts by email")).toBeChecked();
+  const dana = page.getByRole("row").filter({ hasText: "dana@pier.example" });
+  await expect(dana.getByText("Engineering")).toBeVisible();
+  await expect(dana.getByText("from catalog")).toHaveCount(1);
+  await expect(page.getByRole("list", { name: "Catalog Users with no Pier account" }).getByRole("link", { name: "jordan" })).toBeVisible();
 });

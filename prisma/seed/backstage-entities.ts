@@ -1,9 +1,10 @@
 // Demo Backstage entities, imported the way a user would (server/catalog/backstage-import.ts, as the demo admin):
-// a Group hierarchy over the seeded teams, Users, a Domain, a System with an API (OpenAPI definition), a Component
+// a Group hierarchy over the seeded teams, Users (mapped to Pier accounts by e-mail), a Domain, a System with an API (OpenAPI definition), a Component
 // providing it and a Resource. Idempotent: a second run finds nothing to change.
 import type { Db } from "../../server/db";
 import { loadSessionUser } from "../../server/identity/users";
 import { importCatalogYaml } from "../../server/catalog/backstage-import";
+import { setCatalogSettings } from "../../server/catalog/user-mapping";
 
 const OPENAPI = `openapi: 3.0.3
 info:
@@ -44,8 +45,15 @@ apiVersion: backstage.io/v1alpha1
 kind: User
 metadata: { name: dana }
 spec:
-  profile: { displayName: Dana, email: dana@pier.example }
-  memberOf: [engineering]
+  profile: { displayName: Dana, email: Dana@Pier.example }
+  memberOf: [engineering, payments]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: jordan }
+spec:
+  profile: { displayName: Jordan, email: jordan@contractor.example }
+  memberOf: [payments]
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Domain
@@ -101,6 +109,9 @@ spec: { type: database, owner: payments, system: payments-platform }
 export async function seedBackstageEntities(db: Db) {
   const admin = await loadSessionUser(db, "demo-sam");
   if (!admin) throw new Error("seed the demo users first");
+  // Users mapped to Pier accounts by e-mail (Dana's in another case; Jordan has no account, so stays unmapped):
+  // Sam and Dana join Engineering from the catalog; Dana's hand-made Payments membership stays hand-made.
+  await setCatalogSettings(db, admin, { mapUsersByEmail: true });
   const report = await importCatalogYaml(db, admin, CATALOG);
   const refused = report.entities.filter((e) => e.status === "error");
   if (refused.length) throw new Error(`demo Backstage entities refused: ${refused.map((e) => `${e.kind} ${e.name}: ${e.reason}`).join("; ")}`);

@@ -23,6 +23,7 @@ import { refKey, refOfEntity, relationsOf, type Ref, type Relation } from "./ent
 import { projectComponents, projectGroups, syncServiceDependencies, writeRefusal, type Projected } from "./entity-projection";
 import { lockEntities, readEntities, sourcesPointingAt, writeEntities, type EntityWrite } from "./entity-store";
 import { INLINE_IMPORT_LIMITS } from "./import-limits";
+import { settleUserMappings } from "./user-mapping";
 
 type ImportStatus = "created" | "updated" | "skipped" | "error";
 export type ImportEntityResult = { index: number; kind: string; name: string; file?: string; status: ImportStatus; reason?: string; warnings?: string[] };
@@ -193,7 +194,7 @@ const SETTLING = ["ownedBy", "dependsOn"];
 
 /**
  * Brings the projections of the given entities, and of every entity pointing at them, up to date: Groups become
- * teams, Components services, dependsOn service dependencies. Returns, per ref, whether a projection changed and
+ * teams, Users (when mapped) Pier users' memberships, Components services, dependsOn service dependencies. Returns, per ref, whether a projection changed and
  * its warnings. This is what makes the result independent of the import order.
  */
 export async function settleEntities(tx: Tx, user: SessionUser, refs: readonly string[]) {
@@ -203,6 +204,8 @@ export async function settleEntities(tx: Tx, user: SessionUser, refs: readonly s
   };
   const groups = (await readEntities(tx, refs)).filter((e) => e.kind === "Group");
   record(await projectGroups(tx, user, groups));
+  // Users to Pier accounts and their memberOf to memberships, when the admin setting is on (the teams exist by now).
+  await settleUserMappings(tx, user, refs);
   const pointing = await sourcesPointingAt(tx, refs, SETTLING);
   const components = (await readEntities(tx, [...new Set([...refs, ...pointing])])).filter((e) => e.kind === "Component");
   // Every service first, then the dependencies between them (a dependency may be on a service projected later).

@@ -1,7 +1,9 @@
 // Catalog search in one SQL statement: every word of the query must appear (case-insensitively) in the name,
 // slug, description or a tag; filters narrow by team, tier, lifecycle, type, kind and tag; results are sorted
-// and paged in Postgres. ILIKE over a few thousand rows stays in single-digit milliseconds (see
-// scripts/bench-catalog.ts), so it needs no index Prisma's schema cannot express; the tag filter uses the GIN index.
+// and paged in Postgres. The words are matched against Service.searchText (name, slug, description and tags joined
+// by spaces and lowered, kept by a trigger), which a pg_trgm GIN index covers (migration 20261202140000_catalog_search_trigram):
+// at 15,000 services a word that matches few of them is an index lookup, not four ILIKEs on every row (see
+// scripts/bench-catalog.ts). The tag filter uses the GIN index on tags.
 import { SERVICE_CARD_COLUMNS } from "./service-summary";
 import { z } from "zod";
 import type { Expression, SqlBool } from "kysely";
@@ -43,12 +45,8 @@ function matching(db: Kysely<DB>, input: z.output<typeof catalogSearchInput>, wo
     .where((eb) => {
       const where: Expression<SqlBool>[] = words.map((w) => {
         const pattern = `%${escapeLike(w)}%`;
-        return eb.or([
-          eb("s.name", "ilike", pattern),
-          eb("s.slug", "ilike", pattern),
-          eb("s.description", "ilike", pattern),
-          eb(eb.fn<string>("array_to_string", ["s.tags", sql.lit(" ")]), "ilike", pattern),
-        ]);
+        // searchText is stored lowered: LIKE against the lowered pattern is ILIKE (which lowers both sides in UTF-8).
+        return eb("s.searchText", "like", eb.fn<string>("lower", [eb.val(pattern)]));
       });
       if (input.scope === "mine") where.push(viewer?.teamIds.length ? eb("s.teamId", "in", viewer.teamIds) : sql<SqlBool>`false`);
       if (input.scope === "starred")
@@ -84,23 +82,25 @@ export async function searchCatalog(db: Db, raw: CatalogSearchInput, viewer?: Se
     .limit(input.pageSize)
     .offset(offset);
   if (input.sort === "relevance" && words.length) {
-    // Relevance: an exact slug/name hit first, then prefix hits, then name hits, then anything else.
-    const first = words[0];
+    // Relevance: an exact slug/name hit first, then prefix hits, then name hits, then anything else. Compared
+    // on lower() with starts_with/strpos: what ILIKE does in a UTF-8 database (it lowers both sides), without a
+    // pattern to build and match on each of the rows being ranked.
     query = query
-      .orderBy((eb) =>
-        eb
+      .orderBy((eb) => {
+        const first = eb.fn<string>("lower", [eb.val(words[0])]);
+        const slug = eb.fn<string>("lower", ["s.slug"]);
+        const name = eb.fn<string>("lower", ["s.name"]);
+        return eb
           .case()
-          .when(
-            eb.or([eb(eb.fn("lower", ["s.slug"]), "=", eb.fn("lower", [eb.val(first)])), eb(eb.fn("lower", ["s.name"]), "=", eb.fn("lower", [eb.val(first)]))]),
-          )
+          .when(eb.or([eb(slug, "=", first), eb(name, "=", first)]))
           .then(0)
-          .when(eb.or([eb("s.slug", "ilike", `${escapeLike(first)}%`), eb("s.name", "ilike", `${escapeLike(first)}%`)]))
+          .when(eb.or([eb.fn<boolean>("starts_with", [slug, first]), eb.fn<boolean>("starts_with", [name, first])]))
           .then(1)
-          .when(eb("s.name", "ilike", `%${escapeLike(first)}%`))
+          .when(eb(eb.fn<number>("strpos", [name, first]), ">", 0))
           .then(2)
           .else(3)
-          .end(),
-      )
+          .end();
+      })
       .orderBy("s.name");
   } else if (input.sort === "updated") query = query.orderBy("s.updatedAt", "desc");
   else if (input.sort === "tier") query = query.orderBy("s.tier").orderBy("s.name");

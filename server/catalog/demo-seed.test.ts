@@ -40,8 +40,8 @@ describe("demo Backstage entities seed", () => {
     const db = getDb();
     const { teamIds } = await seedIdentity(db);
     await seedCatalog(db, teamIds);
-    expect(await seedBackstageEntities(db)).toMatchObject({ created: 8, error: 0 });
-    expect(await seedBackstageEntities(db)).toMatchObject({ created: 0, updated: 0, skipped: 8, error: 0 });
+    expect(await seedBackstageEntities(db)).toMatchObject({ created: 9, error: 0 });
+    expect(await seedBackstageEntities(db)).toMatchObject({ created: 0, updated: 0, skipped: 9, error: 0 });
     expect(await unresolvedRelations(db.kysely)).toEqual([]);
     const links = await db.service.findUniqueOrThrow({
       where: { slug: "payment-links" },
@@ -49,5 +49,18 @@ describe("demo Backstage entities seed", () => {
     });
     expect(links.team.slug).toBe("payments");
     expect(links.dependsOn.map((d) => d.toService.slug)).toEqual(["ledger"]);
+    // Users mapped by e-mail: Dana (other case) and Sam join Engineering; Dana's Payments stays hand-made; Jordan unmapped.
+    const members = await db.teamMember.findMany({ where: { team: { slug: { in: ["engineering", "payments"] } } }, include: { team: true } });
+    const of = (userId: string) =>
+      members
+        .filter((m) => m.userId === userId)
+        .map((m) => [m.team.slug, m.catalogRef])
+        .sort();
+    expect(of("demo-dana")).toEqual([
+      ["engineering", "user:default/dana"],
+      ["payments", null],
+    ]);
+    expect(of("demo-sam")).toEqual([["engineering", "user:default/sam"]]);
+    expect((await db.catalogEntity.findUniqueOrThrow({ where: { ref: "user:default/jordan" } })).userId).toBeNull();
   });
 });

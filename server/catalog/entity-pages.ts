@@ -5,6 +5,7 @@ import { sql, type DB, type Kysely } from "../db";
 import { notFound } from "../errors";
 import type { BackstageEntity } from "./backstage-mapping";
 import { INVERSE, refKey } from "./entity-relations";
+import { catalogSettings } from "./user-mapping";
 
 /** `pierPage`: a target that is Pier's own team or service (no imported entity) opens that page instead. */
 export type RelationView = { type: string; ref: string; resolved: boolean; kind: string; namespace: string; name: string; pierPage?: string };
@@ -36,7 +37,7 @@ export async function entityPage(db: Kysely<DB>, input: { kind: string; namespac
   const ref = refKey(input);
   const row = await db
     .selectFrom("CatalogEntity")
-    .select(["ref", "kind", "namespace", "name", "entity", "serviceId", "teamId"])
+    .select(["ref", "kind", "namespace", "name", "entity", "serviceId", "teamId", "userId"])
     .where("ref", "=", ref)
     .executeTakeFirst();
   if (!row) throw notFound(`Entity ${ref}`);
@@ -53,6 +54,7 @@ export async function entityPage(db: Kysely<DB>, input: { kind: string; namespac
   });
   const service = row.serviceId ? await db.selectFrom("Service").select(["slug"]).where("id", "=", row.serviceId).executeTakeFirst() : undefined;
   const team = row.teamId ? await db.selectFrom("Team").select(["slug"]).where("id", "=", row.teamId).executeTakeFirst() : undefined;
+  const pierUser = row.kind === "User" ? await pierUserOf(db, row.userId) : null;
   return {
     ref,
     kind: row.kind,
@@ -61,10 +63,18 @@ export async function entityPage(db: Kysely<DB>, input: { kind: string; namespac
     entity: row.entity as BackstageEntity,
     serviceSlug: service?.slug ?? null,
     teamSlug: team?.slug ?? null,
+    // A User's Pier account (./user-mapping.ts): whether the mapping is on, the e-mail it goes by, the account.
+    pierUser,
     relations: outgoing.map(view),
     // Relations other entities declare towards this one, named from this side (ownerOf, hasPart, apiProvidedBy, …).
     inverse: incoming.map((r) => ({ ...view(r), type: INVERSE[r.type] ?? `${r.type} (from)` })),
   };
+}
+
+async function pierUserOf(db: Kysely<DB>, userId: string | null) {
+  const { mapUsersByEmail } = await catalogSettings(db);
+  const account = userId ? await db.selectFrom("User").select(["id", "name", "email"]).where("id", "=", userId).executeTakeFirst() : undefined;
+  return { mapping: mapUsersByEmail, account: account ?? null };
 }
 
 /** Relations whose target is not (yet) in the catalog (the first 1,000). */

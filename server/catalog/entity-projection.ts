@@ -66,7 +66,7 @@ const TEAM_COLUMNS = ["id", "slug", "name", "description", "onCallName", "onCall
 export type Projected = { changed: boolean; warning?: string };
 
 /** The Pier teams of these group refs (see teamOfGroupRef), in two statements, by ref key. */
-async function teamsOfGroupRefs(tx: Tx, keys: readonly string[]): Promise<Map<string, Team>> {
+export async function teamsOfGroupRefs(tx: Tx, keys: readonly string[]): Promise<Map<string, Team>> {
   const out = new Map<string, Team>();
   if (!keys.length) return out;
   const viaEntity = await tx

@@ -128,6 +128,23 @@ export async function linkEntities(tx: Tx, links: readonly { id: string; service
   }
 }
 
+/** Records which Pier user each User entity is (null: none), audited as catalog.user_linked / catalog.user_unlinked. */
+export async function linkEntityUsers(tx: Tx, user: SessionUser, links: readonly { id: string; ref: string; userId: string | null; before: string | null }[]) {
+  for (const l of links) await tx.updateTable("CatalogEntity").set({ userId: l.userId }).where("id", "=", l.id).execute();
+  const actor = actorOf(user);
+  recordAudits(
+    tx,
+    links.map((l) => ({
+      actor,
+      action: l.userId ? "catalog.user_linked" : "catalog.user_unlinked",
+      subjectType: "catalog_entity",
+      subjectId: l.id,
+      before: { ref: l.ref, userId: l.before },
+      after: { ref: l.ref, userId: l.userId },
+    })),
+  );
+}
+
 /** Refs of the entities whose relations of these types point at any of `targets`. */
 export async function sourcesPointingAt(tx: Tx, targets: readonly string[], types: readonly string[]): Promise<string[]> {
   if (!targets.length) return [];

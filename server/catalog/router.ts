@@ -18,6 +18,7 @@ import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
 import { locationsRouter } from "./discovery/router";
 import { isServiceStarred, serviceStarInput, setServiceStar } from "./stars";
+import { catalogSettingsInput, setCatalogSettings, userMappingOverview } from "./user-mapping";
 
 const slugInput = z.object({ slug: z.string().trim().min(1).max(100) });
 const IMPORT_ID = /^[A-Za-z0-9]{1,40}$/;
@@ -71,6 +72,12 @@ export const catalogRouter = router({
   removeTeamMember: roleProcedure("admin")
     .input(z.object({ slug: z.string().trim().min(1).max(63), userId: z.string().trim().min(1).max(40) }))
     .mutation(({ ctx, input }) => removeTeamMember(ctx.db, ctx.user, input)),
+
+  // "Map catalog Users to Pier accounts by email" (./user-mapping.ts): admins read and change it on /admin/users.
+  userMapping: roleProcedure("admin").query(({ ctx }) => userMappingOverview(ctx.db.kysely)),
+  setUserMapping: roleProcedure("admin")
+    .input(catalogSettingsInput)
+    .mutation(({ ctx, input }) => setCatalogSettings(ctx.db, ctx.user, input)),
 
   environments: authedProcedure.query(({ ctx }) => listEnvironments(ctx.db)),
   createEnvironment: roleProcedure("admin")

@@ -1,6 +1,7 @@
 // Teams made and edited in Pier by admins: name, description, on-call contact, chat channel, and members (by e-mail,
 // as member or lead). Every change is one transaction with the change, an audit record and a catalog.team_changed
 // event. Teams imported from Backstage Groups are the same rows; a later import updates name and description.
+// Memberships the catalog's User mapping makes (./user-mapping.ts) are written here too, marked with the User's ref.
 import { z } from "zod";
 import { recordAudit } from "../audit/audit-log";
 import { emitPierEvent } from "../bus/events";
@@ -112,7 +113,8 @@ export async function setTeamMember(db: Db, user: SessionUser, raw: z.input<type
     await tx
       .insertInto("TeamMember")
       .values({ teamId: team.id, userId: member.id, role })
-      .onConflict((oc) => oc.columns(["teamId", "userId"]).doUpdateSet({ role }))
+      // Set by hand, a membership the catalog mapping made becomes hand-made: the mapping no longer removes it.
+      .onConflict((oc) => oc.columns(["teamId", "userId"]).doUpdateSet({ role, catalogRef: null }))
       .execute();
     record(tx, user, team.id, slug, "member_set", before ? { userId: member.id, role: before.role } : null, { userId: member.id, role });
     return { userId: member.id, name: member.name, role };
@@ -128,4 +130,42 @@ export async function removeTeamMember(db: Db, user: SessionUser, raw: { slug: s
     record(tx, user, team.id, raw.slug, "member_removed", { userId: raw.userId, role: removed.role }, null);
     return { removed: true };
   });
+}
+
+/** A membership the catalog mapping makes or unmakes: team, Pier user, and the User entity it comes from. */
+export type CatalogMembership = { teamId: string; teamSlug: string; userId: string; catalogRef: string };
+
+/**
+ * Adds the memberships a catalog User's memberOf asks for (./user-mapping.ts). Where the user is already a member
+ * (by hand, or through another User entity) nothing changes. Each one added is audited with its catalog ref.
+ */
+export async function addCatalogMemberships(tx: Tx, user: SessionUser, rows: readonly CatalogMembership[]) {
+  if (!rows.length) return 0;
+  const added = await tx
+    .insertInto("TeamMember")
+    .values(rows.map((r) => ({ teamId: r.teamId, userId: r.userId, role: "member", catalogRef: r.catalogRef })))
+    .onConflict((oc) => oc.columns(["teamId", "userId"]).doNothing())
+    .returning(["teamId", "userId", "catalogRef"])
+    .execute();
+  const slugOf = new Map(rows.map((r) => [r.teamId, r.teamSlug]));
+  for (const a of added) record(tx, user, a.teamId, slugOf.get(a.teamId)!, "member_set", null, { userId: a.userId, role: "member", catalogRef: a.catalogRef });
+  return added.length;
+}
+
+/** Removes memberships the mapping made (only rows still marked with that catalog ref: never hand-made ones); audited. */
+export async function removeCatalogMemberships(tx: Tx, user: SessionUser, rows: readonly CatalogMembership[]) {
+  let removed = 0;
+  for (const r of rows) {
+    const gone = await tx
+      .deleteFrom("TeamMember")
+      .where("teamId", "=", r.teamId)
+      .where("userId", "=", r.userId)
+      .where("catalogRef", "=", r.catalogRef)
+      .returning("role")
+      .executeTakeFirst();
+    if (!gone) continue;
+    removed++;
+    record(tx, user, r.teamId, r.teamSlug, "member_removed", { userId: r.userId, role: gone.role, catalogRef: r.catalogRef }, null);
+  }
+  return removed;
 }

@@ -27,7 +27,8 @@ export const identityRouter = router({
         email: true,
         role: true,
         disabledAt: true,
-        memberships: { select: { team: { select: { slug: true, name: true } } } },
+        // catalogRef: the membership comes from a catalog User's memberOf (server/catalog/user-mapping.ts).
+        memberships: { select: { catalogRef: true, team: { select: { slug: true, name: true } } }, orderBy: { team: { name: "asc" } } },
         // Where the account signs in from, and the address each provider gave (verified or not): admins merge on it.
         externalAccounts: { select: { provider: true, email: true, emailVerified: true }, orderBy: { createdAt: "asc" } },
       },

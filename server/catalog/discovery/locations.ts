@@ -12,6 +12,7 @@ import { apiBase, parseTarget, type LocationType } from "./location-source";
 import { deleteLocationRow, forgetOrphan, insertLocation, listLocationRows, locationsOfEntity, orphanRows, readLocation } from "./location-store";
 import { loadCredentials, refreshLocation } from "./refresh";
 import type { Fetcher } from "./location-source";
+import { forgetUserMapping } from "../user-mapping";
 
 function assertAdmin(user: SessionUser) {
   if (!canAdminister(user)) throw forbidden("Only admins manage catalog locations");
@@ -101,6 +102,7 @@ export async function deleteOrphan(db: Db, user: SessionUser, ref: string) {
       if (!team || !canManageService(user, team.id)) throw forbidden("Only admins and members of the owning team may delete this entity");
     }
     await deleteEntity(tx, user, entity, `orphaned: no longer listed by ${orphan.target}`);
+    await forgetUserMapping(tx, user, entity.ref);
     await forgetOrphan(tx, actorOf(user), orphan);
     return { deleted: key };
   });

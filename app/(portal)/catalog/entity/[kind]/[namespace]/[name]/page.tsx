@@ -71,6 +71,7 @@ export default async function EntityPage({ params }: Props) {
   const others = e.inverse.filter((r) => !["hasPart", "apiProvidedBy", "apiConsumedBy"].includes(r.type));
   // An entity that is a Pier service is starred as that service.
   const star = e.serviceSlug ? await (await serverCaller()).catalog.starred({ slug: e.serviceSlug }) : null;
+  const viewer = e.pierUser ? await (await serverCaller()).identity.session() : null;
 
   return (
     <div className="space-y-4">
@@ -137,6 +138,7 @@ export default async function EntityPage({ params }: Props) {
               {profile.email && <a href={`mailto:${profile.email}`}>{profile.email}</a>}
             </div>
           )}
+          {e.pierUser && <PierAccount {...e.pierUser} email={profile.email} isAdmin={viewer?.role === "admin"} />}
           {labels.length + annotations.length === 0 ? (
             <p className="text-sm text-gray-500 dark:text-gray-400">None.</p>
           ) : (
@@ -197,5 +199,42 @@ export default async function EntityPage({ params }: Props) {
         </Link>
       </p>
     </div>
+  );
+}
+
+/** A User entity's Pier account (server/catalog/user-mapping.ts): linked, unmatched, or the mapping is off. */
+function PierAccount({
+  mapping,
+  account,
+  email,
+  isAdmin,
+}: {
+  mapping: boolean;
+  account: { id: string; name: string; email: string } | null;
+  email?: string;
+  isAdmin: boolean;
+}) {
+  let text;
+  if (account)
+    text = (
+      <>
+        Pier user:{" "}
+        {isAdmin ? (
+          <Link href={`/admin/users#user-${account.id}`} className="text-brand-700 underline dark:text-brand-300">
+            {account.name}
+          </Link>
+        ) : (
+          <span className="font-medium">{account.name}</span>
+        )}{" "}
+        <span className="text-gray-500 dark:text-gray-400">({account.email})</span>; their team memberships follow this User&apos;s memberOf.
+      </>
+    );
+  else if (!mapping) text = <>Not mapped to a Pier user: mapping catalog Users by e-mail is off (Admin → Users).</>;
+  else if (!email) text = <>Not mapped to a Pier user: the entity gives no spec.profile.email.</>;
+  else text = <>Not mapped: no active Pier user has the e-mail {email}.</>;
+  return (
+    <p className="mb-3 text-sm" data-testid="pier-account">
+      {text}
+    </p>
   );
 }
