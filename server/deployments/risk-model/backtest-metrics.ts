@@ -11,7 +11,7 @@ export function auc(scores: readonly number[], labels: readonly number[]): numbe
   const negatives = labels.length - positives;
   if (positives === 0 || negatives === 0) return null;
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1].s === order[i].s) j++;
     const averageRank = (i + j) / 2 + 1;

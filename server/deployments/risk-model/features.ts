@@ -10,7 +10,7 @@ import { versionJump, type VersionJump } from "../version";
 /** Finished runs in the service's record (the same set the hand-set score's change failure rate counts). */
 const FINISHED = ["succeeded", "failed", "rolled_back"] as const satisfies readonly DeploymentStatus[];
 /** How many of the service's latest finished runs in the environment the failure record looks at. */
-export const RECENT_RUNS = 10;
+const RECENT_RUNS = 10;
 const DAY_MS = 86_400_000;
 
 export type RequestFacts = {
@@ -102,15 +102,19 @@ type Feature = {
 const offHours = (f: RequestFacts) => f.weekday !== 0 && f.weekday !== 6 && (f.hour < 9 || f.hour >= 17);
 
 /** The model's features, in the order of its weights. Indicators are 0/1; the failure record is a fraction. */
-export const FEATURES: readonly Feature[] = [
-  { name: "production", value: (f) => +f.isProduction, detail: (f) => `${f.environmentName} is production` },
-  { name: "pre_production", value: (f) => +(!f.isProduction && f.rank >= 20), detail: (f) => `${f.environmentName} is pre-production` },
+const FEATURES: readonly Feature[] = [
+  { name: "production", value: (f) => +f.isProduction, detail: (f) => `deploying to production (${f.environmentName})` },
+  { name: "pre_production", value: (f) => +(!f.isProduction && f.rank >= 20), detail: (f) => `deploying to pre-production (${f.environmentName})` },
   { name: "tier_critical", value: (f) => +(f.tier <= 1), detail: (f) => `tier ${f.tier} service` },
   { name: "tier_low", value: (f) => +(f.tier >= 3), detail: (f) => `tier ${f.tier} service` },
   { name: "major_jump", value: (_, j) => +(j === "major"), detail: (f) => `major version jump ${f.previousVersion} → ${f.version}` },
   { name: "minor_jump", value: (_, j) => +(j === "minor"), detail: (f) => `minor version jump ${f.previousVersion} → ${f.version}` },
   { name: "downgrade", value: (_, j) => +(j === "downgrade"), detail: (f) => `downgrade ${f.previousVersion} → ${f.version}` },
-  { name: "first_or_unknown", value: (_, j) => +(j === "first" || j === "unknown"), detail: (f) => (f.previousVersion ? "version change of unknown size" : "first deployment here") },
+  {
+    name: "first_or_unknown",
+    value: (_, j) => +(j === "first" || j === "unknown"),
+    detail: (f) => (f.previousVersion ? "version change of unknown size" : "first deployment here"),
+  },
   {
     name: "recent_failure_rate",
     value: (f) => (f.recent[0] ? f.recent[1] / f.recent[0] : 0),

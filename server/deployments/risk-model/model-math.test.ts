@@ -19,7 +19,17 @@ describe("fitLogistic", () => {
   });
 
   it("with an L2 penalty stops where the penalised gradient is zero, with smaller weights", async () => {
-    const X = [[0, 1], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1], [1, 0], [0, 0], [1, 1]];
+    const X = [
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+      [1, 1],
+      [0, 1],
+      [1, 0],
+      [0, 0],
+      [1, 1],
+    ];
     const y = [0, 1, 1, 0, 1, 1, 0, 0, 1];
     const free = fitLogistic(X, y, { l2: 0 });
     const penalised = fitLogistic(X, y, { l2: 2 });
@@ -28,7 +38,12 @@ describe("fitLogistic", () => {
   });
 
   it("stays finite on separable data (the penalty bounds it) and leaves a constant-zero feature at 0", async () => {
-    const X = [[0, 0], [0, 0], [1, 0], [1, 0]];
+    const X = [
+      [0, 0],
+      [0, 0],
+      [1, 0],
+      [1, 0],
+    ];
     const y = [0, 0, 1, 1];
     const m = fitLogistic(X, y, { l2: 1 });
     expect(Number.isFinite(m.weights[0])).toBe(true);

@@ -3,15 +3,12 @@
 // (too little history) the estimate is cleared: approvers see the hand-set score only.
 import type { DB, Kysely } from "../../db";
 import { setFailureEstimate } from "../request-store";
-import { encode, mainReasons, requestFacts, type FailureReason } from "./features";
+import { encode, FEATURE_NAMES, mainReasons, requestFacts } from "./features";
 import { predict, type LogisticModel } from "./logistic-regression";
 import { latestRiskModel, type RiskModelRow, type StoredCoefficients } from "./risk-model-store";
-import { FEATURE_NAMES } from "./features";
-
-export type FailureEstimate = { probability: number; reasons: FailureReason[] };
 
 /** The stored coefficients as a model over today's features (a feature the run did not know weighs 0). */
-export function servingModel(row: RiskModelRow | null): LogisticModel | null {
+function servingModel(row: RiskModelRow | null): LogisticModel | null {
   if (!row || row.kind !== "logistic") return null;
   const c = row.coefficients as StoredCoefficients;
   return { intercept: c.intercept, weights: FEATURE_NAMES.map((name) => c.weights[name] ?? 0) };
