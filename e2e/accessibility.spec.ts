@@ -57,6 +57,7 @@ const PAGES: PortalPage[] = [
   { name: "admin-users", path: "/admin/users", user: "Sam" },
   { name: "admin-policies", path: "/admin/policies", user: "Sam" },
   { name: "admin-alerts", path: "/admin/alerts", user: "Sam" },
+  { name: "admin-risk-model", path: "/admin/risk-model", user: "Sam" },
   { name: "admin-integrations", path: "/admin/integrations", user: "Sam" },
   { name: "admin-data-quality", path: "/admin/data-quality", user: "Sam", main: true },
   { name: "admin-audit-chain", path: "/admin/audit-chain", user: "Sam" },

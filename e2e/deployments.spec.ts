@@ -54,6 +54,9 @@ test("Dana promotes a version from dev to prod under the approval policies", asy
   await signInAs(alex, "Alex", "/approvals");
   const card = alex.getByRole("region", { name: "Waiting for you" }).getByTestId("inbox-item").filter({ hasText: version });
   await expect(card).toContainText("0 of 1 approvals");
+  // Beside the hand-set score, the model learned from the seeded history: a probability and its main reasons.
+  await expect(card.getByTestId("failure-probability")).toContainText(/P\(failure\) ≈ (< 1|\d+) %/);
+  await expect(card.getByRole("list", { name: "Why this probability" }).getByRole("listitem").first()).toContainText(/(raises|lowers) risk/);
   await card.getByRole("button", { name: "Approve" }).click();
   // The card leaves the inbox, and a toast says what happened to it.
   await expect(alex.getByTestId("toast")).toContainText(`Approved Checkout API ${version} to staging — deployment queued`);

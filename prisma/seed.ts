@@ -17,6 +17,7 @@ import { seedInbox } from "./seed/inbox";
 import { seedReleases } from "./seed/releases";
 import { seedDeliveryAnalytics } from "./seed/delivery-analytics";
 import { seedAlertRules } from "./seed/alert-rules";
+import { seedRiskModel } from "./seed/risk-model";
 
 async function main() {
   const db = getDb();
@@ -38,6 +39,7 @@ async function main() {
   console.log("releases and drift:", await seedReleases(db));
   console.log("delivery analytics history:", await seedDeliveryAnalytics(db));
   console.log("alert rules:", await seedAlertRules(db));
+  console.log("risk model:", await seedRiskModel(db));
   console.log(`seeded demo data in ${Date.now() - started} ms`);
 }
 

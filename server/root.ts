@@ -13,6 +13,7 @@ import { releasesRouter } from "./deployments/releases/router";
 import { driftRouter } from "./deployments/drift-router";
 import { analyticsRouter } from "./analytics/router";
 import { impactRouter } from "./deployments/impact/router";
+import { riskModelRouter } from "./deployments/risk-model/router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -22,6 +23,7 @@ export const appRouter = router({
   releases: releasesRouter,
   drift: driftRouter,
   impact: impactRouter,
+  riskModel: riskModelRouter,
   approvals: approvalsRouter,
   catalog: catalogRouter,
   notifications: notificationsRouter,

@@ -14,6 +14,7 @@ import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/cha
 import { handleCatalogImportJob } from "../server/catalog/import-jobs";
 import { startLocationRefresh } from "../server/catalog/discovery/refresh-loop";
 import { startAlertEvaluation } from "../server/analytics/alert-evaluation";
+import { startRiskModelTraining } from "../server/deployments/risk-model/training";
 
 export type WorkerDefinition = {
   queue: string;
@@ -52,9 +53,10 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     queue: QUEUES.maintenance,
     concurrency: 1,
     handle: (db) => runScheduledChainCheck(db),
-    // Plus the alert rules' evaluation every 5 minutes (server/analytics: a leased loop, one run across processes).
+    // Plus the alert rules' evaluation every 5 minutes (server/analytics: a leased loop, one run across processes)
+    // and the change-risk model's retraining when it is 6 hours old (server/deployments/risk-model: leased too).
     start: async (db) => {
-      const stops = [await scheduleChainChecks(), startAlertEvaluation(db)];
+      const stops = [await scheduleChainChecks(), startAlertEvaluation(db), startRiskModelTraining(db)];
       return async () => void (await Promise.all(stops.map((stop) => stop())));
     },
   },

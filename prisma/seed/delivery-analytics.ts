@@ -1,7 +1,8 @@
 // 90 days of finished deployment runs for the delivery analytics page (/dora/analytics) and the alert rules: each
 // team's services deploy to dev, staging and prod on working days (a morning and an afternoon peak, so the capacity
 // view has a shape), with strategies, durations, approval and queue waits, failures and rollbacks that differ by
-// team. History only: no audit trail, events or notifications (these runs are in the past, like seed/dora.ts's).
+// team — and, within a team, by environment, time of day and size of the release (the signal the change-risk model
+// learns). History only: no audit trail, events or notifications (these runs are in the past, like seed/dora.ts's).
 // checkout-api is left out: the e2e journeys read its request history. Idempotent: skipped once seeded.
 import type { Insertable } from "kysely";
 import type { DB, Db } from "../../server/db";
@@ -18,6 +19,14 @@ const PROFILES: Record<string, { perDay: number; failure: number; rollback: numb
   growth: { perDay: 0.9, failure: 0.14, rollback: 0.08, prodStrategy: "rolling" },
   data: { perDay: 0.4, failure: 0.2, rollback: 0.1, prodStrategy: "rolling" },
 };
+/**
+ * How much likelier than the team's base odds a run fails or is rolled back (the signal the risk model learns,
+ * server/deployments/risk-model): production and off-hours runs more, dev runs less, major releases more and patch
+ * releases less.
+ */
+const ENV_RISK = { dev: 0.5, staging: 0.8, prod: 1.5 } as const;
+const JUMP_RISK = { major: 2.2, minor: 1, patch: 0.5 } as const;
+const OFF_HOURS_RISK = 1.7;
 const REQUESTERS: Record<string, string> = { payments: "demo-dana", platform: "demo-alex", growth: "demo-dana", data: "demo-lee" };
 /** Minutes a run takes by strategy (low, high). */
 const DURATION: Record<string, [number, number]> = { rolling: [2, 7], canary: [12, 35], blue_green: [6, 14] };
@@ -42,7 +51,21 @@ export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
 
   for (const svc of services) {
     const profile = PROFILES[svc.team.slug];
-    let version = 100;
+    // Releases are mostly minor; every third a patch, every 23rd a new major.
+    let release = 0;
+    let current = { major: 2, minor: 100, patch: 0 };
+    const nextRelease = () => {
+      const jump = release % 23 === 22 ? "major" : release % 3 === 1 ? "patch" : "minor";
+      release++;
+      current =
+        jump === "major"
+          ? { major: current.major + 1, minor: 0, patch: 0 }
+          : jump === "patch"
+            ? { ...current, patch: current.patch + 1 }
+            : { ...current, minor: current.minor + 1, patch: 0 };
+      return jump;
+    };
+    const versionText = () => `${current.major}.${current.minor}.${current.patch}`;
     for (let day = start.getTime(); day < now.getTime() - DAY; day += DAY) {
       const weekday = new Date(day).getUTCDay();
       // Weekends see a tenth of the traffic (hotfixes only).
@@ -52,7 +75,9 @@ export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
         // Two peaks: 10h and 15h UTC (± 2 h).
         const hour = (random() < 0.55 ? 10 : 15) + between(-2, 2);
         const requested = day + hour * 3_600_000;
-        const v = `2.${version++}.0`;
+        const previous = versionText();
+        const jump = nextRelease();
+        const v = versionText();
         for (const env of ["dev", "staging", "prod"] as const) {
           const strategy = env === "prod" ? profile.prodStrategy : "rolling";
           // Approvals: none in dev, minutes in staging, up to two hours in prod; then the queue (longer at the peaks).
@@ -65,14 +90,19 @@ export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
           const finishedAt = new Date(startedAt.getTime() + between(...DURATION[strategy]) * MINUTE);
           if (startedAt >= now) continue;
           const roll = random();
-          const status = roll < profile.failure ? "failed" : roll < profile.failure + profile.rollback ? "rolled_back" : "succeeded";
+          const [weekday, hourOfDay] = [createdAt.getUTCDay(), createdAt.getUTCHours()];
+          const offHours = weekday !== 0 && weekday !== 6 && (hourOfDay < 9 || hourOfDay >= 17);
+          const odds = ENV_RISK[env] * JUMP_RISK[jump] * (offHours ? OFF_HOURS_RISK : 1);
+          const failure = Math.min(0.6, profile.failure * odds);
+          const rollback = Math.min(0.3, profile.rollback * odds);
+          const status = roll < failure ? "failed" : roll < failure + rollback ? "rolled_back" : "succeeded";
           const id = `${ANALYTICS_SEED_PREFIX}${(seq++).toString(36)}`;
           const base = { serviceId: svc.id, environmentId: envId[env], requesterId: REQUESTERS[svc.team.slug], attempt: 1 };
           rows.push({
             ...base,
             id,
             version: v,
-            previousVersion: `2.${version - 2}.0`,
+            previousVersion: previous,
             strategy,
             status,
             summary: `Release ${v}`,
@@ -90,7 +120,7 @@ export async function seedDeliveryAnalytics(db: Db, now = new Date()) {
             rows.push({
               ...base,
               id: `${ANALYTICS_SEED_PREFIX}${(seq++).toString(36)}`,
-              version: `2.${version - 2}.0`,
+              version: previous,
               previousVersion: v,
               strategy: "rolling",
               status: "succeeded",

@@ -18,6 +18,7 @@ import { badRequest } from "../errors";
 import type { SessionUser } from "../identity/roles";
 import { approverRule, describeApprovers, mayApprove, whyNotApprover, type ApproverRule, type PolicySnapshot } from "../deployments/approval-policy";
 import type { RiskReason } from "../deployments/risk-score";
+import type { FailureReason } from "../deployments/risk-model/features";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
 
 /** The oldest pending requests the inbox considers (the totals count among them). */
@@ -126,6 +127,8 @@ const PENDING_REQUESTS = prepared((db, { knownRevisions, since }: { knownRevisio
                 policySnapshot: eb.ref("r.policySnapshot"),
                 riskScore: eb.ref("r.riskScore"),
                 riskReasons: eb.ref("r.riskReasons"),
+                failureProbability: eb.ref("r.failureProbability"),
+                failureReasons: eb.ref("r.failureReasons"),
                 serviceId: eb.ref("s.id"),
                 serviceSlug: eb.ref("s.slug"),
                 serviceName: eb.ref("s.name"),
@@ -171,6 +174,7 @@ function fromDetails(d: Details) {
     expiresAt: d.expiresAt === null ? null : parseUtcTimestamp(d.expiresAt),
     policySnapshot: d.policySnapshot as PolicySnapshot,
     riskReasons: d.riskReasons as RiskReason[] | null,
+    failureReasons: d.failureReasons as FailureReason[] | null,
   };
   return {
     key: { at: row.createdAt.getTime(), id: row.id },
@@ -184,11 +188,12 @@ function fromDetails(d: Details) {
 const pendingFor = sharedReadPer((db: Db) => pendingView(db));
 
 function sharedItem(
-  p: Omit<Details, "createdAt" | "expiresAt" | "policySnapshot" | "riskReasons"> & {
+  p: Omit<Details, "createdAt" | "expiresAt" | "policySnapshot" | "riskReasons" | "failureReasons"> & {
     createdAt: Date;
     expiresAt: Date | null;
     policySnapshot: PolicySnapshot;
     riskReasons: RiskReason[] | null;
+    failureReasons: FailureReason[] | null;
   },
 ) {
   const approvals = p.approvals ?? [];
@@ -209,6 +214,8 @@ function sharedItem(
     whoMayApprove: describeApprovers(p.policySnapshot),
     recentFailures: p.recentFailures,
     risk: { score: p.riskScore ?? 0, reasons: p.riskReasons ?? [] },
+    // The learned model's estimate (null while it falls back to the hand-set score) and its main reasons.
+    failure: p.failureProbability === null ? null : { probability: p.failureProbability, reasons: p.failureReasons ?? [] },
   };
 }
 type SharedItem = ReturnType<typeof sharedItem>;

@@ -7,6 +7,7 @@ import { canAdminister, canCancelRequest, canManageService, canRollback } from "
 import type { SessionUser } from "../identity/roles";
 import { approverEligibility, describeApprovers, type PolicySnapshot } from "./approval-policy";
 import type { RiskReason } from "./risk-score";
+import type { FailureReason } from "./risk-model/features";
 import { isCancellable, isFinishedRun } from "./state-machine";
 import { findBlocker } from "./target-queue";
 
@@ -91,6 +92,7 @@ export async function getRequest(db: Db, user: SessionUser, id: string) {
     policy,
     approversDescription: describeApprovers(policy),
     riskReasons: r.riskReasons as unknown as RiskReason[],
+    failureReasons: r.failureReasons as unknown as FailureReason[],
     approvedCount: r.approvals.filter((a) => a.decision === "approve").length,
     timeline,
     waitingFor,

@@ -165,3 +165,15 @@ export async function recordRunReport(db: Db, id: string, report: RunReport): Pr
 export function setHistoricalRevision(tx: Tx, id: string, revision: number) {
   tx.deferred.write(tx.updateTable("DeploymentRequest").set({ revision, updatedAt: new Date() }).where("id", "=", id));
 }
+
+/**
+ * Sets the learned risk model's estimate of a request (risk-model/scoring.ts). Not a transition: the revision stays
+ * (the inbox reloads a pending request's details within seconds anyway).
+ */
+export async function setFailureEstimate(k: Kysely<DB>, id: string, estimate: { probability: number | null; reasons: unknown[] }) {
+  await k
+    .updateTable("DeploymentRequest")
+    .set({ failureProbability: estimate.probability, failureReasons: JSON.stringify(estimate.reasons) })
+    .where("id", "=", id)
+    .execute();
+}

@@ -11,6 +11,7 @@ import { activeFreeze, describeFreezeWindow } from "./freeze-windows";
 import { eligibleApproverIds, resolvePolicy, type PolicySnapshot } from "./approval-policy";
 import { checkPromotion, promotionRecord, type PromotionCheck } from "./promotion";
 import { assessRisk, recentChangeFailureRate, type RiskAssessment } from "./risk-score";
+import { scoreRequests } from "./risk-model/scoring";
 import { markApproved } from "./scheduling";
 import { insertRequest, markReviewed } from "./request-store";
 import { CANCELLABLE_STATUSES, transition } from "./state-machine";
@@ -160,6 +161,8 @@ export async function createRequest(db: Db, user: SessionUser, input: NewRequest
       autoRollback: policy.autoRollback,
       executor: placement.executor,
     });
+    // The learned model's P(failure) beside the hand-set score, from the same facts it was trained on.
+    await scoreRequests(tx, [created.id]);
     recordAudit(tx, {
       actor: actorOf(user),
       action: "deployment.created",

@@ -9,6 +9,7 @@ const AREAS = [
   },
   { href: "/admin/notifications", title: "Notifications", text: "Channels, routes, silences, templates, route tests and the delivery log." },
   { href: "/admin/alerts", title: "Alert rules", text: "Thresholds and anomalies on DORA keys and delivery analytics, routed as alert events." },
+  { href: "/admin/risk-model", title: "Risk model", text: "The learned P(failure) approvers see: its backtest (AUC, Brier, calibration) and retraining." },
   { href: "/admin/integrations", title: "Integrations", text: "Ingestion tokens and webhook secrets for CDEvents, GitHub and PagerDuty." },
   { href: "/admin/data-quality", title: "Data quality", text: "Rejected events, dead letters, deployments without changes, incidents without a service." },
   { href: "/catalog/environments", title: "Environments", text: "Promotion order of environments (dev → staging → prod) and new ones." },

@@ -9,6 +9,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/root";
 import { RiskBadge } from "../deployments/_components/status-badge";
+import { FailureBadge, FailureReasons } from "../deployments/_components/failure-estimate";
 import { CollapsibleChangeList } from "../deployments/_components/change-list";
 import { decisionMessage } from "./decision-message";
 
@@ -57,6 +58,7 @@ function InboxCard({ item }: { item: Item }) {
               {item.progress.approvals} of {item.progress.required} approvals
             </Badge>
             <RiskBadge score={item.risk.score} />
+            {item.failure && <FailureBadge probability={item.failure.probability} />}
             {item.recentFailures > 0 && (
               <Badge color="red">
                 {item.recentFailures} failure{item.recentFailures > 1 ? "s" : ""} in 30 days
@@ -71,6 +73,7 @@ function InboxCard({ item }: { item: Item }) {
             </li>
           ))}
         </ul>
+        {item.failure && <FailureReasons reasons={item.failure.reasons} className="mt-1 flex flex-wrap gap-x-3 text-xs text-gray-600 dark:text-gray-400" />}
         <div className="mt-2">
           <CollapsibleChangeList requestId={item.id} />
         </div>

@@ -11,6 +11,7 @@ import { decisionMessage } from "../../approvals/decision-message";
 import { JiraTicketStatus } from "../_components/jira-ticket-status";
 import { MigrationWarning } from "../_components/migration-warning";
 import { RiskBadge, StatusBadge } from "../_components/status-badge";
+import { FailureBadge, FailureReasons, failurePercent } from "../_components/failure-estimate";
 import { ChangeList } from "../_components/change-list";
 import { RISK_SCALE_TEXT } from "@/server/deployments/risk-scale";
 import { EvidenceButtons } from "./evidence-buttons";
@@ -236,7 +237,15 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
             )}
           </Card>
 
-          <Card title="Risk" actions={<RiskBadge score={r.riskScore} />}>
+          <Card
+            title="Risk"
+            actions={
+              <span className="flex flex-wrap gap-1">
+                <RiskBadge score={r.riskScore} />
+                {r.failureProbability !== null && <FailureBadge probability={r.failureProbability} />}
+              </span>
+            }
+          >
             <p className="mb-2 text-xs text-gray-600 dark:text-gray-400">{RISK_SCALE_TEXT}.</p>
             <ul className="space-y-1 text-sm">
               {r.riskReasons.map((x) => (
@@ -246,6 +255,16 @@ export function RequestView({ id, next }: { id: string; next: { id: string; name
               ))}
               {r.riskReasons.length === 0 && <li className="text-gray-500 dark:text-gray-400">No risk factors.</li>}
             </ul>
+            {r.failureProbability !== null ? (
+              <>
+                <p className="mt-3 text-xs text-gray-600 dark:text-gray-400">
+                  Learned from Pier&apos;s finished requests: P(failure) ≈ {failurePercent(r.failureProbability)}. Main reasons:
+                </p>
+                <FailureReasons reasons={r.failureReasons} className="mt-1 space-y-1 text-sm" />
+              </>
+            ) : (
+              <p className="mt-3 text-xs text-gray-500 dark:text-gray-400">No learned estimate for this request: the hand-set score applies.</p>
+            )}
           </Card>
 
           <Card title="Actions">

@@ -1,0 +1,150 @@
+// What the risk model knows about a deployment request: only what was known when it was requested. The facts come
+// from one SQL query (the same for training on finished requests and for scoring a new or pending one, so the two
+// never drift apart); the service's record counts only requests that had finished before this one was created, so
+// a request's features never see its own outcome or any later one. Encoding them as numbers and phrasing a
+// feature's contribution for approvers happen here too.
+import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
+import { sql, type DB, type Kysely } from "../../db";
+import { versionJump, type VersionJump } from "../version";
+
+/** Finished runs in the service's record (the same set the hand-set score's change failure rate counts). */
+const FINISHED = ["succeeded", "failed", "rolled_back"] as const satisfies readonly DeploymentStatus[];
+/** How many of the service's latest finished runs in the environment the failure record looks at. */
+const RECENT_RUNS = 10;
+const DAY_MS = 86_400_000;
+
+export type RequestFacts = {
+  id: string;
+  createdAt: Date;
+  status: DeploymentStatus;
+  version: string;
+  previousVersion: string | null;
+  strategy: DeploymentStrategy;
+  environmentName: string;
+  isProduction: boolean;
+  rank: number;
+  tier: number;
+  /** UTC weekday (0 Sunday … 6 Saturday) and hour when requested. */
+  weekday: number;
+  hour: number;
+  /** The targets it goes to: those it names, else every target of the environment (0 without a fleet). */
+  targets: number;
+  /** [finished, failed or rolled back] among the service's last RECENT_RUNS finished runs in this environment. */
+  recent: [number, number];
+  /** [finished, failed or rolled back] of the service in any environment in the 30 days before (the hand-set score's). */
+  month: [number, number];
+};
+
+type FactsFilter = { finished: true } | { ids: readonly string[] };
+
+/** The facts of finished requests (oldest first: the split is by time) or of the given requests. */
+export async function requestFacts(k: Kysely<DB>, filter: FactsFilter): Promise<RequestFacts[]> {
+  let q = k
+    .selectFrom("DeploymentRequest as r")
+    .innerJoin("Service as s", "s.id", "r.serviceId")
+    .innerJoin("Environment as e", "e.id", "r.environmentId")
+    .select((eb) => [
+      "r.id",
+      "r.createdAt",
+      "r.status",
+      "r.version",
+      "r.previousVersion",
+      "r.strategy",
+      "e.name as environmentName",
+      "e.isProduction",
+      "e.rank",
+      "s.tier",
+      sql<number>`extract(dow from ${eb.ref("r.createdAt")})::int`.as("weekday"),
+      sql<number>`extract(hour from ${eb.ref("r.createdAt")})::int`.as("hour"),
+      sql<number>`coalesce(nullif(cardinality(${eb.ref("r.targetNames")}), 0), ${eb
+        .selectFrom("DeploymentTarget as t")
+        .select((t) => t.fn.countAll<number>().as("n"))
+        .whereRef("t.environmentId", "=", "r.environmentId")})::int`.as("targets"),
+      eb
+        .selectFrom(
+          eb
+            .selectFrom("DeploymentRequest as x")
+            .select("x.status")
+            .whereRef("x.serviceId", "=", "r.serviceId")
+            .whereRef("x.environmentId", "=", "r.environmentId")
+            .where("x.status", "in", FINISHED)
+            .whereRef("x.finishedAt", "<", "r.createdAt")
+            .orderBy("x.finishedAt", "desc")
+            .limit(RECENT_RUNS)
+            .as("last"),
+        )
+        .select(sql<[number, number]>`array[count(*), count(*) filter (where last.status <> 'succeeded')]::int[]`.as("n"))
+        .as("recent"),
+      eb
+        .selectFrom("DeploymentRequest as m")
+        .select(sql<[number, number]>`array[count(*), count(*) filter (where m.status <> 'succeeded')]::int[]`.as("n"))
+        .whereRef("m.serviceId", "=", "r.serviceId")
+        .where("m.status", "in", FINISHED)
+        .whereRef("m.finishedAt", "<", "r.createdAt")
+        .where("m.finishedAt", ">=", sql<Date>`${eb.ref("r.createdAt")} - ${`${30 * DAY_MS} milliseconds`}::interval`)
+        .as("month"),
+    ]);
+  q = "ids" in filter ? q.where("r.id", "in", filter.ids.length ? [...filter.ids] : [""]) : q.where("r.status", "in", FINISHED);
+  const rows = await q.orderBy("r.createdAt").orderBy("r.id").execute();
+  return rows.map((r) => ({ ...r, recent: r.recent ?? [0, 0], month: r.month ?? [0, 0] }));
+}
+
+export const isFailure = (status: DeploymentStatus) => status === "failed" || status === "rolled_back";
+
+type Feature = {
+  name: string;
+  /** The value (0 for the baseline: a rolling patch release to dev of a tier-2 service in working hours). */
+  value: (f: RequestFacts, jump: VersionJump) => number;
+  /** What the feature says about this request, for "… raises risk" / "… lowers risk". */
+  detail: (f: RequestFacts) => string;
+};
+
+const offHours = (f: RequestFacts) => f.weekday !== 0 && f.weekday !== 6 && (f.hour < 9 || f.hour >= 17);
+
+/** The model's features, in the order of its weights. Indicators are 0/1; the failure record is a fraction. */
+const FEATURES: readonly Feature[] = [
+  { name: "production", value: (f) => +f.isProduction, detail: (f) => `deploying to production (${f.environmentName})` },
+  { name: "pre_production", value: (f) => +(!f.isProduction && f.rank >= 20), detail: (f) => `deploying to pre-production (${f.environmentName})` },
+  { name: "tier_critical", value: (f) => +(f.tier <= 1), detail: (f) => `tier ${f.tier} service` },
+  { name: "tier_low", value: (f) => +(f.tier >= 3), detail: (f) => `tier ${f.tier} service` },
+  { name: "major_jump", value: (_, j) => +(j === "major"), detail: (f) => `major version jump ${f.previousVersion} → ${f.version}` },
+  { name: "minor_jump", value: (_, j) => +(j === "minor"), detail: (f) => `minor version jump ${f.previousVersion} → ${f.version}` },
+  { name: "downgrade", value: (_, j) => +(j === "downgrade"), detail: (f) => `downgrade ${f.previousVersion} → ${f.version}` },
+  {
+    name: "first_or_unknown",
+    value: (_, j) => +(j === "first" || j === "unknown"),
+    detail: (f) => (f.previousVersion ? "version change of unknown size" : "first deployment here"),
+  },
+  {
+    name: "recent_failure_rate",
+    value: (f) => (f.recent[0] ? f.recent[1] / f.recent[0] : 0),
+    detail: (f) => `service failed ${f.recent[1]} of its last ${f.recent[0]} in ${f.environmentName}`,
+  },
+  { name: "weekend", value: (f) => +(f.weekday === 0 || f.weekday === 6), detail: () => "weekend deployment" },
+  { name: "off_hours", value: (f) => +offHours(f), detail: () => "outside business hours (09:00–17:00 UTC)" },
+  { name: "canary", value: (f) => +(f.strategy === "canary"), detail: () => "canary strategy" },
+  { name: "blue_green", value: (f) => +(f.strategy === "blue_green"), detail: () => "blue-green strategy" },
+  { name: "targets", value: (f) => Math.log2(1 + f.targets), detail: (f) => `${f.targets} target${f.targets === 1 ? "" : "s"}` },
+];
+
+export const FEATURE_NAMES = FEATURES.map((f) => f.name);
+
+export function encode(f: RequestFacts): number[] {
+  const jump = versionJump(f.previousVersion, f.version);
+  return FEATURES.map((feature) => feature.value(f, jump));
+}
+
+export type FailureReason = { feature: string; logOdds: number; detail: string };
+
+/** The `top` features that moved this request's log-odds most from the baseline, phrased for approvers. */
+export function mainReasons(f: RequestFacts, x: readonly number[], weights: readonly number[], top = 3): FailureReason[] {
+  return FEATURES.map((feature, j) => ({ feature, logOdds: weights[j] * x[j] }))
+    .filter((c) => Math.abs(c.logOdds) >= 0.05)
+    .sort((a, b) => Math.abs(b.logOdds) - Math.abs(a.logOdds))
+    .slice(0, top)
+    .map((c) => ({
+      feature: c.feature.name,
+      logOdds: Math.round(c.logOdds * 100) / 100,
+      detail: `${c.feature.detail(f)} ${c.logOdds > 0 ? "raises" : "lowers"} risk`,
+    }));
+}

@@ -1,0 +1,29 @@
+// riskModelRouter (as `riskModel`): the learned change-risk model.
+//   current   approvers and admins (the people who read its probability): the serving run and its backtest
+//   retrain   admins only: trains now on the history as it is (audited)
+import { transaction } from "../../db";
+import { recordAudit } from "../../audit/audit-log";
+import { actorOf } from "../../identity/access";
+import { roleProcedure, router } from "../../trpc";
+import { FEATURE_NAMES } from "./features";
+import { MIN_FAILURES, MIN_FINISHED, trainRiskModel } from "./training";
+import { latestRiskModel, type RiskModelRow } from "./risk-model-store";
+
+const summary = (row: RiskModelRow | null) => ({ model: row, features: FEATURE_NAMES, minimum: { finished: MIN_FINISHED, failures: MIN_FAILURES } });
+
+export const riskModelRouter = router({
+  current: roleProcedure("approver").query(async ({ ctx }) => summary(await latestRiskModel(ctx.db.kysely))),
+  retrain: roleProcedure("admin").mutation(async ({ ctx }) => {
+    const row = await trainRiskModel(ctx.db, { trainedById: ctx.user.id });
+    await transaction(ctx.db, async (tx) =>
+      recordAudit(tx, {
+        actor: actorOf(ctx.user),
+        action: "risk_model.trained",
+        subjectType: "risk_model",
+        subjectId: row.id,
+        after: { kind: row.kind, finished: row.finished, failures: row.failures, auc: row.auc, brier: row.brier, baselineAuc: row.baselineAuc },
+      }),
+    );
+    return summary(row);
+  }),
+});
