@@ -9,3 +9,6 @@ CREATE INDEX "Incident_dora_covering_idx" ON "Incident"("detectedAt", "serviceId
 
 -- CreateIndex
 CREATE INDEX "DeploymentChange_dora_covering_idx" ON "DeploymentChange"("environmentId", "deployedAt", "serviceId", "leadTimeSeconds", "startKind", "linkedBy");
+
+-- CreateIndex
+CREATE INDEX "DeploymentChange_dora_service_idx" ON "DeploymentChange"("serviceId", "environmentId", "deployedAt", "leadTimeSeconds", "startKind", "linkedBy");
