@@ -5,7 +5,7 @@
 // Changes are linked to deployments the way Pier links them (server/dora/linkage.ts relinkChanges: by the deployed
 // revision), and the time that takes is printed; the full dashboard summary (doraSummary: both periods plus the
 // counts behind the numbers, recovery and rework) is timed beside the key figures.
-//   BENCH_DB_KEEP=1 keeps the scratch database for a re-run (skips generation).
+//   BENCH_DB_KEEP=1 keeps the scratch database for a re-run (skips generation; applies newer migrations).
 import { Client } from "pg";
 import { createDb, transaction } from "../server/db";
 import { relinkChanges } from "../server/dora/linkage";
@@ -34,7 +34,12 @@ async function sql(url: string, text: string) {
 
 async function generate() {
   const exists = await sql(ADMIN_URL, `SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`);
-  if (exists.rowCount && process.env.BENCH_DB_KEEP) return console.log(`reusing ${DB_NAME}`);
+  if (exists.rowCount && process.env.BENCH_DB_KEEP) {
+    // Migrations added since the database was generated (indexes, backfills) apply before the re-run.
+    const { applied } = await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
+    if (applied.length) await sql(dbUrl, "VACUUM ANALYZE");
+    return console.log(`reusing ${DB_NAME}${applied.length ? `; applied ${applied.join(", ")}` : ""}`);
+  }
   await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
   await sql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
   await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));

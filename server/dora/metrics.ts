@@ -12,7 +12,7 @@ import { sql, type DB, type Db } from "../db";
 import { badRequest } from "../errors";
 import { DEFAULT_BANDS, failureRateLevel, frequencyLevel, leadTimeLevel, restoreLevel, type BandSet, type DoraLevel } from "./levels";
 import { devLakeFigures, fourKeysFigures, type DoraMode } from "./modes";
-import { pierDetails } from "./pier-details";
+import { pierPeriod } from "./pier-details";
 
 export type DoraFilter = {
   from: Date;
@@ -79,21 +79,26 @@ function parseTarget(raw: string | null | undefined): TargetFilter {
  * Restricts to deployments whose request rolled out to the filter's target (or a target of its region): a step
  * there started (not pending, skipped or cancelled). Changes and incidents follow their deployment.
  */
+export function targetCondition(alias: "d" | "dc" | "i", f: Pick<ResolvedFilter, "target">): Expression<SqlBool> | null {
+  const t = f.target;
+  if (!t) return null;
+  const requests = expressionBuilder<DB>()
+    .selectFrom("RolloutStep as rs")
+    .innerJoin("Rollout as ro", "ro.id", "rs.rolloutId")
+    .innerJoin("DeploymentTarget as dt", "dt.id", "rs.targetId")
+    .select("ro.requestId")
+    .where("rs.status", "not in", ["pending", "skipped", "cancelled"])
+    .where(t.kind === "target" ? sql<SqlBool>`dt.name = ${t.value}` : sql<SqlBool>`dt.labels->>'region' = ${t.value}`);
+  if (alias === "d") return sql<SqlBool>`d."deploymentRequestId" IN (${requests})`;
+  const deployments = expressionBuilder<DB>().selectFrom("Deployment as td").select("td.id").where("td.deploymentRequestId", "in", requests);
+  return sql<SqlBool>`${sql.ref(`${alias}.deploymentId`)} IN (${deployments})`;
+}
+
 const onTarget =
   (alias: "d" | "dc" | "i", f: Pick<ResolvedFilter, "target">) =>
   <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
-    const t = f.target;
-    if (!t) return qb;
-    const requests = expressionBuilder<DB>()
-      .selectFrom("RolloutStep as rs")
-      .innerJoin("Rollout as ro", "ro.id", "rs.rolloutId")
-      .innerJoin("DeploymentTarget as dt", "dt.id", "rs.targetId")
-      .select("ro.requestId")
-      .where("rs.status", "not in", ["pending", "skipped", "cancelled"])
-      .where(t.kind === "target" ? sql<SqlBool>`dt.name = ${t.value}` : sql<SqlBool>`dt.labels->>'region' = ${t.value}`);
-    if (alias === "d") return qb.where(sql<SqlBool>`d."deploymentRequestId" IN (${requests})`);
-    const deployments = expressionBuilder<DB>().selectFrom("Deployment as td").select("td.id").where("td.deploymentRequestId", "in", requests);
-    return qb.where(sql<SqlBool>`${sql.ref(`${alias}.deploymentId`)} IN (${deployments})`);
+    const condition = targetCondition(alias, f);
+    return condition ? qb.where(condition) : qb;
   };
 
 function isValidTimeZone(tz: string) {
@@ -183,54 +188,18 @@ export const countedIncidents = (db: Db, f: ResolvedFilter, from: Date, to: Date
 /** A failed deployment: rolled back, or an incident is linked to it. */
 export const isFailure = sql<boolean>`(d.status = 'rolled_back' OR d."hasIncident")`;
 
-/**
- * The four keys for one range: three aggregate scans over covering indexes. They run as separate statements so a
- * pooled client executes them in parallel on three connections (a single CTE query would run them one after the other).
- */
-export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<KeyFigures> {
-  const [dep, lt, rs] = await Promise.all([
-    countedDeployments(db, f, from, to)
-      .select((eb) => [eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
-      .executeTakeFirstOrThrow(),
-    countedChanges(db, f, from, to)
-      .select((eb) => [
-        eb.fn.countAll<string>().as("changes"),
-        eb.fn
-          .agg<number | null>("percentile_cont", [sql.lit(0.5)])
-          .withinGroupOrderBy("dc.leadTimeSeconds")
-          .as("lt50"),
-        eb.fn
-          .agg<number | null>("percentile_cont", [sql.lit(0.9)])
-          .withinGroupOrderBy("dc.leadTimeSeconds")
-          .as("lt90"),
-      ])
-      .executeTakeFirstOrThrow(),
-    countedIncidents(db, f, from, to)
-      .select((eb) => [
-        eb.fn.countAll<string>().as("incidents"),
-        eb.fn.count<string>("i.resolvedAt").as("resolved"),
-        eb
-          .cast<number | null>(
-            eb.fn
-              .agg("percentile_cont", [sql.lit(0.5)])
-              .withinGroupOrderBy(restoreSeconds)
-              .filterWhere("i.resolvedAt", "is not", null),
-            "float8",
-          )
-          .as("r50"),
-        eb
-          .cast<number | null>(
-            eb.fn
-              .agg("percentile_cont", [sql.lit(0.9)])
-              .withinGroupOrderBy(restoreSeconds)
-              .filterWhere("i.resolvedAt", "is not", null),
-            "float8",
-          )
-          .as("r90"),
-      ])
-      .executeTakeFirstOrThrow(),
-  ]);
-  const row = { ...dep, ...lt, ...rs };
+/** Both percentiles from one sort: percentile_cont over an array of fractions. */
+const p50p90 = (value: Expression<unknown>, filter?: Expression<SqlBool>) =>
+  filter
+    ? sql<number[] | null>`percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${filter})`
+    : sql<number[] | null>`percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY ${value})`;
+export const leadTimePercentiles = () => p50p90(sql.ref("dc.leadTimeSeconds"));
+export const restorePercentiles = () => p50p90(restoreSeconds, sql<SqlBool>`i."resolvedAt" IS NOT NULL`);
+
+type RawKeys = { deployments: unknown; failures: unknown; changes: unknown; lt: number[] | null; incidents: unknown; resolved: unknown; r: number[] | null };
+
+/** The key figures from the aggregates of one range. */
+export function keyFiguresOf(from: Date, to: Date, row: RawKeys): KeyFigures {
   const days = (to.getTime() - from.getTime()) / 86_400_000;
   const deployments = Number(row.deployments);
   const failures = Number(row.failures);
@@ -241,13 +210,33 @@ export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = 
     deploymentsPerWeek: (deployments / days) * 7,
     changeFailureRate: deployments === 0 ? null : failures / deployments,
     changes: Number(row.changes),
-    leadTimeP50: num(row.lt50),
-    leadTimeP90: num(row.lt90),
+    leadTimeP50: num(row.lt?.[0]),
+    leadTimeP90: num(row.lt?.[1]),
     incidents: Number(row.incidents),
     resolvedIncidents: Number(row.resolved),
-    restoreP50: num(row.r50),
-    restoreP90: num(row.r90),
+    restoreP50: num(row.r?.[0]),
+    restoreP90: num(row.r?.[1]),
   };
+}
+
+/**
+ * The four keys for one range: three aggregate scans over covering indexes, each percentile pair from one sort. They
+ * run as separate statements so a pooled client executes them in parallel on three connections (a single CTE query
+ * would run them one after the other).
+ */
+export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<KeyFigures> {
+  const [dep, lt, rs] = await Promise.all([
+    countedDeployments(db, f, from, to)
+      .select((eb) => [eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
+      .executeTakeFirstOrThrow(),
+    countedChanges(db, f, from, to)
+      .select((eb) => [eb.fn.countAll<string>().as("changes"), leadTimePercentiles().as("lt")])
+      .executeTakeFirstOrThrow(),
+    countedIncidents(db, f, from, to)
+      .select((eb) => [eb.fn.countAll<string>().as("incidents"), eb.fn.count<string>("i.resolvedAt").as("resolved"), restorePercentiles().as("r")])
+      .executeTakeFirstOrThrow(),
+  ]);
+  return keyFiguresOf(from, to, { ...dep, ...lt, ...rs });
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -277,8 +266,8 @@ export function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
 export async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
   const days = (to.getTime() - from.getTime()) / 86_400_000;
   if (mode === "pier") {
-    const [k, details] = await Promise.all([keyFigures(db, f, from, to), pierDetails(db, f, from, to)]);
-    return { ...k, recoveryP50: details.recoveryP50 };
+    const { figures, details } = await pierPeriod(db, f, from, to);
+    return { ...figures, recoveryP50: details.recoveryP50 };
   }
   const m = await (mode === "fourkeys" ? fourKeysFigures : devLakeFigures)(db, f, from, to);
   return { ...m, deploymentsPerDay: m.deployments / days, deploymentsPerWeek: (m.deployments / days) * 7 };
@@ -294,10 +283,12 @@ export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
   const bands = filter.bands ?? DEFAULT_BANDS;
   const span = f.to.getTime() - f.from.getTime();
   const previousFrom = new Date(f.from.getTime() - span);
-  const [current, previous, details] = await Promise.all([
-    modeFigures(db, f, mode, f.from, f.to),
+  // Pier's details come with its current figures (one pass per table); the other modes have none.
+  const [{ current, details }, previous] = await Promise.all([
+    mode === "pier"
+      ? pierPeriod(db, f, f.from, f.to).then((p) => ({ current: { ...p.figures, recoveryP50: p.details.recoveryP50 }, details: p.details }))
+      : modeFigures(db, f, mode, f.from, f.to).then((m) => ({ current: m, details: null })),
     modeFigures(db, f, mode, previousFrom, f.from),
-    mode === "pier" ? pierDetails(db, f) : null,
   ]);
   return {
     filter: { from: f.from, to: f.to, environment: f.environmentName, teamId: f.teamId, serviceId: f.serviceId, target: f.target, timeZone: f.timeZone },
