@@ -138,8 +138,9 @@ describe("training", () => {
     expect(reasons.find((x) => x.feature === "canary")!.detail).toBe("canary strategy lowers risk");
     expect(reasons.find((x) => x.feature === "off_hours")!.detail).toBe("outside business hours (09:00–17:00 UTC) raises risk");
 
-    const inbox = await (await as(w.approver2)).approvals.inbox();
-    const item = [...inbox.mine, ...inbox.others].find((i) => i.id === id)!;
+    const approver = await as(w.approver2);
+    const lists = await Promise.all([approver.approvals.inbox({ list: "mine" }), approver.approvals.inbox({ list: "others" })]);
+    const item = lists.flatMap((l) => l.items).find((i) => i.id === id)!;
     expect(item.failure).toEqual({ probability: r.failureProbability, reasons });
     const page = await (await as(w.approver2)).deployments.get({ id });
     expect(page.failureProbability).toBe(r.failureProbability);
