@@ -94,7 +94,7 @@ async function writeDeliveries(db: Db, deliveries: Delivery[]): Promise<StoredEv
   // the first: ties in the key order go by position).
   const inserted = new Set(created.map((c) => c.id));
   enqueueAfterCommit(created.map((c) => c.id));
-  const storedId = new Map(rows.filter((r) => inserted.has(r.id)).map((r) => [keyOf(r.source, r.event.externalId), r.id]));
+  const storedId = new Map<string, string>(rows.filter((r) => inserted.has(r.id)).map((r) => [keyOf(r.source, r.event.externalId), r.id]));
   const repeats = new Map<string, { source: string; externalId: string; n: number }>();
   for (const r of rows) {
     if (inserted.has(r.id)) continue;
