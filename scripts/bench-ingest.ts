@@ -1,5 +1,5 @@
-// npm run bench:ingest — sustained CDEvents ingestion over HTTP with durable storage (Postgres insert + BullMQ
-// enqueue per request), against the real route handler served by a minimal node:http server in a child process
+// npm run bench:ingest — sustained CDEvents ingestion over HTTP with durable storage (concurrent requests' rows in
+// one Postgres insert per batch, server/ingest/ingest.ts; the BullMQ enqueue follows the answer), against the real route handler served by a minimal node:http server in a child process
 // (what `next start` would call). Reports events/s and request latency p50/p99. Goal: ≥ 3,000 events/s, p99 < 50 ms.
 // Per source as well (one event per request, as those tools send): GitLab webhooks (the real pipeline hook from
 // fixtures/gitlab, a fresh Idempotency-Key each) and a custom source (bearer token, a JSONata mapping of GitLab's
