@@ -165,9 +165,9 @@ async function loadClaimed(tx: Tx, steps: Map<string, { rolloutId: string; statu
  * are one conditional UPDATE (each only for the attempt that still owns its step: a step another delivery or the
  * loop already took is left alone, and its rollout is not advanced on its account), the rollouts' steps are loaded
  * in one query and their next moves decided from it (orchestrator.ts advanceAll); every log line and audit record
- * goes out with the commit.
+ * goes out with the commit. Exported for tests (one batch, as the group commit writes it).
  */
-async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
+export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
   return transaction(db, async (tx) => {
     const rollouts = await lockRollouts(tx, [...new Set(asks.map((a) => a.claimed.rolloutId))]);
     // The steps' last log lines go with their end (whether or not their attempt still owns the step).
