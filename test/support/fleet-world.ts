@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { getDb, transaction } from "../../server/db";
 import { runDeployment } from "../../server/deployments/execution";
 import type { RolloutPlanSpec } from "../../server/deployments/rollouts/plan";
-import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/rollout-store";
+import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/fleet-store";
 import { runRolloutStep } from "../../server/deployments/rollouts/runner";
 import { ROLLOUT_STEP_JOB } from "../../server/deployments/rollouts/state-machine";
 import { as, type World } from "./deployment-world";
