@@ -185,7 +185,7 @@ const CLAIM_STEPS = prepared((db, p: { ids: string[]; attempts: (number | null)[
 );
 
 /** The end of one step's run: to `status`, recorded only if the step is still `running` at `attempt`. */
-export type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };
+type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };
 
 /**
  * Ends many steps' runs in one statement, each only if it is still that attempt's and still running (the loop may

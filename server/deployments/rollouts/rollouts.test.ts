@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, transaction } from "../../db";
 import { as, makeWorld } from "../../../test/support/deployment-world";
 import { FakeVendor, type Answer } from "../../../test/support/fake-http";
-import { drain, fleet, later, noSleep, pendingJobs, start, steps, threeRegions } from "../../../test/support/fleet-world";
+import { drain, fleet, later, noSleep, pendingJobs, start, steps, threeRegions, type TargetSpec } from "../../../test/support/fleet-world";
 import { rolloutTick } from "./loop";
 import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../../dora/subscriber";

@@ -84,7 +84,7 @@ function enqueueSteps(tx: Tx, steps: readonly { id: string; attempt: number }[])
 }
 
 /** What a rollout change may set besides its status. */
-export type RolloutChange = Partial<Pick<RolloutRow, "phase" | "currentWave" | "dueAt" | "message" | "finishedAt">>;
+type RolloutChange = Partial<Pick<RolloutRow, "phase" | "currentWave" | "dueAt" | "message" | "finishedAt">>;
 type StepSet = Parameters<typeof moveStepRows>[2];
 type MoveOptions = { actor: Actor; set?: StepSet; inc?: Parameters<typeof moveStepRows>[3]; message?: string };
 type MovableStep = Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">;

@@ -91,7 +91,7 @@ describe("a batch of step ends, set-based", () => {
     expect((await rollout(c.rolloutId)).status).toBe("rolled_back");
     expect(await requestStatus(c.requestId)).toBe("rolled_back");
     expect((await verifyAuditChain(db())).ok).toBe(true);
-  });
+  }, 90_000); // Three rollouts driven to their end: slow on a busy machine.
 
   it("a step another worker already ended is not ended again, and its rollout does not move twice", async () => {
     const w = await makeWorld();
