@@ -1,6 +1,7 @@
 // Fleet rollouts for the rollouts tests: an environment of targets of its own with a plan, a request rolled out
 // there, its step jobs run as workers would, and its steps as the tests compare them.
 import { expect } from "vitest";
+import type { Prisma } from "@/generated/prisma/client";
 import { getDb, transaction } from "../../server/db";
 import { runDeployment } from "../../server/deployments/execution";
 import type { RolloutPlanSpec } from "../../server/deployments/rollouts/plan";
@@ -50,7 +51,7 @@ export async function fleet(w: World, targets: TargetSpec[], plan: Partial<Rollo
 }
 
 /** Another service of the world's team placed in the fleet environment (a second rollout there). */
-export async function otherService(w: World, environmentId: string, executorConfig: Record<string, unknown> = { durationMs: 0, failureRate: 0 }) {
+export async function otherService(w: World, environmentId: string, executorConfig: Prisma.InputJsonObject = { durationMs: 0, failureRate: 0 }) {
   const service = await db().service.create({ data: { slug: `svc-${uid()}`, name: `Fleet ${uid()}`, teamId: w.team.id, tier: 2 } });
   await db().serviceEnvironment.create({ data: { serviceId: service.id, environmentId, currentVersion: "1.0.0", executorConfig } });
   await db().approvalPolicy.create({ data: { name: `fleet ${uid()}`, environmentId, serviceId: service.id, requiredApprovals: 0 } });

@@ -4,6 +4,7 @@ import { as, makeWorld } from "../../../test/support/deployment-world";
 import { FakeVendor, type Answer } from "../../../test/support/fake-http";
 import { drain, fleet, later, noSleep, pendingJobs, start, steps, threeRegions, type TargetSpec } from "../../../test/support/fleet-world";
 import { rolloutTick } from "./loop";
+import type { RolloutPlanSpec } from "./plan";
 import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../../dora/subscriber";
 
