@@ -22,7 +22,7 @@ import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { createRequest } from "../server/deployments/requests";
 import { handleDeploymentJob } from "../server/deployments/worker";
 import { rolloutTick } from "../server/deployments/rollouts/loop";
-import { upsertPlan } from "../server/deployments/rollouts/rollout-store";
+import { upsertPlan } from "../server/deployments/rollouts/fleet-store";
 import { runQueuedStepsInProcess } from "../server/deployments/rollouts/runner";
 import { cpuMeter } from "./bench-cpu";
 

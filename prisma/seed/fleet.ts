@@ -10,7 +10,7 @@ import { decide } from "../../server/approvals/decisions";
 import { runDeployment } from "../../server/deployments/execution";
 import { createRequest } from "../../server/deployments/requests";
 import { requestDrain } from "../../server/deployments/rollouts/drain";
-import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/rollout-store";
+import { insertTarget, upsertPlan } from "../../server/deployments/rollouts/fleet-store";
 import { runUntilSettled } from "../../server/deployments/rollouts/settle";
 import type { RolloutPlanSpec } from "../../server/deployments/rollouts/plan";
 import { loadSessionUser } from "../../server/identity/users";

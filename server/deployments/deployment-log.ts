@@ -11,10 +11,10 @@ export function appendLog(tx: Tx, requestId: string, message: string, level: Log
   tx.deferred.write(insertLine(tx, requestId, message, level));
 }
 
-/** Appends several lines (in order) with the transaction's commit, as one INSERT. */
-export function appendLogs(tx: Tx, requestId: string, lines: readonly { message: string; level: LogLevel }[]) {
+/** Appends lines of several requests (in order) with the transaction's commit, as one INSERT. */
+export function appendRequestLogs(tx: Tx, lines: readonly { requestId: string; message: string; level: LogLevel }[]) {
   if (!lines.length) return;
-  tx.deferred.write(tx.insertInto("DeploymentLog").values(lines.map((l) => ({ requestId, message: l.message.slice(0, 2000), level: l.level }))));
+  tx.deferred.write(tx.insertInto("DeploymentLog").values(lines.map((l) => ({ requestId: l.requestId, message: l.message.slice(0, 2000), level: l.level }))));
 }
 
 /** Appends several lines at once, outside a transaction, as one INSERT. */

@@ -8,7 +8,7 @@ import { uid } from "../../test/support/factories";
 import { runDeployment } from "./execution";
 import { reportLiveVersion } from "./drift";
 import { DRIFT_SOURCE_EVENTS, DRIFT_SUBSCRIBER, recordLiveFromPierRuns, syncIngestedLiveVersions } from "./drift-sources";
-import { insertTarget, upsertPlan } from "./rollouts/rollout-store";
+import { insertTarget, upsertPlan } from "./rollouts/fleet-store";
 import { runUntilSettled } from "./rollouts/settle";
 import { transaction } from "../db";
 

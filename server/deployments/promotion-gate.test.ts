@@ -6,7 +6,7 @@ import { getDb } from "../db";
 import { as, makeWorld } from "../../test/support/deployment-world";
 import { uid } from "../../test/support/factories";
 import { checkPromotionGate, evidenceMatches } from "./promotion-gate";
-import { insertTarget } from "./rollouts/rollout-store";
+import { insertTarget } from "./rollouts/fleet-store";
 
 const db = () => getDb();
 const fixture = (name: string) =>

@@ -10,7 +10,7 @@ import { sessionUser, uid } from "../../../test/support/factories";
 import { FakeVendor } from "../../../test/support/fake-http";
 import { SHARED_FIXTURES } from "../../../test/support/shared-fixtures";
 import { trpcHttp } from "../../../test/support/trpc-http";
-import { upsertPlan } from "../rollouts/rollout-store";
+import { upsertPlan } from "../rollouts/fleet-store";
 import { promqlProblem } from "./promql";
 
 const db = () => getDb();

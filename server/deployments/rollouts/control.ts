@@ -10,7 +10,8 @@ import { appendLog } from "../deployment-log";
 import { finishRunInTx } from "../execution";
 import { advance, afterVerification } from "./orchestrator";
 import { planSchema, type RolloutPlanSpec } from "./plan";
-import { lockRollout, upsertPlan } from "./rollout-store";
+import { lockRollout } from "./rollout-store";
+import { upsertPlan } from "./fleet-store";
 import { moveSteps, transitionRollout } from "./state-machine";
 
 async function owningTeamOf(db: Db, rolloutId: string) {

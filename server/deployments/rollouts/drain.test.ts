@@ -6,7 +6,7 @@ import { uid } from "../../../test/support/factories";
 import { FakeVendor } from "../../../test/support/fake-http";
 import { runDeployment } from "../execution";
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from "../executors/webhook-signature";
-import { insertTarget } from "./rollout-store";
+import { insertTarget } from "./fleet-store";
 
 const db = () => getDb();
 const code = async (p: Promise<unknown>) =>

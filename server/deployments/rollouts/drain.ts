@@ -14,7 +14,7 @@ import { approverEligibility, defaultPolicy, resolvePolicy, type PolicySnapshot 
 import { guardedFetch } from "../executors/executor";
 import { EXECUTORS } from "../executors/registry";
 import { assertCanAdminister } from "./access";
-import { decideDrainRow, insertDrainRequest, lockDrainRequest, setDrained, setFailoverMessage } from "./rollout-store";
+import { decideDrainRow, insertDrainRequest, lockDrainRequest, setDrained, setFailoverMessage } from "./fleet-store";
 
 /** The policy a drain in this environment follows: its environment-wide approval policy, else the default. */
 async function drainPolicy(db: Db, env: Pick<Environment, "id" | "isProduction">): Promise<PolicySnapshot> {

@@ -3,7 +3,7 @@
 // target's health and adds a history row; rollouts read the current health when they start a target.
 import { transaction, type Db } from "../../db";
 import { guardedFetch } from "../executors/executor";
-import { pruneHealthHistory, recordHealth } from "./rollout-store";
+import { pruneHealthHistory, recordHealth } from "./fleet-store";
 
 type HealthCheck = { kind?: string; healthy?: boolean; url?: string; message?: string };
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;

@@ -6,7 +6,7 @@ import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
 import { guardedFetch } from "../executors/executor";
 import { analysisStatus, measure, nextMeasurements, type AnalysisTemplate, type Measurement } from "./analysis";
-import { advance, afterVerification, failWave, loadSteps, rolloutActor } from "./orchestrator";
+import { advance, afterVerification, failVerification, rolloutActor } from "./orchestrator";
 import type { RolloutPlanSpec } from "./plan";
 import { beatRolloutRequests, changeAnalysis, lockRollout } from "./rollout-store";
 import { simulatedMetrics } from "./simulated-metrics";
@@ -96,7 +96,7 @@ async function verify(db: Db, rolloutId: string, now: Date) {
       });
     } else {
       const reason = `Analysis ${status === "error" ? "errored" : "failed"} after wave ${r.currentWave + 1}: ${last}`;
-      await failWave(tx, r, await loadSteps(tx, r.id), reason, "analysis", rolloutActor, now);
+      await failVerification(tx, r, reason, rolloutActor, now);
     }
   });
 }

@@ -1,14 +1,13 @@
-// The one module that writes the fleet tables: DeploymentTarget, TargetHealthCheck, RolloutPlan, Rollout,
-// RolloutStep, RolloutAnalysis, TargetDrainRequest. State changes of rollouts and steps come through state-machine.ts, which holds the
-// row locks and writes the audit records; this module only shapes the statements.
-import type { Insertable, Updateable } from "kysely";
-import { newId, sql, type DB, type Kysely, type Selectable, type Tx } from "../../db";
+// The one module that writes the rollout tables: Rollout, RolloutStep, RolloutAnalysis (the fleet's targets and
+// plans: fleet-store.ts). State changes of rollouts and steps come through state-machine.ts, which holds the row
+// locks and writes the audit records; this module only shapes the statements.
+import type { Updateable } from "kysely";
+import { anyOf, newId, prepared, sql, type DB, type Kysely, type Selectable, type Tx } from "../../db";
 import type { Measurement } from "./analysis";
 import type { RolloutPlanSpec } from "./plan";
 
 export type RolloutRow = Selectable<DB["Rollout"]>;
 export type StepRow = Selectable<DB["RolloutStep"]>;
-type RolloutSet = Omit<Updateable<DB["Rollout"]>, "id" | "revision" | "updatedAt">;
 type StepSet = Omit<Updateable<DB["RolloutStep"]>, "id" | "attempt" | "deployCount">;
 
 /** Locks a rollout row (by its id, its request's, or one of its steps') for the rest of the transaction and returns it. */
@@ -26,7 +25,7 @@ export async function lockRollout(tx: Tx, where: { id: string } | { requestId: s
 /** Locks several rollouts, in id order (so two transactions locking overlapping sets cannot deadlock). */
 export async function lockRollouts(tx: Tx, ids: readonly string[]): Promise<RolloutRow[]> {
   if (!ids.length) return [];
-  return tx.selectFrom("Rollout").selectAll().where("id", "in", ids).orderBy("id").forUpdate().execute();
+  return tx.selectFrom("Rollout").selectAll().where("id", "=", anyOf(ids)).orderBy("id").forUpdate().execute();
 }
 
 export async function insertRollout(
@@ -50,37 +49,101 @@ export async function insertRollout(
   return row;
 }
 
-export async function changeRollout(tx: Tx, id: string, set: RolloutSet): Promise<RolloutRow> {
-  return tx
-    .updateTable("Rollout")
-    .set((eb) => ({ ...set, revision: eb("revision", "+", 1), updatedAt: new Date() }))
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/**
+ * Writes rollouts as their drafts leave them (state-machine.ts RolloutMoves), in one statement: each row only if
+ * it is still at the revision the draft started from (the caller holds its lock, so a mismatch is a bug, not a
+ * race). Returns the ids written.
+ */
+export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; baseRevision: number }[]): Promise<string[]> {
+  if (!rows.length) return [];
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const written = await WRITE_ROLLOUTS.execute(tx, {
+    ids: rows.map((r) => r.row.id),
+    bases: rows.map((r) => r.baseRevision),
+    revisions: rows.map((r) => r.row.revision),
+    statuses: rows.map((r) => r.row.status),
+    phases: rows.map((r) => r.row.phase),
+    waves: rows.map((r) => r.row.currentWave),
+    dues: rows.map((r) => iso(r.row.dueAt)),
+    messages: rows.map((r) => r.row.message),
+    finished: rows.map((r) => iso(r.row.finishedAt)),
+    updated: rows.map((r) => iso(r.row.updatedAt)),
+  });
+  return written.map((r) => r.id);
 }
 
+type RolloutArrays = {
+  ids: string[];
+  bases: number[];
+  revisions: number[];
+  statuses: string[];
+  phases: string[];
+  waves: number[];
+  dues: (string | null)[];
+  messages: string[];
+  finished: (string | null)[];
+  updated: (string | null)[];
+};
+
+const WRITE_ROLLOUTS = prepared((db, p: RolloutArrays) => {
+  const v = sql<{
+    id: string;
+    base: number;
+    revision: number;
+    status: string;
+    phase: string;
+    wave: number;
+    due: string | null;
+    message: string;
+    finished: string | null;
+    updated: string;
+  }>`unnest(${p.ids}::text[], ${p.bases}::int[], ${p.revisions}::int[], ${p.statuses}::text[], ${p.phases}::text[], ${p.waves}::int[],
+      ${p.dues}::text[], ${p.messages}::text[], ${p.finished}::text[], ${p.updated}::text[])`.as<"v">(
+    sql`v(id, base, revision, status, phase, wave, due, message, finished, updated)`,
+  );
+  return db
+    .updateTable("Rollout as r")
+    .from(v)
+    .set((eb) => ({
+      status: eb.ref("v.status"),
+      phase: eb.ref("v.phase"),
+      currentWave: eb.ref("v.wave"),
+      dueAt: eb.cast<Date>("v.due", "timestamp"),
+      message: eb.ref("v.message"),
+      finishedAt: eb.cast<Date>("v.finished", "timestamp"),
+      revision: eb.ref("v.revision"),
+      updatedAt: eb.cast<Date>("v.updated", "timestamp"),
+    }))
+    .whereRef("r.id", "=", "v.id")
+    .whereRef("r.revision", "=", "v.base")
+    .returning("r.id");
+});
+
 /**
- * Changes those of the steps that are still in one of `from` (a step another transaction moved meanwhile is left
- * alone) and returns the ids it changed; `attempt`/`deployCount` add to the counters.
+ * Moves each step from the status it was seen in (a step another transaction moved meanwhile is left alone), in
+ * one statement, and returns the ids it changed; `attempt`/`deployCount` add to the counters.
  */
-export async function changeSteps(
+export async function moveStepRows(
   tx: Tx,
-  ids: readonly string[],
-  from: readonly string[],
+  steps: readonly { id: string; status: string }[],
   set: StepSet,
   inc: { attempt?: number; deployCount?: number } = {},
 ): Promise<string[]> {
-  if (!ids.length) return [];
+  if (!steps.length) return [];
+  const seen = sql<{ id: string; status: string }>`unnest(${steps.map((s) => s.id)}::text[], ${steps.map((s) => s.status)}::text[])`.as<"v">(
+    sql`v(id, status)`,
+  );
   const rows = await tx
-    .updateTable("RolloutStep")
+    .updateTable("RolloutStep as s")
+    .from(seen)
     .set((eb) => ({
       ...set,
-      ...(inc.attempt ? { attempt: eb("attempt", "+", inc.attempt) } : {}),
-      ...(inc.deployCount ? { deployCount: eb("deployCount", "+", inc.deployCount) } : {}),
+      ...(inc.attempt ? { attempt: eb("s.attempt", "+", inc.attempt) } : {}),
+      ...(inc.deployCount ? { deployCount: eb("s.deployCount", "+", inc.deployCount) } : {}),
     }))
-    .where("id", "in", ids)
-    .where("status", "in", from)
-    .returning("id")
+    .whereRef("s.id", "=", "v.id")
+    .whereRef("s.status", "=", "v.status")
+    .returning("s.id")
     .execute();
   return rows.map((r) => r.id);
 }
@@ -94,19 +157,21 @@ export async function changeSteps(
  */
 export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[], now: Date) {
   if (!asks.length) return [];
-  return tx
+  return CLAIM_STEPS.execute(tx, { ids: asks.map((a) => a.stepId), attempts: asks.map((a) => a.attempt ?? null), now });
+}
+
+const CLAIM_STEPS = prepared((db, p: { ids: string[]; attempts: (number | null)[]; now: Date }) =>
+  db
     .updateTable("RolloutStep as st")
+    .from(sql<{ id: string; attempt: number | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[])`.as<"v">(sql`v(id, attempt)`))
     .set((eb) => ({
       status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
       attempt: eb("st.attempt", "+", 1),
-      startedAt: now,
-      heartbeatAt: now,
+      startedAt: p.now,
+      heartbeatAt: p.now,
     }))
-    .where((eb) =>
-      eb.or(
-        asks.map((a) => (a.attempt === undefined ? eb("st.id", "=", a.stepId) : eb.and([eb("st.id", "=", a.stepId), eb("st.attempt", "=", a.attempt - 1)]))),
-      ),
-    )
+    .whereRef("st.id", "=", "v.id")
+    .where(sql<boolean>`(v.attempt IS NULL OR st.attempt = v.attempt - 1)`)
     .where("st.status", "in", ["queued", "rollback_queued"])
     .where(({ exists, selectFrom }) =>
       exists(
@@ -116,33 +181,104 @@ export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; att
           .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
       ),
     )
-    .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"])
-    .execute();
+    .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]),
+);
+
+/** The end of one step's run: to `status`, recorded only if the step is still `running` at `attempt`. */
+type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };
+
+/**
+ * Ends many steps' runs in one statement, each only if it is still that attempt's and still running (the loop may
+ * have taken it back, another delivery of its job may have ended it); returns the steps it ended. A step named
+ * twice is ended once.
+ */
+export async function endStepRows(tx: Tx, ends: readonly StepEnd[], now: Date) {
+  if (!ends.length) return [];
+  return END_STEPS.execute(tx, {
+    ids: ends.map((e) => e.stepId),
+    running: ends.map((e) => e.running),
+    attempts: ends.map((e) => e.attempt),
+    statuses: ends.map((e) => e.status),
+    messages: ends.map((e) => e.message.slice(0, 1000)),
+    ms: ends.map((e) => e.executorMs),
+    deployed: ends.map((e) => e.deployed),
+    now,
+  });
 }
 
-/** Ends a step's run if it is still that attempt's and still running (one conditional statement); the step, or undefined. */
-export async function endStepRow(
-  tx: Tx,
-  stepId: string,
-  run: { running: string; attempt: number },
-  end: { status: string; message: string; executorMs: number; deployed: boolean },
-) {
-  return tx
-    .updateTable("RolloutStep")
+type EndArrays = {
+  ids: string[];
+  running: string[];
+  attempts: number[];
+  statuses: string[];
+  messages: string[];
+  ms: number[];
+  deployed: boolean[];
+  now: Date;
+};
+
+const END_STEPS = prepared((db, p: EndArrays) => {
+  const v = sql<{ id: string; running: string; attempt: number; status: string; message: string; ms: number; deployed: boolean }>`unnest(
+      ${p.ids}::text[], ${p.running}::text[], ${p.attempts}::int[], ${p.statuses}::text[], ${p.messages}::text[], ${p.ms}::int[], ${p.deployed}::boolean[])`.as<"v">(
+    sql`v(id, running, attempt, status, message, ms, deployed)`,
+  );
+  return db
+    .updateTable("RolloutStep as s")
+    .from(v)
     .set((eb) => ({
-      status: end.status,
-      message: end.message.slice(0, 1000),
-      finishedAt: new Date(),
+      status: eb.ref("v.status"),
+      message: eb.ref("v.message"),
+      finishedAt: p.now,
       heartbeatAt: null,
-      executorMs: end.executorMs,
-      ...(end.deployed ? { deployCount: eb("deployCount", "+", 1) } : {}),
+      executorMs: eb.ref("v.ms"),
+      deployCount: sql<number>`s."deployCount" + CASE WHEN v.deployed THEN 1 ELSE 0 END`,
     }))
-    .where("id", "=", stepId)
-    .where("status", "=", run.running)
-    .where("attempt", "=", run.attempt)
-    .returning(["id", "targetId", "wave"])
-    .executeTakeFirst();
+    .whereRef("s.id", "=", "v.id")
+    .whereRef("s.status", "=", "v.running")
+    .whereRef("s.attempt", "=", "v.attempt")
+    .returning(["s.id", "s.rolloutId", "s.targetId", "s.wave"]);
+});
+
+/** A step as the orchestrator decides from it: its status, wave and target. */
+export type LoadedStep = {
+  id: string;
+  rolloutId: string;
+  status: string;
+  attempt: number;
+  wave: number;
+  targetId: string;
+  targetName: string;
+  drained: boolean;
+  health: string;
+};
+
+/** A rollout's steps (by wave and target name) and the version its request replaces (what a rollback deploys). */
+export type RolloutSnapshot = { steps: LoadedStep[]; previousVersion: string | null };
+
+/** The snapshots of several rollouts, from one query. */
+export async function loadRolloutSteps(tx: Tx, rolloutIds: readonly string[]): Promise<Map<string, RolloutSnapshot>> {
+  const out = new Map<string, RolloutSnapshot>();
+  if (!rolloutIds.length) return out;
+  for (const { previousVersion, ...step } of await LOAD_STEPS.execute(tx, { ids: [...rolloutIds] })) {
+    let snapshot = out.get(step.rolloutId);
+    if (!snapshot) out.set(step.rolloutId, (snapshot = { steps: [], previousVersion }));
+    snapshot.steps.push(step);
+  }
+  return out;
 }
+
+const LOAD_STEPS = prepared((db, p: { ids: string[] }) =>
+  db
+    .selectFrom("RolloutStep as s")
+    .innerJoin("DeploymentTarget as t", "t.id", "s.targetId")
+    .innerJoin("Rollout as r", "r.id", "s.rolloutId")
+    .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
+    .select(["s.id", "s.rolloutId", "s.status", "s.attempt", "s.wave", "s.targetId", "t.name as targetName", "t.drained", "t.health", "d.previousVersion"])
+    .where("s.rolloutId", "=", anyOf(p.ids))
+    .orderBy("s.rolloutId")
+    .orderBy("s.wave")
+    .orderBy("t.name"),
+);
 
 /** A running step's heartbeat (false when the step is no longer this attempt's, or no longer running). */
 export async function beatStep(db: Kysely<DB>, id: string, attempt: number): Promise<boolean> {
@@ -156,10 +292,12 @@ export async function beatStep(db: Kysely<DB>, id: string, attempt: number): Pro
   return r.numUpdatedRows > 0n;
 }
 
-export async function insertAnalysis(tx: Tx, rolloutId: string, wave: number) {
+/** The analysis runs of waves that start verifying (a wave's run exists once). */
+export async function insertAnalyses(tx: Tx, runs: readonly { rolloutId: string; wave: number }[]) {
+  if (!runs.length) return;
   await tx
     .insertInto("RolloutAnalysis")
-    .values({ id: newId(), rolloutId, wave })
+    .values(runs.map((r) => ({ id: newId(), rolloutId: r.rolloutId, wave: r.wave })))
     .onConflict((oc) => oc.columns(["rolloutId", "wave"]).doNothing())
     .execute();
 }
@@ -199,106 +337,4 @@ export async function beatRolloutRequests(db: Kysely<DB>, now = new Date()) {
     )
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
-}
-
-// ── targets and plans ──
-
-export type NewTarget = Omit<Insertable<DB["DeploymentTarget"]>, "id" | "labels" | "executorConfig" | "healthCheck"> & {
-  labels: Record<string, string>;
-  executorConfig?: Record<string, unknown>;
-  healthCheck?: Record<string, unknown>;
-};
-
-export async function insertTarget(tx: Kysely<DB>, t: NewTarget) {
-  return tx
-    .insertInto("DeploymentTarget")
-    .values({
-      ...t,
-      id: newId(),
-      labels: JSON.stringify(t.labels),
-      executorConfig: JSON.stringify(t.executorConfig ?? {}),
-      healthCheck: JSON.stringify(t.healthCheck ?? { kind: "simulator" }),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function setDrained(tx: Tx, id: string, drained: boolean, reason: string | null) {
-  return tx
-    .updateTable("DeploymentTarget")
-    .set({ drained, drainedReason: drained ? reason : null })
-    .where("id", "=", id)
-    .returning(["id", "name", "drained", "drainedReason", "environmentId"])
-    .executeTakeFirst();
-}
-
-/** A new drain request; undefined when the target already has one waiting (checked under the target's row lock). */
-export async function insertDrainRequest(tx: Tx, r: { targetId: string; drain: boolean; reason: string; requestedById: string }) {
-  await tx.selectFrom("DeploymentTarget").select("id").where("id", "=", r.targetId).forUpdate().executeTakeFirst();
-  const open = await tx.selectFrom("TargetDrainRequest").select("id").where("targetId", "=", r.targetId).where("status", "=", "pending").executeTakeFirst();
-  if (open) return undefined;
-  return tx
-    .insertInto("TargetDrainRequest")
-    .values({ id: newId(), ...r, reason: r.reason.slice(0, 500) })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function lockDrainRequest(tx: Tx, id: string) {
-  return tx.selectFrom("TargetDrainRequest").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-}
-
-export async function decideDrainRow(tx: Tx, id: string, status: "applied" | "rejected", deciderId: string | null) {
-  return tx
-    .updateTable("TargetDrainRequest")
-    .set({ status, decidedById: deciderId, decidedAt: new Date() })
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function setFailoverMessage(tx: Tx, id: string, message: string) {
-  await tx
-    .updateTable("TargetDrainRequest")
-    .set({ failoverMessage: message.slice(0, 1000) })
-    .where("id", "=", id)
-    .execute();
-}
-
-/** A health poll's result: the target's current health and one history row. */
-export async function recordHealth(tx: Tx, targetId: string, check: { status: "healthy" | "unhealthy"; message: string; latencyMs: number; at: Date }) {
-  await tx
-    .updateTable("DeploymentTarget")
-    .set({ health: check.status, healthMessage: check.message.slice(0, 500), healthCheckedAt: check.at })
-    .where("id", "=", targetId)
-    .execute();
-  await tx
-    .insertInto("TargetHealthCheck")
-    .values({ targetId, status: check.status, message: check.message.slice(0, 500), latencyMs: check.latencyMs, checkedAt: check.at })
-    .execute();
-}
-
-/** Keeps the health history short: the newest `keep` checks per target. */
-export async function pruneHealthHistory(db: Kysely<DB>, keep = 200) {
-  await sql`DELETE FROM "TargetHealthCheck" h USING (
-      SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY "targetId" ORDER BY "checkedAt" DESC) AS n FROM "TargetHealthCheck") x WHERE n > ${keep}
-    ) old WHERE h.id = old.id`.execute(db);
-}
-
-export async function upsertPlan(tx: Tx, environmentId: string, plan: RolloutPlanSpec) {
-  const values = {
-    waves: JSON.stringify(plan.waves),
-    maxParallel: plan.maxParallel,
-    soakSeconds: plan.soakSeconds,
-    onUnhealthy: plan.onUnhealthy,
-    onFailure: plan.onFailure,
-    analysis: plan.analysis ? JSON.stringify(plan.analysis) : null,
-    updatedAt: new Date(),
-  };
-  return tx
-    .insertInto("RolloutPlan")
-    .values({ environmentId, ...values })
-    .onConflict((oc) => oc.column("environmentId").doUpdateSet((eb) => ({ ...values, revision: eb("RolloutPlan.revision", "+", 1) })))
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }

@@ -7,7 +7,7 @@ import { runDeployment } from "../execution";
 import { analysisStatus, judge, seconds, valuesOf, type AnalysisMetric } from "./analysis";
 import { pollTargetHealth } from "./health";
 import { assignWaves } from "./plan";
-import { insertTarget, upsertPlan } from "./rollout-store";
+import { insertTarget, upsertPlan } from "./fleet-store";
 import { runUntilSettled } from "./settle";
 
 const db = () => getDb();

@@ -9,14 +9,15 @@
 //            succeeded|failed → rollback_queued → rolling_back → rolled_back|rollback_failed;
 //            deploying → queued and rolling_back → rollback_queued (a worker died: the loop retries the attempt)
 import { jsonBuildObject } from "kysely/helpers/postgres";
-import { recordAudits, type Actor } from "../../audit/audit-log";
+import { recordAudits, type Actor, type AuditEntry } from "../../audit/audit-log";
 import { emitPierEvent, type RolloutEventType } from "../../bus/events";
 import { writeOutbox } from "../../bus/outbox";
 import { conflict, notFound } from "../../errors";
 import { QUEUES } from "../../platform/queues";
-import type { Tx } from "../../db";
+import { anyOf, type Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
-import { changeRollout, changeSteps, type RolloutRow, type StepRow } from "./rollout-store";
+import { appendRequestLogs, type LogLevel } from "../deployment-log";
+import { insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
 
 export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
 export type StepStatus =
@@ -82,76 +83,168 @@ function enqueueSteps(tx: Tx, steps: readonly { id: string; attempt: number }[])
   if (fast) tx.afterCommit(() => fast(jobs));
 }
 
-type RolloutChange = Parameters<typeof changeRollout>[2];
+/** What a rollout change may set besides its status. */
+type RolloutChange = Partial<Pick<RolloutRow, "phase" | "currentWave" | "dueAt" | "message" | "finishedAt">>;
+type StepSet = Parameters<typeof moveStepRows>[2];
+type MoveOptions = { actor: Actor; set?: StepSet; inc?: Parameters<typeof moveStepRows>[3]; message?: string };
+type MovableStep = Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">;
+type PendingEvent = { type: RolloutEventType; row: RolloutRow; actor: Actor; extra?: Record<string, unknown> };
 
-/** Moves a locked rollout to `to` (checked against the table), with the audit record and, when given, an event. */
-export async function transitionRollout(
-  tx: Tx,
-  r: RolloutRow,
-  to: RolloutStatus,
-  opts: { actor: Actor; set?: RolloutChange; event?: RolloutEventType; eventData?: Record<string, unknown> },
-): Promise<RolloutRow> {
-  const from = r.status as RolloutStatus;
-  if (!ROLLOUT_TRANSITIONS[from]?.includes(to)) throw conflict(`This rollout is ${from.replace("_", " ")} and cannot become ${to.replace("_", " ")}`);
-  const updated = await changeRollout(tx, r.id, { ...opts.set, status: to });
-  recordAudits(tx, [
-    {
+/**
+ * One locked rollout's changes as they are decided: its row as they leave it (checked against the transition
+ * table at each change, with one audit record per change) and the step moves, log lines, events and request work
+ * they ask for. Nothing is written until its RolloutMoves is applied.
+ */
+export class RolloutDraft {
+  readonly baseRevision: number;
+  constructor(
+    private readonly moves: RolloutMoves,
+    public row: RolloutRow,
+  ) {
+    this.baseRevision = row.revision;
+  }
+
+  private change(set: RolloutChange & { status?: string }) {
+    const before = this.row;
+    this.row = { ...before, ...set, revision: before.revision + 1, updatedAt: new Date() };
+    return before;
+  }
+
+  /** Moves the rollout to `to` (checked against the table), with the audit record and, when given, an event. */
+  transition(to: RolloutStatus, opts: { actor: Actor; set?: RolloutChange; event?: RolloutEventType; eventData?: Record<string, unknown> }) {
+    const from = this.row.status as RolloutStatus;
+    if (!ROLLOUT_TRANSITIONS[from]?.includes(to)) throw conflict(`This rollout is ${from.replace("_", " ")} and cannot become ${to.replace("_", " ")}`);
+    const before = this.change({ ...opts.set, status: to });
+    const r = this.row;
+    this.moves.audits.push({
       actor: opts.actor,
       action: `rollout.${to}`,
       subjectType: "rollout",
       subjectId: r.id,
-      before: { status: from, revision: r.revision, wave: r.currentWave },
-      after: { status: to, revision: updated.revision, wave: updated.currentWave, message: updated.message, ...opts.eventData },
-    },
-  ]);
-  if (opts.event) await emitRolloutEvent(tx, opts.event, updated, opts.actor, opts.eventData);
-  return updated;
-}
-
-/** A change of the rollout that keeps its status (next wave, phase, due time), audited when `audit` names it. */
-export async function updateRollout(tx: Tx, r: RolloutRow, set: RolloutChange, audit?: { actor: Actor; action: string; event?: RolloutEventType }) {
-  const updated = await changeRollout(tx, r.id, set);
-  if (audit) {
-    recordAudits(tx, [
-      {
-        actor: audit.actor,
-        action: audit.action,
-        subjectType: "rollout",
-        subjectId: r.id,
-        before: { phase: r.phase, wave: r.currentWave, revision: r.revision },
-        after: { phase: updated.phase, wave: updated.currentWave, revision: updated.revision, message: updated.message },
-      },
-    ]);
-    if (audit.event) await emitRolloutEvent(tx, audit.event, updated, audit.actor);
+      before: { status: from, revision: before.revision, wave: before.currentWave },
+      after: { status: to, revision: r.revision, wave: r.currentWave, message: r.message, ...opts.eventData },
+    });
+    if (opts.event) this.moves.events.push({ type: opts.event, row: r, actor: opts.actor, extra: opts.eventData });
   }
-  return updated;
+
+  /** A change that keeps the status (next wave, phase, due time), audited when `audit` names it. */
+  update(set: RolloutChange, audit?: { actor: Actor; action: string; event?: RolloutEventType }) {
+    const before = this.change(set);
+    if (!audit) return;
+    const r = this.row;
+    this.moves.audits.push({
+      actor: audit.actor,
+      action: audit.action,
+      subjectType: "rollout",
+      subjectId: r.id,
+      before: { phase: before.phase, wave: before.currentWave, revision: before.revision },
+      after: { phase: r.phase, wave: r.currentWave, revision: r.revision, message: r.message },
+    });
+    if (audit.event) this.moves.events.push({ type: audit.event, row: r, actor: audit.actor });
+  }
+
+  /** Moves steps of this rollout to `to` (each checked against the table now, moved when applied). */
+  moveSteps(steps: readonly MovableStep[], to: StepStatus, opts: MoveOptions) {
+    if (!steps.length) return;
+    checkStepMoves(steps, to);
+    this.moves.stepMoves.push({ steps, to, opts });
+  }
+
+  log(message: string, level: LogLevel = "info") {
+    this.moves.logs.push({ requestId: this.row.requestId, message, level });
+  }
+
+  /** A wave's analysis run starts. */
+  analyse(wave: number) {
+    this.moves.analyses.push({ rolloutId: this.row.id, wave });
+  }
+
+  /** Work on the rollout's request (finishing its run), done once the rollouts are written, in the order asked. */
+  then(work: (tx: Tx) => Promise<unknown>) {
+    this.moves.requestWork.push(work);
+  }
 }
 
 /**
- * Moves steps of a locked rollout to `to`, each checked against the table; a step another transaction moved
- * meanwhile (a worker claiming a queued step) is left alone. One audit record per step moved; steps moved to
- * queued/rollback_queued get their job written (the attempt they will start is the current one + 1).
- * Returns the steps moved.
+ * The changes of several locked rollouts decided together (a batch of step ends advancing each of their rollouts)
+ * and written with a few statements whatever their number: step moves grouped by kind, the rollout rows in one
+ * UPDATE (each at the revision its draft started from), log lines in one INSERT, the events' subjects in one
+ * query; then each request's work, in the order the drafts asked. Audit records and outbox rows go with the commit.
  */
-export async function moveSteps<S extends Pick<StepRow, "id" | "status" | "attempt" | "targetId" | "wave">>(
-  tx: Tx,
-  steps: readonly S[],
-  to: StepStatus,
-  opts: { actor: Actor; set?: Parameters<typeof changeSteps>[3]; inc?: Parameters<typeof changeSteps>[4]; message?: string },
-): Promise<S[]> {
-  if (!steps.length) return [];
+export class RolloutMoves {
+  readonly drafts: RolloutDraft[] = [];
+  readonly audits: AuditEntry[] = [];
+  readonly events: PendingEvent[] = [];
+  readonly stepMoves: { steps: readonly MovableStep[]; to: StepStatus; opts: MoveOptions }[] = [];
+  readonly logs: { requestId: string; message: string; level: LogLevel }[] = [];
+  readonly analyses: { rolloutId: string; wave: number }[] = [];
+  readonly requestWork: ((tx: Tx) => Promise<unknown>)[] = [];
+
+  draft(r: RolloutRow) {
+    const d = new RolloutDraft(this, r);
+    this.drafts.push(d);
+    return d;
+  }
+
+  async apply(tx: Tx) {
+    // Moves of the same kind (target status, message, fields set) become one statement across rollouts.
+    const groups = new Map<string, { steps: MovableStep[]; to: StepStatus; opts: MoveOptions }>();
+    for (const m of this.stepMoves) {
+      const key = JSON.stringify([m.to, m.opts.actor, m.opts.message, m.opts.set, m.opts.inc]);
+      const g = groups.get(key);
+      if (g) g.steps.push(...m.steps);
+      else groups.set(key, { steps: [...m.steps], to: m.to, opts: m.opts });
+    }
+    for (const g of groups.values()) await moveSteps(tx, g.steps, g.to, g.opts);
+    await insertAnalyses(tx, this.analyses);
+    const changed = this.drafts.filter((d) => d.row.revision !== d.baseRevision);
+    const written = await writeRollouts(
+      tx,
+      changed.map((d) => ({ row: d.row, baseRevision: d.baseRevision })),
+    );
+    if (written.length !== changed.length) throw conflict("A rollout changed while it was being advanced; try again");
+    recordAudits(tx, this.audits);
+    appendRequestLogs(tx, this.logs);
+    for (const work of this.requestWork) await work(tx);
+    await emitRolloutEvents(tx, this.events);
+  }
+}
+
+/** Moves a locked rollout to `to` (checked against the table), with the audit record and, when given, an event. */
+export async function transitionRollout(tx: Tx, r: RolloutRow, to: RolloutStatus, opts: Parameters<RolloutDraft["transition"]>[1]): Promise<RolloutRow> {
+  const moves = new RolloutMoves();
+  const d = moves.draft(r);
+  d.transition(to, opts);
+  await moves.apply(tx);
+  return d.row;
+}
+
+/** A change of the rollout that keeps its status (next wave, phase, due time), audited when `audit` names it. */
+export async function updateRollout(tx: Tx, r: RolloutRow, set: RolloutChange, audit?: Parameters<RolloutDraft["update"]>[1]): Promise<RolloutRow> {
+  const moves = new RolloutMoves();
+  const d = moves.draft(r);
+  d.update(set, audit);
+  await moves.apply(tx);
+  return d.row;
+}
+
+function checkStepMoves(steps: readonly MovableStep[], to: StepStatus) {
   for (const s of steps) {
     if (!STEP_TRANSITIONS[s.status as StepStatus]?.includes(to)) throw conflict(`A ${s.status} step cannot become ${to}`);
   }
-  const from = [...new Set(steps.map((s) => s.status))];
+}
+
+/**
+ * Moves steps of locked rollouts to `to` (one statement), each checked against the table; a step another
+ * transaction moved meanwhile (a worker claiming a queued step) is left alone. One audit record per step moved;
+ * steps moved to queued/rollback_queued get their job written (the attempt they will start is the current one + 1).
+ * Returns the steps moved.
+ */
+export async function moveSteps<S extends MovableStep>(tx: Tx, steps: readonly S[], to: StepStatus, opts: MoveOptions): Promise<S[]> {
+  if (!steps.length) return [];
+  checkStepMoves(steps, to);
   const changed = new Set(
-    await changeSteps(
-      tx,
-      steps.map((s) => s.id),
-      from,
-      { ...opts.set, status: to, ...(opts.message !== undefined ? { message: opts.message.slice(0, 1000) } : {}) },
-      opts.inc,
-    ),
+    await moveStepRows(tx, steps, { ...opts.set, status: to, ...(opts.message !== undefined ? { message: opts.message.slice(0, 1000) } : {}) }, opts.inc),
   );
   const moved = steps.filter((s) => changed.has(s.id));
   auditSteps(tx, moved, to, opts.actor, opts.message);
@@ -181,9 +274,10 @@ export function auditSteps(
   );
 }
 
-/** Emits a rollout event about the rollout's request (subject: its service and environment). */
-async function emitRolloutEvent(tx: Tx, type: RolloutEventType, r: RolloutRow, actor: Actor, extra: Record<string, unknown> = {}) {
-  const s = await tx
+/** Emits rollout events about the rollouts' requests (subject: service and environment, loaded in one query). */
+async function emitRolloutEvents(tx: Tx, events: readonly PendingEvent[]) {
+  if (!events.length) return;
+  const subjects = await tx
     .selectFrom("DeploymentRequest as d")
     .innerJoin("Service as s", "s.id", "d.serviceId")
     .innerJoin("Team as t", "t.id", "s.teamId")
@@ -202,24 +296,28 @@ async function emitRolloutEvent(tx: Tx, type: RolloutEventType, r: RolloutRow, a
       }).as("service"),
       jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
     ])
-    .where("d.id", "=", r.requestId)
-    .executeTakeFirst();
-  if (!s) throw notFound("Deployment request");
-  const severity = type === "rollout.analysis_failed" || type === "rollout.rolled_back" ? "high" : type === "rollout.aborted" ? "medium" : "info";
-  emitPierEvent(tx, {
-    type,
-    severity,
-    actor,
-    subject: { service: s.service, environment: s.environment, deploymentRequestId: s.id },
-    data: {
-      rolloutId: r.id,
-      requestId: s.id,
-      wave: r.currentWave,
-      message: r.message,
-      version: s.version,
-      previousVersion: s.previousVersion,
-      url: requestUrl(s.id),
-      ...extra,
-    },
-  });
+    .where("d.id", "=", anyOf([...new Set(events.map((e) => e.row.requestId))]))
+    .execute();
+  const byRequest = new Map(subjects.map((s) => [s.id, s]));
+  for (const { type, row: r, actor, extra } of events) {
+    const s = byRequest.get(r.requestId);
+    if (!s) throw notFound("Deployment request");
+    const severity = type === "rollout.analysis_failed" || type === "rollout.rolled_back" ? "high" : type === "rollout.aborted" ? "medium" : "info";
+    emitPierEvent(tx, {
+      type,
+      severity,
+      actor,
+      subject: { service: s.service, environment: s.environment, deploymentRequestId: s.id },
+      data: {
+        rolloutId: r.id,
+        requestId: s.id,
+        wave: r.currentWave,
+        message: r.message,
+        version: s.version,
+        previousVersion: s.previousVersion,
+        url: requestUrl(s.id),
+        ...extra,
+      },
+    });
+  }
 }

@@ -5,11 +5,11 @@
 // records the attempt that still owns the step.
 import type { Db, Tx } from "../../db";
 import { transaction } from "../../db";
-import { appendLogs, type LogLevel } from "../deployment-log";
+import { appendRequestLogs, type LogLevel } from "../deployment-log";
 import type { ExecutionContext } from "../executors/executor";
 import { groupCommit, type GroupCommit } from "../../platform/group-commit";
-import { advance, rolloutActor } from "./orchestrator";
-import { claimStepRows, endStepRow, lockRollouts } from "./rollout-store";
+import { advanceAll, rolloutActor } from "./orchestrator";
+import { claimStepRows, endStepRows, lockRollouts } from "./rollout-store";
 import { auditSteps, type StepStatus } from "./state-machine";
 
 export type Claimed = {
@@ -160,39 +160,53 @@ async function loadClaimed(tx: Tx, steps: Map<string, { rolloutId: string; statu
 }
 
 /**
- * Ends the batch's steps and advances each of their rollouts once, in one transaction: the rollouts are locked in
- * id order (as every multi-rollout lock must be), the ends are conditional on the attempt, and every audit record
- * goes out in the commit's one append.
+ * Ends the batch's steps and advances each of their rollouts once, in one transaction and a few statements
+ * whatever the batch's size: the rollouts are locked in id order (as every multi-rollout lock must be), the ends
+ * are one conditional UPDATE (each only for the attempt that still owns its step: a step another delivery or the
+ * loop already took is left alone, and its rollout is not advanced on its account), the rollouts' steps are loaded
+ * in one query and their next moves decided from it (orchestrator.ts advanceAll); every log line and audit record
+ * goes out with the commit. Exported for tests (one batch, as the group commit writes it).
  */
-async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
+export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
   return transaction(db, async (tx) => {
-    const rollouts = new Map((await lockRollouts(tx, [...new Set(asks.map((a) => a.claimed.rolloutId))])).map((r) => [r.id, r]));
-    const advancing = new Set<string>();
-    const ended: boolean[] = [];
-    for (const a of asks) {
+    const rollouts = await lockRollouts(tx, [...new Set(asks.map((a) => a.claimed.rolloutId))]);
+    // The steps' last log lines go with their end (whether or not their attempt still owns the step).
+    appendRequestLogs(
+      tx,
+      asks.flatMap((a) => a.lines.map((l) => ({ ...l, requestId: a.claimed.request.id }))),
+    );
+    const locked = new Set(rollouts.map((r) => r.id));
+    const ends = asks.map((a) => {
       const c = a.claimed;
-      // The step's last log lines go with its end (whether or not this attempt still owns the step).
-      appendLogs(tx, c.request.id, a.lines);
-      if (!rollouts.has(c.rolloutId)) {
-        ended.push(false);
-        continue;
-      }
       const running = c.rollback ? "rolling_back" : "deploying";
-      const to = c.rollback ? (a.result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : a.result.outcome;
-      // Only this attempt's run, still running (the loop may have taken it back): one conditional statement.
-      const row = await endStepRow(
-        tx,
-        a.stepId,
-        { running, attempt: c.attempt },
-        { status: to, message: a.result.message, executorMs: a.executorMs, deployed: !c.rollback && a.result.outcome === "succeeded" },
-      );
-      ended.push(row !== undefined);
-      if (!row) continue;
-      auditSteps(tx, [{ ...row, status: running, attempt: c.attempt }], to, rolloutActor, a.result.message);
-      advancing.add(c.rolloutId);
-    }
+      const to: StepStatus = c.rollback ? (a.result.outcome === "succeeded" ? "rolled_back" : "rollback_failed") : a.result.outcome;
+      return {
+        stepId: a.stepId,
+        running,
+        attempt: c.attempt,
+        status: to,
+        message: a.result.message,
+        executorMs: a.executorMs,
+        deployed: !c.rollback && a.result.outcome === "succeeded",
+      };
+    });
+    const owned = ends.filter((e, i) => locked.has(asks[i].claimed.rolloutId));
+    const ended = new Map((await endStepRows(tx, owned, new Date())).map((row) => [row.id, row]));
+    // The same step asked twice (two deliveries of one attempt's end): the first ask ended it.
+    const results = ends.map((e) => {
+      const row = ended.get(e.stepId);
+      if (!row) return false;
+      ended.delete(e.stepId);
+      auditSteps(tx, [{ ...row, status: e.running, attempt: e.attempt }], e.status as StepStatus, rolloutActor, e.message);
+      return true;
+    });
+    const advancing = new Set(asks.filter((_, i) => results[i]).map((a) => a.claimed.rolloutId));
     // In the order locked (by id): the requests they finish are then locked in the same order by every batch.
-    for (const r of rollouts.values()) if (advancing.has(r.id)) await advance(tx, r, rolloutActor);
-    return ended;
+    await advanceAll(
+      tx,
+      rollouts.filter((r) => advancing.has(r.id)),
+      rolloutActor,
+    );
+    return results;
   });
 }
