@@ -153,16 +153,20 @@ export type KeyFigures = {
   restoreP90: number | null;
 };
 
-/** Deployments counted by frequency and change failure rate: successful (or later rolled back), not rollbacks. */
-export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
+/** The scope's deployments in the range that went out: successful (or later rolled back), rollbacks included, any target. */
+export const deploymentsOut = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
   db.replica
     .selectFrom("Deployment as d")
     .where("d.environmentId", "=", f.environmentId)
     .where("d.deployedAt", ">=", utc(from))
     .where("d.deployedAt", "<", utc(to))
     .where("d.status", "in", ["succeeded", "rolled_back"])
+    .$call(inScope("d.serviceId", f));
+
+/** Deployments counted by frequency and change failure rate: successful (or later rolled back), not rollbacks. */
+export const countedDeployments = (db: Db, f: ResolvedFilter, from: Date, to: Date) =>
+  deploymentsOut(db, f, from, to)
     .where((eb) => eb.not(eb.ref("d.isRollback")))
-    .$call(inScope("d.serviceId", f))
     .$call(onTarget("d", f));
 
 /** The change links counted by lead time: changes shipped to the environment in the range. */

@@ -15,14 +15,13 @@ import { sql, type SqlBool } from "kysely";
 import type { Db } from "../db";
 import {
   countedChanges,
+  deploymentsOut,
   countedIncidents,
-  inScope,
   isFailure,
   keyFiguresOf,
   leadTimePercentiles,
   restorePercentiles,
   targetCondition,
-  utc,
   type KeyFigures,
   type ResolvedFilter,
 } from "./metrics";
@@ -45,13 +44,7 @@ export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = 
   const target = targetCondition("d", f);
   const counted = target ? sql<SqlBool>`(NOT d."isRollback" AND ${target})` : sql<SqlBool>`NOT d."isRollback"`;
   const [dep, ch, inc] = await Promise.all([
-    db.replica
-      .selectFrom("Deployment as d")
-      .where("d.environmentId", "=", f.environmentId)
-      .where("d.deployedAt", ">=", utc(from))
-      .where("d.deployedAt", "<", utc(to))
-      .where("d.status", "in", ["succeeded", "rolled_back"])
-      .$call(inScope("d.serviceId", f))
+    deploymentsOut(db, f, from, to)
       .select((eb) => [
         eb.fn.countAll<string>().filterWhere(counted).as("deployments"),
         eb.fn
