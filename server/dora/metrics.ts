@@ -121,7 +121,7 @@ export const restoreSeconds = sql<number>`EXTRACT(EPOCH FROM i."resolvedAt" - i.
 
 type Scope = Pick<ResolvedFilter, "serviceId" | "teamId">;
 /** A query restricted to the filter's service or team, by a "serviceId" column (d, dc or i). */
-export const inScope =
+const inScope =
   (column: "d.serviceId" | "dc.serviceId" | "i.serviceId", f: Scope) =>
   <D, T extends keyof D, O>(qb: SelectQueryBuilder<D, T, O>): SelectQueryBuilder<D, T, O> => {
     const serviceId = sql.ref<string | null>(column);
