@@ -10,6 +10,7 @@ import { useToast } from "@/app/_components/toast";
 import { Button, Card, EmptyState, ErrorMessage, Field, Input, Select, Table, Td } from "@/app/_components/ui";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { WEBHOOK_SOURCE_GUIDES } from "./_sources";
+import { ServiceDatalist } from "@/app/_components/service-datalist";
 
 type Mapping = { source: string; name: string; slug: string; serviceName: string; teamName: string };
 type Source = "gitlab" | "argocd" | "terraform" | "jenkins" | "jira" | "unleash" | "launchdarkly" | "flagsmith";
@@ -68,13 +69,7 @@ export function ToolMappings({ mappings }: { mappings: Mapping[] }) {
               onChange={(e) => setForm({ ...form, slug: e.target.value })}
             />
           </Field>
-          <datalist id="map-service-slugs">
-            {(picker.data ?? []).map((s) => (
-              <option key={s.slug} value={s.slug}>
-                {s.name}
-              </option>
-            ))}
-          </datalist>
+          <ServiceDatalist id="map-service-slugs" services={picker.data} />
         </div>
         <Button type="submit" disabled={map.isPending}>
           Map project

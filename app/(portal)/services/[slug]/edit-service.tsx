@@ -8,6 +8,7 @@ import { Button, Card, ErrorMessage, Field, Input, Select, Textarea } from "@/ap
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
 import { serviceFieldsFromForm } from "@/app/(portal)/catalog/_components/service-form-data";
 import type { ServiceDetail } from "@/server/catalog/service-pages";
+import { ServiceDatalist } from "@/app/_components/service-datalist";
 
 export function EditService({ service }: { service: ServiceDetail }) {
   const [open, setOpen] = useState(false);
@@ -142,13 +143,7 @@ function Dependencies({ service }: { service: ServiceDetail }) {
               aria-invalid={!!errors.toSlug}
             />
           </Field>
-          <datalist id="service-slugs">
-            {(picker.data ?? []).map((s) => (
-              <option key={s.slug} value={s.slug}>
-                {s.name}
-              </option>
-            ))}
-          </datalist>
+          <ServiceDatalist id="service-slugs" services={picker.data} />
         </div>
         <Field label="Kind" htmlFor="kind">
           <Select id="kind" name="kind" defaultValue="runtime">
