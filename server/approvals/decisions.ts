@@ -21,7 +21,7 @@ import { environmentFreezeWindows, freezeWindowFromJson } from "../deployments/f
 import { recordApproval, transitionedOf } from "../deployments/request-store";
 import { markApproved } from "../deployments/scheduling";
 import { STATUS_LABEL, transition } from "../deployments/state-machine";
-import { groupCommit, type GroupCommit } from "../platform/group-commit";
+import { groupCommitPerDb } from "../platform/group-commit";
 
 type Decision = "approve" | "reject";
 
@@ -69,23 +69,14 @@ type Outcome = { ok: true; value: DecisionResult } | { ok: false; error: DomainE
 const LANES = 2;
 const MAX_BATCH = 100;
 
-const batchers = new WeakMap<Db, GroupCommit<Ask, Outcome>>();
-
-function batcherFor(db: Db) {
-  let b = batchers.get(db);
-  if (!b) {
-    // By request: a request's decisions always share a lane, so two batches never wait for each other's row locks.
-    b = groupCommit({
-      name: "approval decisions",
-      lanes: LANES,
-      maxBatch: MAX_BATCH,
-      laneKey: (a) => a.input.requestId,
-      write: (asks) => decideBatch(db, asks),
-    });
-    batchers.set(db, b);
-  }
-  return b;
-}
+// By request: a request's decisions always share a lane, so two batches never wait for each other's row locks.
+const batcherFor = groupCommitPerDb<Db, Ask, Outcome>({
+  name: "approval decisions",
+  lanes: LANES,
+  maxBatch: MAX_BATCH,
+  laneKey: (a) => a.input.requestId,
+  write: decideBatch,
+});
 
 export async function decide(db: Db, user: SessionUser, input: DecisionInput, now = new Date()) {
   const outcome = await batcherFor(db).submit({ user, input, now });

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type Db } from "../db";
 import { logger } from "../logger";
 import { classifyFailure } from "../platform/failures";
-import { groupCommit, type GroupCommit } from "../platform/group-commit";
+import { groupCommit, groupCommitPerDb } from "../platform/group-commit";
 import { QUEUES, addReplacingFinished, getReadyQueue } from "../platform/queues";
 
 export type IncomingEvent = {
@@ -38,25 +38,16 @@ type Delivery = { source: string; events: IncomingEvent[] };
 const INSERT_LANES = 2;
 const MAX_BATCH = 64;
 
-const batchers = new WeakMap<Db, GroupCommit<Delivery, StoredEvent[]>>();
-
-function batcherFor(db: Db) {
-  let b = batchers.get(db);
-  if (!b) {
-    b = groupCommit({
-      name: "inbound events",
-      lanes: INSERT_LANES,
-      maxBatch: MAX_BATCH,
-      laneKey: (d) => `${d.source}\u0001${d.events[0]?.externalId ?? ""}`,
-      write: (deliveries) => writeDeliveries(db, deliveries),
-      // A value Postgres refuses is one request's doing (its 422, the others stored); an unreachable database is
-      // everyone's (each answered 503 now, not after its own connection timeout).
-      splitOnFailure: (err) => classifyFailure(err) !== "unavailable",
-    });
-    batchers.set(db, b);
-  }
-  return b;
-}
+const batcherFor = groupCommitPerDb<Db, Delivery, StoredEvent[]>({
+  name: "inbound events",
+  lanes: INSERT_LANES,
+  maxBatch: MAX_BATCH,
+  laneKey: (d) => `${d.source}\u0001${d.events[0]?.externalId ?? ""}`,
+  write: writeDeliveries,
+  // A value Postgres refuses is one request's doing (its 422, the others stored); an unreachable database is
+  // everyone's (each answered 503 now, not after its own connection timeout).
+  splitOnFailure: (err) => classifyFailure(err) !== "unavailable",
+});
 
 /**
  * Stores one request's events: new ones are inserted (ON CONFLICT DO NOTHING on source+externalId) and enqueued;

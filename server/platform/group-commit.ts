@@ -13,6 +13,33 @@ export type GroupCommit<T, R> = {
   submit(item: T): Promise<R>;
 };
 
+type GroupCommitOptions<T, R> = {
+  name: string;
+  lanes: number;
+  maxBatch: number;
+  laneKey: (item: T) => string;
+  write: (items: T[]) => Promise<R[]>;
+  splitOnFailure?: (err: unknown) => boolean;
+};
+
+/**
+ * One group commit per database handle, made on first use: batches never mix two databases (each test file and
+ * benchmark has its own), and a handle that is dropped takes its lanes with it.
+ */
+export function groupCommitPerDb<D extends object, T, R>(
+  opts: Omit<GroupCommitOptions<T, R>, "write"> & { write: (db: D, items: T[]) => Promise<R[]> },
+): (db: D) => GroupCommit<T, R> {
+  const made = new WeakMap<D, GroupCommit<T, R>>();
+  return (db) => {
+    let lanes = made.get(db);
+    if (!lanes) {
+      lanes = groupCommit({ ...opts, write: (items) => opts.write(db, items) });
+      made.set(db, lanes);
+    }
+    return lanes;
+  };
+}
+
 /**
  * `lanes` batches run at once; an item always goes to the lane of `laneKey(item)` (so two lanes never hold the same
  * row locks). `write` returns one result per item, in order. A batch that fails is written again item by item, so
@@ -20,14 +47,7 @@ export type GroupCommit<T, R> = {
  * it — unless `splitOnFailure(err)` says the failure is not the items' doing (the database is unreachable): then
  * every item of the batch fails with that error at once, rather than each waiting for its own failure.
  */
-export function groupCommit<T, R>(opts: {
-  name: string;
-  lanes: number;
-  maxBatch: number;
-  laneKey: (item: T) => string;
-  write: (items: T[]) => Promise<R[]>;
-  splitOnFailure?: (err: unknown) => boolean;
-}): GroupCommit<T, R> {
+export function groupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCommit<T, R> {
   const queues = Array.from({ length: opts.lanes }, () => ({ waiting: [] as Pending<T, R>[], busy: false }));
 
   async function writeBatch(batch: Pending<T, R>[]) {

@@ -7,7 +7,7 @@ import type { Db, Tx } from "../../db";
 import { transaction } from "../../db";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
 import type { ExecutionContext } from "../executors/executor";
-import { groupCommit, type GroupCommit } from "../../platform/group-commit";
+import { groupCommitPerDb } from "../../platform/group-commit";
 import { advanceAll, rolloutActor } from "./orchestrator";
 import { claimStepRows, endStepRows, lockRollouts } from "./rollout-store";
 import { auditSteps, type StepStatus } from "./state-machine";
@@ -35,38 +35,27 @@ const CLAIM_LANES = 2;
 const END_LANES = 4;
 const MAX_BATCH = 200;
 
-const batchers = new WeakMap<Db, { claims: GroupCommit<ClaimAsk, Claimed | null>; ends: GroupCommit<EndAsk, boolean> }>();
-
-function batchersFor(db: Db) {
-  let b = batchers.get(db);
-  if (!b) {
-    b = {
-      claims: groupCommit({
-        name: "rollout step claims",
-        lanes: CLAIM_LANES,
-        maxBatch: MAX_BATCH,
-        laneKey: (a) => a.stepId,
-        write: (asks) => claimBatch(db, asks),
-      }),
-      // By rollout: a rollout's ends always share a lane, so two lanes never wait for each other's rollout locks.
-      ends: groupCommit({
-        name: "rollout step ends",
-        lanes: END_LANES,
-        maxBatch: MAX_BATCH,
-        laneKey: (a) => a.claimed.rolloutId,
-        write: (asks) => endBatch(db, asks),
-      }),
-    };
-    batchers.set(db, b);
-  }
-  return b;
-}
+const claimsFor = groupCommitPerDb<Db, ClaimAsk, Claimed | null>({
+  name: "rollout step claims",
+  lanes: CLAIM_LANES,
+  maxBatch: MAX_BATCH,
+  laneKey: (a) => a.stepId,
+  write: claimBatch,
+});
+// By rollout: a rollout's ends always share a lane, so two lanes never wait for each other's rollout locks.
+const endsFor = groupCommitPerDb<Db, EndAsk, boolean>({
+  name: "rollout step ends",
+  lanes: END_LANES,
+  maxBatch: MAX_BATCH,
+  laneKey: (a) => a.claimed.rolloutId,
+  write: endBatch,
+});
 
 /** queued → deploying (rollback_queued → rolling_back); null when the step is not this job's to run. */
-export const claimStep = (db: Db, stepId: string, attempt: number | undefined) => batchersFor(db).claims.submit({ stepId, attempt });
+export const claimStep = (db: Db, stepId: string, attempt: number | undefined) => claimsFor(db).submit({ stepId, attempt });
 
 /** Ends the step's attempt (if it still owns the step) and advances its rollout; false when the attempt no longer did. */
-export const endStep = (db: Db, ask: EndAsk) => batchersFor(db).ends.submit(ask);
+export const endStep = (db: Db, ask: EndAsk) => endsFor(db).submit(ask);
 
 /**
  * The executor settings of a step. The simulator's failure injection (failAtStep, failureRate) is about deploying
