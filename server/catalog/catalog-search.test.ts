@@ -83,9 +83,10 @@ describe("catalog search", () => {
     const p2 = await searchCatalog(db, { sort: "name", pageSize: 2, page: 2 });
     const p3 = await searchCatalog(db, { sort: "name", pageSize: 2, page: 3 });
     expect([...slugs(p1), ...slugs(p2), ...slugs(p3)]).toEqual(["checkout-api", "invoice-pdf", "ledger", "reports-web", "warehouse-loader"]);
-    expect(p1).toMatchObject({ total: 5, pageCount: 3 });
+    expect(p1).toMatchObject({ total: 5, totalCapped: false, pageCount: 3, hasMore: true });
+    expect(p3).toMatchObject({ total: 5, totalCapped: false, pageCount: 3, hasMore: false });
     const past = await searchCatalog(db, { sort: "name", pageSize: 2, page: 9 });
-    expect(past).toMatchObject({ items: [], total: 5, pageCount: 3 });
+    expect(past).toMatchObject({ items: [], total: 5, pageCount: 3, hasMore: false });
     expect(slugs(await searchCatalog(db, { sort: "tier", pageSize: 2 }))).toEqual(["checkout-api", "ledger"]);
     await db.service.update({ where: { slug: "reports-web" }, data: { description: "Dashboards and charts" } });
     expect(slugs(await searchCatalog(db, { sort: "updated", pageSize: 1 }))).toEqual(["reports-web"]);

@@ -114,7 +114,8 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
           </Button>
           {filtered && <LinkButton href="/catalog">Clear</LinkButton>}
           <p className="ml-auto self-center text-sm text-gray-500 dark:text-gray-400" aria-live="polite">
-            {plural(result.total, "service")}
+            {/* Broad searches are counted only up to a cap: "1,000+ services". */}
+            {result.totalCapped ? `${result.total.toLocaleString("en-GB")}+ services` : plural(result.total, "service")}
           </p>
         </div>
       </form>
@@ -170,13 +171,15 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
         </Table>
       )}
 
-      {result.pageCount > 1 && (
+      {(result.page > 1 || result.hasMore) && (
         <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
-          {result.page > 1 ? <Link href={hrefWith({ page: String(result.page - 1) })}>← Previous</Link> : <span />}
+          {result.page > 1 ? <Link href={hrefWith({ page: String(Math.min(result.page - 1, result.pageCount ?? Infinity)) })}>← Previous</Link> : <span />}
           <span className="text-gray-500 dark:text-gray-400">
-            Page {result.page} of {result.pageCount}
+            {/* With a capped count the number of pages is unknown: "Page 3", and Next while there is more. */}
+            Page {result.page}
+            {result.pageCount !== null && ` of ${result.pageCount}`}
           </span>
-          {result.page < result.pageCount ? <Link href={hrefWith({ page: String(result.page + 1) })}>Next →</Link> : <span />}
+          {result.hasMore ? <Link href={hrefWith({ page: String(result.page + 1) })}>Next →</Link> : <span />}
         </nav>
       )}
     </div>
