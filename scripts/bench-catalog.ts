@@ -10,7 +10,7 @@ import { searchCatalog, type CatalogSearchInput } from "../server/catalog/catalo
 import { impactOf } from "../server/catalog/impact";
 import { serviceDetail } from "../server/catalog/service-pages";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
-import { entityPage, listEntities } from "../server/catalog/entity-pages";
+import { entityPage, listEntities, unresolvedRelations } from "../server/catalog/entity-pages";
 import { BENCH_UNITS, benchBackgroundImport } from "./bench-catalog-import";
 
 const SERVICES = 5000;
@@ -121,6 +121,12 @@ async function benchImportedReads(db: ReturnType<typeof createDb>) {
     }),
   );
   results.push(await measure("entity list of a kind (first 500)", REQUESTS / 3, (i) => listEntities(db.kysely, kinds[i % kinds.length])));
+  // What /catalog/entities loads: a kind's list and the catalog's unresolved relations (an anti-join over them all).
+  results.push(
+    await measure("entities page: list + unresolved relations", REQUESTS / 3, (i) =>
+      Promise.all([listEntities(db.kysely, kinds[i % kinds.length]), unresolvedRelations(db.kysely)]),
+    ),
+  );
   const queries: CatalogSearchInput[] = [
     { q: "bench-component" },
     { q: `bench-component-${unit(3)}` },
@@ -131,6 +137,34 @@ async function benchImportedReads(db: ReturnType<typeof createDb>) {
   results.push(await measure("catalog search over imported services", REQUESTS, (i) => searchCatalog(db, queries[i % queries.length])));
   const worst = Math.max(...results.map((r) => r.p95_ms));
   console.log(`imported catalog reads, worst p95: ${worst} ms (goal < 100 ms) ${worst < 100 ? "OK" : "OVER GOAL"}`);
+}
+
+/** Search and the service page over the 5,000 generated services (goal p95 < 150 ms). */
+async function benchServices(db: ReturnType<typeof createDb>, admin: Client) {
+  const viewer = { role: "developer" as const, teamIds: ["team-1"] };
+  const searches: CatalogSearchInput[] = [
+    { q: "" },
+    { q: "ledger" },
+    { q: "payments gateway" },
+    { q: "orders", team: "team-3" },
+    { tag: "pci", sort: "name" },
+    { lifecycle: "production", tier: 1, sort: "updated", page: 5 },
+    { q: "domain number 42", sort: "relevance" },
+    { type: "job", page: 20 },
+  ];
+  const results = [];
+  results.push(await measure("catalog search (mixed queries, filters, pages)", REQUESTS, (i) => searchCatalog(db, searches[i % searches.length])));
+  results.push(await measure("catalog search, free text only", REQUESTS, (i) => searchCatalog(db, { q: WORDS[i % WORDS.length] })));
+  const slugs = (await admin.query<{ slug: string; id: string }>(`SELECT slug, id FROM "Service" ORDER BY random() LIMIT ${REQUESTS}`)).rows;
+  results.push(await measure("service page: detail query", REQUESTS, (i) => serviceDetail(db, slugs[i % slugs.length].slug, viewer)));
+  results.push(await measure("service page: impact (recursive CTE)", REQUESTS, (i) => impactOf(db, slugs[i % slugs.length].id, 200)));
+  results.push(
+    await measure("service page: detail + impact together", REQUESTS, (i) =>
+      Promise.all([serviceDetail(db, slugs[i % slugs.length].slug, viewer), impactOf(db, slugs[i % slugs.length].id, 200)]),
+    ),
+  );
+  const worst = Math.max(...results.map((r) => r.p95_ms));
+  console.log(`worst p95: ${worst} ms (goal < 150 ms) ${worst < 150 ? "OK" : "OVER GOAL"}`);
 }
 
 async function main() {
@@ -146,35 +180,16 @@ async function main() {
     const counts = (await admin.query(`SELECT (SELECT count(*) FROM "Service") s, (SELECT count(*) FROM "ServiceDependency") d`)).rows[0];
     console.log(`${ready ? "reusing" : "generated"} ${counts.s} services and ${counts.d} dependencies in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const viewer = { role: "developer" as const, teamIds: ["team-1"] };
-    const searches: CatalogSearchInput[] = [
-      { q: "" },
-      { q: "ledger" },
-      { q: "payments gateway" },
-      { q: "orders", team: "team-3" },
-      { tag: "pci", sort: "name" },
-      { lifecycle: "production", tier: 1, sort: "updated", page: 5 },
-      { q: "domain number 42", sort: "relevance" },
-      { type: "job", page: 20 },
-    ];
-    const results = [];
-    results.push(await measure("catalog search (mixed queries, filters, pages)", REQUESTS, (i) => searchCatalog(db, searches[i % searches.length])));
-    results.push(await measure("catalog search, free text only", REQUESTS, (i) => searchCatalog(db, { q: WORDS[i % WORDS.length] })));
-    const slugs = (await admin.query<{ slug: string; id: string }>(`SELECT slug, id FROM "Service" ORDER BY random() LIMIT ${REQUESTS}`)).rows;
-    results.push(await measure("service page: detail query", REQUESTS, (i) => serviceDetail(db, slugs[i % slugs.length].slug, viewer)));
-    results.push(await measure("service page: impact (recursive CTE)", REQUESTS, (i) => impactOf(db, slugs[i % slugs.length].id, 200)));
-    results.push(
-      await measure("service page: detail + impact together", REQUESTS, (i) =>
-        Promise.all([serviceDetail(db, slugs[i % slugs.length].slug, viewer), impactOf(db, slugs[i % slugs.length].id, 200)]),
-      ),
-    );
-    const worst = Math.max(...results.map((r) => r.p95_ms));
-    console.log(`worst p95: ${worst} ms (goal < 150 ms) ${worst < 150 ? "OK" : "OVER GOAL"}`);
+    // The 5,000-service figures are for a fresh database: a reused one also holds the imported services.
+    if (ready) console.log("reused database: the 5,000-service scenarios skipped");
+    else await benchServices(db, admin);
     // Issue #15: 5,000 Backstage entities imported as a background job (./bench-catalog-import.ts).
     if (!ready) {
       await admin.query(`INSERT INTO "User" (id, email, name, role, "updatedAt") VALUES ('bench-admin', 'bench@pier.example', 'Bench admin', 'admin', now())`);
       await benchBackgroundImport(db, "bench-admin");
-      await admin.query("ANALYZE");
+      // What autovacuum would have done by the time anyone reads the catalog (it is off on the test machine's
+      // Postgres): statistics, and the visibility map that lets index-only scans skip the table.
+      await admin.query("VACUUM ANALYZE");
     }
     await benchImportedReads(db);
   } finally {

@@ -79,11 +79,12 @@ async function pierUserOf(db: Kysely<DB>, userId: string | null) {
 
 /** Relations whose target is not (yet) in the catalog (the first 1,000). */
 export async function unresolvedRelations(db: Kysely<DB>) {
+  // NOT EXISTS on the ref alone: an anti-join Postgres can feed from the ref index (an index-only scan), not from the
+  // entity rows with their JSON (at 50,000 entities and 90,000 relations, what /catalog/entities waited for).
   const rows = await db
     .selectFrom("CatalogRelation as r")
-    .leftJoin("CatalogEntity as e", "e.ref", "r.targetRef")
     .select(["r.sourceRef", "r.type", "r.targetRef"])
-    .where("e.id", "is", null)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom("CatalogEntity as e").select("e.ref").whereRef("e.ref", "=", "r.targetRef"))))
     .orderBy("r.sourceRef")
     .orderBy("r.type")
     .orderBy("r.targetRef")
