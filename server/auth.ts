@@ -9,6 +9,7 @@ import type { NextRequest } from "next/server";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import { z } from "zod";
+import { mapUsersOfNewAccount } from "./catalog/user-mapping";
 import { getDb } from "./db";
 import { env } from "./env";
 import { endSession, type SessionClaims } from "./identity/sessions";
@@ -119,6 +120,12 @@ export async function signInCallback(args: SignInArgs): Promise<true | string> {
   }
   args.user.pier = result.account;
   logger.info({ provider: identity.provider, userId: result.account.id, linked: result.linked, emailVerified: identity.emailVerified }, "external sign-in");
+  // A new account: the catalog's Users with its e-mail are linked now, not at their next import (the catalog's own
+  // store writes; identity never does). A failure there must not refuse the sign-in: the next import links them.
+  if (result.linked === "new_account")
+    await mapUsersOfNewAccount(getDb(), result.account.id).catch((err: unknown) =>
+      logger.warn({ err, userId: result.account.id }, "catalog users not linked at sign-in"),
+    );
   return true;
 }
 

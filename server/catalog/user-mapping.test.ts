@@ -1,7 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInCallback } from "../auth";
+import { closeSignInLimits } from "../identity/sign-in-limit";
 import { transaction, getDb } from "../db";
 import { callerFor, callerWithRole, makeTeam, makeUser, sessionUser, uid } from "../../test/support/factories";
 import { forgetUserMapping } from "./user-mapping";
+
+afterAll(() => closeSignInLimits());
 
 const db = () => getDb();
 let admin: Awaited<ReturnType<typeof callerWithRole>>;
@@ -136,5 +140,35 @@ describe("mapping catalog Users to Pier accounts by email", () => {
     expect((await db().catalogEntity.findUniqueOrThrow({ where: { ref: `user:default/ana-${p}` } })).userId).toBeNull();
     // Saving the same value again changes nothing.
     expect(await admin.caller.catalog.setUserMapping({ mapUsersByEmail: false })).toMatchObject({ unlinked: 0, removed: 0 });
+  });
+
+  it("links a new account at its first sign-in while on; not while off", async () => {
+    const oidcSignIn = async (who: string) => {
+      const subject = `sub-${who}`;
+      const email = `${who}@example.com`;
+      const account = { provider: "oidc", providerAccountId: subject, type: "oidc" };
+      expect(await signInCallback({ user: { name: who, email }, account, profile: { sub: subject, email, email_verified: true } })).toBe(true);
+      return db().user.findUniqueOrThrow({ where: { email } });
+    };
+    const linkOf = async (name: string) => (await db().catalogEntity.findUniqueOrThrow({ where: { ref: `user:default/${name}` } })).userId;
+    // Off (as the previous test left it): the account is created, its User stays unlinked until the mapping is on.
+    await importYaml(userYaml(`early-${p}`, `Early.${p}@Example.com`, [teamA.slug]));
+    const early = await oidcSignIn(`early.${p}`);
+    expect(await linkOf(`early-${p}`)).toBeNull();
+    expect(await memberships(early.id)).toEqual([]);
+
+    await admin.caller.catalog.setUserMapping({ mapUsersByEmail: true });
+    expect(await linkOf(`early-${p}`)).toBe(early.id);
+    await importYaml(userYaml(`newbie-${p}`, `  NEWBIE.${p}@example.com `, [teamA.slug]));
+    expect(await linkOf(`newbie-${p}`)).toBeNull();
+    const newbie = await oidcSignIn(`newbie.${p}`);
+    expect(await linkOf(`newbie-${p}`)).toBe(newbie.id);
+    expect(await memberships(newbie.id)).toEqual([[teamA.slug, `user:default/newbie-${p}`]]);
+    const linked = await db().auditEvent.findMany({ where: { action: "catalog.user_linked", actorId: newbie.id } });
+    expect(linked).toHaveLength(1);
+    // Signing in again changes nothing.
+    const before = await db().auditEvent.count();
+    await oidcSignIn(`newbie.${p}`);
+    expect(await db().auditEvent.count()).toBe(before);
   });
 });

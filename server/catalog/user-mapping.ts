@@ -8,9 +8,10 @@
 // User and removes every membership it made; turning it on maps the Users already imported. All audited.
 import { z } from "zod";
 import { recordAudit } from "../audit/audit-log";
-import { anyOf, transaction, type Db, type DB, type Kysely, type Tx } from "../db";
+import { anyOf, sql, transaction, type Db, type DB, type Kysely, type Tx } from "../db";
 import { actorOf } from "../identity/access";
 import type { SessionUser } from "../identity/roles";
+import { loadSessionUser } from "../identity/users";
 import type { BackstageEntity } from "./backstage-mapping";
 import { teamsOfGroupRefs } from "./entity-projection";
 import { linkEntityUsers, sourcesPointingAt } from "./entity-store";
@@ -73,6 +74,34 @@ export async function settleUserMappings(tx: Tx, user: SessionUser, refs: readon
   if (!refs.length || !(await catalogSettings(tx)).mapUsersByEmail) return;
   const pointing = await sourcesPointingAt(tx, refs, ["memberOf"]);
   await mapUsers(tx, user, [...new Set([...refs, ...pointing])], true);
+}
+
+/**
+ * A Pier account just created (its first sign-in, server/auth.ts): while the mapping is on, the catalog's User
+ * entities giving its e-mail are linked to it now, with their memberOf teams, not only at the next import or refresh
+ * of their location. The account is the audit's actor: its own sign-in made the link. Null when nothing was to do.
+ */
+export async function mapUsersOfNewAccount(db: Db, userId: string) {
+  const account = await loadSessionUser(db, userId);
+  if (!account) return null;
+  return transaction(db, async (tx) => {
+    if (!(await catalogSettings(tx)).mapUsersByEmail) return null;
+    // Candidates by the e-mail as emailOfUserEntity reads it; mapUsers decides each link itself.
+    const refs = await tx
+      .selectFrom("CatalogEntity")
+      .select("ref")
+      .where("kind", "=", "User")
+      .where(sql<string>`lower(btrim(entity #>> '{spec,profile,email}'))`, "=", account.email.trim().toLowerCase())
+      .execute();
+    return refs.length
+      ? mapUsers(
+          tx,
+          account,
+          refs.map((r) => r.ref),
+          true,
+        )
+      : null;
+  });
 }
 
 /** A User entity deleted (an orphan): the memberships it made go with it. */
