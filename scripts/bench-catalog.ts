@@ -10,7 +10,7 @@ import { searchCatalog, type CatalogSearchInput } from "../server/catalog/catalo
 import { impactOf } from "../server/catalog/impact";
 import { serviceDetail } from "../server/catalog/service-pages";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
-import { entityPage, listEntities, unresolvedRelations } from "../server/catalog/entity-pages";
+import { entityKindCounts, entityPage, listEntities, unresolvedRelations } from "../server/catalog/entity-pages";
 import { BENCH_UNITS, benchBackgroundImport } from "./bench-catalog-import";
 
 const SERVICES = 5000;
@@ -121,10 +121,10 @@ async function benchImportedReads(db: ReturnType<typeof createDb>) {
     }),
   );
   results.push(await measure("entity list of a kind (first 500)", REQUESTS / 3, (i) => listEntities(db.kysely, kinds[i % kinds.length])));
-  // What /catalog/entities loads: a kind's list and the catalog's unresolved relations (an anti-join over them all).
+  // What /catalog/entities loads: a kind's list, the counts per kind, the unresolved relations (an anti-join over them all).
   results.push(
     await measure("entities page: list + unresolved relations", REQUESTS / 3, (i) =>
-      Promise.all([listEntities(db.kysely, kinds[i % kinds.length]), unresolvedRelations(db.kysely)]),
+      Promise.all([listEntities(db.kysely, kinds[i % kinds.length]), unresolvedRelations(db.kysely), entityKindCounts(db.kysely)]),
     ),
   );
   const queries: CatalogSearchInput[] = [

@@ -304,9 +304,14 @@ describe("The create-app example catalog (issue 15)", () => {
   it("lets any signed-in user read entities, and nobody else", async () => {
     const developer = (await callerWithRole("developer")).caller;
     expect((await developer.catalog.entities({ kind: "API" })).length).toBeGreaterThan(0);
+    // The kind filter's counts are the lists' lengths (none of these kinds passes the list's 500).
+    const counts = await developer.catalog.entityKindCounts();
+    for (const kind of ["API", "Component", "Group", "System"]) expect(counts[kind]).toBe((await developer.catalog.entities({ kind })).length);
+    expect(counts.API).toBeGreaterThan(0);
     const anonymous = await callerFor(null);
     await expect(anonymous.catalog.entity({ kind: "API", name: "example-grpc-api" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(anonymous.catalog.unresolvedRelations()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(anonymous.catalog.entityKindCounts()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     void makeUser;
   });
 });

@@ -102,3 +102,17 @@ export async function listEntities(db: Kysely<DB>, kind?: string) {
   if (kind) q = q.where("kind", "=", kind);
   return q.orderBy("kind").orderBy("namespace").orderBy("name").limit(500).execute();
 }
+
+/**
+ * How many entities of each kind, for the counts beside the kind filter of /catalog/entities. By the (kind,
+ * namespace) index alone: an index-only scan, never the entity rows (at 50,000 entities a GROUP BY over their JSON
+ * for type/lifecycle/owner counts would cost the page its 100 ms).
+ */
+export async function entityKindCounts(db: Kysely<DB>): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("CatalogEntity")
+    .select((eb) => ["kind", eb.fn.countAll<string>().as("n")])
+    .groupBy("kind")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+}

@@ -14,7 +14,7 @@ import { createServiceInput, dependencyInput, updateServiceInput } from "./servi
 import { incidentAliasesInput, setIncidentAliases } from "./incident-aliases";
 import { listToolMappings, mapToolProject, toolMappingInput, toolUnmappingInput, unmapToolProject } from "./tool-mappings";
 import { serviceDetail, servicePicker, teamPage } from "./service-pages";
-import { entityPage, listEntities, unresolvedRelations } from "./entity-pages";
+import { entityKindCounts, entityPage, listEntities, unresolvedRelations } from "./entity-pages";
 import { createTeam, createTeamInput, removeTeamMember, setTeamMember, teamMemberInput, updateTeam, updateTeamInput } from "./team-editing";
 import { locationsRouter } from "./discovery/router";
 import { isServiceStarred, serviceStarInput, setServiceStar } from "./stars";
@@ -98,6 +98,7 @@ export const catalogRouter = router({
     .input(z.object({ kind: z.string().trim().max(63).optional() }))
     .query(({ ctx, input }) => listEntities(ctx.db.kysely, input.kind || undefined)),
   unresolvedRelations: authedProcedure.query(({ ctx }) => unresolvedRelations(ctx.db.kysely)),
+  entityKindCounts: authedProcedure.query(({ ctx }) => entityKindCounts(ctx.db.kysely)),
 
   importYaml: authedProcedure
     .input(

@@ -14,7 +14,8 @@ export default async function EntitiesPage({ searchParams }: { searchParams: Sea
   const raw = (await searchParams).kind;
   const kind = (SUPPORTED_KINDS as readonly string[]).find((k) => k === (Array.isArray(raw) ? raw[0] : raw));
   const api = await serverCaller();
-  const [entities, unresolved] = await Promise.all([api.catalog.entities({ kind }), api.catalog.unresolvedRelations()]);
+  const [entities, unresolved, counts] = await Promise.all([api.catalog.entities({ kind }), api.catalog.unresolvedRelations(), api.catalog.entityKindCounts()]);
+  const all = Object.values(counts).reduce((a, b) => a + b, 0);
   return (
     <div className="space-y-4">
       <PageHeader
@@ -29,7 +30,7 @@ export default async function EntitiesPage({ searchParams }: { searchParams: Sea
             aria-current={k === kind ? "page" : undefined}
             className={cx("rounded-md border px-2 py-1", k === kind ? "border-brand-500 font-medium" : "border-gray-200 dark:border-gray-800")}
           >
-            {k ?? "All"}
+            {k ?? "All"} <span className="text-gray-500 dark:text-gray-400">({(k ? (counts[k] ?? 0) : all).toLocaleString("en-GB")})</span>
           </Link>
         ))}
       </nav>
