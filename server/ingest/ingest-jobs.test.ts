@@ -7,11 +7,7 @@ import { storeInboundEvents } from "./ingest";
 import { processIngestJob } from "./ingest-worker";
 
 async function statuses(ids: string[]) {
-  const rows = await getDb()
-    .kysely.selectFrom("InboundEvent")
-    .select(["id", "status", "attempts"])
-    .where("id", "in", ids)
-    .execute();
+  const rows = await getDb().kysely.selectFrom("InboundEvent").select(["id", "status", "attempts"]).where("id", "in", ids).execute();
   return ids.map((id) => rows.find((r) => r.id === id));
 }
 
