@@ -8,7 +8,7 @@ import { QUEUES } from "../server/platform/queues";
 import { SUBSCRIBERS } from "../server/subscriptions";
 import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
 import { handleDeploymentJob, startDeploymentMaintenance } from "../server/deployments/worker";
-import { processInboundEvent, startIngestSweeper } from "../server/ingest/ingest-worker";
+import { processIngestJob, startIngestSweeper } from "../server/ingest/ingest-worker";
 import type { IngestJobData } from "../server/ingest/ingest";
 import { runScheduledChainCheck, scheduleChainChecks } from "../server/audit/chain-check";
 import { handleCatalogImportJob } from "../server/catalog/import-jobs";
@@ -41,10 +41,11 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     start: (db) => startDeploymentMaintenance(db),
   },
   {
-    // Inbound CDEvents/GitHub/PagerDuty events → canonical DORA rows; the sweeper re-enqueues lost jobs.
+    // Inbound CDEvents/GitHub/PagerDuty events → canonical DORA rows (intake batches of up to 50 events per job);
+    // the sweeper re-enqueues lost jobs.
     queue: QUEUES.ingest,
     concurrency: 4,
-    handle: (db, job) => processInboundEvent(db, (job.data as IngestJobData).inboundEventId),
+    handle: (db, job) => processIngestJob(db, job.data as IngestJobData),
     start: (db) => startIngestSweeper(db),
   },
   {

@@ -55,8 +55,12 @@ describe("POST /api/events/cdevents", () => {
     expect(body).toMatchObject({ duplicate: false });
     const row = await getDb().inboundEvent.findUniqueOrThrow({ where: { id: body.id } });
     expect(row).toMatchObject({ source: "cdevents", externalId: "deploy-1", status: "pending", specVersion: "0.5.1" });
-    // Enqueued for the worker right after the commit, without making the answer wait for Redis (./ingest.ts).
-    await vi.waitFor(async () => expect(await queue.getJob(body.id)).toBeTruthy(), { timeout: 10_000, interval: 50 });
+    // Enqueued for the worker (in an intake batch job) right after the commit, without making the answer wait for
+    // Redis (./ingest.ts).
+    await vi.waitFor(async () => expect(await queue.getJob(`batch-${body.id}`)).toMatchObject({ data: { inboundEventIds: [body.id] } }), {
+      timeout: 10_000,
+      interval: 50,
+    });
 
     const again = await sendCdevents(e);
     expect(again.status).toBe(200);

@@ -17,7 +17,7 @@ import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
 import { applyDeliveryFact, isCdeventDeliveryType, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
 import { isCustomEventSource } from "./custom-sources-http";
-import { enqueueInbound } from "./ingest";
+import { enqueueInbound, type IngestJobData } from "./ingest";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
 
@@ -137,6 +137,27 @@ export async function processInboundEvent(db: Db, inboundEventId: string): Promi
     }
     throw err;
   }
+}
+
+/**
+ * The ingest job: one event (the sweeper's and retries' jobs) or an intake batch. A batch's events are applied one
+ * by one, each in its own transaction; if any failed with attempts left, the job fails after the others so BullMQ
+ * retries it, and the events already applied are skipped then (their status).
+ */
+export async function processIngestJob(db: Db, job: IngestJobData): Promise<void> {
+  if ("inboundEventId" in job) {
+    await processInboundEvent(db, job.inboundEventId);
+    return;
+  }
+  let failure: unknown = null;
+  for (const id of job.inboundEventIds) {
+    try {
+      await processInboundEvent(db, id);
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (failure) throw failure;
 }
 
 /** Admin action: a dead (or failed) event gets a fresh set of attempts. */

@@ -86,3 +86,45 @@ describe("group commit when the failure is not the items' doing", () => {
     expect(r.batches).toEqual([[1, 2], [1], [2]]);
   });
 });
+
+describe("group commit without a lane key (one queue)", () => {
+  it("starts a second lane only while a full batch waits behind the running one", async () => {
+    const r = recorder();
+    const g = groupCommit({ name: "test", lanes: 2, maxBatch: 3, write: r.write });
+    const first = g.submit(1);
+    await new Promise((res) => setTimeout(res, 10));
+    // The first batch is held: 2 and 3 wait for the next batch rather than start a half-empty one in lane 2.
+    const waiting = [2, 3].map((i) => g.submit(i));
+    await new Promise((res) => setTimeout(res, 10));
+    expect(r.batches).toEqual([[1]]);
+    // 4 fills a batch: lane 2 writes it while lane 1 is still held.
+    const full = g.submit(4);
+    expect(await Promise.all([...waiting, full])).toEqual([20, 30, 40]);
+    expect(r.batches).toEqual([[1], [2, 3, 4]]);
+    r.release();
+    expect(await first).toBe(10);
+  });
+
+  it("keeps a batch within maxWeight (an item heavier than that goes alone)", async () => {
+    const r = recorder();
+    const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, weight: (i: number) => i, maxWeight: 10, write: r.write });
+    const first = g.submit(1);
+    await new Promise((res) => setTimeout(res, 10));
+    const rest = [4, 5, 20, 3].map((i) => g.submit(i));
+    r.release();
+    expect(await Promise.all([first, ...rest])).toEqual([10, 40, 50, 200, 30]);
+    expect(r.batches).toEqual([[1], [4, 5], [20], [3]]);
+  });
+
+  it("lingers before a batch that is not full, so items arriving meanwhile join it", async () => {
+    const r = recorder();
+    r.release();
+    const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, lingerMs: 1000, write: r.write });
+    const early = g.submit(1);
+    // Past the turn in which a batch would otherwise start.
+    await new Promise((res) => setImmediate(res));
+    const late = g.submit(2);
+    expect(await Promise.all([early, late])).toEqual([10, 20]);
+    expect(r.batches).toEqual([[1, 2]]);
+  });
+});

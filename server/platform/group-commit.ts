@@ -15,9 +15,22 @@ export type GroupCommit<T, R> = {
 
 type GroupCommitOptions<T, R> = {
   name: string;
+  /** Batches written at once, at most. */
   lanes: number;
+  /** Items per batch, at most. */
   maxBatch: number;
-  laneKey: (item: T) => string;
+  /**
+   * With a key, an item always goes to the lane of `laneKey(item)`, so two lanes never hold the same row locks
+   * (rollout steps). Without one, every item joins one queue: a second lane starts only while a full batch waits
+   * behind a running one, so batches stay as large as the load makes them (half-size batches from two lanes taking
+   * turns would double the writes — each a statement and a WAL flush — for the same work).
+   */
+  laneKey?: (item: T) => string;
+  /** An item's share of a batch (e.g. the events a request holds); a batch holds at most `maxWeight` (one item always fits). */
+  weight?: (item: T) => number;
+  maxWeight?: number;
+  /** Waits this long before writing a batch that is not full: for writes nobody waits on, fewer and larger ones. */
+  lingerMs?: number;
   write: (items: T[]) => Promise<R[]>;
   splitOnFailure?: (err: unknown) => boolean;
 };
@@ -40,15 +53,27 @@ export function groupCommitPerDb<D extends object, T, R>(
   };
 }
 
+/** Items waiting for a batch, and the batches being written from them. */
+type Queue<T, R> = { waiting: Pending<T, R>[]; weight: number; writers: number; maxWriters: number };
+
 /**
- * `lanes` batches run at once; an item always goes to the lane of `laneKey(item)` (so two lanes never hold the same
- * row locks). `write` returns one result per item, in order. A batch that fails is written again item by item, so
- * one bad item (a conflict in its rollout, a value the database refuses) cannot take its neighbours' work down with
- * it — unless `splitOnFailure(err)` says the failure is not the items' doing (the database is unreachable): then
- * every item of the batch fails with that error at once, rather than each waiting for its own failure.
+ * `lanes` batches run at once (see `laneKey` for which). `write` returns one result per item, in order. A batch that
+ * fails is written again item by item, so one bad item (a conflict in its rollout, a value the database refuses)
+ * cannot take its neighbours' work down with it — unless `splitOnFailure(err)` says the failure is not the items'
+ * doing (the database is unreachable): then every item of the batch fails with that error at once, rather than each
+ * waiting for its own failure.
  */
 export function groupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCommit<T, R> {
-  const queues = Array.from({ length: opts.lanes }, () => ({ waiting: [] as Pending<T, R>[], busy: false }));
+  const keyed = opts.laneKey !== undefined;
+  const queues: Queue<T, R>[] = Array.from({ length: keyed ? opts.lanes : 1 }, () => ({
+    waiting: [],
+    weight: 0,
+    writers: 0,
+    maxWriters: keyed ? 1 : opts.lanes,
+  }));
+  const weightOf = opts.weight ?? (() => 1);
+  const maxWeight = opts.maxWeight ?? Infinity;
+  const full = (q: Queue<T, R>) => q.waiting.length >= opts.maxBatch || q.weight >= maxWeight;
 
   async function writeBatch(batch: Pending<T, R>[]) {
     try {
@@ -66,23 +91,45 @@ export function groupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCommit<T
     }
   }
 
-  async function drain(lane: (typeof queues)[number]) {
+  /** The next batch: up to maxBatch items and maxWeight, in arrival order. */
+  function take(q: Queue<T, R>) {
+    let n = 0;
+    let weight = 0;
+    while (n < q.waiting.length && n < opts.maxBatch) {
+      const w = weightOf(q.waiting[n].item);
+      if (n > 0 && weight + w > maxWeight) break;
+      weight += w;
+      n++;
+    }
+    q.weight -= weight;
+    return q.waiting.splice(0, n);
+  }
+
+  async function drain(q: Queue<T, R>) {
     try {
-      while (lane.waiting.length) await writeBatch(lane.waiting.splice(0, opts.maxBatch));
+      for (;;) {
+        if (opts.lingerMs && !full(q)) await new Promise((r) => setTimeout(r, opts.lingerMs));
+        // A second writer may find the batch it was started for already taken by the first.
+        if (!q.waiting.length) break;
+        await writeBatch(take(q));
+        // Another writer takes what is left unless a full batch is waiting for this one.
+        if (!q.waiting.length || (q.writers > 1 && !full(q))) break;
+      }
     } finally {
-      lane.busy = false;
+      q.writers--;
     }
   }
 
   return {
     submit(item) {
-      const lane = queues[laneOf(opts.laneKey(item), opts.lanes)];
+      const q = queues[keyed ? laneOf(opts.laneKey!(item), opts.lanes) : 0];
       return new Promise<R>((resolve, reject) => {
-        lane.waiting.push({ item, resolve, reject });
-        if (lane.busy) return;
+        q.waiting.push({ item, resolve, reject });
+        q.weight += weightOf(item);
+        if (q.writers > 0 && (q.writers >= q.maxWriters || !full(q))) return;
         // Started a moment later, so items submitted in the same turn (a wave's steps) share the first batch.
-        lane.busy = true;
-        queueMicrotask(() => void drain(lane));
+        q.writers++;
+        queueMicrotask(() => void drain(q));
       });
     },
   };

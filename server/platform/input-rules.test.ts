@@ -33,6 +33,18 @@ describe("findUnsafeValue", () => {
     expect(jsonNestsDeeperThan(nested(5000))).toBe(true);
     expect(jsonNestsDeeperThan(`{"a":"${"[".repeat(5000)}"}`)).toBe(false);
     expect(jsonNestsDeeperThan(`{"a":"\\"${"{".repeat(100)}"}`)).toBe(false);
+    // A string ending in an escaped backslash ends at its quote: the nesting after it counts.
+    expect(jsonNestsDeeperThan(`{"a":"\\\\","b":${nested(100)}}`)).toBe(true);
+    expect(jsonNestsDeeperThan(`{"a":"\\\\\\"${"{".repeat(100)}"}`)).toBe(false);
+    expect(jsonNestsDeeperThan(`{"a":"${"[".repeat(100)}`)).toBe(false);
+    expect(jsonNestsDeeperThan(nested(64))).toBe(false);
+    expect(jsonNestsDeeperThan(nested(65))).toBe(true);
+  });
+
+  it("names the path of a refused value deep inside arrays and objects", () => {
+    expect(findUnsafeValue({ a: [{ b: 1 }, { c: ["ok", "x\u0000"] }] })).toMatchObject({ field: "a[1].c[1]" });
+    expect(findUnsafeValue({ a: { "k\u0000": 1 } })).toMatchObject({ field: "a", problem: expect.stringContaining("key") });
+    expect(findUnsafeValue("x\u0000")).toMatchObject({ field: "(input)" });
   });
 });
 
