@@ -2,12 +2,19 @@
 // out in 4 waves (5 targets each, all 5 at once), against a scratch database (created, migrated, dropped).
 // Everything runs the production path in this process: requests created by the domain (no approval needed),
 // outbox rows dispatched by dispatchOutbox every OUTBOX_POLL_MS (default 250 ms, as the workers) into a stand-in
-// queue that runs deployments-queue jobs at once (events-queue jobs are only marked processed: notifications
-// and DORA are not what is measured), the worker's fast path for steps it queued, the rollout loop every 2 s.
+// queue that runs deployments-queue jobs as one worker process does — at most its concurrency at once
+// (workers/definitions.ts; events-queue jobs are only marked processed: notifications and DORA are not what is
+// measured) —, the worker's step runner (steps claimed by the transaction that queues them, with room for every
+// step: the runner's room is a worker setting, not orchestration) and the rollout loop every 2 s.
+// Until 2 Dec 2026 the stand-in queue ran every deployments job at once: the 200 requests' starts then took all
+// BENCH_POOL connections together, and the first wave's step ends waited behind them for a connection (up to
+// 1.6 s), an artefact of the stand-in, not of Pier's worker (4 deployments jobs at a time).
 //
 // Figures:
 //   overhead per target step = (finishedAt - queuedAt) - time inside the executor: dispatch (incl. the commit of
-//     the transaction that queued it), claim, loading its context, the start of its finish transaction
+//     the transaction that queued it), claim, loading its context, the start of its finish transaction; by wave:
+//     queued → claimed, and claimed → finished beyond the executor (the queueing transaction's commit, the start
+//     of the executor, the wait for the end's batch and its rollout lock)
 //   end-to-end beyond the simulator = request finishedAt - startedAt - waves x simulator duration
 //   double deploys: steps whose executor run of the new version finished more than once (must be 0)
 // Settings: BENCH_REQUESTS (200), BENCH_TARGETS (20), BENCH_WAVES (4), BENCH_STEP_MS simulator duration per
@@ -24,6 +31,7 @@ import { handleDeploymentJob } from "../server/deployments/worker";
 import { rolloutTick } from "../server/deployments/rollouts/loop";
 import { upsertPlan } from "../server/deployments/rollouts/fleet-store";
 import { runQueuedStepsInProcess } from "../server/deployments/rollouts/runner";
+import { workerDefinitions } from "../workers/definitions";
 import { cpuMeter } from "./bench-cpu";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -69,8 +77,30 @@ function pct(values: number[], p: number) {
 }
 const fmt = (v: number[]) => `p50=${pct(v, 50).toFixed(1)} ms  p95=${pct(v, 95).toFixed(1)} ms  max=${Math.max(...v).toFixed(1)} ms (n=${v.length})`;
 
-/** A stand-in for BullMQ: deployments jobs run here at once (as a worker would take them), events are only acknowledged. */
+/** How many deployments-queue jobs a worker process runs at once (workers/definitions.ts). */
+const DEPLOYMENT_CONCURRENCY = workerDefinitions([]).find((d) => d.queue === QUEUES.deployments)?.concurrency ?? 4;
+
+/**
+ * A stand-in for BullMQ: deployments jobs run here as one worker process would take them (at most its
+ * concurrency at once, in order), events are only acknowledged.
+ */
 function inProcessQueues(db: Db, running: Set<Promise<unknown>>) {
+  const waiting: (() => Promise<unknown>)[] = [];
+  let busy = 0;
+  const next = () => {
+    while (busy < DEPLOYMENT_CONCURRENCY && waiting.length) {
+      const w = waiting.shift()!;
+      busy++;
+      const p = w()
+        .catch((err: unknown) => console.error("job failed", err))
+        .finally(() => {
+          busy--;
+          running.delete(p);
+          next();
+        });
+      running.add(p);
+    }
+  };
   return async (name: string) =>
     ({
       // Dispatching a row again (seen before) first asks for its job's state: this queue keeps none.
@@ -78,19 +108,19 @@ function inProcessQueues(db: Db, running: Set<Promise<unknown>>) {
       remove: async () => 0,
       addBulk: async (jobs: { data: OutboxJobData | { batch: OutboxJobData[] } }[]) => {
         const rows = jobs.flatMap((j) => ("batch" in j.data ? j.data.batch : [j.data]));
-        // Run after the dispatch transaction (which holds these rows locked) commits, as a worker would.
-        const work =
-          name === QUEUES.deployments
-            ? rows.map((row) => () => handleDeploymentJob(db, row))
-            : [
-                () =>
-                  markOutboxProcessed(
-                    db.kysely,
-                    rows.map((r) => r.outboxId),
-                  ),
-              ];
-        for (const w of work) {
-          const p = new Promise((res) => setImmediate(res)).then(w).catch((err: unknown) => console.error("job failed", err));
+        if (name === QUEUES.deployments) {
+          // Taken after the dispatch transaction (which holds these rows locked) commits, as a worker would.
+          waiting.push(...rows.map((row) => () => handleDeploymentJob(db, row)));
+          setImmediate(next);
+        } else {
+          const p = new Promise((res) => setImmediate(res))
+            .then(() =>
+              markOutboxProcessed(
+                db.kysely,
+                rows.map((r) => r.outboxId),
+              ),
+            )
+            .catch((err: unknown) => console.error("job failed", err));
           running.add(p);
           void p.finally(() => running.delete(p));
         }
@@ -165,6 +195,12 @@ async function main() {
               extract(epoch FROM ("startedAt" - "queuedAt")) * 1000 AS claim, "deployCount" AS deploys, status
        FROM "RolloutStep"`,
     );
+    const byWave = await c.query<{ wave: number; claim50: number; claim95: number; rest50: number; rest95: number }>(
+      `SELECT wave, percentile_disc(0.5) WITHIN GROUP (ORDER BY c) AS claim50, percentile_disc(0.95) WITHIN GROUP (ORDER BY c) AS claim95,
+              percentile_disc(0.5) WITHIN GROUP (ORDER BY r) AS rest50, percentile_disc(0.95) WITHIN GROUP (ORDER BY r) AS rest95
+       FROM (SELECT wave, extract(epoch FROM ("startedAt" - "queuedAt")) * 1000 AS c,
+                    extract(epoch FROM ("finishedAt" - "startedAt")) * 1000 - "executorMs" AS r FROM "RolloutStep") x GROUP BY wave ORDER BY wave`,
+    );
     const requests = await c.query<{ e2e: number; status: string }>(
       `SELECT extract(epoch FROM ("finishedAt" - "startedAt")) * 1000 AS e2e, status::text FROM "DeploymentRequest"`,
     );
@@ -179,6 +215,10 @@ async function main() {
     console.log(`wall ${(wall / 1000).toFixed(1)} s; CPU of this process ${(used.ownMs / 1000).toFixed(1)} s`);
     console.log(`overhead per target step        ${fmt(overhead)}   goal: p95 < 50 ms → ${pct(overhead, 95) < 50 ? "met" : "NOT met"}`);
     console.log(`  of which queued → claimed     ${fmt(steps.rows.map((s) => Number(s.claim)))}`);
+    for (const w of byWave.rows)
+      console.log(
+        `  wave ${w.wave + 1}: queued → claimed p50/p95 ${Number(w.claim50).toFixed(0)}/${Number(w.claim95).toFixed(0)} ms; claimed → finished beyond the executor ${Number(w.rest50).toFixed(0)}/${Number(w.rest95).toFixed(0)} ms`,
+      );
     console.log(`time inside the simulator       ${fmt(steps.rows.map((s) => Number(s.executor)))}`);
     console.log(`end-to-end beyond ${WAVES} × ${STEP_MS} ms  ${fmt(requests.rows.map((r) => Number(r.e2e) - WAVES * STEP_MS))}`);
     console.log(`targets deployed twice: ${twice}; never deployed: ${never}`);

@@ -108,13 +108,18 @@ const AUDIT_APPEND: Coalesced<AuditEntry[]> = {
       return sql`(${i + 1}::int, ${hashedBody(fields)}::text, ${fields.actorId}::text, ${fields.actorLabel}::text, ${fields.action}::text,
         ${fields.subjectType}::text, ${fields.subjectId}::text, ${json(fields.before)}::jsonb, ${json(fields.after)}::jsonb, ${fields.createdAt.toISOString()}::text)`;
     });
+    // Each step of a chain takes its record's body from one array (audit_bodies): joining audit_input on n instead
+    // scanned every record at every step, quadratic in the batch (1,000 records: 0.3 s per chain, three chains).
+    const body = sql`audit_bodies.bodies[c.n + 1]`;
+    const last = sql`c.n < ${entries.length}`;
     // The hash after every record, starting from `start` (a correlated value: the head's hash before this append).
     const finalHash = (start: RawBuilder<unknown>) => sql`(WITH RECURSIVE c (n, hash) AS (
-        SELECT 0, ${start} UNION ALL SELECT c.n + 1, ${chained(sql`c.hash`, sql`i.body`)} FROM c JOIN audit_input i ON i.n = c.n + 1)
+        SELECT 0, ${start} UNION ALL SELECT c.n + 1, ${chained(sql`c.hash`, body)} FROM c, audit_bodies WHERE ${last})
       SELECT hash FROM c ORDER BY n DESC LIMIT 1)`;
     // createdAt goes in as ISO text read in UTC (how Prisma stores DateTime), whatever the session's time zone.
     return deferredStatement(sql`WITH RECURSIVE
       audit_input (n, body, actor_id, actor_label, action, subject_type, subject_id, before, after, created_at) AS (VALUES ${sql.join(rows)}),
+      audit_bodies (bodies) AS (SELECT array_agg(body ORDER BY n) FROM audit_input),
       audit_head AS (
         INSERT INTO "AuditHead" (id, "prevHash", hash, "updatedAt") VALUES (1, ${AUDIT_GENESIS_HASH}::text, ${finalHash(sql`${AUDIT_GENESIS_HASH}::text`)}, now())
         ON CONFLICT (id) DO UPDATE SET "prevHash" = "AuditHead".hash, hash = ${finalHash(sql`"AuditHead".hash`)}, "updatedAt" = now()
@@ -122,7 +127,7 @@ const AUDIT_APPEND: Coalesced<AuditEntry[]> = {
       audit_chain (n, prev, hash) AS (
         SELECT 0, NULL::text, h0 FROM audit_head
         UNION ALL
-        SELECT c.n + 1, c.hash, ${chained(sql`c.hash`, sql`i.body`)} FROM audit_chain c JOIN audit_input i ON i.n = c.n + 1)
+        SELECT c.n + 1, c.hash, ${chained(sql`c.hash`, body)} FROM audit_chain c, audit_bodies WHERE ${last})
       INSERT INTO "AuditEvent" ("actorId", "actorLabel", action, "subjectType", "subjectId", before, after, "createdAt", "prevHash", hash)
       SELECT i.actor_id, i.actor_label, i.action, i.subject_type, i.subject_id, i.before, i.after,
              (i.created_at::timestamptz AT TIME ZONE 'UTC'), c.prev, c.hash

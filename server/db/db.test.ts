@@ -81,6 +81,7 @@ describe("the data layer", () => {
       tx.afterCommit(async () => {
         seen.push(`after: ${await db.outboxEvent.count({ where: { type } })}`);
       });
+      tx.afterRollback(() => seen.push("rolled back"));
       // Not written yet: deferred to the transaction's last message.
       expect(await tx.selectFrom("OutboxEvent").select("id").where("type", "=", type).execute()).toHaveLength(0);
       seen.push("body");
@@ -108,11 +109,13 @@ describe("the data layer", () => {
     };
     db.pool.on("acquire", onAcquire as never);
     let ran = false;
+    let rolledBack = 0;
     try {
       await expect(
         transaction(db, async (tx) => {
           writeOutbox(tx, { type, payload: {} });
           tx.afterCommit(() => (ran = true));
+          tx.afterRollback(() => rolledBack++);
           await tx.updateTable("Team").set({ name: "changed" }).where("id", "=", teamId).execute();
           throw new Error("boom");
         }),
@@ -123,6 +126,7 @@ describe("the data layer", () => {
     expect(sent.some((s) => s.includes("OutboxEvent"))).toBe(false);
     expect(sent.at(-1)).toBe("ROLLBACK");
     expect(ran).toBe(false);
+    expect(rolledBack).toBe(1);
     expect(await db.outboxEvent.count({ where: { type } })).toBe(0);
     expect((await db.team.findUniqueOrThrow({ where: { id: teamId } })).name).toBe("kept");
   });
@@ -131,11 +135,16 @@ describe("the data layer", () => {
     const db = getDb();
     const teamId = newId();
     await db.team.create({ data: { id: teamId, slug: `c-${teamId}`, name: "kept" } });
+    const hooks: string[] = [];
     const refused = await transaction(db, async (tx) => {
+      tx.afterCommit(() => hooks.push("commit"));
+      tx.afterRollback(() => hooks.push("rollback"));
       await tx.updateTable("Team").set({ name: "changed" }).where("id", "=", teamId).execute();
       tx.deferred.write(tx.insertInto("Team").values({ id: teamId, slug: "dup", name: "dup", updatedAt: new Date() }));
     }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: "CONFLICT" });
+    // A COMMIT that fails is a rollback: its after-rollback work runs, its after-commit work does not.
+    expect(hooks).toEqual(["rollback"]);
     expect((await db.team.findUniqueOrThrow({ where: { id: teamId } })).name).toBe("kept");
     expect(await transaction(db, (tx) => tx.selectNoFrom(sql<number>`1`.as("one")).execute())).toEqual([{ one: 1 }]);
   });

@@ -7,6 +7,7 @@
 //    deferred write is an INSERT/UPDATE/DELETE without RETURNING, and deferring returns nothing.
 //  - tx.afterCommit: work to run once the transaction has committed (queueing jobs, dropping caches).
 //  - tx.wakeAfterCommit(name): once committed, wake the loops waiting for this kind of work (invalidation.ts).
+//  - tx.afterRollback: work to run if it does not commit (giving back what the transaction reserved in memory).
 import {
   CompiledQuery,
   type DeleteQueryBuilder,
@@ -55,6 +56,8 @@ export type Tx = Kysely<DB> & {
   afterCommit(work: () => unknown): void;
   /** After commit, wakes every process's loops registered with onWake(name) (no-op where nobody wakes). */
   wakeAfterCommit(name: string): void;
+  /** Runs `work` if the transaction rolls back (it threw, or its COMMIT failed); never after a commit. */
+  afterRollback(work: () => void): void;
 };
 
 type Pending = { write: DeferredWrite } | { kind: Coalesced<unknown>; item: unknown };
@@ -92,6 +95,7 @@ class PendingWrites implements Deferred {
  */
 export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Promise<T>, wake?: (name: string) => void): Promise<T> {
   const afterCommit: (() => unknown)[] = [];
+  const afterRollback: (() => void)[] = [];
   const wakes = new Set<string>();
   const result = await kysely.connection().execute(async (conn) => {
     const pending = new PendingWrites(conn);
@@ -100,6 +104,7 @@ export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Prom
       deferred: pending as Deferred,
       afterCommit: (work: () => unknown) => void afterCommit.push(work),
       wakeAfterCommit: (name: string) => void wakes.add(name),
+      afterRollback: (work: () => void) => void afterRollback.push(work),
     }) as Tx;
     try {
       const value = await fn(tx);
@@ -108,6 +113,7 @@ export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Prom
     } catch (err) {
       // A failed ROLLBACK means the connection is gone; the pool wrapper has marked it for discarding.
       await conn.executeQuery(CompiledQuery.raw("ROLLBACK")).catch(() => undefined);
+      for (const work of afterRollback) work();
       throw err;
     }
   });

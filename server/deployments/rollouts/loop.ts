@@ -6,11 +6,11 @@ import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
 import { guardedFetch } from "../executors/executor";
 import { analysisStatus, measure, nextMeasurements, type AnalysisTemplate, type Measurement } from "./analysis";
-import { advance, afterVerification, failVerification, rolloutActor } from "./orchestrator";
+import { advance, afterVerification, failVerification } from "./orchestrator";
 import type { RolloutPlanSpec } from "./plan";
 import { beatRolloutRequests, changeAnalysis, lockRollout } from "./rollout-store";
 import { simulatedMetrics } from "./simulated-metrics";
-import { moveSteps, transitionRollout, updateRollout } from "./state-machine";
+import { moveSteps, rolloutActor, transitionRollout, updateRollout } from "./state-machine";
 
 export type RolloutTickOptions = { now?: Date; staleAfterMs?: number };
 

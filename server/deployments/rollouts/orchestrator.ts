@@ -5,16 +5,15 @@
 // same transaction, under the rollouts' row locks. The decisions are made in memory from one load of every
 // rollout's steps and recorded on drafts (state-machine.ts RolloutMoves), which write them with a few statements
 // whatever the number of rollouts: a batch of step ends advancing 200 rollouts costs about what one does.
-import { systemActor, type Actor } from "../../audit/audit-log";
+import type { Actor } from "../../audit/audit-log";
 import type { Tx } from "../../db";
 import { finishRunInTx } from "../execution";
 import { transition } from "../state-machine";
 import { initialDelaySeconds } from "./analysis";
 import type { RolloutPlanSpec } from "./plan";
 import { loadRolloutSteps, type LoadedStep, type RolloutRow, type RolloutSnapshot } from "./rollout-store";
-import { IN_FLIGHT, RolloutMoves, type RolloutDraft, type StepStatus } from "./state-machine";
+import { IN_FLIGHT, rolloutActor, RolloutMoves, type RolloutDraft, type StepStatus } from "./state-machine";
 
-export const rolloutActor = systemActor("rollout");
 /** How often a holding rollout re-checks its unhealthy targets. */
 const HOLD_RECHECK_MS = 10_000;
 

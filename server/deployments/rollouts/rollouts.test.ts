@@ -6,6 +6,8 @@ import { drain, fleet, later, noSleep, pendingJobs, start, steps, threeRegions, 
 import { rolloutTick } from "./loop";
 import type { RolloutPlanSpec } from "./plan";
 import { runQueuedStepsInProcess, runRolloutStep } from "./runner";
+import { lockRollout } from "./rollout-store";
+import { moveSteps, ROLLOUT_STEP_JOB, rolloutActor } from "./state-machine";
 import { PIER_DEPLOYMENT_EVENTS, recordPierDeployments } from "../../dora/subscriber";
 
 const db = () => getDb();
@@ -309,25 +311,67 @@ describe("a worker killed mid-wave", () => {
   });
 });
 
-describe("the worker's fast path", () => {
-  it("runs the steps it queued right after the commit; the outbox jobs then find them claimed", async () => {
+describe("the worker's step runner", () => {
+  const settled = async (rolloutId: string, want: (s: Awaited<ReturnType<typeof steps>>) => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!want(await steps(rolloutId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return steps(rolloutId);
+  };
+  const stepJobs = async (rolloutId: string) => {
+    const ids = new Set((await steps(rolloutId)).map((s) => s.id));
+    const rows = await db().outboxEvent.findMany({ where: { type: ROLLOUT_STEP_JOB } });
+    return rows.filter((r) => ids.has((r.payload as { stepId: string }).stepId));
+  };
+
+  it("claims the steps it has room for in the transaction that queues them and runs them after the commit; the rest get outbox jobs", async () => {
     const w = await makeWorld();
     const { env } = await fleet(w, threeRegions, { waves: [{ name: "canary", match: { region: "eu" } }], maxParallel: 2 });
-    const stop = runQueuedStepsInProcess(db(), 10, noSleep);
+    // Room for one executor at a time: the canary, then one of wave 2's two queued steps; the other waits for its job.
+    const stop = runQueuedStepsInProcess(db(), 1, noSleep);
     try {
       const { requestId, rolloutId } = await start(w, env.id);
-      const deadline = Date.now() + 10_000;
-      while ((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status === "deploying" && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const s = await settled(rolloutId, (all) => all.filter((x) => x.status === "succeeded").length === 3 && all.some((x) => x.status === "queued"));
+      expect(s.map((x) => x.status).sort()).toEqual(["queued", "succeeded", "succeeded", "succeeded"]);
+      // Only the step beyond the runner's room has a job; run as a worker would, it deploys that target.
+      const jobs = await stepJobs(rolloutId);
+      expect(jobs.map((j) => (j.payload as { stepId: string }).stepId)).toEqual([s.find((x) => x.status === "queued")!.id]);
+      expect(await drain(rolloutId)).toBe(1);
       expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("succeeded");
-      const jobs = await pendingJobs(rolloutId);
-      expect(jobs.length).toBe(4);
-      for (const j of jobs) {
-        const p = j.payload as { stepId: string; attempt: number };
-        expect(await runRolloutStep(db(), p.stepId, p.attempt, noSleep)).toEqual({ outcome: "skipped" });
-      }
-      expect((await steps(rolloutId)).every((s) => s.deployCount === 1 && s.attempt === 1)).toBe(true);
+      expect((await steps(rolloutId)).every((x) => x.status === "succeeded" && x.deployCount === 1 && x.attempt === 1)).toBe(true);
+      // Each claim is audited as the queued → deploying move it is, after the step's pending → queued.
+      const canary = s.find((x) => x.name === "prod-eu-1")!;
+      const trail = await db().auditEvent.findMany({ where: { subjectId: canary.id }, orderBy: { seq: "asc" } });
+      expect(trail.map((a) => a.action)).toEqual(["rollout.step.queued", "rollout.step.deploying", "rollout.step.succeeded"]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("a transaction that rolls back after claiming gives the runner its room back and leaves the step queued for its next start", async () => {
+    const w = await makeWorld();
+    const { env } = await fleet(w, threeRegions.slice(0, 2), { waves: [], maxParallel: 1 });
+    const { requestId, rolloutId } = await start(w, env.id);
+    // Started without a runner: the first target has its job, the second is pending.
+    const pending = (await steps(rolloutId)).find((x) => x.status === "pending")!;
+    const stop = runQueuedStepsInProcess(db(), 1, noSleep);
+    try {
+      const queue = async (fail: boolean) =>
+        transaction(db(), async (tx) => {
+          await lockRollout(tx, { id: rolloutId });
+          const row = await tx.selectFrom("RolloutStep").selectAll().where("id", "=", pending.id).executeTakeFirstOrThrow();
+          await moveSteps(tx, [row], "queued", { actor: rolloutActor });
+          expect((await tx.selectFrom("RolloutStep").select("status").where("id", "=", pending.id).executeTakeFirstOrThrow()).status).toBe("deploying");
+          if (fail) throw new Error("rolled back");
+        });
+      await expect(queue(true)).rejects.toThrow("rolled back");
+      expect((await steps(rolloutId)).find((x) => x.id === pending.id)?.status).toBe("pending");
+      // Had the rolled-back claim kept its slot, this one would have no room and get a job instead.
+      await queue(false);
+      await settled(rolloutId, (all) => all.find((x) => x.id === pending.id)?.status === "succeeded");
+      expect((await stepJobs(rolloutId)).map((j) => (j.payload as { stepId: string }).stepId)).not.toContain(pending.id);
+      expect(await drain(rolloutId)).toBe(1);
+      expect((await db().deploymentRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("succeeded");
+      expect((await steps(rolloutId)).every((x) => x.deployCount === 1)).toBe(true);
     } finally {
       stop();
     }

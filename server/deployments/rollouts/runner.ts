@@ -1,19 +1,21 @@
 // Starting a request's rollout and running its per-target steps. runDeployment (execution.ts) hands a request
-// whose environment has targets to startRollout instead of an executor; each step is then a job on the
-// deployments queue that runs the target's executor: claimed (queued → deploying, attempt + 1), run outside any
-// transaction, finished under the rollout lock if it is still that attempt; claims and ends are written in batches
-// (step-commits.ts). A job delivered twice,
-// or for an attempt the loop already retried, finds nothing to do: a target is never deployed twice by one rollout.
+// whose environment has targets to startRollout instead of an executor; each step then runs the target's executor:
+// claimed (queued → deploying, attempt + 1) — by the transaction that queued it when this process's runner has
+// room (state-machine.ts startSteps), else by its job on the deployments queue —, run outside any transaction,
+// finished under the rollout lock if it is still that attempt; job claims and ends are written in batches
+// (step-commits.ts). A job delivered twice, or for an attempt already claimed or retried by the loop, finds nothing
+// to do: a target is never deployed twice by one rollout.
 import { transaction, type Db } from "../../db";
 import { logger } from "../../logger";
 import { writeLogs } from "../deployment-log";
 import { EXECUTORS } from "../executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "../executors/executor";
-import { advance, rolloutActor } from "./orchestrator";
+import { advance } from "./orchestrator";
 import { assignWaves, DEFAULT_PLAN, type RolloutPlanSpec } from "./plan";
 import { beatStep, insertRollout, lockRollout } from "./rollout-store";
-import { setStepHandOff } from "./state-machine";
-import { claimStep, endStep, type Claimed, type LogLine } from "./step-commits";
+import type { Claimed } from "./claimed";
+import { rolloutActor, setStepRunner } from "./state-machine";
+import { claimStep, endStep, type LogLine } from "./step-commits";
 
 /** True when the environment runs on explicit targets (a fleet); otherwise it is one implicit target. */
 export async function hasTargets(db: Db, environmentId: string) {
@@ -122,10 +124,17 @@ async function execute(db: Db, stepId: string, c: Claimed, opts: StepRunOptions,
 export async function runRolloutStep(db: Db, stepId: string, attempt?: number, opts: StepRunOptions = {}) {
   const claimed = await claimStep(db, stepId, attempt);
   if (!claimed) return { outcome: "skipped" as const };
+  return runClaimed(db, claimed, opts);
+}
+
+/** Runs a claimed step's executor (outside any transaction; `executed` is told when it returns) and ends its attempt. */
+async function runClaimed(db: Db, claimed: Claimed, opts: StepRunOptions, executed?: () => void) {
+  const { stepId } = claimed;
   const t0 = performance.now();
   const lines: LogLine[] = [];
   const result = await execute(db, stepId, claimed, opts, lines);
   const executorMs = Math.round(performance.now() - t0);
+  executed?.();
   // Abandoned: the loop took the step over (its heartbeat went stale); the new attempt will report.
   if (result.outcome === "abandoned" || result.outcome === "pending") {
     await writeLogs(db, claimed.request.id, lines).catch((err: unknown) => logger.warn({ err, stepId }, "rollout step log lines lost"));
@@ -136,19 +145,34 @@ export async function runRolloutStep(db: Db, stepId: string, attempt?: number, o
 }
 
 /**
- * Registers this process's fast path for steps it queues (state-machine.ts setStepHandOff): runs them at once,
- * up to `limit` at a time; beyond that they wait for their outbox job like any other. Returns the unregister.
+ * Registers this process's step runner (state-machine.ts StepRunner): steps it queues are claimed in the queueing
+ * transaction and run here once it commits, up to `limit` executors at a time; beyond that they wait for their outbox job
+ * like any other. Returns the unregister.
  */
 export function runQueuedStepsInProcess(db: Db, limit = 32, opts: StepRunOptions = {}) {
-  let running = 0;
-  setStepHandOff((jobs) => {
-    for (const job of jobs) {
-      if (running >= limit) return;
-      running++;
-      void runRolloutStep(db, job.stepId, job.attempt, opts)
-        .catch((err: unknown) => logger.warn({ err, stepId: job.stepId }, "rollout step (fast path) failed; its outbox job will retry"))
-        .finally(() => running--);
-    }
+  let taken = 0;
+  setStepRunner({
+    reserve: (n) => {
+      const k = Math.max(0, Math.min(n, limit - taken));
+      taken += k;
+      return k;
+    },
+    release: (n) => {
+      taken -= n;
+    },
+    run: (steps) => {
+      for (const c of steps) {
+        // The slot is free once the executor returns: the end's transaction may then start the next wave here.
+        let held = true;
+        const free = () => {
+          if (held) taken--;
+          held = false;
+        };
+        void runClaimed(db, c, opts, free)
+          .catch((err: unknown) => logger.warn({ err, stepId: c.stepId }, "rollout step failed to end; the loop retries it once its heartbeat is stale"))
+          .finally(free);
+      }
+    },
   });
-  return () => setStepHandOff(null);
+  return () => setStepRunner(null);
 }

@@ -9,7 +9,7 @@
 //            succeeded|failed → rollback_queued → rolling_back → rolled_back|rollback_failed;
 //            deploying → queued and rolling_back → rollback_queued (a worker died: the loop retries the attempt)
 import { jsonBuildObject } from "kysely/helpers/postgres";
-import { recordAudits, type Actor, type AuditEntry } from "../../audit/audit-log";
+import { recordAudits, systemActor, type Actor, type AuditEntry } from "../../audit/audit-log";
 import { emitPierEvent, type RolloutEventType } from "../../bus/events";
 import { writeOutbox } from "../../bus/outbox";
 import { conflict, notFound } from "../../errors";
@@ -17,7 +17,8 @@ import { QUEUES } from "../../platform/queues";
 import { anyOf, type Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
-import { insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
+import { loadClaimed, type Claimed } from "./claimed";
+import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
 
 export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
 export type StepStatus =
@@ -62,25 +63,68 @@ export const ACTIVE_ROLLOUT: readonly RolloutStatus[] = ["running", "paused", "r
 export const IN_FLIGHT: readonly StepStatus[] = ["queued", "deploying", "rollback_queued", "rolling_back"];
 
 export const ROLLOUT_STEP_JOB = "rollout.step";
+export const rolloutActor = systemActor("rollout");
 
 /**
- * A worker process's fast path: steps this process queued are run by it right after the commit, without waiting
- * for the outbox dispatcher's next poll. The outbox job stays the durable path: whichever run claims the step
- * first runs it; the other finds it claimed and does nothing. Only worker processes register one (web processes
- * that pause/resume a rollout leave the steps to the workers).
+ * A worker process's step runner: steps this process queues are claimed (queued → deploying) in the transaction
+ * that queues them, as many as the runner has room for, and run by it right after the commit — no claim
+ * transaction, no outbox job, no wait for the dispatcher's next poll or the loop. If the process dies, their
+ * heartbeats go stale and the loop queues them again. Steps beyond its room get an outbox job like any other.
+ * Only worker processes register one (web processes that pause/resume a rollout leave the steps to the workers);
+ * it runs steps on the database it was registered with, the only one a worker process uses.
  */
-type StepHandOff = (steps: { stepId: string; attempt: number }[]) => void;
-let handOff: StepHandOff | null = null;
-export function setStepHandOff(fn: StepHandOff | null) {
-  handOff = fn;
+export type StepRunner = {
+  /** Takes up to `n` slots; returns how many it took. */
+  reserve(n: number): number;
+  /** Gives back slots taken but not used (fewer steps claimed, or the transaction rolled back). */
+  release(n: number): void;
+  /** Runs steps claimed for it (one reserved slot each), after the commit; returns at once. */
+  run(steps: Claimed[]): void;
+};
+let runner: StepRunner | null = null;
+export function setStepRunner(r: StepRunner | null) {
+  runner = r;
 }
 
-/** The job that makes a worker run a step (outbox → deployments queue), keyed by the attempt it will start. */
-function enqueueSteps(tx: Tx, steps: readonly { id: string; attempt: number }[]) {
-  const jobs = steps.map((s) => ({ stepId: s.id, attempt: s.attempt + 1 }));
-  for (const payload of jobs) writeOutbox(tx, { queue: QUEUES.deployments, type: ROLLOUT_STEP_JOB, payload });
-  const fast = handOff;
-  if (fast) tx.afterCommit(() => fast(jobs));
+const startsRollback = (s: { status: string }) => s.status === "rolling_back";
+
+/**
+ * Claims queued steps in one statement, without the rollouts' locks (claimStepRows says when a claim takes a step),
+ * with one audit record each; returns what the claimed steps' runs need, by step id.
+ */
+export async function claimSteps(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[]): Promise<Map<string, Claimed>> {
+  const rows = await claimStepRows(tx, asks, new Date());
+  if (!rows.length) return new Map();
+  const back = (s: (typeof rows)[number]) => ({ ...s, status: startsRollback(s) ? "rollback_queued" : "queued", attempt: s.attempt - 1 });
+  auditSteps(tx, rows.filter((s) => !startsRollback(s)).map(back), "deploying", rolloutActor);
+  auditSteps(tx, rows.filter(startsRollback).map(back), "rolling_back", rolloutActor);
+  return loadClaimed(tx, rows);
+}
+
+/**
+ * Steps just moved to queued/rollback_queued: claimed here for this process's runner while it has room (run once
+ * committed), the others get their job (outbox → deployments queue), keyed by the attempt it will start.
+ */
+async function startSteps(tx: Tx, steps: readonly { id: string; attempt: number }[]) {
+  if (!steps.length) return;
+  const r = runner;
+  const room = r ? r.reserve(steps.length) : 0;
+  let claimed = new Map<string, Claimed>();
+  if (r && room > 0) {
+    tx.afterRollback(() => r.release(room));
+    claimed = await claimSteps(
+      tx,
+      steps.slice(0, room).map((s) => ({ stepId: s.id, attempt: s.attempt + 1 })),
+    );
+    const run = [...claimed.values()];
+    tx.afterCommit(() => {
+      r.release(room - run.length);
+      r.run(run);
+    });
+  }
+  for (const s of steps) {
+    if (!claimed.has(s.id)) writeOutbox(tx, { queue: QUEUES.deployments, type: ROLLOUT_STEP_JOB, payload: { stepId: s.id, attempt: s.attempt + 1 } });
+  }
 }
 
 /** What a rollout change may set besides its status. */
@@ -195,7 +239,12 @@ export class RolloutMoves {
       if (g) g.steps.push(...m.steps);
       else groups.set(key, { steps: [...m.steps], to: m.to, opts: m.opts });
     }
-    for (const g of groups.values()) await moveSteps(tx, g.steps, g.to, g.opts);
+    // Steps queued start once the rollouts are written: their claims see the rollouts as this transaction leaves them.
+    const queued: MovableStep[] = [];
+    for (const g of groups.values()) {
+      const moved = await moveStepRowsAudited(tx, g.steps, g.to, g.opts);
+      if (isQueued(g.to)) queued.push(...moved);
+    }
     await insertAnalyses(tx, this.analyses);
     const changed = this.drafts.filter((d) => d.row.revision !== d.baseRevision);
     const written = await writeRollouts(
@@ -204,6 +253,7 @@ export class RolloutMoves {
     );
     if (written.length !== changed.length) throw conflict("A rollout changed while it was being advanced; try again");
     recordAudits(tx, this.audits);
+    await startSteps(tx, queued);
     appendRequestLogs(tx, this.logs);
     for (const work of this.requestWork) await work(tx);
     await emitRolloutEvents(tx, this.events);
@@ -234,13 +284,10 @@ function checkStepMoves(steps: readonly MovableStep[], to: StepStatus) {
   }
 }
 
-/**
- * Moves steps of locked rollouts to `to` (one statement), each checked against the table; a step another
- * transaction moved meanwhile (a worker claiming a queued step) is left alone. One audit record per step moved;
- * steps moved to queued/rollback_queued get their job written (the attempt they will start is the current one + 1).
- * Returns the steps moved.
- */
-export async function moveSteps<S extends MovableStep>(tx: Tx, steps: readonly S[], to: StepStatus, opts: MoveOptions): Promise<S[]> {
+const isQueued = (to: StepStatus) => to === "queued" || to === "rollback_queued";
+
+/** The step moves (one statement, see moveSteps) and their audit records; returns the steps moved. */
+async function moveStepRowsAudited<S extends MovableStep>(tx: Tx, steps: readonly S[], to: StepStatus, opts: MoveOptions): Promise<S[]> {
   if (!steps.length) return [];
   checkStepMoves(steps, to);
   const changed = new Set(
@@ -248,7 +295,18 @@ export async function moveSteps<S extends MovableStep>(tx: Tx, steps: readonly S
   );
   const moved = steps.filter((s) => changed.has(s.id));
   auditSteps(tx, moved, to, opts.actor, opts.message);
-  if (to === "queued" || to === "rollback_queued") enqueueSteps(tx, moved);
+  return moved;
+}
+
+/**
+ * Moves steps of locked rollouts to `to` (one statement), each checked against the table; a step another
+ * transaction moved meanwhile (a worker claiming a queued step) is left alone. One audit record per step moved;
+ * steps moved to queued/rollback_queued start (startSteps: claimed for this process's runner, else their job).
+ * Returns the steps moved.
+ */
+export async function moveSteps<S extends MovableStep>(tx: Tx, steps: readonly S[], to: StepStatus, opts: MoveOptions): Promise<S[]> {
+  const moved = await moveStepRowsAudited(tx, steps, to, opts);
+  if (isQueued(to)) await startSteps(tx, moved);
   return moved;
 }
 

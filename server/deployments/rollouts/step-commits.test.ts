@@ -4,7 +4,8 @@ import { verifyAuditChain } from "../../audit/audit-log";
 import { makeWorld } from "../../../test/support/deployment-world";
 import { drain, fleet, noSleep, otherService, pendingJobs, start, steps, threeRegions } from "../../../test/support/fleet-world";
 import { runRolloutStep } from "./runner";
-import { claimStep, endBatch, type Claimed } from "./step-commits";
+import type { Claimed } from "./claimed";
+import { claimStep, endBatch } from "./step-commits";
 
 const db = () => getDb();
 const canaryThenRest = { waves: [{ name: "canary", match: { region: "eu" } }], maxParallel: 5 };

@@ -1,24 +1,18 @@
-// The two transactions of a rollout step — claiming it (queued → deploying) and ending it (→ succeeded/failed, then
-// advancing its rollout) — written by group commit (server/platform/group-commit.ts): the claims and the ends that arrive while a
-// batch is being written go together in the next transaction, with one audit append for all of them. The rules per
-// step are unchanged: a claim only takes a step still queued at the attempt its job was written for, an end only
-// records the attempt that still owns the step.
-import type { Db, Tx } from "../../db";
+// The two transactions of a rollout step run from its job — claiming it (queued → deploying) and ending it
+// (→ succeeded/failed, then advancing its rollout) — written by group commit (server/platform/group-commit.ts): the
+// claims and the ends that arrive while a batch is being written go together in the next transaction, with one
+// audit append for all of them. (Steps a worker's runner takes are claimed by the transaction that queues them,
+// state-machine.ts startSteps, and only their ends come here.) The rules per step are unchanged: a claim only takes
+// a step still queued at the attempt its job was written for, an end only records the attempt that still owns the
+// step.
+import type { Db } from "../../db";
 import { transaction } from "../../db";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
-import type { ExecutionContext } from "../executors/executor";
 import { groupCommitPerDb } from "../../platform/group-commit";
-import { advanceAll, rolloutActor } from "./orchestrator";
-import { claimStepRows, endStepRows, lockRollouts } from "./rollout-store";
-import { auditSteps, type StepStatus } from "./state-machine";
-
-export type Claimed = {
-  rolloutId: string;
-  rollback: boolean;
-  attempt: number;
-  target: { name: string; executor: string; executorConfig: Record<string, unknown> };
-  request: ExecutionContext["request"] & { serviceId: string; environmentId: string };
-};
+import { advanceAll } from "./orchestrator";
+import type { Claimed } from "./claimed";
+import { endStepRows, lockRollouts } from "./rollout-store";
+import { auditSteps, claimSteps, rolloutActor, type StepStatus } from "./state-machine";
 
 type ClaimAsk = { stepId: string; attempt: number | undefined };
 export type LogLine = { message: string; level: LogLevel };
@@ -57,16 +51,6 @@ export const claimStep = (db: Db, stepId: string, attempt: number | undefined) =
 /** Ends the step's attempt (if it still owns the step) and advances its rollout; false when the attempt no longer did. */
 export const endStep = (db: Db, ask: EndAsk) => endsFor(db).submit(ask);
 
-/**
- * The executor settings of a step. The simulator's failure injection (failAtStep, failureRate) is about deploying
- * the new version; a rollback step uses rollbackFailAtStep / rollbackFailureRate instead (default: it works).
- */
-function configFor(config: Record<string, unknown>, rollback: boolean): Record<string, unknown> {
-  if (!rollback) return config;
-  const { rollbackFailAtStep, rollbackFailureRate, ...rest } = config;
-  return { ...rest, failAtStep: rollbackFailAtStep, failureRate: rollbackFailureRate ?? 0 };
-}
-
 async function claimBatch(db: Db, asks: ClaimAsk[]): Promise<(Claimed | null)[]> {
   // The same step asked twice in one batch (its fast path and its outbox job): the newest attempt asks for it.
   const byStep = new Map<string, ClaimAsk>();
@@ -74,78 +58,8 @@ async function claimBatch(db: Db, asks: ClaimAsk[]): Promise<(Claimed | null)[]>
     const seen = byStep.get(a.stepId);
     if (!seen || (seen.attempt !== undefined && (a.attempt === undefined || a.attempt > seen.attempt))) byStep.set(a.stepId, a);
   }
-  const claimed = await transaction(db, async (tx) => {
-    const rows = await claimStepRows(tx, [...byStep.values()], new Date());
-    if (!rows.length) return new Map<string, Claimed>();
-    for (const to of ["deploying", "rolling_back"] as const) {
-      const moved = rows
-        .filter((s) => s.status === to)
-        .map((s) => ({ ...s, status: to === "rolling_back" ? "rollback_queued" : "queued", attempt: s.attempt - 1 }));
-      auditSteps(tx, moved, to as StepStatus, rolloutActor);
-    }
-    return loadClaimed(tx, new Map(rows.map((r) => [r.id, r])));
-  });
+  const claimed = await transaction(db, (tx) => claimSteps(tx, [...byStep.values()]));
   return asks.map((a) => (byStep.get(a.stepId) === a ? (claimed.get(a.stepId) ?? null) : null));
-}
-
-/** What the claimed steps' executors need: target, service, request (one query). */
-async function loadClaimed(tx: Tx, steps: Map<string, { rolloutId: string; status: string; attempt: number }>) {
-  const rows = await tx
-    .selectFrom("RolloutStep as st")
-    .innerJoin("Rollout as r", "r.id", "st.rolloutId")
-    .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
-    .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
-    .innerJoin("Service as s", "s.id", "d.serviceId")
-    .innerJoin("Environment as e", "e.id", "d.environmentId")
-    .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
-    .select([
-      "st.id as stepId",
-      "d.id",
-      "d.version",
-      "d.previousVersion",
-      "d.strategy",
-      "d.canarySteps",
-      "d.serviceId",
-      "d.environmentId",
-      "s.slug",
-      "s.name",
-      "e.name as environmentName",
-      "t.name as targetName",
-      "t.executor",
-      "t.executorConfig",
-      "se.executorConfig as serviceConfig",
-    ])
-    .where("st.id", "in", [...steps.keys()])
-    .execute();
-  const out = new Map<string, Claimed>();
-  for (const row of rows) {
-    const step = steps.get(row.stepId)!;
-    const rollback = step.status === "rolling_back";
-    out.set(row.stepId, {
-      rolloutId: step.rolloutId,
-      rollback,
-      attempt: step.attempt,
-      target: {
-        name: row.targetName,
-        executor: row.executor,
-        executorConfig: configFor({ ...((row.serviceConfig ?? {}) as Record<string, unknown>), ...(row.executorConfig as Record<string, unknown>) }, rollback),
-      },
-      request: {
-        id: row.id,
-        // A rollback step deploys the version the target had before.
-        version: rollback ? (row.previousVersion ?? row.version) : row.version,
-        previousVersion: rollback ? row.version : row.previousVersion,
-        strategy: row.strategy,
-        canarySteps: row.canarySteps,
-        attempt: step.attempt,
-        service: { slug: row.slug, name: row.name },
-        environment: { name: `${row.environmentName}/${row.targetName}` },
-        serviceId: row.serviceId,
-        environmentId: row.environmentId,
-      },
-    });
-  }
-  return out;
 }
 
 /**
