@@ -31,3 +31,26 @@ test("Dana opens DORA, filters by team, clicks a number and sees the deployments
   await page.getByTestId("dora-changeFailureRate").click();
   await expect(drill.getByRole("heading", { name: /change failures/ })).toBeVisible();
 });
+
+test("a drill-down shows its rows 50 to a page, Older and Newer", async ({ page }) => {
+  await signInAs(page, "Dana", "/dora?drill=deployments");
+  const drill = page.locator("#drilldown");
+  const heading = drill.getByRole("heading", { name: /Deployments counted by deployment frequency/ });
+  const total = Number((await heading.textContent())?.match(/\((\d+)\)/)?.[1] ?? "0");
+  expect(total, "the seed's 90 days hold more than two pages of deployments").toBeGreaterThan(100);
+  const rows = drill.getByTestId("drill-deployment");
+  await expect(rows).toHaveCount(50);
+  const pages = drill.getByRole("navigation", { name: "Drill-down pages" });
+  await expect(pages).toContainText(`Rows 1–50 of ${total}`);
+  const newest = await rows.first().textContent();
+
+  await pages.getByRole("link", { name: "Older" }).click();
+  await expect(page).toHaveURL(/[?&]page=2(&|#|$)/);
+  await expect(pages).toContainText(`Rows 51–100 of ${total}`);
+  await expect(rows).toHaveCount(50);
+  await expect(heading).toContainText(`(${total})`);
+
+  await pages.getByRole("link", { name: "Newer" }).click();
+  await expect(pages).toContainText(`Rows 1–50 of ${total}`);
+  await expect(rows.first()).toHaveText(newest!);
+});

@@ -14,12 +14,22 @@ import {
   type ResolvedFilter,
 } from "./metrics";
 
-const DRILLDOWN_LIMIT = 500;
+/**
+ * Rows per drill-down page. The number is counted over every row (`total`); the table shows one page of them, newest
+ * (or slowest) first: a 90-day, all-services selection holds thousands of rows, and a table of hundreds of them made
+ * the page slow to render and to use (and axe took a minute over it).
+ */
+export const DRILLDOWN_PAGE_SIZE = 50;
 
 export type DrilldownInput = DoraFilter & {
   /** Restrict to one trend week (YYYY-MM-DD, the local Monday in the filter's time zone). */
   week?: string | null;
+  /** 1-based page of DRILLDOWN_PAGE_SIZE rows; past the last page the rows are empty (total still says how many). */
+  page?: number | null;
 };
+
+const pageOf = (input: DrilldownInput) => ({ page: input.page ?? 1, pageSize: DRILLDOWN_PAGE_SIZE });
+const offsetOf = (input: DrilldownInput) => ((input.page ?? 1) - 1) * DRILLDOWN_PAGE_SIZE;
 
 /** Rows of one trend week only (when asked): the week their time falls in, in the filter's time zone. */
 const inWeek = (column: "d.deployedAt" | "dc.deployedAt" | "i.detectedAt", f: ResolvedFilter, week?: string | null) =>
@@ -56,12 +66,15 @@ export async function deploymentsBehind(db: Db, input: DrilldownInput & { onlyFa
           .whereRef("dc.deploymentId", "=", "d.id")
           .as("changes"),
       ])
+      // The id breaks ties so that pages neither repeat nor skip rows deployed at the same instant.
       .orderBy("d.deployedAt", "desc")
-      .limit(DRILLDOWN_LIMIT)
+      .orderBy("d.id")
+      .limit(DRILLDOWN_PAGE_SIZE)
+      .offset(offsetOf(input))
       .execute(),
     where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
-  return { rows, total };
+  return { rows, total, ...pageOf(input) };
 }
 
 /** The changes whose lead times make up the lead-time percentiles, slowest first. */
@@ -94,11 +107,14 @@ export async function changesBehind(db: Db, input: DrilldownInput & { deployment
         "dc.leadTimeSeconds",
       ])
       .orderBy("dc.leadTimeSeconds", "desc")
-      .limit(DRILLDOWN_LIMIT)
+      .orderBy("dc.deploymentId")
+      .orderBy("c.id")
+      .limit(DRILLDOWN_PAGE_SIZE)
+      .offset(offsetOf(input))
       .execute(),
     where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
-  return { rows, total };
+  return { rows, total, ...pageOf(input) };
 }
 
 /** Incidents counted by time to restore (detected in range; open ones listed, not in the percentiles). */
@@ -125,9 +141,11 @@ export async function incidentsBehind(db: Db, input: DrilldownInput) {
         "i.rootCauseRef",
       ])
       .orderBy("i.detectedAt", "desc")
-      .limit(DRILLDOWN_LIMIT)
+      .orderBy("i.id")
+      .limit(DRILLDOWN_PAGE_SIZE)
+      .offset(offsetOf(input))
       .execute(),
     where.select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("total")).executeTakeFirstOrThrow(),
   ]);
-  return { rows, total };
+  return { rows, total, ...pageOf(input) };
 }

@@ -25,6 +25,12 @@ const filterInput = z.object({
 });
 const drillInput = filterInput.extend({
   week: calendarDate("week").nullish(),
+  page: z
+    .number({ error: "page must be a whole number from 1" })
+    .int("page must be a whole number from 1")
+    .min(1, "page must be a whole number from 1")
+    .max(10_000, "page must be at most 10000")
+    .nullish(),
 });
 
 const summaryInput = filterInput.extend({

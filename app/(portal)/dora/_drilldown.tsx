@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { serverCaller } from "@/app/_lib/server-caller";
 import { DateTime } from "@/app/_components/time";
-import { Badge, Card, EmptyState, Table, Td } from "@/app/_components/ui";
+import { Badge, Card, EmptyState, LinkButton, Table, Td } from "@/app/_components/ui";
 import { formatDuration } from "./_format";
 import { LinkReview } from "./_link-review";
 
@@ -16,17 +16,53 @@ const TITLES: Record<DrillKind, string> = {
   incidents: "Incidents behind time to restore",
 };
 
-export async function Drilldown({ kind, filter, week, closeHref }: { kind: DrillKind; filter: Filter; week?: string; closeHref: string }) {
+type Props = { kind: DrillKind; filter: Filter; week?: string; page: number; closeHref: string; pageHref: (page: number) => string };
+
+/** "Rows 51–100 of 1682" with Newer/Older (or Faster for lead times) links: the table shows one page of the rows. */
+function Pager({
+  page,
+  pageSize,
+  total,
+  shown,
+  kind,
+  pageHref,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  shown: number;
+  kind: DrillKind;
+  pageHref: (page: number) => string;
+}) {
+  if (total <= pageSize && page === 1) return null;
+  const first = (page - 1) * pageSize + 1;
+  const [back, forward] = kind === "changes" ? ["Slower", "Faster"] : ["Newer", "Older"];
+  return (
+    <nav aria-label="Drill-down pages" className="mt-3 flex items-center gap-3 text-sm">
+      <span className="text-gray-600 dark:text-gray-400">
+        {shown > 0 ? `Rows ${first}–${first + shown - 1} of ${total}` : `No rows on page ${page} of ${total}`}
+      </span>
+      {page > 1 && <LinkButton href={pageHref(page - 1)}>{back}</LinkButton>}
+      {first + shown - 1 < total && shown > 0 && <LinkButton href={pageHref(page + 1)}>{forward}</LinkButton>}
+    </nav>
+  );
+}
+
+export async function Drilldown({ kind, filter, week, page, closeHref, pageHref }: Props) {
   const trpc = await serverCaller();
-  const input = { ...filter, week: week ?? null };
+  const input = { ...filter, week: week ?? null, page };
   const close = (
     <Link href={closeHref} className="text-xs text-gray-500 underline dark:text-gray-400">
       Close
     </Link>
   );
+  const pager = (r: { page: number; pageSize: number; total: number; rows: unknown[] }) => (
+    <Pager page={r.page} pageSize={r.pageSize} total={r.total} shown={r.rows.length} kind={kind} pageHref={pageHref} />
+  );
   const title = `${TITLES[kind]}${week ? ` · week of ${week}` : ""}`;
   if (kind === "deployments" || kind === "failures") {
-    const { rows, total } = await trpc.dora.deployments({ ...input, onlyFailures: kind === "failures" });
+    const result = await trpc.dora.deployments({ ...input, onlyFailures: kind === "failures" });
+    const { rows, total } = result;
     return (
       <Card id="drilldown" title={`${title} (${total})`} actions={close}>
         {rows.length === 0 ? (
@@ -56,11 +92,13 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
             ))}
           </Table>
         )}
+        {pager(result)}
       </Card>
     );
   }
   if (kind === "changes") {
-    const { rows, total } = await trpc.dora.changes(input);
+    const result = await trpc.dora.changes(input);
+    const { rows, total } = result;
     return (
       <Card id="drilldown" title={`${title} (${total})`} actions={close}>
         {rows.length === 0 ? (
@@ -97,10 +135,12 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
             ))}
           </Table>
         )}
+        {pager(result)}
       </Card>
     );
   }
-  const { rows, total } = await trpc.dora.incidents(input);
+  const result = await trpc.dora.incidents(input);
+  const { rows, total } = result;
   return (
     <Card id="drilldown" title={`${title} (${total})`} actions={close}>
       {rows.length === 0 ? (
@@ -135,6 +175,7 @@ export async function Drilldown({ kind, filter, week, closeHref }: { kind: Drill
           ))}
         </Table>
       )}
+      {pager(result)}
     </Card>
   );
 }

@@ -35,6 +35,8 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
   const bands = one(sp.bands) === "2021" ? "2021" : "2023";
   const drill = one(sp.drill) as DrillKind | undefined;
   const week = one(sp.week);
+  // The drill-down's page (1-based); anything else (absent, "x", "0") is the first page.
+  const drillPage = Math.min(Math.max(Math.trunc(Number(one(sp.page))) || 1, 1), 10_000);
   const trpc = await serverCaller();
   const session = await trpc.identity.session();
   const timeZone = one(sp.tz) ?? session?.timeZone ?? "UTC";
@@ -224,7 +226,16 @@ export default async function DoraPage({ searchParams }: { searchParams: Promise
         <TrendCharts weeks={trend} baseHref={base} />
       </Card>
 
-      {drill && mode === "pier" && <Drilldown kind={drill} filter={filter} week={week} closeHref={base} />}
+      {drill && mode === "pier" && (
+        <Drilldown
+          kind={drill}
+          filter={filter}
+          week={week}
+          page={drillPage}
+          closeHref={base}
+          pageHref={(n) => `${base}&drill=${drill}${week ? `&week=${week}` : ""}${n > 1 ? `&page=${n}` : ""}#drilldown`}
+        />
+      )}
 
       {comparison && <CompareDefinitions comparison={comparison} />}
 
