@@ -7,7 +7,8 @@ import { signInAs } from "./helpers";
 test("Lee browses the Backstage entities: an API's definition, provider and graph, then its System's members", async ({ page }) => {
   await signInAs(page, "Lee", "/catalog");
   await page.getByRole("link", { name: "Backstage entities" }).click();
-  await page.getByRole("link", { name: "API", exact: true }).click();
+  // The kind filters carry their counts ("API (3)"), the facet Backstage users expect.
+  await page.getByRole("link", { name: /^API \(\d[\d,]*\)$/ }).click();
   await expect(page).toHaveURL(/\/catalog\/entities\?kind=API$/);
   await page.getByRole("table", { name: "Imported entities" }).getByRole("link", { name: "Payments API" }).click();
 
