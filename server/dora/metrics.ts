@@ -13,6 +13,7 @@ import { badRequest } from "../errors";
 import { DEFAULT_BANDS, failureRateLevel, frequencyLevel, leadTimeLevel, restoreLevel, type BandSet, type DoraLevel } from "./levels";
 import { devLakeFigures, fourKeysFigures, type DoraMode } from "./modes";
 import { pierPeriod } from "./pier-details";
+import { rollupEligible, type RollupOptions } from "./rollups";
 
 export type DoraFilter = {
   from: Date;
@@ -229,6 +230,8 @@ export function keyFiguresOf(from: Date, to: Date, row: RawKeys): KeyFigures {
  * would run them one after the other).
  */
 export async function keyFigures(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<KeyFigures> {
+  // The whole organisation: whole days from the daily rollups (./rollups.ts).
+  if (rollupEligible(f)) return (await pierPeriod(db, f, from, to)).figures;
   const [dep, lt, rs] = await Promise.all([
     countedDeployments(db, f, from, to)
       .select((eb) => [eb.fn.countAll<string>().as("deployments"), eb.fn.countAll<string>().filterWhere(isFailure).as("failures")])
@@ -267,17 +270,17 @@ export function levelsOf(k: ModeKeyFigures, bands: BandSet): Levels {
 }
 
 /** The key figures of one range in one definition mode (server/dora/modes.ts). */
-export async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date): Promise<ModeKeyFigures> {
+export async function modeFigures(db: Db, f: ResolvedFilter, mode: DoraMode, from: Date, to: Date, rollups?: RollupOptions): Promise<ModeKeyFigures> {
   const days = (to.getTime() - from.getTime()) / 86_400_000;
   if (mode === "pier") {
-    const { figures, details } = await pierPeriod(db, f, from, to);
+    const { figures, details } = await pierPeriod(db, f, from, to, rollups);
     return { ...figures, recoveryP50: details.recoveryP50 };
   }
   const m = await (mode === "fourkeys" ? fourKeysFigures : devLakeFigures)(db, f, from, to);
   return { ...m, deploymentsPerDay: m.deployments / days, deploymentsPerWeek: (m.deployments / days) * 7 };
 }
 
-export type SummaryOptions = { mode?: DoraMode; bands?: BandSet };
+export type SummaryOptions = { mode?: DoraMode; bands?: BandSet; rollups?: RollupOptions };
 
 /** The dashboard summary: this range, the same-length range just before it, and the levels. */
 export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
@@ -290,9 +293,9 @@ export async function doraSummary(db: Db, filter: DoraFilter & SummaryOptions) {
   // Pier's details come with its current figures (one pass per table); the other modes have none.
   const [{ current, details }, previous] = await Promise.all([
     mode === "pier"
-      ? pierPeriod(db, f, f.from, f.to).then((p) => ({ current: { ...p.figures, recoveryP50: p.details.recoveryP50 }, details: p.details }))
+      ? pierPeriod(db, f, f.from, f.to, filter.rollups).then((p) => ({ current: { ...p.figures, recoveryP50: p.details.recoveryP50 }, details: p.details }))
       : modeFigures(db, f, mode, f.from, f.to).then((m) => ({ current: m, details: null })),
-    modeFigures(db, f, mode, previousFrom, f.from),
+    modeFigures(db, f, mode, previousFrom, f.from, filter.rollups),
   ]);
   return {
     filter: { from: f.from, to: f.to, environment: f.environmentName, teamId: f.teamId, serviceId: f.serviceId, target: f.target, timeZone: f.timeZone },

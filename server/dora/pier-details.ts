@@ -11,6 +11,8 @@
 //   deployment rework rate  (2024 DORA report's fifth key) unplanned deployments ÷ all deployments in the range,
 //                     unplanned = rollback deployments and hotfixes (deployed while an incident caused by an earlier
 //                     deployment of the service was open; Deployment.isRework, kept by ./deployment-facts.ts)
+// For the whole organisation the counts and distributions of whole days come from the daily rollups
+// (./rollups.ts); the raw statements below answer the partial days at the range's edges and every narrower scope.
 import { sql, type SqlBool } from "kysely";
 import type { Db } from "../db";
 import {
@@ -25,6 +27,7 @@ import {
   type KeyFigures,
   type ResolvedFilter,
 } from "./metrics";
+import { EXACT_LIMIT, histogramPercentiles, rollupCounts, rollupEligible, splitRange, type RollupCounts, type RollupOptions } from "./rollups";
 
 export type PierDetails = {
   leadTimeStart: { firstCommit: number; merge: number };
@@ -37,12 +40,70 @@ export type PierDetails = {
   reworkRate: number | null;
 };
 
+type Percentiles = { lt: number[] | null; r: number[] | null; rec50: number | null };
+
 /** The key figures and the details of one range (Pier's definitions). */
-export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = f.to): Promise<{ figures: KeyFigures; details: PierDetails }> {
+export async function pierPeriod(
+  db: Db,
+  f: ResolvedFilter,
+  from = f.from,
+  to = f.to,
+  options: RollupOptions = {},
+): Promise<{ figures: KeyFigures; details: PierDetails }> {
+  const split = options.rollups !== false && rollupEligible(f) ? splitRange(from, to) : null;
+  if (!split) {
+    const raw = await rawAggregates(db, f, from, to, true);
+    return periodOf(from, to, raw.counts, raw.percentiles);
+  }
+  const [days, hist, ...edges] = await Promise.all([
+    rollupCounts(db, f, split.dayFrom, split.dayTo),
+    histogramPercentiles(db, f, split),
+    ...split.edges.map(([a, b]) => rawAggregates(db, f, a, b, false)),
+  ]);
+  const counts = edges.reduce(
+    (sum, e) => Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v + e.counts[k as keyof RollupCounts]])) as RollupCounts,
+    days,
+  );
+  // Few values: the exact percentiles from the raw rows (what the histogram approximates within 1 %).
+  const limit = options.exactLimit ?? EXACT_LIMIT;
+  const exact = (values: number) => values > 0 && values <= limit;
+  const [lt, r, rec50] = await Promise.all([
+    exact(hist.lead.values)
+      ? countedChanges(db, f, from, to)
+          .select(leadTimePercentiles().as("lt"))
+          .executeTakeFirstOrThrow()
+          .then((x) => x.lt)
+      : pair(hist.lead),
+    exact(hist.restore.values)
+      ? countedIncidents(db, f, from, to)
+          .select(restorePercentiles().as("r"))
+          .executeTakeFirstOrThrow()
+          .then((x) => x.r)
+      : pair(hist.restore),
+    exact(hist.recovery.values)
+      ? deploymentsOut(db, f, from, to)
+          .select(recoveryMedian(sql<SqlBool>`NOT d."isRollback"`).as("rec50"))
+          .executeTakeFirstOrThrow()
+          .then((x) => x.rec50)
+      : hist.recovery.p50,
+  ]);
+  return periodOf(from, to, counts, { lt, r, rec50 });
+}
+
+const pair = (h: { p50: number | null; p90: number | null }) => (h.p50 === null || h.p90 === null ? null : [h.p50, h.p90]);
+
+const recoveryMedian = (counted: ReturnType<typeof sql<SqlBool>>) =>
+  sql<
+    number | null
+  >`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")) FILTER (WHERE ${counted} AND ${isFailure})`;
+
+/** One range from the raw rows: three statements, one pass each over a covering index; percentiles optional. */
+async function rawAggregates(db: Db, f: ResolvedFilter, from: Date, to: Date, withPercentiles: boolean): Promise<{ counts: RollupCounts; percentiles: Percentiles }> {
   // Rework counts every deployment of the range (rollbacks too, any target); the keys count those of ./metrics.ts
   // countedDeployments: not rollbacks, on the filter's target.
   const target = targetCondition("d", f);
   const counted = target ? sql<SqlBool>`(NOT d."isRollback" AND ${target})` : sql<SqlBool>`NOT d."isRollback"`;
+  const nothing = sql<null>`NULL`;
   const [dep, ch, inc] = await Promise.all([
     deploymentsOut(db, f, from, to)
       .select((eb) => [
@@ -51,11 +112,7 @@ export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = 
           .countAll<string>()
           .filterWhere(sql<SqlBool>`${counted} AND ${isFailure}`)
           .as("failures"),
-        sql<
-          number | null
-        >`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")) FILTER (WHERE ${counted} AND ${isFailure})`.as(
-          "rec50",
-        ),
+        (withPercentiles ? recoveryMedian(counted) : nothing).as("rec50"),
         eb.fn.countAll<string>().as("all"),
         eb.fn.countAll<string>().filterWhere("d.isRework", "=", true).as("rework"),
       ])
@@ -63,7 +120,7 @@ export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = 
     countedChanges(db, f, from, to)
       .select((eb) => [
         eb.fn.countAll<string>().as("changes"),
-        leadTimePercentiles().as("lt"),
+        (withPercentiles ? leadTimePercentiles() : nothing).as("lt"),
         eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "first_commit").as("firstCommit"),
         eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "merge").as("merge"),
         eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "listed").as("listed"),
@@ -75,7 +132,7 @@ export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = 
       .select((eb) => [
         eb.fn.countAll<string>().as("incidents"),
         eb.fn.count<string>("i.resolvedAt").as("resolved"),
-        restorePercentiles().as("r"),
+        (withPercentiles ? restorePercentiles() : nothing).as("r"),
         // A disputed link keeps its reason but no deployment: it counts as unlinked.
         eb.fn
           .countAll<string>()
@@ -89,27 +146,49 @@ export async function pierPeriod(db: Db, f: ResolvedFilter, from = f.from, to = 
       ])
       .executeTakeFirstOrThrow(),
   ]);
-  const all = Number(dep.all);
-  const rework = Number(dep.rework);
+  const n = Number;
+  return {
+    counts: {
+      deployments: n(dep.deployments),
+      failures: n(dep.failures),
+      all: n(dep.all),
+      rework: n(dep.rework),
+      changes: n(ch.changes),
+      firstCommit: n(ch.firstCommit),
+      merge: n(ch.merge),
+      listed: n(ch.listed),
+      revision: n(ch.revision),
+      mergeOrder: n(ch.mergeOrder),
+      incidents: n(inc.incidents),
+      resolved: n(inc.resolved),
+      evidence: n(inc.evidence),
+      heuristic: n(inc.heuristic),
+      unlinked: n(inc.unlinked),
+    },
+    percentiles: { lt: ch.lt, r: inc.r, rec50: dep.rec50 === null ? null : Number(dep.rec50) },
+  };
+}
+
+function periodOf(from: Date, to: Date, c: RollupCounts, p: Percentiles): { figures: KeyFigures; details: PierDetails } {
   return {
     figures: keyFiguresOf(from, to, {
-      deployments: dep.deployments,
-      failures: dep.failures,
-      changes: ch.changes,
-      lt: ch.lt,
-      incidents: inc.incidents,
-      resolved: inc.resolved,
-      r: inc.r,
+      deployments: c.deployments,
+      failures: c.failures,
+      changes: c.changes,
+      lt: p.lt,
+      incidents: c.incidents,
+      resolved: c.resolved,
+      r: p.r,
     }),
     details: {
-      leadTimeStart: { firstCommit: Number(ch.firstCommit), merge: Number(ch.merge) },
-      linkage: { listed: Number(ch.listed), revision: Number(ch.revision), mergeOrder: Number(ch.mergeOrder) },
-      incidentLinks: { evidence: Number(inc.evidence), heuristic: Number(inc.heuristic), unlinked: Number(inc.unlinked) },
-      recoveryP50: dep.rec50 === null ? null : Number(dep.rec50),
-      recoveries: Number(dep.failures),
-      reworkDeployments: rework,
-      allDeployments: all,
-      reworkRate: all === 0 ? null : rework / all,
+      leadTimeStart: { firstCommit: c.firstCommit, merge: c.merge },
+      linkage: { listed: c.listed, revision: c.revision, mergeOrder: c.mergeOrder },
+      incidentLinks: { evidence: c.evidence, heuristic: c.heuristic, unlinked: c.unlinked },
+      recoveryP50: p.rec50 === null ? null : Number(p.rec50),
+      recoveries: c.failures,
+      reworkDeployments: c.rework,
+      allDeployments: c.all,
+      reworkRate: c.all === 0 ? null : c.rework / c.all,
     },
   };
 }

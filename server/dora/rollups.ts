@@ -1,0 +1,149 @@
+// Daily rollups for the org-wide summary (issue #14: 10M deployments answered in < 150 ms needs the work done at
+// write time). DoraDayRollup holds, per UTC day × environment (× a slot spreading concurrent writers), the counts the
+// summary shows; DoraDayHistogram the distribution of lead time, time to restore and failed deployment recovery time
+// in logarithmic buckets 2 % wide. Both are kept by statement triggers on Deployment, DeploymentChange and Incident
+// (migration 20261203032555_dora_day_rollups): every statement subtracts its old rows and adds its new ones in the
+// writer's transaction, so the rollups equal the aggregates of the current rows under out-of-order events, resends,
+// relinking and backfills alike, with no writer having to remember them.
+//
+// Reading a range [from, to): the whole UTC days inside it come from the rollups, the partial days at its edges from
+// the raw rows — a range of instants, so any time zone's local dates are answered exactly. Counts are exact.
+// A percentile over more than EXACT_LIMIT values is read from the histogram: the bucket holding each order statistic
+// stands for it by the value closest to all of the bucket (relative error ≤ 0.99 %, and < 1 s below 1 s), and
+// percentile_cont's interpolation between two such values keeps that bound. Up to EXACT_LIMIT values the raw rows
+// are sorted (exact, and cheap at that size). Who uses them: Pier's definitions for the whole organisation (no
+// service, team or target filter). Team/service scopes read their service-first indexes; Four Keys and DevLake keep
+// raw rows (per-(deployment, change) pairs and percentile_disc do not decompose into these counts).
+import { sql, type Db } from "../db";
+import { utc, type ResolvedFilter } from "./metrics";
+
+/** Up to this many values in the range, a percentile is computed exactly from the raw rows. */
+export const EXACT_LIMIT = 1000;
+
+export type RollupOptions = {
+  /** false: raw rows only (the definition the rollups are tested against). Default: rollups where they apply. */
+  rollups?: boolean;
+  /** Override EXACT_LIMIT (tests: 0 reads every percentile from the histogram). */
+  exactLimit?: number;
+};
+
+export type RollupCounts = {
+  deployments: number;
+  failures: number;
+  all: number;
+  rework: number;
+  changes: number;
+  firstCommit: number;
+  merge: number;
+  listed: number;
+  revision: number;
+  mergeOrder: number;
+  incidents: number;
+  resolved: number;
+  evidence: number;
+  heuristic: number;
+  unlinked: number;
+};
+
+export type HistogramMetric = "lead" | "restore" | "recovery";
+export type HistogramPercentiles = Record<HistogramMetric, { values: number; p50: number | null; p90: number | null }>;
+
+const DAY = 86_400_000;
+
+/** The whole UTC days inside [from, to) and the partial edges around them; null when no whole day fits. */
+export function splitRange(from: Date, to: Date): { dayFrom: Date; dayTo: Date; edges: [Date, Date][] } | null {
+  const dayFrom = new Date(Math.ceil(from.getTime() / DAY) * DAY);
+  const dayTo = new Date(Math.floor(to.getTime() / DAY) * DAY);
+  if (dayFrom >= dayTo) return null;
+  const edges = ([[from, dayFrom], [dayTo, to]] as [Date, Date][]).filter(([a, b]) => a < b);
+  return { dayFrom, dayTo, edges };
+}
+
+/** Whether Pier's summary for this filter can read the rollups. */
+export const rollupEligible = (f: ResolvedFilter) => !f.serviceId && !f.teamId && !f.target;
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Incidents naming no environment count as production (./metrics.ts): their rollup rows are keyed "". */
+const incidentEnvironments = (f: ResolvedFilter) => (f.isProduction ? [f.environmentId, ""] : [f.environmentId]);
+
+/** The counts of whole days [dayFrom, dayTo) in the filter's environment. */
+export async function rollupCounts(db: Db, f: ResolvedFilter, dayFrom: Date, dayTo: Date): Promise<RollupCounts> {
+  const env = f.environmentId;
+  const own = (column: string) => sql<string>`COALESCE(sum(${sql.ref(column)}) FILTER (WHERE "environmentId" = ${env}), 0)`;
+  const inc = (column: string) => sql<string>`COALESCE(sum(${sql.ref(column)}) FILTER (WHERE "environmentId" = ANY(${incidentEnvironments(f)}::text[])), 0)`;
+  const row = await db.replica
+    .selectFrom("DoraDayRollup")
+    .select([
+      own("deployments").as("deployments"),
+      own("failures").as("failures"),
+      own("outDeployments").as("all"),
+      own("rework").as("rework"),
+      own("changes").as("changes"),
+      own("firstCommit").as("firstCommit"),
+      own("mergeStart").as("merge"),
+      own("listed").as("listed"),
+      own("revision").as("revision"),
+      own("mergeOrder").as("mergeOrder"),
+      inc("incidents").as("incidents"),
+      inc("resolved").as("resolved"),
+      inc("evidence").as("evidence"),
+      inc("heuristic").as("heuristic"),
+      inc("unlinked").as("unlinked"),
+    ])
+    .where("environmentId", "=", sql<string>`ANY(${incidentEnvironments(f)}::text[])`)
+    .where("day", ">=", sql<Date>`${isoDay(dayFrom)}::date`)
+    .where("day", "<", sql<Date>`${isoDay(dayTo)}::date`)
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as RollupCounts;
+}
+
+/**
+ * p50 and p90 of the three distributions over [from, to): whole days from the histograms, the edges' raw values put
+ * into the same buckets, all in one statement. `values` is how many values each percentile stands on.
+ */
+export async function histogramPercentiles(
+  db: Db,
+  f: ResolvedFilter,
+  split: NonNullable<ReturnType<typeof splitRange>>,
+): Promise<HistogramPercentiles> {
+  const env = f.environmentId;
+  const [e1, e2] = [split.edges[0] ?? [split.dayFrom, split.dayFrom], split.edges[1] ?? [split.dayFrom, split.dayFrom]];
+  const inEdges = (column: string) =>
+    sql`((${sql.ref(column)} >= ${utc(e1[0])} AND ${sql.ref(column)} < ${utc(e1[1])}) OR (${sql.ref(column)} >= ${utc(e2[0])} AND ${sql.ref(column)} < ${utc(e2[1])}))`;
+  const { rows } = await sql<{ metric: HistogramMetric; values: string; p50: number | null; p90: number | null }>`
+    WITH h AS (
+      SELECT metric, bucket, sum(count)::bigint AS n FROM "DoraDayHistogram"
+      WHERE day >= ${isoDay(split.dayFrom)}::date AND day < ${isoDay(split.dayTo)}::date
+        AND ("environmentId" = ${env} OR (metric = 'restore' AND "environmentId" = ANY(${incidentEnvironments(f)}::text[])))
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT 'lead', dora_bucket(dc."leadTimeSeconds"), count(*) FROM "DeploymentChange" dc
+      WHERE dc."environmentId" = ${env} AND ${inEdges("dc.deployedAt")} GROUP BY 2
+      UNION ALL
+      SELECT 'restore', dora_bucket(EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")::float8), count(*) FROM "Incident" i
+      WHERE COALESCE(i."environmentId", '') = ANY(${incidentEnvironments(f)}::text[]) AND i."resolvedAt" IS NOT NULL AND ${inEdges("i.detectedAt")} GROUP BY 2
+      UNION ALL
+      SELECT 'recovery', dora_bucket(EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")::float8), count(*) FROM "Deployment" d
+      WHERE d."environmentId" = ${env} AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback"
+        AND (d.status = 'rolled_back' OR d."hasIncident") AND d."nextGoodDeployedAt" IS NOT NULL AND ${inEdges("d.deployedAt")} GROUP BY 2),
+    c AS (
+      SELECT metric, bucket, sum(sum(n)) OVER (PARTITION BY metric ORDER BY bucket) AS cum, sum(sum(n)) OVER (PARTITION BY metric) AS total
+      FROM h GROUP BY 1, 2),
+    -- percentile_cont(p) over n values: the values at ranks floor and ceil of p·(n − 1) (0-based), interpolated.
+    r AS (
+      SELECT metric, max(total) AS total,
+             min(bucket) FILTER (WHERE cum > floor(0.5 * (total - 1))) AS lo50, min(bucket) FILTER (WHERE cum > ceil(0.5 * (total - 1))) AS hi50,
+             min(bucket) FILTER (WHERE cum > floor(0.9 * (total - 1))) AS lo90, min(bucket) FILTER (WHERE cum > ceil(0.9 * (total - 1))) AS hi90
+      FROM c WHERE total > 0 GROUP BY 1)
+    SELECT metric, total AS values,
+           dora_bucket_value(lo50) + (0.5 * (total - 1) - floor(0.5 * (total - 1))) * (dora_bucket_value(hi50) - dora_bucket_value(lo50)) AS p50,
+           dora_bucket_value(lo90) + (0.9 * (total - 1) - floor(0.9 * (total - 1))) * (dora_bucket_value(hi90) - dora_bucket_value(lo90)) AS p90
+    FROM r`.execute(db.replica);
+  const out: HistogramPercentiles = { lead: none(), restore: none(), recovery: none() };
+  for (const row of rows) out[row.metric] = { values: Number(row.values), p50: num(row.p50), p90: num(row.p90) };
+  return out;
+}
+
+const none = () => ({ values: 0, p50: null, p90: null });
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
