@@ -55,15 +55,12 @@ export async function pierPeriod(
     const raw = await rawAggregates(db, f, from, to, true);
     return periodOf(from, to, raw.counts, raw.percentiles);
   }
-  const [days, hist, ...edges] = await Promise.all([
-    rollupCounts(db, f, split.dayFrom, split.dayTo),
-    histogramPercentiles(db, f, split),
-    ...split.edges.map(([a, b]) => rawAggregates(db, f, a, b, false)),
-  ]);
-  const counts = edges.reduce(
-    (sum, e) => Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v + e.counts[k as keyof RollupCounts]])) as RollupCounts,
-    days,
-  );
+  // Two statements: the counts (whole days + the edges' raw rows) and the three distributions.
+  const edges = split.edges.map(([a, b]) => {
+    const q = rawQueries(db, f, a, b, false);
+    return sql`(SELECT * FROM (${q.dep}) dep, (${q.ch}) ch, (${q.inc}) inc)`;
+  });
+  const [counts, hist] = await Promise.all([rollupCounts(db, f, split.dayFrom, split.dayTo, edges), histogramPercentiles(db, f, split)]);
   // Few values: the exact percentiles from the raw rows (what the histogram approximates within 1 %).
   const limit = options.exactLimit ?? EXACT_LIMIT;
   const exact = (values: number) => values > 0 && values <= limit;
@@ -97,55 +94,16 @@ const recoveryMedian = (counted: ReturnType<typeof sql<SqlBool>>) =>
     number | null
   >`percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")) FILTER (WHERE ${counted} AND ${isFailure})`;
 
-/** One range from the raw rows: three statements, one pass each over a covering index; percentiles optional. */
-async function rawAggregates(db: Db, f: ResolvedFilter, from: Date, to: Date, withPercentiles: boolean): Promise<{ counts: RollupCounts; percentiles: Percentiles }> {
-  // Rework counts every deployment of the range (rollbacks too, any target); the keys count those of ./metrics.ts
-  // countedDeployments: not rollbacks, on the filter's target.
-  const target = targetCondition("d", f);
-  const counted = target ? sql<SqlBool>`(NOT d."isRollback" AND ${target})` : sql<SqlBool>`NOT d."isRollback"`;
-  const nothing = sql<null>`NULL`;
-  const [dep, ch, inc] = await Promise.all([
-    deploymentsOut(db, f, from, to)
-      .select((eb) => [
-        eb.fn.countAll<string>().filterWhere(counted).as("deployments"),
-        eb.fn
-          .countAll<string>()
-          .filterWhere(sql<SqlBool>`${counted} AND ${isFailure}`)
-          .as("failures"),
-        (withPercentiles ? recoveryMedian(counted) : nothing).as("rec50"),
-        eb.fn.countAll<string>().as("all"),
-        eb.fn.countAll<string>().filterWhere("d.isRework", "=", true).as("rework"),
-      ])
-      .executeTakeFirstOrThrow(),
-    countedChanges(db, f, from, to)
-      .select((eb) => [
-        eb.fn.countAll<string>().as("changes"),
-        (withPercentiles ? leadTimePercentiles() : nothing).as("lt"),
-        eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "first_commit").as("firstCommit"),
-        eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "merge").as("merge"),
-        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "listed").as("listed"),
-        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "revision").as("revision"),
-        eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "merge_order").as("mergeOrder"),
-      ])
-      .executeTakeFirstOrThrow(),
-    countedIncidents(db, f, from, to)
-      .select((eb) => [
-        eb.fn.countAll<string>().as("incidents"),
-        eb.fn.count<string>("i.resolvedAt").as("resolved"),
-        (withPercentiles ? restorePercentiles() : nothing).as("r"),
-        // A disputed link keeps its reason but no deployment: it counts as unlinked.
-        eb.fn
-          .countAll<string>()
-          .filterWhere((w) => w.and([w("i.linkReason", "in", ["deployment", "version", "commit", "manual"]), w("i.deploymentId", "is not", null)]))
-          .as("evidence"),
-        eb.fn
-          .countAll<string>()
-          .filterWhere((w) => w.and([w("i.linkReason", "=", "window"), w("i.deploymentId", "is not", null)]))
-          .as("heuristic"),
-        eb.fn.countAll<string>().filterWhere("i.deploymentId", "is", null).as("unlinked"),
-      ])
-      .executeTakeFirstOrThrow(),
-  ]);
+/** One range from the raw rows: three statements, one pass each over a covering index. */
+async function rawAggregates(
+  db: Db,
+  f: ResolvedFilter,
+  from: Date,
+  to: Date,
+  withPercentiles: boolean,
+): Promise<{ counts: RollupCounts; percentiles: Percentiles }> {
+  const q = rawQueries(db, f, from, to, withPercentiles);
+  const [dep, ch, inc] = await Promise.all([q.dep.executeTakeFirstOrThrow(), q.ch.executeTakeFirstOrThrow(), q.inc.executeTakeFirstOrThrow()]);
   const n = Number;
   return {
     counts: {
@@ -166,6 +124,51 @@ async function rawAggregates(db: Db, f: ResolvedFilter, from: Date, to: Date, wi
       unlinked: n(inc.unlinked),
     },
     percentiles: { lt: ch.lt, r: inc.r, rec50: dep.rec50 === null ? null : Number(dep.rec50) },
+  };
+}
+
+/** The three aggregate queries of one range (each one pass over a covering index); percentiles optional. */
+function rawQueries(db: Db, f: ResolvedFilter, from: Date, to: Date, withPercentiles: boolean) {
+  // Rework counts every deployment of the range (rollbacks too, any target); the keys count those of ./metrics.ts
+  // countedDeployments: not rollbacks, on the filter's target.
+  const target = targetCondition("d", f);
+  const counted = target ? sql<SqlBool>`(NOT d."isRollback" AND ${target})` : sql<SqlBool>`NOT d."isRollback"`;
+  const nothing = sql<null>`NULL`;
+  return {
+    dep: deploymentsOut(db, f, from, to).select((eb) => [
+      eb.fn.countAll<string>().filterWhere(counted).as("deployments"),
+      eb.fn
+        .countAll<string>()
+        .filterWhere(sql<SqlBool>`${counted} AND ${isFailure}`)
+        .as("failures"),
+      (withPercentiles ? recoveryMedian(counted) : nothing).as("rec50"),
+      eb.fn.countAll<string>().as("all"),
+      eb.fn.countAll<string>().filterWhere("d.isRework", "=", true).as("rework"),
+    ]),
+    ch: countedChanges(db, f, from, to).select((eb) => [
+      eb.fn.countAll<string>().as("changes"),
+      (withPercentiles ? leadTimePercentiles() : nothing).as("lt"),
+      eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "first_commit").as("firstCommit"),
+      eb.fn.countAll<string>().filterWhere("dc.startKind", "=", "merge").as("merge"),
+      eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "listed").as("listed"),
+      eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "revision").as("revision"),
+      eb.fn.countAll<string>().filterWhere("dc.linkedBy", "=", "merge_order").as("mergeOrder"),
+    ]),
+    inc: countedIncidents(db, f, from, to).select((eb) => [
+      eb.fn.countAll<string>().as("incidents"),
+      eb.fn.count<string>("i.resolvedAt").as("resolved"),
+      (withPercentiles ? restorePercentiles() : nothing).as("r"),
+      // A disputed link keeps its reason but no deployment: it counts as unlinked.
+      eb.fn
+        .countAll<string>()
+        .filterWhere((w) => w.and([w("i.linkReason", "in", ["deployment", "version", "commit", "manual"]), w("i.deploymentId", "is not", null)]))
+        .as("evidence"),
+      eb.fn
+        .countAll<string>()
+        .filterWhere((w) => w.and([w("i.linkReason", "=", "window"), w("i.deploymentId", "is not", null)]))
+        .as("heuristic"),
+      eb.fn.countAll<string>().filterWhere("i.deploymentId", "is", null).as("unlinked"),
+    ]),
   };
 }
 

@@ -80,7 +80,12 @@ function history(seed: number, services: string[]) {
         late.push(
           tx(async (t) => {
             await lockServiceHistory(t, svc);
-            const rollback = await recordDeployment(t, { ...dep, externalId: `${dep.externalId}-rb`, isRollback: true, deployedAt: new Date(deployedAt.getTime() + HOUR) });
+            const rollback = await recordDeployment(t, {
+              ...dep,
+              externalId: `${dep.externalId}-rb`,
+              isRollback: true,
+              deployedAt: new Date(deployedAt.getTime() + HOUR),
+            });
             return markPreviousRolledBack(t, rollback);
           }),
         );
@@ -123,7 +128,7 @@ async function storedRollups() {
     HAVING sum(deployments) <> 0 OR sum("outDeployments") <> 0 OR sum(rework) <> 0 OR sum(changes) <> 0 OR sum(incidents) <> 0
     ORDER BY 1, 2`.execute(db);
   const { rows: histogram } = await sql`
-    SELECT "environmentId", metric, day::text, bucket, count FROM "DoraDayHistogram" WHERE count <> 0 ORDER BY 1, 2, 3, 4`.execute(db);
+    SELECT "environmentId", grain, day::text, metric, bucket, count FROM "DoraHistogram" WHERE count <> 0 ORDER BY 1, 2, 3, 4, 5`.execute(db);
   return { counts, histogram };
 }
 
@@ -159,16 +164,20 @@ async function directRollups() {
     FROM k LEFT JOIN d USING (env, day) LEFT JOIN c USING (env, day) LEFT JOIN i USING (env, day)
     WHERE COALESCE(d.deployments, 0) <> 0 OR COALESCE(d.out, 0) <> 0 OR COALESCE(d.rework, 0) <> 0 OR COALESCE(c.changes, 0) <> 0 OR COALESCE(i.incidents, 0) <> 0
     ORDER BY 1, 2`.execute(db);
-  const { rows: histogram } = await sql`
-    SELECT env AS "environmentId", metric, day::text, bucket, count(*)::int AS count FROM (
-      SELECT COALESCE("environmentId", '') AS env, 'lead' AS metric, "deployedAt"::date AS day, dora_bucket("leadTimeSeconds") AS bucket FROM "DeploymentChange"
+  const { rows: histogram } = await sql<{ metric: string }>`
+    WITH v AS (
+      SELECT COALESCE("environmentId", '') AS env, 'lead' AS metric, "deployedAt" AS at, dora_bucket("leadTimeSeconds") AS bucket FROM "DeploymentChange"
       UNION ALL
-      SELECT COALESCE("environmentId", ''), 'restore', "detectedAt"::date, dora_bucket(EXTRACT(EPOCH FROM "resolvedAt" - "detectedAt")::float8)
+      SELECT COALESCE("environmentId", ''), 'restore', "detectedAt", dora_bucket(EXTRACT(EPOCH FROM "resolvedAt" - "detectedAt")::float8)
       FROM "Incident" WHERE "resolvedAt" IS NOT NULL
       UNION ALL
-      SELECT COALESCE("environmentId", ''), 'recovery', "deployedAt"::date, dora_bucket(EXTRACT(EPOCH FROM "nextGoodDeployedAt" - "deployedAt")::float8)
-      FROM "Deployment" WHERE status IN ('succeeded', 'rolled_back') AND NOT "isRollback" AND (status = 'rolled_back' OR "hasIncident") AND "nextGoodDeployedAt" IS NOT NULL) x
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`.execute(db);
+      SELECT COALESCE("environmentId", ''), 'recovery', "deployedAt", dora_bucket(EXTRACT(EPOCH FROM "nextGoodDeployedAt" - "deployedAt")::float8)
+      FROM "Deployment" WHERE status IN ('succeeded', 'rolled_back') AND NOT "isRollback" AND (status = 'rolled_back' OR "hasIncident") AND "nextGoodDeployedAt" IS NOT NULL)
+    SELECT env AS "environmentId", grain, day::text, metric, bucket, count(*)::int AS count FROM (
+      SELECT env, 'day' AS grain, at::date AS day, metric, bucket FROM v
+      UNION ALL
+      SELECT env, 'week', date_trunc('week', at)::date, metric, bucket FROM v) x
+    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`.execute(db);
   return { counts, histogram };
 }
 
@@ -203,7 +212,7 @@ describe("DORA daily rollups", () => {
     const r = rng(7);
     for (let k = 0; k < 6; k++) {
       const from = new Date(BASE + Math.floor(r() * 5 * 24) * HOUR + Math.floor(r() * 60) * 60_000);
-      const to = new Date(from.getTime() + (1 + r() * 8) * 24 * HOUR);
+      const to = new Date(from.getTime() + (1 + r() * 11) * 24 * HOUR);
       const raw = await doraSummary(getDb(), { from, to, rollups: { rollups: false } });
       expect(raw.current.deployments).toBeGreaterThan(0);
       // Few values: percentiles exact from the rows, so the whole summary is identical.

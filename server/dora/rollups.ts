@@ -1,7 +1,8 @@
 // Daily rollups for the org-wide summary (issue #14: 10M deployments answered in < 150 ms needs the work done at
 // write time). DoraDayRollup holds, per UTC day × environment (× a slot spreading concurrent writers), the counts the
-// summary shows; DoraDayHistogram the distribution of lead time, time to restore and failed deployment recovery time
-// in logarithmic buckets 2 % wide. Both are kept by statement triggers on Deployment, DeploymentChange and Incident
+// summary shows; DoraHistogram the distribution of lead time, time to restore and failed deployment recovery time
+// in logarithmic buckets 2 % wide, per UTC day and per UTC week (Monday), so a 90-day range reads ~12 weeks and a
+// few days of buckets. Both are kept by statement triggers on Deployment, DeploymentChange and Incident
 // (migration 20261203032555_dora_day_rollups): every statement subtracts its old rows and adds its new ones in the
 // writer's transaction, so the rollups equal the aggregates of the current rows under out-of-order events, resends,
 // relinking and backfills alike, with no writer having to remember them.
@@ -14,6 +15,7 @@
 // are sorted (exact, and cheap at that size). Who uses them: Pier's definitions for the whole organisation (no
 // service, team or target filter). Team/service scopes read their service-first indexes; Four Keys and DevLake keep
 // raw rows (per-(deployment, change) pairs and percentile_disc do not decompose into these counts).
+import type { Expression } from "kysely";
 import { sql, type Db } from "../db";
 import { utc, type ResolvedFilter } from "./metrics";
 
@@ -55,7 +57,12 @@ export function splitRange(from: Date, to: Date): { dayFrom: Date; dayTo: Date; 
   const dayFrom = new Date(Math.ceil(from.getTime() / DAY) * DAY);
   const dayTo = new Date(Math.floor(to.getTime() / DAY) * DAY);
   if (dayFrom >= dayTo) return null;
-  const edges = ([[from, dayFrom], [dayTo, to]] as [Date, Date][]).filter(([a, b]) => a < b);
+  const edges = (
+    [
+      [from, dayFrom],
+      [dayTo, to],
+    ] as [Date, Date][]
+  ).filter(([a, b]) => a < b);
   return { dayFrom, dayTo, edges };
 }
 
@@ -67,12 +74,34 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 /** Incidents naming no environment count as production (./metrics.ts): their rollup rows are keyed "". */
 const incidentEnvironments = (f: ResolvedFilter) => (f.isProduction ? [f.environmentId, ""] : [f.environmentId]);
 
-/** The counts of whole days [dayFrom, dayTo) in the filter's environment. */
-export async function rollupCounts(db: Db, f: ResolvedFilter, dayFrom: Date, dayTo: Date): Promise<RollupCounts> {
+/** The count columns, in the order every arm of the counts statement selects them. */
+export const COUNT_COLUMNS = [
+  "deployments",
+  "failures",
+  "all",
+  "rework",
+  "changes",
+  "firstCommit",
+  "merge",
+  "listed",
+  "revision",
+  "mergeOrder",
+  "incidents",
+  "resolved",
+  "evidence",
+  "heuristic",
+  "unlinked",
+] as const satisfies readonly (keyof RollupCounts)[];
+
+/**
+ * The counts of whole days [dayFrom, dayTo) in the filter's environment plus `edges` (one-row selects of the same
+ * columns, from the raw rows of the partial days), summed in one statement.
+ */
+export async function rollupCounts(db: Db, f: ResolvedFilter, dayFrom: Date, dayTo: Date, edges: Expression<unknown>[] = []): Promise<RollupCounts> {
   const env = f.environmentId;
   const own = (column: string) => sql<string>`COALESCE(sum(${sql.ref(column)}) FILTER (WHERE "environmentId" = ${env}), 0)`;
   const inc = (column: string) => sql<string>`COALESCE(sum(${sql.ref(column)}) FILTER (WHERE "environmentId" = ANY(${incidentEnvironments(f)}::text[])), 0)`;
-  const row = await db.replica
+  const days = db.replica
     .selectFrom("DoraDayRollup")
     .select([
       own("deployments").as("deployments"),
@@ -93,29 +122,33 @@ export async function rollupCounts(db: Db, f: ResolvedFilter, dayFrom: Date, day
     ])
     .where("environmentId", "=", sql<string>`ANY(${incidentEnvironments(f)}::text[])`)
     .where("day", ">=", sql<Date>`${isoDay(dayFrom)}::date`)
-    .where("day", "<", sql<Date>`${isoDay(dayTo)}::date`)
-    .executeTakeFirstOrThrow();
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as RollupCounts;
+    .where("day", "<", sql<Date>`${isoDay(dayTo)}::date`);
+  const sums = sql.join(COUNT_COLUMNS.map((c) => sql`sum(${sql.ref(c)})::bigint AS ${sql.ref(c)}`));
+  const arms = sql.join([days, ...edges.map((e) => sql`SELECT ${sql.join(COUNT_COLUMNS.map((c) => sql.ref(c)))} FROM ${e} AS edge`)], sql` UNION ALL `);
+  const { rows } = await sql<Record<keyof RollupCounts, string>>`SELECT ${sums} FROM (${arms}) x`.execute(db.replica);
+  return Object.fromEntries(COUNT_COLUMNS.map((c) => [c, Number(rows[0][c])])) as RollupCounts;
 }
 
 /**
  * p50 and p90 of the three distributions over [from, to): whole days from the histograms, the edges' raw values put
  * into the same buckets, all in one statement. `values` is how many values each percentile stands on.
  */
-export async function histogramPercentiles(
-  db: Db,
-  f: ResolvedFilter,
-  split: NonNullable<ReturnType<typeof splitRange>>,
-): Promise<HistogramPercentiles> {
+export async function histogramPercentiles(db: Db, f: ResolvedFilter, split: NonNullable<ReturnType<typeof splitRange>>): Promise<HistogramPercentiles> {
   const env = f.environmentId;
   const [e1, e2] = [split.edges[0] ?? [split.dayFrom, split.dayFrom], split.edges[1] ?? [split.dayFrom, split.dayFrom]];
   const inEdges = (column: string) =>
     sql`((${sql.ref(column)} >= ${utc(e1[0])} AND ${sql.ref(column)} < ${utc(e1[1])}) OR (${sql.ref(column)} >= ${utc(e2[0])} AND ${sql.ref(column)} < ${utc(e2[1])}))`;
+  // Whole weeks (Monday to Monday) inside the whole days from the week rows, the days around them from the day rows.
+  let weekFrom = mondayOnOrAfter(split.dayFrom);
+  let weekTo = mondayOnOrBefore(split.dayTo);
+  if (weekFrom >= weekTo) weekFrom = weekTo = split.dayTo;
   const { rows } = await sql<{ metric: HistogramMetric; values: string; p50: number | null; p90: number | null }>`
     WITH h AS (
-      SELECT metric, bucket, sum(count)::bigint AS n FROM "DoraDayHistogram"
-      WHERE day >= ${isoDay(split.dayFrom)}::date AND day < ${isoDay(split.dayTo)}::date
-        AND ("environmentId" = ${env} OR (metric = 'restore' AND "environmentId" = ANY(${incidentEnvironments(f)}::text[])))
+      SELECT metric, bucket, sum(count)::bigint AS n FROM "DoraHistogram"
+      WHERE "environmentId" = ANY(${incidentEnvironments(f)}::text[]) AND ("environmentId" = ${env} OR metric = 'restore')
+        AND ((grain = 'week' AND day >= ${isoDay(weekFrom)}::date AND day < ${isoDay(weekTo)}::date)
+          OR (grain = 'day' AND day >= ${isoDay(split.dayFrom)}::date AND day < ${isoDay(weekFrom)}::date)
+          OR (grain = 'day' AND day >= ${isoDay(weekTo)}::date AND day < ${isoDay(split.dayTo)}::date))
       GROUP BY 1, 2
       UNION ALL
       SELECT 'lead', dora_bucket(dc."leadTimeSeconds"), count(*) FROM "DeploymentChange" dc
@@ -144,6 +177,13 @@ export async function histogramPercentiles(
   for (const row of rows) out[row.metric] = { values: Number(row.values), p50: num(row.p50), p90: num(row.p90) };
   return out;
 }
+
+/** UTC Mondays (date_trunc('week') in Postgres). */
+const mondayOnOrBefore = (d: Date) => new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY);
+const mondayOnOrAfter = (d: Date) => {
+  const m = mondayOnOrBefore(d);
+  return m < d ? new Date(m.getTime() + 7 * DAY) : m;
+};
 
 const none = () => ({ values: 0, p50: null, p90: null });
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

@@ -23,14 +23,15 @@ CREATE TABLE "DoraDayRollup" (
 );
 
 -- CreateTable
-CREATE TABLE "DoraDayHistogram" (
+CREATE TABLE "DoraHistogram" (
     "environmentId" TEXT NOT NULL,
-    "metric" TEXT NOT NULL,
+    "grain" TEXT NOT NULL,
     "day" DATE NOT NULL,
+    "metric" TEXT NOT NULL,
     "bucket" INTEGER NOT NULL,
     "count" INTEGER NOT NULL,
 
-    CONSTRAINT "DoraDayHistogram_pkey" PRIMARY KEY ("environmentId","metric","day","bucket")
+    CONSTRAINT "DoraHistogram_pkey" PRIMARY KEY ("environmentId","grain","day","metric","bucket")
 );
 
 -- pier:not-in-schema
@@ -69,12 +70,12 @@ CREATE FUNCTION dora_rollup_statements(tbl text) RETURNS text[] LANGUAGE sql IMM
        ON CONFLICT ("environmentId", day, slot) DO UPDATE SET
          deployments = "DoraDayRollup".deployments + excluded.deployments, failures = "DoraDayRollup".failures + excluded.failures,
          "outDeployments" = "DoraDayRollup"."outDeployments" + excluded."outDeployments", rework = "DoraDayRollup".rework + excluded.rework$q$,
-    $q$INSERT INTO "DoraDayHistogram" ("environmentId", metric, day, bucket, count)
-       SELECT COALESCE(r."environmentId", ''), 'recovery', r."deployedAt"::date, dora_bucket(EXTRACT(EPOCH FROM r."nextGoodDeployedAt" - r."deployedAt")::float8), sum(r.sign)::int
-       FROM (%1$s) r
+    $q$INSERT INTO "DoraHistogram" ("environmentId", grain, day, metric, bucket, count)
+       SELECT COALESCE(r."environmentId", ''), g.grain, g.day, 'recovery', dora_bucket(EXTRACT(EPOCH FROM r."nextGoodDeployedAt" - r."deployedAt")::float8), sum(r.sign)::int
+       FROM (%1$s) r CROSS JOIN LATERAL (VALUES ('day', r."deployedAt"::date), ('week', date_trunc('week', r."deployedAt")::date)) g(grain, day)
        WHERE r.status IN ('succeeded', 'rolled_back') AND NOT r."isRollback" AND (r.status = 'rolled_back' OR r."hasIncident") AND r."nextGoodDeployedAt" IS NOT NULL
-       GROUP BY 1, 2, 3, 4 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4
-       ON CONFLICT ("environmentId", metric, day, bucket) DO UPDATE SET count = "DoraDayHistogram".count + excluded.count$q$]
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4, 5
+       ON CONFLICT ("environmentId", grain, day, metric, bucket) DO UPDATE SET count = "DoraHistogram".count + excluded.count$q$]
   WHEN 'DeploymentChange' THEN ARRAY[
     $q$INSERT INTO "DoraDayRollup" ("environmentId", day, slot, changes, "firstCommit", "mergeStart", listed, revision, "mergeOrder")
        SELECT * FROM (
@@ -91,11 +92,11 @@ CREATE FUNCTION dora_rollup_statements(tbl text) RETURNS text[] LANGUAGE sql IMM
          changes = "DoraDayRollup".changes + excluded.changes, "firstCommit" = "DoraDayRollup"."firstCommit" + excluded."firstCommit",
          "mergeStart" = "DoraDayRollup"."mergeStart" + excluded."mergeStart", listed = "DoraDayRollup".listed + excluded.listed,
          revision = "DoraDayRollup".revision + excluded.revision, "mergeOrder" = "DoraDayRollup"."mergeOrder" + excluded."mergeOrder"$q$,
-    $q$INSERT INTO "DoraDayHistogram" ("environmentId", metric, day, bucket, count)
-       SELECT COALESCE(r."environmentId", ''), 'lead', r."deployedAt"::date, dora_bucket(r."leadTimeSeconds"), sum(r.sign)::int
-       FROM (%1$s) r
-       GROUP BY 1, 2, 3, 4 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4
-       ON CONFLICT ("environmentId", metric, day, bucket) DO UPDATE SET count = "DoraDayHistogram".count + excluded.count$q$]
+    $q$INSERT INTO "DoraHistogram" ("environmentId", grain, day, metric, bucket, count)
+       SELECT COALESCE(r."environmentId", ''), g.grain, g.day, 'lead', dora_bucket(r."leadTimeSeconds"), sum(r.sign)::int
+       FROM (%1$s) r CROSS JOIN LATERAL (VALUES ('day', r."deployedAt"::date), ('week', date_trunc('week', r."deployedAt")::date)) g(grain, day)
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4, 5
+       ON CONFLICT ("environmentId", grain, day, metric, bucket) DO UPDATE SET count = "DoraHistogram".count + excluded.count$q$]
   WHEN 'Incident' THEN ARRAY[
     $q$INSERT INTO "DoraDayRollup" ("environmentId", day, slot, incidents, resolved, evidence, heuristic, unlinked)
        SELECT * FROM (
@@ -111,11 +112,12 @@ CREATE FUNCTION dora_rollup_statements(tbl text) RETURNS text[] LANGUAGE sql IMM
          incidents = "DoraDayRollup".incidents + excluded.incidents, resolved = "DoraDayRollup".resolved + excluded.resolved,
          evidence = "DoraDayRollup".evidence + excluded.evidence, heuristic = "DoraDayRollup".heuristic + excluded.heuristic,
          unlinked = "DoraDayRollup".unlinked + excluded.unlinked$q$,
-    $q$INSERT INTO "DoraDayHistogram" ("environmentId", metric, day, bucket, count)
-       SELECT COALESCE(r."environmentId", ''), 'restore', r."detectedAt"::date, dora_bucket(EXTRACT(EPOCH FROM r."resolvedAt" - r."detectedAt")::float8), sum(r.sign)::int
-       FROM (%1$s) r WHERE r."resolvedAt" IS NOT NULL
-       GROUP BY 1, 2, 3, 4 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4
-       ON CONFLICT ("environmentId", metric, day, bucket) DO UPDATE SET count = "DoraDayHistogram".count + excluded.count$q$]
+    $q$INSERT INTO "DoraHistogram" ("environmentId", grain, day, metric, bucket, count)
+       SELECT COALESCE(r."environmentId", ''), g.grain, g.day, 'restore', dora_bucket(EXTRACT(EPOCH FROM r."resolvedAt" - r."detectedAt")::float8), sum(r.sign)::int
+       FROM (%1$s) r CROSS JOIN LATERAL (VALUES ('day', r."detectedAt"::date), ('week', date_trunc('week', r."detectedAt")::date)) g(grain, day)
+       WHERE r."resolvedAt" IS NOT NULL
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.sign) <> 0 ORDER BY 1, 2, 3, 4, 5
+       ON CONFLICT ("environmentId", grain, day, metric, bucket) DO UPDATE SET count = "DoraHistogram".count + excluded.count$q$]
   END
 $fn$;
 
@@ -157,7 +159,7 @@ DECLARE
   q text;
 BEGIN
   DELETE FROM "DoraDayRollup";
-  DELETE FROM "DoraDayHistogram";
+  DELETE FROM "DoraHistogram";
   FOREACH tbl IN ARRAY ARRAY['Deployment', 'DeploymentChange', 'Incident'] LOOP
     FOREACH q IN ARRAY dora_rollup_statements(tbl) LOOP
       EXECUTE format(q, format('SELECT 1 AS sign, * FROM %I', tbl));
