@@ -47,7 +47,7 @@ export type RollupCounts = {
   unlinked: number;
 };
 
-export type HistogramMetric = "lead" | "restore" | "recovery";
+type HistogramMetric = "lead" | "restore" | "recovery";
 export type HistogramPercentiles = Record<HistogramMetric, { values: number; p50: number | null; p90: number | null }>;
 
 const DAY = 86_400_000;
@@ -75,7 +75,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const incidentEnvironments = (f: ResolvedFilter) => (f.isProduction ? [f.environmentId, ""] : [f.environmentId]);
 
 /** The count columns, in the order every arm of the counts statement selects them. */
-export const COUNT_COLUMNS = [
+const COUNT_COLUMNS = [
   "deployments",
   "failures",
   "all",
