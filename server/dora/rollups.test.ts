@@ -208,11 +208,12 @@ describe("DORA daily rollups", () => {
     expect(await storedRollups()).toEqual(await directRollups());
   });
 
-  it("give the same summary as the raw rows for ranges with partial days", async () => {
+  it("give the same summary as the raw rows for whole days and for ranges with partial days", async () => {
     const r = rng(7);
     for (let k = 0; k < 6; k++) {
-      const from = new Date(BASE + Math.floor(r() * 5 * 24) * HOUR + Math.floor(r() * 60) * 60_000);
-      const to = new Date(from.getTime() + (1 + r() * 11) * 24 * HOUR);
+      // The first range is whole UTC days (no partial edges); the others cut days and weeks at random minutes.
+      const from = k === 0 ? new Date(BASE + 24 * HOUR) : new Date(BASE + Math.floor(r() * 5 * 24) * HOUR + Math.floor(r() * 60) * 60_000);
+      const to = k === 0 ? new Date(BASE + 11 * 24 * HOUR) : new Date(from.getTime() + (1 + r() * 11) * 24 * HOUR);
       const raw = await doraSummary(getDb(), { from, to, rollups: { rollups: false } });
       expect(raw.current.deployments).toBeGreaterThan(0);
       // Few values: percentiles exact from the rows, so the whole summary is identical.

@@ -135,9 +135,18 @@ export async function rollupCounts(db: Db, f: ResolvedFilter, dayFrom: Date, day
  */
 export async function histogramPercentiles(db: Db, f: ResolvedFilter, split: NonNullable<ReturnType<typeof splitRange>>): Promise<HistogramPercentiles> {
   const env = f.environmentId;
-  const [e1, e2] = [split.edges[0] ?? [split.dayFrom, split.dayFrom], split.edges[1] ?? [split.dayFrom, split.dayFrom]];
-  const inEdges = (column: string) =>
-    sql`((${sql.ref(column)} >= ${utc(e1[0])} AND ${sql.ref(column)} < ${utc(e1[1])}) OR (${sql.ref(column)} >= ${utc(e2[0])} AND ${sql.ref(column)} < ${utc(e2[1])}))`;
+  // The partial days' raw values, one arm per edge and table: a plain range is an index-only scan of the covering
+  // index (an OR of two ranges would fetch heap pages).
+  const raw = split.edges.flatMap(([from, to]) => [
+    sql`SELECT 'lead', dora_bucket(dc."leadTimeSeconds"), count(*) FROM "DeploymentChange" dc
+        WHERE dc."environmentId" = ${env} AND dc."deployedAt" >= ${utc(from)} AND dc."deployedAt" < ${utc(to)} GROUP BY 2`,
+    sql`SELECT 'restore', dora_bucket(EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")::float8), count(*) FROM "Incident" i
+        WHERE i."detectedAt" >= ${utc(from)} AND i."detectedAt" < ${utc(to)} AND COALESCE(i."environmentId", '') = ANY(${incidentEnvironments(f)}::text[])
+          AND i."resolvedAt" IS NOT NULL GROUP BY 2`,
+    sql`SELECT 'recovery', dora_bucket(EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")::float8), count(*) FROM "Deployment" d
+        WHERE d."environmentId" = ${env} AND d."deployedAt" >= ${utc(from)} AND d."deployedAt" < ${utc(to)} AND d.status IN ('succeeded', 'rolled_back')
+          AND NOT d."isRollback" AND (d.status = 'rolled_back' OR d."hasIncident") AND d."nextGoodDeployedAt" IS NOT NULL GROUP BY 2`,
+  ]);
   // Whole weeks (Monday to Monday) inside the whole days from the week rows, the days around them from the day rows.
   let weekFrom = mondayOnOrAfter(split.dayFrom);
   let weekTo = mondayOnOrBefore(split.dayTo);
@@ -150,16 +159,14 @@ export async function histogramPercentiles(db: Db, f: ResolvedFilter, split: Non
           OR (grain = 'day' AND day >= ${isoDay(split.dayFrom)}::date AND day < ${isoDay(weekFrom)}::date)
           OR (grain = 'day' AND day >= ${isoDay(weekTo)}::date AND day < ${isoDay(split.dayTo)}::date))
       GROUP BY 1, 2
-      UNION ALL
-      SELECT 'lead', dora_bucket(dc."leadTimeSeconds"), count(*) FROM "DeploymentChange" dc
-      WHERE dc."environmentId" = ${env} AND ${inEdges("dc.deployedAt")} GROUP BY 2
-      UNION ALL
-      SELECT 'restore', dora_bucket(EXTRACT(EPOCH FROM i."resolvedAt" - i."detectedAt")::float8), count(*) FROM "Incident" i
-      WHERE COALESCE(i."environmentId", '') = ANY(${incidentEnvironments(f)}::text[]) AND i."resolvedAt" IS NOT NULL AND ${inEdges("i.detectedAt")} GROUP BY 2
-      UNION ALL
-      SELECT 'recovery', dora_bucket(EXTRACT(EPOCH FROM d."nextGoodDeployedAt" - d."deployedAt")::float8), count(*) FROM "Deployment" d
-      WHERE d."environmentId" = ${env} AND d.status IN ('succeeded', 'rolled_back') AND NOT d."isRollback"
-        AND (d.status = 'rolled_back' OR d."hasIncident") AND d."nextGoodDeployedAt" IS NOT NULL AND ${inEdges("d.deployedAt")} GROUP BY 2),
+      ${
+        raw.length
+          ? sql.join(
+              raw.map((arm) => sql`UNION ALL ${arm}`),
+              sql` `,
+            )
+          : sql``
+      }),
     c AS (
       SELECT metric, bucket, sum(sum(n)) OVER (PARTITION BY metric ORDER BY bucket) AS cum, sum(sum(n)) OVER (PARTITION BY metric) AS total
       FROM h GROUP BY 1, 2),
