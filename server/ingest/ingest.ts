@@ -54,9 +54,6 @@ const batcherFor = groupCommitPerDb<Db, Delivery, StoredEvent[]>({
   maxBatch: MAX_BATCH,
   weight: (d) => d.events.length,
   maxWeight: MAX_BATCH_EVENTS,
-  // A burst of deliveries (clients answered together send again together) is read in before its batch starts, so
-  // it shares one commit instead of the first waiting alone for a WAL flush and the rest for the next one.
-  gatherArrivals: true,
   write: writeDeliveries,
   // A value Postgres refuses is one request's doing (its 422, the others stored); an unreachable database is
   // everyone's (each answered 503 now, not after its own connection timeout).

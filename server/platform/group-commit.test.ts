@@ -127,20 +127,4 @@ describe("group commit without a lane key (one queue)", () => {
     expect(await Promise.all([early, late])).toEqual([10, 20]);
     expect(r.batches).toEqual([[1, 2]]);
   });
-
-  it("with gatherArrivals, input that has already arrived (callbacks queued before the batch) joins the first batch", async () => {
-    const batchesWith = async (gatherArrivals: boolean) => {
-      const r = recorder();
-      r.release();
-      const g = groupCommit({ name: "test", lanes: 1, maxBatch: 100, gatherArrivals, write: r.write });
-      // Two more requests whose data is already in: their callbacks run before anything queued after this turn.
-      const arrived = [2, 3].map((i) => new Promise<number>((res) => setImmediate(() => res(g.submit(i)))));
-      const first = g.submit(1);
-      expect(await Promise.all([first, ...arrived])).toEqual([10, 20, 30]);
-      return r.batches;
-    };
-    expect(await batchesWith(true)).toEqual([[1, 2, 3]]);
-    // Without it the first is written alone, and the others in batches after it.
-    expect((await batchesWith(false))[0]).toEqual([1]);
-  });
 });

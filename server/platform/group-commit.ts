@@ -31,13 +31,6 @@ type GroupCommitOptions<T, R> = {
   maxWeight?: number;
   /** Waits this long before writing a batch that is not full: for writes nobody waits on, fewer and larger ones. */
   lingerMs?: number;
-  /**
-   * Before writing a batch that is not full, lets the process handle the input that has already arrived (one
-   * setImmediate: every socket that is readable now is read first), so requests that came in together share a
-   * batch — without it the first of a burst is written alone and the others wait for its commit. Costs the batch
-   * the time to take those requests in, never a timer's wait.
-   */
-  gatherArrivals?: boolean;
   write: (items: T[]) => Promise<R[]>;
   splitOnFailure?: (err: unknown) => boolean;
 };
@@ -116,7 +109,6 @@ export function groupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCommit<T
     try {
       for (;;) {
         if (opts.lingerMs && !full(q)) await new Promise((r) => setTimeout(r, opts.lingerMs));
-        else if (opts.gatherArrivals && !full(q)) await new Promise((r) => setImmediate(r));
         // A second writer may find the batch it was started for already taken by the first.
         if (!q.waiting.length) break;
         await writeBatch(take(q));
