@@ -12,6 +12,7 @@ import { announceInvalidation, newId, onInvalidation, transaction, type Db } fro
 import { badRequest, conflict, notFound } from "../errors";
 import { decryptJson, encryptJson, maskSecret } from "../platform/secrets";
 import { validateCdeventList, type ValidationSuccess } from "./cdevents";
+import { matchesSharedSecret } from "./gitlab-webhooks";
 
 export const CUSTOM_AUTH_TYPES = ["bearer", "hmac", "basic"] as const;
 type CustomAuthType = (typeof CUSTOM_AUTH_TYPES)[number];
@@ -178,8 +179,11 @@ export async function mappingOf(db: Db, sourceId: string, version: number) {
 
 const digest = (s: string | Buffer) => createHash("sha256").update(s).digest();
 const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
-/** Whether `given` is one of the active secrets; every one is compared, so the time taken tells nothing. */
-const anySecret = (given: string, secrets: string[]) => secrets.map((s) => sameSecret(given, s)).some(Boolean);
+/**
+ * Whether `given` is one of the active secrets; every one is compared, so the time taken tells nothing (the secrets'
+ * digests are kept per cached source).
+ */
+const anySecret = (given: string, secrets: string[]) => matchesSharedSecret(given, secrets);
 
 /** Why a request does not authenticate as the source (header + reason), or null when it does. Constant-time. */
 export function customAuthProblem(source: CachedSource, headers: Headers, raw: Uint8Array): { header: string; message: string } | null {

@@ -6,7 +6,7 @@
 // (./delivery-tools.ts), so the answer never waits for it: GitLab disables a hook that fails or times out four times.
 import { createHash } from "node:crypto";
 import type { Db } from "../db";
-import { parseJsonBody, readBoundedBody } from "../platform/http-body";
+import { parseJsonBodyText, readBoundedBody } from "../platform/http-body";
 import { argocdEventTime, argocdIntakeProblem } from "./argocd-webhooks";
 import { gitlabEventTime, gitlabIntakeProblem, matchesSharedSecret, type IntakeProblem } from "./gitlab-webhooks";
 import { verifyGithubSignature } from "./github-webhooks";
@@ -31,11 +31,12 @@ type Json = Record<string, unknown>;
 
 export const bodyHash = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-function jsonObject(bytes: Uint8Array): Json {
-  const payload = parseJsonBody(bytes);
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+/** The body as a JSON object, with its text (checked by the same rules: stored as sent). */
+function jsonObject(bytes: Uint8Array): { payload: Json; text: string } {
+  const { value, text } = parseJsonBodyText(bytes);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new HttpRefusal(400, "The body must be a JSON object", "(body)", "invalid_json");
-  return payload as Json;
+  return { payload: value as Json, text };
 }
 
 /** A 401 naming the header that carries (or should carry) the sender's proof. */
@@ -71,7 +72,7 @@ export function vendorWebhook(spec: VendorWebhook) {
       throw new HttpRefusal(401, `No ${spec.tool} webhook secret is configured in Pier (Admin → Integrations)`, spec.header, "not_configured");
     spec.verify(req, raw.bytes, secrets);
     raw.authenticated = true;
-    const payload = jsonObject(raw.bytes);
+    const { payload, text } = jsonObject(raw.bytes);
     const problem = spec.problem(payload);
     if (problem) throw new HttpRefusal(400, problem.reason, problem.field, "invalid_payload");
     const early = spec.answerWithoutStoring?.(payload);
@@ -82,6 +83,7 @@ export function vendorWebhook(spec: VendorWebhook) {
         externalId: id.length <= MAX_EVENT_ID_CHARS ? id : bodyHash(raw.bytes),
         type: spec.type(payload).slice(0, 100),
         payload,
+        payloadJson: text,
         occurredAt: spec.occurredAt(payload),
       },
     ]);

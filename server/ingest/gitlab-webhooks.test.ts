@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SHARED_FIXTURES } from "../../test/support/shared-fixtures";
 import { POST as gitlabPOST } from "@/app/api/webhooks/gitlab/route";
 import { systemActor } from "../audit/audit-log";
-import { getDb } from "../db";
+import { getDb, sql } from "../db";
 import { ensureEnvironments, makeService } from "../../test/support/dora-fixtures";
 import { gitlabTime, matchesSharedSecret } from "./gitlab-webhooks";
 import { processInboundEvent } from "./ingest-worker";
@@ -75,6 +75,21 @@ describe("GitLab webhook authentication", () => {
 });
 
 describe("GitLab deliveries", () => {
+  it("stores the delivery as sent: its JSON text, not a re-serialised copy (numbers beyond 2^53 keep their digits)", async () => {
+    const text = fixture("job.json")
+      .toString("utf8")
+      .replace(/^\s*\{/, '{"pier_test_big": 12345678901234567891, ');
+    const res = await send(text, hook("Job Hook", "as-sent-1"));
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    const row = await getDb()
+      .kysely.selectFrom("InboundEvent")
+      .select([sql<string>`payload->>'pier_test_big'`.as("big"), sql<string>`payload->>'object_kind'`.as("kind")])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ big: "12345678901234567891", kind: "build" });
+  });
+
   it("de-duplicates on Idempotency-Key (GitLab's retries keep it) and answers 200 for the repeat", async () => {
     const first = await send(fixture("job.json"), hook("Job Hook", "dup-1"));
     expect(first.status).toBe(202);

@@ -8,21 +8,28 @@
 // The service is the project's path_with_namespace: the catalog service annotated gitlab.com/project-slug with it,
 // else the service matching its last segment (./delivery-tools.ts). GitLab times look like "2016-08-12 15:23:28 UTC"
 // or "2021-04-28 21:50:00 +0200" (fixtures/gitlab), not ISO-8601.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { PipelineRunInput } from "../dora/delivery-activity";
 import { str, type CanonicalFact } from "./canonical-facts";
 import type { DeliveryFact } from "./delivery-facts";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+const digest = (s: string) => hash("sha256", s, "buffer");
+/** The secrets' digests per list: the webhook secret cache hands out the same list until it refreshes it. */
+const digestsOf = new WeakMap<string[], Buffer[]>();
 
 /** Constant-time comparison of a plain shared secret (X-Gitlab-Token, Argo CD's header) with each configured one. */
 export function matchesSharedSecret(given: string | null, secrets: string[]): boolean {
   if (!given) return false;
   const g = digest(given);
+  let digests = digestsOf.get(secrets);
+  if (!digests) {
+    digests = secrets.map(digest);
+    digestsOf.set(secrets, digests);
+  }
   // Hashing first makes every comparison the same length, so neither the content nor the length leaks.
-  return secrets.map((s) => timingSafeEqual(digest(s), g)).some(Boolean);
+  return digests.map((d) => timingSafeEqual(d, g)).some(Boolean);
 }
 
 const GITLAB_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/;

@@ -17,7 +17,7 @@ import { translateGithub } from "./github-webhooks";
 import { isDeliveryFact, type ToolFact } from "./delivery-facts";
 import { applyDeliveryFact, isCdeventDeliveryType, isDeliveryToolSource, translateCdeventRunEvent, translateDeliveryToolEvent } from "./delivery-tools";
 import { isCustomEventSource } from "./custom-sources-http";
-import { enqueueInbound, type IngestJobData } from "./ingest";
+import { enqueueInbound, idsInLiveJobs, type IngestJobData } from "./ingest";
 import { translatePagerDuty } from "./pagerduty-webhooks";
 import { sweepRejectedEvents } from "./rejections";
 
@@ -189,8 +189,9 @@ export async function listDeadEvents(db: Db, opts: { status?: "dead" | "failed";
 
 /**
  * Re-enqueues events whose job was lost (Redis flushed or down at intake): pending ones older than `olderThanMs`,
- * and failed ones whose retries should have happened long ago. A finished (failed) job of the same id is replaced,
- * so BullMQ's de-duplication never swallows the re-enqueue.
+ * and failed ones whose retries should have happened long ago — but not those a job will still apply (a queue over a
+ * minute behind is not a lost job). A finished (failed) job of the same id is replaced, so BullMQ's
+ * de-duplication never swallows the re-enqueue. Returns how many it re-enqueued.
  */
 export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500) {
   const cutoff = new Date(Date.now() - olderThanMs);
@@ -206,8 +207,14 @@ export async function sweepStuckEvents(db: Db, olderThanMs = 60_000, take = 500)
     take,
     select: { id: true, attempts: true },
   });
-  for (const r of rows) await enqueueInbound([r.id], r.attempts === 0 ? "" : `:sweep:${r.attempts}`, { replaceFinished: true });
-  return rows.length;
+  if (rows.length === 0) return 0;
+  const queued = await idsInLiveJobs(rows.map((r) => r.id)).catch((err) => {
+    logger.warn({ err: err instanceof Error ? err.message : err }, "ingest sweep could not read the queue; re-enqueueing every stuck event");
+    return new Set<string>();
+  });
+  const lost = rows.filter((r) => !queued.has(r.id));
+  for (const r of lost) await enqueueInbound([r.id], r.attempts === 0 ? "" : `:sweep:${r.attempts}`, { replaceFinished: true });
+  return lost.length;
 }
 
 /** Refused requests past their retention are deleted about every this many sweeps (~10 minutes). */

@@ -58,6 +58,11 @@ export function bodyText(raw: Uint8Array): string {
  * store → 400 naming the field. Returns the parsed value.
  */
 export function parseJsonBody(raw: Uint8Array, maxDepth = MAX_INPUT_DEPTH): unknown {
+  return parseJsonBodyText(raw, maxDepth).value;
+}
+
+/** parseJsonBody, also returning the text it parsed (stored as sent by the webhook intake). */
+export function parseJsonBodyText(raw: Uint8Array, maxDepth = MAX_INPUT_DEPTH): { value: unknown; text: string } {
   if (raw.byteLength === 0) throw new BodyRefusal(400, "The body is empty; send JSON", "(body)", "empty_body");
   const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8");
   if (jsonNestsDeeperThan(text, maxDepth)) throw new BodyRefusal(400, `The JSON is nested deeper than ${maxDepth} levels`, "(body)", "too_deep");
@@ -69,5 +74,5 @@ export function parseJsonBody(raw: Uint8Array, maxDepth = MAX_INPUT_DEPTH): unkn
   }
   const unsafe = findUnsafeValue(value, maxDepth);
   if (unsafe) throw new BodyRefusal(400, `${unsafe.field} ${unsafe.problem}`, unsafe.field, "invalid_value");
-  return value;
+  return { value, text };
 }
