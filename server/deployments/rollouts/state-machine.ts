@@ -16,6 +16,7 @@ import { conflict, notFound } from "../../errors";
 import { QUEUES } from "../../platform/queues";
 import { anyOf, type Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
+import { finishRunsInTx, type RunEnd } from "../execution";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
 import { loadClaimed, type Claimed } from "./claimed";
 import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
@@ -203,7 +204,12 @@ export class RolloutDraft {
     this.moves.analyses.push({ rolloutId: this.row.id, wave });
   }
 
-  /** Work on the rollout's request (finishing its run), done once the rollouts are written, in the order asked. */
+  /** Ends the rollout's request's run (execution.ts finishRunsInTx, one call for every draft), once the rollouts are written. */
+  finishRun(result: RunEnd["result"], actor: Actor, opts?: RunEnd["opts"]) {
+    this.moves.runEnds.push({ requestId: this.row.requestId, result, actor, opts });
+  }
+
+  /** Other work on the rollout's request, done after the runs end, in the order asked. */
   then(work: (tx: Tx) => Promise<unknown>) {
     this.moves.requestWork.push(work);
   }
@@ -213,7 +219,8 @@ export class RolloutDraft {
  * The changes of several locked rollouts decided together (a batch of step ends advancing each of their rollouts)
  * and written with a few statements whatever their number: step moves grouped by kind, the rollout rows in one
  * UPDATE (each at the revision its draft started from), log lines in one INSERT, the events' subjects in one
- * query; then each request's work, in the order the drafts asked. Audit records and outbox rows go with the commit.
+ * query; then the requests' runs ended together (finishRunsInTx) and any other request work, in the order asked.
+ * Audit records and outbox rows go with the commit.
  */
 export class RolloutMoves {
   readonly drafts: RolloutDraft[] = [];
@@ -222,6 +229,7 @@ export class RolloutMoves {
   readonly stepMoves: { steps: readonly MovableStep[]; to: StepStatus; opts: MoveOptions }[] = [];
   readonly logs: { requestId: string; message: string; level: LogLevel }[] = [];
   readonly analyses: { rolloutId: string; wave: number }[] = [];
+  readonly runEnds: RunEnd[] = [];
   readonly requestWork: ((tx: Tx) => Promise<unknown>)[] = [];
 
   draft(r: RolloutRow) {
@@ -255,6 +263,7 @@ export class RolloutMoves {
     recordAudits(tx, this.audits);
     await startSteps(tx, queued);
     appendRequestLogs(tx, this.logs);
+    await finishRunsInTx(tx, this.runEnds);
     for (const work of this.requestWork) await work(tx);
     await emitRolloutEvents(tx, this.events);
   }
