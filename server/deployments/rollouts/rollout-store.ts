@@ -153,7 +153,7 @@ export async function moveStepRows(
  * rolling_back), attempt + 1, each only while it is still queued at the attempt its job was written for (any
  * attempt when the ask names none) and its rollout still runs (a rollback step also while rolling back). The step
  * rows' locks order this against pause/abort, which move queued steps with the same status condition. Returns the
- * steps claimed.
+ * steps claimed, each with what its run needs (target, request, service: claimed.ts), from the same statement.
  */
 export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[], now: Date) {
   if (!asks.length) return [];
@@ -162,27 +162,62 @@ export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; att
 
 const CLAIM_STEPS = prepared((db, p: { ids: string[]; attempts: (number | null)[]; now: Date }) =>
   db
-    .updateTable("RolloutStep as st")
-    .from(sql<{ id: string; attempt: number | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[])`.as<"v">(sql`v(id, attempt)`))
-    .set((eb) => ({
-      status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
-      attempt: eb("st.attempt", "+", 1),
-      startedAt: p.now,
-      heartbeatAt: p.now,
-    }))
-    .whereRef("st.id", "=", "v.id")
-    .where(sql<boolean>`(v.attempt IS NULL OR st.attempt = v.attempt - 1)`)
-    .where("st.status", "in", ["queued", "rollback_queued"])
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("Rollout as r")
-          .select(sql<number>`1`.as("ok"))
-          .whereRef("r.id", "=", "st.rolloutId")
-          .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
-      ),
+    .with("st", (db) =>
+      db
+        .updateTable("RolloutStep as st")
+        .from(sql<{ id: string; attempt: number | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[])`.as<"v">(sql`v(id, attempt)`))
+        .set((eb) => ({
+          status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
+          attempt: eb("st.attempt", "+", 1),
+          startedAt: p.now,
+          heartbeatAt: p.now,
+        }))
+        .whereRef("st.id", "=", "v.id")
+        .where(sql<boolean>`(v.attempt IS NULL OR st.attempt = v.attempt - 1)`)
+        .where("st.status", "in", ["queued", "rollback_queued"])
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("Rollout as r")
+              .select(sql<number>`1`.as("ok"))
+              .whereRef("r.id", "=", "st.rolloutId")
+              .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
+          ),
+        )
+        .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]),
     )
-    .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]),
+    .selectFrom("st")
+    .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+    .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+    .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
+    .innerJoin("Service as s", "s.id", "d.serviceId")
+    .innerJoin("Environment as e", "e.id", "d.environmentId")
+    .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
+    .select([
+      "st.id",
+      "st.rolloutId",
+      "st.status",
+      "st.attempt",
+      "st.targetId",
+      "st.wave",
+      "d.id as requestId",
+      "d.version",
+      "d.previousVersion",
+      "d.strategy",
+      "d.canarySteps",
+      "d.serviceId",
+      "d.environmentId",
+      "s.slug",
+      "s.name",
+      "e.name as environmentName",
+      "t.name as targetName",
+      "t.executor",
+      "t.executorConfig",
+      "se.executorConfig as serviceConfig",
+    ]),
 );
+
+/** A claimed step as its claim returns it: the step as claimed and what its run needs. */
+export type ClaimedRow = Awaited<ReturnType<typeof claimStepRows>>[number];
 
 /** The end of one step's run: to `status`, recorded only if the step is still `running` at `attempt`. */
 type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };

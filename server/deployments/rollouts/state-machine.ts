@@ -18,7 +18,7 @@ import { anyOf, type Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { finishRunsInTx, type RunEnd } from "../execution";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
-import { loadClaimed, type Claimed } from "./claimed";
+import { claimedOf, type Claimed } from "./claimed";
 import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
 
 export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
@@ -91,7 +91,7 @@ const startsRollback = (s: { status: string }) => s.status === "rolling_back";
 
 /**
  * Claims queued steps in one statement, without the rollouts' locks (claimStepRows says when a claim takes a step),
- * with one audit record each; returns what the claimed steps' runs need, by step id.
+ * with one audit record each; returns what the claimed steps' runs need (from the same statement), by step id.
  */
 export async function claimSteps(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[]): Promise<Map<string, Claimed>> {
   const rows = await claimStepRows(tx, asks, new Date());
@@ -99,7 +99,7 @@ export async function claimSteps(tx: Tx, asks: readonly { stepId: string; attemp
   const back = (s: (typeof rows)[number]) => ({ ...s, status: startsRollback(s) ? "rollback_queued" : "queued", attempt: s.attempt - 1 });
   auditSteps(tx, rows.filter((s) => !startsRollback(s)).map(back), "deploying", rolloutActor);
   auditSteps(tx, rows.filter(startsRollback).map(back), "rolling_back", rolloutActor);
-  return loadClaimed(tx, rows);
+  return new Map(rows.map((row) => [row.id, claimedOf(row)]));
 }
 
 /**
@@ -247,7 +247,8 @@ export class RolloutMoves {
       if (g) g.steps.push(...m.steps);
       else groups.set(key, { steps: [...m.steps], to: m.to, opts: m.opts });
     }
-    // Steps queued start once the rollouts are written: their claims see the rollouts as this transaction leaves them.
+    // Steps queued start once everything else is written (see the end): their claims see the rollouts as this
+    // transaction leaves them.
     const queued: MovableStep[] = [];
     for (const g of groups.values()) {
       const moved = await moveStepRowsAudited(tx, g.steps, g.to, g.opts);
@@ -261,11 +262,12 @@ export class RolloutMoves {
     );
     if (written.length !== changed.length) throw conflict("A rollout changed while it was being advanced; try again");
     recordAudits(tx, this.audits);
-    await startSteps(tx, queued);
     appendRequestLogs(tx, this.logs);
     await finishRunsInTx(tx, this.runEnds);
     for (const work of this.requestWork) await work(tx);
     await emitRolloutEvents(tx, this.events);
+    // Claimed last: a step is recorded as started (startedAt) by the statement before the COMMIT that lets it run.
+    await startSteps(tx, queued);
   }
 }
 
