@@ -2,6 +2,7 @@
 // plans: fleet-store.ts). State changes of rollouts and steps come through state-machine.ts, which holds the row
 // locks and writes the audit records; this module only shapes the statements.
 import type { Updateable } from "kysely";
+import { jsonBuildObject } from "kysely/helpers/postgres";
 import { anyOf, newId, prepared, sql, type DB, type Kysely, type Selectable, type Tx } from "../../db";
 import type { Measurement } from "./analysis";
 import type { RolloutPlanSpec } from "./plan";
@@ -52,9 +53,10 @@ export async function insertRollout(
 /**
  * Writes rollouts as their drafts leave them (state-machine.ts RolloutMoves), in one statement: each row only if
  * it is still at the revision the draft started from (the caller holds its lock, so a mismatch is a bug, not a
- * race). Returns the ids written.
+ * race). Returns the rollouts written with what their events need (their request's subject), from the same
+ * statement.
  */
-export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; baseRevision: number }[]): Promise<string[]> {
+export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; baseRevision: number }[]) {
   if (!rows.length) return [];
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   const written = await WRITE_ROLLOUTS.execute(tx, {
@@ -69,7 +71,7 @@ export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; ba
     finished: rows.map((r) => iso(r.row.finishedAt)),
     updated: rows.map((r) => iso(r.row.updatedAt)),
   });
-  return written.map((r) => r.id);
+  return written;
 }
 
 type RolloutArrays = {
@@ -103,7 +105,7 @@ const WRITE_ROLLOUTS = prepared((db, p: RolloutArrays) => {
   );
   return db
     .updateTable("Rollout as r")
-    .from(v)
+    .from([v, "DeploymentRequest as d", "Service as s", "Team as t", "Environment as e"])
     .set((eb) => ({
       status: eb.ref("v.status"),
       phase: eb.ref("v.phase"),
@@ -115,9 +117,30 @@ const WRITE_ROLLOUTS = prepared((db, p: RolloutArrays) => {
       updatedAt: eb.cast<Date>("v.updated", "timestamp"),
     }))
     .whereRef("r.id", "=", "v.id")
+    .whereRef("d.id", "=", "r.requestId")
+    .whereRef("s.id", "=", "d.serviceId")
+    .whereRef("t.id", "=", "s.teamId")
+    .whereRef("e.id", "=", "d.environmentId")
     .whereRef("r.revision", "=", "v.base")
-    .returning("r.id");
+    .returning((eb) => [
+      "r.id",
+      "d.id as requestId",
+      "d.version",
+      "d.previousVersion",
+      jsonBuildObject({
+        id: eb.ref("s.id"),
+        slug: eb.ref("s.slug"),
+        name: eb.ref("s.name"),
+        tier: eb.ref("s.tier"),
+        teamId: eb.ref("s.teamId"),
+        teamSlug: eb.ref("t.slug"),
+      }).as("service"),
+      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
+    ]);
 });
+
+/** A rollout as written, with its request's version and the subject its events name (service, environment). */
+export type WrittenRollout = Awaited<ReturnType<typeof writeRollouts>>[number];
 
 /**
  * Moves each step from the status it was seen in (a step another transaction moved meanwhile is left alone), in

@@ -8,18 +8,17 @@
 //   step     pending → queued → deploying → succeeded|failed;  pending → skipped|cancelled;  queued → cancelled;
 //            succeeded|failed → rollback_queued → rolling_back → rolled_back|rollback_failed;
 //            deploying → queued and rolling_back → rollback_queued (a worker died: the loop retries the attempt)
-import { jsonBuildObject } from "kysely/helpers/postgres";
 import { recordAudits, systemActor, type Actor, type AuditEntry } from "../../audit/audit-log";
 import { emitPierEvent, type RolloutEventType } from "../../bus/events";
 import { writeOutbox } from "../../bus/outbox";
 import { conflict, notFound } from "../../errors";
 import { QUEUES } from "../../platform/queues";
-import { anyOf, type Tx } from "../../db";
+import type { Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
 import { finishRunsInTx, type RunEnd } from "../execution";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
 import { claimedOf, type Claimed } from "./claimed";
-import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
+import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow, type WrittenRollout } from "./rollout-store";
 
 export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
 export type StepStatus =
@@ -265,7 +264,7 @@ export class RolloutMoves {
     appendRequestLogs(tx, this.logs);
     await finishRunsInTx(tx, this.runEnds);
     for (const work of this.requestWork) await work(tx);
-    await emitRolloutEvents(tx, this.events);
+    emitRolloutEvents(tx, this.events, written);
     // Claimed last: a step is recorded as started (startedAt) by the statement before the COMMIT that lets it run.
     await startSteps(tx, queued);
   }
@@ -343,31 +342,11 @@ export function auditSteps(
   );
 }
 
-/** Emits rollout events about the rollouts' requests (subject: service and environment, loaded in one query). */
-async function emitRolloutEvents(tx: Tx, events: readonly PendingEvent[]) {
+/** Emits rollout events about the rollouts' requests (subject: service and environment, as writeRollouts returned them). */
+function emitRolloutEvents(tx: Tx, events: readonly PendingEvent[], written: readonly WrittenRollout[]) {
   if (!events.length) return;
-  const subjects = await tx
-    .selectFrom("DeploymentRequest as d")
-    .innerJoin("Service as s", "s.id", "d.serviceId")
-    .innerJoin("Team as t", "t.id", "s.teamId")
-    .innerJoin("Environment as e", "e.id", "d.environmentId")
-    .select((eb) => [
-      "d.id",
-      "d.version",
-      "d.previousVersion",
-      jsonBuildObject({
-        id: eb.ref("s.id"),
-        slug: eb.ref("s.slug"),
-        name: eb.ref("s.name"),
-        tier: eb.ref("s.tier"),
-        teamId: eb.ref("s.teamId"),
-        teamSlug: eb.ref("t.slug"),
-      }).as("service"),
-      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
-    ])
-    .where("d.id", "=", anyOf([...new Set(events.map((e) => e.row.requestId))]))
-    .execute();
-  const byRequest = new Map(subjects.map((s) => [s.id, s]));
+  // Every rollout with an event changed, so was written.
+  const byRequest = new Map(written.map((w) => [w.requestId, { ...w, id: w.requestId }]));
   for (const { type, row: r, actor, extra } of events) {
     const s = byRequest.get(r.requestId);
     if (!s) throw notFound("Deployment request");
