@@ -44,7 +44,7 @@ function requestsOf(db: Kysely<DB>, target: Target) {
 export type TargetBlocker = NonNullable<Awaited<ReturnType<ReturnType<typeof requestsOf>["executeTakeFirst"]>>>;
 
 /** Locks the target for the rest of the transaction (a no-op when the service is no longer set up there). */
-export async function lockTarget(tx: Tx, target: Target) {
+async function lockTarget(tx: Tx, target: Target) {
   await lockTargets(tx, [target]);
 }
 
