@@ -1,11 +1,13 @@
 import { Worker } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
-import { getDb } from "../db";
+import { getDb, transaction } from "../db";
+import { verifyAuditChain } from "../audit/audit-log";
 import { env } from "../env";
 import { dispatchOutbox, type OutboxJobData } from "../bus/outbox";
 import { QUEUES, workerConnection } from "../platform/queues";
 import { as, makeWorld, requestInput, type World } from "../../test/support/deployment-world";
-import { runDeployment } from "./execution";
+import { finishRunsInTx, runDeployment } from "./execution";
+import { EXECUTE_JOB } from "./scheduling";
 import { reconcileStalledRuns } from "./reconciler";
 import { sweepSchedules } from "./scheduling";
 import { deploymentMaintenanceTick, handleDeploymentJob, startDeploymentMaintenance } from "./worker";
@@ -124,6 +126,59 @@ describe("simulator execution", () => {
     await dispatchOutbox(db());
     await waitFor(async () => (await status(id)) === "succeeded");
     await waitFor(async () => (await db().outboxEvent.count({ where: { queue: QUEUES.deployments, processedAt: null } })) === 0);
+  });
+});
+
+describe("ending many runs at once (finishRunsInTx, as a batch of rollouts finishing)", () => {
+  it("ends each run once, for its attempt only, records the live versions and makes each target's next request due", async () => {
+    const worlds = [
+      await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executorConfig: { durationMs: 1000, failureRate: 0 } }),
+      await makeWorld({ policies: { dev: { requiredApprovals: 0 } }, executorConfig: { durationMs: 1000, failureRate: 0 } }),
+    ];
+    // Each target has a run in progress (its worker parked in the executor's sleep) and a request queued behind it.
+    const wakes: (() => void)[] = [];
+    const running: string[] = [];
+    const zombies: Promise<unknown>[] = [];
+    const next: string[] = [];
+    for (const w of worlds) {
+      const id = await queuedRequest(w, "1.1.0");
+      zombies.push(runDeployment(db(), id, { sleep: () => new Promise<void>((r) => wakes.push(r)) }));
+      await waitFor(async () => (await status(id)) === "deploying");
+      running.push(id);
+      next.push(await queuedRequest(w, "1.2.0"));
+    }
+    const [a, b] = running;
+    const jobsFor = (id: string) => db().outboxEvent.count({ where: { type: EXECUTE_JOB, payload: { path: ["requestId"], equals: id } } });
+    const jobsBefore = await Promise.all(next.map(jobsFor));
+    const ended = await transaction(db(), (tx) =>
+      finishRunsInTx(tx, [
+        { requestId: a, result: { outcome: "succeeded", message: "done", attempt: 1 } },
+        // Another attempt's end is left alone; the same request named again ends it once.
+        { requestId: b, result: { outcome: "failed", message: "old attempt", attempt: 7 } },
+        { requestId: b, result: { outcome: "failed", message: "broken", attempt: 1 } },
+        { requestId: a, result: { outcome: "failed", message: "second delivery" } },
+      ]),
+    );
+    expect(ended.map((r) => r?.status ?? null)).toEqual(["succeeded", null, "failed", null]);
+    expect(await status(a)).toBe("succeeded");
+    expect(await status(b)).toBe("failed");
+    const live = await db().serviceEnvironment.findUniqueOrThrow({
+      where: { serviceId_environmentId: { serviceId: worlds[0].service.id, environmentId: worlds[0].envs.dev.id } },
+    });
+    expect(live.currentVersion).toBe("1.1.0");
+    // Each freed target's first queued request got an execution job.
+    expect(await Promise.all(next.map(jobsFor))).toEqual(jobsBefore.map((n) => n + 1));
+    for (const [id, type] of [
+      [a, "deployment.succeeded"],
+      [b, "deployment.failed"],
+    ]) {
+      const events = await db().outboxEvent.findMany({ where: { type, payload: { path: ["subject", "deploymentRequestId"], equals: id } } });
+      expect(events).toHaveLength(1);
+    }
+    for (const wake of wakes) wake();
+    expect(await Promise.all(zombies)).toEqual([expect.objectContaining({ outcome: "abandoned" }), expect.objectContaining({ outcome: "abandoned" })]);
+    expect(await status(a)).toBe("succeeded");
+    expect((await verifyAuditChain(db())).ok).toBe(true);
   });
 });
 

@@ -3,70 +3,134 @@
 // runs through finishRun() too.
 import { recordDeployedVersion } from "../catalog/service-environments";
 import { jsonBuildObject } from "kysely/helpers/postgres";
-import { transaction, type Db, type Tx } from "../db";
+import { anyOf, transaction, type Db, type Tx } from "../db";
 import { systemActor, type Actor } from "../audit/audit-log";
 import { DomainError, notFound } from "../errors";
 import { logger } from "../logger";
 import { EXECUTORS } from "./executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./executors/executor";
 import { appendLog, writeLog } from "./deployment-log";
-import { recordRunReport, TRANSITIONED } from "./request-store";
+import { recordRunReport, transitionedOf, type TransitionedRequest } from "./request-store";
 import { createRollbackRequest } from "./rollback";
-import { FINISHED_RUN_STATUSES, isFinishedRun, lockRequest, transition } from "./state-machine";
+import { FINISHED_RUN_STATUSES, isFinishedRun, lockRequest, transition, transitionLocked } from "./state-machine";
 import { hasTargets, startRollout } from "./rollouts/runner";
-import { claimTarget, isTargetSlotTaken, lockTarget, makeNextDue, type TargetBlocker } from "./target-queue";
+import { claimTarget, isTargetSlotTaken, lockTargets, makeNextDueAll, type TargetBlocker } from "./target-queue";
 
 const workerActor = systemActor("deployment-worker");
+
+/** A run to end: its request, the outcome (only for that attempt, when given), who ends it. */
+export type RunEnd = {
+  requestId: string;
+  result: { outcome: "succeeded" | "failed"; message: string; attempt?: number };
+  actor?: Actor;
+  opts?: { autoRollback?: boolean };
+};
 
 /**
  * Ends a deploying run (idempotent: a run already finished, or a different attempt, is left alone) and makes the
  * next queued request of its target due. Locks the request, then the target, before any audit record: the order
  * the start transaction takes them in (target-queue.ts).
  */
-export async function finishRunInTx(
-  tx: Tx,
-  requestId: string,
-  result: { outcome: "succeeded" | "failed"; message: string; attempt?: number },
-  actor: Actor = workerActor,
-  opts: { autoRollback?: boolean } = {},
-) {
-  // Locked and loaded in one statement.
-  const r = await tx.selectFrom("DeploymentRequest").select(TRANSITIONED).where("id", "=", requestId).forUpdate().executeTakeFirst();
-  if (!r) throw notFound("Deployment request");
-  if (r.status !== "deploying") return null;
-  if (result.attempt !== undefined && result.attempt !== r.attempt) return null;
-  await lockTarget(tx, r);
-  const now = new Date();
-  appendLog(tx, requestId, result.message, result.outcome === "failed" ? "error" : "info");
-  // Updated at once (not deferred): makeNextDue below must see this run no longer deploying.
-  const updated = await transition(tx, requestId, ["deploying"], result.outcome, {
-    actor,
-    data: { finishedAt: now, heartbeatAt: now, ...(result.outcome === "succeeded" ? { progress: 100 } : {}) },
-    eventData: { message: result.message, attempt: r.attempt },
-    locked: r,
+export async function finishRunInTx(tx: Tx, requestId: string, result: RunEnd["result"], actor: Actor = workerActor, opts: { autoRollback?: boolean } = {}) {
+  return (await finishRunsInTx(tx, [{ requestId, result, actor, opts }]))[0];
+}
+
+/**
+ * finishRunInTx for several runs (a batch of rollout steps finishing their rollouts' requests) in a few statements
+ * whatever their number: the requests locked and loaded with their event context in one (by id), then their
+ * targets in one (by key), the runs that end one way changed by one UPDATE, their targets' next requests made due
+ * by one query. Returns each run's request as it leaves it (null when left alone), in the order given; a request
+ * named twice is ended once.
+ */
+export async function finishRunsInTx(tx: Tx, ends: readonly RunEnd[]) {
+  if (!ends.length) return [];
+  const ids = [...new Set(ends.map((e) => e.requestId))];
+  const locked = await tx
+    .selectFrom("DeploymentRequest as r")
+    .innerJoin("Service as s", "s.id", "r.serviceId")
+    .innerJoin("Team as t", "t.id", "s.teamId")
+    .innerJoin("Environment as e", "e.id", "r.environmentId")
+    .select((eb) => [
+      ...transitionedOf("r"),
+      jsonBuildObject({
+        id: eb.ref("s.id"),
+        slug: eb.ref("s.slug"),
+        name: eb.ref("s.name"),
+        tier: eb.ref("s.tier"),
+        teamId: eb.ref("s.teamId"),
+        team: jsonBuildObject({ slug: eb.ref("t.slug") }),
+      }).as("service"),
+      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
+    ])
+    .where("r.id", "=", anyOf(ids))
+    .orderBy("r.id")
+    .forUpdate(["r"])
+    .execute();
+  if (locked.length !== ids.length) throw notFound("Deployment request");
+  const byId = new Map(locked.map((r) => [r.id, r]));
+  const ending = new Set<string>();
+  const live = ends.filter((e) => {
+    const r = byId.get(e.requestId)!;
+    if (r.status !== "deploying" || ending.has(r.id)) return false;
+    if (e.result.attempt !== undefined && e.result.attempt !== r.attempt) return false;
+    ending.add(r.id);
+    return true;
   });
-  if (result.outcome === "succeeded") {
-    // The live version of the target (its row is locked above); nothing in this transaction reads it back.
-    recordDeployedVersion(tx, r, { version: r.version, at: now, byUserId: r.requesterId });
-    if (r.rollbackOfId) {
-      const original = await lockRequest(tx, r.rollbackOfId);
-      if (isFinishedRun(original.status)) {
-        await transition(tx, r.rollbackOfId, FINISHED_RUN_STATUSES, "rolled_back", {
-          actor,
-          data: { finishedAt: now },
-          eventData: { rollbackRequestId: r.id, restoredVersion: r.version },
-          locked: original,
-        });
+  if (!live.length) return ends.map(() => null);
+  const targets = (rs: readonly { serviceId: string; environmentId: string }[]) => [
+    ...new Map(rs.map((r) => [`${r.serviceId}\u0000${r.environmentId}`, { serviceId: r.serviceId, environmentId: r.environmentId }])).values(),
+  ];
+  await lockTargets(tx, targets(live.map((e) => byId.get(e.requestId)!)));
+  const now = new Date();
+  for (const e of live) appendLog(tx, e.requestId, e.result.message, e.result.outcome === "failed" ? "error" : "info");
+  // Updated at once (not deferred): makeNextDueAll below must see these runs no longer deploying.
+  const updated = await transitionLocked(
+    tx,
+    live.map((e) => {
+      const { service, environment, ...r } = byId.get(e.requestId)!;
+      return {
+        requestId: e.requestId,
+        from: ["deploying"],
+        to: e.result.outcome,
+        opts: {
+          actor: e.actor ?? workerActor,
+          data: { finishedAt: now, heartbeatAt: now, ...(e.result.outcome === "succeeded" ? { progress: 100 } : {}) },
+          eventData: { message: e.result.message, attempt: r.attempt },
+          locked: r,
+          context: { service, environment },
+        },
+      };
+    }),
+  );
+  const freed: TransitionedRequest[] = [];
+  for (const [i, e] of live.entries()) {
+    const r = byId.get(e.requestId)!;
+    const actor = e.actor ?? workerActor;
+    if (e.result.outcome === "succeeded") {
+      // The live version of the target (its row is locked above); nothing in this transaction reads it back.
+      recordDeployedVersion(tx, r, { version: r.version, at: now, byUserId: r.requesterId });
+      if (r.rollbackOfId) {
+        const original = await lockRequest(tx, r.rollbackOfId);
+        if (isFinishedRun(original.status)) {
+          await transition(tx, r.rollbackOfId, FINISHED_RUN_STATUSES, "rolled_back", {
+            actor,
+            data: { finishedAt: now },
+            eventData: { rollbackRequestId: r.id, restoredVersion: r.version },
+            locked: original,
+          });
+        }
       }
+    } else if (r.autoRollback && e.opts?.autoRollback !== false && r.previousVersion && !r.rollbackOfId) {
+      const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${e.result.message}`);
+      appendLog(tx, e.requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
+      // Queueing the rollback wrote its job, and rollbacks go first: nothing else to make due.
+      continue;
     }
-  } else if (r.autoRollback && opts.autoRollback !== false && r.previousVersion && !r.rollbackOfId) {
-    const rollbackId = await createRollbackRequest(tx, r.id, systemActor("auto-rollback"), `Automatic rollback: ${result.message}`);
-    appendLog(tx, requestId, `Automatic rollback to ${r.previousVersion} started (request ${rollbackId})`, "warn");
-    // Queueing the rollback wrote its job, and rollbacks go first: nothing else to make due.
-    return updated;
+    freed.push(updated[i]);
   }
-  await makeNextDue(tx, r, { evenIfPending: true });
-  return updated;
+  await makeNextDueAll(tx, targets(freed));
+  const after = new Map(updated.map((u) => [u.id, u]));
+  return ends.map((e) => (live.includes(e) ? after.get(e.requestId)! : null));
 }
 
 export async function finishRun(db: Db, requestId: string, result: { outcome: "succeeded" | "failed"; message: string; attempt?: number }, actor?: Actor) {

@@ -3,7 +3,7 @@
 // approvals, run heartbeats and reports, the break-glass review. Other modules read requests as they like and
 // change them only through these functions.
 import type { Insertable, Updateable } from "kysely";
-import { newId, sql, type Coalesced, type DB, type Db, type Kysely, type Selectable, type Tx } from "../db";
+import { anyOf, newId, sql, type Coalesced, type DB, type Db, type Kysely, type Selectable, type Tx } from "../db";
 import { notFound } from "../errors";
 
 type RequestRow = Selectable<DB["DeploymentRequest"]>;
@@ -45,8 +45,8 @@ export type RequestChange = { set: RequestSet; revision: number; attempt: number
 
 type DeferredChange = RequestChange & { id: string };
 
-/** The UPDATE of a change (every change of a row also sets updatedAt, which Prisma's @updatedAt did). */
-function updateOf(db: Kysely<DB>, id: string, c: RequestChange) {
+/** The UPDATE of a change of one row or several (every change also sets updatedAt, which Prisma's @updatedAt did). */
+function updateOf(db: Kysely<DB>, id: string | readonly string[], c: RequestChange) {
   return db
     .updateTable("DeploymentRequest")
     .set((eb) => ({
@@ -56,7 +56,7 @@ function updateOf(db: Kysely<DB>, id: string, c: RequestChange) {
       ...(c.approvers.length ? { approvedBy: sql<string[]>`"approvedBy" || ${c.approvers}::text[]` } : {}),
       updatedAt: new Date(),
     }))
-    .where("id", "=", id);
+    .where("id", "=", typeof id === "string" ? id : anyOf(id));
 }
 
 /** Deferred changes of request rows: all of one transaction's changes of a row become one UPDATE, sent with COMMIT. */
@@ -76,6 +76,27 @@ export async function changeRequest(tx: Tx, id: string, change: RequestChange): 
   const row = await updateOf(tx, id, change).returning(TRANSITIONED).executeTakeFirst();
   if (!row) throw notFound("Deployment request");
   return row;
+}
+
+/**
+ * Changes several requests now, one UPDATE per distinct change (a batch of runs ending the same way is one
+ * statement), and returns the rows as changed, in no particular order.
+ */
+export async function changeRequests(tx: Tx, changes: readonly { id: string; change: RequestChange }[]): Promise<TransitionedRequest[]> {
+  const groups = new Map<string, { change: RequestChange; ids: string[] }>();
+  for (const { id, change } of changes) {
+    const key = JSON.stringify(change);
+    const g = groups.get(key);
+    if (g) g.ids.push(id);
+    else groups.set(key, { change, ids: [id] });
+  }
+  const out: TransitionedRequest[] = [];
+  for (const { change, ids } of groups.values()) {
+    const rows = await updateOf(tx, ids, change).returning(TRANSITIONED).execute();
+    if (rows.length !== ids.length) throw notFound("Deployment request");
+    out.push(...rows);
+  }
+  return out;
 }
 
 /**

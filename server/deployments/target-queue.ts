@@ -12,6 +12,7 @@
 // first one's committed `deploying`. Behind that, transition() sets `deployingSlot`, unique per target: Postgres
 // refuses a second deploying request of a target even on a path that skipped the lock.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
+import type { SelectQueryBuilder } from "kysely";
 import { sql, transaction, type DB, type Db, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { QUEUES } from "../platform/queues";
@@ -43,12 +44,25 @@ function requestsOf(db: Kysely<DB>, target: Target) {
 export type TargetBlocker = NonNullable<Awaited<ReturnType<ReturnType<typeof requestsOf>["executeTakeFirst"]>>>;
 
 /** Locks the target for the rest of the transaction (a no-op when the service is no longer set up there). */
-export async function lockTarget(tx: Tx, target: Target) {
+async function lockTarget(tx: Tx, target: Target) {
+  await lockTargets(tx, [target]);
+}
+
+/** Locks several targets (in key order, as every multi-target lock must) for the rest of the transaction. */
+export async function lockTargets(tx: Tx, targets: readonly Target[]) {
+  if (!targets.length) return;
   await tx
     .selectFrom("ServiceEnvironment")
     .select(sql<number>`1`.as("locked"))
-    .where("serviceId", "=", target.serviceId)
-    .where("environmentId", "=", target.environmentId)
+    .where((eb) =>
+      eb(
+        eb.refTuple("serviceId", "environmentId"),
+        "in",
+        targets.map((t) => eb.tuple(t.serviceId, t.environmentId)),
+      ),
+    )
+    .orderBy("serviceId")
+    .orderBy("environmentId")
     .forUpdate()
     .execute();
 }
@@ -58,14 +72,19 @@ async function runningOn(db: Kysely<DB>, target: Target, exceptId = ""): Promise
   return requestsOf(db, target).where("d.status", "=", "deploying").where("d.id", "<>", exceptId).limit(1).executeTakeFirst();
 }
 
-/** The first request in the target's queue, if any. */
-async function firstQueued(db: Kysely<DB>, target: Target): Promise<TargetBlocker | undefined> {
-  return requestsOf(db, target)
-    .where("d.status", "=", "queued")
+/** A target's queue in order (see the file comment): appended to an ORDER BY of queued requests `d`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function inQueueOrder<Q extends SelectQueryBuilder<DB & { d: DB["DeploymentRequest"] }, any, any>>(q: Q): Q {
+  return q
     .orderBy((eb) => eb("d.rollbackOfId", "is not", null), "desc")
     .orderBy((eb) => eb("d.attempt", ">", 0), "desc")
     .orderBy("d.queuedAt", (ob) => ob.asc().nullsLast())
-    .orderBy("d.id", "asc")
+    .orderBy("d.id", "asc") as Q;
+}
+
+/** The first request in the target's queue, if any. */
+async function firstQueued(db: Kysely<DB>, target: Target): Promise<TargetBlocker | undefined> {
+  return inQueueOrder(requestsOf(db, target).where("d.status", "=", "queued"))
     .limit(1)
     .executeTakeFirst();
 }
@@ -112,6 +131,48 @@ export async function makeNextDue(tx: Tx, target: Target, opts: { evenIfPending?
   if (!next || (!opts.evenIfPending && (await hasPendingJob(tx, next.id)))) return null;
   enqueueExecution(tx, next.id, next.attempt);
   return next.id;
+}
+
+/**
+ * makeNextDue for several targets that runs just freed (a batch of rollouts finishing their requests), with
+ * `evenIfPending`, in one query: each target with nothing deploying gets its first queued request's job. Returns
+ * the requests whose jobs it wrote.
+ */
+export async function makeNextDueAll(tx: Tx, targets: readonly Target[]): Promise<string[]> {
+  if (!targets.length) return [];
+  if (targets.length === 1) {
+    const one = await makeNextDue(tx, targets[0], { evenIfPending: true });
+    return one ? [one] : [];
+  }
+  const next = await inQueueOrder(
+    tx
+      .selectFrom("DeploymentRequest as d")
+      .select(["d.id", "d.attempt"])
+      .distinctOn(["d.serviceId", "d.environmentId"])
+      .where("d.status", "=", "queued")
+      .where((eb) =>
+        eb(
+          eb.refTuple("d.serviceId", "d.environmentId"),
+          "in",
+          targets.map((t) => eb.tuple(t.serviceId, t.environmentId)),
+        ),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("DeploymentRequest as r")
+              .select(sql<number>`1`.as("deploying"))
+              .whereRef("r.serviceId", "=", "d.serviceId")
+              .whereRef("r.environmentId", "=", "d.environmentId")
+              .where("r.status", "=", "deploying"),
+          ),
+        ),
+      )
+      .orderBy("d.serviceId")
+      .orderBy("d.environmentId"),
+  ).execute();
+  for (const n of next) enqueueExecution(tx, n.id, n.attempt);
+  return next.map((n) => n.id);
 }
 
 export type StartClaim =

@@ -7,7 +7,6 @@
 // whatever the number of rollouts: a batch of step ends advancing 200 rollouts costs about what one does.
 import type { Actor } from "../../audit/audit-log";
 import type { Tx } from "../../db";
-import { finishRunInTx } from "../execution";
 import { transition } from "../state-machine";
 import { initialDelaySeconds } from "./analysis";
 import type { RolloutPlanSpec } from "./plan";
@@ -119,7 +118,7 @@ function nextWave(d: RolloutDraft, snapshot: RolloutSnapshot, actor: Actor, now:
   const r = d.row;
   if (r.currentWave + 1 >= r.waveCount) {
     d.transition("succeeded", { actor, set: { finishedAt: now, dueAt: null, phase: "done", message: "Every wave deployed" } });
-    d.then((tx) => finishRunInTx(tx, r.requestId, { outcome: "succeeded", message: `Rolled out to every target in ${r.waveCount} wave(s)` }, actor));
+    d.finishRun({ outcome: "succeeded", message: `Rolled out to every target in ${r.waveCount} wave(s)` }, actor);
     return;
   }
   d.update(
@@ -156,7 +155,7 @@ function failWave(d: RolloutDraft, snapshot: RolloutSnapshot, reason: string, ca
   d.log(`Wave ${r.currentWave + 1} failed: ${reason}`, "error");
   if (!toRollBack.length) {
     d.transition("failed", { actor, set: { finishedAt: now, dueAt: null, message: reason } });
-    d.then((tx) => finishRunInTx(tx, r.requestId, { outcome: "failed", message: reason }, actor, { autoRollback: false }));
+    d.finishRun({ outcome: "failed", message: reason }, actor, { autoRollback: false });
     return;
   }
   d.moveSteps(toRollBack, "rollback_queued", { actor, message: `rolling back to ${previousVersion}` });
@@ -175,7 +174,7 @@ function finishRollbackIfDone(d: RolloutDraft, steps: readonly LoadedStep[], act
   if (steps.some((s) => has(s, ...IN_FLIGHT))) return;
   const broken = steps.filter((s) => has(s, "rollback_failed"));
   const reason = r.message;
-  d.then((tx) => finishRunInTx(tx, r.requestId, { outcome: "failed", message: reason }, actor, { autoRollback: false }));
+  d.finishRun({ outcome: "failed", message: reason }, actor, { autoRollback: false });
   if (broken.length) {
     const message = `${reason}; rollback failed on ${broken.map((s) => s.targetName).join(", ")}`;
     return d.transition("failed", { actor, set: { finishedAt: now, message } });

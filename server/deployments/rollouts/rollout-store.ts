@@ -2,6 +2,7 @@
 // plans: fleet-store.ts). State changes of rollouts and steps come through state-machine.ts, which holds the row
 // locks and writes the audit records; this module only shapes the statements.
 import type { Updateable } from "kysely";
+import { jsonBuildObject } from "kysely/helpers/postgres";
 import { anyOf, newId, prepared, sql, type DB, type Kysely, type Selectable, type Tx } from "../../db";
 import type { Measurement } from "./analysis";
 import type { RolloutPlanSpec } from "./plan";
@@ -52,9 +53,10 @@ export async function insertRollout(
 /**
  * Writes rollouts as their drafts leave them (state-machine.ts RolloutMoves), in one statement: each row only if
  * it is still at the revision the draft started from (the caller holds its lock, so a mismatch is a bug, not a
- * race). Returns the ids written.
+ * race). Returns the rollouts written with what their events need (their request's subject), from the same
+ * statement.
  */
-export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; baseRevision: number }[]): Promise<string[]> {
+export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; baseRevision: number }[]) {
   if (!rows.length) return [];
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   const written = await WRITE_ROLLOUTS.execute(tx, {
@@ -69,7 +71,7 @@ export async function writeRollouts(tx: Tx, rows: readonly { row: RolloutRow; ba
     finished: rows.map((r) => iso(r.row.finishedAt)),
     updated: rows.map((r) => iso(r.row.updatedAt)),
   });
-  return written.map((r) => r.id);
+  return written;
 }
 
 type RolloutArrays = {
@@ -103,7 +105,7 @@ const WRITE_ROLLOUTS = prepared((db, p: RolloutArrays) => {
   );
   return db
     .updateTable("Rollout as r")
-    .from(v)
+    .from([v, "DeploymentRequest as d", "Service as s", "Team as t", "Environment as e"])
     .set((eb) => ({
       status: eb.ref("v.status"),
       phase: eb.ref("v.phase"),
@@ -115,9 +117,30 @@ const WRITE_ROLLOUTS = prepared((db, p: RolloutArrays) => {
       updatedAt: eb.cast<Date>("v.updated", "timestamp"),
     }))
     .whereRef("r.id", "=", "v.id")
+    .whereRef("d.id", "=", "r.requestId")
+    .whereRef("s.id", "=", "d.serviceId")
+    .whereRef("t.id", "=", "s.teamId")
+    .whereRef("e.id", "=", "d.environmentId")
     .whereRef("r.revision", "=", "v.base")
-    .returning("r.id");
+    .returning((eb) => [
+      "r.id",
+      "d.id as requestId",
+      "d.version",
+      "d.previousVersion",
+      jsonBuildObject({
+        id: eb.ref("s.id"),
+        slug: eb.ref("s.slug"),
+        name: eb.ref("s.name"),
+        tier: eb.ref("s.tier"),
+        teamId: eb.ref("s.teamId"),
+        teamSlug: eb.ref("t.slug"),
+      }).as("service"),
+      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
+    ]);
 });
+
+/** A rollout as written, with its request's version and the subject its events name (service, environment). */
+export type WrittenRollout = Awaited<ReturnType<typeof writeRollouts>>[number];
 
 /**
  * Moves each step from the status it was seen in (a step another transaction moved meanwhile is left alone), in
@@ -153,7 +176,7 @@ export async function moveStepRows(
  * rolling_back), attempt + 1, each only while it is still queued at the attempt its job was written for (any
  * attempt when the ask names none) and its rollout still runs (a rollback step also while rolling back). The step
  * rows' locks order this against pause/abort, which move queued steps with the same status condition. Returns the
- * steps claimed.
+ * steps claimed, each with what its run needs (target, request, service: claimed.ts), from the same statement.
  */
 export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[], now: Date) {
   if (!asks.length) return [];
@@ -162,27 +185,62 @@ export async function claimStepRows(tx: Tx, asks: readonly { stepId: string; att
 
 const CLAIM_STEPS = prepared((db, p: { ids: string[]; attempts: (number | null)[]; now: Date }) =>
   db
-    .updateTable("RolloutStep as st")
-    .from(sql<{ id: string; attempt: number | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[])`.as<"v">(sql`v(id, attempt)`))
-    .set((eb) => ({
-      status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
-      attempt: eb("st.attempt", "+", 1),
-      startedAt: p.now,
-      heartbeatAt: p.now,
-    }))
-    .whereRef("st.id", "=", "v.id")
-    .where(sql<boolean>`(v.attempt IS NULL OR st.attempt = v.attempt - 1)`)
-    .where("st.status", "in", ["queued", "rollback_queued"])
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("Rollout as r")
-          .select(sql<number>`1`.as("ok"))
-          .whereRef("r.id", "=", "st.rolloutId")
-          .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
-      ),
+    .with("st", (db) =>
+      db
+        .updateTable("RolloutStep as st")
+        .from(sql<{ id: string; attempt: number | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[])`.as<"v">(sql`v(id, attempt)`))
+        .set((eb) => ({
+          status: sql<string>`CASE WHEN st.status = 'queued' THEN 'deploying' ELSE 'rolling_back' END`,
+          attempt: eb("st.attempt", "+", 1),
+          startedAt: p.now,
+          heartbeatAt: p.now,
+        }))
+        .whereRef("st.id", "=", "v.id")
+        .where(sql<boolean>`(v.attempt IS NULL OR st.attempt = v.attempt - 1)`)
+        .where("st.status", "in", ["queued", "rollback_queued"])
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("Rollout as r")
+              .select(sql<number>`1`.as("ok"))
+              .whereRef("r.id", "=", "st.rolloutId")
+              .where(sql<boolean>`(r.status = 'running' OR (st.status = 'rollback_queued' AND r.status = 'rolling_back'))`),
+          ),
+        )
+        .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]),
     )
-    .returning(["st.id", "st.rolloutId", "st.status", "st.attempt", "st.targetId", "st.wave"]),
+    .selectFrom("st")
+    .innerJoin("Rollout as r", "r.id", "st.rolloutId")
+    .innerJoin("DeploymentTarget as t", "t.id", "st.targetId")
+    .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
+    .innerJoin("Service as s", "s.id", "d.serviceId")
+    .innerJoin("Environment as e", "e.id", "d.environmentId")
+    .leftJoin("ServiceEnvironment as se", (j) => j.onRef("se.serviceId", "=", "d.serviceId").onRef("se.environmentId", "=", "d.environmentId"))
+    .select([
+      "st.id",
+      "st.rolloutId",
+      "st.status",
+      "st.attempt",
+      "st.targetId",
+      "st.wave",
+      "d.id as requestId",
+      "d.version",
+      "d.previousVersion",
+      "d.strategy",
+      "d.canarySteps",
+      "d.serviceId",
+      "d.environmentId",
+      "s.slug",
+      "s.name",
+      "e.name as environmentName",
+      "t.name as targetName",
+      "t.executor",
+      "t.executorConfig",
+      "se.executorConfig as serviceConfig",
+    ]),
 );
+
+/** A claimed step as its claim returns it: the step as claimed and what its run needs. */
+export type ClaimedRow = Awaited<ReturnType<typeof claimStepRows>>[number];
 
 /** The end of one step's run: to `status`, recorded only if the step is still `running` at `attempt`. */
 type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };

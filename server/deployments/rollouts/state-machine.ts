@@ -8,17 +8,17 @@
 //   step     pending → queued → deploying → succeeded|failed;  pending → skipped|cancelled;  queued → cancelled;
 //            succeeded|failed → rollback_queued → rolling_back → rolled_back|rollback_failed;
 //            deploying → queued and rolling_back → rollback_queued (a worker died: the loop retries the attempt)
-import { jsonBuildObject } from "kysely/helpers/postgres";
 import { recordAudits, systemActor, type Actor, type AuditEntry } from "../../audit/audit-log";
 import { emitPierEvent, type RolloutEventType } from "../../bus/events";
 import { writeOutbox } from "../../bus/outbox";
 import { conflict, notFound } from "../../errors";
 import { QUEUES } from "../../platform/queues";
-import { anyOf, type Tx } from "../../db";
+import type { Tx } from "../../db";
 import { requestUrl } from "../deployment-events";
+import { finishRunsInTx, type RunEnd } from "../execution";
 import { appendRequestLogs, type LogLevel } from "../deployment-log";
-import { loadClaimed, type Claimed } from "./claimed";
-import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow } from "./rollout-store";
+import { claimedOf, type Claimed } from "./claimed";
+import { claimStepRows, insertAnalyses, moveStepRows, writeRollouts, type RolloutRow, type StepRow, type WrittenRollout } from "./rollout-store";
 
 export type RolloutStatus = "running" | "paused" | "rolling_back" | "succeeded" | "failed" | "rolled_back" | "aborted";
 export type StepStatus =
@@ -90,7 +90,7 @@ const startsRollback = (s: { status: string }) => s.status === "rolling_back";
 
 /**
  * Claims queued steps in one statement, without the rollouts' locks (claimStepRows says when a claim takes a step),
- * with one audit record each; returns what the claimed steps' runs need, by step id.
+ * with one audit record each; returns what the claimed steps' runs need (from the same statement), by step id.
  */
 export async function claimSteps(tx: Tx, asks: readonly { stepId: string; attempt: number | undefined }[]): Promise<Map<string, Claimed>> {
   const rows = await claimStepRows(tx, asks, new Date());
@@ -98,7 +98,7 @@ export async function claimSteps(tx: Tx, asks: readonly { stepId: string; attemp
   const back = (s: (typeof rows)[number]) => ({ ...s, status: startsRollback(s) ? "rollback_queued" : "queued", attempt: s.attempt - 1 });
   auditSteps(tx, rows.filter((s) => !startsRollback(s)).map(back), "deploying", rolloutActor);
   auditSteps(tx, rows.filter(startsRollback).map(back), "rolling_back", rolloutActor);
-  return loadClaimed(tx, rows);
+  return new Map(rows.map((row) => [row.id, claimedOf(row)]));
 }
 
 /**
@@ -203,7 +203,12 @@ export class RolloutDraft {
     this.moves.analyses.push({ rolloutId: this.row.id, wave });
   }
 
-  /** Work on the rollout's request (finishing its run), done once the rollouts are written, in the order asked. */
+  /** Ends the rollout's request's run (execution.ts finishRunsInTx, one call for every draft), once the rollouts are written. */
+  finishRun(result: RunEnd["result"], actor: Actor, opts?: RunEnd["opts"]) {
+    this.moves.runEnds.push({ requestId: this.row.requestId, result, actor, opts });
+  }
+
+  /** Other work on the rollout's request, done after the runs end, in the order asked. */
   then(work: (tx: Tx) => Promise<unknown>) {
     this.moves.requestWork.push(work);
   }
@@ -213,7 +218,8 @@ export class RolloutDraft {
  * The changes of several locked rollouts decided together (a batch of step ends advancing each of their rollouts)
  * and written with a few statements whatever their number: step moves grouped by kind, the rollout rows in one
  * UPDATE (each at the revision its draft started from), log lines in one INSERT, the events' subjects in one
- * query; then each request's work, in the order the drafts asked. Audit records and outbox rows go with the commit.
+ * query; then the requests' runs ended together (finishRunsInTx) and any other request work, in the order asked.
+ * Audit records and outbox rows go with the commit.
  */
 export class RolloutMoves {
   readonly drafts: RolloutDraft[] = [];
@@ -222,6 +228,7 @@ export class RolloutMoves {
   readonly stepMoves: { steps: readonly MovableStep[]; to: StepStatus; opts: MoveOptions }[] = [];
   readonly logs: { requestId: string; message: string; level: LogLevel }[] = [];
   readonly analyses: { rolloutId: string; wave: number }[] = [];
+  readonly runEnds: RunEnd[] = [];
   readonly requestWork: ((tx: Tx) => Promise<unknown>)[] = [];
 
   draft(r: RolloutRow) {
@@ -239,7 +246,8 @@ export class RolloutMoves {
       if (g) g.steps.push(...m.steps);
       else groups.set(key, { steps: [...m.steps], to: m.to, opts: m.opts });
     }
-    // Steps queued start once the rollouts are written: their claims see the rollouts as this transaction leaves them.
+    // Steps queued start once everything else is written (see the end): their claims see the rollouts as this
+    // transaction leaves them.
     const queued: MovableStep[] = [];
     for (const g of groups.values()) {
       const moved = await moveStepRowsAudited(tx, g.steps, g.to, g.opts);
@@ -253,10 +261,12 @@ export class RolloutMoves {
     );
     if (written.length !== changed.length) throw conflict("A rollout changed while it was being advanced; try again");
     recordAudits(tx, this.audits);
-    await startSteps(tx, queued);
     appendRequestLogs(tx, this.logs);
+    await finishRunsInTx(tx, this.runEnds);
     for (const work of this.requestWork) await work(tx);
-    await emitRolloutEvents(tx, this.events);
+    emitRolloutEvents(tx, this.events, written);
+    // Claimed last: a step is recorded as started (startedAt) by the statement before the COMMIT that lets it run.
+    await startSteps(tx, queued);
   }
 }
 
@@ -332,31 +342,11 @@ export function auditSteps(
   );
 }
 
-/** Emits rollout events about the rollouts' requests (subject: service and environment, loaded in one query). */
-async function emitRolloutEvents(tx: Tx, events: readonly PendingEvent[]) {
+/** Emits rollout events about the rollouts' requests (subject: service and environment, as writeRollouts returned them). */
+function emitRolloutEvents(tx: Tx, events: readonly PendingEvent[], written: readonly WrittenRollout[]) {
   if (!events.length) return;
-  const subjects = await tx
-    .selectFrom("DeploymentRequest as d")
-    .innerJoin("Service as s", "s.id", "d.serviceId")
-    .innerJoin("Team as t", "t.id", "s.teamId")
-    .innerJoin("Environment as e", "e.id", "d.environmentId")
-    .select((eb) => [
-      "d.id",
-      "d.version",
-      "d.previousVersion",
-      jsonBuildObject({
-        id: eb.ref("s.id"),
-        slug: eb.ref("s.slug"),
-        name: eb.ref("s.name"),
-        tier: eb.ref("s.tier"),
-        teamId: eb.ref("s.teamId"),
-        teamSlug: eb.ref("t.slug"),
-      }).as("service"),
-      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
-    ])
-    .where("d.id", "=", anyOf([...new Set(events.map((e) => e.row.requestId))]))
-    .execute();
-  const byRequest = new Map(subjects.map((s) => [s.id, s]));
+  // Every rollout with an event changed, so was written.
+  const byRequest = new Map(written.map((w) => [w.requestId, { ...w, id: w.requestId }]));
   for (const { type, row: r, actor, extra } of events) {
     const s = byRequest.get(r.requestId);
     if (!s) throw notFound("Deployment request");
