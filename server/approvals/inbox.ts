@@ -20,6 +20,7 @@ import { approverRule, describeApprovers, mayApprove, whyNotApprover, type Appro
 import type { RiskReason } from "../deployments/risk-score";
 import type { FailureReason } from "../deployments/risk-model/features";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
+import { immutableAnswerPart } from "../platform/wire-format";
 
 /** The oldest pending requests the inbox considers (the totals count among them). */
 const INBOX_PENDING_CAP = 1000;
@@ -220,10 +221,13 @@ function sharedItem(
 }
 type SharedItem = ReturnType<typeof sharedItem>;
 
-/** The listed item for an answer to "may the caller decide?" (null: yes; otherwise why not), made once per answer. */
+/**
+ * The listed item for an answer to "may the caller decide?" (null: yes; otherwise why not), made once per answer.
+ * Immutable: every answer that lists it reuses its serialised form (server/platform/wire-format.ts).
+ */
 function listed(c: Cached, whyNot: string | null) {
   let item = c.listed.get(whyNot);
-  if (!item) c.listed.set(whyNot, (item = Object.freeze({ ...c.item, canDecide: whyNot === null, whyNot })));
+  if (!item) c.listed.set(whyNot, (item = immutableAnswerPart({ ...c.item, canDecide: whyNot === null, whyNot })));
   return item;
 }
 
