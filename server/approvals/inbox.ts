@@ -34,7 +34,13 @@ const DETAIL_TTL_MS = 15_000;
 const MIN_REFRESH_INTERVAL_MS = 20;
 
 /** The pending requests as of one refresh, in key order, and each caller's split of them (made on first use). */
-type View = { readonly list: readonly Cached[]; readonly splits: Map<string, Split> };
+type View = { readonly list: readonly Cached[]; readonly splits: Splits };
+/**
+ * The splits of a view, made on first use: per role and teams (what anyone with them may decide, but for their own
+ * requests and those they approved), the positions each user requested or approved, and per caller.
+ */
+type Splits = { byClass: Map<string, Split>; personal: Map<string, number[]> | null; byCaller: Map<string, Split> };
+const noSplits = (): Splits => ({ byClass: new Map(), personal: null, byCaller: new Map() });
 /** Positions in the view's list: the requests a caller may decide, and the others, both in key order. */
 type Split = { mine: number[]; others: number[] };
 
@@ -60,7 +66,7 @@ type Cached = {
  */
 function pendingView(db: Db) {
   const cache = new Map<string, Cached>();
-  let view: View = { list: [], splits: new Map() };
+  let view: View = { list: [], splits: noSplits() };
   return sharedRead(async () => {
     const now = Date.now();
     // The cached revisions go in as one jsonb object (id → revision): one key lookup per pending request.
@@ -78,7 +84,7 @@ function pendingView(db: Db) {
     const list = [...cache.values()].sort((a, b) => compareKeys(a.key, b.key));
     // Only details reloaded (same requests, revisions and rules): a new view with the callers' splits already made.
     // Otherwise the splits are made again, each on its caller's next call.
-    view = { list, splits: list.length === view.list.length && list.every((c, i) => sameEligibility(c, view.list[i])) ? view.splits : new Map() };
+    view = { list, splits: list.length === view.list.length && list.every((c, i) => sameEligibility(c, view.list[i])) ? view.splits : noSplits() };
     return view;
   }, MIN_REFRESH_INTERVAL_MS);
 }
@@ -264,18 +270,67 @@ function keyOf(cursor: string): Key {
   return { at: Number(m[1]), id: m[2] };
 }
 
-/** The caller's split of a view: what they may decide (and have not approved yet), and the others. */
+/**
+ * The caller's split of a view: what they may decide (and have not approved yet), and the others. Eligibility is
+ * the caller's role and teams (the same for most approvers: made once per view for each role and teams) except on
+ * the requests they made or already approved (a few: set apart per caller), so a caller's split of a new view costs a
+ * pass over integers, not an eligibility check per pending request.
+ */
 function splitFor(view: View, user: SessionUser): Split {
   const who = `${user.id}\u0000${user.role}\u0000${user.teamIds.join(",")}`;
-  let split = view.splits.get(who);
+  let split = view.splits.byCaller.get(who);
+  if (split) return split;
+  const byClass = classSplit(view, user);
+  const own = personalPositions(view).get(user.id);
+  if (!own) split = byClass;
+  else {
+    // Their own requests and those they approved are never theirs to decide.
+    const excluded = new Set(own);
+    const mine = byClass.mine.filter((i) => !excluded.has(i));
+    const moved = byClass.mine.filter((i) => excluded.has(i));
+    split = { mine, others: moved.length === 0 ? byClass.others : mergeSorted(byClass.others, moved) };
+  }
+  view.splits.byCaller.set(who, split);
+  return split;
+}
+
+/** What anyone with `user`'s role and teams may decide, but for their own requests and those they approved. */
+function classSplit(view: View, user: SessionUser): Split {
+  const key = `${user.role}\u0000${user.teamIds.join(",")}`;
+  let split = view.splits.byClass.get(key);
   if (split) return split;
   split = { mine: [], others: [] };
-  view.list.forEach((c, i) => {
-    // While a request is pending, every decision on it is an approval.
-    (!c.approverIds.includes(user.id) && mayApprove(user, c.rule) ? split!.mine : split!.others).push(i);
-  });
-  view.splits.set(who, split);
+  // No request's requester: the requester check is the personal part.
+  const anyone = { id: "\u0000", role: user.role, teamIds: user.teamIds };
+  for (let i = 0; i < view.list.length; i++) (mayApprove(anyone, view.list[i].rule) ? split.mine : split.others).push(i);
+  view.splits.byClass.set(key, split);
   return split;
+}
+
+/** Per user: the positions (in order) of the requests they made or approved. */
+function personalPositions(view: View): Map<string, number[]> {
+  if (view.splits.personal) return view.splits.personal;
+  const personal = new Map<string, number[]>();
+  const add = (userId: string, i: number) => {
+    const list = personal.get(userId);
+    if (!list) personal.set(userId, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  view.list.forEach((c, i) => {
+    add(c.rule.requesterId, i);
+    // While a request is pending, every decision on it is an approval.
+    for (const id of c.approverIds) add(id, i);
+  });
+  return (view.splits.personal = personal);
+}
+
+/** Two ascending lists of positions as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]);
+  return out;
 }
 
 type InboxPageQuery = { list?: "mine" | "others"; cursor?: string | null; limit?: number };
