@@ -7,7 +7,7 @@ import { actorOf } from "./access";
 import type { SessionUser } from "./roles";
 
 /** The session user's columns with the ids of their teams, for one user id: one statement. */
-export function sessionUserQuery(db: Kysely<DB>, userId: string) {
+function sessionUserQuery(db: Kysely<DB>, userId: string) {
   return sessionUsersQuery(db).where("u.id", "=", userId);
 }
 
