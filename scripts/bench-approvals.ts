@@ -1,5 +1,7 @@
-// `npm run bench:approvals`: 50 concurrent approvers reading their inbox and approving/rejecting through the tRPC
-// caller (same code path as HTTP, minus the network), against a scratch database (created, migrated, dropped).
+// `npm run bench:approvals`: 50 concurrent approvers reading their inbox and approving/rejecting over HTTP through the
+// real tRPC route of one web process, each signed in (scripts/bench-approvals-http.ts; BENCH_DIRECT=1: through the
+// tRPC caller in this process instead, which skips the session, the HTTP exchange and the answer's serialisation),
+// against a scratch database (created, migrated, dropped).
 // 2,000 pending prod requests (2 approvals each) and 5,000 finished ones for the failure counts. Two measured
 // phases after a warm-up: "paced" (each user acts about once a second: the goal, p95 < 100 ms on a 2-core
 // machine) and "closed loop" (no think time: capacity, where latency is queueing). Prints p50/p95 per call and the
@@ -12,6 +14,7 @@ import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/deployments/approval-policy";
 import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { serializeAnswer } from "../server/platform/wire-format";
+import { startWeb, TrpcHttpError, type WebProcess } from "./bench-approvals-http";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50);
@@ -23,6 +26,7 @@ const POOL = Number(process.env.BENCH_POOL ?? 10);
 const PENDING = Number(process.env.BENCH_PENDING ?? 2000);
 const FINISHED = 5000;
 const SERVICES = 60;
+const DIRECT = process.env.BENCH_DIRECT === "1";
 
 const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
 const scratch = new URL(base);
@@ -78,6 +82,7 @@ async function main() {
   const c = new Client({ connectionString: scratchUrl });
   await c.connect();
   const db = createDb(scratchUrl, POOL);
+  let web: WebProcess | null = null;
   try {
     await generate(c);
     const users = Array.from({ length: USERS }, (_, i) => ({
@@ -88,18 +93,45 @@ async function main() {
       teamIds: [],
     }));
     let errors = 0;
+    type InboxAnswer = { items: { id: string }[] };
+    type DecideInput = { requestId: string; decision: "approve" | "reject"; comment: string };
+    /** One approver's two calls: over HTTP with their session, or through the in-process caller. */
+    let approver: (user: (typeof users)[number]) => { inbox: () => Promise<InboxAnswer>; decide: (input: DecideInput) => Promise<unknown> };
+    if (DIRECT) {
+      approver = (user) => {
+        const caller = createCaller({ db, user });
+        return { inbox: () => caller.approvals.inbox(), decide: (input) => caller.approvals.decide(input) };
+      };
+    } else {
+      const w = (web = await startWeb(scratchUrl, `pier-bench-approvals-${process.pid}`));
+      const sessions = new Map<string, string>();
+      for (let i = 0; i < users.length; i += 25) await Promise.all(users.slice(i, i + 25).map(async (u) => sessions.set(u.id, await w.signIn(u.id))));
+      approver = (user) => {
+        const session = sessions.get(user.id)!;
+        return {
+          inbox: () => w.query(session, "approvals.inbox", { list: "mine" }) as Promise<InboxAnswer>,
+          decide: (input) => w.mutation(session, "approvals.decide", input),
+        };
+      };
+    }
+    /** CPU of the processes serving the calls: the web process (over HTTP) and this database's Postgres backends. */
+    const servingMeter = () =>
+      processGroupsMeter({
+        ...(web ? { "web process": () => [web!.pid] } : {}),
+        "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)),
+      });
 
     /** Every user reads the inbox `rounds` times, no think time: the CPU of an inbox call alone. */
     const inboxOnly = async (rounds: number) => {
       const times: number[] = [];
       const cpu = cpuMeter();
-      const pg = processGroupsMeter({ "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)) });
+      const pg = servingMeter();
       await Promise.all(
         users.map(async (user) => {
-          const caller = createCaller({ db, user });
+          const calls = approver(user);
           for (let round = 0; round < rounds; round++) {
             const t = performance.now();
-            await caller.approvals.inbox();
+            await calls.inbox();
             times.push(performance.now() - t);
           }
         }),
@@ -129,24 +161,24 @@ async function main() {
       };
       const pause = () => new Promise((r) => setTimeout(r, thinkMs()));
       const cpu = cpuMeter();
-      const pg = processGroupsMeter({ "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)) });
+      const pg = servingMeter();
       const started = performance.now();
       await Promise.all(
         users.map(async (user) => {
-          const caller = createCaller({ db, user });
+          const calls = approver(user);
           await pause(); // users do not all start in the same millisecond
           for (let round = 0; round < rounds; round++) {
-            const inbox = await timed("approvals.inbox", () => caller.approvals.inbox());
+            const inbox = await timed("approvals.inbox", () => calls.inbox());
             // Pick among the 20 oldest: approvers often collide on the same request, as on a busy morning.
             const pick = inbox.items[Math.floor(Math.random() * Math.min(20, inbox.items.length))];
             if (!pick) continue;
             await pause();
             const decision = Math.random() < 0.15 ? "reject" : "approve";
             try {
-              await timed("approvals.decide", () => caller.approvals.decide({ requestId: pick.id, decision, comment: decision === "reject" ? "not now" : "" }));
+              await timed("approvals.decide", () => calls.decide({ requestId: pick.id, decision, comment: decision === "reject" ? "not now" : "" }));
               outcomes[decision === "reject" ? "rejected" : "approved"]++;
             } catch (err) {
-              if (err instanceof TRPCError && err.code === "CONFLICT") outcomes.conflicts++;
+              if ((err instanceof TRPCError || err instanceof TrpcHttpError) && err.code === "CONFLICT") outcomes.conflicts++;
               else {
                 errors++;
                 console.error(err);
@@ -191,6 +223,7 @@ async function main() {
     console.log("pending pool afterwards:", rows.map((r) => `${r.status}=${r.n}`).join(", "));
     if (errors > 0) process.exitCode = 1;
   } finally {
+    await web?.stop();
     await c.end();
     await closeDb(db);
     const admin = new URL(scratchUrl);

@@ -42,6 +42,9 @@ const maskedMessage = (reference: string) => `Something went wrong (reference ${
 const MASKED = /^Something went wrong \(reference [0-9a-f]+\)$/;
 
 const t = initTRPC.context<Context>().create({
+  // Stacks never leave the server (errorFormatter drops them): never read them into error shapes either — reading
+  // `error.stack` formats the stack (through source maps in development), a cost every refused call paid for nothing.
+  isDev: false,
   // superjson's format both ways; answers written by a faster serialiser of the same format (wire-format.ts).
   transformer: wireTransformer,
   errorFormatter({ shape, error, path }) {

@@ -5,8 +5,8 @@
 // Every approver's page polls it, and the pending set is the same for all of them, so one shared view of the
 // pending requests serves everyone. The view is refreshed by sharedRead: a caller joins the next refresh that starts
 // after it asked, so the set of pending requests, their status and their approvals are never older than the call.
-// A refresh reads only (id, revision) of the pending requests (every decision and transition bumps revision) and
-// loads the details of the requests that are new or changed since the last refresh; the joined facts that change
+// A refresh sends the (id, revision) pairs it has cached (every decision and transition bumps revision) and reads
+// only what differs: the details of the requests that are new or changed since the last refresh, and which are gone; the joined facts that change
 // without touching the request (the live version in that environment, the service's recent failures, names) are
 // reloaded when a cached row is older than about DETAIL_TTL_MS. A refresh that finds nothing changed keeps the same
 // view, and each caller's split of a view (which requests they may decide) is computed once per view and caller,
@@ -20,6 +20,7 @@ import { approverRule, describeApprovers, mayApprove, whyNotApprover, type Appro
 import type { RiskReason } from "../deployments/risk-score";
 import type { FailureReason } from "../deployments/risk-model/features";
 import { sharedRead, sharedReadPer } from "../platform/shared-read";
+import { immutableAnswerPart } from "../platform/wire-format";
 
 /** The oldest pending requests the inbox considers (the totals count among them). */
 const INBOX_PENDING_CAP = 1000;
@@ -33,7 +34,13 @@ const DETAIL_TTL_MS = 15_000;
 const MIN_REFRESH_INTERVAL_MS = 20;
 
 /** The pending requests as of one refresh, in key order, and each caller's split of them (made on first use). */
-type View = { readonly list: readonly Cached[]; readonly splits: Map<string, Split> };
+type View = { readonly list: readonly Cached[]; readonly splits: Splits };
+/**
+ * The splits of a view, made on first use: per role and teams (what anyone with them may decide, but for their own
+ * requests and those they approved), the positions each user requested or approved, and per caller.
+ */
+type Splits = { byClass: Map<string, Split>; personal: Map<string, number[]> | null; byCaller: Map<string, Split> };
+const noSplits = (): Splits => ({ byClass: new Map(), personal: null, byCaller: new Map() });
 /** Positions in the view's list: the requests a caller may decide, and the others, both in key order. */
 type Split = { mine: number[]; others: number[] };
 
@@ -53,35 +60,31 @@ type Cached = {
 
 /**
  * The pending requests, oldest first, as of a refresh that started after the caller asked. One statement per
- * refresh: it gets the cached (id, revision) pairs not yet stale and returns, for every pending
- * request, its id and revision, plus its details when the cached copy is missing, changed or too old (so the
- * details come from the same snapshot as the list).
+ * refresh: it gets the cached (id, revision) pairs (a stale copy with revision -1) and answers only what differs —
+ * each pending request that is new, changed or stale, with its details (from the same snapshot as the list), and
+ * each cached request no longer among the pending ones — so a refresh that finds nothing changed reads no rows.
  */
 function pendingView(db: Db) {
-  let cache = new Map<string, Cached>();
-  let view: View = { list: [], splits: new Map() };
+  const cache = new Map<string, Cached>();
+  let view: View = { list: [], splits: noSplits() };
   return sharedRead(async () => {
     const now = Date.now();
     // The cached revisions go in as one jsonb object (id → revision): one key lookup per pending request.
     let knownRevisions = "{";
-    for (const [id, c] of cache) if (now < c.staleAt) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${c.revision}`;
+    for (const [id, c] of cache) knownRevisions += `${knownRevisions.length > 1 ? "," : ""}${JSON.stringify(id)}:${now < c.staleAt ? c.revision : -1}`;
     knownRevisions += "}";
     const since = new Date(now - FAILURE_WINDOW_MS);
-    const rows = await PENDING_REQUESTS.execute(db.reader, { knownRevisions, since });
-    const next = new Map<string, Cached>();
-    const list: Cached[] = [];
-    for (const { id, revision, details } of rows) {
-      const entry = details ? { ...fromDetails(details), revision, staleAt: now + DETAIL_TTL_MS * (0.75 + Math.random() / 2) } : cache.get(id);
-      if (!entry) continue; // cannot happen: only cached ids come back without details
-      next.set(id, entry);
-      list.push(entry);
+    const rows = await PENDING_CHANGES.execute(db.reader, { knownRevisions, since });
+    // Nothing new, changed or gone: the same view.
+    if (rows.length === 0) return view;
+    for (const { id, revision, details } of rows as PendingChange[]) {
+      if (revision === null || !details) cache.delete(id);
+      else cache.set(id, { ...fromDetails(details), revision, staleAt: now + DETAIL_TTL_MS * (0.75 + Math.random() / 2) });
     }
-    cache = next;
-    inKeyOrder(list);
-    // Nothing new, changed or gone: the same view. Only details reloaded (same requests, revisions and rules): a new
-    // view with the callers' splits already made. Otherwise the splits are made again, each on its caller's next call.
-    if (list.length !== view.list.length || list.some((c, i) => c !== view.list[i]))
-      view = { list, splits: list.length === view.list.length && list.every((c, i) => sameEligibility(c, view.list[i])) ? view.splits : new Map() };
+    const list = [...cache.values()].sort((a, b) => compareKeys(a.key, b.key));
+    // Only details reloaded (same requests, revisions and rules): a new view with the callers' splits already made.
+    // Otherwise the splits are made again, each on its caller's next call.
+    view = { list, splits: list.length === view.list.length && list.every((c, i) => sameEligibility(c, view.list[i])) ? view.splits : noSplits() };
     return view;
   }, MIN_REFRESH_INTERVAL_MS);
 }
@@ -90,81 +93,95 @@ function pendingView(db: Db) {
  * The statement (built once): on the reader connections (db.reader), which never wait behind the main pool's queue,
  * since every approver's poll waits on it.
  */
-const PENDING_REQUESTS = prepared((db, { knownRevisions, since }: { knownRevisions: string; since: Date }) =>
+const PENDING_CHANGES = prepared((db, { knownRevisions, since }: { knownRevisions: string; since: Date }) =>
   db
     // Parsed once (MATERIALIZED), not once per row as a cast parameter in a generic plan would be.
     .with(
       (cte) => cte("k").materialized(),
       (qc) => qc.selectNoFrom(sql<Record<string, number>>`${knownRevisions}::jsonb`.as("revisions")),
     )
-    .selectFrom(["DeploymentRequest as p", "k"])
+    // The pending requests the inbox considers (read twice: MATERIALIZED, once).
+    .with(
+      (cte) => cte("top").materialized(),
+      (qc) =>
+        qc
+          .selectFrom("DeploymentRequest as p")
+          .select(["p.id", "p.revision"])
+          // Constants as literals, as the planner sees them in every plan of this prepared statement.
+          .where("p.status", "=", sql.lit<DeploymentStatus>("pending_approval"))
+          .orderBy("p.createdAt")
+          .orderBy("p.id")
+          .limit(INBOX_PENDING_CAP),
+    )
+    .selectFrom(["top as t", "k"])
     .select((eb) => [
-      "p.id",
-      "p.revision",
+      "t.id",
+      sql<number | null>`t.revision`.as("revision"),
       eb
-        .case()
-        .when(sql<number | null>`(k.revisions ->> p.id)::int`, "is distinct from", eb.ref("p.revision"))
-        .then(
-          eb
-            .selectFrom("DeploymentRequest as r")
-            .innerJoin("Service as s", "s.id", "r.serviceId")
-            .innerJoin("Environment as e", "e.id", "r.environmentId")
-            .innerJoin("User as u", "u.id", "r.requesterId")
-            .leftJoin("ServiceEnvironment as se", (join) => join.onRef("se.serviceId", "=", "r.serviceId").onRef("se.environmentId", "=", "r.environmentId"))
-            .select((eb) =>
-              jsonBuildObject({
-                id: eb.ref("r.id"),
-                version: eb.ref("r.version"),
-                previousVersion: eb.ref("r.previousVersion"),
-                strategy: eb.ref("r.strategy"),
-                summary: eb.ref("r.summary"),
-                ticketKey: eb.ref("r.ticketKey"),
-                createdAt: eb.ref("r.createdAt"),
-                expiresAt: eb.ref("r.expiresAt"),
-                requesterId: eb.ref("r.requesterId"),
-                requesterName: eb.ref("u.name"),
-                approvalsRequired: eb.ref("r.approvalsRequired"),
-                policySnapshot: eb.ref("r.policySnapshot"),
-                riskScore: eb.ref("r.riskScore"),
-                riskReasons: eb.ref("r.riskReasons"),
-                failureProbability: eb.ref("r.failureProbability"),
-                failureReasons: eb.ref("r.failureReasons"),
-                serviceId: eb.ref("s.id"),
-                serviceSlug: eb.ref("s.slug"),
-                serviceName: eb.ref("s.name"),
-                serviceTier: eb.ref("s.tier"),
-                teamId: eb.ref("s.teamId"),
-                environmentId: eb.ref("e.id"),
-                environmentName: eb.ref("e.name"),
-                isProduction: eb.ref("e.isProduction"),
-                currentVersion: eb.ref("se.currentVersion"),
-                recentFailures: eb
-                  .selectFrom("DeploymentRequest as x")
-                  .select((eb) => eb.fn.countAll<number>().as("n"))
-                  .whereRef("x.serviceId", "=", "r.serviceId")
-                  .where("x.status", "in", [sql.lit<DeploymentStatus>("failed"), sql.lit<DeploymentStatus>("rolled_back")])
-                  .where("x.finishedAt", ">=", since)
-                  .$asScalar(),
-                // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
-                // beyond the query builder).
-                approvals: sql<{ approverId: string; name: string; decision: string }[] | null>`(
-                    SELECT json_agg(json_build_object('approverId', a.id, 'name', au.name, 'decision', 'approve') ORDER BY a.n)
-                      FROM unnest(r."approvedBy") WITH ORDINALITY a (id, n) JOIN "User" au ON au.id = a.id)`,
-              }).as("details"),
-            )
-            .whereRef("r.id", "=", "p.id"),
+        .selectFrom("DeploymentRequest as r")
+        .innerJoin("Service as s", "s.id", "r.serviceId")
+        .innerJoin("Environment as e", "e.id", "r.environmentId")
+        .innerJoin("User as u", "u.id", "r.requesterId")
+        .leftJoin("ServiceEnvironment as se", (join) => join.onRef("se.serviceId", "=", "r.serviceId").onRef("se.environmentId", "=", "r.environmentId"))
+        .select((eb) =>
+          jsonBuildObject({
+            id: eb.ref("r.id"),
+            version: eb.ref("r.version"),
+            previousVersion: eb.ref("r.previousVersion"),
+            strategy: eb.ref("r.strategy"),
+            summary: eb.ref("r.summary"),
+            ticketKey: eb.ref("r.ticketKey"),
+            createdAt: eb.ref("r.createdAt"),
+            expiresAt: eb.ref("r.expiresAt"),
+            requesterId: eb.ref("r.requesterId"),
+            requesterName: eb.ref("u.name"),
+            approvalsRequired: eb.ref("r.approvalsRequired"),
+            policySnapshot: eb.ref("r.policySnapshot"),
+            riskScore: eb.ref("r.riskScore"),
+            riskReasons: eb.ref("r.riskReasons"),
+            failureProbability: eb.ref("r.failureProbability"),
+            failureReasons: eb.ref("r.failureReasons"),
+            serviceId: eb.ref("s.id"),
+            serviceSlug: eb.ref("s.slug"),
+            serviceName: eb.ref("s.name"),
+            serviceTier: eb.ref("s.tier"),
+            teamId: eb.ref("s.teamId"),
+            environmentId: eb.ref("e.id"),
+            environmentName: eb.ref("e.name"),
+            isProduction: eb.ref("e.isProduction"),
+            currentVersion: eb.ref("se.currentVersion"),
+            recentFailures: eb
+              .selectFrom("DeploymentRequest as x")
+              .select((eb) => eb.fn.countAll<number>().as("n"))
+              .whereRef("x.serviceId", "=", "r.serviceId")
+              .where("x.status", "in", [sql.lit<DeploymentStatus>("failed"), sql.lit<DeploymentStatus>("rolled_back")])
+              .where("x.finishedAt", ">=", since)
+              .$asScalar(),
+            // While pending, every decision is an approval: approvedBy, oldest first (unnest WITH ORDINALITY is
+            // beyond the query builder).
+            approvals: sql<{ approverId: string; name: string; decision: string }[] | null>`(
+                SELECT json_agg(json_build_object('approverId', a.id, 'name', au.name, 'decision', 'approve') ORDER BY a.n)
+                  FROM unnest(r."approvedBy") WITH ORDINALITY a (id, n) JOIN "User" au ON au.id = a.id)`,
+          }).as("details"),
         )
-        .end()
+        .whereRef("r.id", "=", "t.id")
+        .$asScalar()
         .as("details"),
     ])
-    // Constants as literals, as the planner sees them in every plan of this prepared statement.
-    .where("p.status", "=", sql.lit<DeploymentStatus>("pending_approval"))
-    .orderBy("p.createdAt")
-    .orderBy("p.id")
-    .limit(INBOX_PENDING_CAP),
+    .where(sql<number | null>`(k.revisions ->> t.id)::int`, "is distinct from", sql.ref<number>("t.revision"))
+    // The cached requests no longer among them (revision and details null: drop). Typed `never` to pass as the
+    // details' type; PendingChange says what a row is.
+    .unionAll((eb) =>
+      eb
+        .selectFrom(["k", sql<{ key: string }>`jsonb_each(k.revisions)`.as("g")])
+        .select(["g.key as id", sql<number | null>`null::int`.as("revision"), sql<never>`null::json`.as("details")])
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("top").select(sql.lit(1).as("one")).whereRef("top.id", "=", "g.key")))),
+    ),
 );
 
-type Details = NonNullable<Awaited<ReturnType<typeof PENDING_REQUESTS.execute>>[number]["details"]>;
+type Details = NonNullable<Awaited<ReturnType<typeof PENDING_CHANGES.execute>>[number]["details"]>;
+/** A row of PENDING_CHANGES: a new, changed or stale pending request with its details, or (both null) one gone. */
+type PendingChange = { id: string; revision: number; details: Details } | { id: string; revision: null; details: null };
 
 function fromDetails(d: Details) {
   // JSON gives timestamps as ISO text without a zone (they are UTC); JSON columns as what they hold.
@@ -220,10 +237,13 @@ function sharedItem(
 }
 type SharedItem = ReturnType<typeof sharedItem>;
 
-/** The listed item for an answer to "may the caller decide?" (null: yes; otherwise why not), made once per answer. */
+/**
+ * The listed item for an answer to "may the caller decide?" (null: yes; otherwise why not), made once per answer.
+ * Immutable: every answer that lists it reuses its serialised form (server/platform/wire-format.ts).
+ */
 function listed(c: Cached, whyNot: string | null) {
   let item = c.listed.get(whyNot);
-  if (!item) c.listed.set(whyNot, (item = Object.freeze({ ...c.item, canDecide: whyNot === null, whyNot })));
+  if (!item) c.listed.set(whyNot, (item = immutableAnswerPart({ ...c.item, canDecide: whyNot === null, whyNot })));
   return item;
 }
 
@@ -241,12 +261,6 @@ const sameEligibility = (a: Cached, b: Cached) =>
   a.rule.minRank === b.rule.minRank &&
   a.rule.teamIds.join() === b.rule.teamIds.join();
 
-/** The list in key order (Postgres orders ids by its collation, which may differ from the cursor's comparison). */
-function inKeyOrder(list: Cached[]) {
-  for (let i = 1; i < list.length; i++) if (compareKeys(list[i - 1].key, list[i].key) > 0) return list.sort((a, b) => compareKeys(a.key, b.key));
-  return list;
-}
-
 /** A page's cursor: the key of its last item, as text ("<createdAt ms>_<id>"). */
 export const INBOX_CURSOR = /^(\d{1,15})_(.{1,64})$/;
 const cursorOf = (k: Key) => `${k.at}_${k.id}`;
@@ -256,18 +270,67 @@ function keyOf(cursor: string): Key {
   return { at: Number(m[1]), id: m[2] };
 }
 
-/** The caller's split of a view: what they may decide (and have not approved yet), and the others. */
+/**
+ * The caller's split of a view: what they may decide (and have not approved yet), and the others. Eligibility is
+ * the caller's role and teams (the same for most approvers: made once per view for each role and teams) except on
+ * the requests they made or already approved (a few: set apart per caller), so a caller's split of a new view costs a
+ * pass over integers, not an eligibility check per pending request.
+ */
 function splitFor(view: View, user: SessionUser): Split {
   const who = `${user.id}\u0000${user.role}\u0000${user.teamIds.join(",")}`;
-  let split = view.splits.get(who);
+  let split = view.splits.byCaller.get(who);
+  if (split) return split;
+  const byClass = classSplit(view, user);
+  const own = personalPositions(view).get(user.id);
+  if (!own) split = byClass;
+  else {
+    // Their own requests and those they approved are never theirs to decide.
+    const excluded = new Set(own);
+    const mine = byClass.mine.filter((i) => !excluded.has(i));
+    const moved = byClass.mine.filter((i) => excluded.has(i));
+    split = { mine, others: moved.length === 0 ? byClass.others : mergeSorted(byClass.others, moved) };
+  }
+  view.splits.byCaller.set(who, split);
+  return split;
+}
+
+/** What anyone with `user`'s role and teams may decide, but for their own requests and those they approved. */
+function classSplit(view: View, user: SessionUser): Split {
+  const key = `${user.role}\u0000${user.teamIds.join(",")}`;
+  let split = view.splits.byClass.get(key);
   if (split) return split;
   split = { mine: [], others: [] };
-  view.list.forEach((c, i) => {
-    // While a request is pending, every decision on it is an approval.
-    (!c.approverIds.includes(user.id) && mayApprove(user, c.rule) ? split!.mine : split!.others).push(i);
-  });
-  view.splits.set(who, split);
+  // No request's requester: the requester check is the personal part.
+  const anyone = { id: "\u0000", role: user.role, teamIds: user.teamIds };
+  for (let i = 0; i < view.list.length; i++) (mayApprove(anyone, view.list[i].rule) ? split.mine : split.others).push(i);
+  view.splits.byClass.set(key, split);
   return split;
+}
+
+/** Per user: the positions (in order) of the requests they made or approved. */
+function personalPositions(view: View): Map<string, number[]> {
+  if (view.splits.personal) return view.splits.personal;
+  const personal = new Map<string, number[]>();
+  const add = (userId: string, i: number) => {
+    const list = personal.get(userId);
+    if (!list) personal.set(userId, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  view.list.forEach((c, i) => {
+    add(c.rule.requesterId, i);
+    // While a request is pending, every decision on it is an approval.
+    for (const id of c.approverIds) add(id, i);
+  });
+  return (view.splits.personal = personal);
+}
+
+/** Two ascending lists of positions as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]);
+  return out;
 }
 
 type InboxPageQuery = { list?: "mine" | "others"; cursor?: string | null; limit?: number };

@@ -67,6 +67,32 @@ describe("account administration", () => {
     await expect(admin.identity.setDisabled({ userId: "nope", disabled: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("session lookups made at once share statements yet each gets its own answer: current, stale version, disabled, unknown", async () => {
+    const team = await makeTeam();
+    const [a, b, off] = await Promise.all([makeUser("approver", [team.id]), makeUser(), makeUser()]);
+    await getDb().user.update({ where: { id: off.id }, data: { disabledAt: new Date() } });
+    const asks = [
+      { userId: a.id, sessionVersion: a.sessionVersion },
+      { userId: a.id, sessionVersion: a.sessionVersion + 1 },
+      { userId: b.id, sessionVersion: b.sessionVersion },
+      { userId: off.id, sessionVersion: off.sessionVersion },
+      { userId: "nobody", sessionVersion: 1 },
+      { userId: b.id, sessionVersion: b.sessionVersion },
+    ];
+    // Many at once, so most go in batches with others.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => asks.map((c) => loadSignedInUser(getDb(), c))).flat());
+    for (let i = 0; i < answers.length; i += asks.length) {
+      const [current, stale, other, disabled, unknown, otherAgain] = answers.slice(i, i + asks.length);
+      expect(current).toMatchObject({ id: a.id, role: "approver", teamIds: [team.id] });
+      expect(stale).toBeNull();
+      expect(other).toMatchObject({ id: b.id, role: "developer", teamIds: [] });
+      expect(disabled).toBeNull();
+      expect(unknown).toBeNull();
+      expect(otherAgain).toEqual(other);
+      expect(otherAgain).not.toBe(other); // each caller's own copy
+    }
+  });
+
   it("only admins may disable or merge accounts", async () => {
     const target = await makeUser();
     const orphan = await unverifiedAccount(`someone-${uid()}@example.com`);

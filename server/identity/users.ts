@@ -7,26 +7,28 @@ import { actorOf } from "./access";
 import type { SessionUser } from "./roles";
 
 /** The session user's columns with the ids of their teams, for one user id: one statement. */
-export function sessionUserQuery(db: Kysely<DB>, userId: string) {
-  return db
-    .selectFrom("User as u")
-    .where("u.id", "=", userId)
-    .select((eb) => [
-      "u.id",
-      "u.email",
-      "u.name",
-      "u.role",
-      "u.timeZone",
-      eb.fn
-        .coalesce(
-          eb
-            .selectFrom("TeamMember as m")
-            .select((eb) => eb.fn.agg<string[]>("array_agg", ["m.teamId"]).as("teamIds"))
-            .whereRef("m.userId", "=", "u.id"),
-          sql<string[]>`ARRAY[]::text[]`,
-        )
-        .as("teamIds"),
-    ]);
+function sessionUserQuery(db: Kysely<DB>, userId: string) {
+  return sessionUsersQuery(db).where("u.id", "=", userId);
+}
+
+/** What a session carries of users (sessionUserQuery without the id: the caller says which). */
+export function sessionUsersQuery(db: Kysely<DB>) {
+  return db.selectFrom("User as u").select((eb) => [
+    "u.id",
+    "u.email",
+    "u.name",
+    "u.role",
+    "u.timeZone",
+    eb.fn
+      .coalesce(
+        eb
+          .selectFrom("TeamMember as m")
+          .select((eb) => eb.fn.agg<string[]>("array_agg", ["m.teamId"]).as("teamIds"))
+          .whereRef("m.userId", "=", "u.id"),
+        sql<string[]>`ARRAY[]::text[]`,
+      )
+      .as("teamIds"),
+  ]);
 }
 
 /** A user with the ids of their teams, by id (seed and tests; requests go through loadSignedInUser, sessions.ts). */

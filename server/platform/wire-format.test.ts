@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import { serializeAnswer } from "./wire-format";
+import { immutableAnswerPart, serializeAnswer } from "./wire-format";
 
 /** superjson's own output, without what serializeAnswer leaves out (referential equalities). */
 function superjsonWithoutIdentities(value: unknown) {
@@ -79,5 +79,28 @@ describe("answer serialisation", () => {
     ])
       expect(serializeAnswer(value)).toEqual(superjson.serialize(value));
     expect(() => serializeAnswer(JSON.parse('{"__proto__": {"x": 1}}'))).toThrow(/prototype pollution/);
+  });
+
+  it("writes an immutable part as superjson would wherever it appears, and reuses its serialised form", () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, answer, { maxKeys: 4 }), fc.array(key, { minLength: 1, maxLength: 3 }), (content, names) => {
+        const safe = Object.fromEntries(Object.entries(content).filter(([k]) => !["__proto__", "constructor", "prototype"].includes(k)));
+        const part = immutableAnswerPart(structuredClone(safe));
+        // The same part at several paths, twice (the second answer reuses what the first made).
+        const value = { list: names.map(() => part), nested: Object.fromEntries(names.map((n) => [n, { part }])) };
+        const expected = superjsonWithoutIdentities(structuredClone(value));
+        expect(serializeAnswer(value)).toEqual(expected);
+        expect(serializeAnswer(value)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("freezes an immutable part deeply", () => {
+    const part = immutableAnswerPart({ a: { b: [1, { c: 2 }] } });
+    expect(Object.isFrozen(part.a.b[1])).toBe(true);
+    expect(() => {
+      (part.a.b as unknown[]).push(3);
+    }).toThrow();
   });
 });

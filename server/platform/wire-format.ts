@@ -8,6 +8,10 @@
 // This one keeps one path stack and writes an annotation only where a Date or undefined is. The output is the same
 // JSON and the same `meta.values` as superjson's (server/platform/wire-format.test.ts compares them on generated
 // values); it omits `meta.referentialEqualities` (an object reached twice arrives as two equal copies, not one).
+//
+// A part of an answer that many answers share and nobody changes (an inbox item, the same for every approver who
+// sees it) can be marked with `immutableAnswerPart`: it is frozen, and its serialised form is made on its first
+// answer and reused by every later one (its annotations re-rooted at where it appears).
 import superjson from "superjson";
 
 type Annotations = Record<string, [string]>;
@@ -26,7 +30,40 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function walk(value: unknown, path: string[], annotations: Annotations): unknown {
+/** Parts marked immutable, and their serialised form once made (null until then): annotations relative to the part. */
+const immutableParts = new WeakMap<object, { json: unknown; annotations: [string, [string]][] } | null>();
+
+function deepFreeze(value: unknown) {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
+/**
+ * Marks `value` as an answer part that is never changed from now on (it is frozen, deeply), so its serialised form
+ * is made once and reused by every answer that holds it.
+ */
+export function immutableAnswerPart<T extends object>(value: T): T {
+  deepFreeze(value);
+  if (!immutableParts.has(value)) immutableParts.set(value, null);
+  return value;
+}
+
+function walkImmutable(value: object, path: string[], annotations: Annotations): unknown {
+  let made = immutableParts.get(value);
+  if (!made) {
+    const own: Annotations = {};
+    made = { json: walk(value, [], own, false), annotations: Object.entries(own) };
+    immutableParts.set(value, made);
+  }
+  if (made.annotations.length > 0) {
+    const prefix = path.length === 0 ? "" : `${path.map(escapeKey).join(".")}.`;
+    for (const [rel, kind] of made.annotations) annotations[prefix + rel] = kind;
+  }
+  return made.json;
+}
+
+function walk(value: unknown, path: string[], annotations: Annotations, reuse = true): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -40,6 +77,7 @@ function walk(value: unknown, path: string[], annotations: Annotations): unknown
     case "object": {
       if (value === null) return null;
       if (path.length > MAX_DEPTH) throw new NotPlain();
+      if (reuse && immutableParts.has(value)) return walkImmutable(value, path, annotations);
       if (value instanceof Date) {
         annotations[path.map(escapeKey).join(".")] = ["Date"];
         return value.toISOString();
