@@ -261,7 +261,7 @@ async function insertDeliveries(tx: Tx, plan: PlannedDelivery[], direct?: Direct
 type Created = Awaited<ReturnType<typeof insertDeliveries>>;
 
 /** Where routing may send first attempts itself: the process's direct sender and its database handle. */
-export type Direct = { sends: DirectSends; db: Db };
+type Direct = { sends: DirectSends; db: Db };
 
 /**
  * Queues the first attempts of the pending rows once the transaction has committed, so a worker never looks for a
