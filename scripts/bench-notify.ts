@@ -11,6 +11,7 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import { Client } from "pg";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
+import type { Db } from "../server/db";
 
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -27,6 +28,8 @@ if (ROLE === "main") scratch.pathname = `/pier_bench_notify_${process.pid}`;
 process.env.DATABASE_URL = scratch.toString();
 process.env.REDIS_PREFIX ??= `pier-bench-${process.pid}`;
 process.env.LOG_LEVEL = "warn";
+// The emitter is the load, not what is measured: on a loaded machine it waits for a connection rather than fail.
+if (ROLE === "main") process.env.PIER_DB_CONNECT_TIMEOUT_MS ??= "60000";
 // Worker processes must decrypt what this process encrypted: one key for all of them.
 process.env.PIER_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 
@@ -41,6 +44,8 @@ async function worker() {
   const { NOTIFICATION_WORKERS } = await import("../server/notifications/worker");
   const { notifyQueueName } = await import("../server/notifications/delivery-queue");
   const { startNotificationSweeper } = await import("../server/notifications/sweeper");
+  const { startDirectSends } = await import("../server/notifications/direct-send");
+  const { redisRateLimiter } = await import("../server/notifications/rate-limit");
   const db = createDb(process.env.DATABASE_URL!, 16);
   const connection = workerConnection(process.env.REDIS_URL);
   const opts = { connection, prefix: process.env.REDIS_PREFIX };
@@ -59,9 +64,12 @@ async function worker() {
   await Promise.all(Array.from({ length: 16 }, () => sql`SELECT 1`.execute(db.kysely)));
   const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
+  // As the notification worker's start hook does in every worker process (BENCH_DIRECT=0: every delivery queued).
+  const stopDirect = process.env.BENCH_DIRECT === "0" ? null : startDirectSends({ rateLimiter: redisRateLimiter });
   console.log("ready");
   process.on("SIGTERM", async () => {
     await stopSweeper?.();
+    await stopDirect?.();
     await dispatcher?.stop();
     await Promise.all(workers.map((w) => w.close()));
     connection.disconnect();
@@ -71,16 +79,52 @@ async function worker() {
   });
 }
 
+/** The worker processes and redis-server started so far: stopped if this process fails, so none is left running. */
+const spawned: ChildProcess[] = [];
+let privateRedis: { down(): Promise<void> } | undefined;
+
 function startWorker(index: number, redisUrl: string): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", __filename], {
     env: { ...process.env, BENCH_ROLE: "worker", BENCH_WORKER_INDEX: String(index), REDIS_URL: redisUrl },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  spawned.push(child);
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => (d.toString().includes("ready") ? resolve(child) : process.stdout.write(d)));
     child.once("exit", (code) => reject(new Error(`worker ${index} exited with ${code}`)));
   });
+}
+
+/**
+ * The steady phase's latency by stage, per delivery: emitted → taken by the dispatcher (OutboxEvent.dispatchedAt) →
+ * routed (Delivery.createdAt) → arrived at the sink → marked delivered (Delivery.deliveredAt).
+ */
+async function stageLatencies(db: Db, steady: { at: number; eventId: string; deliveryId: string }[], emittedAt: Map<string, number>) {
+  const { anyOf } = await import("../server/db");
+  const rows = await db.kysely
+    .selectFrom("Delivery as d")
+    .innerJoin("OutboxEvent as o", "o.id", "d.eventId")
+    .select(["d.id", "d.createdAt", "d.deliveredAt", "o.dispatchedAt"])
+    .where("d.id", "=", anyOf(steady.map((a) => a.deliveryId)))
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out = {
+    "emitted → dispatched": [] as number[],
+    "dispatched → routed": [] as number[],
+    "routed → at the sink": [] as number[],
+    "at the sink → marked": [] as number[],
+  };
+  for (const a of steady) {
+    const r = byId.get(a.deliveryId);
+    const emitted = emittedAt.get(a.eventId);
+    if (!r || emitted === undefined || !r.dispatchedAt) continue;
+    out["emitted → dispatched"].push(r.dispatchedAt.getTime() - emitted);
+    out["dispatched → routed"].push(r.createdAt.getTime() - r.dispatchedAt.getTime());
+    out["routed → at the sink"].push(a.at - r.createdAt.getTime());
+    if (r.deliveredAt) out["at the sink → marked"].push(r.deliveredAt.getTime() - a.at);
+  }
+  return out;
 }
 
 function pct(values: number[], p: number) {
@@ -91,7 +135,7 @@ function pct(values: number[], p: number) {
 
 async function main() {
   const { PrivateRedis } = await import("../test/support/redis-server");
-  const redis = await PrivateRedis.start();
+  const redis = (privateRedis = await PrivateRedis.start());
   process.env.REDIS_URL = redis.url;
   const { resetEnvForTests } = await import("../server/env");
   resetEnvForTests();
@@ -202,6 +246,7 @@ async function main() {
   const steadyByProcess = steadyProcs.stop();
   const steady = arrivals.slice(0, total * FANOUT);
   const latencies = steady.map((a) => a.at - (emittedAt.get(a.eventId) ?? a.at));
+  const stages = await stageLatencies(appDb, steady, emittedAt);
 
   // Phase 2: a burst, to find the peak delivery rate.
   console.log(`burst: ${BURST} events at once (${BURST * FANOUT} deliveries)…`);
@@ -227,6 +272,8 @@ async function main() {
   console.log(`event → delivered p50      ${pct(latencies, 50)} ms`);
   console.log(`event → delivered p95      ${pct(latencies, 95)} ms   (goal < 500 ms)`);
   console.log(`event → delivered p99      ${pct(latencies, 99)} ms`);
+  console.log(`  where it goes (p50 / p95, steady):`);
+  for (const [name, values] of Object.entries(stages)) console.log(`    ${name.padEnd(28)} ${pct(values, 50)} / ${pct(values, 95)} ms`);
   console.log(
     `burst deliveries           ${arrivals.length - before} in ${burstSeconds.toFixed(1)} s (${((arrivals.length - before) / burstSeconds).toFixed(0)}/s average)`,
   );
@@ -251,7 +298,12 @@ async function main() {
   await admin.end();
 }
 
-(ROLE === "worker" ? worker() : main().then(() => process.exit(0))).catch((err) => {
+async function fail(err: unknown) {
   console.error(err);
+  for (const child of spawned) child.kill("SIGKILL");
+  await privateRedis?.down();
   process.exit(1);
-});
+}
+// An emit that fails while the loop waits surfaces as an unhandled rejection: stop the workers then too.
+process.on("unhandledRejection", fail);
+(ROLE === "worker" ? worker() : main().then(() => process.exit(0))).catch(fail);

@@ -3,7 +3,7 @@
 // sweeper after a Redis flush, or a stale retry) find nothing to claim and never send twice.
 import type { ChannelType } from "@/generated/prisma/enums";
 import { recordAudit, systemActor } from "../audit/audit-log";
-import { anyOf, newId, prepared, sql, transaction, type Db } from "../db";
+import { anyOf, newId, prepared, sql, transaction, type Db, type DB, type Selectable } from "../db";
 import { logger } from "../logger";
 import { loadAllowList } from "../platform/outbound-url";
 import { decryptJson } from "../platform/secrets";
@@ -138,19 +138,11 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
   if (row.status !== "pending" && row.status !== "retrying") return "skipped";
   const now = clock.now();
   if (row.nextAttemptAt && row.nextAttemptAt.getTime() > now.getTime() + 100) return "not_due";
-  const cacheMs = deps.cacheMs ?? CONFIG_CACHE_MS;
-  if (cacheMs > 0) listenForConfigChanges(db);
-  const { channel, secret } = await cached(`channel:${row.channelId}`, () => loadChannel(db, row.channelId), cacheMs);
-  const channelType: ChannelType = channel.type;
-  if (!channel.enabled) {
-    await finish(db, row.id, { status: "dead", lastError: `channel disabled${channel.disabledReason ? `: ${channel.disabledReason}` : ""}` }, true);
-    return "dead";
-  }
+  const ch = await channelFor(db, row.channelId, deps);
+  if (!ch.channel.enabled) return disabled(db, row.id, ch.channel, true);
 
-  const settings = (channel.settings ?? {}) as Record<string, unknown>;
-  const perMinute = typeof settings.ratePerMinute === "number" ? settings.ratePerMinute : DEFAULT_RATE_PER_MINUTE[channelType];
-  if (perMinute && deps.rateLimiter) {
-    const waitMs = await deps.rateLimiter.take(channel.id, perMinute, now.getTime());
+  if (ch.perMinute && deps.rateLimiter) {
+    const waitMs = await deps.rateLimiter.take(ch.channel.id, ch.perMinute, now.getTime());
     if (waitMs > 0) {
       // Not an attempt: the request never left. Come back when the channel's window opens.
       await db.kysely
@@ -159,14 +151,77 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
         .where("id", "=", row.id)
         .where("status", "=", row.status)
         .execute();
-      await enqueue([{ id: row.id, channelType, attempts: row.attempts, delayMs: waitMs, suffix: `w${now.getTime() + waitMs}` }]);
+      await enqueue([{ id: row.id, channelType: ch.channel.type, attempts: row.attempts, delayMs: waitMs, suffix: `w${now.getTime() + waitMs}` }]);
       return "rate_limited";
     }
   }
 
   if (!(await claimDeliveries(db)(row.id))) return "skipped";
-  const attempt = row.attempts + 1;
+  return attempt(db, row, row.attempts + 1, ch, now, { ...deps, clock, enqueue });
+}
 
+/** A delivery as routing wrote it: what an attempt needs of the row. */
+export type DeliveryRow = Pick<
+  Selectable<DB["Delivery"]>,
+  "id" | "idempotencyKey" | "eventId" | "eventType" | "routeId" | "channelId" | "groupKey" | "throttleKey" | "payload"
+>;
+
+/**
+ * Sends a delivery that routing wrote already claimed ("sending", attempts 1) in this process — no job, no reload,
+ * no claim (direct-send.ts). Disabled channels and rate limits are honoured as for a queued delivery: a delivery
+ * over its channel's budget goes back to pending, not counted as an attempt, and waits for its window in a job.
+ */
+export async function sendClaimedDelivery(db: Db, row: DeliveryRow, deps: DeliveryDeps = {}): Promise<DeliveryResult> {
+  const clock = deps.clock ?? systemClock;
+  const enqueue = deps.enqueue ?? enqueueDeliveries;
+  const now = clock.now();
+  const ch = await channelFor(db, row.channelId, deps);
+  if (!ch.channel.enabled) return disabled(db, row.id, ch.channel, false);
+  if (ch.perMinute && deps.rateLimiter) {
+    const waitMs = await deps.rateLimiter.take(ch.channel.id, ch.perMinute, now.getTime());
+    if (waitMs > 0) {
+      const { numUpdatedRows } = await db.kysely
+        .updateTable("Delivery")
+        .set((eb) => ({ status: "pending", attempts: eb("attempts", "-", 1), nextAttemptAt: new Date(now.getTime() + waitMs), updatedAt: new Date() }))
+        .where("id", "=", row.id)
+        .where("status", "=", "sending")
+        .executeTakeFirst();
+      if (numUpdatedRows > 0n)
+        await enqueue([{ id: row.id, channelType: ch.channel.type, attempts: 0, delayMs: waitMs, suffix: `w${now.getTime() + waitMs}` }]);
+      return "rate_limited";
+    }
+  }
+  return attempt(db, row, 1, ch, now, { ...deps, clock, enqueue });
+}
+
+type ChannelForSend = Awaited<ReturnType<typeof loadChannel>> & { perMinute: number | null; settings: Record<string, unknown> };
+
+/** The channel (cached, CONFIG_CACHE_MS) with its settings and per-minute budget. */
+async function channelFor(db: Db, channelId: string, deps: DeliveryDeps): Promise<ChannelForSend> {
+  const cacheMs = deps.cacheMs ?? CONFIG_CACHE_MS;
+  if (cacheMs > 0) listenForConfigChanges(db);
+  const loaded = await cached(`channel:${channelId}`, () => loadChannel(db, channelId), cacheMs);
+  const settings = (loaded.channel.settings ?? {}) as Record<string, unknown>;
+  const perMinute = typeof settings.ratePerMinute === "number" ? settings.ratePerMinute : DEFAULT_RATE_PER_MINUTE[loaded.channel.type];
+  return { ...loaded, settings, perMinute };
+}
+
+async function disabled(db: Db, id: string, channel: { disabledReason: string | null }, unclaimed: boolean): Promise<DeliveryResult> {
+  await finish(db, id, { status: "dead", lastError: `channel disabled${channel.disabledReason ? `: ${channel.disabledReason}` : ""}` }, unclaimed);
+  return "dead";
+}
+
+/** One attempt of a claimed delivery: recipients, message, send, and the outcome written. */
+async function attempt(
+  db: Db,
+  row: DeliveryRow,
+  attemptNo: number,
+  { channel, secret, settings }: ChannelForSend,
+  now: Date,
+  deps: DeliveryDeps & { clock: Clock; enqueue: typeof enqueueDeliveries },
+): Promise<DeliveryResult> {
+  const channelType: ChannelType = channel.type;
+  const cacheMs = deps.cacheMs ?? CONFIG_CACHE_MS;
   let outcome: SendOutcome;
   try {
     const payload = row.payload as unknown as DeliveryPayload;
@@ -175,7 +230,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     const emailTo = resolved.recipients.users.map((u) => u.email);
     if (channelType === "email" && emailTo.length === 0 && ((settings.to as string[] | undefined) ?? []).length === 0) {
       const why = resolved.dailyDigest.length ? "recipients get a daily digest instead" : "no recipients (muted or none resolved)";
-      await finish(db, row.id, { status: "suppressed", lastError: why }, true);
+      await finish(db, row.id, { status: "suppressed", lastError: why });
       return "suppressed";
     }
     const message = composeMessage(
@@ -196,11 +251,7 @@ export async function processDelivery(db: Db, deliveryId: string, deps: Delivery
     logger.error({ err, deliveryId: row.id }, "delivery could not be prepared");
     outcome = { kind: "permanent", error: `could not prepare: ${err instanceof Error ? err.message : String(err)}` };
   }
-  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType, channelUpdatedAt: channel.updatedAt }, attempt, outcome, {
-    ...deps,
-    clock,
-    enqueue,
-  });
+  return applyOutcome(db, { id: row.id, channelId: channel.id, channelType, channelUpdatedAt: channel.updatedAt }, attemptNo, outcome, deps);
 }
 
 /** A batch job: its deliveries side by side (their loads, claims and results still go in shared statements). */

@@ -1,5 +1,6 @@
 // End to end through the real path — outbox → events queue → routing → delivery queue → HTTP — with Redis flushed
-// in the middle: every expected delivery is made, and none twice.
+// in the middle: every expected delivery is made, and none twice. Run twice: every delivery through its queue, and
+// as a worker process runs them, first attempts sent directly by the routing process (direct-send.ts).
 import { Worker } from "bullmq";
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,7 @@ import { processDeliveries } from "./delivery";
 import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
 import { NOTIFICATION_SUBSCRIBER } from "./subscriber";
 import { startNotificationSweeper } from "./sweeper";
+import { startDirectSends } from "./direct-send";
 import { FakeVendor } from "../../test/support/fake-http";
 import { allow, eventFor, makeChannel, makeRoute, makeService } from "../../test/support/notification-fixtures";
 
@@ -46,8 +48,15 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms: number) {
 }
 
 describe("Redis flushed mid-stream", () => {
-  it("1,000 events in: every expected delivery made exactly once", { timeout: 240_000 }, async () => {
+  it.each([
+    { mode: "queued", direct: false },
+    { mode: "sent by the routing process", direct: true },
+  ])("1,000 events in ($mode): every expected delivery made exactly once", { timeout: 240_000 }, async ({ direct }) => {
     const db = getDb();
+    sink.reset();
+    // The earlier run's routes ("everything" stops evaluation) would take this run's events.
+    await db.notificationRoute.deleteMany({});
+    const stopDirect = direct ? startDirectSends() : undefined;
     const tier1 = await makeService({ tier: 1 });
     const tier2 = await makeService({ tier: 2 });
     const hook = () => makeChannel("webhook", { url: sink.url("/sink"), signingSecret: "signing-secret-123456", headers: {} });
@@ -99,17 +108,22 @@ describe("Redis flushed mid-stream", () => {
       await emit(500, 1000);
 
       // 1,000 events to "everything" + 500 tier-1 events to the release channel.
-      await waitFor(async () => (await db.delivery.count({ where: { status: "delivered" } })) === 1500, 200_000);
+      const mine = { channelId: { in: [all.id, release.id] } };
+      await waitFor(async () => (await db.delivery.count({ where: { ...mine, status: "delivered" } })) === 1500, 200_000);
       await new Promise((r) => setTimeout(r, 1000)); // any straggling duplicate would arrive now
       expect(atFlush).toBeLessThan(1500);
     } finally {
       await dispatcher.stop();
       await stopSweeper();
+      await stopDirect?.();
       await Promise.all(workers.map((w) => w.close()));
       connection.disconnect();
     }
 
-    const rows = await db.delivery.findMany({ select: { id: true, status: true, channelId: true, attempts: true } });
+    const rows = await db.delivery.findMany({
+      where: { channelId: { in: [all.id, release.id] } },
+      select: { id: true, status: true, channelId: true, attempts: true },
+    });
     expect(rows).toHaveLength(1500);
     expect(rows.filter((r) => r.channelId === release.id)).toHaveLength(500);
     expect(rows.every((r) => r.status === "delivered" && r.attempts === 1)).toBe(true);

@@ -2,10 +2,12 @@
 // goes now, waits for its group, waits out quiet hours, is scheduled as an escalation, or is suppressed (silence,
 // quiet-hours drop, repeat interval, disabled channel). The real path and the route test share planDeliveries.
 import type { ChannelType } from "@/generated/prisma/enums";
-import { newId, prepared, sql, type DB, type Kysely, type Selectable, type Tx } from "../db";
+import { newId, prepared, sql, type Db, type DB, type Kysely, type Selectable, type Tx } from "../db";
 import type { PierEventShape } from "../bus/events";
 import { cached } from "./config-cache";
+import type { DeliveryRow } from "./delivery";
 import { enqueueDeliveries } from "./delivery-queue";
+import type { DirectSends } from "./direct-send";
 import { toRouteConfig, toSilenceConfig, type RoleRecipient, type RouteConfig, type SilenceConfig } from "./route-config";
 import { evaluateRoutes, groupKeyFor, throttleKeyFor, type Evaluation } from "./route-evaluation";
 
@@ -159,10 +161,6 @@ export async function planDeliveries(
   return { evaluation, plan };
 }
 
-/**
- * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One multi-row
- * INSERT: this runs for every event.
- */
 type DeliveryArrays = {
   ids: string[];
   keys: string[];
@@ -172,6 +170,7 @@ type DeliveryArrays = {
   channelIds: string[];
   recipients: string[];
   statuses: string[];
+  attempts: number[];
   errors: (string | null)[];
   groupKeys: (string | null)[];
   throttleKeys: (string | null)[];
@@ -193,6 +192,7 @@ const INSERT_DELIVERIES = prepared((db, p: DeliveryArrays) =>
       "channelId",
       "recipient",
       "status",
+      "attempts",
       "lastError",
       "groupKey",
       "throttleKey",
@@ -202,40 +202,66 @@ const INSERT_DELIVERIES = prepared((db, p: DeliveryArrays) =>
       "updatedAt",
     ])
     .expression(
-      sql<Record<string, unknown>>`SELECT v.id, v.key, v."eventId", v."eventType", v."routeId", v."channelId", v.recipient, v.status, v.err, v."groupKey",
-        v."throttleKey", v.next::timestamp, v.payload::jsonb, ${p.at}::timestamp, ${p.at}::timestamp
+      sql<Record<string, unknown>>`SELECT v.id, v.key, v."eventId", v."eventType", v."routeId", v."channelId", v.recipient, v.status, v.attempts, v.err,
+        v."groupKey", v."throttleKey", v.next::timestamp, v.payload::jsonb, ${p.at}::timestamp, ${p.at}::timestamp
       FROM unnest(${p.ids}::text[], ${p.keys}::text[], ${p.eventIds}::text[], ${p.eventTypes}::text[], ${p.routeIds}::text[], ${p.channelIds}::text[],
-        ${p.recipients}::text[], ${p.statuses}::text[], ${p.errors}::text[], ${p.groupKeys}::text[], ${p.throttleKeys}::text[], ${p.nextAttempts}::text[],
-        ${p.payloads}::text[]) AS v(id, key, "eventId", "eventType", "routeId", "channelId", recipient, status, err, "groupKey", "throttleKey", next, payload)`,
+        ${p.recipients}::text[], ${p.statuses}::text[], ${p.attempts}::int[], ${p.errors}::text[], ${p.groupKeys}::text[], ${p.throttleKeys}::text[],
+        ${p.nextAttempts}::text[], ${p.payloads}::text[])
+        AS v(id, key, "eventId", "eventType", "routeId", "channelId", recipient, status, attempts, err, "groupKey", "throttleKey", next, payload)`,
     )
     .onConflict((oc) => oc.column("idempotencyKey").doNothing())
     .returning(["id", "status", "channelId"]),
 );
 
-async function insertDeliveries(tx: Tx, plan: PlannedDelivery[]) {
+/**
+ * Inserts the plan; rows already there (same idempotency key: a re-processed event) are left alone. One multi-row
+ * INSERT: this runs for every event. With `direct`, pending rows that get an in-flight slot are written already
+ * claimed ("sending", attempts 1) and sent by this process once the transaction commits (direct-send.ts); slots of
+ * rows not written (there already, or rolled back) are given back.
+ */
+async function insertDeliveries(tx: Tx, plan: PlannedDelivery[], direct?: Direct) {
   if (plan.length === 0) return [];
   const at = new Date();
+  const ids = plan.map(() => newId());
+  const claimed = plan.map((p) => p.status === "pending" && direct !== undefined && direct.sends.reserve(p.channelId));
+  const statuses = plan.map((p, i) => (claimed[i] ? "sending" : p.status));
+  const payloads = plan.map((p) => JSON.stringify(p.payload));
   const created = await INSERT_DELIVERIES.execute(tx, {
-    ids: plan.map(() => newId()),
+    ids,
     keys: plan.map((p) => p.idempotencyKey),
     eventIds: plan.map((p) => p.eventId),
     eventTypes: plan.map((p) => p.eventType),
     routeIds: plan.map((p) => p.routeId),
     channelIds: plan.map((p) => p.channelId),
     recipients: plan.map((p) => p.recipient),
-    statuses: plan.map((p) => p.status),
+    statuses,
+    attempts: claimed.map((c) => (c ? 1 : 0)),
     errors: plan.map((p) => p.lastError ?? null),
     groupKeys: plan.map((p) => p.groupKey ?? null),
     throttleKeys: plan.map((p) => p.throttleKey ?? null),
     nextAttempts: plan.map((p) => (p.nextAttemptAt ? p.nextAttemptAt.toISOString() : null)),
-    payloads: plan.map((p) => JSON.stringify(p.payload)),
+    payloads,
     at,
   });
   const typeOf = new Map(plan.map((p) => [p.channelId, p.channelType]));
+  if (direct && claimed.includes(true)) {
+    const written = new Set(created.map((c) => c.id));
+    const rows: DeliveryRow[] = [];
+    plan.forEach((p, i) => {
+      if (!claimed[i]) return;
+      if (!written.has(ids[i])) return direct.sends.release(p.channelId);
+      rows.push({ ...p, id: ids[i] });
+      tx.afterRollback(() => direct.sends.release(p.channelId));
+    });
+    if (rows.length > 0) tx.afterCommit(() => direct.sends.send(direct.db, rows));
+  }
   return created.map((c) => ({ ...c, channelType: typeOf.get(c.channelId)! }));
 }
 
 type Created = Awaited<ReturnType<typeof insertDeliveries>>;
+
+/** Where routing may send first attempts itself: the process's direct sender and its database handle. */
+type Direct = { sends: DirectSends; db: Db };
 
 /**
  * Queues the first attempts of the pending rows once the transaction has committed, so a worker never looks for a
@@ -246,19 +272,21 @@ function enqueueAfterCommit(tx: Tx, created: Created) {
   if (pending.length > 0) tx.afterCommit(() => enqueueDeliveries(pending));
 }
 
+type RouteOptions = { cacheMs?: number; direct?: Direct };
+
 /** The outbox subscriber's work for one event, inside its transaction: route it, write the deliveries, queue them. */
-export async function routeEvent(tx: Tx, event: PierEventShape & { id: string }, now: Date, opts: { cacheMs?: number } = {}) {
+export async function routeEvent(tx: Tx, event: PierEventShape & { id: string }, now: Date, opts: RouteOptions = {}) {
   // Silences are filtered by time when loaded, so the cached copy is keyed to the cache window's start.
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
   if (config.routes.length === 0) return [];
   const { plan } = await planDeliveries(tx, event, config, now);
-  const created = await insertDeliveries(tx, plan);
+  const created = await insertDeliveries(tx, plan, opts.direct);
   enqueueAfterCommit(tx, created);
   return created;
 }
 
 /** Several events in the subscriber's transaction: one plan per event, one INSERT for all of them. */
-export async function routeEvents(tx: Tx, events: (PierEventShape & { id: string })[], now: Date, opts: { cacheMs?: number } = {}) {
+export async function routeEvents(tx: Tx, events: (PierEventShape & { id: string })[], now: Date, opts: RouteOptions = {}) {
   const config = await cached("routing-config", () => loadRoutingConfig(tx, now), opts.cacheMs ?? 0);
   if (config.routes.length === 0) return [];
   // Grouping and the repeat interval read the rows earlier events wrote: then each event's rows go in before the
@@ -269,11 +297,11 @@ export async function routeEvents(tx: Tx, events: (PierEventShape & { id: string
   for (const event of events) {
     plan.push(...(await planDeliveries(tx, event, config, now)).plan);
     if (dependent) {
-      created.push(...(await insertDeliveries(tx, plan)));
+      created.push(...(await insertDeliveries(tx, plan, opts.direct)));
       plan = [];
     }
   }
-  created.push(...(await insertDeliveries(tx, plan)));
+  created.push(...(await insertDeliveries(tx, plan, opts.direct)));
   enqueueAfterCommit(tx, created);
   return created;
 }

@@ -1,9 +1,11 @@
-// The notification workers: one per channel type's queue, plus the sweeper loop (on the first one only).
+// The notification workers: one per channel type's queue, plus (on the first one only) the sweeper loop and the
+// process's direct sends (first attempts sent by the process that routed them, direct-send.ts).
 import type { Job } from "bullmq";
 import type { Db } from "../db";
 import { CHANNEL_TYPES } from "./channels/channel-types";
 import { processDeliveries } from "./delivery";
 import { deliveryIdsOf, notifyQueueName, type DeliveryJobData } from "./delivery-queue";
+import { startDirectSends } from "./direct-send";
 import { closeRateLimiter, redisRateLimiter } from "./rate-limit";
 import { startNotificationSweeper } from "./sweeper";
 
@@ -18,8 +20,10 @@ export const NOTIFICATION_WORKERS = CHANNEL_TYPES.map((type, i) => ({
     i === 0
       ? (db: Db) => {
           const stop = startNotificationSweeper(db);
+          const stopDirect = startDirectSends({ rateLimiter: redisRateLimiter });
           return async () => {
             await stop();
+            await stopDirect();
             closeRateLimiter();
           };
         }
