@@ -1,6 +1,7 @@
 // The Pier event every deployment transition announces (server/bus/events.ts is the contract):
 // subject filled from the request's service/environment, data with the fields notifications and DORA read.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
+import { sql } from "kysely";
 import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { DB, Kysely, Tx } from "../db";
 import type { TransitionedRequest } from "./request-store";
@@ -32,6 +33,26 @@ const SEVERITY: Partial<Record<PierEventType, PierEvent["severity"]>> = {
   "approval.recorded": "info",
 };
 
+/**
+ * The service and environment as an event's subject needs them, for a query that joins `Service as s`,
+ * `Team as t` and `Environment as e` (the event loaders, the set-based run end and the rollouts' step ends).
+ */
+export const serviceContextJson = () =>
+  jsonBuildObject({
+    id: sql.ref<string>("s.id"),
+    slug: sql.ref<string>("s.slug"),
+    name: sql.ref<string>("s.name"),
+    tier: sql.ref<number>("s.tier"),
+    teamId: sql.ref<string>("s.teamId"),
+    team: jsonBuildObject({ slug: sql.ref<string>("t.slug") }),
+  });
+export const environmentContextJson = () =>
+  jsonBuildObject({
+    id: sql.ref<string>("e.id"),
+    name: sql.ref<string>("e.name"),
+    isProduction: sql.ref<boolean>("e.isProduction"),
+  });
+
 export const requestUrl = (id: string) => `${env().PIER_BASE_URL.replace(/\/$/, "")}/deployments/${id}`;
 
 /** Loads what an event about the request needs (inside the transaction that changes it). */
@@ -41,7 +62,7 @@ async function loadEventSubject(db: Kysely<DB>, requestId: string): Promise<Even
     .innerJoin("Service as s", "s.id", "r.serviceId")
     .innerJoin("Team as t", "t.id", "s.teamId")
     .innerJoin("Environment as e", "e.id", "r.environmentId")
-    .select((eb) => [
+    .select([
       "r.id",
       "r.version",
       "r.previousVersion",
@@ -51,15 +72,8 @@ async function loadEventSubject(db: Kysely<DB>, requestId: string): Promise<Even
       "r.breakGlassReason",
       "r.rollbackOfId",
       "r.status",
-      jsonBuildObject({
-        id: eb.ref("s.id"),
-        slug: eb.ref("s.slug"),
-        name: eb.ref("s.name"),
-        tier: eb.ref("s.tier"),
-        teamId: eb.ref("s.teamId"),
-        team: jsonBuildObject({ slug: eb.ref("t.slug") }),
-      }).as("service"),
-      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
+      serviceContextJson().as("service"),
+      environmentContextJson().as("environment"),
     ])
     .where("r.id", "=", requestId)
     .executeTakeFirst();

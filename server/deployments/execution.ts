@@ -10,6 +10,7 @@ import { logger } from "../logger";
 import { EXECUTORS } from "./executors/registry";
 import { guardedFetch, type ExecutionContext, type ExecutionResult } from "./executors/executor";
 import { appendLog, writeLog } from "./deployment-log";
+import { environmentContextJson, serviceContextJson } from "./deployment-events";
 import { recordRunReport, transitionedOf, type TransitionedRequest } from "./request-store";
 import { createRollbackRequest } from "./rollback";
 import { FINISHED_RUN_STATUSES, isFinishedRun, lockRequest, transition, transitionLocked } from "./state-machine";
@@ -50,18 +51,7 @@ export async function finishRunsInTx(tx: Tx, ends: readonly RunEnd[]) {
     .innerJoin("Service as s", "s.id", "r.serviceId")
     .innerJoin("Team as t", "t.id", "s.teamId")
     .innerJoin("Environment as e", "e.id", "r.environmentId")
-    .select((eb) => [
-      ...transitionedOf("r"),
-      jsonBuildObject({
-        id: eb.ref("s.id"),
-        slug: eb.ref("s.slug"),
-        name: eb.ref("s.name"),
-        tier: eb.ref("s.tier"),
-        teamId: eb.ref("s.teamId"),
-        team: jsonBuildObject({ slug: eb.ref("t.slug") }),
-      }).as("service"),
-      jsonBuildObject({ id: eb.ref("e.id"), name: eb.ref("e.name"), isProduction: eb.ref("e.isProduction") }).as("environment"),
-    ])
+    .select([...transitionedOf("r"), serviceContextJson().as("service"), environmentContextJson().as("environment")])
     .where("r.id", "=", anyOf(ids))
     .orderBy("r.id")
     .forUpdate(["r"])
