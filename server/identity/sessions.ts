@@ -7,7 +7,7 @@
 // one statement per round trip rather than one per call, and each is still read after the call arrived (a sign-out
 // committed before it is never missed).
 import { recordAudit } from "../audit/audit-log";
-import { prepared, sql, transaction, type Db } from "../db";
+import { anyOf, prepared, transaction, type Db } from "../db";
 import { groupCommitPerDb } from "../platform/group-commit";
 import type { SessionUser } from "./roles";
 import { sessionUsersQuery } from "./users";
@@ -16,10 +16,7 @@ export type SessionClaims = { userId: string; sessionVersion: number };
 
 /** Built and compiled once: every tRPC call runs it, so building the query each time would cost more than running it. */
 const SIGNED_IN_USERS = prepared((db, p: { userIds: string[] }) =>
-  sessionUsersQuery(db)
-    .select("u.sessionVersion")
-    .where(sql<boolean>`u.id = any(${p.userIds}::text[])`)
-    .where("u.disabledAt", "is", null),
+  sessionUsersQuery(db).select("u.sessionVersion").where("u.id", "=", anyOf(p.userIds)).where("u.disabledAt", "is", null),
 );
 
 /** Lookups per statement, at most. */
