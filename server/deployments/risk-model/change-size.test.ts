@@ -157,7 +157,7 @@ describe("the request form's preview", () => {
 
   it("says there is no learned model yet while training recorded a fallback", async () => {
     const dev = await as(w.developer);
-    expect(await dev.riskModel.preview(input())).toEqual({ kind: "fallback", reason: "No learned model yet: it has not been trained." });
+    expect(await dev.riskModel.preview(input())).toEqual({ kind: "fallback", reason: "it has not been trained yet, so approvers see the hand-set score only" });
     await trainRiskModel(getDb());
     const preview = await dev.riskModel.preview(input());
     expect(preview.kind).toBe("fallback");

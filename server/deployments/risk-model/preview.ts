@@ -23,7 +23,7 @@ export async function previewFailureEstimate(db: Db, user: SessionUser, input: R
   const targetNames = await checkTargetNames(db, environment.id, input.targetNames);
   const row = await latestRiskModel(db.reader);
   const model = servingModel(row);
-  if (!row || !model) return { kind: "fallback", reason: row?.reason ?? "No learned model yet: it has not been trained." };
+  if (!row || !model) return { kind: "fallback", reason: row?.reason ?? "it has not been trained yet, so approvers see the hand-set score only" };
   const [facts] = await requestFacts(db.reader, {
     draft: {
       serviceId: service.id,
