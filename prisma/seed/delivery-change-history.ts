@@ -15,8 +15,8 @@ type Env = (typeof ENVS)[number];
 type SeedChange = { row: Insertable<DB["Change"]>; stored: boolean };
 export type ShippingRun = { id: string; environmentId: string; environmentName: Env; deployedAt: Date };
 
-/** How much likelier a run fails the more changes it brings (0.8 for one, 1 at 3, 1.5 at 15, 1.8 at 30). */
-export const sizeRisk = (changes: number) => ((1 + changes) / 4) ** 0.3;
+/** How much likelier a run fails the more changes it brings (0.76 for one, 1 at 3, 1.7 at 15, 2.2 at 30). */
+export const sizeRisk = (changes: number) => ((1 + changes) / 4) ** 0.4;
 
 /** The number of PRs a release merges: patches one or two, minors mostly a few (up to 12), majors 6–25. */
 export function releaseSize(jump: "major" | "minor" | "patch", random: () => number) {
