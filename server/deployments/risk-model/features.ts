@@ -42,7 +42,7 @@ export type RequestFacts = {
 };
 
 /** A request as the form holds it before it is made: scored as if made at `createdAt` (now). */
-export type DraftRequest = {
+type DraftRequest = {
   serviceId: string;
   environmentId: string;
   version: string;
