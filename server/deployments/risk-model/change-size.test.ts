@@ -14,7 +14,9 @@ import { appendRiskModel } from "./risk-model-store";
 import { trainRiskModel } from "./training";
 
 const HOUR = 3_600_000;
-const T = new Date("2026-03-02T10:00:00Z"); // a Monday
+// Last week's Monday, 10:00 UTC: recent, as the size of a change looks back 90 days from when a request is made
+// (the preview's "now" is the clock's).
+const T = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 10 * HOUR - (((new Date().getUTCDay() + 6) % 7) + 7) * 86_400_000);
 const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
 let w: World;
 let bare: World; // a service with no change history

@@ -5,7 +5,7 @@
 // (the request form's preview) as if it were made now. Encoding them as numbers and phrasing a feature's
 // contribution for approvers happen here too.
 import type { DeploymentStatus, DeploymentStrategy } from "@/generated/prisma/enums";
-import { sql, type DB, type Kysely } from "../../db";
+import { sql, transaction, type DB, type Db, type Kysely } from "../../db";
 import { versionJump, type VersionJump } from "../version";
 
 /** Finished runs in the service's record (the same set the hand-set score's change failure rate counts). */
@@ -13,6 +13,8 @@ const FINISHED = ["succeeded", "failed", "rolled_back"] as const satisfies reado
 /** How many of the service's latest finished runs in the environment the failure record looks at. */
 const RECENT_RUNS = 10;
 const DAY_MS = 86_400_000;
+/** How far back the size of a change looks: older changes still not shipped are not counted (bounds the work). */
+const CHANGE_HORIZON_DAYS = 90;
 
 export type RequestFacts = {
   id: string;
@@ -112,9 +114,12 @@ export async function requestFacts(k: Kysely<DB>, filter: FactsFilter): Promise<
             .whereRef("t.environmentName", "=", "e.name")
             .whereRef("t.deployedAt", "<", "r.createdAt"),
         );
-      const historyKnown = eb.exists(
-        eb.selectFrom("Change as h").select("h.id").whereRef("h.serviceId", "=", "r.serviceId").whereRef("h.mergedAt", "<=", "r.createdAt"),
-      );
+      // The service's first merged change (an index lookup): before it, the size of a change is unknown.
+      const firstMerged = eb
+        .selectFrom("Change as h")
+        .select((h) => h.fn.min("h.mergedAt").as("at"))
+        .whereRef("h.serviceId", "=", "r.serviceId");
+      const horizon = sql<Date>`${eb.ref("r.createdAt")} - ${`${CHANGE_HORIZON_DAYS * DAY_MS} milliseconds`}::interval`;
       // The version ran upstream: what was shipped there up to then; else (a first stop) what was merged by then.
       const fromUpstream = eb
         .selectFrom("DeploymentChange as u")
@@ -122,12 +127,14 @@ export async function requestFacts(k: Kysely<DB>, filter: FactsFilter): Promise<
         .whereRef("u.serviceId", "=", "r.serviceId")
         .whereRef("u.environmentId", "=", "up.environmentId")
         .whereRef("u.deployedAt", "<=", "up.deployedAt")
+        .where("u.deployedAt", ">", horizon)
         .where((c) => c.not(inTarget("u.changeId")));
       const merged = eb
         .selectFrom("Change as c")
         .select((c) => c.fn.countAll<number>().as("n"))
         .whereRef("c.serviceId", "=", "r.serviceId")
         .whereRef("c.mergedAt", "<=", "r.createdAt")
+        .where("c.mergedAt", ">", horizon)
         .where((c) => c.not(inTarget("c.id")));
       return [
         "r.id",
@@ -169,12 +176,23 @@ export async function requestFacts(k: Kysely<DB>, filter: FactsFilter): Promise<
           .whereRef("m.finishedAt", "<", "r.createdAt")
           .where("m.finishedAt", ">=", sql<Date>`${eb.ref("r.createdAt")} - ${`${30 * DAY_MS} milliseconds`}::interval`)
           .as("month"),
-        sql<number | null>`case when not ${historyKnown} then null
+        sql<number | null>`case when not coalesce((${firstMerged}) <= ${eb.ref("r.createdAt")}, false) then null
         when ${eb.ref("up.deployedAt")} is not null then (${fromUpstream})::int else (${merged})::int end`.as("changes"),
       ];
     });
   const rows = await q.orderBy("r.createdAt").orderBy("r.id").execute();
   return rows.map((r) => ({ ...r, recent: r.recent ?? [0, 0], month: r.month ?? [0, 0] }));
+}
+
+/**
+ * Every finished request's facts, for training. Without JIT: the correlated look-ups make the planner's estimate
+ * large enough to JIT-compile a query that runs in about a second, and compiling took longer than running it.
+ */
+export function finishedRequestFacts(db: Db): Promise<RequestFacts[]> {
+  return transaction(db, async (tx) => {
+    await sql`set local jit = off`.execute(tx);
+    return requestFacts(tx, { finished: true });
+  });
 }
 
 export const isFailure = (status: DeploymentStatus) => status === "failed" || status === "rolled_back";

@@ -8,7 +8,7 @@ import { seedCatalog } from "../../../prisma/seed/catalog";
 import { seedDeliveryAnalytics } from "../../../prisma/seed/delivery-analytics";
 import { seedRiskModel } from "../../../prisma/seed/risk-model";
 import { latestRiskModel } from "./risk-model-store";
-import { requestFacts } from "./features";
+import { finishedRequestFacts } from "./features";
 
 describe("risk model demo seed", () => {
   it("trains once on the seeded history, with a backtest better than the hand-set score", async () => {
@@ -17,7 +17,7 @@ describe("risk model demo seed", () => {
     await seedCatalog(db, teamIds);
     await seedDeliveryAnalytics(db, new Date("2026-12-02T12:00:00Z"));
     const t0 = Date.now();
-    const facts = await requestFacts(db.kysely, { finished: true });
+    const facts = await finishedRequestFacts(db);
     const t1 = Date.now();
     const known = facts.filter((f) => f.changes !== null);
     expect(known.length).toBeGreaterThan(facts.length / 2);
