@@ -40,6 +40,8 @@ test("Dana promotes a version from dev to prod under the approval policies", asy
   // Promote to staging: one approver.
   await page.getByRole("link", { name: "Promote to staging" }).click();
   await expect(page.getByTestId("promotion-check")).toContainText(`${version} succeeded in dev`);
+  // Before submitting, the learned model's P(failure) for what is entered (trained on the seeded history).
+  await expect(page.getByTestId("failure-preview").getByTestId("failure-probability")).toContainText(/P\(failure\) ≈ (< 1|\d+) %/);
   await page.getByLabel("Change summary").fill(`Checkout ${version} to staging`);
   await page.getByRole("button", { name: "Request deployment" }).click();
   await expect(page).toHaveURL(/\/deployments\/[a-z0-9]+$/);

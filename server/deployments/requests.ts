@@ -51,7 +51,7 @@ function validateInput(input: NewRequestInput, now: Date) {
     throw badRequest("The window must end after it starts", "scheduledUntil");
 }
 
-async function loadTarget(db: Db, serviceId: string, environmentId: string) {
+export async function loadTarget(db: Db, serviceId: string, environmentId: string) {
   const [service, environment, placement] = await Promise.all([
     db.service.findUnique({ where: { id: serviceId }, select: { id: true, name: true, slug: true, tier: true, teamId: true } }),
     db.environment.findUnique({ where: { id: environmentId } }),
@@ -103,7 +103,7 @@ export async function previewRequest(
 }
 
 /** The request's narrowed targets must all be targets of the environment (a 400 naming the field otherwise). */
-async function checkTargetNames(db: Db, environmentId: string, names: string[]) {
+export async function checkTargetNames(db: Db, environmentId: string, names: string[]) {
   if (!names.length) return [];
   const known = await db.kysely.selectFrom("DeploymentTarget").select("name").where("environmentId", "=", environmentId).execute();
   const unknown = names.filter((n) => !known.some((k) => k.name === n));

@@ -1,13 +1,26 @@
 // riskModelRouter (as `riskModel`): the learned change-risk model.
 //   current   approvers and admins (the people who read its probability): the serving run and its backtest
 //   retrain   admins only: trains now on the history as it is (audited)
+//   preview   whoever may request the service's deployments (its team, admins): P(failure) of the request being
+//             entered on the form, with its main reasons (preview.ts checks it; others get FORBIDDEN)
+import { z } from "zod";
 import { transaction } from "../../db";
 import { recordAudit } from "../../audit/audit-log";
 import { actorOf } from "../../identity/access";
-import { roleProcedure, router } from "../../trpc";
+import { authedProcedure, roleProcedure, router } from "../../trpc";
 import { FEATURE_NAMES } from "./features";
 import { MIN_FAILURES, MIN_FINISHED, trainRiskModel } from "./training";
 import { latestRiskModel, type RiskModelRow } from "./risk-model-store";
+import { previewFailureEstimate } from "./preview";
+
+const id = z.string().min(1).max(64);
+const previewInput = z.object({
+  serviceId: id,
+  environmentId: id,
+  version: z.string().trim().min(1, "Enter the version to deploy").max(200),
+  strategy: z.enum(["rolling", "canary", "blue_green"]).default("rolling"),
+  targetNames: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
+});
 
 const summary = (row: RiskModelRow | null) => ({ model: row, features: FEATURE_NAMES, minimum: { finished: MIN_FINISHED, failures: MIN_FAILURES } });
 
@@ -26,4 +39,5 @@ export const riskModelRouter = router({
     );
     return summary(row);
   }),
+  preview: authedProcedure.input(previewInput).query(({ ctx, input }) => previewFailureEstimate(ctx.db, ctx.user, input)),
 });

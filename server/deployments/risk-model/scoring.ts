@@ -8,7 +8,7 @@ import { predict, type LogisticModel } from "./logistic-regression";
 import { latestRiskModel, type RiskModelRow, type StoredCoefficients } from "./risk-model-store";
 
 /** The stored coefficients as a model over today's features (a feature the run did not know weighs 0). */
-function servingModel(row: RiskModelRow | null): LogisticModel | null {
+export function servingModel(row: RiskModelRow | null): LogisticModel | null {
   if (!row || row.kind !== "logistic") return null;
   const c = row.coefficients as StoredCoefficients;
   return { intercept: c.intercept, weights: FEATURE_NAMES.map((name) => c.weights[name] ?? 0) };

@@ -8,7 +8,7 @@ import type { Db } from "../../db";
 import { startPeriodic } from "../../platform/periodic";
 import { assessRisk } from "../risk-score";
 import { auc, brier, calibration } from "./backtest-metrics";
-import { encode, FEATURE_NAMES, isFailure, requestFacts, type RequestFacts } from "./features";
+import { encode, FEATURE_NAMES, finishedRequestFacts, isFailure, type RequestFacts } from "./features";
 import { fitLogistic, predict } from "./logistic-regression";
 import { appendRiskModel, latestRiskModel } from "./risk-model-store";
 import { rescorePending } from "./scoring";
@@ -34,7 +34,7 @@ function handSetScore(f: RequestFacts): number {
 }
 
 export async function trainRiskModel(db: Db, opts: { trainedById?: string | null; now?: Date } = {}) {
-  const facts = await requestFacts(db.kysely, { finished: true });
+  const facts = await finishedRequestFacts(db);
   const labels = facts.map((f): number => (isFailure(f.status) ? 1 : 0));
   const failures = labels.reduce((s, y) => s + y, 0);
   const base = { finished: facts.length, failures, trainedById: opts.trainedById ?? null, trainedAt: opts.now ?? new Date() };

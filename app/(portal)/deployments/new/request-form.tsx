@@ -7,6 +7,7 @@ import { DateTime, useTimeZone } from "@/app/_components/time";
 import { formatMinutes, formatRelative, zonedInputToDate } from "@/app/_lib/format";
 import { riskLevel } from "@/server/deployments/risk-scale";
 import { fieldErrors, useTRPC } from "@/app/_lib/trpc";
+import { FailureBadge, FailureReasons } from "../_components/failure-estimate";
 
 type ServiceOption = {
   id: string;
@@ -53,6 +54,13 @@ export function RequestForm({
     // The promotion rule depends on deployments that finish while the user moves around: never reuse a stale answer.
     staleTime: 0,
     refetchOnMount: "always",
+  });
+  // The learned P(failure) for what is entered (riskModel.preview): only for those who may request this service's
+  // deployments; for others (and on any error) the hand-set score above stays alone.
+  const failure = useQuery({
+    ...trpc.riskModel.preview.queryOptions({ serviceId, environmentId: env?.id ?? "", version: debouncedVersion, strategy }),
+    enabled: !!serviceId && !!env && debouncedVersion.length > 0,
+    retry: false,
   });
   const choices = useQuery({
     ...trpc.deployments.versionChoices.queryOptions({ serviceId, environmentId: env?.id ?? "" }),
@@ -285,6 +293,18 @@ export function RequestForm({
               </span>
             ))}
           </div>
+          {failure.data && (
+            <div data-testid="failure-preview">
+              {failure.data.kind === "estimate" ? (
+                <>
+                  <FailureBadge probability={failure.data.probability} />
+                  <FailureReasons reasons={failure.data.reasons} className="mt-1 flex flex-wrap gap-x-3 text-xs text-gray-600 dark:text-gray-400" />
+                </>
+              ) : (
+                <p className="text-xs text-gray-600 dark:text-gray-400">No learned model yet: {failure.data.reason}</p>
+              )}
+            </div>
+          )}
         </div>
       )}
 
