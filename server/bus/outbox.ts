@@ -93,6 +93,15 @@ const MARK_CONSUMED = prepared((db, p: { consumer: string; eventIds: string[] })
     .returning("eventId"),
 );
 
+const MARK_CONSUMED_BY_MANY = prepared((db, p: { consumers: string[]; eventIds: string[] }) =>
+  db
+    .insertInto("ConsumedEvent")
+    .columns(["consumer", "eventId"])
+    .expression(sql<{ consumer: string; eventId: string }>`SELECT * FROM unnest(${p.consumers}::text[], ${p.eventIds}::text[])`)
+    .onConflict((oc) => oc.doNothing())
+    .returning(["consumer", "eventId"]),
+);
+
 export type DispatchOptions = {
   batchSize?: number;
   /**
@@ -196,6 +205,26 @@ export async function markOutboxProcessed(db: Kysely<DB>, outboxIds: string[]) {
 export async function markConsumed(tx: Tx, consumer: string, eventIds: string[]): Promise<Set<string>> {
   const fresh = await MARK_CONSUMED.execute(tx, { consumer, eventIds });
   return new Set(fresh.map((f) => f.eventId));
+}
+
+/**
+ * markConsumed for several consumers at once (one statement): `pairs` are (consumer, eventId); returns the pairs
+ * not consumed before, as `consumedKey(consumer, eventId)`. Written in a fixed order, so two transactions marking
+ * overlapping sets wait for each other instead of deadlocking.
+ */
+export async function markConsumedByMany(tx: Tx, pairs: { consumer: string; eventId: string }[]): Promise<Set<string>> {
+  const sorted = [...pairs].sort((a, b) => (a.eventId === b.eventId ? cmp(a.consumer, b.consumer) : cmp(a.eventId, b.eventId)));
+  const fresh = await MARK_CONSUMED_BY_MANY.execute(tx, { consumers: sorted.map((p) => p.consumer), eventIds: sorted.map((p) => p.eventId) });
+  return new Set(fresh.map((f) => consumedKey(f.consumer, f.eventId)));
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export const consumedKey = (consumer: string, eventId: string) => `${consumer}\u0000${eventId}`;
+
+/** Marks outbox rows processed with the caller's transaction's COMMIT (its consumers' effects are in it). */
+export function markOutboxProcessedAtCommit(tx: Tx, outboxIds: string[]) {
+  tx.deferred.write(tx.updateTable("OutboxEvent").set({ processedAt: new Date() }).where("id", "=", anyOf(outboxIds)).where("processedAt", "is", null));
 }
 
 /** Runs `effect` at most once per (consumer, eventId): the marker is written in the effect's transaction. */
