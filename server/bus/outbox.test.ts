@@ -75,6 +75,8 @@ describe("transactional outbox", () => {
     expect(whileDown.dispatched).toBe(0);
     expect(whileDown.error).toBeTruthy();
     expect(await db.outboxEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(25);
+    // Taken, then given back: no attempt counted, the reason kept.
+    expect(await db.outboxEvent.count({ where: { id: { in: ids }, attempts: 0, lastError: { not: null } } })).toBe(25);
 
     await redis.up();
     const effects = new Map<string, number>();

@@ -58,26 +58,53 @@ export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
 }
 
 // The dispatcher's and consumers' statements run on every tick and every event: built and compiled once.
-const DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
+/**
+ * Takes a batch of due rows for this dispatcher in one statement (no transaction held open while the jobs are
+ * added): marks them dispatched (one more attempt) and returns them with their attempts and dispatch time as they
+ * were. FOR UPDATE SKIP LOCKED partitions the rows between dispatchers running at the same moment; once it
+ * returns, the rows are not due again for redeliverMs.
+ */
+const TAKE_DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
   db
-    .selectFrom("OutboxEvent")
-    .select(["id", "queue", "type", "payload", "attempts", "createdAt", "dispatchedAt"])
-    .where("processedAt", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("dispatchedAt", "is", null),
-        eb.and([
-          eb("dispatchedAt", "<", p.redeliverBefore),
-          // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
-          sql<boolean>`"dispatchedAt" + ${p.redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${p.now}::timestamp`,
-        ]),
-      ]),
+    .with("due", (w) =>
+      w
+        .selectFrom("OutboxEvent")
+        .select(["id", "attempts", "dispatchedAt"])
+        .where("processedAt", "is", null)
+        .where((eb) =>
+          eb.or([
+            eb("dispatchedAt", "is", null),
+            eb.and([
+              eb("dispatchedAt", "<", p.redeliverBefore),
+              // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
+              sql<boolean>`"dispatchedAt" + ${p.redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${p.now}::timestamp`,
+            ]),
+          ]),
+        )
+        .orderBy("createdAt")
+        .orderBy("id")
+        .limit(p.batchSize)
+        .forUpdate()
+        .skipLocked(),
     )
-    .orderBy("createdAt")
-    .orderBy("id")
-    .limit(p.batchSize)
-    .forUpdate()
-    .skipLocked(),
+    .updateTable("OutboxEvent as o")
+    .from("due")
+    .set((eb) => ({ dispatchedAt: p.now, attempts: eb("o.attempts", "+", 1) }))
+    .whereRef("o.id", "=", "due.id")
+    .returning(["o.id", "o.queue", "o.type", "o.payload", "o.createdAt", "due.attempts", "due.dispatchedAt"]),
+);
+
+/** Rows whose jobs could not be added (Redis unreachable): their attempt and dispatch time as before, and why. */
+const RELEASE_UNSENT = prepared((db, p: { ids: string[]; attempts: number[]; dispatchedAt: (string | null)[]; error: string }) =>
+  db
+    .updateTable("OutboxEvent as o")
+    .from(
+      sql<{ id: string; attempts: number; dispatchedAt: string | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[], ${p.dispatchedAt}::text[])`.as<"v">(
+        sql`v(id, attempts, "dispatchedAt")`,
+      ),
+    )
+    .set((eb) => ({ attempts: eb.ref("v.attempts"), dispatchedAt: eb.cast<Date>("v.dispatchedAt", "timestamp"), lastError: p.error }))
+    .whereRef("o.id", "=", "v.id"),
 );
 
 const MARK_PROCESSED = prepared((db, p: { outboxIds: string[]; now: Date }) =>
@@ -117,9 +144,15 @@ export type DispatchResult = { dispatched: number; failed: number; error?: strin
 
 type DueRow = OutboxRow & { attempts: number; createdAt: Date; dispatchedAt: Date | null };
 
+const byAge = (a: DueRow, b: DueRow) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
  * Moves one batch of due outbox rows into their queues. Safe to run from several processes at once: each takes the
- * rows it dispatches with FOR UPDATE SKIP LOCKED, so concurrent dispatchers partition the rows.
+ * rows it dispatches with FOR UPDATE SKIP LOCKED, so concurrent dispatchers partition the rows. The rows are marked
+ * dispatched before their jobs are added (one statement, no transaction left open meanwhile, so a consumer that
+ * gets a job at once never waits for the dispatcher's commit): if the jobs cannot be added, the rows get their
+ * attempt and dispatch time back, with the error; if this process dies in between, they are dispatched again
+ * after the redelivery delay, as rows whose jobs Redis lost are.
  *
  * A row seen before (dispatched, or older than the redelivery delay) may have a job of its id that already ran and
  * failed (its retries spent while the database was down): BullMQ would ignore the add, and the row would wait
@@ -132,65 +165,60 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const now = new Date();
   const redeliverBefore = new Date(now.getTime() - redeliverMs);
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
-  return transaction(db, async (tx) => {
-    const rows = (await DUE_OUTBOX_ROWS.execute(tx, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[];
-    if (rows.length === 0) return { dispatched: 0, failed: 0, full: false };
-    // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
-    // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
-    const sent: string[] = [];
-    const stillQueued: string[] = [];
-    let error: string | undefined;
-    const byQueue = new Map<string, { fresh: DueRow[]; seen: DueRow[] }>();
-    for (const row of rows) {
-      const group = byQueue.get(row.queue) ?? { fresh: [], seen: [] };
-      (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
-      byQueue.set(row.queue, group);
-    }
-    for (const [queueName, { fresh, seen }] of byQueue) {
-      try {
-        const queue = await queueFor(queueName);
-        if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
-        sent.push(...fresh.map((r) => r.id));
-        if (seen.length > 0) {
-          const jobs = jobsFor(queueName, seen);
-          const live = await addReplacingFinished(queue, jobs);
-          for (const job of jobs) {
-            const ids = "batch" in job.data ? job.data.batch.map((r) => r.outboxId) : [job.data.outboxId];
-            (live.has(job.opts.jobId) ? stillQueued : sent).push(...ids);
-          }
+  const rows = ((await TAKE_DUE_OUTBOX_ROWS.execute(db.kysely, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[]).sort(byAge);
+  if (rows.length === 0) return { dispatched: 0, failed: 0, full: false };
+  // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
+  // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
+  const sent: string[] = [];
+  const stillQueued: string[] = [];
+  let error: string | undefined;
+  const byQueue = new Map<string, { fresh: DueRow[]; seen: DueRow[] }>();
+  for (const row of rows) {
+    const group = byQueue.get(row.queue) ?? { fresh: [], seen: [] };
+    (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
+    byQueue.set(row.queue, group);
+  }
+  for (const [queueName, { fresh, seen }] of byQueue) {
+    try {
+      const queue = await queueFor(queueName);
+      if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
+      sent.push(...fresh.map((r) => r.id));
+      if (seen.length > 0) {
+        const jobs = jobsFor(queueName, seen);
+        const live = await addReplacingFinished(queue, jobs);
+        for (const job of jobs) {
+          const ids = "batch" in job.data ? job.data.batch.map((r) => r.outboxId) : [job.data.outboxId];
+          (live.has(job.opts.jobId) ? stillQueued : sent).push(...ids);
         }
-      } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
-        break; // Redis is unreachable: leave the rest for the next round.
       }
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      break; // Redis is unreachable: leave the rest for the next round.
     }
-    if (sent.length > 0) {
-      tx.deferred.write(
-        tx
-          .updateTable("OutboxEvent")
-          .set({ dispatchedAt: now, attempts: sql`attempts + 1` })
-          .where("id", "=", anyOf(sent)),
-      );
-    }
-    if (stillQueued.length > 0) {
-      tx.deferred.write(tx.updateTable("OutboxEvent").set({ dispatchedAt: now }).where("id", "=", anyOf(stillQueued)));
-    }
-    const failed = rows.length - sent.length - stillQueued.length;
-    if (error) {
-      const done = new Set([...sent, ...stillQueued]);
-      const unsent = rows.filter((r) => !done.has(r.id)).map((r) => r.id);
-      tx.deferred.write(
-        tx
-          .updateTable("OutboxEvent")
-          .set({ lastError: error.slice(0, 500) })
-          .where("id", "=", anyOf(unsent)),
-      );
-      logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
-      // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
-      if (!opts.queueFor) tx.afterCommit(() => closeQueues());
-    }
-    return { dispatched: sent.length, failed, error, full: rows.length === batchSize };
-  });
+  }
+  // A job of the row was still queued or running: not an attempt, only the dispatch time renewed.
+  if (stillQueued.length > 0) {
+    await db.kysely
+      .updateTable("OutboxEvent")
+      .set((eb) => ({ attempts: eb("attempts", "-", 1) }))
+      .where("id", "=", anyOf(stillQueued))
+      .execute();
+  }
+  const failed = rows.length - sent.length - stillQueued.length;
+  if (error) {
+    const done = new Set([...sent, ...stillQueued]);
+    const unsent = rows.filter((r) => !done.has(r.id));
+    await RELEASE_UNSENT.execute(db.kysely, {
+      ids: unsent.map((r) => r.id),
+      attempts: unsent.map((r) => r.attempts),
+      dispatchedAt: unsent.map((r) => r.dispatchedAt?.toISOString() ?? null),
+      error: error.slice(0, 500),
+    });
+    logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
+    // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
+    if (!opts.queueFor) await closeQueues();
+  }
+  return { dispatched: sent.length, failed, error, full: rows.length === batchSize };
 }
 
 /** Marks outbox rows processed (their consumers finished). */
