@@ -12,6 +12,7 @@ import { Worker } from "bullmq";
 import { Client } from "pg";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 import type { Db } from "../server/db";
+import type { OutboxBatchJobData } from "../server/bus/outbox";
 
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -62,7 +63,9 @@ async function worker() {
   ];
   // Open the connection pool before the load starts, as a long-running worker has.
   await Promise.all(Array.from({ length: 16 }, () => sql`SELECT 1`.execute(db.kysely)));
-  const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
+  // As workers/index.ts: the dispatch leader consumes a trickle of events itself (BENCH_DIRECT=0: every event queued).
+  const consumeDirectly = { queue: QUEUES.events, consume: (data: OutboxBatchJobData) => processOutboxJob(db, data, SUBSCRIBERS) };
+  const dispatcher = first ? startOutboxDispatcher(db, 25, process.env.BENCH_DIRECT === "0" ? {} : { direct: consumeDirectly }) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   // As the notification worker's start hook does in every worker process (BENCH_DIRECT=0: every delivery queued).
   const stopDirect = process.env.BENCH_DIRECT === "0" ? null : startDirectSends({ rateLimiter: redisRateLimiter });

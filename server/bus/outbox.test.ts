@@ -191,4 +191,38 @@ describe("transactional outbox", () => {
       await closeDb(b);
     }
   });
+  it("direct: the dispatching process consumes fresh rows itself, no job; a batch it fails on goes to the queue", async () => {
+    const db = getDb();
+    const consumed: string[] = [];
+    let failing = false;
+    const consume = async (data: OutboxBatchJobData) => {
+      if (failing) throw new Error("subscriber down");
+      for (const { outboxId } of data.batch) await consumeOnce(db, "test-direct", outboxId, async () => void consumed.push(outboxId));
+      await markOutboxProcessed(
+        db.kysely,
+        data.batch.map((r) => r.outboxId),
+      );
+    };
+    const before = (await getQueue(QUEUES.events).getJobCounts("wait", "active", "completed", "failed")) as Record<string, number>;
+    const dispatcher = startOutboxDispatcher(db, 20, { direct: { queue: QUEUES.events, consume } });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await transaction(db, async (tx) => writeOutbox(tx, { type: "test.direct", payload: { i } }))).id);
+      await waitFor(async () => (await db.outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })) === 0);
+      expect(consumed.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+      const after = (await getQueue(QUEUES.events).getJobCounts("wait", "active", "completed", "failed")) as Record<string, number>;
+      expect(after).toEqual(before);
+
+      failing = true;
+      const id = (await transaction(db, async (tx) => writeOutbox(tx, { type: "test.direct", payload: { failing } }))).id;
+      await waitFor(async () => (await getQueue(QUEUES.events).getJobs(["wait"])).some((j) => rowsOf(j.data).some((r) => r.outboxId === id)));
+      expect(await db.outboxEvent.findUniqueOrThrow({ where: { id }, select: { attempts: true, processedAt: true } })).toEqual({
+        attempts: 1,
+        processedAt: null,
+      });
+    } finally {
+      await dispatcher.stop();
+      await getQueue(QUEUES.events).obliterate({ force: true });
+    }
+  });
 });

@@ -137,7 +137,49 @@ export type DispatchOptions = {
    */
   redeliverAfterMs?: number;
   queueFor?: (name: string) => Promise<Queue>;
+  /** Consumes some of one queue's rows in this process instead of queueing them (startOutboxDispatcher's `direct`). */
+  direct?: DirectConsumer;
 };
+
+/**
+ * Rows of `queue` this process may consume itself, as the queue's worker would (`consume` gets the job data a
+ * batching queue's job carries, and throws if any row failed), with at most `maxInFlight` batches at a time.
+ */
+export type DirectOutbox = { queue: string; consume: (data: OutboxBatchJobData) => Promise<void>; maxInFlight?: number };
+
+/**
+ * The dispatching process consumes fresh rows of one queue itself while it has room, instead of adding jobs: at a
+ * steady trickle of events (one or two per dispatch) a BullMQ job's add, take and finish cost the workers more than
+ * routing the event, and add two Redis hops to every event's latency. The row is already marked dispatched (its
+ * state is in Postgres, not in a job): if consuming fails, the batch goes to the queue as a job (BullMQ's retries
+ * with backoff, any process); if this process dies first, the rows are dispatched again after the redelivery delay,
+ * and the consumers' markers keep that exactly-once. Past `maxInFlight` the rows go to the queue as before, so a
+ * burst is still spread over every worker process.
+ */
+type DirectConsumer = DirectOutbox & { inFlight: Set<Promise<void>> };
+
+const DIRECT_MAX_IN_FLIGHT = 4;
+
+/** Starts consuming what fits of `rows` (fresh rows of direct.queue); returns the rows left for the queue. */
+function consumeDirectly(direct: DirectConsumer, rows: OutboxRow[], queueFor: (name: string) => Promise<Queue>): OutboxRow[] {
+  const max = direct.maxInFlight ?? DIRECT_MAX_IN_FLIGHT;
+  let taken = 0;
+  while (taken < rows.length && direct.inFlight.size < max) {
+    const part = rows.slice(taken, taken + OUTBOX_ROWS_PER_JOB);
+    taken += part.length;
+    const data: OutboxBatchJobData = { batch: part.map((row) => ({ outboxId: row.id, type: row.type, payload: row.payload })) };
+    const run = direct
+      .consume(data)
+      .catch(async () => {
+        await (await queueFor(direct.queue)).addBulk(jobsFor(direct.queue, part));
+      })
+      // Redis is away too: the rows are dispatched again after the redelivery delay.
+      .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err), rows: part.length }, "outbox direct consume failed"))
+      .finally(() => direct.inFlight.delete(run));
+    direct.inFlight.add(run);
+  }
+  return rows.slice(taken);
+}
 
 /** `full`: the batch took batchSize rows, so more may be due (a smaller batch took every row due and unlocked). */
 export type DispatchResult = { dispatched: number; failed: number; error?: string; full: boolean };
@@ -178,7 +220,14 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
     (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
     byQueue.set(row.queue, group);
   }
-  for (const [queueName, { fresh, seen }] of byQueue) {
+  for (const [queueName, group] of byQueue) {
+    const { seen } = group;
+    let { fresh } = group;
+    if (opts.direct?.queue === queueName && fresh.length > 0) {
+      const left = new Set(consumeDirectly(opts.direct, fresh, queueFor));
+      sent.push(...fresh.filter((r) => !left.has(r)).map((r) => r.id));
+      fresh = fresh.filter((r) => left.has(r));
+    }
     try {
       const queue = await queueFor(queueName);
       if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
@@ -276,9 +325,16 @@ export async function consumeOnce<T>(
  * many workers run; the others keep polling (they share a backlog through SKIP LOCKED, and the first to poll after
  * the leader is gone takes over). A run drains in batches until one comes back short of batchSize: that one took
  * every row due then, and a row committed since wakes the loop again (a wake during a run runs it once more), so
- * the empty round that used to end each run (three statements for every wake) is not needed.
+ * the empty round that used to end each run (a statement for every wake) is not needed. With `direct`, the leader
+ * consumes a trickle of fresh events itself (see DirectConsumer).
  */
-export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
+export function startOutboxDispatcher(
+  db: Db,
+  intervalMs: number,
+  { direct: directOutbox, ...rest }: Omit<DispatchOptions, "direct"> & { direct?: DirectOutbox } = {},
+) {
+  const direct: DirectConsumer | undefined = directOutbox && { ...directOutbox, inFlight: new Set() };
+  const opts: DispatchOptions = { ...rest, direct };
   let stopping = false;
   let stopWaking = () => {};
   const stop = startPeriodic(
@@ -298,6 +354,7 @@ export function startOutboxDispatcher(db: Db, intervalMs: number, opts: Dispatch
       stopping = true;
       stopWaking();
       await stop();
+      while (direct && direct.inFlight.size > 0) await Promise.all([...direct.inFlight]);
       await resign(db, OUTBOX_WAKE);
     },
   };
