@@ -213,6 +213,11 @@ describe("transactional outbox", () => {
       const after = (await getQueue(QUEUES.events).getJobCounts("wait", "active", "completed", "failed")) as Record<string, number>;
       expect(after).toEqual(before);
 
+      // A burst (more rows in one dispatch than a trickle) is queued for every worker process to share.
+      const burst = await transaction(db, async (tx) => Array.from({ length: 11 }, (_, i) => writeOutbox(tx, { type: "test.direct", payload: { i } }).id));
+      await waitFor(async () => (await getQueue(QUEUES.events).getJobs(["wait"])).some((j) => rowsOf(j.data).some((r) => r.outboxId === burst[0])));
+      expect(consumed.filter((id) => burst.includes(id))).toEqual([]);
+
       failing = true;
       const id = (await transaction(db, async (tx) => writeOutbox(tx, { type: "test.direct", payload: { failing } }))).id;
       await waitFor(async () => (await getQueue(QUEUES.events).getJobs(["wait"])).some((j) => rowsOf(j.data).some((r) => r.outboxId === id)));

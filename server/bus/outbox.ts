@@ -153,15 +153,18 @@ export type DirectOutbox = { queue: string; consume: (data: OutboxBatchJobData) 
  * routing the event, and add two Redis hops to every event's latency. The row is already marked dispatched (its
  * state is in Postgres, not in a job): if consuming fails, the batch goes to the queue as a job (BullMQ's retries
  * with backoff, any process); if this process dies first, the rows are dispatched again after the redelivery delay,
- * and the consumers' markers keep that exactly-once. Past `maxInFlight` the rows go to the queue as before, so a
- * burst is still spread over every worker process.
+ * and the consumers' markers keep that exactly-once. A dispatch of more than DIRECT_MAX_ROWS fresh rows (a burst),
+ * and rows past `maxInFlight`, go to the queue as before, so a burst is still spread over every worker process.
  */
 type DirectConsumer = DirectOutbox & { inFlight: Set<Promise<void>> };
 
 const DIRECT_MAX_IN_FLIGHT = 4;
+/** A dispatch of more fresh rows than this is a burst: it goes to the queue, where every worker process shares it. */
+const DIRECT_MAX_ROWS = 10;
 
 /** Starts consuming what fits of `rows` (fresh rows of direct.queue); returns the rows left for the queue. */
 function consumeDirectly(direct: DirectConsumer, rows: OutboxRow[], queueFor: (name: string) => Promise<Queue>): OutboxRow[] {
+  if (rows.length > DIRECT_MAX_ROWS) return rows;
   const max = direct.maxInFlight ?? DIRECT_MAX_IN_FLIGHT;
   let taken = 0;
   while (taken < rows.length && direct.inFlight.size < max) {
