@@ -143,45 +143,47 @@ export type DispatchOptions = {
 
 /**
  * Rows of `queue` this process may consume itself, as the queue's worker would (`consume` gets the job data a
- * batching queue's job carries, and throws if any row failed), with at most `maxInFlight` batches at a time.
+ * batching queue's job carries, and throws if any row failed).
  */
-export type DirectOutbox = { queue: string; consume: (data: OutboxBatchJobData) => Promise<void>; maxInFlight?: number };
+export type DirectOutbox = { queue: string; consume: (data: OutboxBatchJobData) => Promise<void> };
 
 /**
- * The dispatching process consumes fresh rows of one queue itself while it has room, instead of adding jobs: at a
- * steady trickle of events (one or two per dispatch) a BullMQ job's add, take and finish cost the workers more than
- * routing the event, and add two Redis hops to every event's latency. The row is already marked dispatched (its
- * state is in Postgres, not in a job): if consuming fails, the batch goes to the queue as a job (BullMQ's retries
- * with backoff, any process); if this process dies first, the rows are dispatched again after the redelivery delay,
- * and the consumers' markers keep that exactly-once. A dispatch of more than DIRECT_MAX_ROWS fresh rows (a burst),
- * and rows past `maxInFlight`, go to the queue as before, so a burst is still spread over every worker process.
+ * The dispatching process consumes a trickle of fresh rows of one queue itself instead of adding jobs: at one or
+ * two events per dispatch, a BullMQ job's add, take and finish cost the workers more than routing the event, and
+ * add two Redis hops to every event's latency. One batch is consumed at a time; rows dispatched meanwhile wait for
+ * it and go together as the next batch (no fixed window: the busier, the larger the batches). The row is already
+ * marked dispatched (its state is in Postgres, not in a job): if consuming fails, the batch goes to the queue as a
+ * job (BullMQ's retries with backoff, any process); if this process dies first, the rows are dispatched again after
+ * the redelivery delay, and the consumers' markers keep that exactly-once. A dispatch of more than DIRECT_MAX_ROWS
+ * fresh rows (a burst), and rows that would make the waiting batch larger than a job's, go to the queue as before,
+ * so a burst is still spread over every worker process.
  */
-type DirectConsumer = DirectOutbox & { inFlight: Set<Promise<void>> };
+type DirectConsumer = DirectOutbox & { waiting: OutboxRow[]; running?: Promise<void> };
 
-const DIRECT_MAX_IN_FLIGHT = 4;
 /** A dispatch of more fresh rows than this is a burst: it goes to the queue, where every worker process shares it. */
 const DIRECT_MAX_ROWS = 10;
 
-/** Starts consuming what fits of `rows` (fresh rows of direct.queue); returns the rows left for the queue. */
+/** Takes `rows` (fresh rows of direct.queue) to consume here if they fit; returns the rows left for the queue. */
 function consumeDirectly(direct: DirectConsumer, rows: OutboxRow[], queueFor: (name: string) => Promise<Queue>): OutboxRow[] {
-  if (rows.length > DIRECT_MAX_ROWS) return rows;
-  const max = direct.maxInFlight ?? DIRECT_MAX_IN_FLIGHT;
-  let taken = 0;
-  while (taken < rows.length && direct.inFlight.size < max) {
-    const part = rows.slice(taken, taken + OUTBOX_ROWS_PER_JOB);
-    taken += part.length;
+  if (rows.length > DIRECT_MAX_ROWS || direct.waiting.length + rows.length > OUTBOX_ROWS_PER_JOB) return rows;
+  direct.waiting.push(...rows);
+  direct.running ??= drainDirect(direct, queueFor);
+  return [];
+}
+
+async function drainDirect(direct: DirectConsumer, queueFor: (name: string) => Promise<Queue>) {
+  while (direct.waiting.length > 0) {
+    const part = direct.waiting.splice(0, OUTBOX_ROWS_PER_JOB);
     const data: OutboxBatchJobData = { batch: part.map((row) => ({ outboxId: row.id, type: row.type, payload: row.payload })) };
-    const run = direct
+    await direct
       .consume(data)
       .catch(async () => {
         await (await queueFor(direct.queue)).addBulk(jobsFor(direct.queue, part));
       })
       // Redis is away too: the rows are dispatched again after the redelivery delay.
-      .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err), rows: part.length }, "outbox direct consume failed"))
-      .finally(() => direct.inFlight.delete(run));
-    direct.inFlight.add(run);
+      .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err), rows: part.length }, "outbox direct consume failed"));
   }
-  return rows.slice(taken);
+  direct.running = undefined;
 }
 
 /** `full`: the batch took batchSize rows, so more may be due (a smaller batch took every row due and unlocked). */
@@ -336,7 +338,7 @@ export function startOutboxDispatcher(
   intervalMs: number,
   { direct: directOutbox, ...rest }: Omit<DispatchOptions, "direct"> & { direct?: DirectOutbox } = {},
 ) {
-  const direct: DirectConsumer | undefined = directOutbox && { ...directOutbox, inFlight: new Set() };
+  const direct: DirectConsumer | undefined = directOutbox && { ...directOutbox, waiting: [] };
   const opts: DispatchOptions = { ...rest, direct };
   let stopping = false;
   let stopWaking = () => {};
@@ -357,7 +359,7 @@ export function startOutboxDispatcher(
       stopping = true;
       stopWaking();
       await stop();
-      while (direct && direct.inFlight.size > 0) await Promise.all([...direct.inFlight]);
+      await direct?.running;
       await resign(db, OUTBOX_WAKE);
     },
   };
