@@ -1,5 +1,6 @@
 // `npm run bench:notify`: events at a steady rate (default 100/s for 60 s) through the real notification path —
-// outbox → events queue → routing → per-channel delivery queue → HTTP — to a local webhook sink, then a burst to
+// outbox → events queue (or the dispatch leader, for a trickle) → routing → direct send (or the per-channel delivery
+// queue) → HTTP — to a local webhook sink, then a burst to
 // find the peak delivery rate. Scratch database (created, migrated, dropped) and a private redis-server. The workers
 // run in BENCH_WORKERS child processes (this same file with BENCH_ROLE=worker, default one), as in production; this
 // process only emits events (like the app) and runs the sink. Prints p50/p95/p99 event→delivered latency and peak

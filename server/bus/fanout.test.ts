@@ -50,6 +50,16 @@ describe("outbox fan-out", () => {
     ]);
     expect(await markers(ids)).toEqual(["fanout-test-a:0", "fanout-test-a:1", "fanout-test-a:2", "fanout-test-b:0", "fanout-test-b:1", "fanout-test-b:2"]);
     expect(await getDb().outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })).toBe(0);
+
+    // An event no subscriber takes is only marked processed.
+    const [other] = await outboxRows(1);
+    const none = new Map<string, number>();
+    await processOutboxJob(getDb(), other, [
+      subscriber("fanout-test-none", ["incident.resolved"], async (tx, events) => events.forEach((e) => none.set(e.id, 1))),
+    ]);
+    expect(none.size).toBe(0);
+    expect(await markers([other.outboxId])).toEqual([]);
+    expect(await getDb().outboxEvent.count({ where: { id: other.outboxId, processedAt: null } })).toBe(0);
   });
 
   it("a subscriber that fails on one event holds up only that event for itself; the retry runs just what is left", async () => {

@@ -84,16 +84,20 @@ async function processSeparately(db: Db, events: AnyDelivered[], list: readonly 
  */
 async function processShared(db: Db, events: AnyDelivered[], list: readonly Subscriber[]) {
   const wanted = list.map((s) => ({ s, events: events.filter((e) => s.takes(e)) })).filter((w) => w.events.length > 0);
+  // Events nobody takes: only marked processed.
+  if (wanted.length === 0)
+    return markOutboxProcessed(
+      db.kysely,
+      events.map((e) => e.id),
+    );
   await transaction(db, async (tx) => {
-    if (wanted.length > 0) {
-      const fresh = await markConsumedByMany(
-        tx,
-        wanted.flatMap((w) => w.events.map((e) => ({ consumer: w.s.name, eventId: e.id }))),
-      );
-      for (const w of wanted) {
-        const todo = w.events.filter((e) => fresh.has(consumedKey(w.s.name, e.id)));
-        if (todo.length > 0) await w.s.handle(tx, todo, db);
-      }
+    const fresh = await markConsumedByMany(
+      tx,
+      wanted.flatMap((w) => w.events.map((e) => ({ consumer: w.s.name, eventId: e.id }))),
+    );
+    for (const w of wanted) {
+      const todo = w.events.filter((e) => fresh.has(consumedKey(w.s.name, e.id)));
+      if (todo.length > 0) await w.s.handle(tx, todo, db);
     }
     markOutboxProcessedAtCommit(
       tx,
