@@ -1,5 +1,6 @@
 // `npm run bench:notify`: events at a steady rate (default 100/s for 60 s) through the real notification path —
-// outbox → events queue → routing → per-channel delivery queue → HTTP — to a local webhook sink, then a burst to
+// outbox → events queue (or the dispatch leader, for a trickle) → routing → direct send (or the per-channel delivery
+// queue) → HTTP — to a local webhook sink, then a burst to
 // find the peak delivery rate. Scratch database (created, migrated, dropped) and a private redis-server. The workers
 // run in BENCH_WORKERS child processes (this same file with BENCH_ROLE=worker, default one), as in production; this
 // process only emits events (like the app) and runs the sink. Prints p50/p95/p99 event→delivered latency and peak
@@ -12,6 +13,7 @@ import { Worker } from "bullmq";
 import { Client } from "pg";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 import type { Db } from "../server/db";
+import type { OutboxBatchJobData } from "../server/bus/outbox";
 
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -62,7 +64,9 @@ async function worker() {
   ];
   // Open the connection pool before the load starts, as a long-running worker has.
   await Promise.all(Array.from({ length: 16 }, () => sql`SELECT 1`.execute(db.kysely)));
-  const dispatcher = first ? startOutboxDispatcher(db, 25) : null;
+  // As workers/index.ts: the dispatch leader consumes a trickle of events itself (BENCH_DIRECT=0: every event queued).
+  const consumeDirectly = { queue: QUEUES.events, consume: (data: OutboxBatchJobData) => processOutboxJob(db, data, SUBSCRIBERS) };
+  const dispatcher = first ? startOutboxDispatcher(db, 25, process.env.BENCH_DIRECT === "0" ? {} : { direct: consumeDirectly }) : null;
   const stopSweeper = first ? startNotificationSweeper(db, 1000) : null;
   // As the notification worker's start hook does in every worker process (BENCH_DIRECT=0: every delivery queued).
   const stopDirect = process.env.BENCH_DIRECT === "0" ? null : startDirectSends({ rateLimiter: redisRateLimiter });

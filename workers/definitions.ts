@@ -20,6 +20,11 @@ export type WorkerDefinition = {
   queue: string;
   concurrency?: number;
   handle: (db: Db, job: Job) => Promise<unknown>;
+  /**
+   * For a queue the outbox feeds: consumes a batch of its rows the way `handle` does a job's. The dispatching process
+   * then consumes a trickle of fresh rows itself instead of queueing them (server/bus/outbox.ts, DirectOutbox).
+   */
+  consumeOutbox?: (db: Db, data: OutboxBatchJobData) => Promise<void>;
   /** Optional background loop (reconcilers, schedulers); returns its stop function. */
   start?: (db: Db) => Promise<() => Promise<void>> | (() => Promise<void>);
 };
@@ -32,6 +37,7 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
     // transaction per subscriber per batch; bench:notify runs with the same setting.
     concurrency: 32,
     handle: (db, job) => processOutboxJob(db, job.data as OutboxJobData | OutboxBatchJobData, subscribers),
+    consumeOutbox: (db, data) => processOutboxJob(db, data, subscribers),
   },
   {
     // Deployment runs (simulator runs hold a slot for their duration) + schedules/expiry/stalled-run reconciler.

@@ -25,7 +25,12 @@ export async function startWorkers(definitions: readonly WorkerDefinition[] = WO
     worker.on("error", (err) => logger.error({ queue: def.queue, err: err.message }, "worker error"));
     workers.push(worker);
   }
-  const dispatcher = startOutboxDispatcher(db, e.OUTBOX_POLL_MS);
+  // The dispatch leader consumes a trickle of events itself rather than queueing each one (DirectOutbox).
+  const direct = definitions.find((d) => d.consumeOutbox);
+  const consume = direct?.consumeOutbox;
+  const dispatcher = startOutboxDispatcher(db, e.OUTBOX_POLL_MS, {
+    direct: direct && consume && { queue: direct.queue, consume: (data) => consume(db, data) },
+  });
   const stopHooks = await Promise.all(definitions.map((d) => d.start?.(db)));
   const health = e.PIER_WORKER_HEALTH_PORT ? serveHealth(e.PIER_WORKER_HEALTH_PORT, workers) : undefined;
   logger.info({ queues: definitions.map((d) => d.queue) }, "workers started");

@@ -75,6 +75,8 @@ describe("transactional outbox", () => {
     expect(whileDown.dispatched).toBe(0);
     expect(whileDown.error).toBeTruthy();
     expect(await db.outboxEvent.count({ where: { id: { in: ids }, dispatchedAt: null } })).toBe(25);
+    // Taken, then given back: no attempt counted, the reason kept.
+    expect(await db.outboxEvent.count({ where: { id: { in: ids }, attempts: 0, lastError: { not: null } } })).toBe(25);
 
     await redis.up();
     const effects = new Map<string, number>();
@@ -97,7 +99,9 @@ describe("transactional outbox", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
       ids.push((await transaction(db, async (tx) => writeOutbox(tx, { queue: QUEUES.deployments, type: "test.single", payload: { i } }))).id);
-    expect((await dispatchOutbox(db)).dispatched).toBe(3);
+    // A batch that took as many rows as it could says more may be due; the next, short one says it took them all.
+    expect(await dispatchOutbox(db, { batchSize: 2 })).toMatchObject({ dispatched: 2, full: true });
+    expect(await dispatchOutbox(db, { batchSize: 2 })).toMatchObject({ dispatched: 1, full: false });
     const jobs = await getQueue(QUEUES.deployments).getJobs(["wait"]);
     expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
     expect(jobs.map((j) => (j.data as OutboxJobData).outboxId).sort()).toEqual([...ids].sort());
@@ -185,6 +189,45 @@ describe("transactional outbox", () => {
       await consumer.close();
       await closeDb(a);
       await closeDb(b);
+    }
+  });
+  it("direct: the dispatching process consumes fresh rows itself, no job; a batch it fails on goes to the queue", async () => {
+    const db = getDb();
+    const consumed: string[] = [];
+    let failing = false;
+    const consume = async (data: OutboxBatchJobData) => {
+      if (failing) throw new Error("subscriber down");
+      for (const { outboxId } of data.batch) await consumeOnce(db, "test-direct", outboxId, async () => void consumed.push(outboxId));
+      await markOutboxProcessed(
+        db.kysely,
+        data.batch.map((r) => r.outboxId),
+      );
+    };
+    const before = (await getQueue(QUEUES.events).getJobCounts("wait", "active", "completed", "failed")) as Record<string, number>;
+    const dispatcher = startOutboxDispatcher(db, 20, { direct: { queue: QUEUES.events, consume } });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await transaction(db, async (tx) => writeOutbox(tx, { type: "test.direct", payload: { i } }))).id);
+      await waitFor(async () => (await db.outboxEvent.count({ where: { id: { in: ids }, processedAt: null } })) === 0);
+      expect(consumed.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+      const after = (await getQueue(QUEUES.events).getJobCounts("wait", "active", "completed", "failed")) as Record<string, number>;
+      expect(after).toEqual(before);
+
+      // A burst (more rows in one dispatch than a trickle) is queued for every worker process to share.
+      const burst = await transaction(db, async (tx) => Array.from({ length: 11 }, (_, i) => writeOutbox(tx, { type: "test.direct", payload: { i } }).id));
+      await waitFor(async () => (await getQueue(QUEUES.events).getJobs(["wait"])).some((j) => rowsOf(j.data).some((r) => r.outboxId === burst[0])));
+      expect(consumed.filter((id) => burst.includes(id))).toEqual([]);
+
+      failing = true;
+      const id = (await transaction(db, async (tx) => writeOutbox(tx, { type: "test.direct", payload: { failing } }))).id;
+      await waitFor(async () => (await getQueue(QUEUES.events).getJobs(["wait"])).some((j) => rowsOf(j.data).some((r) => r.outboxId === id)));
+      expect(await db.outboxEvent.findUniqueOrThrow({ where: { id }, select: { attempts: true, processedAt: true } })).toEqual({
+        attempts: 1,
+        processedAt: null,
+      });
+    } finally {
+      await dispatcher.stop();
+      await getQueue(QUEUES.events).obliterate({ force: true });
     }
   });
 });

@@ -58,26 +58,53 @@ export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
 }
 
 // The dispatcher's and consumers' statements run on every tick and every event: built and compiled once.
-const DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
+/**
+ * Takes a batch of due rows for this dispatcher in one statement (no transaction held open while the jobs are
+ * added): marks them dispatched (one more attempt) and returns them with their attempts and dispatch time as they
+ * were. FOR UPDATE SKIP LOCKED partitions the rows between dispatchers running at the same moment; once it
+ * returns, the rows are not due again for redeliverMs.
+ */
+const TAKE_DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
   db
-    .selectFrom("OutboxEvent")
-    .select(["id", "queue", "type", "payload", "attempts", "createdAt", "dispatchedAt"])
-    .where("processedAt", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("dispatchedAt", "is", null),
-        eb.and([
-          eb("dispatchedAt", "<", p.redeliverBefore),
-          // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
-          sql<boolean>`"dispatchedAt" + ${p.redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${p.now}::timestamp`,
-        ]),
-      ]),
+    .with("due", (w) =>
+      w
+        .selectFrom("OutboxEvent")
+        .select(["id", "attempts", "dispatchedAt"])
+        .where("processedAt", "is", null)
+        .where((eb) =>
+          eb.or([
+            eb("dispatchedAt", "is", null),
+            eb.and([
+              eb("dispatchedAt", "<", p.redeliverBefore),
+              // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
+              sql<boolean>`"dispatchedAt" + ${p.redeliverMs}::int * least(power(2, greatest(attempts - 1, 0)), 60) * interval '1 millisecond' < ${p.now}::timestamp`,
+            ]),
+          ]),
+        )
+        .orderBy("createdAt")
+        .orderBy("id")
+        .limit(p.batchSize)
+        .forUpdate()
+        .skipLocked(),
     )
-    .orderBy("createdAt")
-    .orderBy("id")
-    .limit(p.batchSize)
-    .forUpdate()
-    .skipLocked(),
+    .updateTable("OutboxEvent as o")
+    .from("due")
+    .set((eb) => ({ dispatchedAt: p.now, attempts: eb("o.attempts", "+", 1) }))
+    .whereRef("o.id", "=", "due.id")
+    .returning(["o.id", "o.queue", "o.type", "o.payload", "o.createdAt", "due.attempts", "due.dispatchedAt"]),
+);
+
+/** Rows whose jobs could not be added (Redis unreachable): their attempt and dispatch time as before, and why. */
+const RELEASE_UNSENT = prepared((db, p: { ids: string[]; attempts: number[]; dispatchedAt: (string | null)[]; error: string }) =>
+  db
+    .updateTable("OutboxEvent as o")
+    .from(
+      sql<{ id: string; attempts: number; dispatchedAt: string | null }>`unnest(${p.ids}::text[], ${p.attempts}::int[], ${p.dispatchedAt}::text[])`.as<"v">(
+        sql`v(id, attempts, "dispatchedAt")`,
+      ),
+    )
+    .set((eb) => ({ attempts: eb.ref("v.attempts"), dispatchedAt: eb.cast<Date>("v.dispatchedAt", "timestamp"), lastError: p.error }))
+    .whereRef("o.id", "=", "v.id"),
 );
 
 const MARK_PROCESSED = prepared((db, p: { outboxIds: string[]; now: Date }) =>
@@ -93,6 +120,15 @@ const MARK_CONSUMED = prepared((db, p: { consumer: string; eventIds: string[] })
     .returning("eventId"),
 );
 
+const MARK_CONSUMED_BY_MANY = prepared((db, p: { consumers: string[]; eventIds: string[] }) =>
+  db
+    .insertInto("ConsumedEvent")
+    .columns(["consumer", "eventId"])
+    .expression(sql<{ consumer: string; eventId: string }>`SELECT * FROM unnest(${p.consumers}::text[], ${p.eventIds}::text[])`)
+    .onConflict((oc) => oc.doNothing())
+    .returning(["consumer", "eventId"]),
+);
+
 export type DispatchOptions = {
   batchSize?: number;
   /**
@@ -101,15 +137,69 @@ export type DispatchOptions = {
    */
   redeliverAfterMs?: number;
   queueFor?: (name: string) => Promise<Queue>;
+  /** Consumes some of one queue's rows in this process instead of queueing them (startOutboxDispatcher's `direct`). */
+  direct?: DirectConsumer;
 };
 
-export type DispatchResult = { dispatched: number; failed: number; error?: string };
+/**
+ * Rows of `queue` this process may consume itself, as the queue's worker would (`consume` gets the job data a
+ * batching queue's job carries, and throws if any row failed).
+ */
+export type DirectOutbox = { queue: string; consume: (data: OutboxBatchJobData) => Promise<void> };
+
+/**
+ * The dispatching process consumes a trickle of fresh rows of one queue itself instead of adding jobs: at one or
+ * two events per dispatch, a BullMQ job's add, take and finish cost the workers more than routing the event, and
+ * add two Redis hops to every event's latency. One batch is consumed at a time; rows dispatched meanwhile wait for
+ * it and go together as the next batch (no fixed window: the busier, the larger the batches). The row is already
+ * marked dispatched (its state is in Postgres, not in a job): if consuming fails, the batch goes to the queue as a
+ * job (BullMQ's retries with backoff, any process); if this process dies first, the rows are dispatched again after
+ * the redelivery delay, and the consumers' markers keep that exactly-once. A dispatch of more than DIRECT_MAX_ROWS
+ * fresh rows (a burst), and rows that would make the waiting batch larger than a job's, go to the queue as before,
+ * so a burst is still spread over every worker process.
+ */
+type DirectConsumer = DirectOutbox & { waiting: OutboxRow[]; running?: Promise<void> };
+
+/** A dispatch of more fresh rows than this is a burst: it goes to the queue, where every worker process shares it. */
+const DIRECT_MAX_ROWS = 10;
+
+/** Takes `rows` (fresh rows of direct.queue) to consume here if they fit; returns the rows left for the queue. */
+function consumeDirectly(direct: DirectConsumer, rows: OutboxRow[], queueFor: (name: string) => Promise<Queue>): OutboxRow[] {
+  if (rows.length > DIRECT_MAX_ROWS || direct.waiting.length + rows.length > OUTBOX_ROWS_PER_JOB) return rows;
+  direct.waiting.push(...rows);
+  direct.running ??= drainDirect(direct, queueFor);
+  return [];
+}
+
+async function drainDirect(direct: DirectConsumer, queueFor: (name: string) => Promise<Queue>) {
+  while (direct.waiting.length > 0) {
+    const part = direct.waiting.splice(0, OUTBOX_ROWS_PER_JOB);
+    const data: OutboxBatchJobData = { batch: part.map((row) => ({ outboxId: row.id, type: row.type, payload: row.payload })) };
+    await direct
+      .consume(data)
+      .catch(async () => {
+        await (await queueFor(direct.queue)).addBulk(jobsFor(direct.queue, part));
+      })
+      // Redis is away too: the rows are dispatched again after the redelivery delay.
+      .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err), rows: part.length }, "outbox direct consume failed"));
+  }
+  direct.running = undefined;
+}
+
+/** `full`: the batch took batchSize rows, so more may be due (a smaller batch took every row due and unlocked). */
+export type DispatchResult = { dispatched: number; failed: number; error?: string; full: boolean };
 
 type DueRow = OutboxRow & { attempts: number; createdAt: Date; dispatchedAt: Date | null };
 
+const byAge = (a: DueRow, b: DueRow) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
  * Moves one batch of due outbox rows into their queues. Safe to run from several processes at once: each takes the
- * rows it dispatches with FOR UPDATE SKIP LOCKED, so concurrent dispatchers partition the rows.
+ * rows it dispatches with FOR UPDATE SKIP LOCKED, so concurrent dispatchers partition the rows. The rows are marked
+ * dispatched before their jobs are added (one statement, no transaction left open meanwhile, so a consumer that
+ * gets a job at once never waits for the dispatcher's commit): if the jobs cannot be added, the rows get their
+ * attempt and dispatch time back, with the error; if this process dies in between, they are dispatched again
+ * after the redelivery delay, as rows whose jobs Redis lost are.
  *
  * A row seen before (dispatched, or older than the redelivery delay) may have a job of its id that already ran and
  * failed (its retries spent while the database was down): BullMQ would ignore the add, and the row would wait
@@ -122,65 +212,67 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const now = new Date();
   const redeliverBefore = new Date(now.getTime() - redeliverMs);
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
-  return transaction(db, async (tx) => {
-    const rows = (await DUE_OUTBOX_ROWS.execute(tx, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[];
-    if (rows.length === 0) return { dispatched: 0, failed: 0 };
-    // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
-    // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
-    const sent: string[] = [];
-    const stillQueued: string[] = [];
-    let error: string | undefined;
-    const byQueue = new Map<string, { fresh: DueRow[]; seen: DueRow[] }>();
-    for (const row of rows) {
-      const group = byQueue.get(row.queue) ?? { fresh: [], seen: [] };
-      (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
-      byQueue.set(row.queue, group);
+  const rows = ((await TAKE_DUE_OUTBOX_ROWS.execute(db.kysely, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[]).sort(byAge);
+  if (rows.length === 0) return { dispatched: 0, failed: 0, full: false };
+  // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
+  // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
+  const sent: string[] = [];
+  const stillQueued: string[] = [];
+  let error: string | undefined;
+  const byQueue = new Map<string, { fresh: DueRow[]; seen: DueRow[] }>();
+  for (const row of rows) {
+    const group = byQueue.get(row.queue) ?? { fresh: [], seen: [] };
+    (row.attempts > 0 || row.createdAt < redeliverBefore ? group.seen : group.fresh).push(row);
+    byQueue.set(row.queue, group);
+  }
+  for (const [queueName, group] of byQueue) {
+    const { seen } = group;
+    let { fresh } = group;
+    if (opts.direct?.queue === queueName && fresh.length > 0) {
+      const left = new Set(consumeDirectly(opts.direct, fresh, queueFor));
+      sent.push(...fresh.filter((r) => !left.has(r)).map((r) => r.id));
+      fresh = fresh.filter((r) => left.has(r));
     }
-    for (const [queueName, { fresh, seen }] of byQueue) {
-      try {
-        const queue = await queueFor(queueName);
-        if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
-        sent.push(...fresh.map((r) => r.id));
-        if (seen.length > 0) {
-          const jobs = jobsFor(queueName, seen);
-          const live = await addReplacingFinished(queue, jobs);
-          for (const job of jobs) {
-            const ids = "batch" in job.data ? job.data.batch.map((r) => r.outboxId) : [job.data.outboxId];
-            (live.has(job.opts.jobId) ? stillQueued : sent).push(...ids);
-          }
+    try {
+      const queue = await queueFor(queueName);
+      if (fresh.length > 0) await queue.addBulk(jobsFor(queueName, fresh));
+      sent.push(...fresh.map((r) => r.id));
+      if (seen.length > 0) {
+        const jobs = jobsFor(queueName, seen);
+        const live = await addReplacingFinished(queue, jobs);
+        for (const job of jobs) {
+          const ids = "batch" in job.data ? job.data.batch.map((r) => r.outboxId) : [job.data.outboxId];
+          (live.has(job.opts.jobId) ? stillQueued : sent).push(...ids);
         }
-      } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
-        break; // Redis is unreachable: leave the rest for the next round.
       }
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      break; // Redis is unreachable: leave the rest for the next round.
     }
-    if (sent.length > 0) {
-      tx.deferred.write(
-        tx
-          .updateTable("OutboxEvent")
-          .set({ dispatchedAt: now, attempts: sql`attempts + 1` })
-          .where("id", "=", anyOf(sent)),
-      );
-    }
-    if (stillQueued.length > 0) {
-      tx.deferred.write(tx.updateTable("OutboxEvent").set({ dispatchedAt: now }).where("id", "=", anyOf(stillQueued)));
-    }
-    const failed = rows.length - sent.length - stillQueued.length;
-    if (error) {
-      const done = new Set([...sent, ...stillQueued]);
-      const unsent = rows.filter((r) => !done.has(r.id)).map((r) => r.id);
-      tx.deferred.write(
-        tx
-          .updateTable("OutboxEvent")
-          .set({ lastError: error.slice(0, 500) })
-          .where("id", "=", anyOf(unsent)),
-      );
-      logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
-      // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
-      if (!opts.queueFor) tx.afterCommit(() => closeQueues());
-    }
-    return { dispatched: sent.length, failed, error };
-  });
+  }
+  // A job of the row was still queued or running: not an attempt, only the dispatch time renewed.
+  if (stillQueued.length > 0) {
+    await db.kysely
+      .updateTable("OutboxEvent")
+      .set((eb) => ({ attempts: eb("attempts", "-", 1) }))
+      .where("id", "=", anyOf(stillQueued))
+      .execute();
+  }
+  const failed = rows.length - sent.length - stillQueued.length;
+  if (error) {
+    const done = new Set([...sent, ...stillQueued]);
+    const unsent = rows.filter((r) => !done.has(r.id));
+    await RELEASE_UNSENT.execute(db.kysely, {
+      ids: unsent.map((r) => r.id),
+      attempts: unsent.map((r) => r.attempts),
+      dispatchedAt: unsent.map((r) => r.dispatchedAt?.toISOString() ?? null),
+      error: error.slice(0, 500),
+    });
+    logger.warn({ err: error, pending: failed }, "outbox dispatch paused: queue unreachable");
+    // A BullMQ producer created while Redis was down never recovers: start from fresh connections next round.
+    if (!opts.queueFor) await closeQueues();
+  }
+  return { dispatched: sent.length, failed, error, full: rows.length === batchSize };
 }
 
 /** Marks outbox rows processed (their consumers finished). */
@@ -196,6 +288,26 @@ export async function markOutboxProcessed(db: Kysely<DB>, outboxIds: string[]) {
 export async function markConsumed(tx: Tx, consumer: string, eventIds: string[]): Promise<Set<string>> {
   const fresh = await MARK_CONSUMED.execute(tx, { consumer, eventIds });
   return new Set(fresh.map((f) => f.eventId));
+}
+
+/**
+ * markConsumed for several consumers at once (one statement): `pairs` are (consumer, eventId); returns the pairs
+ * not consumed before, as `consumedKey(consumer, eventId)`. Written in a fixed order, so two transactions marking
+ * overlapping sets wait for each other instead of deadlocking.
+ */
+export async function markConsumedByMany(tx: Tx, pairs: { consumer: string; eventId: string }[]): Promise<Set<string>> {
+  const sorted = [...pairs].sort((a, b) => (a.eventId === b.eventId ? cmp(a.consumer, b.consumer) : cmp(a.eventId, b.eventId)));
+  const fresh = await MARK_CONSUMED_BY_MANY.execute(tx, { consumers: sorted.map((p) => p.consumer), eventIds: sorted.map((p) => p.eventId) });
+  return new Set(fresh.map((f) => consumedKey(f.consumer, f.eventId)));
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export const consumedKey = (consumer: string, eventId: string) => `${consumer}\u0000${eventId}`;
+
+/** Marks outbox rows processed with the caller's transaction's COMMIT (its consumers' effects are in it). */
+export function markOutboxProcessedAtCommit(tx: Tx, outboxIds: string[]) {
+  tx.deferred.write(tx.updateTable("OutboxEvent").set({ processedAt: new Date() }).where("id", "=", anyOf(outboxIds)).where("processedAt", "is", null));
 }
 
 /** Runs `effect` at most once per (consumer, eventId): the marker is written in the effect's transaction. */
@@ -216,9 +328,18 @@ export async function consumeOnce<T>(
  * dispatch leader (`leads`), also drains it whenever any process commits outbox rows — woken over LISTEN/NOTIFY, so
  * an event reaches its queue in milliseconds. Only the leader answers wakes, so a wake costs one dispatch however
  * many workers run; the others keep polling (they share a backlog through SKIP LOCKED, and the first to poll after
- * the leader is gone takes over).
+ * the leader is gone takes over). A run drains in batches until one comes back short of batchSize: that one took
+ * every row due then, and a row committed since wakes the loop again (a wake during a run runs it once more), so
+ * the empty round that used to end each run (a statement for every wake) is not needed. With `direct`, the leader
+ * consumes a trickle of fresh events itself (see DirectConsumer).
  */
-export function startOutboxDispatcher(db: Db, intervalMs: number, opts: DispatchOptions = {}) {
+export function startOutboxDispatcher(
+  db: Db,
+  intervalMs: number,
+  { direct: directOutbox, ...rest }: Omit<DispatchOptions, "direct"> & { direct?: DirectOutbox } = {},
+) {
+  const direct: DirectConsumer | undefined = directOutbox && { ...directOutbox, waiting: [] };
+  const opts: DispatchOptions = { ...rest, direct };
   let stopping = false;
   let stopWaking = () => {};
   const stop = startPeriodic(
@@ -229,7 +350,7 @@ export function startOutboxDispatcher(db: Db, intervalMs: number, opts: Dispatch
       let result: DispatchResult;
       do {
         result = await dispatchOutbox(db, opts);
-      } while (!stopping && result.dispatched > 0 && !result.error);
+      } while (!stopping && result.full && result.dispatched > 0 && !result.error);
     },
     { wakeOn: (wakeNow) => (stopWaking = onWake(db, OUTBOX_WAKE, () => !stopping && leads(db, OUTBOX_WAKE) && wakeNow())) },
   );
@@ -238,6 +359,7 @@ export function startOutboxDispatcher(db: Db, intervalMs: number, opts: Dispatch
       stopping = true;
       stopWaking();
       await stop();
+      await direct?.running;
       await resign(db, OUTBOX_WAKE);
     },
   };

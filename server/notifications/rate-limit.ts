@@ -3,6 +3,7 @@
 import { env } from "../env";
 import type IORedis from "ioredis";
 import { producerConnection } from "../platform/queues";
+import { microBatcher } from "../bus/micro-batch";
 
 export type RateLimiter = {
   /** 0 when a request may go now; otherwise milliseconds until the channel's next window. */
@@ -33,18 +34,40 @@ export function closeRateLimiter() {
   shared = undefined;
 }
 
+type Take = { channelId: string; perMinute: number; now: number };
+
+/**
+ * The takes of one tick, one round trip: an INCRBY per channel window for all of its takes (and the key's expiry),
+ * then each take gets its own place in the window's count, in call order — as if each had sent its own INCR.
+ */
+const takeBatch = microBatcher(async (takes: Take[]) => {
+  const prefix = env().REDIS_PREFIX;
+  const keyOf = (t: Take) => `${prefix}:notify-rate:${t.channelId}:${Math.floor(t.now / WINDOW_MS)}`;
+  const counts = new Map<string, number>();
+  for (const t of takes) counts.set(keyOf(t), (counts.get(keyOf(t)) ?? 0) + 1);
+  const keys = [...counts.keys()];
+  const multi = redis().multi();
+  for (const key of keys) multi.incrby(key, counts.get(key)!).pexpire(key, WINDOW_MS * 2);
+  const replies = (await multi.exec()) as [Error | null, number][];
+  // The count each key had before this batch: its places follow on from there.
+  const next = new Map<string, number>();
+  keys.forEach((key, i) => {
+    const [err, total] = replies[2 * i];
+    if (err) throw err;
+    next.set(key, total - counts.get(key)!);
+  });
+  return takes.map((t) => {
+    const key = keyOf(t);
+    const place = next.get(key)! + 1;
+    next.set(key, place);
+    const window = Math.floor(t.now / WINDOW_MS);
+    return place <= windowBudget(t.perMinute) ? 0 : (window + 1) * WINDOW_MS - t.now;
+  });
+});
+
+/** Shared by every worker process through Redis; a process's takes of one tick go in one round trip. */
 export const redisRateLimiter: RateLimiter = {
-  async take(channelId, perMinute, now) {
-    const client = redis();
-    const window = Math.floor(now / WINDOW_MS);
-    const key = `${env().REDIS_PREFIX}:notify-rate:${channelId}:${window}`;
-    const [[, count]] = (await client
-      .multi()
-      .incr(key)
-      .pexpire(key, WINDOW_MS * 2)
-      .exec()) as [[unknown, number]];
-    return count <= windowBudget(perMinute) ? 0 : (window + 1) * WINDOW_MS - now;
-  },
+  take: (channelId, perMinute, now) => takeBatch({ channelId, perMinute, now }),
 };
 
 /** For tests and single-process tools. */

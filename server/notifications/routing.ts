@@ -4,6 +4,7 @@
 import type { ChannelType } from "@/generated/prisma/enums";
 import { newId, prepared, sql, type Db, type DB, type Kysely, type Selectable, type Tx } from "../db";
 import type { PierEventShape } from "../bus/events";
+import { jsonWithEvent } from "./channels/event-json";
 import { cached } from "./config-cache";
 import type { DeliveryRow } from "./delivery";
 import { enqueueDeliveries } from "./delivery-queue";
@@ -225,7 +226,7 @@ async function insertDeliveries(tx: Tx, plan: PlannedDelivery[], direct?: Direct
   const ids = plan.map(() => newId());
   const claimed = plan.map((p) => p.status === "pending" && direct !== undefined && direct.sends.reserve(p.channelId));
   const statuses = plan.map((p, i) => (claimed[i] ? "sending" : p.status));
-  const payloads = plan.map((p) => JSON.stringify(p.payload));
+  const payloads = plan.map((p) => jsonWithEvent(p.payload));
   const created = await INSERT_DELIVERIES.execute(tx, {
     ids,
     keys: plan.map((p) => p.idempotencyKey),

@@ -26,6 +26,16 @@ describe("notification workers", () => {
     expect(await redisRateLimiter.take("chan-a", 6, now)).toBe(0);
     expect(await redisRateLimiter.take("chan-a", 6, now + 2000)).toBe(8000);
     expect(await redisRateLimiter.take("chan-b", 6, now + 2000)).toBe(0);
+    // Takes made together go to Redis in one round trip and still count one by one, in call order, per channel.
+    const together = await Promise.all([
+      redisRateLimiter.take("chan-c", 12, now),
+      redisRateLimiter.take("chan-d", 6, now),
+      redisRateLimiter.take("chan-c", 12, now + 1000),
+      redisRateLimiter.take("chan-c", 12, now + 1000),
+      redisRateLimiter.take("chan-d", 6, now + 4000),
+    ]);
+    expect(together).toEqual([0, 0, 0, 9000, 6000]);
+    expect(await redisRateLimiter.take("chan-c", 12, now + 10_000)).toBe(0); // the next window
     const mem = memoryRateLimiter();
     expect(await mem.take("c", 6, now)).toBe(0);
     expect(await mem.take("c", 6, now + 9999)).toBe(1);

@@ -3,6 +3,8 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeVendor } from "../../../test/support/fake-http";
 import type { ChannelRuntime, OutgoingMessage } from "./channel-types";
+import { webhookRequest } from "./chat-payloads";
+import { jsonWithEvent } from "./event-json";
 import { parseRetryAfter } from "./http-send";
 import { previewForChannel, sendToChannel } from "./send";
 import { sampleEvent } from "../templates";
@@ -170,6 +172,30 @@ describe("generic webhook", () => {
     const body = fake.json();
     expect(body).toMatchObject({ id: "dlv-1", idempotencyKey: "evt-1:route-1:chan-1", message: { title: msg().title, text: "The deployment failed." } });
     expect((body.event as { id: string }).id).toBe("evt-1");
+  });
+
+  it("writes the body (and a delivery's payload) as JSON.stringify would, the event's text shared by its deliveries", async () => {
+    const m = msg();
+    const secret = { url: "http://127.0.0.1:1/hook", signingSecret: "s3cret-signing-key-123", headers: {} };
+    const first = webhookRequest({ ...m, digest: [{ eventId: "e", type: "t", title: "x" }] }, secret);
+    const second = webhookRequest({ ...m, deliveryId: "dlv-2", idempotencyKey: "evt-1:route-2:chan-1" }, secret);
+    const plain = (d: OutgoingMessage) =>
+      JSON.stringify({
+        id: d.deliveryId,
+        idempotencyKey: d.idempotencyKey,
+        event: d.event,
+        message: { title: d.title, text: d.text, url: d.url },
+        recipients: d.recipients,
+        digest: d.digest,
+      });
+    expect(first.body).toBe(plain({ ...m, digest: [{ eventId: "e", type: "t", title: "x" }] }));
+    expect(second.body).toBe(plain({ ...m, deliveryId: "dlv-2", idempotencyKey: "evt-1:route-2:chan-1" }));
+    expect(JSON.parse(jsonWithEvent({ event: m.event, routeName: "r", kind: "notify", extra: undefined }))).toEqual({
+      event: m.event,
+      routeName: "r",
+      kind: "notify",
+    });
+    expect(jsonWithEvent({ event: m.event })).toBe(JSON.stringify({ event: m.event }));
   });
 
   it("network errors and timeouts are retried", async () => {

@@ -2,6 +2,7 @@
 // and how each vendor's answers are read.
 import { createHmac } from "node:crypto";
 import type { OutgoingMessage, Recipients, SendOutcome } from "./channel-types";
+import { eventJson } from "./event-json";
 import { classifyStatus, type HttpRequest, type HttpResponse } from "./http-send";
 
 function recipientLine(r: Recipients): string {
@@ -127,14 +128,14 @@ export function googleChatRequest(msg: OutgoingMessage, url: string): HttpReques
 }
 
 export function webhookRequest(msg: OutgoingMessage, secret: { url: string; signingSecret: string; headers: Record<string, string> }): HttpRequest {
-  const body = JSON.stringify({
-    id: msg.deliveryId,
-    idempotencyKey: msg.idempotencyKey,
-    event: msg.event,
-    message: { title: msg.title, text: msg.text, url: msg.url },
-    recipients: msg.recipients,
-    digest: msg.digest,
-  });
+  // JSON.stringify({ id, idempotencyKey, event, message, recipients, digest }), the event written once for all its deliveries.
+  const body = `{"id":${JSON.stringify(msg.deliveryId)},"idempotencyKey":${JSON.stringify(msg.idempotencyKey)},"event":${eventJson(msg.event)},${JSON.stringify(
+    {
+      message: { title: msg.title, text: msg.text, url: msg.url },
+      recipients: msg.recipients,
+      digest: msg.digest,
+    },
+  ).slice(1)}`;
   const signature = createHmac("sha256", secret.signingSecret).update(body).digest("hex");
   return {
     url: secret.url,
