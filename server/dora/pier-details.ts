@@ -63,26 +63,12 @@ export async function pierPeriod(
   const [counts, hist] = await Promise.all([rollupCounts(db, f, split.dayFrom, split.dayTo, edges), histogramPercentiles(db, f, split)]);
   // Few values: the exact percentiles from the raw rows (what the histogram approximates within 1 %).
   const limit = options.exactLimit ?? EXACT_LIMIT;
-  const exact = (values: number) => values > 0 && values <= limit;
+  const exactOr = <T>(values: number, exact: { executeTakeFirstOrThrow(): Promise<{ v: T }> }, fromHistogram: T) =>
+    values > 0 && values <= limit ? exact.executeTakeFirstOrThrow().then((x) => x.v) : fromHistogram;
   const [lt, r, rec50] = await Promise.all([
-    exact(hist.lead.values)
-      ? countedChanges(db, f, from, to)
-          .select(leadTimePercentiles().as("lt"))
-          .executeTakeFirstOrThrow()
-          .then((x) => x.lt)
-      : pair(hist.lead),
-    exact(hist.restore.values)
-      ? countedIncidents(db, f, from, to)
-          .select(restorePercentiles().as("r"))
-          .executeTakeFirstOrThrow()
-          .then((x) => x.r)
-      : pair(hist.restore),
-    exact(hist.recovery.values)
-      ? deploymentsOut(db, f, from, to)
-          .select(recoveryMedian(sql<SqlBool>`NOT d."isRollback"`).as("rec50"))
-          .executeTakeFirstOrThrow()
-          .then((x) => x.rec50)
-      : hist.recovery.p50,
+    exactOr(hist.lead.values, countedChanges(db, f, from, to).select(leadTimePercentiles().as("v")), pair(hist.lead)),
+    exactOr(hist.restore.values, countedIncidents(db, f, from, to).select(restorePercentiles().as("v")), pair(hist.restore)),
+    exactOr(hist.recovery.values, deploymentsOut(db, f, from, to).select(recoveryMedian(sql<SqlBool>`NOT d."isRollback"`).as("v")), hist.recovery.p50),
   ]);
   return periodOf(from, to, counts, { lt, r, rec50 });
 }
