@@ -170,6 +170,49 @@ describe("the data layer", () => {
     expect(names.map((n) => n.name)).toEqual(["a+b", "x"]);
   });
 
+  it("sends a contended write last, commits without waiting for the disk, and waits for it in the same message", async () => {
+    const db = getDb();
+    const ids = [newId(), newId()];
+    for (const id of ids) await db.team.create({ data: { id, slug: `h-${id}`, name: "n" } });
+    const HEAD = {
+      contended: true as const,
+      merge: (a: string, b: string) => `${a}+${b}`,
+      write: (name: string, k: typeof db.kysely) => k.updateTable("Team").set({ name }).where("id", "=", ids[0]),
+    };
+    const sent: string[] = [];
+    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        sent.push(typeof first === "string" ? first : first.text);
+        return query(...args);
+      };
+    };
+    db.pool.on("acquire", onAcquire as never);
+    try {
+      await transaction(db, async (tx) => {
+        tx.deferred.coalesce(HEAD, "head", "a");
+        tx.deferred.write(tx.updateTable("Team").set({ name: "plain" }).where("id", "=", ids[1]));
+        tx.deferred.coalesce(HEAD, "head", "b");
+      });
+      await transaction(db, async (tx) => tx.deferred.write(tx.updateTable("Team").set({ name: "plain again" }).where("id", "=", ids[1])));
+    } finally {
+      db.pool.off("acquire", onAcquire as never);
+    }
+    const [contended, plain] = sent.filter((s) => s.includes("COMMIT"));
+    // Contended: asynchronous commit (locks released once the commit is logged), the contended write after the
+    // other, then a synchronously committed WAL record, which answers only once this commit is on disk too.
+    expect(contended.startsWith("SET LOCAL synchronous_commit = off;")).toBe(true);
+    expect(contended.indexOf(ids[1])).toBeLessThan(contended.indexOf(ids[0]));
+    expect(contended.indexOf(ids[0])).toBeLessThan(contended.indexOf("COMMIT"));
+    expect(contended.slice(contended.indexOf("COMMIT"))).toMatch(/^COMMIT;\nSELECT pg_logical_emit_message\(true, /);
+    // Without a contended write, the commit message is the writes and COMMIT, as before.
+    expect(plain).not.toContain("synchronous_commit");
+    expect(plain.endsWith("COMMIT")).toBe(true);
+    const names = await db.kysely.selectFrom("Team").select(["id", "name"]).where("id", "=", anyOf(ids)).execute();
+    expect(Object.fromEntries(names.map((n) => [n.id, n.name]))).toEqual({ [ids[0]]: "a+b", [ids[1]]: "plain again" });
+  });
+
   it("shared reads run on the reader connections", async () => {
     const { rows } = await sql<{ name: string }>`SELECT current_database() AS name`.execute(getDb().reader);
     expect(rows[0].name).toMatch(/^pier_t_/);
