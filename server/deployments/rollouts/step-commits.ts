@@ -94,8 +94,7 @@ export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       };
     });
     const owned = ends.filter((e, i) => locked.has(asks[i].claimed.rolloutId));
-    const now = new Date();
-    const done = await endStepsAndLoad(tx, owned, [...locked], now);
+    const done = await endStepsAndLoad(tx, owned, [...locked], new Date());
     const ended = new Map(done.ended.map((row) => [row.id, row]));
     // The same step asked twice (two deliveries of one attempt's end): the first ask ended it.
     const results = ends.map((e) => {
@@ -111,7 +110,8 @@ export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       tx,
       rollouts.filter((r) => advancing.has(r.id)),
       rolloutActor,
-      now,
+      // What the advance queues is queued from now (the steps' queuedAt), after the ends, as before.
+      new Date(),
       done.snapshots,
     );
     return results;
