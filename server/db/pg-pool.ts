@@ -1,7 +1,8 @@
 // The pg connections Kysely runs on: the same pg.Pool Prisma's adapter uses (one set of connections per process),
 // seen through a thin wrapper that gives every parameterised statement a name (each connection parses and plans it
-// once), reads `timestamp` columns as UTC, sends Dates as UTC text, maps the caller's constraint violations to
-// domain errors, and discards a connection only when the connection itself failed.
+// once), reads `timestamp` columns as UTC, sends Dates as UTC text, sends a transaction's BEGIN with its first
+// statement, maps the caller's constraint violations to domain errors, and discards a connection only when the
+// connection itself failed.
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { PostgresPool, PostgresPoolClient } from "kysely";

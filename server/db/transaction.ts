@@ -1,8 +1,8 @@
 // Transactions on Kysely, with the writes nothing reads back sent at commit. A transaction is one Kysely
 // connection (BEGIN … COMMIT); `tx` is a Kysely bound to it plus two explicit after-commit APIs:
 //  - tx.deferred: writes (outbox rows, audit records, a row's coalesced updates) collected and sent with COMMIT in
-//    one message, so a transaction that writes many pays one round trip and the locks they take (the audit chain's
-//    head) are held only while Postgres runs that message. They are only ever sent with COMMIT, never if the
+//    one message, so a transaction that writes many pays one round trip and the locks they take are held only while
+//    Postgres runs that message (a contended one, the audit chain's head, not even until the disk: see Coalesced). They are only ever sent with COMMIT, never if the
 //    transaction rolls back, and mean the same for every caller. The types enforce "nothing reads it back": a
 //    deferred write is an INSERT/UPDATE/DELETE without RETURNING, and deferring returns nothing.
 //  - tx.afterCommit: work to run once the transaction has committed (queueing jobs, dropping caches).
