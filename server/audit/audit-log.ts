@@ -75,8 +75,10 @@ export function recordAudit(tx: Tx, entry: AuditEntry) {
  * ("AuditHead"), updated by the same statement that inserts the records: that statement waits for the previous
  * appender's row lock, then works on the head as that appender committed it (an upsert always sees the newest
  * version), computes the hashes in SQL and inserts the records. Appends are thus serialised by the head row's
- * lock, which, as a deferred write sent with COMMIT, is held only while Postgres runs that final message. All of a
- * transaction's records go in one append; none is readable before the commit.
+ * lock. As a contended deferred write (transaction.ts), the append is the last statement before COMMIT and the lock
+ * is released once the commit is logged, before it is flushed to disk: the next appender chains onto a commit that
+ * WAL order makes durable before its own, so a crash leaves no gap, and the caller still hears of the commit only
+ * once it is on disk. All of a transaction's records go in one append; none is readable before the commit.
  */
 export function recordAudits(tx: Tx, entries: readonly AuditEntry[]) {
   if (entries.length > 0) tx.deferred.coalesce(AUDIT_APPEND, "chain", [...entries]);
@@ -90,6 +92,8 @@ const chained = (prev: RawBuilder<unknown>, body: RawBuilder<unknown>) => sql`en
  * head from a correlated recursive subquery is beyond Kysely's builder. It returns no rows.
  */
 const AUDIT_APPEND: Coalesced<AuditEntry[]> = {
+  // Every audited commit waits for the head row: it goes last and the lock is released before the WAL flush.
+  contended: true,
   merge: (earlier, later) => [...earlier, ...later],
   write(entries) {
     const appendedAt = new Date();

@@ -170,6 +170,94 @@ describe("the data layer", () => {
     expect(names.map((n) => n.name)).toEqual(["a+b", "x"]);
   });
 
+  it("sends BEGIN with a transaction's first statement (its values inlined), and nothing for one that sends none", async () => {
+    const db = getDb();
+    const teamId = newId();
+    await db.team.create({ data: { id: teamId, slug: `b-${teamId}`, name: "it's named" } });
+    const sent: string[] = [];
+    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        sent.push(typeof first === "string" ? first : first.text);
+        return query(...args);
+      };
+    };
+    db.pool.on("acquire", onAcquire as never);
+    let read: unknown;
+    try {
+      read = await transaction(db, async (tx) => {
+        const row = await tx
+          .selectFrom("Team")
+          .select(["name", sql<number>`${41} + 1`.as("n")])
+          .where("id", "=", teamId)
+          .forUpdate()
+          .executeTakeFirst();
+        const again = await tx.selectFrom("Team").select("slug").where("id", "=", teamId).executeTakeFirst();
+        return { ...row, ...again };
+      });
+      await expect(
+        transaction(db, async () => {
+          throw new Error("before any statement");
+        }),
+      ).rejects.toThrow("before any statement");
+    } finally {
+      db.pool.off("acquire", onAcquire as never);
+    }
+    expect(read).toEqual({ name: "it's named", n: 42, slug: `b-${teamId}` });
+    // One message for BEGIN and the first statement (values inlined), the second statement as usual, then COMMIT;
+    // the transaction that threw before any statement sent nothing, not even its ROLLBACK.
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toMatch(/^BEGIN;\nselect "name", 41 \+ 1 as "n" from "Team" where "id" = '/);
+    expect(sent[1]).toContain('"slug"');
+    expect(sent[1]).toContain("$1");
+    expect(sent[2]).toBe("COMMIT");
+  });
+
+  it("sends a contended write last, commits without waiting for the disk, and waits for it in the same message", async () => {
+    const db = getDb();
+    const ids = [newId(), newId()];
+    for (const id of ids) await db.team.create({ data: { id, slug: `h-${id}`, name: "n" } });
+    const HEAD = {
+      contended: true as const,
+      merge: (a: string, b: string) => `${a}+${b}`,
+      write: (name: string, k: typeof db.kysely) => k.updateTable("Team").set({ name }).where("id", "=", ids[0]),
+    };
+    const sent: string[] = [];
+    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        sent.push(typeof first === "string" ? first : first.text);
+        return query(...args);
+      };
+    };
+    db.pool.on("acquire", onAcquire as never);
+    try {
+      await transaction(db, async (tx) => {
+        tx.deferred.coalesce(HEAD, "head", "a");
+        tx.deferred.write(tx.updateTable("Team").set({ name: "plain" }).where("id", "=", ids[1]));
+        tx.deferred.coalesce(HEAD, "head", "b");
+      });
+      await transaction(db, async (tx) => tx.deferred.write(tx.updateTable("Team").set({ name: "plain again" }).where("id", "=", ids[1])));
+    } finally {
+      db.pool.off("acquire", onAcquire as never);
+    }
+    // Neither transaction sent a statement before its COMMIT: its BEGIN goes with the COMMIT message.
+    const [contended, plain] = sent.filter((s) => s.includes("COMMIT")).map((s) => s.replace(/^BEGIN;\n/, ""));
+    // Contended: asynchronous commit (locks released once the commit is logged), the contended write after the
+    // other, then a synchronously committed WAL record, which answers only once this commit is on disk too.
+    expect(contended.startsWith("SET LOCAL synchronous_commit = off;")).toBe(true);
+    expect(contended.indexOf(ids[1])).toBeLessThan(contended.indexOf(ids[0]));
+    expect(contended.indexOf(ids[0])).toBeLessThan(contended.indexOf("COMMIT"));
+    expect(contended.slice(contended.indexOf("COMMIT"))).toMatch(/^COMMIT;\nSELECT pg_logical_emit_message\(true, /);
+    // Without a contended write, the commit message is the writes and COMMIT, as before.
+    expect(plain).not.toContain("synchronous_commit");
+    expect(plain.endsWith("COMMIT")).toBe(true);
+    const names = await db.kysely.selectFrom("Team").select(["id", "name"]).where("id", "=", anyOf(ids)).execute();
+    expect(Object.fromEntries(names.map((n) => [n.id, n.name]))).toEqual({ [ids[0]]: "a+b", [ids[1]]: "plain again" });
+  });
+
   it("shared reads run on the reader connections", async () => {
     const { rows } = await sql<{ name: string }>`SELECT current_database() AS name`.execute(getDb().reader);
     expect(rows[0].name).toMatch(/^pier_t_/);

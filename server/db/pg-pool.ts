@@ -1,11 +1,13 @@
 // The pg connections Kysely runs on: the same pg.Pool Prisma's adapter uses (one set of connections per process),
 // seen through a thin wrapper that gives every parameterised statement a name (each connection parses and plans it
-// once), reads `timestamp` columns as UTC, sends Dates as UTC text, maps the caller's constraint violations to
-// domain errors, and discards a connection only when the connection itself failed.
+// once), reads `timestamp` columns as UTC, sends Dates as UTC text, sends a transaction's BEGIN with its first
+// statement, maps the caller's constraint violations to domain errors, and discards a connection only when the
+// connection itself failed.
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { PostgresPool, PostgresPoolClient } from "kysely";
 import { DomainError } from "../errors";
+import { inlineQuery } from "./inline";
 
 // Prisma stores DateTime as `timestamp(3)` holding UTC; read it back as UTC whatever the process time zone.
 const TIMESTAMP = 1114;
@@ -61,11 +63,27 @@ class Client {
     private readonly options: Options,
   ) {}
 
+  /** A BEGIN not sent yet: it goes with the transaction's first statement (see query). */
+  private beginHeld = false;
+
   async query(text: string, values: readonly unknown[]): Promise<pg.QueryResult> {
+    // BEGIN alone would be a round trip of its own: it is held and sent in one message with the transaction's
+    // first statement (its values inlined, by the simple-query protocol), or not at all when the transaction sends
+    // nothing before its ROLLBACK.
+    if (text === "BEGIN" && values.length === 0 && !this.beginHeld) {
+      this.beginHeld = true;
+      return { command: "BEGIN", rowCount: null, rows: [], fields: [], oid: 0 };
+    }
+    if (this.beginHeld) {
+      this.beginHeld = false;
+      if (text === "ROLLBACK") return { command: "ROLLBACK", rowCount: null, rows: [], fields: [], oid: 0 };
+      text = `BEGIN;\n${values.length ? inlineQuery({ sql: text, parameters: values.map(toParam) }) : text}`;
+      values = [];
+    }
     try {
-      // A statement without parameters (BEGIN, COMMIT with the deferred writes inlined) goes by the simple-query
-      // protocol, which accepts several statements in one message.
-      if (values.length === 0) return await this.client.query({ text, types: PG_TYPES });
+      // A statement without parameters (COMMIT with the deferred writes inlined, a first statement with its BEGIN)
+      // goes by the simple-query protocol, which accepts several statements in one message.
+      if (values.length === 0) return lastResult(await this.client.query({ text, types: PG_TYPES }));
       const config = {
         ...(this.options.prepare ? { name: statementName(text) } : {}),
         text,
@@ -81,11 +99,15 @@ class Client {
 
   /** `destroy`: Kysely asks for the connection to be discarded (a failed ROLLBACK). */
   release(destroy?: boolean) {
+    this.beginHeld = false;
     const broken = this.broken ?? (destroy ? new Error("connection discarded") : undefined);
     this.broken = undefined;
     this.client.release(broken);
   }
 }
+
+/** Several statements in one message answer with one result each: the caller asked for the last one's. */
+const lastResult = (r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult => (Array.isArray(r) ? r[r.length - 1] : r);
 
 const wrappers = new WeakMap<pg.PoolClient, Client>();
 

@@ -1,8 +1,8 @@
 // Transactions on Kysely, with the writes nothing reads back sent at commit. A transaction is one Kysely
 // connection (BEGIN … COMMIT); `tx` is a Kysely bound to it plus two explicit after-commit APIs:
 //  - tx.deferred: writes (outbox rows, audit records, a row's coalesced updates) collected and sent with COMMIT in
-//    one message, so a transaction that writes many pays one round trip and the locks they take (the audit chain's
-//    head) are held only while Postgres runs that message. They are only ever sent with COMMIT, never if the
+//    one message, so a transaction that writes many pays one round trip and the locks they take are held only while
+//    Postgres runs that message (a contended one, the audit chain's head, not even until the disk: see Coalesced). They are only ever sent with COMMIT, never if the
 //    transaction rolls back, and mean the same for every caller. The types enforce "nothing reads it back": a
 //    deferred write is an INSERT/UPDATE/DELETE without RETURNING, and deferring returns nothing.
 //  - tx.afterCommit: work to run once the transaction has committed (queueing jobs, dropping caches).
@@ -40,8 +40,13 @@ type DeferredWrite =
 /**
  * Several deferred changes of one thing (a row) folded into one write: `merge` combines a later item into the
  * earlier one, `write` makes the statement at commit. Declare one per kind, as a module constant.
+ *
+ * `contended`: the write locks a row that every transaction of its kind waits for (the audit chain's head). Such a
+ * write goes last, just before COMMIT, and the transaction releases its locks before its commit is flushed to disk
+ * (early lock release, see commitMessage): the next one in line waits for this one's COMMIT to be logged, not for
+ * the disk.
  */
-export type Coalesced<T> = { merge: (earlier: T, later: T) => T; write: (item: T, db: Kysely<DB>) => DeferredWrite };
+export type Coalesced<T> = { merge: (earlier: T, later: T) => T; write: (item: T, db: Kysely<DB>) => DeferredWrite; contended?: true };
 
 interface Deferred {
   /** Sends `write` with this transaction's COMMIT (in the order deferred). */
@@ -82,10 +87,31 @@ class PendingWrites implements Deferred {
     keys.set(key, entry);
     this.list.push(entry);
   }
-  /** The writes as one text of statements (values inlined), "" when there are none. */
-  text(): string {
+  /**
+   * The last message: the writes (values inlined; contended ones last, see Coalesced) and COMMIT. With a contended
+   * write, the transaction commits with synchronous_commit off, so Postgres releases its locks as soon as the
+   * commit record is in the WAL, without waiting for the disk; the same message then waits for the disk before
+   * it answers: the next statement runs in a transaction of its own, synchronously committed, whose commit record
+   * comes after this one's, and a WAL flush is sequential — when it answers, this commit is durable too. The caller
+   * thus hears of the commit only once it is on disk, as before. What waited on the row (the next appender of the
+   * chain) builds on a commit that may not be flushed yet, but WAL order makes its own commit depend on this one's:
+   * a crash loses both or neither, so the chain keeps no gap. Others may read this commit's rows before they are
+   * on disk (milliseconds; a crash then undoes them, as a rollback would).
+   */
+  commitMessage(): string {
     const compile = (w: DeferredWrite): CompiledQuery => ("deferredStatement" in w ? w.deferredStatement.compile(this.db) : w.compile());
-    return this.list.map((p) => `${inlineQuery(compile("write" in p ? p.write : p.kind.write(p.item, this.db)))};\n`).join("");
+    const text = (p: Pending) => `${inlineQuery(compile("write" in p ? p.write : p.kind.write(p.item, this.db)))};\n`;
+    const contended = (p: Pending) => "kind" in p && p.kind.contended === true;
+    const last = this.list.filter(contended);
+    if (!last.length) return `${this.list.map(text).join("")}COMMIT`;
+    return [
+      "SET LOCAL synchronous_commit = off;\n",
+      ...this.list.filter((p) => !contended(p)).map(text),
+      ...last.map(text),
+      "COMMIT;\n",
+      // A transactional WAL record makes the statement's own transaction write, so its commit waits for the flush.
+      "SELECT pg_logical_emit_message(true, 'pier.commit-flushed', '')",
+    ].join("");
   }
 }
 
@@ -108,7 +134,7 @@ export async function runTransaction<T>(kysely: Kysely<DB>, fn: (tx: Tx) => Prom
     }) as Tx;
     try {
       const value = await fn(tx);
-      await conn.executeQuery(CompiledQuery.raw(`${pending.text()}COMMIT`));
+      await conn.executeQuery(CompiledQuery.raw(pending.commitMessage()));
       return value;
     } catch (err) {
       // A failed ROLLBACK means the connection is gone; the pool wrapper has marked it for discarding.

@@ -12,7 +12,7 @@
 // first one's committed `deploying`. Behind that, transition() sets `deployingSlot`, unique per target: Postgres
 // refuses a second deploying request of a target even on a path that skipped the lock.
 import type { DeploymentStatus } from "@/generated/prisma/enums";
-import type { SelectQueryBuilder } from "kysely";
+import type { ExpressionBuilder, SelectQueryBuilder } from "kysely";
 import { sql, transaction, type DB, type Db, type Kysely, type Tx } from "../db";
 import { logger } from "../logger";
 import { QUEUES } from "../platform/queues";
@@ -134,6 +134,23 @@ export async function makeNextDue(tx: Tx, target: Target, opts: { evenIfPending?
 }
 
 /**
+ * For a request `d`: no request of its target is deploying (NOT EXISTS, correlated on the target). The one test of
+ * "this target is free" for the queries that look at many targets at once (makeNextDueAll, sweepTargetQueues).
+ */
+function nothingDeployingOnTarget(eb: ExpressionBuilder<DB & { d: DB["DeploymentRequest"] }, "d">) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom("DeploymentRequest as r")
+        .select(sql<number>`1`.as("deploying"))
+        .whereRef("r.serviceId", "=", "d.serviceId")
+        .whereRef("r.environmentId", "=", "d.environmentId")
+        .where("r.status", "=", "deploying"),
+    ),
+  );
+}
+
+/**
  * makeNextDue for several targets that runs just freed (a batch of rollouts finishing their requests), with
  * `evenIfPending`, in one query: each target with nothing deploying gets its first queued request's job. Returns
  * the requests whose jobs it wrote.
@@ -157,17 +174,7 @@ export async function makeNextDueAll(tx: Tx, targets: readonly Target[]): Promis
           targets.map((t) => eb.tuple(t.serviceId, t.environmentId)),
         ),
       )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("DeploymentRequest as r")
-              .select(sql<number>`1`.as("deploying"))
-              .whereRef("r.serviceId", "=", "d.serviceId")
-              .whereRef("r.environmentId", "=", "d.environmentId")
-              .where("r.status", "=", "deploying"),
-          ),
-        ),
-      )
+      .where(nothingDeployingOnTarget)
       .orderBy("d.serviceId")
       .orderBy("d.environmentId"),
   ).execute();
@@ -215,21 +222,11 @@ export function isTargetSlotTaken(err: unknown): boolean {
  */
 export async function sweepTargetQueues(db: Db): Promise<number> {
   const idle = await db.kysely
-    .selectFrom("DeploymentRequest as q")
-    .select(["q.serviceId", "q.environmentId"])
+    .selectFrom("DeploymentRequest as d")
+    .select(["d.serviceId", "d.environmentId"])
     .distinct()
-    .where("q.status", "=", "queued")
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("DeploymentRequest as d")
-            .select(sql<number>`1`.as("deploying"))
-            .whereRef("d.serviceId", "=", "q.serviceId")
-            .whereRef("d.environmentId", "=", "q.environmentId")
-            .where("d.status", "=", "deploying"),
-        ),
-      ),
-    )
+    .where("d.status", "=", "queued")
+    .where(nothingDeployingOnTarget)
     .limit(500)
     .execute();
   let due = 0;

@@ -23,12 +23,19 @@ const has = (s: LoadedStep, ...statuses: StepStatus[]) => statuses.includes(s.st
  * Decides for each locked rollout (from one load of all their steps), then writes every decision: `decide` makes a
  * rollout's moves on its draft. Returns the rollouts as they leave them, in the order given.
  */
-async function decideAll(tx: Tx, rollouts: readonly RolloutRow[], decide: (d: RolloutDraft, snapshot: RolloutSnapshot) => void) {
+async function decideAll(
+  tx: Tx,
+  rollouts: readonly RolloutRow[],
+  decide: (d: RolloutDraft, snapshot: RolloutSnapshot) => void,
+  loaded?: ReadonlyMap<string, RolloutSnapshot>,
+) {
   if (!rollouts.length) return [];
-  const snapshots = await loadRolloutSteps(
-    tx,
-    rollouts.map((r) => r.id),
-  );
+  const snapshots =
+    loaded ??
+    (await loadRolloutSteps(
+      tx,
+      rollouts.map((r) => r.id),
+    ));
   const moves = new RolloutMoves();
   const drafts = rollouts.map((r) => {
     const d = moves.draft(r);
@@ -39,9 +46,18 @@ async function decideAll(tx: Tx, rollouts: readonly RolloutRow[], decide: (d: Ro
   return drafts.map((d) => d.row);
 }
 
-/** The next moves of several locked rollouts (see the file comment); call in their lock order. */
-export function advanceAll(tx: Tx, rollouts: readonly RolloutRow[], actor: Actor = rolloutActor, now = new Date()) {
-  return decideAll(tx, rollouts, (d, snapshot) => advanceDraft(d, snapshot, actor, now));
+/**
+ * The next moves of several locked rollouts (see the file comment); call in their lock order. `loaded`: their steps
+ * as the caller already loaded them under the locks (step-commits.ts loads them with the steps' ends).
+ */
+export function advanceAll(
+  tx: Tx,
+  rollouts: readonly RolloutRow[],
+  actor: Actor = rolloutActor,
+  now = new Date(),
+  loaded?: ReadonlyMap<string, RolloutSnapshot>,
+) {
+  return decideAll(tx, rollouts, (d, snapshot) => advanceDraft(d, snapshot, actor, now), loaded);
 }
 
 /** The next moves of one locked rollout. Returns the rollout as they leave it. */

@@ -245,58 +245,6 @@ export type ClaimedRow = Awaited<ReturnType<typeof claimStepRows>>[number];
 /** The end of one step's run: to `status`, recorded only if the step is still `running` at `attempt`. */
 type StepEnd = { stepId: string; running: string; attempt: number; status: string; message: string; executorMs: number; deployed: boolean };
 
-/**
- * Ends many steps' runs in one statement, each only if it is still that attempt's and still running (the loop may
- * have taken it back, another delivery of its job may have ended it); returns the steps it ended. A step named
- * twice is ended once.
- */
-export async function endStepRows(tx: Tx, ends: readonly StepEnd[], now: Date) {
-  if (!ends.length) return [];
-  return END_STEPS.execute(tx, {
-    ids: ends.map((e) => e.stepId),
-    running: ends.map((e) => e.running),
-    attempts: ends.map((e) => e.attempt),
-    statuses: ends.map((e) => e.status),
-    messages: ends.map((e) => e.message.slice(0, 1000)),
-    ms: ends.map((e) => e.executorMs),
-    deployed: ends.map((e) => e.deployed),
-    now,
-  });
-}
-
-type EndArrays = {
-  ids: string[];
-  running: string[];
-  attempts: number[];
-  statuses: string[];
-  messages: string[];
-  ms: number[];
-  deployed: boolean[];
-  now: Date;
-};
-
-const END_STEPS = prepared((db, p: EndArrays) => {
-  const v = sql<{ id: string; running: string; attempt: number; status: string; message: string; ms: number; deployed: boolean }>`unnest(
-      ${p.ids}::text[], ${p.running}::text[], ${p.attempts}::int[], ${p.statuses}::text[], ${p.messages}::text[], ${p.ms}::int[], ${p.deployed}::boolean[])`.as<"v">(
-    sql`v(id, running, attempt, status, message, ms, deployed)`,
-  );
-  return db
-    .updateTable("RolloutStep as s")
-    .from(v)
-    .set((eb) => ({
-      status: eb.ref("v.status"),
-      message: eb.ref("v.message"),
-      finishedAt: p.now,
-      heartbeatAt: null,
-      executorMs: eb.ref("v.ms"),
-      deployCount: sql<number>`s."deployCount" + CASE WHEN v.deployed THEN 1 ELSE 0 END`,
-    }))
-    .whereRef("s.id", "=", "v.id")
-    .whereRef("s.status", "=", "v.running")
-    .whereRef("s.attempt", "=", "v.attempt")
-    .returning(["s.id", "s.rolloutId", "s.targetId", "s.wave"]);
-});
-
 /** A step as the orchestrator decides from it: its status, wave and target. */
 export type LoadedStep = {
   id: string;
@@ -313,11 +261,12 @@ export type LoadedStep = {
 /** A rollout's steps (by wave and target name) and the version its request replaces (what a rollback deploys). */
 export type RolloutSnapshot = { steps: LoadedStep[]; previousVersion: string | null };
 
-/** The snapshots of several rollouts, from one query. */
-export async function loadRolloutSteps(tx: Tx, rolloutIds: readonly string[]): Promise<Map<string, RolloutSnapshot>> {
+type StepsRow = LoadedStep & { previousVersion: string | null };
+
+/** Groups loaded steps (in rollout order) into their rollouts' snapshots. */
+function snapshotsOf(rows: readonly StepsRow[]): Map<string, RolloutSnapshot> {
   const out = new Map<string, RolloutSnapshot>();
-  if (!rolloutIds.length) return out;
-  for (const { previousVersion, ...step } of await LOAD_STEPS.execute(tx, { ids: [...rolloutIds] })) {
+  for (const { previousVersion, ...step } of rows) {
     let snapshot = out.get(step.rolloutId);
     if (!snapshot) out.set(step.rolloutId, (snapshot = { steps: [], previousVersion }));
     snapshot.steps.push(step);
@@ -325,18 +274,94 @@ export async function loadRolloutSteps(tx: Tx, rolloutIds: readonly string[]): P
   return out;
 }
 
-const LOAD_STEPS = prepared((db, p: { ids: string[] }) =>
-  db
+/** The snapshots of several rollouts, from one query (endStepsAndLoad, ending nothing). */
+export async function loadRolloutSteps(tx: Tx, rolloutIds: readonly string[]): Promise<Map<string, RolloutSnapshot>> {
+  return (await endStepsAndLoad(tx, [], rolloutIds, new Date())).snapshots;
+}
+
+/**
+ * Ends many steps' runs and loads the locked rollouts' steps as they leave them, in one statement. Each step is
+ * ended only if its rollout is one of `rolloutIds`, it is still that attempt's and still running (the loop may have taken it back, another delivery of
+ * its job may have ended it); a step named twice is ended once. Returns the steps it ended and the rollouts'
+ * snapshots (loadRolloutSteps), with each ended step at its new status: the statement's SELECT sees the rows as
+ * they were before its own UPDATE, so an ended step's status is taken from the UPDATE's result.
+ */
+export async function endStepsAndLoad(tx: Tx, ends: readonly StepEnd[], rolloutIds: readonly string[], now: Date) {
+  if (!rolloutIds.length) return { ended: [], snapshots: new Map<string, RolloutSnapshot>() };
+  const rows = await END_AND_LOAD.execute(tx, {
+    ids: ends.map((e) => e.stepId),
+    running: ends.map((e) => e.running),
+    attempts: ends.map((e) => e.attempt),
+    statuses: ends.map((e) => e.status),
+    messages: ends.map((e) => e.message.slice(0, 1000)),
+    ms: ends.map((e) => e.executorMs),
+    deployed: ends.map((e) => e.deployed),
+    now,
+    rollouts: [...rolloutIds],
+  });
+  const ended = rows.filter((r) => r.ended).map((r) => ({ id: r.id, rolloutId: r.rolloutId, targetId: r.targetId, wave: r.wave }));
+  return { ended, snapshots: snapshotsOf(rows.map(({ ended: _, ...step }) => step)) };
+}
+
+type EndArrays = {
+  ids: string[];
+  running: string[];
+  attempts: number[];
+  statuses: string[];
+  messages: string[];
+  ms: number[];
+  deployed: boolean[];
+  now: Date;
+  rollouts: string[];
+};
+
+const END_AND_LOAD = prepared((db, p: EndArrays) => {
+  const v = sql<{ id: string; running: string; attempt: number; status: string; message: string; ms: number; deployed: boolean }>`unnest(
+      ${p.ids}::text[], ${p.running}::text[], ${p.attempts}::int[], ${p.statuses}::text[], ${p.messages}::text[], ${p.ms}::int[], ${p.deployed}::boolean[])`.as<"v">(
+    sql`v(id, running, attempt, status, message, ms, deployed)`,
+  );
+  return db
+    .with("ended", (qc) =>
+      qc
+        .updateTable("RolloutStep as s")
+        .from(v)
+        .set((eb) => ({
+          status: eb.ref("v.status"),
+          message: eb.ref("v.message"),
+          finishedAt: p.now,
+          heartbeatAt: null,
+          executorMs: eb.ref("v.ms"),
+          deployCount: sql<number>`s."deployCount" + CASE WHEN v.deployed THEN 1 ELSE 0 END`,
+        }))
+        .whereRef("s.id", "=", "v.id")
+        .whereRef("s.status", "=", "v.running")
+        .whereRef("s.attempt", "=", "v.attempt")
+        .where("s.rolloutId", "=", anyOf(p.rollouts))
+        .returning(["s.id", "s.status"]),
+    )
     .selectFrom("RolloutStep as s")
     .innerJoin("DeploymentTarget as t", "t.id", "s.targetId")
     .innerJoin("Rollout as r", "r.id", "s.rolloutId")
     .innerJoin("DeploymentRequest as d", "d.id", "r.requestId")
-    .select(["s.id", "s.rolloutId", "s.status", "s.attempt", "s.wave", "s.targetId", "t.name as targetName", "t.drained", "t.health", "d.previousVersion"])
-    .where("s.rolloutId", "=", anyOf(p.ids))
+    .leftJoin("ended as e", "e.id", "s.id")
+    .select((eb) => [
+      "s.id",
+      "s.rolloutId",
+      eb.fn.coalesce("e.status", "s.status").as("status"),
+      "s.attempt",
+      "s.wave",
+      "s.targetId",
+      "t.name as targetName",
+      "t.drained",
+      "t.health",
+      "d.previousVersion",
+      eb("e.id", "is not", null).$castTo<boolean>().as("ended"),
+    ])
+    .where("s.rolloutId", "=", anyOf(p.rollouts))
     .orderBy("s.rolloutId")
     .orderBy("s.wave")
-    .orderBy("t.name"),
-);
+    .orderBy("t.name");
+});
 
 /** A running step's heartbeat (false when the step is no longer this attempt's, or no longer running). */
 export async function beatStep(db: Kysely<DB>, id: string, attempt: number): Promise<boolean> {

@@ -11,7 +11,7 @@ import { appendRequestLogs, type LogLevel } from "../deployment-log";
 import { groupCommitPerDb } from "../../platform/group-commit";
 import { advanceAll } from "./orchestrator";
 import type { Claimed } from "./claimed";
-import { endStepRows, lockRollouts } from "./rollout-store";
+import { endStepsAndLoad, lockRollouts } from "./rollout-store";
 import { auditSteps, claimSteps, rolloutActor, type StepStatus } from "./state-machine";
 
 type ClaimAsk = { stepId: string; attempt: number | undefined };
@@ -66,8 +66,8 @@ async function claimBatch(db: Db, asks: ClaimAsk[]): Promise<(Claimed | null)[]>
  * Ends the batch's steps and advances each of their rollouts once, in one transaction and a few statements
  * whatever the batch's size: the rollouts are locked in id order (as every multi-rollout lock must be), the ends
  * are one conditional UPDATE (each only for the attempt that still owns its step: a step another delivery or the
- * loop already took is left alone, and its rollout is not advanced on its account), the rollouts' steps are loaded
- * in one query and their next moves decided from it (orchestrator.ts advanceAll); every log line and audit record
+ * loop already took is left alone, and its rollout is not advanced on its account), which also loads the rollouts'
+ * steps as they leave it (rollout-store.ts endStepsAndLoad), and their next moves are decided from that (orchestrator.ts advanceAll); every log line and audit record
  * goes out with the commit. Exported for tests (one batch, as the group commit writes it).
  */
 export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
@@ -94,7 +94,8 @@ export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       };
     });
     const owned = ends.filter((e, i) => locked.has(asks[i].claimed.rolloutId));
-    const ended = new Map((await endStepRows(tx, owned, new Date())).map((row) => [row.id, row]));
+    const done = await endStepsAndLoad(tx, owned, [...locked], new Date());
+    const ended = new Map(done.ended.map((row) => [row.id, row]));
     // The same step asked twice (two deliveries of one attempt's end): the first ask ended it.
     const results = ends.map((e) => {
       const row = ended.get(e.stepId);
@@ -109,6 +110,9 @@ export async function endBatch(db: Db, asks: EndAsk[]): Promise<boolean[]> {
       tx,
       rollouts.filter((r) => advancing.has(r.id)),
       rolloutActor,
+      // What the advance queues is queued from now (the steps' queuedAt), after the ends, as before.
+      new Date(),
+      done.snapshots,
     );
     return results;
   });
