@@ -6,13 +6,12 @@
 // phases after a warm-up: "paced" (each user acts about once a second: the goal, p95 < 100 ms on a 2-core
 // machine) and "closed loop" (no think time: capacity, where latency is queueing). Prints p50/p95 per call and the
 // CPU per call. Lost races (CONFLICT) are expected and counted, not errors.
-import path from "node:path";
 import { Client } from "pg";
+import { scratchDatabase } from "./bench-support";
 import { TRPCError } from "@trpc/server";
 import { closeDb, createDb } from "../server/db";
 import { createCaller } from "../server/root";
 import { defaultPolicy } from "../server/deployments/approval-policy";
-import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { serializeAnswer } from "../server/platform/wire-format";
 import { startWeb, TrpcHttpError, type WebProcess } from "./bench-approvals-http";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
@@ -28,10 +27,8 @@ const FINISHED = 5000;
 const SERVICES = 60;
 const DIRECT = process.env.BENCH_DIRECT === "1";
 
-const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
-const scratch = new URL(base);
-scratch.pathname = `/pier_bench_approvals_${process.pid}`;
-const scratchUrl = scratch.toString();
+const scratch = scratchDatabase("approvals");
+const scratchUrl = scratch.url;
 
 async function generate(c: Client) {
   await c.query(
@@ -77,8 +74,7 @@ function pct(values: number[], p: number) {
 }
 
 async function main() {
-  await ensureDatabase(scratchUrl);
-  await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  await scratch.create();
   const c = new Client({ connectionString: scratchUrl });
   await c.connect();
   const db = createDb(scratchUrl, POOL);
@@ -118,7 +114,7 @@ async function main() {
     const servingMeter = () =>
       processGroupsMeter({
         ...(web ? { "web process": () => [web!.pid] } : {}),
-        "Postgres (this database)": () => postgresBackends(scratch.pathname.slice(1)),
+        "Postgres (this database)": () => postgresBackends(scratch.name),
       });
 
     /** Every user reads the inbox `rounds` times, no think time: the CPU of an inbox call alone. */
@@ -226,12 +222,7 @@ async function main() {
     await web?.stop();
     await c.end();
     await closeDb(db);
-    const admin = new URL(scratchUrl);
-    admin.pathname = "/postgres";
-    const a = new Client({ connectionString: admin.toString() });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-    await a.end();
+    await scratch.drop();
   }
 }
 

@@ -3,13 +3,12 @@
 // Goal: p95 < 150 ms on a 2-core machine. Then (issue #15) BENCH_CATALOG_ENTITIES Backstage entities (default
 // 5,000; 50000 for a large organisation's catalog) imported as background jobs, and the entity pages and searches
 // over them measured: goal p95 < 100 ms.
-import path from "node:path";
 import { Client } from "pg";
+import { scratchDatabase } from "./bench-support";
 import { closeDb, createDb } from "../server/db";
 import { searchCatalog, type CatalogSearchInput } from "../server/catalog/catalog-search";
 import { impactOf } from "../server/catalog/impact";
 import { serviceDetail } from "../server/catalog/service-pages";
-import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { entityKindCounts, entityPage, listEntities, unresolvedRelations } from "../server/catalog/entity-pages";
 import { BENCH_UNITS, benchBackgroundImport } from "./bench-catalog-import";
 
@@ -18,13 +17,11 @@ const DEPENDENCIES = 15000;
 const TEAMS = 40;
 const REQUESTS = 300;
 
-const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
-const scratch = new URL(base);
 // BENCH_CATALOG_DB=<name>: keep that database and, when it already holds the generated catalog, skip generating and
 // importing (the 50,000-entity import takes minutes) and only measure the reads. Drop it by hand when done.
 const reuse = process.env.BENCH_CATALOG_DB;
-scratch.pathname = `/${reuse ?? `pier_bench_catalog_${process.pid}`}`;
-const scratchUrl = scratch.toString();
+const scratch = scratchDatabase("catalog", reuse ? { name: reuse } : {});
+const scratchUrl = scratch.url;
 
 const WORDS = [
   "payments",
@@ -168,11 +165,10 @@ async function benchServices(db: ReturnType<typeof createDb>, admin: Client) {
 }
 
 async function main() {
-  await ensureDatabase(scratchUrl);
+  await scratch.create();
   const admin = new Client({ connectionString: scratchUrl });
   const db = createDb(scratchUrl, 4);
   try {
-    await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
     await admin.connect();
     const t0 = performance.now();
     const ready = reuse && Number((await admin.query(`SELECT count(*) n FROM "CatalogImport"`)).rows[0].n) > 0;
@@ -196,18 +192,11 @@ async function main() {
     await closeDb(db);
     await admin.end().catch(() => undefined);
     if (reuse) console.log(`kept the database ${reuse}`);
-    else await dropScratch();
+    else {
+      await scratch.drop();
+      console.log("dropped the scratch database");
+    }
   }
-}
-
-async function dropScratch() {
-  const root = new URL(scratchUrl);
-  root.pathname = "/postgres";
-  const c = new Client({ connectionString: root.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-  await c.end();
-  console.log("dropped the scratch database");
 }
 
 main().catch((err) => {

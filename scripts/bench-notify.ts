@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import path from "node:path";
 import { Worker } from "bullmq";
-import { Client } from "pg";
+import { dropDatabase } from "./bench-support";
 import { cpuMeter, postgresBackends, processGroupsMeter } from "./bench-cpu";
 import type { Db } from "../server/db";
 import type { OutboxBatchJobData } from "../server/bus/outbox";
@@ -294,12 +294,7 @@ async function main() {
   await appDb.$disconnect();
   sink.close();
   await redis.down();
-  const adminUrl = new URL(base);
-  adminUrl.pathname = "/postgres";
-  const admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(scratch.toString());
 }
 
 async function fail(err: unknown) {

@@ -19,13 +19,12 @@
 //   double deploys: steps whose executor run of the new version finished more than once (must be 0)
 // Settings: BENCH_REQUESTS (200), BENCH_TARGETS (20), BENCH_WAVES (4), BENCH_STEP_MS simulator duration per
 // target (1000), BENCH_POOL (20), OUTBOX_POLL_MS (250). Goal: overhead p95 < 50 ms.
-import path from "node:path";
 import { Client } from "pg";
+import { scratchDatabase } from "./bench-support";
 import type { Queue } from "bullmq";
 import { closeDb, createDb, transaction, type Db } from "../server/db";
 import { dispatchOutbox, markOutboxProcessed, type OutboxJobData } from "../server/bus/outbox";
 import { QUEUES } from "../server/platform/queues";
-import { ensureDatabase, migrate } from "../server/platform/migrations";
 import { createRequest } from "../server/deployments/requests";
 import { handleDeploymentJob } from "../server/deployments/worker";
 import { rolloutTick } from "../server/deployments/rollouts/loop";
@@ -41,10 +40,8 @@ const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 1000);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 const POLL_MS = Number(process.env.OUTBOX_POLL_MS ?? 250);
 
-const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
-const scratch = new URL(base);
-scratch.pathname = `/pier_bench_rollout_${process.pid}`;
-const scratchUrl = scratch.toString();
+const scratch = scratchDatabase("rollout");
+const scratchUrl = scratch.url;
 
 async function generate(c: Client) {
   const perWave = Math.ceil(TARGETS / WAVES);
@@ -130,8 +127,7 @@ function inProcessQueues(db: Db, running: Set<Promise<unknown>>) {
 }
 
 async function main() {
-  await ensureDatabase(scratchUrl);
-  await migrate(scratchUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  await scratch.create();
   const c = new Client({ connectionString: scratchUrl });
   await c.connect();
   // Connections are waited for as long as a step may take: 1,000 steps run at once on BENCH_POOL connections.
@@ -227,13 +223,7 @@ async function main() {
     stopFast?.();
     await c.end();
     await closeDb(db);
-    // Dropped from the maintenance database: the base database (DATABASE_URL's) need not exist.
-    const adminUrl = new URL(base);
-    adminUrl.pathname = "/postgres";
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

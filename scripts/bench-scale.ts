@@ -18,8 +18,7 @@
 //   SCALE_BASELINE          1 (default): also run 1 web + 1 worker on the same load (no kills) and compare
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import path from "node:path";
-import { Client } from "pg";
+import { scratchDatabase } from "./bench-support";
 import type { ScaleResult } from "./scale/run";
 
 for (const arg of process.argv.slice(2)) {
@@ -31,16 +30,12 @@ const num = (name: string, fallback: number) => Number(process.env[`SCALE_${name
 type Result = ScaleResult;
 
 async function runOnScratch(label: string, web: number, workers: number, kills: boolean): Promise<Result> {
-  const { ensureDatabase, migrate } = await import("../server/platform/migrations");
   const { runScale } = await import("./scale/run");
-  const base = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/pier";
-  const scratch = new URL(base);
-  scratch.pathname = `/pier_bench_scale_${process.pid}_${label}`;
-  await ensureDatabase(scratch.toString());
-  await migrate(scratch.toString(), path.join(__dirname, "..", "prisma", "migrations"));
+  const scratch = scratchDatabase("scale", { name: `pier_bench_scale_${process.pid}_${label}` });
+  await scratch.create();
   try {
     return await runScale({
-      databaseUrl: scratch.toString(),
+      databaseUrl: scratch.url,
       redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       redisPrefix: `pier-bench-scale-${process.pid}-${label}`,
       web,
@@ -61,12 +56,7 @@ async function runOnScratch(label: string, web: number, workers: number, kills: 
       log: (line) => console.log(line),
     });
   } finally {
-    const admin = new URL(base);
-    admin.pathname = "/postgres";
-    const c = new Client({ connectionString: admin.toString() });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-    await c.end();
+    await scratch.drop();
   }
 }
 
