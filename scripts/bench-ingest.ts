@@ -8,6 +8,12 @@
 // deployment hook to a CDEvent); goal ≥ 2,000 events/s each, p99 < 50 ms.
 //   BENCH_SECONDS (per source, default 20), BENCH_CONCURRENCY (default 8), BENCH_BATCH (CDEvents per request,
 //   default 10), BENCH_SOURCES (default cdevents,gitlab,custom)
+// Each source runs closed-loop (BENCH_CONCURRENCY clients, each sending its next request once the last is answered:
+// the capacity figure). With BENCH_RATE=<events/s> it then runs open-loop as well: requests on a fixed schedule at that
+// offered rate whatever the answers (over at most BENCH_RATE_CONNECTIONS keep-alive connections, default 32), latency
+// counted from each request's scheduled time — the p99 a given load gets, rather than the one saturation gets.
+// The clients run in this process, the server in a child process; both share the machine's cores with Postgres. Per
+// request, the CPU of each (route process, clients, the bench database's Postgres backends) is printed too.
 import { fork } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
@@ -99,6 +105,8 @@ const CUSTOM_MAPPING = `{
   }
 }`;
 
+const WARM_UP_REQUESTS = 20;
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
@@ -150,14 +158,21 @@ function phases(token: string): Phase[] {
   return (process.env.BENCH_SOURCES ?? "cdevents,gitlab,custom").split(",").map((s) => all[s.trim()]);
 }
 
-async function drive(port: number, phase: Phase) {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let events = 0;
-  let errors = 0;
-  const send = (body: string) =>
+type Run = {
+  mode: string;
+  seconds: number;
+  requests: number;
+  events: number;
+  errors: number;
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+};
+
+/** One POST over a keep-alive agent; resolves with the status once the answer has been read. */
+function sender(port: number, phase: Phase, agent: http.Agent) {
+  return (body: string) =>
     new Promise<number>((resolve, reject) => {
       const req = http.request(
         {
@@ -176,8 +191,32 @@ async function drive(port: number, phase: Phase) {
       req.on("error", reject);
       req.end(body);
     });
+}
+
+function summary(mode: string, elapsedMs: number, latencies: number[], events: number, errors: number): Run {
+  const seconds = elapsedMs / 1000;
+  return {
+    mode,
+    seconds,
+    requests: latencies.length,
+    events,
+    errors,
+    eventsPerSecond: events / seconds,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    max: Math.max(...latencies),
+  };
+}
+
+/** Closed loop: `concurrency` clients, each sending its next request as soon as the last one is answered (capacity). */
+async function closedLoop(port: number, phase: Phase, seconds: number, concurrency: number): Promise<Run> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const send = sender(port, phase, agent);
   // Warm-up (JIT, connection pool, ajv/JSONata compile).
-  for (let i = 0; i < 20; i++) await send(phase.body());
+  for (let i = 0; i < WARM_UP_REQUESTS; i++) await send(phase.body());
+  const latencies: number[] = [];
+  let events = 0;
+  let errors = 0;
   const until = Date.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -192,18 +231,66 @@ async function drive(port: number, phase: Phase) {
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
+  const elapsed = performance.now() - started;
   agent.destroy();
-  return {
-    seconds: elapsed,
-    concurrency,
-    requests: latencies.length,
+  return summary(`closed loop, ${concurrency} clients`, elapsed, latencies, events, errors);
+}
+
+/**
+ * Open loop: requests are sent on a fixed schedule (`eventsPerSecond` ÷ events per request), whether or not earlier
+ * ones were answered, over at most `maxSockets` keep-alive connections (a request finding them all busy waits in the
+ * agent's queue). Latency counts from each request's scheduled time, not from when it was actually sent, so a
+ * server (or client) that falls behind shows its queueing in the figures instead of slowing the offered load down
+ * ("coordinated omission").
+ */
+async function openLoop(port: number, phase: Phase, seconds: number, eventsPerSecond: number, maxSockets: number): Promise<Run> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const send = sender(port, phase, agent);
+  for (let i = 0; i < WARM_UP_REQUESTS; i++) await send(phase.body());
+  const interval = (1000 * phase.eventsPerRequest) / eventsPerSecond;
+  const total = Math.max(1, Math.round((seconds * 1000) / interval));
+  const latencies: number[] = [];
+  let events = 0;
+  let errors = 0;
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  await new Promise<void>((done) => {
+    const tick = () => {
+      const now = performance.now();
+      // Every request whose time has come (timers fire late on a busy machine: catch up, never skip).
+      while (sent < total && started + sent * interval <= now) {
+        const scheduled = started + sent * interval;
+        sent++;
+        inFlight.push(
+          send(phase.body()).then(
+            (status) => {
+              latencies.push(performance.now() - scheduled);
+              if (status === 202) events += phase.eventsPerRequest;
+              else errors++;
+            },
+            () => {
+              latencies.push(performance.now() - scheduled);
+              errors++;
+            },
+          ),
+        );
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, Math.min(interval, started + sent * interval - performance.now())));
+      else done();
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const elapsed = performance.now() - started;
+  agent.destroy();
+  return summary(
+    `open loop, ${Math.round(eventsPerSecond).toLocaleString()} events/s offered, ≤ ${maxSockets} connections`,
+    elapsed,
+    latencies,
     events,
     errors,
-    eventsPerSecond: events / elapsed,
-    p50: pct(latencies, 0.5),
-    p99: pct(latencies, 0.99),
-  };
+  );
 }
 
 async function main() {
@@ -248,21 +335,51 @@ async function main() {
       const { rows } = await stats.query<{ n: string }>("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()");
       return Number(rows[0].n);
     };
-    for (const phase of phases(token)) {
+    // CPU of the bench database's Postgres backends (the route process's pool; /proc, when Postgres runs on this
+    // machine): per pid, user + system in clock ticks (100 per second). Shared processes (WAL writer, checkpointer)
+    // serve every database on the server and are left out.
+    const backendTicks = async () => {
+      const { rows } = await stats.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      const ticks = new Map<number, number>();
+      for (const { pid } of rows) {
+        try {
+          const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+          ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+        } catch {
+          // Not on this machine, or gone.
+        }
+      }
+      return ticks;
+    };
+    const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : null;
+    const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+    const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+    const rateConnections = Number(process.env.BENCH_RATE_CONNECTIONS ?? 32);
+    const measure = async (phase: Phase, run: () => Promise<Run>) => {
       const cpuBefore = await serverCpuMs();
       const commitsBefore = await commits();
-      const r = await drive(port, phase);
-      const cpuPerRequest = (await serverCpuMs()) - cpuBefore;
+      const pgBefore = await backendTicks();
+      const clientBefore = process.cpuUsage();
+      const r = await run();
+      const client = process.cpuUsage(clientBefore);
+      const cpu = (await serverCpuMs()) - cpuBefore;
+      let pgTicks = 0;
+      for (const [pid, t] of await backendTicks()) pgTicks += t - (pgBefore.get(pid) ?? 0);
       const committed = (await commits()) - commitsBefore;
-      console.log(`\n${phase.label}, ${r.concurrency} concurrent clients, ${r.seconds.toFixed(1)} s`);
+      // Warm-up requests included in the per-request figures.
+      const n = r.requests + WARM_UP_REQUESTS;
+      console.log(`\n${phase.label} — ${r.mode}, ${r.seconds.toFixed(1)} s`);
       console.log(`  ${r.events.toLocaleString()} events accepted, ${r.errors} errors`);
       console.log(
-        `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
+        `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`,
       );
-      // Warm-up requests included (20 per phase).
       console.log(
-        `  server CPU ${(cpuPerRequest / (r.requests + 20)).toFixed(2)} ms per request (user + system, the route process only) · ${(committed / (r.requests + 20)).toFixed(2)} Postgres commits per request`,
+        `  CPU per request (user + system): route process ${(cpu / n).toFixed(2)} ms · bench clients ${((client.user + client.system) / 1000 / n).toFixed(2)} ms · Postgres backends ${((pgTicks * 10) / n).toFixed(2)} ms · ${(committed / n).toFixed(2)} Postgres commits per request`,
       );
+    };
+    for (const phase of phases(token)) {
+      await measure(phase, () => closedLoop(port, phase, seconds, concurrency));
+      if (rate) await measure(phase, () => openLoop(port, phase, seconds, rate, rateConnections));
     }
     await stats.end();
     const c = new Client({ connectionString: dbUrl });
