@@ -14,7 +14,7 @@
 // counted from each request's scheduled time — the p99 a given load gets, rather than the one saturation gets.
 // The clients run in this process, the server in a child process; both share the machine's cores with Postgres. Per
 // request, the CPU of each (route process, clients, the bench database's Postgres backends) is printed too.
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { Client } from "pg";
@@ -37,8 +37,12 @@ async function adminSql(text: string) {
 
 /** Child: the route handler behind node:http. Prints its port and a token on stdout (IPC message). */
 async function serve() {
-  const { migrate } = await import("../server/platform/migrations");
-  await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  // The first server process sets the database up; the others (BENCH_SERVERS > 1) find it ready.
+  const setUp = process.env.BENCH_SERVER_INDEX === "0";
+  if (setUp) {
+    const { migrate } = await import("../server/platform/migrations");
+    await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
+  }
   const { getDb } = await import("../server/db");
   const { handleCdeventsPost } = await import("../server/ingest/ingest-http");
   const { createIngestToken } = await import("../server/ingest/ingest-tokens");
@@ -48,16 +52,18 @@ async function serve() {
   const { createWebhookSecret } = await import("../server/ingest/webhook-secrets");
   const { createCustomSource } = await import("../server/ingest/custom-sources");
   const actor = { id: null, label: "bench" };
-  const { token } = await createIngestToken(getDb(), actor, "bench");
-  await createWebhookSecret(getDb(), actor, { kind: "gitlab_webhook", name: "bench", secret: BENCH_SECRET });
-  await createCustomSource(getDb(), actor, {
-    slug: "bench",
-    name: "bench",
-    authType: "bearer",
-    settings: {},
-    secret: BENCH_SECRET,
-    expression: CUSTOM_MAPPING,
-  });
+  const token = setUp ? (await createIngestToken(getDb(), actor, "bench")).token : "";
+  if (setUp) {
+    await createWebhookSecret(getDb(), actor, { kind: "gitlab_webhook", name: "bench", secret: BENCH_SECRET });
+    await createCustomSource(getDb(), actor, {
+      slug: "bench",
+      name: "bench",
+      authType: "bearer",
+      settings: {},
+      secret: BENCH_SECRET,
+      expression: CUSTOM_MAPPING,
+    });
+  }
   const routes: Record<string, (req: Request) => Promise<Response>> = {
     "/api/events/cdevents": withHttpMetrics("/api/events/cdevents", (req: Request) => handleCdeventsPost(req)),
     "/api/webhooks/gitlab": withHttpMetrics("/api/webhooks/gitlab", (req: Request) => handleGitlabPost(req)),
@@ -160,6 +166,8 @@ function phases(token: string): Phase[] {
 
 type Run = {
   mode: string;
+  /** Requests sent before the measured ones (included in the CPU and commit figures per request). */
+  warmUps: number;
   seconds: number;
   requests: number;
   events: number;
@@ -193,10 +201,11 @@ function sender(port: number, phase: Phase, agent: http.Agent) {
     });
 }
 
-function summary(mode: string, elapsedMs: number, latencies: number[], events: number, errors: number): Run {
+function summary(mode: string, warmUps: number, elapsedMs: number, latencies: number[], events: number, errors: number): Run {
   const seconds = elapsedMs / 1000;
   return {
     mode,
+    warmUps,
     seconds,
     requests: latencies.length,
     events,
@@ -208,19 +217,27 @@ function summary(mode: string, elapsedMs: number, latencies: number[], events: n
   };
 }
 
+/** Warm-up (JIT, connection pools, ajv/JSONata compile): WARM_UP_REQUESTS to each server, one at a time. */
+async function warmUp(senders: ((body: string) => Promise<number>)[], phase: Phase) {
+  for (const send of senders) for (let i = 0; i < WARM_UP_REQUESTS; i++) await send(phase.body());
+  return senders.length * WARM_UP_REQUESTS;
+}
+
+const serversLabel = (ports: number[]) => (ports.length > 1 ? `, ${ports.length} server processes` : "");
+
 /** Closed loop: `concurrency` clients, each sending its next request as soon as the last one is answered (capacity). */
-async function closedLoop(port: number, phase: Phase, seconds: number, concurrency: number): Promise<Run> {
+async function closedLoop(ports: number[], phase: Phase, seconds: number, concurrency: number): Promise<Run> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const send = sender(port, phase, agent);
-  // Warm-up (JIT, connection pool, ajv/JSONata compile).
-  for (let i = 0; i < WARM_UP_REQUESTS; i++) await send(phase.body());
+  const senders = ports.map((port) => sender(port, phase, agent));
+  const warmUps = await warmUp(senders, phase);
   const latencies: number[] = [];
   let events = 0;
   let errors = 0;
   const until = Date.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, client) => {
+      const send = senders[client % senders.length];
       while (Date.now() < until) {
         const body = phase.body();
         const t = performance.now();
@@ -233,7 +250,7 @@ async function closedLoop(port: number, phase: Phase, seconds: number, concurren
   );
   const elapsed = performance.now() - started;
   agent.destroy();
-  return summary(`closed loop, ${concurrency} clients`, elapsed, latencies, events, errors);
+  return summary(`closed loop, ${concurrency} clients${serversLabel(ports)}`, warmUps, elapsed, latencies, events, errors);
 }
 
 /**
@@ -243,10 +260,11 @@ async function closedLoop(port: number, phase: Phase, seconds: number, concurren
  * server (or client) that falls behind shows its queueing in the figures instead of slowing the offered load down
  * ("coordinated omission").
  */
-async function openLoop(port: number, phase: Phase, seconds: number, eventsPerSecond: number, maxSockets: number): Promise<Run> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const send = sender(port, phase, agent);
-  for (let i = 0; i < WARM_UP_REQUESTS; i++) await send(phase.body());
+async function openLoop(ports: number[], phase: Phase, seconds: number, eventsPerSecond: number, maxSockets: number): Promise<Run> {
+  // maxSockets is per server (host and port).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.ceil(maxSockets / ports.length) });
+  const senders = ports.map((port) => sender(port, phase, agent));
+  const warmUps = await warmUp(senders, phase);
   const interval = (1000 * phase.eventsPerRequest) / eventsPerSecond;
   const total = Math.max(1, Math.round((seconds * 1000) / interval));
   const latencies: number[] = [];
@@ -263,7 +281,7 @@ async function openLoop(port: number, phase: Phase, seconds: number, eventsPerSe
         const scheduled = started + sent * interval;
         sent++;
         inFlight.push(
-          send(phase.body()).then(
+          senders[sent % senders.length](phase.body()).then(
             (status) => {
               latencies.push(performance.now() - scheduled);
               if (status === 202) events += phase.eventsPerRequest;
@@ -285,7 +303,8 @@ async function openLoop(port: number, phase: Phase, seconds: number, eventsPerSe
   const elapsed = performance.now() - started;
   agent.destroy();
   return summary(
-    `open loop, ${Math.round(eventsPerSecond).toLocaleString()} events/s offered, ≤ ${maxSockets} connections`,
+    `open loop, ${Math.round(eventsPerSecond).toLocaleString()} events/s offered, ≤ ${maxSockets} connections${serversLabel(ports)}`,
+    warmUps,
     elapsed,
     latencies,
     events,
@@ -297,25 +316,36 @@ async function main() {
   if (process.argv.includes("--serve")) return serve();
   await adminSql(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
   await adminSql(`CREATE DATABASE "${DB_NAME}"`);
-  const child = fork(__filename, ["--serve"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      REDIS_PREFIX: `pier-bench-${process.pid}`,
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-      PIER_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
-      PIER_AUDIT_CHECKPOINT_KEY: "bench-checkpoint-".repeat(3),
-      AUTH_SECRET: "bench-".repeat(8),
-    },
-    execArgv: process.execArgv,
-  });
-  try {
-    const { port, token } = await new Promise<{ port: number; token: string }>((resolve, reject) => {
+  // BENCH_SERVERS web processes (default 1), each its own node:http server and pool, as a deployment runs several
+  // stateless ones; the clients spread their connections over them.
+  const serverCount = Number(process.env.BENCH_SERVERS ?? 1);
+  const children: ChildProcess[] = [];
+  const start = (index: number) => {
+    const child = fork(__filename, ["--serve"], {
+      env: {
+        ...process.env,
+        BENCH_SERVER_INDEX: String(index),
+        DATABASE_URL: dbUrl,
+        REDIS_PREFIX: `pier-bench-${process.pid}`,
+        LOG_LEVEL: "warn",
+        NODE_ENV: "production",
+        PIER_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+        PIER_AUDIT_CHECKPOINT_KEY: "bench-checkpoint-".repeat(3),
+        AUTH_SECRET: "bench-".repeat(8),
+      },
+      execArgv: process.execArgv,
+    });
+    children.push(child);
+    return new Promise<{ port: number; token: string }>((resolve, reject) => {
       child.once("message", (m) => resolve(m as { port: number; token: string }));
       child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
     });
-    const serverCpuMs = () =>
+  };
+  try {
+    const first = await start(0);
+    const { token } = first;
+    const ports = [first.port, ...(await Promise.all(Array.from({ length: serverCount - 1 }, (_, i) => start(i + 1)))).map((s) => s.port)];
+    const cpuOf = (child: ChildProcess) =>
       new Promise<number>((resolve) => {
         const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
           if (!m.cpu) return;
@@ -325,6 +355,8 @@ async function main() {
         child.on("message", onMessage);
         child.send("cpu");
       });
+    /** CPU of every server process together (ms). */
+    const serverCpuMs = async () => (await Promise.all(children.map(cpuOf))).reduce((a, b) => a + b, 0);
     // Commits in the bench database (pg_stat_database, reported by the statistics collector within ~1 s of each
     // transaction's end): with group commit there are fewer than requests, and each is one WAL flush (fsync).
     const stats = new Client({ connectionString: dbUrl });
@@ -367,19 +399,19 @@ async function main() {
       for (const [pid, t] of await backendTicks()) pgTicks += t - (pgBefore.get(pid) ?? 0);
       const committed = (await commits()) - commitsBefore;
       // Warm-up requests included in the per-request figures.
-      const n = r.requests + WARM_UP_REQUESTS;
+      const n = r.requests + r.warmUps;
       console.log(`\n${phase.label} — ${r.mode}, ${r.seconds.toFixed(1)} s`);
       console.log(`  ${r.events.toLocaleString()} events accepted, ${r.errors} errors`);
       console.log(
         `  ${Math.round(r.eventsPerSecond).toLocaleString()} events/s · ${Math.round(r.requests / r.seconds)} requests/s · request latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`,
       );
       console.log(
-        `  CPU per request (user + system): route process ${(cpu / n).toFixed(2)} ms · bench clients ${((client.user + client.system) / 1000 / n).toFixed(2)} ms · Postgres backends ${((pgTicks * 10) / n).toFixed(2)} ms · ${(committed / n).toFixed(2)} Postgres commits per request`,
+        `  CPU per request (user + system): route process${children.length > 1 ? "es (together)" : ""} ${(cpu / n).toFixed(2)} ms · bench clients ${((client.user + client.system) / 1000 / n).toFixed(2)} ms · Postgres backends ${((pgTicks * 10) / n).toFixed(2)} ms · ${(committed / n).toFixed(2)} Postgres commits per request`,
       );
     };
     for (const phase of phases(token)) {
-      await measure(phase, () => closedLoop(port, phase, seconds, concurrency));
-      if (rate) await measure(phase, () => openLoop(port, phase, seconds, rate, rateConnections));
+      await measure(phase, () => closedLoop(ports, phase, seconds, concurrency));
+      if (rate) await measure(phase, () => openLoop(ports, phase, seconds, rate, rateConnections));
     }
     await stats.end();
     const c = new Client({ connectionString: dbUrl });
@@ -388,7 +420,7 @@ async function main() {
     await c.end();
     console.log(`\nRows stored (incl. warm-up): ${stored.rows.map((r) => `${r.source} ${Number(r.n).toLocaleString()}`).join(", ")}`);
   } finally {
-    child.kill("SIGTERM");
+    for (const child of children) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     await adminSql(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
   }
