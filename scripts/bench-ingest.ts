@@ -14,6 +14,8 @@
 // counted from each request's scheduled time — the p99 a given load gets, rather than the one saturation gets.
 // The clients run in this process, the server in a child process; both share the machine's cores with Postgres. Per
 // request, the CPU of each (route process, clients, the bench database's Postgres backends) is printed too.
+// BENCH_SERVERS=<n> (default 1) runs n server processes (stateless, as a deployment would), each with its own pool
+// and group commit; the clients spread their connections over them.
 import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
