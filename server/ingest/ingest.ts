@@ -5,8 +5,7 @@
 // Group commit (server/platform/group-commit.ts): deliveries that arrive while an insert is in flight are written
 // together by the next one — one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, autocommitted, so one WAL
 // flush for the batch instead of one per request. A request is answered only once the statement holding its rows
-// has returned (committed) — and once the next batch's statement is sent, so the next flush does not wait for the
-// answers; each request's events stay in one statement (all or nothing, as before). The enqueue
+// has returned (committed); each request's events stay in one statement (all or nothing, as before). The enqueue
 // for the worker follows the commit without delaying the answer (coalesced too; best effort as before).
 import { randomUUID } from "node:crypto";
 import { sql, type Db } from "../db";
