@@ -58,7 +58,6 @@ const batcherFor = groupCommitPerDb<Db, Delivery, StoredEvent[]>({
   // A value Postgres refuses is one request's doing (its 422, the others stored); an unreachable database is
   // everyone's (each answered 503 now, not after its own connection timeout).
   splitOnFailure: (err) => classifyFailure(err) !== "unavailable",
-  answerAfterNextStarts: true,
 });
 
 /**

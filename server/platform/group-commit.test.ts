@@ -34,53 +34,6 @@ describe("group commit", () => {
     ]);
   });
 
-  it("with answerAfterNextStarts, sends the next batch before answering the callers of the one just written", async () => {
-    const order: string[] = [];
-    let release: (() => void) | undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let writes = 0;
-    const g = groupCommit({
-      name: "test",
-      lanes: 1,
-      maxBatch: 100,
-      answerAfterNextStarts: true,
-      write: async (items: number[]) => {
-        order.push(`write ${items.join(",")}`);
-        if (++writes === 1) await gate;
-        return items.map((i) => i * 10);
-      },
-    });
-    const first = g.submit(1).then((v) => order.push(`answer ${v}`));
-    await new Promise((res) => setTimeout(res, 10));
-    const second = [2, 3].map((i) => g.submit(i).then((v) => order.push(`answer ${v}`)));
-    release?.();
-    await Promise.all([first, ...second]);
-    expect(order).toEqual(["write 1", "write 2,3", "answer 10", "answer 20", "answer 30"]);
-  });
-
-  it("without it, answers a batch's callers before the next batch is sent", async () => {
-    const order: string[] = [];
-    let release: (() => void) | undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let writes = 0;
-    const g = groupCommit({
-      name: "test",
-      lanes: 1,
-      maxBatch: 100,
-      write: async (items: number[]) => {
-        order.push(`write ${items.join(",")}`);
-        if (++writes === 1) await gate;
-        return items.map((i) => i * 10);
-      },
-    });
-    const first = g.submit(1).then((v) => order.push(`answer ${v}`));
-    await new Promise((res) => setTimeout(res, 10));
-    const second = [2, 3].map((i) => g.submit(i).then((v) => order.push(`answer ${v}`)));
-    release?.();
-    await Promise.all([first, ...second]);
-    expect(order).toEqual(["write 1", "answer 10", "write 2,3", "answer 20", "answer 30"]);
-  });
-
   it("keeps to maxBatch and to one lane per key", async () => {
     const r = recorder();
     r.release();

@@ -33,13 +33,6 @@ type GroupCommitOptions<T, R> = {
   lingerMs?: number;
   write: (items: T[]) => Promise<R[]>;
   splitOnFailure?: (err: unknown) => boolean;
-  /**
-   * Answers a batch's callers only once the next batch (items that arrived while it was written) is on its way to
-   * the database, rather than first. For writes bound by the commit's flush (ingestion): answering a batch's callers
-   * (their responses, socket writes) took ~0.1–0.3 ms each before the next statement was even sent, time in which
-   * the disk sat idle; sent first, the next statement's work and flush follow the previous one's at once.
-   */
-  answerAfterNextStarts?: boolean;
 };
 
 /**
@@ -85,11 +78,7 @@ export function groupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCommit<T
   async function writeBatch(batch: Pending<T, R>[]) {
     try {
       const results = await opts.write(batch.map((p) => p.item));
-      const answer = () => batch.forEach((p, i) => p.resolve(results[i]));
-      // setImmediate runs after the pending microtasks, through which drain() below takes the next batch and sends
-      // its statement (an idle pooled connection is handed out without waiting for I/O).
-      if (opts.answerAfterNextStarts) setImmediate(answer);
-      else answer();
+      batch.forEach((p, i) => p.resolve(results[i]));
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err);
       if (opts.splitOnFailure && !opts.splitOnFailure(err)) {
