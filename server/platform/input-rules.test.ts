@@ -39,6 +39,10 @@ describe("findUnsafeValue", () => {
     expect(jsonNestsDeeperThan(`{"a":"${"[".repeat(100)}`)).toBe(false);
     expect(jsonNestsDeeperThan(nested(64))).toBe(false);
     expect(jsonNestsDeeperThan(nested(65))).toBe(true);
+    // Many brackets side by side (more than the depth limit in all) are not nesting; { and [ count together.
+    expect(jsonNestsDeeperThan(`[${Array.from({ length: 200 }, () => '{"a":[1]}').join(",")}]`)).toBe(false);
+    expect(jsonNestsDeeperThan(`${'{"a":['.repeat(33)}${"]}".repeat(33)}`)).toBe(true);
+    expect(jsonNestsDeeperThan(`${'{"a":['.repeat(32)}${"]}".repeat(32)}`)).toBe(false);
   });
 
   it("names the path of a refused value deep inside arrays and objects", () => {
