@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
+import { runSql } from "./bench-support";
 import { closeDb, createDb, sql, transaction } from "../server/db";
 import { lockServiceHistory, recordChange, recordDeployment, recordIncident } from "../server/dora/canonical";
 import { migrate } from "../server/platform/migrations";
@@ -23,16 +24,6 @@ const N_SERVICE = 50;
 const TABLES = ["Deployment", "DeploymentChange", "Incident"];
 const DAY = 86_400_000;
 
-async function admin(text: string) {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 /** CPU time (user + system, ms) the backend process has used so far; Linux clock ticks are 10 ms. */
 const backendCpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -40,8 +31,8 @@ const backendCpuMs = (pid: number) => {
 };
 
 async function main() {
-  await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await admin(`CREATE DATABASE "${DB_NAME}"`);
+  await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  await runSql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
   await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
   const c = new Client({ connectionString: dbUrl });
   await c.connect();
@@ -131,7 +122,7 @@ async function main() {
   console.log(`rollups after re-enabling: ${rollup.rows[0].counted} deployments counted of ${rollup.rows[0].rows} rows (the off rounds are not counted)`);
   await c.end();
   await closeDb(db);
-  if (!process.env.BENCH_DB_KEEP) await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  if (!process.env.BENCH_DB_KEEP) await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
 }
 
 main().catch((err) => {

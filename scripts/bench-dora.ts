@@ -14,6 +14,7 @@
 // and the daily rollups are then built in one pass (dora_rollup_rebuild, the migration's backfill) and timed.
 // The org-wide summary reads those rollups (server/dora/rollups.ts); team and service scopes read the raw rows.
 import { Client } from "pg";
+import { runSql } from "./bench-support";
 import { CompiledQuery } from "kysely";
 import { createDb, sql as kysql, transaction, type Tx } from "../server/db";
 import { relinkChanges } from "../server/dora/linkage";
@@ -38,26 +39,16 @@ const BULK_TABLES = ["Deployment", "Change", "DeploymentChange"];
 const KEEP_INDEXES = ["DeploymentChange_changeId_environmentName_key"];
 const N_TEAM = 20;
 
-async function sql(url: string, text: string) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 async function generate() {
-  const exists = await sql(ADMIN_URL, `SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`);
+  const exists = await runSql(ADMIN_URL, `SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`);
   if (exists.rowCount && process.env.BENCH_DB_KEEP) {
     // Migrations added since the database was generated (indexes, backfills) apply before the re-run.
     const { applied } = await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
-    if (applied.length) await sql(dbUrl, "VACUUM ANALYZE");
+    if (applied.length) await runSql(dbUrl, "VACUUM ANALYZE");
     return console.log(`reusing ${DB_NAME}${applied.length ? `; applied ${applied.join(", ")}` : ""}`);
   }
-  await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await sql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
+  await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  await runSql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
   await migrate(dbUrl, path.join(__dirname, "..", "prisma", "migrations"));
   const t0 = Date.now();
   const c = new Client({ connectionString: dbUrl });
@@ -232,7 +223,7 @@ async function main() {
   );
   await pg.end();
   await db.$disconnect();
-  if (!process.env.BENCH_DB_KEEP) await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  if (!process.env.BENCH_DB_KEEP) await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
 }
 
 main().catch((err) => {

@@ -20,22 +20,13 @@ import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { Client } from "pg";
+import { runSql } from "./bench-support";
 import { readFileSync } from "node:fs";
 import { SHARED_FIXTURES } from "../test/support/shared-fixtures";
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "pier_bench_ingest";
 const dbUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
-
-async function adminSql(text: string) {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Child: the route handler behind node:http. Prints its port and a token on stdout (IPC message). */
 async function serve() {
@@ -319,8 +310,8 @@ async function openLoop(ports: number[], phase: Phase, seconds: number, eventsPe
 
 async function main() {
   if (process.argv.includes("--serve")) return serve();
-  await adminSql(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await adminSql(`CREATE DATABASE "${DB_NAME}"`);
+  await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  await runSql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
   // BENCH_SERVERS web processes (default 1), each its own node:http server and pool, as a deployment runs several
   // stateless ones; the clients spread their connections over them.
   const serverCount = Number(process.env.BENCH_SERVERS ?? 1);
@@ -427,7 +418,7 @@ async function main() {
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
-    await adminSql(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+    await runSql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
   }
 }
 

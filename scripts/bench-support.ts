@@ -2,7 +2,7 @@
 // process; created and migrated before the run, dropped after it from the maintenance database (the base database
 // itself need not exist). Server modules are imported when used, so a benchmark can set its environment first.
 import path from "node:path";
-import { Client } from "pg";
+import { Client, type QueryResult } from "pg";
 
 const DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/pier";
 
@@ -38,10 +38,15 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const admin = new URL(databaseUrl);
   const name = decodeURIComponent(admin.pathname.slice(1));
   admin.pathname = "/postgres";
-  const c = new Client({ connectionString: admin.toString() });
+  await runSql(admin.toString(), `DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+}
+
+/** Runs one SQL text on a connection of its own (CREATE/DROP DATABASE cannot run in a pooled transaction). */
+export async function runSql(databaseUrl: string, text: string): Promise<QueryResult> {
+  const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    await c.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+    return await c.query(text);
   } finally {
     await c.end();
   }

@@ -5,6 +5,21 @@ import { anyOf, getDb, newId, prepared, sql, transaction } from ".";
 import { inlineQuery, literal } from "./inline";
 import { fromPgError } from "./pg-pool";
 
+/** Records the text of every statement sent on the connections taken from the pool until `stop()`. */
+function captureStatements(db: ReturnType<typeof getDb>) {
+  const sent: string[] = [];
+  const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
+    const query = client.query.bind(client);
+    client.query = (...args: unknown[]) => {
+      const first = args[0] as string | { text: string };
+      sent.push(typeof first === "string" ? first : first.text);
+      return query(...args);
+    };
+  };
+  db.pool.on("acquire", onAcquire as never);
+  return { sent, stop: () => void db.pool.off("acquire", onAcquire as never) };
+}
+
 describe("the data layer", () => {
   it("inlines values as literals that survive quotes, backslashes and placeholders in quoted text", async () => {
     const tricky = `it's a \\ "test"; DROP TABLE x; -- $1`;
@@ -98,16 +113,7 @@ describe("the data layer", () => {
     const teamId = newId();
     await db.team.create({ data: { id: teamId, slug: `r-${teamId}`, name: "kept" } });
     // Watch every statement the connection is sent: the deferred INSERT must never reach Postgres.
-    const sent: string[] = [];
-    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
-      const query = client.query.bind(client);
-      client.query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        sent.push(typeof first === "string" ? first : first.text);
-        return query(...args);
-      };
-    };
-    db.pool.on("acquire", onAcquire as never);
+    const { sent, stop } = captureStatements(db);
     let ran = false;
     let rolledBack = 0;
     try {
@@ -121,7 +127,7 @@ describe("the data layer", () => {
         }),
       ).rejects.toThrow("boom");
     } finally {
-      db.pool.off("acquire", onAcquire as never);
+      stop();
     }
     expect(sent.some((s) => s.includes("OutboxEvent"))).toBe(false);
     expect(sent.at(-1)).toBe("ROLLBACK");
@@ -174,16 +180,7 @@ describe("the data layer", () => {
     const db = getDb();
     const teamId = newId();
     await db.team.create({ data: { id: teamId, slug: `b-${teamId}`, name: "it's named" } });
-    const sent: string[] = [];
-    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
-      const query = client.query.bind(client);
-      client.query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        sent.push(typeof first === "string" ? first : first.text);
-        return query(...args);
-      };
-    };
-    db.pool.on("acquire", onAcquire as never);
+    const { sent, stop } = captureStatements(db);
     let read: unknown;
     try {
       read = await transaction(db, async (tx) => {
@@ -202,7 +199,7 @@ describe("the data layer", () => {
         }),
       ).rejects.toThrow("before any statement");
     } finally {
-      db.pool.off("acquire", onAcquire as never);
+      stop();
     }
     expect(read).toEqual({ name: "it's named", n: 42, slug: `b-${teamId}` });
     // One message for BEGIN and the first statement (values inlined), the second statement as usual, then COMMIT;
@@ -223,16 +220,7 @@ describe("the data layer", () => {
       merge: (a: string, b: string) => `${a}+${b}`,
       write: (name: string, k: typeof db.kysely) => k.updateTable("Team").set({ name }).where("id", "=", ids[0]),
     };
-    const sent: string[] = [];
-    const onAcquire = (client: { query: (...a: unknown[]) => unknown }) => {
-      const query = client.query.bind(client);
-      client.query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        sent.push(typeof first === "string" ? first : first.text);
-        return query(...args);
-      };
-    };
-    db.pool.on("acquire", onAcquire as never);
+    const { sent, stop } = captureStatements(db);
     try {
       await transaction(db, async (tx) => {
         tx.deferred.coalesce(HEAD, "head", "a");
@@ -241,7 +229,7 @@ describe("the data layer", () => {
       });
       await transaction(db, async (tx) => tx.deferred.write(tx.updateTable("Team").set({ name: "plain again" }).where("id", "=", ids[1])));
     } finally {
-      db.pool.off("acquire", onAcquire as never);
+      stop();
     }
     // Neither transaction sent a statement before its COMMIT: its BEGIN goes with the COMMIT message.
     const [contended, plain] = sent.filter((s) => s.includes("COMMIT")).map((s) => s.replace(/^BEGIN;\n/, ""));
