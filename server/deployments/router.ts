@@ -9,22 +9,9 @@ import { requestRollback } from "./rollback";
 import { changesForRequest } from "./changes-between";
 import { versionChoices } from "./version-choices";
 import { recentOutcomes } from "./recent-outcomes";
+import { requestInput } from "./request-input";
 
 const id = z.string().min(1).max(64);
-const optionalDate = (name: string) => dateInput(name).optional().nullable();
-
-const requestInput = z.object({
-  serviceId: id,
-  environmentId: id,
-  version: z.string().trim().min(1, "Enter the version to deploy").max(200),
-  strategy: z.enum(["rolling", "canary", "blue_green"]).default("rolling"),
-  canarySteps: z.array(z.number().int()).max(10).optional(),
-  summary: z.string().trim().min(3, "Describe the change in a few words").max(2000),
-  ticketKey: z.string().trim().max(20).optional().nullable(),
-  scheduledFrom: optionalDate("scheduledFrom"),
-  scheduledUntil: optionalDate("scheduledUntil"),
-  targetNames: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
-});
 
 export const deploymentsRouter = router({
   formOptions: authedProcedure.query(({ ctx }) => requestFormOptions(ctx.db, ctx.user)),

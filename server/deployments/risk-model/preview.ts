@@ -7,10 +7,9 @@ import type { DeploymentStrategy } from "@/generated/prisma/enums";
 import { assertCanManageService } from "../../identity/access";
 import type { SessionUser } from "../../identity/roles";
 import { checkTargetNames, loadTarget } from "../requests";
-import { encode, mainReasons, requestFacts, type FailureReason } from "./features";
-import { predict } from "./logistic-regression";
+import { requestFacts, type FailureReason } from "./features";
 import { latestRiskModel } from "./risk-model-store";
-import { servingModel } from "./scoring";
+import { estimateFor, servingModel } from "./scoring";
 
 export type RiskPreviewInput = { serviceId: string; environmentId: string; version: string; strategy: DeploymentStrategy; targetNames: string[] };
 
@@ -35,11 +34,9 @@ export async function previewFailureEstimate(db: Db, user: SessionUser, input: R
       createdAt: now,
     },
   });
-  const x = encode(facts);
   return {
     kind: "estimate",
-    probability: predict(model, x),
-    reasons: mainReasons(facts, x, model.weights),
+    ...estimateFor(model, facts),
     changes: facts.changes,
     modelTrainedAt: row.trainedAt,
   };

@@ -3,7 +3,6 @@
 //   retrain   admins only: trains now on the history as it is (audited)
 //   preview   whoever may request the service's deployments (its team, admins): P(failure) of the request being
 //             entered on the form, with its main reasons (preview.ts checks it; others get FORBIDDEN)
-import { z } from "zod";
 import { transaction } from "../../db";
 import { recordAudit } from "../../audit/audit-log";
 import { actorOf } from "../../identity/access";
@@ -12,15 +11,10 @@ import { FEATURE_NAMES } from "./features";
 import { MIN_FAILURES, MIN_FINISHED, trainRiskModel } from "./training";
 import { latestRiskModel, type RiskModelRow } from "./risk-model-store";
 import { previewFailureEstimate } from "./preview";
+import { requestInput } from "../request-input";
 
-const id = z.string().min(1).max(64);
-const previewInput = z.object({
-  serviceId: id,
-  environmentId: id,
-  version: z.string().trim().min(1, "Enter the version to deploy").max(200),
-  strategy: z.enum(["rolling", "canary", "blue_green"]).default("rolling"),
-  targetNames: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
-});
+// The request form's own fields and rules: what it previews is what it would send.
+const previewInput = requestInput.pick({ serviceId: true, environmentId: true, version: true, strategy: true, targetNames: true });
 
 const summary = (row: RiskModelRow | null) => ({ model: row, features: FEATURE_NAMES, minimum: { finished: MIN_FINISHED, failures: MIN_FAILURES } });
 
@@ -39,5 +33,7 @@ export const riskModelRouter = router({
     );
     return summary(row);
   }),
-  preview: authedProcedure.input(previewInput).query(({ ctx, input }) => previewFailureEstimate(ctx.db, ctx.user, input)),
+  preview: authedProcedure
+    .input(previewInput)
+    .query(({ ctx, input }) => previewFailureEstimate(ctx.db, ctx.user, { ...input, targetNames: input.targetNames ?? [] })),
 });

@@ -3,7 +3,7 @@
 // (too little history) the estimate is cleared: approvers see the hand-set score only.
 import type { DB, Kysely } from "../../db";
 import { setFailureEstimate } from "../request-store";
-import { encode, FEATURE_NAMES, mainReasons, requestFacts } from "./features";
+import { encode, FEATURE_NAMES, mainReasons, requestFacts, type RequestFacts } from "./features";
 import { predict, type LogisticModel } from "./logistic-regression";
 import { latestRiskModel, type RiskModelRow, type StoredCoefficients } from "./risk-model-store";
 
@@ -12,6 +12,12 @@ export function servingModel(row: RiskModelRow | null): LogisticModel | null {
   if (!row || row.kind !== "logistic") return null;
   const c = row.coefficients as StoredCoefficients;
   return { intercept: c.intercept, weights: FEATURE_NAMES.map((name) => c.weights[name] ?? 0) };
+}
+
+/** P(failed or rolled back) of a request's facts under `model`, with its main reasons (stored, or previewed). */
+export function estimateFor(model: LogisticModel, facts: RequestFacts) {
+  const x = encode(facts);
+  return { probability: predict(model, x), reasons: mainReasons(facts, x, model.weights) };
 }
 
 /** Scores the given requests with the newest model and stores the estimates; returns how many got one. */
@@ -23,10 +29,7 @@ export async function scoreRequests(k: Kysely<DB>, ids: readonly string[]): Prom
     return 0;
   }
   const facts = await requestFacts(k, { ids });
-  for (const f of facts) {
-    const x = encode(f);
-    await setFailureEstimate(k, f.id, { probability: predict(model, x), reasons: mainReasons(f, x, model.weights) });
-  }
+  for (const f of facts) await setFailureEstimate(k, f.id, estimateFor(model, f));
   return facts.length;
 }
 
