@@ -16,6 +16,7 @@
 //   SCALE_BURST             notification events emitted at once (peak deliveries/s), default 3000
 //   SCALE_GRACE             longest wait for the system to settle, default 180 s
 //   SCALE_BASELINE          1 (default): also run 1 web + 1 worker on the same load (no kills) and compare
+//   SCALE_KILLS             1 (default): SIGKILL and restart a worker and a web process in the scaled run; 0: none
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { scratchDatabase } from "./bench-support";
@@ -86,7 +87,7 @@ function totals(r: Result, withSettle = false) {
 function phaseCost(r: Result, phase: string) {
   const c = r.cpu[phase] ?? { pier: 0, pierWeb: 0, pierWorker: 0, services: 0 };
   const ops = r.ops[phase] ?? 0;
-  return { ops, pierPerOp: c.pier / ops, servicesPerOp: c.services / ops };
+  return { ops, pierPerOp: c.pier / ops, webPerOp: c.pierWeb / ops, workerPerOp: c.pierWorker / ops, servicesPerOp: c.services / ops };
 }
 
 function report(title: string, r: Result, pctOf: (v: number[], p: number) => number) {
@@ -107,7 +108,7 @@ function report(title: string, r: Result, pctOf: (v: number[], p: number) => num
     const c = phaseCost(r, phase);
     if (c.ops > 0)
       console.log(
-        `    ${phase.padEnd(9)} ${String(c.ops).padStart(6)} operations: Pier ${c.pierPerOp.toFixed(2)} ms per operation, Postgres + Redis ${c.servicesPerOp.toFixed(2)} ms, together ${(c.pierPerOp + c.servicesPerOp).toFixed(2)} ms`,
+        `    ${phase.padEnd(9)} ${String(c.ops).padStart(6)} operations: Pier ${c.pierPerOp.toFixed(2)} ms per operation (web ${c.webPerOp.toFixed(2)}, workers ${c.workerPerOp.toFixed(2)}), Postgres + Redis ${c.servicesPerOp.toFixed(2)} ms, together ${(c.pierPerOp + c.servicesPerOp).toFixed(2)} ms`,
       );
   }
   console.log("  latency per call kind (whole run):");
@@ -143,6 +144,7 @@ function report(title: string, r: Result, pctOf: (v: number[], p: number) => num
     `    outbox rows unprocessed ${c.outboxUnprocessed}; audit chain ${c.audit.ok ? "verifies" : `BROKEN: ${JSON.stringify(c.audit)}`} (${c.audit.checked} records)`,
   );
   if (!c.ok) console.log(`    backlog when the grace period ended: ${JSON.stringify(r.backlogAtEnd)}`);
+  for (const e of r.inboundNotFinal) console.log(`    inbound events ${e.status} (${e.n}): ${e.error ?? "no error recorded"}`);
 }
 
 async function main() {
@@ -155,8 +157,10 @@ async function main() {
   const web = num("WEB", 2);
   const workers = num("WORKERS", 3);
   console.log(`bench:scale on ${os.availableParallelism()} cores; web tier: Node http server over the route handlers (no .next build)`);
-  const scaled = await runOnScratch("scaled", web, workers, true);
-  report(`scaled run with faults`, scaled, pct);
+  // SCALE_KILLS=0: the scaled run without its two SIGKILLs (what the faults cost, apart from more processes).
+  const kills = num("KILLS", 1) === 1;
+  const scaled = await runOnScratch("scaled", web, workers, kills);
+  report(kills ? "scaled run with faults" : "scaled run (no faults)", scaled, pct);
   let baseline: Result | null = null;
   if (num("BASELINE", 1) === 1) {
     baseline = await runOnScratch("baseline", 1, 1, false);

@@ -90,6 +90,8 @@ const schema = z
     // Scale-out and fault tolerance (README "Running in production"): the database connection budget and timeouts,
     // PgBouncer (transaction mode: no per-connection prepared statements), a read replica, Redis Cluster.
     PIER_DB_POOL_MAX: z.coerce.number({ error: "must be a number" }).int().min(1).max(500).default(10),
+    // Ingest jobs a worker process runs at once (each holds a connection while it applies an event).
+    PIER_INGEST_CONCURRENCY: z.coerce.number({ error: "must be a number" }).int().min(1).max(64).default(12),
     PIER_DB_CONNECT_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(100).max(120_000).default(5000),
     // Server-side statement_timeout for every statement (0 = none); the client gives up 1 s after it.
     PIER_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int().min(0).max(3_600_000).default(15_000),

@@ -4,6 +4,7 @@ import type { Job } from "bullmq";
 import type { Db } from "../server/db";
 import { processOutboxJob, type Subscriber } from "../server/bus/fanout";
 import type { OutboxBatchJobData, OutboxJobData } from "../server/bus/outbox";
+import { env } from "../server/env";
 import { QUEUES } from "../server/platform/queues";
 import { SUBSCRIBERS } from "../server/subscriptions";
 import { NOTIFICATION_WORKERS } from "../server/notifications/worker";
@@ -48,9 +49,12 @@ export const workerDefinitions = (subscribers: readonly Subscriber[] = SUBSCRIBE
   },
   {
     // Inbound CDEvents/GitHub/PagerDuty events → canonical DORA rows (intake batches of up to 50 events per job);
-    // the sweeper re-enqueues lost jobs.
+    // the sweeper re-enqueues lost jobs. An event is a transaction of a dozen statements, so a process's ingest
+    // throughput is its concurrency over their round trips and commit (PIER_INGEST_CONCURRENCY, read at start).
     queue: QUEUES.ingest,
-    concurrency: 4,
+    get concurrency() {
+      return env().PIER_INGEST_CONCURRENCY;
+    },
     handle: (db, job) => processIngestJob(db, job.data as IngestJobData),
     start: (db) => startIngestSweeper(db),
   },

@@ -91,8 +91,11 @@ export class Cluster {
     let command: string;
     let args: string[];
     if (kind === "worker") {
-      command = path.join(ROOT, "node_modules", ".bin", "tsx");
-      args = [path.join(ROOT, "workers", "index.ts")];
+      // SCALE_WORKER_NODE_ARGS: node flags for the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (then
+      // node runs the worker with tsx as a loader, as the web processes do, instead of the tsx command).
+      const extra = (process.env.SCALE_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+      command = extra.length > 0 ? process.execPath : path.join(ROOT, "node_modules", ".bin", "tsx");
+      args = [...(extra.length > 0 ? [...extra, "--import", "tsx"] : []), path.join(ROOT, "workers", "index.ts")];
       env.PIER_WORKER_HEALTH_PORT = String(port);
       env.PIER_PROCESS = `pier-workers-${index}`;
     } else {

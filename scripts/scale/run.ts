@@ -12,7 +12,7 @@ import { fork } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
-import { createDb, closeDb, transaction, type Db } from "../../server/db";
+import { createDb, closeDb, sql, transaction, type Db } from "../../server/db";
 import { emitTestEvent } from "../../server/bus/events";
 import { verifyAuditChain } from "../../server/audit/audit-log";
 import { reconcileStalledRuns } from "../../server/deployments/reconciler";
@@ -528,6 +528,16 @@ export async function runScale(o: ScaleOptions) {
     }
     await sleep(500); // the last deliveries are marked delivered just after the sink answered
     await latestArrivals();
+    // Why inbound events are not final (their last error), when some are not: shown with a violated check.
+    const inboundNotFinal =
+      pending.inbound > 0
+        ? await appDb.kysely
+            .selectFrom("InboundEvent")
+            .select((eb) => ["status", sql<string | null>`left(error, 160)`.as("error"), eb.fn.countAll<string>().as("n")])
+            .where("status", "in", ["pending", "failed"])
+            .groupBy(["status", sql`left(error, 160)`])
+            .execute()
+        : [];
     cluster.enterPhase("checks");
     const settleSeconds = (Date.now() - settleStart) / 1000;
 
@@ -561,6 +571,7 @@ export async function runScale(o: ScaleOptions) {
       },
       approverPhase,
       backlogAtEnd: pending,
+      inboundNotFinal: inboundNotFinal.map((r) => ({ status: r.status, error: r.error, n: Number(r.n) })),
       checks,
     };
   } finally {
