@@ -64,7 +64,7 @@ export function writeOutbox(tx: Tx, message: OutboxMessage): { id: string } {
  * were. FOR UPDATE SKIP LOCKED partitions the rows between dispatchers running at the same moment; once it
  * returns, the rows are not due again for redeliverMs.
  */
-const TAKE_DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number; freshBefore: Date }) =>
+const TAKE_DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliverMs: number; now: Date; batchSize: number }) =>
   db
     .with("due", (w) =>
       w
@@ -73,7 +73,7 @@ const TAKE_DUE_OUTBOX_ROWS = prepared((db, p: { redeliverBefore: Date; redeliver
         .where("processedAt", "is", null)
         .where((eb) =>
           eb.or([
-            eb.and([eb("dispatchedAt", "is", null), eb("createdAt", "<", p.freshBefore)]),
+            eb("dispatchedAt", "is", null),
             eb.and([
               eb("dispatchedAt", "<", p.redeliverBefore),
               // Backoff for a row whose jobs keep running without processing it (a poison event): 1, 2, 4 … 60 delays.
@@ -130,11 +130,6 @@ export type DispatchOptions = {
   queueFor?: (name: string) => Promise<Queue>;
   /** Consumes some of one queue's rows in this process instead of queueing them (startOutboxDispatcher's `direct`). */
   direct?: DirectConsumer;
-  /**
-   * Leaves rows younger than this alone (never dispatched yet): a process that does not lead the dispatch leaves
-   * fresh rows to the leader, which a commit wakes at once, and takes only a backlog the leader has not reached.
-   */
-  freshAfterMs?: number;
 };
 
 /**
@@ -208,9 +203,7 @@ export async function dispatchOutbox(db: Db, opts: DispatchOptions = {}): Promis
   const now = new Date();
   const redeliverBefore = new Date(now.getTime() - redeliverMs);
   const queueFor = opts.queueFor ?? ((name: string) => getReadyQueue(name));
-  // Without freshAfterMs every row not yet dispatched is due (a day ahead: a writer's clock a little ahead changes nothing).
-  const freshBefore = new Date(now.getTime() + (opts.freshAfterMs ? -opts.freshAfterMs : 86_400_000));
-  const rows = ((await TAKE_DUE_OUTBOX_ROWS.execute(db.kysely, { redeliverBefore, redeliverMs, now, batchSize, freshBefore })) as DueRow[]).sort(byAge);
+  const rows = ((await TAKE_DUE_OUTBOX_ROWS.execute(db.kysely, { redeliverBefore, redeliverMs, now, batchSize })) as DueRow[]).sort(byAge);
   if (rows.length === 0) return { dispatched: 0, failed: 0, full: false };
   // One addBulk per queue (a pipeline round trip, not one per row). Job ids make a repeated add a no-op, and
   // batching queues get a job per OUTBOX_ROWS_PER_JOB rows.
@@ -324,9 +317,6 @@ export async function consumeOnce<T>(
   });
 }
 
-/** How old a row not yet dispatched must be before a process that does not lead the dispatch takes it. */
-const FOLLOWER_FRESH_MS = 1000;
-
 /**
  * Drains the outbox (in batches) at least every `intervalMs`; used by the worker process. One worker process, the
  * dispatch leader (`leads`), also drains it whenever any process commits outbox rows — woken over LISTEN/NOTIFY, so
@@ -350,13 +340,10 @@ export function startOutboxDispatcher(
     "outbox dispatcher",
     intervalMs,
     async () => {
-      // A poll by a process that does not lead: take over if nobody does, and meanwhile leave fresh rows to the
-      // leader (its wakes take them in milliseconds; a follower's poll would split them into more, smaller batches).
-      const leading = leads(db, OUTBOX_WAKE);
-      const pass = leading ? opts : { ...opts, freshAfterMs: FOLLOWER_FRESH_MS };
+      leads(db, OUTBOX_WAKE); // a poll by a process that does not lead: take over if nobody does
       let result: DispatchResult;
       do {
-        result = await dispatchOutbox(db, pass);
+        result = await dispatchOutbox(db, opts);
       } while (!stopping && result.full && result.dispatched > 0 && !result.error);
     },
     { wakeOn: (wakeNow) => (stopWaking = onWake(db, OUTBOX_WAKE, () => !stopping && leads(db, OUTBOX_WAKE) && wakeNow())) },
