@@ -73,6 +73,13 @@ describe("parseEnv", () => {
     expect(both.githubEnabled && both.oidcEnabled).toBe(true);
   });
 
+  it("reads the ingest concurrency per worker process (default 12) and refuses a bad one, naming it", () => {
+    expect(parseEnv({}).PIER_INGEST_CONCURRENCY).toBe(12);
+    expect(parseEnv({ PIER_INGEST_CONCURRENCY: "20" }).PIER_INGEST_CONCURRENCY).toBe(20);
+    expect(() => parseEnv({ PIER_INGEST_CONCURRENCY: "0" })).toThrow(/PIER_INGEST_CONCURRENCY/);
+    expect(() => parseEnv({ PIER_INGEST_CONCURRENCY: "many" })).toThrow(/PIER_INGEST_CONCURRENCY/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ REDIS_URL: "" }).REDIS_URL).toBe("redis://127.0.0.1:6379");
   });

@@ -45,3 +45,20 @@ describe("worker process", () => {
     expect(await (await q2.getJob(job.id!))?.getState()).toBe("completed");
   });
 });
+
+describe("worker definitions", () => {
+  it("runs ingest jobs PIER_INGEST_CONCURRENCY at a time", async () => {
+    const { resetEnvForTests } = await import("../server/env");
+    const { QUEUES } = await import("../server/platform/queues");
+    const before = process.env.PIER_INGEST_CONCURRENCY;
+    try {
+      process.env.PIER_INGEST_CONCURRENCY = "7";
+      resetEnvForTests();
+      expect(workerDefinitions().find((d) => d.queue === QUEUES.ingest)?.concurrency).toBe(7);
+    } finally {
+      if (before === undefined) delete process.env.PIER_INGEST_CONCURRENCY;
+      else process.env.PIER_INGEST_CONCURRENCY = before;
+      resetEnvForTests();
+    }
+  });
+});
