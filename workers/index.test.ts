@@ -4,7 +4,8 @@ import { getDb, transaction } from "../server/db";
 import { subscriber } from "../server/bus/fanout";
 import { emitPierEvent } from "../server/bus/events";
 import { SUBSCRIBERS } from "../server/subscriptions";
-import { getReadyQueue } from "../server/platform/queues";
+import { resetEnvForTests } from "../server/env";
+import { getReadyQueue, QUEUES } from "../server/platform/queues";
 import { workerDefinitions, type WorkerDefinition } from "./definitions";
 import { startWorkers } from "./index";
 
@@ -47,9 +48,7 @@ describe("worker process", () => {
 });
 
 describe("worker definitions", () => {
-  it("runs ingest jobs PIER_INGEST_CONCURRENCY at a time", async () => {
-    const { resetEnvForTests } = await import("../server/env");
-    const { QUEUES } = await import("../server/platform/queues");
+  it("runs ingest jobs PIER_INGEST_CONCURRENCY at a time", () => {
     const before = process.env.PIER_INGEST_CONCURRENCY;
     try {
       process.env.PIER_INGEST_CONCURRENCY = "7";

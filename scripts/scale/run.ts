@@ -529,13 +529,14 @@ export async function runScale(o: ScaleOptions) {
     await sleep(500); // the last deliveries are marked delivered just after the sink answered
     await latestArrivals();
     // Why inbound events are not final (their last error), when some are not: shown with a violated check.
+    const errorHead = sql<string | null>`left(error, 160)`;
     const inboundNotFinal =
       pending.inbound > 0
         ? await appDb.kysely
             .selectFrom("InboundEvent")
-            .select((eb) => ["status", sql<string | null>`left(error, 160)`.as("error"), eb.fn.countAll<string>().as("n")])
+            .select((eb) => ["status", errorHead.as("error"), eb.fn.countAll<string>().as("n")])
             .where("status", "in", ["pending", "failed"])
-            .groupBy(["status", sql`left(error, 160)`])
+            .groupBy(["status", errorHead])
             .execute()
         : [];
     cluster.enterPhase("checks");
